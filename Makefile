@@ -1,0 +1,28 @@
+# Two entry points for new users (see README): `make demo` and `make test`.
+# Both create a project-local virtual environment in .venv and install the kit into it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[all]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/tsinvest detect data_samples --out reports/detect
+
+test: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python bench/bench_coordination.py --events 1000000
+
+clean:
+	rm -rf $(VENV) reports

@@ -1,0 +1,5 @@
+import sys
+
+from tsinvest.cli import main
+
+sys.exit(main())

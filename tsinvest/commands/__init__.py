@@ -1,0 +1,1 @@
+"""One module per ``tsinvest`` sub-command (see :mod:`tsinvest.cli`)."""

@@ -1,0 +1,110 @@
+"""The exceptions tsinvest raises.
+
+One base class, :class:`TsinvestError`, so callers can catch everything the kit
+raises on purpose. Messages name the parameter, file, row or column and the next
+step; they never quote row values or account ids, because error text ends up in
+notebooks that are shared outside the team.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "TsinvestError",
+    "Problem",
+    "SchemaValidationError",
+    "UnknownTableError",
+    "ParameterError",
+    "MissingDependencyError",
+    "MissingKeyError",
+    "NotebookError",
+]
+
+
+class TsinvestError(Exception):
+    """Base class of every error tsinvest raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input table.
+
+    Attributes
+    ----------
+    column : str or None
+        Canonical column the problem is in (None for file-level problems).
+    reason : str
+        What is wrong, in words an analyst can act on. Never contains cell values.
+    rows : tuple of int
+        1-based data row numbers as the analyst sees them in the file (the header
+        is not counted). Empty for file- or column-level problems.
+    count : int
+        How many rows have this problem (may exceed ``len(rows)`` when the list
+        of examples is truncated).
+    """
+
+    column: str | None
+    reason: str
+    rows: tuple[int, ...] = ()
+    count: int = 0
+
+    def describe(self, max_rows: int = 10) -> str:
+        where = f"column '{self.column}'" if self.column else "file"
+        text = f"{where}: {self.reason}"
+        if self.count:
+            text += f" ({self.count} row{'s' if self.count != 1 else ''}"
+            if self.rows:
+                shown = ", ".join(str(r) for r in self.rows[:max_rows])
+                more = ", ..." if len(self.rows) > max_rows or self.count > len(self.rows[:max_rows]) else ""
+                text += f": rows {shown}{more}"
+            text += ")"
+        return text
+
+
+class SchemaValidationError(TsinvestError):
+    """An input table broke the canonical schema; lists every problem at once.
+
+    Attributes
+    ----------
+    source : str
+        File name (or ``"<DataFrame>"`` / ``"<SQL query>"``) the table came from.
+    table : str
+        Canonical table name the input was checked against.
+    problems : list of Problem
+        Every problem found, one per (column, reason).
+    """
+
+    def __init__(self, source: str, table: str, problems: list[Problem]):
+        self.source = source
+        self.table = table
+        self.problems = list(problems)
+        lines = [f"{source}: not a valid '{table}' table, {len(self.problems)} problem(s):"]
+        lines += [f"  - {problem.describe()}" for problem in self.problems]
+        lines.append("Fix these in the file, pass mapping= to rename columns, or load with on_error='quarantine'.")
+        super().__init__("\n".join(lines))
+
+
+class UnknownTableError(TsinvestError):
+    """A table name that is not one of the canonical tables."""
+
+
+class ParameterError(TsinvestError, ValueError):
+    """A function or command received a parameter it cannot use."""
+
+
+class MissingDependencyError(TsinvestError, ImportError):
+    """An optional dependency is not installed; the message names the extra."""
+
+    def __init__(self, package: str, extra: str):
+        self.package = package
+        self.extra = extra
+        super().__init__(f"{package} is needed for this; install it with: pip install 'tsinvest[{extra}]'")
+
+
+class MissingKeyError(TsinvestError):
+    """Pseudonymisation was asked for but no key was provided."""
+
+
+class NotebookError(TsinvestError):
+    """A notebook could not be found, parameterised or executed."""

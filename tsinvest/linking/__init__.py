@@ -1,0 +1,1 @@
+"""Signals that link accounts: co-action (coordination), shared attributes, copy-paste text."""

@@ -1,0 +1,74 @@
+"""``tsinvest validate PATH``: check input files against the canonical tables.
+
+PATH is a file (the table is its file stem, or ``--table``) or a directory
+(every ``<table>.<ext>`` present is checked). Exit 0 with one line per table
+when everything is valid; exit 1 with every problem listed otherwise. Problem
+listings name files, columns, rows and reasons, never cell values.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from tsinvest.exceptions import ParameterError, SchemaValidationError
+from tsinvest.schemas import TABLE_NAMES
+
+__all__ = ["NAME", "HELP", "configure", "run"]
+
+NAME = "validate"
+HELP = "Check data files against the canonical tables and list every problem."
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the ``validate`` arguments."""
+    parser.add_argument("path", metavar="PATH", help="a table file (e.g. events.csv) or a folder of them")
+    parser.add_argument("--table", choices=TABLE_NAMES, help="canonical table of a file whose name is not the table")
+    parser.add_argument("--timezone", metavar="TZ", help="IANA zone of timestamps without offset, e.g. Europe/Berlin")
+    parser.add_argument("--epoch-unit", choices=("s", "ms"), help="unit of numeric epoch timestamps")
+    parser.add_argument("--mapping", metavar="FILE", help="YAML file mapping export column names to canonical names")
+
+
+def _targets(path: Path, table: str | None) -> list[tuple[str, Path]]:
+    from tsinvest.loading import find_table_files
+
+    if path.is_dir():
+        files = find_table_files(path)
+        if table is not None:
+            files = {name: file for name, file in files.items() if name == table}
+        if not files:
+            wanted = f"a '{table}' file" if table else "no table files"
+            raise ParameterError(
+                f"'{path}' holds {wanted if not table else 'no ' + wanted}; expected names like events.csv "
+                f"(tables: {', '.join(TABLE_NAMES)})"
+            )
+        return list(files.items())
+    if not path.exists():
+        raise ParameterError(f"'{path}' does not exist")
+    name = table or path.stem
+    if name not in TABLE_NAMES:
+        raise ParameterError(
+            f"cannot tell which table '{path.name}' holds; name it after a table or pass --table "
+            f"(one of: {', '.join(TABLE_NAMES)})"
+        )
+    return [(name, path)]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate every target; print a summary line or the problem listing for each."""
+    from tsinvest.loading import load_table
+
+    failures = 0
+    for table, path in _targets(Path(args.path), args.table):
+        try:
+            frame = load_table(
+                path, table, mapping=args.mapping, timezone=args.timezone, epoch_unit=args.epoch_unit
+            )
+        except SchemaValidationError as error:
+            failures += 1
+            print(f"FAIL {error}")
+            continue
+        print(f"ok   {path}: '{table}' valid, {len(frame)} rows, {frame.shape[1]} columns")
+    if failures:
+        print(f"{failures} table(s) failed validation")
+    return 1 if failures else 0

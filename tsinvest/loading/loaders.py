@@ -1,0 +1,466 @@
+"""Validated loaders: one call returns a canonical, typed, validated table.
+
+:func:`load_table` reads any supported source (see :mod:`tsinvest.loading.readers`),
+renames columns with ``mapping=``, converts types (ids and text to pandas
+``"string"``, times to ``datetime64[ns, UTC]``, counts to ``Int64``) and
+validates the result with a pandera schema built from :mod:`tsinvest.schemas`.
+
+Nothing is lost silently. With ``on_error="raise"`` (default) a bad input
+raises one :class:`~tsinvest.exceptions.SchemaValidationError` listing every
+problem (column, reason, file rows, count). With ``on_error="quarantine"`` the
+valid rows are returned and the rejected rows are written, as read, with
+``_row`` (file row) and ``_reasons`` columns to a side file
+(``<file>.rejected.csv`` next to the input, or ``quarantine_path=``); the
+frame's ``attrs`` record the counts (see :func:`load_report`) and a
+:class:`RowsRejectedWarning` prints a one-line summary. File-level problems
+(unreadable file, missing required columns, duplicate header names) always
+raise, because no row can be trusted then.
+
+Examples
+--------
+>>> import pandas as pd
+>>> raw = pd.DataFrame({"account_id": ["7276431715937856976", "00123"],
+...                     "ts": ["2026-03-02T10:00:00+02:00", "2026-03-02T09:00:00Z"]})
+>>> logins = load_logins(raw)
+>>> logins["account_id"].tolist(), str(logins["ts"].dtype)
+(['7276431715937856976', '00123'], 'datetime64[ns, UTC]')
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import warnings
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from tsinvest.exceptions import ParameterError, Problem, SchemaValidationError
+from tsinvest.loading.mapping import apply_mapping, resolve_mapping
+from tsinvest.loading.readers import FILE_EXTENSIONS, RawTable, is_sql_query, read_source
+from tsinvest.loading.timestamps import EPOCH_UNITS, check_timezone
+from tsinvest.loading.validation import (
+    RowIssue,
+    coerce_columns,
+    missing_column_problems,
+    problems_from_issues,
+    schema_issues,
+)
+from tsinvest.schemas import TABLE_NAMES, TableSpec, table_spec
+
+__all__ = [
+    "OnError",
+    "LoadReport",
+    "RowsRejectedWarning",
+    "load_table",
+    "load_accounts",
+    "load_events",
+    "load_reports",
+    "load_logins",
+    "load_enforcements",
+    "load_escalations",
+    "load_dir",
+    "find_table_files",
+    "load_report",
+    "rejected_path_for",
+]
+
+logger = logging.getLogger(__name__)
+
+OnError = Literal["raise", "quarantine"]
+_ATTR = "tsinvest_"
+
+
+class RowsRejectedWarning(UserWarning):
+    """Some rows were quarantined by ``on_error="quarantine"`` (the message says how many and where)."""
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What a load did: rows read, loaded, rejected, and where the rejects went."""
+
+    source: str
+    table: str
+    rows_read: int
+    rows_loaded: int
+    rejected: int
+    rejected_path: str | None
+
+    def summary(self) -> str:
+        """One line for logs and the CLI."""
+        text = f"{self.source}: '{self.table}' {self.rows_loaded} of {self.rows_read} rows loaded"
+        if self.rejected:
+            text += f", {self.rejected} rejected -> {self.rejected_path}"
+        return text
+
+
+def load_report(frame: pd.DataFrame) -> LoadReport:
+    """Return the :class:`LoadReport` stored in a loaded frame's ``attrs``.
+
+    Examples
+    --------
+    >>> frame = load_logins(pd.DataFrame({"account_id": ["1"], "ts": ["2026-03-02T00:00:00Z"]}))
+    >>> load_report(frame).summary()
+    "<DataFrame>: 'logins' 1 of 1 rows loaded"
+    """
+    attrs = frame.attrs
+    if f"{_ATTR}table" not in attrs:
+        raise ParameterError("this frame was not produced by a tsinvest loader (no load report in .attrs)")
+    return LoadReport(
+        source=attrs[f"{_ATTR}source"],
+        table=attrs[f"{_ATTR}table"],
+        rows_read=attrs[f"{_ATTR}rows_read"],
+        rows_loaded=attrs[f"{_ATTR}rows_loaded"],
+        rejected=attrs[f"{_ATTR}rejected"],
+        rejected_path=attrs[f"{_ATTR}rejected_path"],
+    )
+
+
+def rejected_path_for(path: str | Path) -> Path:
+    """Default quarantine file of an input file: ``<file>.rejected.csv`` beside it.
+
+    Examples
+    --------
+    >>> rejected_path_for("data/events.jsonl").as_posix()
+    'data/events.jsonl.rejected.csv'
+    """
+    path = Path(path)
+    return path.with_name(path.name + ".rejected.csv")
+
+
+def _check_options(on_error, timezone, epoch_unit):
+    if on_error not in ("raise", "quarantine"):
+        raise ParameterError(f"on_error={on_error!r} is not supported; use 'raise' or 'quarantine'")
+    if epoch_unit is not None and epoch_unit not in EPOCH_UNITS:
+        raise ParameterError(f"epoch_unit={epoch_unit!r} is not supported; use 's', 'ms' or None")
+    check_timezone(timezone)
+
+
+def _sort_key(problem: Problem, spec: TableSpec):
+    if problem.column is None:
+        rank = -1
+    elif problem.column in spec.columns:
+        rank = spec.columns.index(problem.column)
+    else:
+        rank = len(spec.columns)
+    return (rank, problem.column or "", problem.rows[:1] or (0,), problem.reason)
+
+
+def _write_atomically(frame: pd.DataFrame, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            frame.to_csv(stream, index=False)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _quarantine_frame(raw: RawTable, rejected: np.ndarray, reasons: list[str]) -> pd.DataFrame:
+    rows = raw.frame.iloc[rejected].copy()
+    rows.columns = raw.names
+    rows = rows.loc[:, ~pd.Index(raw.names).duplicated()]
+    rows.insert(0, "_reasons", reasons)
+    rows.insert(0, "_row", raw.row_numbers[rejected])
+    return rows.reset_index(drop=True)
+
+
+def _validated(
+    raw: RawTable,
+    spec: TableSpec,
+    *,
+    mapping: dict[str, str],
+    timezone: str | None,
+    epoch_unit: str | None,
+    on_error: OnError,
+    quarantine_path: Path | None,
+) -> pd.DataFrame:
+    names = apply_mapping(raw.names, mapping)
+    counts = Counter(names)
+    fatal: list[Problem] = []
+    for name, count in counts.items():
+        if count > 1:
+            origins = sorted({raw.names[i] for i, n in enumerate(names) if n == name} - {name})
+            via = f" (after mapping {', '.join(repr(o) for o in origins)})" if origins else ""
+            fatal.append(
+                Problem(name, f"column name appears {count} times in the header{via}; rename or drop the copies")
+            )
+    fatal += missing_column_problems(names, spec)
+    unique = [i for i, name in enumerate(names) if counts[name] == 1]
+    named = raw.frame[unique] if unique else pd.DataFrame(index=raw.frame.index)
+    named.columns = [names[i] for i in unique]
+
+    frame, issues = coerce_columns(named, spec, timezone=timezone, epoch_unit=epoch_unit)
+    issues = list(raw.issues) + issues
+    flagged: dict[str, set[int]] = {}
+    for issue in issues:
+        if issue.column is not None:
+            flagged.setdefault(issue.column, set()).update(int(p) for p in issue.positions)
+    issues += schema_issues(frame, spec, already_flagged=flagged)
+
+    row_problems = problems_from_issues(issues, raw.row_numbers)
+    problems = sorted(fatal, key=lambda p: _sort_key(p, spec)) + sorted(row_problems, key=lambda p: _sort_key(p, spec))
+    if fatal or (row_problems and on_error == "raise"):
+        raise SchemaValidationError(raw.source, spec.name, problems)
+
+    rows_read = len(frame)
+    rejected_positions = np.unique(np.concatenate([np.asarray(i.positions, dtype=np.int64) for i in issues])) if issues else np.array([], dtype=np.int64)
+    rejected_path = None
+    if len(rejected_positions):
+        reasons = _row_reasons(issues, rejected_positions, rows_read)
+        target = quarantine_path if quarantine_path is not None else rejected_path_for(raw.path)
+        _write_atomically(_quarantine_frame(raw, rejected_positions, reasons), target)
+        rejected_path = str(target)
+        keep = np.ones(rows_read, dtype=bool)
+        keep[rejected_positions] = False
+        frame = frame.loc[keep]
+    frame = frame.reset_index(drop=True)
+    report = LoadReport(raw.source, spec.name, rows_read, len(frame), len(rejected_positions), rejected_path)
+    frame.attrs.update({f"{_ATTR}{key}": value for key, value in report.__dict__.items()})
+    if report.rejected:
+        warnings.warn(report.summary(), RowsRejectedWarning, stacklevel=_outside_stacklevel())
+    logger.info(report.summary())
+    return frame
+
+
+def _outside_stacklevel() -> int:
+    """Stack level of the first caller outside this package, so warnings point at user code."""
+    import sys
+
+    level, frame = 1, sys._getframe(1)
+    package = str(Path(__file__).parent)
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        level, frame = level + 1, frame.f_back
+    return level
+
+
+def _row_reasons(issues: list[RowIssue], rejected: np.ndarray, size: int) -> list[str]:
+    collected: list[list[str]] = [[] for _ in range(size)]
+    for issue in issues:
+        label = f"{issue.column}: {issue.reason}" if issue.column else issue.reason
+        for position in issue.positions:
+            collected[int(position)].append(label)
+    return ["; ".join(sorted(set(collected[int(p)]))) for p in rejected]
+
+
+def load_table(
+    source,
+    table: str,
+    *,
+    mapping: Mapping[str, str] | str | Path | None = None,
+    timezone: str | None = None,
+    epoch_unit: Literal["s", "ms"] | None = None,
+    on_error: OnError = "raise",
+    quarantine_path: str | Path | None = None,
+    connection=None,
+) -> pd.DataFrame:
+    """Load one canonical table from a file, a DataFrame or a SQL query, validated.
+
+    Parameters
+    ----------
+    source : path, DataFrame or str
+        ``.csv``, ``.tsv``, ``.jsonl``, ``.parquet``, ``.xlsx`` file; a ``.duckdb``
+        database (the table named ``table`` is read) or a ``.sql`` query file; a
+        DataFrame; or query text starting with SELECT/WITH/FROM.
+    table : str
+        Canonical table name (see :data:`tsinvest.schemas.TABLE_NAMES`).
+    mapping : dict or path, optional
+        ``{"export_name": "canonical_name"}`` or a YAML file with that mapping,
+        optionally keyed per table.
+    timezone : str, optional
+        IANA zone of timestamps written without an offset; without it they are rejected.
+    epoch_unit : {"s", "ms"}, optional
+        Unit of numeric epoch timestamps; without it numbers are rejected.
+    on_error : {"raise", "quarantine"}
+        Raise with every problem, or return the valid rows and write the rest to a side file.
+    quarantine_path : path, optional
+        Side file for rejected rows (default ``<file>.rejected.csv``; required for
+        DataFrame and query sources in quarantine mode).
+    connection : duckdb.DuckDBPyConnection, optional
+        Connection to run query text or a ``.sql`` file on (default: a fresh in-memory one).
+
+    Returns
+    -------
+    DataFrame
+        Canonical columns first (spec order), extra columns after them; ids and
+        text as ``"string"``, times as ``datetime64[ns, UTC]``, counts as ``Int64``.
+        ``attrs`` holds the :class:`LoadReport` fields (see :func:`load_report`).
+
+    Raises
+    ------
+    SchemaValidationError
+        Listing every problem found (file, column, reason, 1-based file rows, count).
+    ParameterError, UnknownTableError
+        Bad options or a missing/unsupported source.
+
+    Notes
+    -----
+    Missing means an empty field, JSON null or empty cell only; ``"NA"``,
+    ``"null"`` and ``"None"`` are kept as text. Duplicate primary ids reject every
+    copy, since none can be trusted over the others. Reading is linear in the
+    input: CSV/TSV go through the pandas C parser after a C-level field-count
+    scan; JSONL and Excel are parsed line by line (exact numbers need that); for
+    very large files query them in place with DuckDB instead.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"ticket_id": ["T1"], "channel": ["user"], "subject_account_id": ["00123"],
+    ...                       "policy": ["spam"], "priority": ["P2"], "opened_at": ["2026-03-02T10:00:00Z"],
+    ...                       "status": ["open"]})
+    >>> load_table(frame, "escalations")["subject_account_id"].tolist()
+    ['00123']
+    """
+    spec = table_spec(table)
+    _check_options(on_error, timezone, epoch_unit)
+    flat = resolve_mapping(mapping, table=table)
+    is_path = isinstance(source, str | Path) and not (isinstance(source, str) and is_sql_query(source) and not Path(source).exists())
+    if on_error == "quarantine" and quarantine_path is None and not is_path:
+        raise ParameterError(
+            "on_error='quarantine' with a DataFrame or SQL query source needs quarantine_path= for the rejected rows"
+        )
+    raw = read_source(source, table=table, connection=connection)
+    return _validated(
+        raw,
+        spec,
+        mapping=flat,
+        timezone=timezone,
+        epoch_unit=epoch_unit,
+        on_error=on_error,
+        quarantine_path=Path(quarantine_path) if quarantine_path is not None else None,
+    )
+
+
+def _helper(table: str):
+    def load(
+        source,
+        *,
+        mapping: Mapping[str, str] | str | Path | None = None,
+        timezone: str | None = None,
+        epoch_unit: Literal["s", "ms"] | None = None,
+        on_error: OnError = "raise",
+        quarantine_path: str | Path | None = None,
+        connection=None,
+    ) -> pd.DataFrame:
+        return load_table(
+            source,
+            table,
+            mapping=mapping,
+            timezone=timezone,
+            epoch_unit=epoch_unit,
+            on_error=on_error,
+            quarantine_path=quarantine_path,
+            connection=connection,
+        )
+
+    load.__name__ = load.__qualname__ = f"load_{table}"
+    load.__doc__ = (
+        f"Load the canonical '{table}' table; same options as :func:`load_table`.\n\n"
+        f"Required columns: {', '.join(TABLE_NAMES and table_spec(table).required)}."
+    )
+    return load
+
+
+load_accounts = _helper("accounts")
+load_events = _helper("events")
+load_reports = _helper("reports")
+load_logins = _helper("logins")
+load_enforcements = _helper("enforcements")
+load_escalations = _helper("escalations")
+
+
+def find_table_files(directory: str | Path) -> dict[str, Path]:
+    """Find ``DIRECTORY/<table>.<ext>`` for every canonical table present.
+
+    Extensions: csv, tsv, jsonl, parquet, xlsx (case-insensitive). Other files
+    (``truth.json``, ``*.rejected.csv``) are ignored.
+
+    Raises
+    ------
+    ParameterError
+        The directory does not exist, or one table has two files.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = (Path(folder) / "events.csv").write_text("account_id,action,target_id,ts\\n")
+    ...     sorted(find_table_files(folder))
+    ['events']
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ParameterError(f"'{directory}' is not a directory")
+    found: dict[str, list[Path]] = {}
+    for path in sorted(directory.iterdir()):
+        suffix = path.suffix.lower().lstrip(".")
+        if path.is_file() and suffix in FILE_EXTENSIONS and path.stem in TABLE_NAMES:
+            found.setdefault(path.stem, []).append(path)
+    doubled = {table: paths for table, paths in found.items() if len(paths) > 1}
+    if doubled:
+        listing = "; ".join(f"{table}: {', '.join(p.name for p in paths)}" for table, paths in sorted(doubled.items()))
+        raise ParameterError(f"'{directory}' has several files for one table ({listing}); keep exactly one per table")
+    return {table: found[table][0] for table in TABLE_NAMES if table in found}
+
+
+def load_dir(
+    directory: str | Path,
+    *,
+    mapping: Mapping[str, str] | str | Path | None = None,
+    timezone: str | None = None,
+    epoch_unit: Literal["s", "ms"] | None = None,
+    on_error: OnError = "raise",
+    quarantine_path: str | Path | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Load every canonical table found in a directory (see :func:`find_table_files`).
+
+    Parameters
+    ----------
+    directory : path
+        Folder holding ``<table>.<ext>`` files.
+    mapping, timezone, epoch_unit, on_error
+        As in :func:`load_table`; a mapping keyed per table applies per table.
+    quarantine_path : path, optional
+        A *directory* for the ``<file>.rejected.csv`` side files (default: next to each input).
+
+    Returns
+    -------
+    dict of str to DataFrame
+        In canonical table order. The first invalid table (in that order) raises
+        its SchemaValidationError; ``tsinvest validate DIR`` reports them all.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = (Path(folder) / "logins.csv").write_text("account_id,ts\\n00123,2026-03-02T10:00:00Z\\n")
+    ...     tables = load_dir(folder)
+    >>> list(tables), tables["logins"]["account_id"].tolist()
+    (['logins'], ['00123'])
+    """
+    files = find_table_files(directory)
+    if not files:
+        raise ParameterError(
+            f"'{directory}' holds no table files; expected names like events.csv "
+            f"(tables: {', '.join(TABLE_NAMES)}; extensions: {', '.join(FILE_EXTENSIONS)})"
+        )
+    tables = {}
+    for table, path in files.items():
+        target = Path(quarantine_path) / rejected_path_for(path).name if quarantine_path is not None else None
+        tables[table] = load_table(
+            path,
+            table,
+            mapping=mapping,
+            timezone=timezone,
+            epoch_unit=epoch_unit,
+            on_error=on_error,
+            quarantine_path=target,
+        )
+    return tables

@@ -1,0 +1,473 @@
+"""Read any supported source into raw columns, without coercing anything.
+
+Supported sources (``source`` of :func:`tsinvest.loading.load_table`):
+
+================================  =============================================
+``pandas.DataFrame``              used as is (a named index becomes columns)
+``*.csv``, ``*.tsv``              UTF-8 text (a UTF-8 BOM is stripped)
+``*.jsonl``, ``*.ndjson``         one JSON object per line; numbers kept as text
+``*.parquet``                     integers converted to exact decimal text later
+``*.xlsx``                        the sheet named like the table, else the first
+``*.duckdb``                      the table named like the canonical table
+``*.sql``                         a query file, run in DuckDB
+``"SELECT ..."`` (text)           a query, run on ``connection=`` (a DuckDB
+                                  connection) or on a fresh in-memory DuckDB
+                                  connection, which can read files in place
+================================  =============================================
+
+Text formats are read as text only: nothing is turned into a number, a date or
+a missing value here. Row numbers are the 1-based data rows as the analyst sees
+them: the N-th record after the header in CSV/TSV, the line number in JSONL,
+sheet row minus one in Excel, the position in a DataFrame or query result.
+Blank lines are skipped but still counted, so later row numbers stay right.
+
+Examples
+--------
+>>> import pandas as pd
+>>> raw = read_source(pd.DataFrame({"account_id": ["00123"]}), table="logins")
+>>> raw.names, raw.row_numbers.tolist()
+(['account_id'], [1])
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tsinvest.exceptions import ParameterError, Problem, SchemaValidationError
+from tsinvest.loading.validation import RowIssue
+
+__all__ = ["RawTable", "read_source", "is_sql_query", "FILE_EXTENSIONS", "SOURCE_DATAFRAME", "SOURCE_QUERY"]
+
+#: File extensions read as tables (besides .duckdb and .sql, which hold tables or queries).
+FILE_EXTENSIONS = ("csv", "tsv", "jsonl", "parquet", "xlsx")
+SOURCE_DATAFRAME = "<DataFrame>"
+SOURCE_QUERY = "<SQL query>"
+
+_SQL_START = re.compile(
+    r"^\s*(?:--[^\n]*\n\s*)*\(?\s*(select|with|from|values|table|pivot|unpivot|summarize)(?=[\s(*])", re.IGNORECASE
+)
+_RAGGED = "wrong number of fields for the header: a stray delimiter or quote, or a cut-off line"
+_TRUNCATED = (
+    "the file ends inside a quoted field that starts in this row: the file is truncated or a quote is "
+    "unbalanced; nothing after this point could be read"
+)
+
+
+@dataclass
+class RawTable:
+    """Columns exactly as read, before mapping and coercion.
+
+    ``frame`` has positional column labels ``0..len(names)-1`` (names may repeat,
+    which is reported later) and a RangeIndex; ``row_numbers[i]`` is the file row
+    of frame row ``i``. ``issues`` are whole-row reading problems (ragged rows,
+    broken JSON lines) keyed by frame position.
+    """
+
+    source: str
+    path: Path | None
+    names: list[str]
+    frame: pd.DataFrame
+    row_numbers: np.ndarray
+    issues: list[RowIssue] = field(default_factory=list)
+
+
+def is_sql_query(source) -> bool:
+    """True when ``source`` is query text rather than a path.
+
+    Examples
+    --------
+    >>> is_sql_query("SELECT * FROM 'events.parquet'"), is_sql_query("events.csv")
+    (True, False)
+    """
+    return isinstance(source, str) and bool(_SQL_START.match(source))
+
+
+def _fail(source: str, table: str, reason: str, *, rows: tuple[int, ...] = (), count: int = 0):
+    raise SchemaValidationError(source, table, [Problem(None, reason, rows, count)])
+
+
+def _clean_names(names) -> list[str]:
+    cleaned = []
+    for position, name in enumerate(names, start=1):
+        text = "" if name is None else str(name).strip()
+        cleaned.append(text or f"unnamed_{position}")
+    return cleaned
+
+
+def _decode(data: bytes, *, source: str, table: str, header_lines: int) -> str:
+    """Decode UTF-8 (BOM stripped) or fail with every undecodable row and a suggested encoding."""
+    offset = 0
+    if data.startswith(codecs.BOM_UTF8):
+        data, offset = data[len(codecs.BOM_UTF8):], len(codecs.BOM_UTF8)
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        _fail(source, table, "file is UTF-16 encoded; UTF-8 is expected: re-save or export it as UTF-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-8", errors="surrogateescape")
+    bad = [m.start() for m in re.finditer("[\udc80-\udcff]+", text)]
+    first = bad[0]
+    byte_offset = len(text[:first].encode("utf-8", errors="surrogateescape")) + offset
+    lines = sorted({text.count("\n", 0, position) + 1 for position in bad})
+    rows = tuple(line - header_lines for line in lines if line > header_lines)
+    try:
+        data.decode("cp1252")
+        guess = "Windows-1252 / latin-1"
+    except UnicodeDecodeError:
+        guess = "latin-1 or another legacy single-byte encoding"
+    where = "the header" if lines[0] <= header_lines else f"line {lines[0]}"
+    _fail(
+        source,
+        table,
+        f"not valid UTF-8: first undecodable byte at byte offset {byte_offset} ({where}); the file looks like "
+        f"{guess}: re-save it as UTF-8 (e.g. read with encoding='cp1252' and write with encoding='utf-8')",
+        rows=rows[:1000],
+        count=len(rows),
+    )
+
+
+@contextlib.contextmanager
+def _unlimited_csv_fields():
+    # The csv module refuses fields over 128 KiB by default; long user text is legitimate.
+    previous = csv.field_size_limit()
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _read_delimited(path: Path, *, sep: str, source: str, table: str) -> RawTable:
+    data = path.read_bytes()
+    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+        _fail(source, table, "file is empty: no header row and no data")
+    text = _decode(data, source=source, table=table, header_lines=1)
+    with _unlimited_csv_fields():
+        try:
+            # C-level scan of field counts only: no Python work per row on the happy path.
+            lengths = np.fromiter(map(len, csv.reader(io.StringIO(text), delimiter=sep, strict=True)), dtype=np.int64)
+            truncated = False
+        except csv.Error as error:
+            lengths = None
+            truncated = "unexpected end of data" in str(error)
+        frame = None
+        if lengths is not None and len(lengths):
+            width = lengths[0]
+            body = lengths[1:]
+            if np.all((body == width) | (body == 0)):
+                frame = pd.read_csv(
+                    io.StringIO(text),
+                    sep=sep,
+                    header=None,
+                    dtype=object,
+                    keep_default_na=False,
+                    na_filter=False,
+                    skip_blank_lines=False,
+                    engine="c",
+                )
+                if len(frame) != len(lengths) or frame.shape[1] != width:
+                    frame = None  # the two parsers disagree: use the exact csv-module path
+        if frame is not None:
+            names = _clean_names(frame.iloc[0].tolist())
+            frame = frame.iloc[1:].reset_index(drop=True)
+            frame.columns = range(len(names))
+            row_numbers = np.arange(1, len(frame) + 1)
+            keep = body != 0
+            issues: list[RowIssue] = []
+        else:
+            records = list(csv.reader(io.StringIO(text), delimiter=sep, strict=False))
+            names = _clean_names(records[0])
+            width = len(names)
+            rows = records[1:]
+            keep = np.array([len(r) > 0 for r in rows], dtype=bool)
+            wrong = np.array([len(r) not in (0, width) for r in rows], dtype=bool)
+            fixed = []
+            for record in rows:
+                if len(record) > width:
+                    # Keep the overflow visible in the last column of the rejected row.
+                    record = record[: width - 1] + [sep.join(record[width - 1:])]
+                fixed.append(record + [""] * (width - len(record)))
+            frame = pd.DataFrame(fixed, columns=range(width), dtype=object)
+            row_numbers = np.arange(1, len(frame) + 1)
+            issues = []
+            if truncated and len(rows):
+                wrong[-1] = False
+                issues.append(RowIssue(None, _TRUNCATED, np.array([len(rows) - 1])))
+            if wrong.any():
+                issues.append(RowIssue(None, _RAGGED, np.flatnonzero(wrong)))
+    if not keep.all():
+        frame, row_numbers, issues = _drop_rows(frame, row_numbers, issues, keep)
+    return RawTable(source, path, names, frame, row_numbers, issues)
+
+
+def _drop_rows(frame, row_numbers, issues, keep):
+    """Drop blank rows but keep row numbers and issue positions aligned."""
+    new_position = np.cumsum(keep) - 1
+    frame = frame.loc[keep].reset_index(drop=True)
+    issues = [RowIssue(i.column, i.reason, new_position[i.positions[keep[i.positions]]]) for i in issues]
+    return frame, row_numbers[keep], issues
+
+
+def _read_jsonl(path: Path, *, source: str, table: str) -> RawTable:
+    data = path.read_bytes()
+    if not data.strip():
+        _fail(source, table, "file is empty: no JSON lines")
+    text = _decode(data, source=source, table=table, header_lines=0)
+    records: list[dict] = []
+    row_numbers: list[int] = []
+    invalid: list[int] = []
+    not_object: list[int] = []
+    repeated: list[int] = []
+    repeated_here = False
+
+    def pairs(items):
+        nonlocal repeated_here
+        result = dict(items)
+        if len(result) != len(items):
+            repeated_here = True
+        return result
+
+    def as_text(value):
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return json.dumps(value, ensure_ascii=False)
+
+    # Split on "\n" only: JSON strings may legally contain U+2028 and friends.
+    for line_number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        repeated_here = False
+        try:
+            # Numbers stay exact text: a 19-digit id must never pass through float.
+            value = json.loads(line, parse_int=str, parse_float=str, parse_constant=str, object_pairs_hook=pairs)
+        except ValueError:
+            value = None
+            invalid.append(len(records))
+        else:
+            if not isinstance(value, dict):
+                not_object.append(len(records))
+                value = None
+            elif repeated_here:
+                repeated.append(len(records))
+        if value is None:
+            value = {}
+        else:
+            value = {str(key): as_text(item) for key, item in value.items()}
+        records.append(value)
+        row_numbers.append(line_number)
+    names: list[str] = []
+    seen: set[str] = set()
+    for record in records:
+        for key in record:
+            if key not in seen:
+                seen.add(key)
+                names.append(key)
+    frame = pd.DataFrame([[record.get(name) for name in names] for record in records], columns=range(len(names)), dtype=object)
+    if not names:
+        frame = pd.DataFrame(index=range(len(records)))
+    issues = []
+    if invalid:
+        issues.append(RowIssue(None, "not valid JSON (a cut-off or malformed line)", np.array(invalid)))
+    if not_object:
+        issues.append(RowIssue(None, "not a JSON object (each line must be {...})", np.array(not_object)))
+    if repeated:
+        issues.append(RowIssue(None, "repeats a key inside one object (ambiguous value)", np.array(repeated)))
+    return RawTable(source, path, _clean_names(names), frame, np.asarray(row_numbers, dtype=np.int64), issues)
+
+
+def _integer_dtype(arrow_type):
+    import pyarrow as pa
+
+    if pa.types.is_integer(arrow_type):
+        prefix = "UInt" if pa.types.is_unsigned_integer(arrow_type) else "Int"
+        return pd.api.types.pandas_dtype(f"{prefix}{arrow_type.bit_width}")
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return pd.StringDtype()
+    return None
+
+
+def _from_arrow(arrow_table, *, source: str, path: Path | None) -> RawTable:
+    """Arrow -> pandas keeping integers exact (nullable Int) and text as text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    names = list(arrow_table.column_names)
+    columns = []
+    for column in arrow_table.columns:
+        kind = column.type
+        if pa.types.is_dictionary(kind):
+            column = pc.cast(column, kind.value_type)
+            kind = column.type
+        if pa.types.is_decimal(kind) or (hasattr(pa.types, "is_string_view") and pa.types.is_string_view(kind)):
+            column = pc.cast(column, pa.string())
+        columns.append(column)
+    positional = pa.table(columns, names=[str(i) for i in range(len(names))])
+    frame = positional.to_pandas(types_mapper=_integer_dtype)
+    frame.columns = range(len(names))
+    return RawTable(source, path, _clean_names(names), frame, np.arange(1, len(frame) + 1))
+
+
+def _read_parquet(path: Path, *, source: str, table: str) -> RawTable:
+    import pyarrow.parquet as pq
+
+    try:
+        arrow_table = pq.read_table(path)
+    except Exception as error:  # pyarrow raises several unrelated types for a bad file
+        _fail(source, table, f"not a readable Parquet file ({type(error).__name__}); check the export")
+    return _from_arrow(arrow_table, source=source, path=path)
+
+
+def _read_xlsx(path: Path, *, source: str, table: str) -> RawTable:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # zipfile / XML errors of a damaged workbook
+        _fail(source, table, f"not a readable .xlsx workbook ({type(error).__name__}); save it again from Excel")
+    try:
+        sheet = workbook[table] if table in workbook.sheetnames else workbook.worksheets[0]
+        rows = list(sheet.iter_rows(values_only=True))
+    finally:
+        workbook.close()
+    if not rows or all(value is None for value in rows[0]):
+        _fail(source, table, "worksheet is empty: no header row in the first row")
+    header = list(rows[0])
+    while header and header[-1] is None:
+        header.pop()
+    width = len(header)
+    body = rows[1:]
+    keep = np.array([any(value is not None for value in row) for row in body], dtype=bool)
+    overflow = np.array([any(value is not None for value in row[width:]) for row in body], dtype=bool)
+
+    def cell(value):
+        # Excel holds every number as a double: make that explicit so ids beyond
+        # 2**53 are reported by the id check instead of passing as exact ints.
+        if isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        return value
+
+    values = [[cell(v) for v in (tuple(row[:width]) + (None,) * (width - len(row)))] for row in body]
+    frame = pd.DataFrame(values, columns=range(width), dtype=object)
+    issues = []
+    if overflow.any():
+        issues.append(RowIssue(None, "values to the right of the last header column", np.flatnonzero(overflow)))
+    row_numbers = np.arange(1, len(frame) + 1)
+    raw = RawTable(source, path, _clean_names(header), frame, row_numbers, issues)
+    if not keep.all():
+        raw.frame, raw.row_numbers, raw.issues = _drop_rows(frame, row_numbers, issues, keep)
+    return raw
+
+
+def _run_query(query: str, *, connection, source: str) -> RawTable:
+    import duckdb
+
+    owned = connection is None
+    connection = duckdb.connect() if owned else connection
+    try:
+        relation = connection.sql(query)
+        if relation is None:
+            raise ParameterError(f"{source}: the SQL statement returned no rows; pass a SELECT query")
+        arrow_table = relation.fetch_arrow_table() if hasattr(relation, "fetch_arrow_table") else relation.arrow()
+    except duckdb.Error as error:
+        kind = type(error).__name__
+        # Parser/catalog/binder messages describe the query, not the data; others may quote values.
+        safe = kind in ("ParserException", "CatalogException", "BinderException", "IOException")
+        detail = f": {str(error).splitlines()[0]}" if safe else ""
+        raise ParameterError(f"{source}: the SQL query failed ({kind}){detail}") from None
+    finally:
+        if owned:
+            connection.close()
+    return _from_arrow(arrow_table, source=source, path=None)
+
+
+def _read_duckdb_file(path: Path, *, table: str, source: str) -> RawTable:
+    import duckdb
+
+    try:
+        connection = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as error:
+        raise ParameterError(f"{source}: not a readable DuckDB database ({type(error).__name__})") from None
+    try:
+        present = sorted(row[0] for row in connection.sql("SELECT table_name FROM information_schema.tables").fetchall())
+        if table not in present:
+            raise ParameterError(
+                f"{source}: has no table named '{table}' (tables: {', '.join(present) or 'none'}); "
+                "create a view with the canonical name or pass a SELECT query"
+            )
+        raw = _run_query(f'SELECT * FROM "{table}"', connection=connection, source=source)
+    finally:
+        connection.close()
+    raw.path = path
+    return raw
+
+
+def _from_dataframe(frame: pd.DataFrame) -> RawTable:
+    if any(name is not None for name in frame.index.names):
+        frame = frame.reset_index()  # a named index is data (often the id): keep it
+    names = _clean_names(frame.columns)
+    positional = frame.reset_index(drop=True)
+    positional.columns = range(len(names))
+    return RawTable(SOURCE_DATAFRAME, None, names, positional, np.arange(1, len(positional) + 1))
+
+
+def read_source(source, *, table: str, connection=None) -> RawTable:
+    """Read ``source`` (see module table) into a :class:`RawTable`.
+
+    Raises
+    ------
+    SchemaValidationError
+        The file cannot be read as a table at all (empty, wrong encoding, damaged).
+    ParameterError
+        The source is not a supported kind, does not exist, or a query failed.
+    """
+    if isinstance(source, pd.DataFrame):
+        return _from_dataframe(source)
+    if is_sql_query(source) and not Path(source).exists():
+        return _run_query(source, connection=connection, source=SOURCE_QUERY)
+    if not isinstance(source, str | Path):
+        raise ParameterError(
+            "source= must be a file path, a pandas DataFrame or a SQL query string; "
+            f"got {type(source).__name__}"
+        )
+    path = Path(source)
+    name = str(source)
+    if not path.is_file():
+        raise ParameterError(f"source file '{name}' does not exist (or is not a file)")
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix == "csv":
+        return _read_delimited(path, sep=",", source=name, table=table)
+    if suffix in ("tsv", "tab"):
+        return _read_delimited(path, sep="\t", source=name, table=table)
+    if suffix in ("jsonl", "ndjson"):
+        return _read_jsonl(path, source=name, table=table)
+    if suffix in ("parquet", "pq"):
+        return _read_parquet(path, source=name, table=table)
+    if suffix == "xlsx":
+        return _read_xlsx(path, source=name, table=table)
+    if suffix == "duckdb":
+        return _read_duckdb_file(path, table=table, source=name)
+    if suffix == "sql":
+        query = path.read_text(encoding="utf-8-sig")
+        raw = _run_query(query, connection=connection, source=name)
+        raw.path = path
+        return raw
+    hints = {"xls": "save it as .xlsx", "json": "write one object per line as .jsonl", "gz": "decompress it first"}
+    raise ParameterError(
+        f"'{name}': unsupported file type '.{suffix}'"
+        + (f" ({hints[suffix]})" if suffix in hints else "")
+        + "; supported: .csv, .tsv, .jsonl, .parquet, .xlsx, .duckdb, .sql, a DataFrame or a SQL query"
+    )

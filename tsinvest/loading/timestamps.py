@@ -1,0 +1,259 @@
+"""Convert time columns to timezone-aware UTC, reporting every bad row.
+
+Rules, the same for every input format:
+
+* ISO 8601 text with an offset (``Z``, ``+02:00``, ``-0500``) is converted to
+  UTC; offsets may differ from row to row.
+* ISO 8601 text without an offset ("naive") is rejected unless ``timezone=``
+  names the zone it was recorded in (e.g. ``"Europe/Berlin"``); local times that
+  do not exist or are ambiguous at a daylight-saving change are reported.
+* Bare numbers are epoch times and are rejected unless ``epoch_unit="s"`` or
+  ``"ms"`` is given. A value that clearly has the other unit (seconds >= 1e11,
+  i.e. after year 5000, or milliseconds < 1e11, i.e. before March 1973) is
+  reported rather than turned into a wrong date.
+* Typed timestamps (Parquet, SQL, DataFrame) keep their instant when tz-aware;
+  naive ones follow the naive rule.
+
+Examples
+--------
+>>> import pandas as pd
+>>> times, issues = to_utc(pd.Series(["2026-03-02T10:00:00+02:00", "2026-03-02T03:00:00-05:00"]), column="ts")
+>>> [str(t) for t in times], issues
+(['2026-03-02 08:00:00+00:00', '2026-03-02 08:00:00+00:00'], [])
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from tsinvest.exceptions import ParameterError
+
+__all__ = ["to_utc", "check_timezone", "EPOCH_UNITS"]
+
+EPOCH_UNITS = ("s", "ms")
+
+# An offset only counts after a clock time, so the "-02" of "2026-03-02" is not one.
+_OFFSET = re.compile(r"(?:\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*[+-]\d{2}(?::?\d{2})?|\d\s*[Zz])$")
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+# Epoch values at or above this are milliseconds when read as seconds (year > 5000)
+# and seconds when read as milliseconds (after March 1973): no platform data is older.
+_EPOCH_UNIT_SPLIT = 1e11
+
+
+def check_timezone(timezone: str | None) -> None:
+    """Raise ParameterError unless ``timezone`` is None or a valid IANA zone name.
+
+    Examples
+    --------
+    >>> check_timezone("Europe/Berlin")
+    """
+    if timezone is None:
+        return
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ParameterError(
+            f"timezone={timezone!r} is not an IANA time zone name; use e.g. 'Europe/Berlin' or 'UTC'"
+        ) from None
+
+
+def _utc_ns_values(values) -> np.ndarray:
+    """Aware timestamps -> naive UTC datetime64[ns] numpy values (NaT kept)."""
+    series = pd.Series(values)
+    return series.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]").to_numpy()
+
+
+def _typed_to_utc(series, column, timezone):
+    from tsinvest.loading.validation import RowIssue
+
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        return series.dt.tz_convert("UTC").astype(pd.DatetimeTZDtype("ns", "UTC")), []
+    present = series.notna().to_numpy()
+    if timezone is None:
+        empty = pd.Series(pd.NaT, index=series.index, dtype=pd.DatetimeTZDtype("ns", "UTC"))
+        issue = RowIssue(
+            column,
+            "timestamp has no timezone (naive); pass timezone= with the zone it was recorded in",
+            np.flatnonzero(present),
+        )
+        return empty, [issue] if present.any() else []
+    local = series.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+    bad = present & local.isna().to_numpy()
+    issues = []
+    if bad.any():
+        issues.append(
+            RowIssue(column, "local time is ambiguous or does not exist (daylight-saving change)", np.flatnonzero(bad))
+        )
+    return local.dt.tz_convert("UTC").astype(pd.DatetimeTZDtype("ns", "UTC")), issues
+
+
+def to_utc(
+    series: pd.Series,
+    *,
+    column: str,
+    timezone: str | None = None,
+    epoch_unit: str | None = None,
+):
+    """Convert one column to ``datetime64[ns, UTC]``.
+
+    Parameters
+    ----------
+    series : Series
+        Text, numbers or timestamps; empty strings and nulls are missing.
+    column : str
+        Column name used in the reported issues.
+    timezone : str, optional
+        IANA zone of naive timestamps. Without it naive values are reported.
+    epoch_unit : {"s", "ms"}, optional
+        Unit of bare numbers. Without it numbers are reported.
+
+    Returns
+    -------
+    (Series, list of RowIssue)
+        Converted values (NaT where missing or bad) and the bad rows by reason.
+
+    Examples
+    --------
+    >>> times, issues = to_utc(pd.Series(["1772445600", "2026-03-02 10:00"]), column="ts")
+    >>> [issue.reason.split(";")[0] for issue in issues]
+    ['epoch number', 'timestamp has no UTC offset (naive)']
+    >>> times, issues = to_utc(pd.Series(["1772445600"]), column="ts", epoch_unit="s")
+    >>> str(times[0])
+    '2026-03-02 10:00:00+00:00'
+    """
+    from tsinvest.loading.validation import RowIssue, _number_to_text
+
+    check_timezone(timezone)
+    if epoch_unit is not None and epoch_unit not in EPOCH_UNITS:
+        raise ParameterError(f"epoch_unit={epoch_unit!r} is not supported; use one of {EPOCH_UNITS} or None")
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return _typed_to_utc(series.reset_index(drop=True), column, timezone)
+
+    index = series.index
+    series = series.reset_index(drop=True)
+    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty"):
+        # Spreadsheet datetimes or mixed objects: render each as ISO text so one
+        # rule set applies (naive datetimes stay naive and are reported).
+        series = series.map(
+            lambda v: v if v is None or isinstance(v, str) or (isinstance(v, float) and np.isnan(v))
+            else (v.isoformat() if hasattr(v, "isoformat") else _number_to_text(v) or repr(v))
+        )
+    elif pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        series = series.astype(object).map(
+            lambda v: None if pd.isna(v) else (_number_to_text(v) or repr(float(v)))
+        )
+    text = series.astype("string").str.strip()
+    missing = text.isna().to_numpy() | (text == "").to_numpy(dtype=bool, na_value=True)
+    result = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
+    issues: list[RowIssue] = []
+
+    numeric = text.str.match(_NUMBER).to_numpy(dtype=bool, na_value=False) & ~missing
+    with_offset = text.str.contains(_OFFSET).to_numpy(dtype=bool, na_value=False) & ~missing & ~numeric
+    naive = ~missing & ~numeric & ~with_offset
+
+    if numeric.any():
+        if epoch_unit is None:
+            issues.append(
+                RowIssue(column, "epoch number; pass epoch_unit='s' or 'ms' to read epoch times", np.flatnonzero(numeric))
+            )
+        else:
+            values = pd.to_numeric(text[numeric], errors="coerce").to_numpy(dtype=float)
+            if epoch_unit == "s":
+                wrong_unit = np.abs(values) >= _EPOCH_UNIT_SPLIT
+                hint = "epoch value too large for seconds (looks like milliseconds: pass epoch_unit='ms')"
+            else:
+                wrong_unit = np.abs(values) < _EPOCH_UNIT_SPLIT
+                hint = "epoch value too small for milliseconds (looks like seconds: pass epoch_unit='s')"
+            positions = np.flatnonzero(numeric)
+            if wrong_unit.any():
+                issues.append(RowIssue(column, hint, positions[wrong_unit]))
+            good = positions[~wrong_unit]
+            if len(good):
+                # Integer epochs go through int64 so milliseconds keep exact precision.
+                good_text = text.iloc[good]
+                whole = good_text.str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool, na_value=False)
+                if whole.all():
+                    parsed = pd.to_datetime(
+                        good_text.astype("int64").to_numpy(), unit=epoch_unit, utc=True, errors="coerce"
+                    )
+                else:
+                    parsed = pd.to_datetime(values[~wrong_unit], unit=epoch_unit, utc=True, errors="coerce")
+                result[good] = _utc_ns_values(parsed)
+
+    def _within_ns_range(parsed: pd.Series, positions: np.ndarray) -> pd.Series:
+        # pandas 3 may parse at microsecond resolution; nanosecond UTC (our dtype)
+        # only spans 1677-2262, so report rather than overflow later.
+        tz = getattr(parsed.dtype, "tz", None)
+        low, high = pd.Timestamp.min.ceil("s"), pd.Timestamp.max.floor("s")
+        if tz is not None:
+            low, high = low.tz_localize(tz), high.tz_localize(tz)
+        outside = (parsed.notna() & ((parsed < low) | (parsed > high))).to_numpy()
+        if outside.any():
+            issues.append(RowIssue(column, "timestamp outside the supported years 1678-2261", positions[outside]))
+            parsed = parsed.mask(pd.Series(outside, index=parsed.index))
+        return parsed
+
+    def parse_iso(positions: np.ndarray, *, utc: bool) -> pd.Series:
+        parsed = pd.to_datetime(text.iloc[positions], format="ISO8601", utc=utc, errors="coerce")
+        unparseable = parsed.isna().to_numpy()
+        if unparseable.any():
+            issues.append(
+                RowIssue(
+                    column,
+                    "unparseable timestamp (expected ISO 8601 such as 2026-03-02T10:00:00Z)",
+                    positions[unparseable],
+                )
+            )
+        return _within_ns_range(parsed, positions)
+
+    if with_offset.any():
+        positions = np.flatnonzero(with_offset)
+        parsed = parse_iso(positions, utc=True)
+        result[positions] = _utc_ns_values(parsed)
+
+    if naive.any():
+        positions = np.flatnonzero(naive)
+        if timezone is None:
+            # Tell apart "naive but readable" from garbage so the fix is clear.
+            parsed = pd.to_datetime(text.iloc[positions], format="ISO8601", errors="coerce")
+            readable = parsed.notna().to_numpy()
+            if readable.any():
+                issues.append(
+                    RowIssue(
+                        column,
+                        "timestamp has no UTC offset (naive); add an offset such as Z or +02:00, "
+                        "or pass timezone= with the zone it was recorded in",
+                        positions[readable],
+                    )
+                )
+            if (~readable).any():
+                issues.append(
+                    RowIssue(
+                        column,
+                        "unparseable timestamp (expected ISO 8601 such as 2026-03-02T10:00:00Z)",
+                        positions[~readable],
+                    )
+                )
+        else:
+            parsed = parse_iso(positions, utc=False)
+            if getattr(parsed.dtype, "tz", None) is not None:
+                # pandas returns tz-aware values only if every string had an offset.
+                localized = parsed
+            else:
+                localized = parsed.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+            gap = localized.isna().to_numpy() & parsed.notna().to_numpy()
+            if gap.any():
+                issues.append(
+                    RowIssue(
+                        column,
+                        "local time is ambiguous or does not exist (daylight-saving change); add a UTC offset",
+                        positions[gap],
+                    )
+                )
+            result[positions] = _utc_ns_values(localized)
+    return pd.Series(result, index=index).dt.tz_localize("UTC"), issues

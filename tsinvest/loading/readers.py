@@ -381,7 +381,11 @@ def _run_query(query: str, *, connection, source: str) -> RawTable:
         relation = connection.sql(query)
         if relation is None:
             raise ParameterError(f"{source}: the SQL statement returned no rows; pass a SELECT query")
-        arrow_table = relation.fetch_arrow_table() if hasattr(relation, "fetch_arrow_table") else relation.arrow()
+        # DuckDB renamed this method across versions (>= 1.4: to_arrow_table).
+        for method in ("to_arrow_table", "fetch_arrow_table", "arrow"):
+            if hasattr(relation, method):
+                arrow_table = getattr(relation, method)()
+                break
     except duckdb.Error as error:
         kind = type(error).__name__
         # Parser/catalog/binder messages describe the query, not the data; others may quote values.

@@ -1,0 +1,171 @@
+"""Every kind of bad input gives one SchemaValidationError listing all problems, without values."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tsinvest.exceptions import ParameterError, SchemaValidationError, UnknownTableError
+from tsinvest.loading import load_accounts, load_escalations, load_events, load_logins, load_table
+
+SECRET = "7276431715937856976"
+
+
+def _problems(call):
+    with pytest.raises(SchemaValidationError) as caught:
+        call()
+    error = caught.value
+    assert SECRET not in str(error)
+    return error, {(p.column, p.reason.split(";")[0].split(" (")[0]): p for p in error.problems}
+
+
+def _write(tmp_path, name, text, encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
+    return path
+
+
+def test_all_missing_columns_at_once_with_suggestions(tmp_path):
+    path = _write(tmp_path, "events.csv", f"acount_id,actoin,event_ts\n{SECRET},like,2026-03-02T10:00:00Z\n")
+    error, problems = _problems(lambda: load_events(path))
+    missing = {column for column, reason in problems if reason.startswith("required column is missing")}
+    assert missing == {"account_id", "action", "target_id", "ts"}
+    assert "'acount_id'" in problems[("account_id", "required column is missing")].reason
+    assert "'event_ts'" in problems[("ts", "required column is missing")].reason
+    assert error.source == str(path) and error.table == "events"
+
+
+def test_missing_columns_raise_even_in_quarantine_mode(tmp_path):
+    path = _write(tmp_path, "logins.csv", "account_id\n1\n")
+    with pytest.raises(SchemaValidationError, match="required column is missing"):
+        load_logins(path, on_error="quarantine")
+    assert not (tmp_path / "logins.csv.rejected.csv").exists()
+
+
+def test_row_level_problems_all_listed(tmp_path):
+    path = _write(
+        tmp_path,
+        "accounts.csv",
+        "account_id,created_at,username,follower_count\n"
+        f"{SECRET},2026-03-02T10:00:00Z,a,10\n"
+        f"{SECRET},2026-03-02T10:00:00Z,b,-4\n"
+        ",2026-03-02T10:00:00Z,c,1.5\n"
+        "3,,,many\n",
+    )
+    _, problems = _problems(lambda: load_accounts(path))
+    assert problems[("account_id", "duplicate primary id")].rows == (1, 2)
+    assert problems[("account_id", "primary id is missing")].rows == (3,)
+    assert problems[("created_at", "required value is missing")].rows == (4,)
+    assert problems[("username", "required value is missing")].rows == (4,)
+    assert problems[("follower_count", "negative count")].rows == (2,)
+    assert problems[("follower_count", "not a whole number")].rows == (3, 4)
+
+
+def test_channel_outside_allowed_set(tmp_path):
+    frame = pd.DataFrame({
+        "ticket_id": ["t1", "t2", "t3"], "channel": ["user", "twitter", "User"], "subject_account_id": ["1", "2", "3"],
+        "policy": ["spam"] * 3, "priority": ["P1"] * 3, "opened_at": ["2026-03-02T10:00:00Z"] * 3, "status": ["open"] * 3,
+    })
+    error, problems = _problems(lambda: load_escalations(frame))
+    problem = problems[("channel", "value not in the allowed set")]
+    assert problem.rows == (2, 3) and "user, partner, regulator, internal" in problem.reason
+    assert "twitter" not in str(error)
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n", b"\xef\xbb\xbf"])
+def test_empty_file(tmp_path, content):
+    path = _write(tmp_path, "logins.csv", content)
+    _, problems = _problems(lambda: load_logins(path))
+    assert (None, "file is empty: no header row and no data") in problems
+
+
+def test_header_only_file_loads_zero_rows(tmp_path):
+    frame = load_logins(_write(tmp_path, "logins.csv", "account_id,ts\n"))
+    assert len(frame) == 0 and str(frame["ts"].dtype) == "datetime64[ns, UTC]"
+
+
+def test_latin1_file_reports_offset_rows_and_encoding(tmp_path):
+    path = _write(tmp_path, "logins.csv", "account_id,ts,user_agent\n1,2026-03-02T10:00:00Z,ok\n2,2026-03-02T10:00:00Z,Müller\n3,2026-03-02T10:00:00Z,é\n", "latin-1")
+    error, _ = _problems(lambda: load_logins(path))
+    (problem,) = error.problems
+    assert problem.rows == (2, 3) and problem.count == 2
+    assert "byte offset 75" in problem.reason and "Windows-1252" in problem.reason
+    assert "Müller".encode("latin-1").decode("latin-1") not in str(error)
+
+
+def test_utf8_bom_is_stripped(tmp_path):
+    path = _write(tmp_path, "logins.csv", "\ufeffaccount_id,ts\n00123,2026-03-02T10:00:00Z\n")
+    assert load_logins(path).columns[0] == "account_id"
+
+
+def test_utf16_is_reported(tmp_path):
+    path = _write(tmp_path, "logins.csv", "account_id,ts\n1,2026-03-02T10:00:00Z\n", "utf-16")
+    with pytest.raises(SchemaValidationError, match="UTF-16"):
+        load_logins(path)
+
+
+def test_duplicate_header_names(tmp_path):
+    path = _write(tmp_path, "logins.csv", "account_id,ts,account_id\n1,2026-03-02T10:00:00Z,2\n")
+    _, problems = _problems(lambda: load_logins(path, on_error="quarantine"))
+    assert ("account_id", "column name appears 2 times in the header") in problems
+
+
+def test_mapping_onto_an_existing_name_is_a_duplicate(tmp_path):
+    path = _write(tmp_path, "logins.csv", "account_id,uid,ts\n1,2,2026-03-02T10:00:00Z\n")
+    with pytest.raises(SchemaValidationError, match="after mapping 'uid'"):
+        load_logins(path, mapping={"uid": "account_id"})
+
+
+def test_ragged_rows_listed_by_row(tmp_path):
+    path = _write(tmp_path, "logins.csv", "account_id,ts\n1,2026-03-02T10:00:00Z\n2\n3,2026-03-02T10:00:00Z,extra\n4,2026-03-02T10:00:00Z\n")
+    _, problems = _problems(lambda: load_logins(path))
+    assert problems[(None, "wrong number of fields for the header: a stray delimiter or quote, or a cut-off line")].rows == (2, 3)
+
+
+def test_truncated_file_inside_quotes(tmp_path):
+    path = _write(tmp_path, "logins.csv", 'account_id,ts,user_agent\n1,2026-03-02T10:00:00Z,ok\n2,2026-03-02T10:00:00Z,"cut off\n3,2026')
+    _, problems = _problems(lambda: load_logins(path))
+    truncated = [p for (column, reason), p in problems.items() if "truncated" in reason]
+    assert truncated and truncated[0].rows == (2,)
+
+
+def test_nul_bytes_reported_per_column(tmp_path):
+    path = _write(tmp_path, "logins.csv", 'account_id,ts,user_agent\n1,2026-03-02T10:00:00Z,"a\x00b"\n')
+    _, problems = _problems(lambda: load_logins(path))
+    assert problems[("user_agent", "contains a NUL byte")].rows == (1,)
+
+
+def test_blank_lines_are_skipped_but_counted(tmp_path):
+    path = _write(tmp_path, "logins.csv", "account_id,ts\n1,2026-03-02T10:00:00Z\n\n3,bad\n")
+    _, problems = _problems(lambda: load_logins(path))
+    assert problems[("ts", "unparseable timestamp")].rows == (3,)
+
+
+def test_jsonl_bad_lines(tmp_path):
+    path = _write(tmp_path, "logins.jsonl", '{"account_id": "1", "ts": "2026-03-02T10:00:00Z"}\n[1]\n\n{"account_id": "1", "account_id": "2", "ts": "2026-03-02T10:00:00Z"}\n{"account_id": "3", "ts": "2026-0')
+    _, problems = _problems(lambda: load_logins(path))
+    assert problems[(None, "not a JSON object")].rows == (2,)
+    assert problems[(None, "repeats a key inside one object")].rows == (4,)
+    assert problems[(None, "not valid JSON")].rows == (5,)
+
+
+def test_parameter_errors(tmp_path):
+    frame = pd.DataFrame({"account_id": ["1"], "ts": ["2026-03-02T10:00:00Z"]})
+    with pytest.raises(UnknownTableError):
+        load_table(frame, "users")
+    with pytest.raises(ParameterError, match="on_error"):
+        load_logins(frame, on_error="ignore")
+    with pytest.raises(ParameterError, match="epoch_unit"):
+        load_logins(frame, epoch_unit="us")
+    with pytest.raises(ParameterError, match="quarantine_path"):
+        load_logins(frame, on_error="quarantine")
+    with pytest.raises(ParameterError, match="does not exist"):
+        load_logins(tmp_path / "nope.csv")
+    with pytest.raises(ParameterError, match=r"\.xlsx"):
+        load_logins(_write(tmp_path, "logins.xls", "x"))
+    with pytest.raises(ParameterError, match="SQL query failed"):
+        load_logins("SELECT * FROM no_such_table")
+    with pytest.raises(SchemaValidationError, match="Parquet"):
+        load_logins(_write(tmp_path, "logins.parquet", "not parquet"))
+    with pytest.raises(SchemaValidationError, match="xlsx"):
+        load_logins(_write(tmp_path, "logins.xlsx", "not a workbook"))

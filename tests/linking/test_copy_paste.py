@@ -28,7 +28,9 @@ CROWD = [f"{5_000_000_000_000_000_000 + i:019d}" for i in range(400)]
 def _events() -> pd.DataFrame:
     rows = []
     for i, (account, text) in enumerate(zip(CAMPAIGN, VARIANTS, strict=True)):
+        # each campaign account pushes its variant twice (min_weight=2 needs two matched posts)
         rows.append((account, "comment", text, f"2026-03-{2 + i:02d}T10:00:00Z"))
+        rows.append((account, "comment", text, f"2026-03-{12 + i:02d}T10:00:00Z"))
     rng = np.random.default_rng(0)
     common = ["nice", "lol", "🔥🔥🔥", "great video thanks for sharing this with all of us"]
     vocabulary = ("cat dog music dance recipe travel beach mountain coffee guitar soccer movie city river "
@@ -87,12 +89,13 @@ def test_common_phrase_repeated_by_each_account_is_kept():
     frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
     edges = copy_paste_edges(frame, progress=False)
     assert len(edges) == 60 * 59 // 2
+    assert (edges["weight"] == 3.0).all()
     assert edges.attrs["common_texts_excluded"] == 0
     capped = copy_paste_edges(frame, progress=False, min_repeats_per_account=4.0)
     assert capped.empty and capped.attrs["common_texts_excluded"] == 1
 
 
-def test_weight_counts_distinct_text_pairs_and_evidence():
+def test_weight_counts_matched_posts_of_the_less_active_side():
     texts = ["first campaign message goes here for everyone", "second campaign message is different entirely yes"]
     frame = pd.DataFrame(
         {
@@ -110,6 +113,14 @@ def test_weight_counts_distinct_text_pairs_and_evidence():
     evidence = json.loads(row["evidence"])
     assert len(evidence) == 1 and evidence[0]["similarity"] == 1.0
     assert evidence[0]["text"] in texts
+
+
+def test_single_shared_post_needs_min_weight_one():
+    text = "anyone else watching this at three in the morning"
+    frame = pd.DataFrame({"account_id": ["p", "q"], "action": "comment", "text": text,
+                          "ts": pd.to_datetime(["2026-03-02", "2026-03-03"], utc=True)})
+    assert copy_paste_edges(frame, progress=False).empty
+    assert copy_paste_edges(frame, progress=False, min_weight=1)["weight"].tolist() == [1.0]
 
 
 def test_unrelated_texts_on_same_topic_do_not_match():
@@ -140,7 +151,8 @@ def test_hostile_text_does_not_break_anything():
     ]
     frame = pd.DataFrame({"account_id": [str(i) for i in range(len(hostile))], "action": "comment", "text": hostile,
                           "ts": pd.to_datetime(["2026-03-02"] * len(hostile), utc=True)})
-    edges = copy_paste_edges(pd.concat([frame, frame.assign(account_id=frame["account_id"] + "b")]), progress=False)
+    both = pd.concat([frame, frame.assign(account_id=frame["account_id"] + "b")])
+    edges = copy_paste_edges(both, progress=False, min_weight=1)
     linked = set(map(tuple, edges[["account_a", "account_b"]].values.tolist()))
     assert ("0", "0b") in linked and ("6", "6b") in linked
     assert ("5", "5b") not in linked  # emoji only

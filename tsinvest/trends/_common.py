@@ -1,0 +1,139 @@
+"""Helpers shared by the trends modules: inputs as DuckDB relations, UTC bounds, SQL quoting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from tsinvest.exceptions import ParameterError
+from tsinvest.schemas import STRING_DTYPE, TIMESTAMP_DTYPE
+
+__all__: list[str] = []
+
+FREQ_SQL = {"H": ("hour", "INTERVAL 1 HOUR"), "D": ("day", "INTERVAL 1 DAY"), "W": ("week", "INTERVAL 7 DAY")}
+FREQ_TIMEDELTA = {"H": pd.Timedelta(hours=1), "D": pd.Timedelta(days=1), "W": pd.Timedelta(days=7)}
+
+
+def quote(name: str) -> str:
+    """Quote an identifier for DuckDB SQL (column names come from users)."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def sql_timestamp(value: pd.Timestamp) -> str:
+    """A naive-UTC TIMESTAMP literal built from a parsed Timestamp, never from raw user text."""
+    return f"TIMESTAMP '{value.tz_convert('UTC').tz_localize(None).isoformat(sep=' ')}'"
+
+
+def as_utc(value: Any, *, name: str) -> pd.Timestamp | None:
+    """Parse a bound; naive values are read as UTC."""
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise ParameterError(f"{name} is not a date or timestamp; pass e.g. '2026-03-02' or '2026-03-02T00:00:00Z'") from None
+    if stamp is pd.NaT:
+        raise ParameterError(f"{name} is missing (NaT); pass a date or timestamp")
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def parse_window(value: Any, *, name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Turn ``"START/END"`` or a ``(start, end)`` pair into UTC bounds, end exclusive."""
+    if isinstance(value, str):
+        parts = value.split("/")
+        if len(parts) != 2:
+            raise ParameterError(f"{name} must look like START/END, e.g. 2026-03-20/2026-03-30")
+        value = tuple(parts)
+    try:
+        start, end = value
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be a (start, end) pair or a 'START/END' string") from None
+    start_ts, end_ts = as_utc(start, name=f"{name} start"), as_utc(end, name=f"{name} end")
+    if not start_ts < end_ts:
+        raise ParameterError(f"{name}: start must be before end (end is exclusive)")
+    return start_ts, end_ts
+
+
+def as_columns(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+def to_relation(data: Any, connection: Any = None):
+    """Return ``(relation, column_types)`` for a DataFrame, a DuckDB relation or a table name."""
+    import duckdb
+
+    if isinstance(data, duckdb.DuckDBPyRelation):
+        relation = data
+    elif isinstance(data, pd.DataFrame):
+        relation = (connection or duckdb.connect()).from_df(data)
+    elif isinstance(data, str):
+        if connection is None:
+            raise ParameterError("a table name needs connection=; or pass the DataFrame / DuckDB relation itself")
+        relation = connection.table(data)
+    else:
+        raise ParameterError("data must be a pandas DataFrame, a DuckDB relation, or a table name with connection=")
+    types = {column: str(kind).upper() for column, kind in zip(relation.columns, relation.types)}
+    return relation, types
+
+
+def require_columns(types: dict[str, str], needed: Iterable[str | None], *, what: str = "table") -> None:
+    """One error listing every missing column."""
+    missing = sorted({c for c in needed if c is not None and c not in types})
+    if missing:
+        raise ParameterError(
+            f"the {what} has no column(s) {', '.join(repr(c) for c in missing)}; "
+            "pass the right names (time=, by=, distinct=, text=, actor=) or rename the columns"
+        )
+
+
+def utc_expression(column: str, types: dict[str, str]) -> str:
+    """SQL for a time column as naive UTC, so truncation never depends on the session time zone."""
+    kind = types[column]
+    if kind.startswith("TIMESTAMP WITH TIME ZONE") or kind == "TIMESTAMPTZ":
+        return f"timezone('UTC', {quote(column)})"
+    raise ParameterError(
+        f"column {column!r} must hold time-zone-aware UTC timestamps; load the table with "
+        "tsinvest.loading.load_table or convert it with pd.to_datetime(..., utc=True)"
+    )
+
+
+def utc_from_duckdb(values: pd.Series) -> pd.Series:
+    """Naive-UTC timestamps from DuckDB as tz-aware UTC nanoseconds."""
+    values = pd.to_datetime(values)
+    if values.dt.tz is None:
+        values = values.dt.tz_localize("UTC")
+    return values.astype(TIMESTAMP_DTYPE)
+
+
+def as_string_columns(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    for column in columns:
+        kind = frame[column].dtype
+        if kind == object or pd.api.types.is_string_dtype(kind):
+            frame[column] = frame[column].astype(STRING_DTYPE)
+    return frame
+
+
+
+def load_cli_table(path: str, table: str | None, *, timezone: str | None = None) -> pd.DataFrame:
+    """Load a table file for the CLI; the table is ``--table`` or the file stem (``reports.csv``)."""
+    from pathlib import Path
+
+    from tsinvest.loading import load_table
+    from tsinvest.schemas import TABLE_NAMES
+
+    file = Path(path)
+    if not file.is_file():
+        raise ParameterError(f"'{file}' is not a file; pass a table file such as reports.csv")
+    name = table or file.stem
+    if name not in TABLE_NAMES:
+        raise ParameterError(
+            f"cannot tell which table '{file.name}' holds; name it after a table or pass --table "
+            f"(one of: {', '.join(TABLE_NAMES)})"
+        )
+    return load_table(file, name, timezone=timezone)

@@ -163,3 +163,30 @@ def test_parameter_errors():
         copy_paste_edges(pd.DataFrame({"account_id": ["1"], "action": ["post"], "ts": [pd.Timestamp("2026-03-02", tz="UTC")]}))
     with pytest.raises(ParameterError):
         near_duplicate_texts(["a", "b"], threshold=0)
+
+
+# --- on the committed sample data (tsinvest sample data_samples --seed 7) -----------------
+
+SAMPLES = __import__("pathlib").Path(__file__).resolve().parents[2] / "data_samples"
+
+
+def test_sample_copy_paste_campaigns_linked_and_organic_text_mostly_not():
+    import itertools
+
+    from tsinvest.loading import load_events
+
+    truth = json.loads((SAMPLES / "truth.json").read_text())
+    edges = copy_paste_edges(load_events(SAMPLES / "events.csv"), progress=False)
+    linked = set(map(tuple, edges[["account_a", "account_b"]].values.tolist()))
+    campaigns = [c for c in truth["campaigns"] if c["kind"] == "copy_paste"]
+    assert campaigns
+    for campaign in campaigns:
+        pairs = set(itertools.combinations(sorted(campaign["accounts"]), 2))
+        assert pairs <= linked, campaign["id"]
+    campaign_accounts = {a for c in campaigns for a in c["accounts"]}
+    stray = ~edges["account_a"].isin(campaign_accounts) & ~edges["account_b"].isin(campaign_accounts)
+    assert stray.sum() <= 0.05 * len(edges)
+    for trap in truth["traps"]:
+        members = set(trap["accounts"])
+        among = edges["account_a"].isin(members) & edges["account_b"].isin(members)
+        assert among.sum() <= len(members) // 10, trap["id"]

@@ -136,3 +136,31 @@ def test_deterministic_and_independent_of_row_order():
     first = shared_attribute_edges(logins)
     second = shared_attribute_edges(logins.sample(frac=1.0, random_state=3))
     pd.testing.assert_frame_equal(first, second)
+
+
+# --- on the committed sample data (tsinvest sample data_samples --seed 7) -----------------
+
+SAMPLES = __import__("pathlib").Path(__file__).resolve().parents[2] / "data_samples"
+
+
+def test_sample_farms_linked_and_carrier_nat_not():
+    import itertools
+
+    from tsinvest.loading import load_logins
+
+    truth = json.loads((SAMPLES / "truth.json").read_text())
+    edges = shared_attribute_edges(load_logins(SAMPLES / "logins.csv"))
+    linked = set(map(tuple, edges[["account_a", "account_b"]].values.tolist()))
+    farms = [c for c in truth["campaigns"] if c["kind"] == "farm"]
+    assert farms
+    for farm in farms:
+        pairs = set(itertools.combinations(sorted(farm["accounts"]), 2))
+        assert pairs <= linked, farm["id"]
+    for trap in (t for t in truth["traps"] if t["kind"] == "carrier_nat"):
+        members = set(trap["accounts"])
+        among = edges[edges["account_a"].isin(members) & edges["account_b"].isin(members)]
+        nat_ips = set(trap.get("targets", []))
+        assert not any(item["value"] in nat_ips for text in among["evidence"] for item in json.loads(text))
+        # at most a stray coincidence, never the trap glued together
+        assert len(among) <= len(members) // 10
+    assert edges.attrs["hub_values_excluded"]["ip"] >= 1

@@ -52,6 +52,7 @@ MAX_ROWS_LISTED = 1000
 #: float columns): an id stored that way has already been rounded.
 MAX_EXACT_FLOAT = 2**53
 
+_TIME_WORDS = ("time", "date", "_at", "ts", "when", "created")
 _INTEGER_TEXT = re.compile(r"^\s*[+-]?\d+(?:\.0*)?\s*$")
 
 
@@ -339,6 +340,9 @@ def missing_column_problems(columns: list[str], spec: TableSpec) -> list[Problem
         close = difflib.get_close_matches(name, available, n=3, cutoff=0.6)
         if not close:
             close = [c for c in available if name in c.lower() or c.lower() in name][:3]
+        if not close and name in spec.time_columns:
+            # Exports name time columns freely (timestamp, event_time, created): offer those.
+            close = [c for c in available if any(w in c.lower() for w in _TIME_WORDS)][:3]
         if close:
             hint = "closest column names in the input: " + ", ".join(f"'{c}'" for c in close)
             hint += " (rename it or pass mapping=)"

@@ -1,0 +1,139 @@
+"""Write the bad-input corpus under tests/corpus/files/ (run once; the files are committed).
+
+    python tests/corpus/make_corpus.py
+
+Every file here has an entry in tests/corpus/expected.yaml saying what loading
+it must do: fail with a problem naming column/rows, or load every row exactly.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+HERE = Path(__file__).parent / "files"
+BIG = "7276431715937856976"
+TS = "2026-03-02T10:00:00Z"
+NAUGHTY = [
+    "Robert'); DROP TABLE accounts;--",
+    "<script>alert(1)</script>",
+    "=cmd|' /C calc'!A0",
+    "\u202egnp.exe",
+    "zero\u200bwidth",
+    "👩‍👩‍👧‍👦 family",
+    "ＡＢＣ full width",
+    "Ω≈ç√∫",
+    "undefined",
+    "-1e308",
+    "0x41",
+    '"quoted", with comma',
+    "tab\tinside",
+    "  padded  ",
+    "null",
+    "\\N",
+]
+
+
+def write(name: str, text: str | bytes, encoding: str = "utf-8") -> None:
+    path = HERE / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode(encoding))
+
+
+def csv_quote(value: str) -> str:
+    if any(c in value for c in ',"\n\r') or value != value.strip():
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def main() -> None:
+    HERE.mkdir(parents=True, exist_ok=True)
+    logins = "account_id,ts,user_agent\n"
+    write("latin1.csv", logins + f"1,{TS},plain\n2,{TS},Müller\n3,{TS},ok\n4,{TS},café\n", "latin-1")
+    write("bom.csv", codecs.BOM_UTF8 + (logins + f"00123,{TS},a\n{BIG},{TS},b\n").encode())
+    write("utf16.csv", logins + f"1,{TS},a\n", "utf-16")
+    write("crlf.csv", (logins + f"00123,{TS},a\n{BIG},{TS},b\n").replace("\n", "\r\n"))
+    write(
+        "mixed_offsets.csv",
+        logins + "1,2026-03-02T10:00:00Z,a\n2,2026-03-02T12:00:00+02:00,b\n3,2026-03-02T05:00:00-05:00,c\n"
+        "4,2026-03-02T10:00:00.000000+00:00,d\n5,2026-03-02T15:30:00+05:30,e\n",
+    )
+    write("naive.csv", logins + f"1,2026-03-02 11:00:00,a\n2,{TS},b\n3,2026-03-02T11:00,c\n")
+    write("epoch_seconds.csv", logins + "1,1772445600,a\n2,1772445600.25,b\n")
+    write("epoch_millis.csv", logins + "1,1772445600000,a\n2,1772445600250,b\n")
+    write("unparseable_ts.csv", logins + f"1,{TS},a\n2,yesterday,b\n3,2026-02-30T10:00:00Z,c\n4,,d\n")
+    write(
+        "ids.csv",
+        "account_id,created_at,username,display_name,follower_count\n"
+        f"{BIG},{TS},big,,10\n00123,{TS},zero,Z,\n0000000000000000001,{TS},ones,,0\n9223372036854775807,{TS},max,,\n",
+    )
+    write(
+        "ids.tsv",
+        "account_id\tcreated_at\tusername\n" f"{BIG}\t{TS}\tbig\n00123\t{TS}\tzero\n",
+    )
+    write(
+        "ids.jsonl",
+        f'{{"account_id": {BIG}, "created_at": "{TS}", "username": "big", "follower_count": 7}}\n'
+        f'{{"account_id": "00123", "created_at": "{TS}", "username": "zero", "follower_count": null}}\n',
+    )
+    write(
+        "na_usernames.csv",
+        "account_id,created_at,username,display_name\n"
+        f"1,{TS},NA,NA\n2,{TS},null,null\n3,{TS},None,None\n4,{TS},nan,NaN\n5,{TS},NULL,#N/A\n6,{TS},N/A,\n",
+    )
+    write("duplicate_headers.csv", f"account_id,ts,ts\n1,{TS},{TS}\n")
+    write("missing_columns.csv", f"acount_id,actoin,timestamp\n1,like,{TS}\n")
+    write("empty.csv", "")
+    write("header_only.csv", "account_id,action,target_id,ts\n")
+    write("truncated.csv", logins + f'1,{TS},ok\n2,{TS},"Mozilla/5.0 (cut\n3,{TS},lost')
+    write("ragged.csv", logins + f"1,{TS},a\n2,{TS}\n3,{TS},c,surplus\n4,{TS},d\n")
+    write(
+        "embedded_newlines.csv",
+        "account_id,action,target_id,ts,text\n"
+        f'1,comment,c1,{TS},"line one\nline two"\n2,comment,c2,{TS},"he said ""hi""\r\nbye"\n3,comment,c3,{TS},plain\n',
+    )
+    write("nul_bytes.csv", "account_id,action,target_id,ts,text\n" f'1,comment,c1,{TS},"a\x00b"\n2,comment,c2,{TS},fine\n')
+    write("long_fields.csv", "account_id,action,target_id,ts,text\n" f"1,comment,c1,{TS},{'x' * 300_000}\n2,like,c2,{TS},\n")
+    write(
+        "naughty.csv",
+        "account_id,action,target_id,ts,text\n"
+        + "".join(f"{i},comment,c{i},{TS},{csv_quote(text)}\n" for i, text in enumerate(NAUGHTY, start=1)),
+    )
+    write(
+        "bad_accounts.csv",
+        "account_id,created_at,username,follower_count\n"
+        f"{BIG},{TS},a,5\n{BIG},{TS},b,-1\n3,{TS},,2.5\n,{TS},d,\n5,{TS},e,1e3\n",
+    )
+    write(
+        "bad_channel.csv",
+        "ticket_id,channel,subject_account_id,policy,priority,opened_at,status\n"
+        f"T1,user,1,spam,P1,{TS},open\nT2,email,2,spam,P1,{TS},open\nT3,regulator,3,spam,P1,{TS},open\n",
+    )
+    write("truncated.jsonl", f'{{"account_id": "1", "ts": "{TS}"}}\n{{"account_id": "2", "ts": "2026-0')
+    _binary_files()
+
+
+def _binary_files() -> None:
+    import openpyxl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(
+        pa.table({"account_id": pa.array([int(BIG), 123], pa.int64()), "ts": [TS, "2026-03-02T12:00:00+02:00"]}),
+        HERE / "int64_ids.parquet",
+    )
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["account_id", "ts"])
+    sheet.append([BIG, TS])
+    sheet.append(["00123", TS])
+    workbook.save(HERE / "text_ids.xlsx")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["account_id", "ts"])
+    sheet.append([int(BIG), TS])
+    sheet.append([123, TS])
+    workbook.save(HERE / "numeric_ids.xlsx")
+
+
+if __name__ == "__main__":
+    main()

@@ -97,7 +97,8 @@ class CaseFile:
         bottom = None
         for activity in sorted(wide.columns):
             values = wide[activity].to_numpy()
-            axes.bar(range(len(wide)), values, bottom=bottom, label=str(activity))
+            # Activity names come from the data: escape "$" so mathtext never parses them.
+            axes.bar(range(len(wide)), values, bottom=bottom, label=str(activity).replace("$", r"\$"))
             bottom = values if bottom is None else bottom + values
         step = max(1, len(wide) // 10)
         axes.set_xticks(range(0, len(wide), step), [str(day) for day in wide.index[::step]], rotation=45, ha="right")

@@ -305,8 +305,9 @@ class TextRedactor:
 
     Compile once, apply to many strings. Matching is exact and
     token-bounded: a raw id is replaced only where it is not glued to a
-    letter, digit or underscore, so ``"123"`` is not replaced inside
-    ``"91234"``. Where several raw ids could match at one position the
+    letter, digit or underscore, or to a dot between such characters, so
+    ``"123"`` is not replaced inside ``"91234"`` nor ``"12"`` inside
+    ``"10.0.0.12"``. Where several raw ids could match at one position the
     longest wins (``"bob_smith"`` before ``"bob"``).
 
     Parameters
@@ -346,7 +347,7 @@ class TextRedactor:
                 lookup.setdefault(variant, token)
         self._lookup = lookup
         self._pattern = (
-            re.compile(r"(?<!\w)(?:" + _trie_regex(sorted(lookup)) + r")(?!\w)") if lookup else None
+            re.compile(_BEFORE + "(?:" + _trie_regex(sorted(lookup)) + ")" + _AFTER) if lookup else None
         )
 
     def redact(self, text: object) -> object:
@@ -379,6 +380,13 @@ def redact_text(text: str | pd.Series, mapping: Mapping[str, str]) -> str | pd.S
     if isinstance(text, pd.Series):
         return redactor.redact_series(text)
     return redactor.redact(text)  # type: ignore[return-value]
+
+
+# Token bounds: not glued to a word character, nor to a dot that joins word
+# characters ("12" is not a token of "10.0.0.12"), while a sentence-final dot
+# still ends a token ("met bob.").
+_BEFORE = r"(?<!\w)(?<!\w\.)"
+_AFTER = r"(?!\w)(?!\.\w)"
 
 
 def _escaped_variants(raw: str) -> set[str]:

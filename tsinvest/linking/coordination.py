@@ -1,0 +1,514 @@
+"""Co-action (coordination) networks: accounts acting on the same targets within seconds.
+
+Coordinated abuse leaves one trace whatever its kind: the same accounts act on
+the same things at almost the same time, again and again. Amplification rings
+share and like the same videos, comment pods comment together, brigades report
+the same victim. :func:`coordination_edges` turns any action table into an
+account-to-account edge table (``EDGE_COLUMNS``) counting, for each pair, on how
+many distinct targets the two accounts acted within ``window`` seconds of each
+other.
+
+Examples
+--------
+>>> import pandas as pd
+>>> shares = pd.DataFrame({
+...     "account_id": pd.array(["001", "002", "001", "002", "003"], dtype="string"),
+...     "target_id": pd.array(["v1", "v1", "v2", "v2", "v2"], dtype="string"),
+...     "ts": pd.to_datetime([0, 30, 600, 610, 5000], unit="s", utc=True),
+... })
+>>> edges = coordination_edges(shares, window=60, min_weight=2)
+>>> edges[["account_a", "account_b", "weight", "evidence"]].to_dict("records")
+[{'account_a': '001', 'account_b': '002', 'weight': 2, 'evidence': '["v1", "v2"]'}]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tsinvest.exceptions import ParameterError
+from tsinvest.linking import _sweep
+from tsinvest.schemas import EDGE_COLUMNS, STRING_DTYPE, TIMESTAMP_DTYPE
+
+__all__ = [
+    "coordination_edges",
+    "HotTargetWarning",
+    "DEFAULT_MAX_ACTORS_PER_WINDOW",
+]
+
+#: Default cap on distinct accounts acting on one target inside one window; see
+#: the Notes of :func:`coordination_edges`.
+DEFAULT_MAX_ACTORS_PER_WINDOW = 500
+
+# Events per sweep chunk (whole targets). Bounds the working arrays of the
+# sweep; the pair buffers are drained into DuckDB after every chunk.
+_CHUNK_EVENTS = 2_000_000
+
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+_CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt")
+
+
+class HotTargetWarning(UserWarning):
+    """Some targets were left out of a coordination network because they were too busy.
+
+    The message gives only counts; the excluded target ids are in
+    ``edges.attrs["excluded_targets"]``.
+    """
+
+
+@dataclass
+class _Events:
+    encoded: _sweep.EncodedEvents
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _arrow(con, sql: str, parameters: Sequence[Any] = ()):
+    """Run a query and return a pyarrow Table (duckdb 1.1 to 2.x spell this differently)."""
+    relation = con.sql(sql, params=list(parameters) or None)
+    to_table = getattr(relation, "to_arrow_table", None) or relation.arrow
+    return to_table()
+
+
+def _check_parameters(window: float, min_weight: int, evidence_size: int, max_actors_per_window: int) -> int:
+    problems = []
+    if not isinstance(window, (int, float, np.integer, np.floating)) or not math.isfinite(window) or window < 0:
+        problems.append("window must be a finite number of seconds >= 0")
+    if not isinstance(min_weight, (int, np.integer)) or min_weight < 1:
+        problems.append("min_weight must be an integer >= 1")
+    if not isinstance(evidence_size, (int, np.integer)) or evidence_size < 0:
+        problems.append("evidence_size must be an integer >= 0")
+    if not isinstance(max_actors_per_window, (int, np.integer)) or max_actors_per_window < 2:
+        problems.append("max_actors_per_window must be an integer >= 2")
+    if problems:
+        raise ParameterError("; ".join(problems))
+    return int(round(float(window) * 1_000_000_000))
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _missing_columns_error(missing: list[str], available: Sequence[str]) -> ParameterError:
+    return ParameterError(
+        f"missing column(s) {', '.join(repr(c) for c in missing)}; the table has "
+        f"{len(available)} column(s): {', '.join(repr(str(c)) for c in available)}. "
+        "Pass actor=, target=, time= or action_column= to name the right columns."
+    )
+
+
+def _frame_to_arrow(frame: pd.DataFrame, actor: str, target: str, time: str, action: str | None, action_column: str):
+    import pyarrow as pa
+
+    needed = [actor, target, time] + ([action_column] if action is not None else [])
+    missing = [c for c in dict.fromkeys(needed) if c not in frame.columns]
+    if missing:
+        raise _missing_columns_error(missing, list(frame.columns))
+    if action is not None:
+        frame = frame.loc[frame[action_column].astype(STRING_DTYPE) == action, [actor, target, time]]
+    times = frame[time]
+    if not isinstance(times.dtype, pd.DatetimeTZDtype):
+        raise ParameterError(
+            f"column '{time}' must hold timezone-aware UTC timestamps; load the table with "
+            "tsinvest.loading or convert it with pd.to_datetime(..., utc=True)"
+        )
+    for column in dict.fromkeys((actor, target)):
+        dtype = frame[column].dtype
+        if not (isinstance(dtype, pd.StringDtype) or dtype == object or isinstance(dtype, pd.CategoricalDtype)):
+            raise ParameterError(
+                f"column '{column}' must hold string ids (found {dtype}); ids are never numbers "
+                "because leading zeros and 19-digit ids must survive. Load the table with tsinvest.loading."
+            )
+    present = frame[actor].notna() & frame[target].notna() & times.notna()
+    frame = frame.loc[present]
+    nanoseconds = frame[time].dt.tz_convert("UTC").dt.as_unit("ns").astype("int64").to_numpy()
+
+    def strings(column: str):
+        try:
+            return pa.array(frame[column].astype(STRING_DTYPE), type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            raise ParameterError(f"column '{column}' must hold string ids") from None
+
+    return strings(actor), strings(target), nanoseconds
+
+
+def _relation_sql(source: str | os.PathLike, connection) -> str:
+    """SQL naming the rows of a file, or of a table in ``connection``."""
+    path = Path(source)
+    name = path.name.lower()
+    if path.exists():
+        literal = "'" + str(path).replace("'", "''") + "'"
+        if name.endswith(_PARQUET_SUFFIXES) or path.is_dir():
+            return f"read_parquet({literal if not path.is_dir() else repr(str(path / '**' / '*.parquet'))})"
+        if name.endswith(_CSV_SUFFIXES):
+            # Every column as text: ids keep their leading zeros and full 19 digits.
+            return f"read_csv({literal}, all_varchar = true, header = true)"
+        raise ParameterError(
+            f"source file '{path.name}' is neither Parquet (.parquet) nor CSV (.csv); convert it or pass a DataFrame"
+        )
+    if connection is not None and isinstance(source, str):
+        tables = {row[0] for row in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if source in tables:
+            return _quote(source)
+    raise ParameterError(
+        f"source '{path.name}' is not an existing file{' or a table of connection' if connection is not None else ''}; "
+        "check the path"
+    )
+
+
+def _file_to_arrow(source, actor, target, time, action, action_column, connection):
+    import duckdb
+
+    own = connection is None
+    con = duckdb.connect() if own else connection
+    try:
+        if own:
+            # Timestamp text without an offset, or naive Parquet timestamps, means UTC.
+            con.execute("SET TimeZone = 'UTC'").fetchall()
+        relation = _relation_sql(source, con)
+        columns = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+        needed = [actor, target, time] + ([action_column] if action is not None else [])
+        missing = [c for c in dict.fromkeys(needed) if c not in columns]
+        if missing:
+            raise _missing_columns_error(missing, columns)
+        where = [f"{_quote(c)} IS NOT NULL" for c in (actor, target, time)]
+        parameters: list[Any] = []
+        if action is not None:
+            where.append(f"CAST({_quote(action_column)} AS VARCHAR) = ?")
+            parameters.append(action)
+        sql = (
+            f"SELECT CAST({_quote(actor)} AS VARCHAR) AS actor, CAST({_quote(target)} AS VARCHAR) AS target, "
+            f"epoch_ns(CAST({_quote(time)} AS TIMESTAMPTZ)) AS ns FROM {relation} WHERE {' AND '.join(where)}"
+        )
+        try:
+            table = _arrow(con, sql, parameters)
+        except duckdb.ConversionException:
+            raise ParameterError(
+                f"column '{time}' holds values that are not timestamps; fix them or validate the file "
+                "with tsinvest.loading first"
+            ) from None
+    finally:
+        if own:
+            con.close()
+    nanoseconds = table.column("ns").to_numpy()
+    return table.column("actor"), table.column("target"), nanoseconds
+
+
+def _load_events(source, actor, target, time, action, action_column, connection) -> _sweep.EncodedEvents:
+    if isinstance(source, pd.DataFrame):
+        actor_strings, target_strings, nanoseconds = _frame_to_arrow(source, actor, target, time, action, action_column)
+    elif isinstance(source, (str, os.PathLike)):
+        actor_strings, target_strings, nanoseconds = _file_to_arrow(
+            source, actor, target, time, action, action_column, connection
+        )
+    else:
+        raise ParameterError("source must be a pandas DataFrame or a path to a Parquet or CSV file")
+    rows = len(nanoseconds)
+    actor_codes, actor_names = _sweep.encode_strings(actor_strings)
+    del actor_strings
+    target_codes, target_names = _sweep.encode_strings(target_strings)
+    del target_strings
+    actor_codes, target_codes, nanoseconds = _sweep.sort_events(
+        actor_codes, target_codes, np.asarray(nanoseconds, dtype=np.int64)
+    )
+    return _sweep.EncodedEvents(actor_codes, target_codes, nanoseconds, actor_names, target_names, rows)
+
+
+# --------------------------------------------------------------------------- hot targets
+
+
+def _hot_targets(events: _sweep.EncodedEvents, window_ns: int, max_actors: int) -> np.ndarray:
+    """Codes of targets with more than ``max_actors`` distinct actors inside one window."""
+    # A window can only hold more than max_actors accounts if it holds more than
+    # max_actors events: cheap vectorised test first, exact distinct count after.
+    dense = _sweep.dense_window_targets(events.target, events.time, window_ns, max_actors + 1)
+    if not dense.size:
+        return dense
+    import duckdb
+    import pyarrow as pa
+
+    rows = np.isin(events.target, dense)
+    candidates = pa.table(
+        {"target": events.target[rows], "ns": events.time[rows], "actor": events.actor[rows]}
+    )
+    with duckdb.connect() as con:
+        con.register("candidates", candidates)
+        hot = con.execute(
+            f"""
+            SELECT target FROM (
+                SELECT target, count(DISTINCT actor) OVER (
+                    PARTITION BY target ORDER BY ns
+                    RANGE BETWEEN CURRENT ROW AND {int(window_ns)} FOLLOWING) AS actors
+                FROM candidates)
+            GROUP BY target HAVING max(actors) > ? ORDER BY target
+            """,
+            [int(max_actors)],
+        ).fetchnumpy()["target"]
+    return np.asarray(hot, dtype=np.int32)
+
+
+# --------------------------------------------------------------------------- core
+
+
+def _edges_for_window(
+    events: _sweep.EncodedEvents,
+    *,
+    window_ns: int,
+    min_weight: int,
+    signal: str,
+    evidence_size: int,
+    max_actors_per_window: int,
+    progress: bool,
+) -> pd.DataFrame:
+    import duckdb
+    import pyarrow as pa
+    from tqdm.auto import tqdm
+
+    hot = _hot_targets(events, window_ns, max_actors_per_window)
+    actor, target, times = events.actor, events.target, events.time
+    if hot.size:
+        keep = ~np.isin(target, hot)
+        actor, target, times = actor[keep], target[keep], times[keep]
+    n_actors = len(events.actor_names)
+    windowed_pairs = 0
+
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE TABLE linked (pair BIGINT, target INTEGER, first_ns BIGINT, last_ns BIGINT)").fetchall()
+        bounds = _sweep.chunk_bounds(target, _CHUNK_EVENTS)
+        for begin, end in tqdm(bounds, desc="coordination", unit="chunk", disable=not progress, leave=False):
+            parts = list(_sweep.sweep_chunk(actor[begin:end], target[begin:end], times[begin:end], window_ns))
+            if not parts:
+                continue
+            low = np.concatenate([p[0] for p in parts])
+            high = np.concatenate([p[1] for p in parts])
+            chunk = pa.table(
+                {
+                    "pair": low.astype(np.int64) * n_actors + high,
+                    "target": np.concatenate([p[2] for p in parts]),
+                    "first_ns": np.concatenate([p[3] for p in parts]),
+                    "last_ns": np.concatenate([p[4] for p in parts]),
+                }
+            )
+            del parts, low, high
+            windowed_pairs += chunk.num_rows
+            con.register("chunk", chunk)
+            # Targets never span two chunks, so (pair, target) rows are final here:
+            # a pair linked several times on one target becomes one row.
+            con.execute(
+                "INSERT INTO linked SELECT pair, target, min(first_ns), max(last_ns) FROM chunk GROUP BY pair, target"
+            ).fetchall()
+            con.unregister("chunk")
+            del chunk
+        linked_pairs = con.execute("SELECT count(DISTINCT pair) FROM linked").fetchall()[0][0] if windowed_pairs else 0
+        result = _arrow(
+            con,
+            f"""
+            SELECT pair, count(*) AS weight, min(first_ns) AS first_ns, max(last_ns) AS last_ns,
+                   list(target ORDER BY target)[1:{int(evidence_size)}] AS evidence
+            FROM linked GROUP BY pair HAVING count(*) >= ?
+            """,
+            [int(min_weight)],
+        )
+    finally:
+        con.close()
+
+    pair = result.column("pair").to_numpy()
+    low = (pair // n_actors).astype(np.int64)
+    high = (pair % n_actors).astype(np.int64)
+    target_names = events.target_names
+    evidence_lists = result.column("evidence").to_pylist()
+    names = target_names.to_pylist() if len(evidence_lists) else []
+    evidence = [json.dumps([names[code] for code in codes]) for codes in evidence_lists]
+    edges = pd.DataFrame(
+        {
+            "account_a": pd.array(events.actor_names.take(low).to_pylist(), dtype=STRING_DTYPE),
+            "account_b": pd.array(events.actor_names.take(high).to_pylist(), dtype=STRING_DTYPE),
+            "signal": pd.array([signal] * len(pair), dtype=STRING_DTYPE),
+            "weight": result.column("weight").to_numpy().astype(np.int64),
+            "first_ts": pd.to_datetime(result.column("first_ns").to_numpy(), utc=True).astype(TIMESTAMP_DTYPE),
+            "last_ts": pd.to_datetime(result.column("last_ns").to_numpy(), utc=True).astype(TIMESTAMP_DTYPE),
+            "evidence": pd.array(evidence, dtype=STRING_DTYPE),
+        },
+        columns=list(EDGE_COLUMNS),
+    )
+    # Code order is string order, so sorting codes sorts ids.
+    order = np.lexsort((high, low, -edges["weight"].to_numpy()))
+    edges = edges.iloc[order].reset_index(drop=True)
+    excluded = target_names.take(pa.array(hot)).to_pylist() if hot.size else []
+    edges.attrs["excluded_targets"] = excluded
+    edges.attrs["stats"] = {
+        "events": int(events.rows),
+        "distinct_events": int(len(events.actor)),
+        "windowed_pairs": int(windowed_pairs),
+        "linked_pairs": int(linked_pairs),
+        "edges": int(len(edges)),
+        "excluded_targets": len(excluded),
+        "window": window_ns / 1_000_000_000,
+    }
+    if excluded:
+        warnings.warn(
+            f"{len(excluded)} target(s) left out: more than {max_actors_per_window} distinct accounts acted on "
+            "each inside one window (viral content, not a coordination signal); their ids are in "
+            "edges.attrs['excluded_targets']",
+            HotTargetWarning,
+            stacklevel=3,
+        )
+    return edges
+
+
+def coordination_edges(
+    source: pd.DataFrame | str | os.PathLike,
+    *,
+    actor: str = "account_id",
+    target: str = "target_id",
+    time: str = "ts",
+    action: str | None = None,
+    action_column: str = "action",
+    window: float = 60,
+    min_weight: int = 2,
+    signal: str | None = None,
+    evidence_size: int = 5,
+    max_actors_per_window: int = DEFAULT_MAX_ACTORS_PER_WINDOW,
+    connection=None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Link accounts that repeatedly act on the same targets within ``window`` seconds.
+
+    Two different accounts are *linked on a target* when both acted on it within
+    ``window`` seconds of each other (``|t_a - t_b| <= window``, inclusive). The
+    weight of a pair is the number of **distinct** targets they are linked on;
+    a pair linked several times on one target counts once.
+
+    Parameters
+    ----------
+    source : DataFrame, str or path
+        The action table. A DataFrame needs string id columns and a tz-aware
+        time column. A path to a Parquet or CSV file is queried in place with
+        DuckDB (CSV columns are read as text, so ids keep leading zeros; times
+        without an offset are read as UTC). With ``connection``, ``source`` may
+        also name a table or view of that connection.
+    actor, target, time : str
+        Columns holding the acting account, the acted-on thing and the time.
+        A mass-report brigade is ``actor="reporter_id", target="target_account_id"``.
+    action : str, optional
+        Keep only rows whose ``action_column`` equals this (``"share"``).
+    action_column : str
+        Column holding the action name; read only when ``action`` is given.
+    window : float
+        Seconds; two actions at most this far apart are linked.
+    min_weight : int
+        Keep pairs linked on at least this many distinct targets.
+    signal : str, optional
+        Value of the ``signal`` column; ``f"co_{action}"`` or ``"co_action"``.
+    evidence_size : int
+        How many shared target ids to list in ``evidence``.
+    max_actors_per_window : int
+        Targets on which more than this many distinct accounts acted inside one
+        window are left out and listed (see Notes).
+    connection : duckdb.DuckDBPyConnection, optional
+        Connection to query files or tables with; a private one by default.
+    progress : bool
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``EDGE_COLUMNS``, one row per pair with ``account_a <
+        account_b`` (string order), sorted by weight descending, then
+        ``account_a``, ``account_b``:
+
+        * ``weight``: distinct targets the pair is linked on;
+        * ``first_ts`` / ``last_ts``: over every pair of actions (one by each
+          account, on one target, at most ``window`` apart), the earliest and
+          the latest of the two action times;
+        * ``evidence``: JSON array (``json.dumps``) of the first
+          ``evidence_size`` linked target ids in string order.
+
+        ``attrs["excluded_targets"]`` lists the hot targets left out (sorted);
+        ``attrs["stats"]`` counts events, windowed event pairs, linked pairs
+        and edges.
+
+    Raises
+    ------
+    ParameterError
+        A column is missing, ids are not strings, times are not tz-aware, or a
+        parameter is out of range.
+
+    Warns
+    -----
+    HotTargetWarning
+        When targets were excluded (only counts in the message).
+
+    Notes
+    -----
+    *Algorithm (sort and sweep).* Accounts and targets are dictionary-encoded
+    to int32 codes in string order, events are sorted by (target, time) and
+    exact (account, target, time) duplicates dropped. For lag ``k = 1, 2, ...``
+    event ``i`` is compared with event ``i + k``; an event leaves the sweep at
+    the first lag where its partner is on another target or out of the window,
+    because every later partner is too. Each windowed event pair is thus
+    produced once, in vectorised numpy steps, without a self-join on target.
+    Pairs are aggregated per (pair, target) then per pair in DuckDB.
+
+    *Complexity.* ``O(N log N + P)`` time, where ``N`` is the number of events
+    and ``P`` the number of windowed event pairs (pairs of events on one
+    target at most ``window`` apart); memory ``O(N + L)`` plus ``O(P)`` for one
+    chunk of about two million events, where ``L`` is the number of linked
+    (pair, target) combinations. ``P`` grows with the square of the number of
+    actions inside one window on one target, which is what the hot-target rule
+    bounds.
+
+    *Hot targets.* A target on which more than ``max_actors_per_window``
+    distinct accounts acted inside one window (viral video, trending sound)
+    would add up to ``max_actors_per_window**2 / 2`` pairs per window while
+    saying nothing about coordination: thousands of strangers reacting to the
+    same thing at once is popularity. Those targets are left out entirely,
+    reported in ``attrs["excluded_targets"]`` and by a :class:`HotTargetWarning`,
+    so nothing disappears silently. The default, 500, is well above the size of
+    the rings and brigades this kit hunts (tens to a few hundred accounts); an
+    investigator looking at one viral target can raise it. Repeated actions by
+    the same account on one target are all kept (they can change ``first_ts``
+    and ``last_ts``), so a target spammed by few accounts is not excluded but
+    costs sweep time proportional to its actions per window.
+
+    Examples
+    --------
+    A mass-report brigade: three reporters hit the same two victims within a minute.
+
+    >>> import pandas as pd
+    >>> reports = pd.DataFrame({
+    ...     "reporter_id": pd.array(["r1", "r2", "r3", "r1", "r2", "r3"], dtype="string"),
+    ...     "target_account_id": pd.array(["v1", "v1", "v1", "v2", "v2", "v2"], dtype="string"),
+    ...     "ts": pd.to_datetime([0, 10, 20, 900, 905, 950], unit="s", utc=True),
+    ... })
+    >>> edges = coordination_edges(reports, actor="reporter_id", target="target_account_id",
+    ...                            signal="co_report")
+    >>> edges[["account_a", "account_b", "signal", "weight"]].to_dict("records")
+    [{'account_a': 'r1', 'account_b': 'r2', 'signal': 'co_report', 'weight': 2},
+     {'account_a': 'r1', 'account_b': 'r3', 'signal': 'co_report', 'weight': 2},
+     {'account_a': 'r2', 'account_b': 'r3', 'signal': 'co_report', 'weight': 2}]
+    """
+    window_ns = _check_parameters(window, min_weight, evidence_size, max_actors_per_window)
+    events = _load_events(source, actor, target, time, action, action_column, connection)
+    return _edges_for_window(
+        events,
+        window_ns=window_ns,
+        min_weight=min_weight,
+        signal=signal if signal is not None else (f"co_{action}" if action is not None else "co_action"),
+        evidence_size=evidence_size,
+        max_actors_per_window=max_actors_per_window,
+        progress=progress,
+    )
+

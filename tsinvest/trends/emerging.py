@@ -114,7 +114,8 @@ def _occurrences(data, *, windows, kind, text, term, time, actor, connection):
 
     if kind not in ("hashtags", "words"):
         raise ParameterError("kind must be 'hashtags' or 'words'")
-    relation, types = to_relation(data, connection)
+    private = duckdb.connect()
+    relation, types = to_relation(data, connection if connection is not None else private)
     require_columns(types, (time, actor, term if term is not None else text))
     t = utc_expression(time, types)
     actor_sql = f"CAST({quote(actor)} AS VARCHAR)" if actor else "NULL::VARCHAR"
@@ -124,7 +125,6 @@ def _occurrences(data, *, windows, kind, text, term, time, actor, connection):
         for label, (lo, hi) in windows.items()
     ]
     occurrences = relation.query("data", " UNION ALL ".join(selects)).to_arrow_table()
-    private = duckdb.connect()
     private.register("occurrences", occurrences)
     raw = private.execute("SELECT DISTINCT raw FROM occurrences WHERE raw IS NOT NULL AND raw <> ''").df()["raw"]
     if term is not None:

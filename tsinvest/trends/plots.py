@@ -88,6 +88,13 @@ def plot_spikes(
     >>> fig.axes[0].get_title(loc="left")
     'all: 1 flagged period (baseline seasonal:weekday)'
     """
+    import matplotlib
+
+    with matplotlib.rc_context({"text.usetex": False}):  # date formatters read usetex when created
+        return _plot_spikes(spikes, key=key, title=title, ax=ax, figsize=figsize)
+
+
+def _plot_spikes(spikes, *, key, title, ax, figsize):
     from matplotlib.figure import Figure
 
     required = {"key", "period_start", "count", "expected", "lower", "upper", "flagged", "baseline"}
@@ -166,6 +173,13 @@ def plot_emerging(
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['#c', '#a\\$b\\$']
     """
+    import matplotlib
+
+    with matplotlib.rc_context({"text.usetex": False}):
+        return _plot_emerging(terms, top=top, title=title, ax=ax, figsize=figsize)
+
+
+def _plot_emerging(terms, *, top, title, ax, figsize):
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 

@@ -334,6 +334,8 @@ def to_safe_excel(
     string starting with ``=`` as a formula and ``#N/A`` as an error value.
     Characters XML cannot hold (most ASCII control characters) become U+FFFD
     and cells over Excel's 32 767-character limit are truncated with a marker.
+    XML also turns a carriage return inside a cell into a newline when the
+    file is read back.
 
     Examples
     --------

@@ -147,13 +147,18 @@ def to_utc(
         series = series.astype(object).map(
             lambda v: None if pd.isna(v) else (_number_to_text(v) or repr(float(v)))
         )
-    text = series.astype("string").str.strip()
-    missing = text.isna().to_numpy() | (text == "").to_numpy(dtype=bool, na_value=True)
+    import pyarrow.compute as pc
+
+    from tsinvest.loading.validation import arrow_mask, arrow_text
+
+    trimmed = pc.utf8_trim_whitespace(arrow_text(series))
+    text = pd.Series(trimmed.to_numpy(zero_copy_only=False), dtype=object)
+    missing = arrow_mask(pc.is_null(trimmed)) | arrow_mask(pc.equal(trimmed, ""))
     result = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
     issues: list[RowIssue] = []
 
-    numeric = text.str.match(_NUMBER).to_numpy(dtype=bool, na_value=False) & ~missing
-    with_offset = text.str.contains(_OFFSET).to_numpy(dtype=bool, na_value=False) & ~missing & ~numeric
+    numeric = arrow_mask(pc.match_substring_regex(trimmed, _NUMBER.pattern)) & ~missing
+    with_offset = arrow_mask(pc.match_substring_regex(trimmed, _OFFSET.pattern)) & ~missing & ~numeric
     naive = ~missing & ~numeric & ~with_offset
 
     if numeric.any():
@@ -175,9 +180,8 @@ def to_utc(
             good = positions[~wrong_unit]
             if len(good):
                 # Integer epochs go through int64 so milliseconds keep exact precision.
-                good_text = text.iloc[good]
-                whole = good_text.str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool, na_value=False)
-                if whole.all():
+                good_text = text.iloc[good].astype(str)
+                if not arrow_mask(pc.match_substring(trimmed.take(good), ".")).any():
                     parsed = pd.to_datetime(
                         good_text.astype("int64").to_numpy(), unit=epoch_unit, utc=True, errors="coerce"
                     )

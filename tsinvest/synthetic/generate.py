@@ -136,13 +136,15 @@ def _ranks(ids: np.ndarray) -> np.ndarray:
 
 
 def _write_csv(path: Path, columns: dict, order: np.ndarray) -> None:
-    import pandas as pd
+    """Write rows ``order`` of the column makers; only values that need it are quoted."""
+    import csv
 
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        for start in range(0, max(len(order), 1), _CHUNK_ROWS):
+        writer = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        writer.writerow(list(columns))
+        for start in range(0, len(order), _CHUNK_ROWS):
             rows = order[start : start + _CHUNK_ROWS]
-            frame = pd.DataFrame({name: make(rows) for name, make in columns.items()})
-            frame.to_csv(handle, index=False, header=start == 0, lineterminator="\n")
+            writer.writerows(zip(*(make(rows).tolist() for make in columns.values())))
 
 
 def _write_tables(world: World, directory: Path, step) -> None:

@@ -24,7 +24,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tsinvest.synthetic.hostile import inject_hostile
-from tsinvest.synthetic.world import ACTION_CODE, DAY, END, POLICIES, START, World, ip_addresses, sample_times
+from tsinvest.synthetic.world import (
+    ACTION_CODE,
+    DAY,
+    END,
+    POLICIES,
+    START,
+    World,
+    ip_addresses,
+    sample_times,
+    weighted_choice,
+)
 
 __all__ = [
     "Organic",
@@ -234,8 +244,7 @@ class Organic:
         """Content indices drawn by popularity, optionally posted before a time."""
         mask = np.ones(len(self.content), dtype=bool) if before is None else self.content_posted < before
         candidates = np.flatnonzero(mask)
-        p = self.popularity[candidates] / self.popularity[candidates].sum()
-        return self.content[rng.choice(candidates, size=n, p=p)]
+        return self.content[candidates[weighted_choice(rng, n, self.popularity[candidates])]]
 
 
 def build_population(world: World, rng: np.random.Generator, *, n_accounts: int, n_posts: int) -> Organic:
@@ -256,9 +265,9 @@ def build_population(world: World, rng: np.random.Generator, *, n_accounts: int,
     creator_p = creator_weight / creator_weight.sum()
     # Old videos (posted before the window) keep getting views; in-window posts add to them.
     n_old = max(int(n_posts * 1.5), 50)
-    old_creators = rng.choice(n_accounts, n_old, p=creator_p)
+    old_creators = weighted_choice(rng, n_old, creator_p)
     old_posted = np.maximum(START - rng.integers(DAY, 180 * DAY, n_old), created[old_creators] + 3600)
-    new_creators = rng.choice(n_accounts, n_posts, p=creator_p)
+    new_creators = weighted_choice(rng, n_posts, creator_p)
     new_posted = sample_times(rng, n_posts)
     content = world.add_content(accounts[np.concatenate([old_creators, new_creators])], np.concatenate([old_posted, new_posted]))
     world.add_events(
@@ -283,18 +292,18 @@ def add_interactions(world: World, rng: np.random.Generator, organic: Organic, n
     n = int(n)
     if n <= 0:
         return
-    local = rng.choice(len(organic.accounts), n, p=organic.activity / organic.activity.sum())
+    local = weighted_choice(rng, n, organic.activity)
     actions = rng.choice(_INTERACTIONS, n, p=_INTERACTION_P)
     ts = sample_times(rng, n)
-    content_pick = rng.choice(len(organic.content), n, p=organic.popularity / organic.popularity.sum())
+    content_pick = weighted_choice(rng, n, organic.popularity)
     # A video cannot be watched before it is posted: move those events to old videos.
     too_early = ts < organic.content_posted[content_pick]
     old = np.flatnonzero(organic.content_posted < START)
     old_p = organic.popularity[old] / organic.popularity[old].sum()
-    content_pick[too_early] = rng.choice(old, int(too_early.sum()), p=old_p)
+    content_pick[too_early] = old[weighted_choice(rng, int(too_early.sum()), old_p)]
     targets = world.content_ids[organic.content[content_pick]]
     follow = actions == ACTION_CODE["follow"]
-    followee = rng.choice(len(organic.accounts), int(follow.sum()), p=(organic.followers + 5.0) / (organic.followers + 5.0).sum())
+    followee = weighted_choice(rng, int(follow.sum()), organic.followers + 5.0)
     self_follow = followee == local[follow]
     followee[self_follow] = (followee[self_follow] + 1) % len(organic.accounts)
     targets[follow] = world.account_ids[organic.accounts[followee]]
@@ -322,14 +331,14 @@ def add_reports(
     if n <= 0:
         return
     p = _POLICY_P if policy_p is None else policy_p
-    reporters = organic.accounts[rng.choice(len(organic.accounts), n, p=np.sqrt(organic.activity) / np.sqrt(organic.activity).sum())]
+    reporters = organic.accounts[weighted_choice(rng, n, np.sqrt(organic.activity))]
     ts = sample_times(rng, n, start=start, end=end)
     about_content = rng.random(n) < 0.7
-    pick = rng.choice(len(organic.content), n, p=organic.popularity / organic.popularity.sum())
+    pick = weighted_choice(rng, n, organic.popularity)
     valid = organic.content_posted[pick] <= ts
     about_content &= valid
     weights = np.sqrt(organic.followers + 5.0)
-    targets = organic.accounts[rng.choice(len(organic.accounts), n, p=weights / weights.sum())]
+    targets = organic.accounts[weighted_choice(rng, n, weights)]
     targets[about_content] = organic.accounts[organic.content_creator[pick[about_content]]]
     content_ids = np.full(n, None, dtype=object)
     content_ids[about_content] = world.content_ids[organic.content[pick[about_content]]]
@@ -365,8 +374,7 @@ def add_personal_logins(world: World, rng: np.random.Generator, accounts: np.nda
     n = int(n)
     if n <= 0 or len(accounts) == 0:
         return
-    p = None if weights is None else weights / weights.sum()
-    local = rng.choice(len(accounts), n, p=p)
+    local = rng.integers(0, len(accounts), n) if weights is None else weighted_choice(rng, n, weights)
     who = accounts[local]
     lo = world.account_created[who] if start is None else np.maximum(world.account_created[who], start)
     lo = np.maximum(lo, START)

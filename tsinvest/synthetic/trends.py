@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from tsinvest.synthetic.organic import Organic, add_reports, comment_texts, post_captions
-from tsinvest.synthetic.world import DAY, DAYS, END, POLICIES, START, World, iso, sample_times
+from tsinvest.synthetic.world import DAY, DAYS, END, POLICIES, START, World, iso, sample_times, weighted_choice
 
 __all__ = ["EMERGING_HASHTAG", "SPIKE_POLICY", "emerging_hashtag", "report_spike"]
 
@@ -37,7 +37,7 @@ def emerging_hashtag(world: World, rng: np.random.Generator, organic: Organic, *
     day = np.repeat(days, per_day)
     n = len(day)
     ts = START + day * DAY + rng.integers(0, DAY, n)
-    creators = organic.accounts[rng.choice(len(organic.accounts), n, p=organic.activity / organic.activity.sum())]
+    creators = organic.accounts[weighted_choice(rng, n, organic.activity)]
     content = world.add_content(creators, ts)
     ids = world.content_ids[content]
     world.add_events(creators, "post", ids, ts, text=post_captions(rng, n, extra_hashtag=EMERGING_HASHTAG))
@@ -46,7 +46,7 @@ def emerging_hashtag(world: World, rng: np.random.Generator, organic: Organic, *
     video = np.repeat(np.arange(n), reactions)
     m = len(video)
     react_ts = np.minimum(ts[video] + rng.exponential(4 * 3600, m).astype(np.int64), END - 1)
-    who = organic.accounts[rng.choice(len(organic.accounts), m, p=organic.activity / organic.activity.sum())]
+    who = organic.accounts[weighted_choice(rng, m, organic.activity)]
     action = np.where(rng.random(m) < 0.5, "share", "comment").astype(object)
     text = np.full(m, None, dtype=object)
     comment = action == "comment"

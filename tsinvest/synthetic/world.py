@@ -33,6 +33,7 @@ __all__ = [
     "WEEKDAY_WEIGHTS",
     "World",
     "sample_times",
+    "weighted_choice",
     "iso",
     "ip_addresses",
 ]
@@ -92,16 +93,53 @@ def sample_times(rng: np.random.Generator, n: int, *, start: int = START, end: i
     return ts.astype(np.int64)
 
 
+def weighted_choice(rng: np.random.Generator, n: int, weights: np.ndarray) -> np.ndarray:
+    """``n`` indices drawn with replacement, with probability proportional to ``weights``.
+
+    Same distribution as ``rng.choice(len(weights), n, p=...)`` but about ten
+    times faster for many categories: multinomial counts, then a shuffle.
+
+    Examples
+    --------
+    >>> draws = weighted_choice(np.random.default_rng(0), 1000, np.array([0.0, 1.0, 3.0]))
+    >>> int((draws == 0).sum()), bool(600 < (draws == 2).sum() < 900)
+    (0, True)
+    """
+    weights = np.asarray(weights, dtype=float)
+    counts = rng.multinomial(int(n), weights / weights.sum())
+    draws = np.repeat(np.arange(len(weights)), counts)
+    rng.shuffle(draws)
+    return draws
+
+
 def iso(ts: np.ndarray) -> np.ndarray:
     """Format epoch seconds as ISO 8601 UTC strings ending in ``Z``.
 
     Examples
     --------
-    >>> iso(np.array([START])).tolist()
-    ['2026-03-02T00:00:00Z']
+    >>> iso(np.array([START, START + 59 * DAY + 3661])).tolist()
+    ['2026-03-02T00:00:00Z', '2026-04-30T01:01:01Z']
     """
-    text = np.datetime_as_string(np.asarray(ts, dtype=np.int64).astype("datetime64[s]"), unit="s")
-    return np.char.add(text, "Z").astype(object)
+    ts = np.asarray(ts, dtype=np.int64)
+    days, seconds = np.divmod(ts, DAY)
+    # Civil date from days since 1970 (H. Hinnant's algorithm), vectorised:
+    # several times faster than datetime_as_string for millions of rows.
+    z = days + 719_468
+    era = z // 146_097
+    day_of_era = z - era * 146_097
+    year_of_era = (day_of_era - day_of_era // 1460 + day_of_era // 36_524 - day_of_era // 146_096) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    shifted_month = (5 * day_of_year + 2) // 153
+    day = day_of_year - (153 * shifted_month + 2) // 5 + 1
+    month = np.where(shifted_month < 10, shifted_month + 3, shifted_month - 9)
+    year = year_of_era + era * 400 + (month <= 2)
+    out = np.empty((len(ts), 20), dtype=np.uint8)
+    out[:] = np.frombuffer(b"0000-00-00T00:00:00Z", dtype=np.uint8)
+    for column, value, width in ((0, year, 4), (5, month, 2), (8, day, 2), (11, seconds // 3600, 2),
+                                 (14, seconds // 60 % 60, 2), (17, seconds % 60, 2)):
+        for k in range(width):
+            out[:, column + width - 1 - k] += (value // 10**k % 10).astype(np.uint8)
+    return out.view("S20").ravel().astype("U20").astype(object)
 
 
 def _stable_key(name: str) -> int:

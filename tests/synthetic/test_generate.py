@@ -232,9 +232,16 @@ def test_failure_leaves_nothing_behind(tmp_path):
     with pytest.raises(ParameterError):
         generate_sample(tmp_path / "y", seed=-1, scale=10_000)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+    (tmp_path / "z" / "events.csv").mkdir(parents=True)
+    with pytest.raises(ParameterError, match="folder"):
+        generate_sample(tmp_path / "z", seed=1, scale=10_000)
+    assert [p.name for p in (tmp_path / "z").iterdir()] == ["events.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "z"]
 
 
-def test_loads_cleanly_with_the_project_loader(small):
+@pytest.mark.parametrize("which", ["small", "adaptive"])
+def test_loads_cleanly_with_the_project_loader(which, request):
+    small = request.getfixturevalue(which)
     from tsinvest.loading import load_dir
 
     tables = load_dir(small.directory)

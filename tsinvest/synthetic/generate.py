@@ -9,9 +9,11 @@ contract of ``truth.json`` is documented in the project's truth brief and in
 Examples
 --------
 >>> import tempfile, pathlib
->>> out = pathlib.Path(tempfile.mkdtemp()) / "sample"
->>> truth = generate_sample(out, seed=3, scale=20_000)
->>> sorted(p.name for p in out.iterdir())[:3]
+>>> with tempfile.TemporaryDirectory() as folder:
+...     out = pathlib.Path(folder) / "sample"
+...     truth = generate_sample(out, seed=3, scale=20_000)
+...     names = sorted(p.name for p in out.iterdir())
+>>> names[:3]
 ['accounts.csv', 'enforcements.csv', 'escalations.csv']
 >>> truth["start"], truth["end"]
 ('2026-03-02T00:00:00Z', '2026-03-30T00:00:00Z')
@@ -287,7 +289,8 @@ def generate_sample(
     Examples
     --------
     >>> import tempfile
-    >>> truth = generate_sample(tempfile.mkdtemp() + "/s", seed=1, scale=10_000)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     truth = generate_sample(folder + "/s", seed=1, scale=10_000)
     >>> sorted({campaign["kind"] for campaign in truth["campaigns"]})
     ['amplification', 'copy_paste', 'farm', 'mass_report']
     """
@@ -299,6 +302,8 @@ def generate_sample(
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ParameterError("out_dir exists and is not a directory; choose a new directory")
+    if out.is_dir() and any((out / name).is_dir() for name in FILES):
+        raise ParameterError("out_dir holds a folder named like a sample file; remove it or choose a new directory")
     show = n_events >= SCALES["medium"] if progress is None else bool(progress)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))

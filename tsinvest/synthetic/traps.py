@@ -134,7 +134,7 @@ def notification_fans(world: World, rng: np.random.Generator, organic: Organic, 
     n_posts = 25
     content, posted = _creator_posts(world, rng, creator, n_posts, latest=END - 3600)
     fans = organic.take(rng, 60, weights=organic.activity**2)
-    joins = rng.random((n_posts, len(fans))) < 0.3
+    joins = rng.random((n_posts, len(fans))) < 0.25
     post_index, fan_index = np.nonzero(joins)
     ts = posted[post_index] + rng.integers(20, 121, len(post_index))
     world.add_events(fans[fan_index], "share", world.content_ids[content[post_index]], ts)

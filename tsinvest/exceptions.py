@@ -81,7 +81,10 @@ class SchemaValidationError(TsinvestError):
         self.problems = list(problems)
         lines = [f"{source}: not a valid '{table}' table, {len(self.problems)} problem(s):"]
         lines += [f"  - {problem.describe()}" for problem in self.problems]
-        lines.append("Fix these in the file, pass mapping= to rename columns, or load with on_error='quarantine'.")
+        if all(problem.rows for problem in self.problems):
+            lines.append("Fix these rows in the file, or load with on_error='quarantine' to set them aside.")
+        else:
+            lines.append("Fix the file, or pass mapping= to rename an export's columns to the canonical names.")
         super().__init__("\n".join(lines))
 
 

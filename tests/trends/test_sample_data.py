@@ -63,6 +63,12 @@ def test_no_false_spike_on_the_organic_background(reports, truth):
     inside = (organic["policy"] == spike["policy"]) & organic["ts"].between(
         pd.Timestamp(spike["start"]), pd.Timestamp(spike["end"]), inclusive="left")
     assert not _daily_spikes(organic[~inside], truth)["flagged"].any()
+    # Hourly counts of 0-3 per policy: the Poisson guard keeps the background quiet there too.
+    hourly = detect_spikes(time_series(organic, by="policy", freq="H", start=truth["start"], end=truth["end"]))
+    assert set(hourly["baseline"]) == {"seasonal:hour_of_week"}
+    late = hourly.query("flagged")
+    assert late.apply(lambda row: row["policy"] == spike["policy"] and pd.Timestamp(spike["start"])
+                      <= row["period_start"] < pd.Timestamp(spike["end"]), axis=1).all()
 
 
 def test_every_other_flag_on_the_full_data_is_a_mass_report_brigade(reports, truth):

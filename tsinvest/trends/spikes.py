@@ -40,7 +40,7 @@ BASELINES = {
 }
 
 #: Columns :func:`detect_spikes` adds after the group columns.
-SPIKE_COLUMNS = ("key", "period_start", "count", "expected", "lower", "upper", "score", "flagged", "baseline")
+SPIKE_COLUMNS = ("key", "period_start", "count", "expected", "lower", "upper", "score", "p_value", "flagged", "baseline")
 
 _MAD_TO_SIGMA = 1.4826
 
@@ -117,6 +117,7 @@ def detect_spikes(
     method: Literal["auto", "seasonal", "robust"] = "auto",
     threshold: float = 4.0,
     min_count: int = 5,
+    max_p_value: float = 1e-4,
     seasons: int = 4,
     neighbours: int = 3,
 ) -> pd.DataFrame:
@@ -142,6 +143,9 @@ def detect_spikes(
         Score at or above which a period is flagged.
     min_count : int, default 5
         A period with fewer rows is never flagged, however surprising.
+    max_p_value : float, default 1e-4
+        A period is flagged only if a count this high is also this unlikely
+        under a Poisson law with the expected mean (guards small counts).
     seasons : int, default 4
         Seasonal baseline: how many seasons before and after a period
         are compared with it.
@@ -176,7 +180,11 @@ def detect_spikes(
     and 1 stops division by tiny numbers. On a well-behaved series the score
     reads like a z-score; 4 means far outside ordinary day-to-day noise and
     keeps false alarms rare across dozens of groups times weeks of periods.
-    ``min_count`` (5) keeps 0-to-3 blips out of the flagged list. Only
+    ``min_count`` (5) keeps 0-to-3 blips out of the flagged list, and
+    ``p_value`` (the Poisson upper tail P(X >= count) with mean
+    ``max(expected, 0.5)``) must be at most ``max_p_value``: at hourly
+    volumes of 0-2 the sqrt floor alone lets "6 instead of 1" through, which
+    is 1-in-1 600 under Poisson and common across thousands of hours. Only
     upward jumps are flagged; drops have negative scores.
 
     Cost: O(groups x periods x seasons) in vectorised NumPy.
@@ -195,8 +203,8 @@ def detect_spikes(
     """
     if method not in ("auto", "seasonal", "robust"):
         raise ParameterError("method must be 'auto', 'seasonal' or 'robust'")
-    if threshold <= 0 or min_count < 0 or seasons < 1 or neighbours < 1:
-        raise ParameterError("threshold must be > 0, min_count >= 0, seasons and neighbours >= 1")
+    if threshold <= 0 or min_count < 0 or seasons < 1 or neighbours < 1 or not 0 < max_p_value <= 1:
+        raise ParameterError("threshold must be > 0, min_count >= 0, 0 < max_p_value <= 1, seasons and neighbours >= 1")
     missing = [c for c in (period, count) if c not in series.columns]
     if by is None:
         groups = tuple(c for c in series.columns if c not in (period, count, "distinct_count"))
@@ -244,7 +252,10 @@ def detect_spikes(
         mad = np.nanmedian(np.abs(residual - center), axis=1, keepdims=True)
     spread = np.fmax(np.fmax(_MAD_TO_SIGMA * np.nan_to_num(mad), np.sqrt(np.fmax(expected, 0))), 1.0)
     score = residual / spread
-    flagged = (score >= threshold) & (matrix >= min_count)
+    from scipy.stats import poisson
+
+    p_value = np.where(np.isnan(expected), np.nan, poisson.sf(matrix - 1, np.fmax(np.nan_to_num(expected), 0.5)))
+    flagged = (score >= threshold) & (matrix >= min_count) & (p_value <= max_p_value)
 
     keys = matrix_frame.index.to_numpy()
     n_periods = len(periods)
@@ -257,6 +268,7 @@ def detect_spikes(
             "lower": np.fmax(expected - threshold * spread, 0).ravel(),
             "upper": (expected + threshold * spread).ravel(),
             "score": score.ravel(),
+            "p_value": p_value.ravel(),
             "flagged": flagged.ravel(),
             "baseline": pd.array([baseline] * matrix.size, dtype="string"),
         }

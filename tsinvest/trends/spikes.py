@@ -262,7 +262,7 @@ def detect_spikes(
     result = pd.DataFrame(
         {
             "key": pd.array(np.repeat(keys, n_periods), dtype="string"),
-            "period_start": pd.DatetimeIndex(np.tile(periods, len(keys))).tz_convert("UTC"),
+            "period_start": periods[np.tile(np.arange(n_periods), len(keys))],  # indexing keeps the tz
             "count": matrix.ravel().astype("int64"),
             "expected": expected.ravel(),
             "lower": np.fmax(expected - threshold * spread, 0).ravel(),

@@ -45,6 +45,9 @@ def test_known_value_is_stable_across_releases(pseudonymiser):
 
     expected = hmac.new(KEY, b"acct\x001234567890123456789", hashlib.sha256).hexdigest()[:12]
     assert pseudonymiser.pseudonym("1234567890123456789", kind="acct") == "acct_" + expected
+    long_key = bytes(range(100))  # longer than the SHA-256 block: RFC 2104 hashes it first
+    expected = hmac.new(long_key, "user\x00zoë".encode(), hashlib.sha256).hexdigest()[:16]
+    assert Pseudonymiser(long_key, length=16).pseudonym("zoë", kind="user") == "user_" + expected
 
 
 def test_format_prefix_and_length(pseudonymiser):

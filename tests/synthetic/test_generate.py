@@ -253,3 +253,12 @@ def test_loads_cleanly_with_the_project_loader(which, request):
     assert str(tables["events"]["ts"].dtype) == "datetime64[ns, UTC]"
     assert np.array_equal(tables["reports"]["report_id"].to_numpy(dtype=object),
                           small["reports"]["report_id"].to_numpy(dtype=object))
+
+
+def test_progress_bar_goes_to_stderr_only_when_asked(tmp_path, capsys):
+    generate_sample(tmp_path / "quiet", seed=2, scale=10_000)
+    assert capsys.readouterr().err == ""
+    generate_sample(tmp_path / "loud", seed=2, scale=10_000, progress=True)
+    captured = capsys.readouterr()
+    assert "tsinvest sample" in captured.err and captured.out == ""
+    assert _bytes(tmp_path / "quiet") == _bytes(tmp_path / "loud")

@@ -173,7 +173,8 @@ def test_excel_has_no_formula_and_keeps_ids(tmp_path):
 
 def test_excel_truncates_and_cleans_cells_it_cannot_store(tmp_path):
     frame = pd.DataFrame({"text": ["x" * 40_000, "bell\x07\x1b[31m"], "score": [float("inf"), float("-inf")]})
-    workbook, _ = _all_cells(to_safe_excel({"s": frame}, tmp_path / "c.xlsx"))
+    workbook, cells = _all_cells(to_safe_excel({"s": frame}, tmp_path / "c.xlsx"))
+    assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
     sheet = workbook["s"]
     assert len(sheet["A2"].value) == 32767 and sheet["A2"].value.endswith("…[truncated]")
     assert sheet["A3"].value == "bell\ufffd\ufffd[31m"

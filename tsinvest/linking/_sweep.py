@@ -11,7 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["EncodedEvents", "encode_strings", "sort_events", "chunk_bounds", "sweep_chunk", "dense_window_targets"]
+__all__ = [
+    "EncodedEvents",
+    "encode_strings",
+    "sort_events",
+    "chunk_bounds",
+    "sweep_chunk",
+    "dense_window_targets",
+    "linked_pair_targets",
+    "pair_summary",
+]
 
 
 @dataclass
@@ -157,3 +166,89 @@ def sweep_chunk(
         # active is increasing, so dropping the events with no partner at the next
         # lag is a prefix cut.
         active = active[: np.searchsorted(active, n - lag, side="left")]
+
+
+def _reduce_pair_targets(pair, target, first, last, n_targets_hint):
+    """Unique (pair, target) rows with the earliest first and latest last time, sorted by (pair, target)."""
+    if not len(pair):
+        return pair, target, first, last
+    low_target = int(target.min())
+    span = int(target.max()) - low_target + 1
+    if int(pair.max()) < (2**62) // span:
+        key = pair * span + (target - low_target)
+        order = np.argsort(key)
+        key = key[order]
+        starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    else:  # codes too large to pack into one int64: two-key sort
+        order = np.lexsort((target, pair))
+        p, t = pair[order], target[order]
+        starts = np.flatnonzero(np.concatenate(([True], (p[1:] != p[:-1]) | (t[1:] != t[:-1]))))
+    first = np.minimum.reduceat(first[order], starts)
+    last = np.maximum.reduceat(last[order], starts)
+    rows = order[starts]
+    return pair[rows], target[rows], first, last
+
+
+def linked_pair_targets(actor, target, time, window_ns, n_actors, *, buffer_rows=20_000_000):
+    """Sweep one chunk; return its linked (pair, target, first, last) rows.
+
+    ``pair = low_actor * n_actors + high_actor``. Rows are reduced whenever the
+    buffer passes ``buffer_rows`` so a dense chunk cannot hold all its windowed
+    event pairs at once. Also returns the number of windowed event pairs.
+    """
+    buffered: list[tuple] = []
+    rows = 0
+    windowed = 0
+    for low, high, tgt, first, last in sweep_chunk(actor, target, time, window_ns):
+        buffered.append((low.astype(np.int64) * n_actors + high, tgt, first, last))
+        rows += len(low)
+        windowed += len(low)
+        if rows > buffer_rows:
+            buffered = [_reduce_pair_targets(*(np.concatenate(part) for part in zip(*buffered)), None)]
+            rows = len(buffered[0][0])
+    if not buffered:
+        empty = np.empty(0, dtype=np.int64)
+        return (empty, np.empty(0, dtype=np.int32), empty, empty), 0
+    reduced = _reduce_pair_targets(*(np.concatenate(part) for part in zip(*buffered)), None)
+    return reduced, windowed
+
+
+def pair_summary(pair, target, first, last, min_weight, evidence_size, n_targets):
+    """Per pair with at least ``min_weight`` distinct targets: weight, first, last, evidence codes.
+
+    Input rows are unique (pair, target). Returns ``(linked_pairs, pairs, weight, first, last,
+    evidence_offsets, evidence_targets)``: the evidence of ``pairs[i]`` is
+    ``evidence_targets[evidence_offsets[i]:evidence_offsets[i + 1]]``, ascending;
+    ``linked_pairs`` counts the pairs of any weight.
+    """
+    linked_pairs = None
+    if len(pair) and min_weight > 1:
+        # Cheap pass on values only: which pairs reach min_weight.
+        values = np.sort(pair)
+        boundary = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1], [True])))
+        counts = np.diff(boundary)
+        linked_pairs = len(counts)
+        kept = values[boundary[:-1][counts >= min_weight]]
+        position = np.minimum(np.searchsorted(kept, pair), max(len(kept) - 1, 0))
+        mask = kept[position] == pair if len(kept) else np.zeros(len(pair), dtype=bool)
+        pair, target, first, last = pair[mask], target[mask], first[mask], last[mask]
+    if not len(pair):
+        empty = np.empty(0, dtype=np.int64)
+        return linked_pairs or 0, empty, empty, empty, empty, np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.int32)
+    if int(pair.max()) < (2**62) // max(n_targets, 1):
+        order = np.argsort(pair * n_targets + target)
+    else:
+        order = np.lexsort((target, pair))
+    pair, target, first, last = pair[order], target[order], first[order], last[order]
+    starts = np.flatnonzero(np.concatenate(([True], pair[1:] != pair[:-1])))
+    weight = np.diff(np.concatenate((starts, [len(pair)])))
+    first = np.minimum.reduceat(first, starts)
+    last = np.maximum.reduceat(last, starts)
+    # The first evidence_size rows of each group, without a loop over groups.
+    rank = np.arange(len(pair)) - np.repeat(starts, weight)
+    take = rank < evidence_size
+    evidence_targets = target[take]
+    evidence_offsets = np.concatenate(([0], np.cumsum(np.minimum(weight, evidence_size))))
+    if linked_pairs is None:
+        linked_pairs = len(starts)
+    return linked_pairs, pair[starts], weight, first, last, evidence_offsets, evidence_targets

@@ -261,6 +261,45 @@ def _hot_targets(events: _sweep.EncodedEvents, window_ns: int, max_actors: int) 
 # --------------------------------------------------------------------------- core
 
 
+def _json_strings(names):
+    """The json.dumps text of each string, without its quotes (escapes only where needed)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # json.dumps escapes quotes, backslashes, control and non-ASCII characters;
+    # ids almost never hold any, so only those few go through json.dumps.
+    unsafe = pc.match_substring_regex(names, r'[^\x20-\x7e]|["\\]').to_numpy(zero_copy_only=False)
+    if not unsafe.any():
+        return names
+    values = names.to_pylist()
+    for position in np.flatnonzero(unsafe):
+        values[position] = json.dumps(values[position])[1:-1]
+    return pa.array(values, type=pa.string())
+
+
+def _evidence_json(target_names, offsets: np.ndarray, codes: np.ndarray):
+    """One ``json.dumps(list_of_ids)`` string per pair, built column-wise."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    count = len(offsets) - 1
+    if not len(codes):
+        return pa.array(["[]"] * count, type=pa.string())
+    used, inverse = np.unique(codes, return_inverse=True)
+    escaped = _json_strings(target_names.take(pa.array(used)))
+    lists = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), escaped.take(pa.array(inverse)))
+    joined = pc.binary_join(lists, '", "')
+    text = pc.binary_join_element_wise('["', joined, '"]', "")
+    lengths = np.diff(offsets)
+    if (lengths == 0).any():  # evidence_size == 0
+        text = pc.if_else(pa.array(lengths == 0), "[]", text)
+    return text
+
+
+def _strings(array) -> pd.arrays.ExtensionArray:
+    return pd.array(array.to_pandas(), dtype=STRING_DTYPE)
+
+
 def _edges_for_window(
     events: _sweep.EncodedEvents,
     *,
@@ -271,7 +310,6 @@ def _edges_for_window(
     max_actors_per_window: int,
     progress: bool,
 ) -> pd.DataFrame:
-    import duckdb
     import pyarrow as pa
     from tqdm.auto import tqdm
 
@@ -280,79 +318,57 @@ def _edges_for_window(
     if hot.size:
         keep = ~np.isin(target, hot)
         actor, target, times = actor[keep], target[keep], times[keep]
-    n_actors = len(events.actor_names)
+    n_actors = max(len(events.actor_names), 1)
+    n_targets = max(len(events.target_names), 1)
+
     windowed_pairs = 0
-
-    con = duckdb.connect()
-    try:
-        con.execute("CREATE TABLE linked (pair BIGINT, target INTEGER, first_ns BIGINT, last_ns BIGINT)").fetchall()
-        bounds = _sweep.chunk_bounds(target, _CHUNK_EVENTS)
-        for begin, end in tqdm(bounds, desc="coordination", unit="chunk", disable=not progress, leave=False):
-            parts = list(_sweep.sweep_chunk(actor[begin:end], target[begin:end], times[begin:end], window_ns))
-            if not parts:
-                continue
-            low = np.concatenate([p[0] for p in parts])
-            high = np.concatenate([p[1] for p in parts])
-            chunk = pa.table(
-                {
-                    "pair": low.astype(np.int64) * n_actors + high,
-                    "target": np.concatenate([p[2] for p in parts]),
-                    "first_ns": np.concatenate([p[3] for p in parts]),
-                    "last_ns": np.concatenate([p[4] for p in parts]),
-                }
-            )
-            del parts, low, high
-            windowed_pairs += chunk.num_rows
-            con.register("chunk", chunk)
-            # Targets never span two chunks, so (pair, target) rows are final here:
-            # a pair linked several times on one target becomes one row.
-            con.execute(
-                "INSERT INTO linked SELECT pair, target, min(first_ns), max(last_ns) FROM chunk GROUP BY pair, target"
-            ).fetchall()
-            con.unregister("chunk")
-            del chunk
-        linked_pairs = con.execute("SELECT count(DISTINCT pair) FROM linked").fetchall()[0][0] if windowed_pairs else 0
-        result = _arrow(
-            con,
-            f"""
-            SELECT pair, count(*) AS weight, min(first_ns) AS first_ns, max(last_ns) AS last_ns,
-                   list(target ORDER BY target)[1:{int(evidence_size)}] AS evidence
-            FROM linked GROUP BY pair HAVING count(*) >= ?
-            """,
-            [int(min_weight)],
+    parts = []
+    for begin, end in tqdm(
+        _sweep.chunk_bounds(target, _CHUNK_EVENTS), desc="coordination", unit="chunk", disable=not progress, leave=False
+    ):
+        # Targets never span two chunks, so a chunk's (pair, target) rows are final.
+        rows, windowed = _sweep.linked_pair_targets(
+            actor[begin:end], target[begin:end], times[begin:end], window_ns, n_actors
         )
-    finally:
-        con.close()
+        windowed_pairs += windowed
+        if len(rows[0]):
+            parts.append(rows)
+    if parts:
+        pair, pair_target, first, last = (np.concatenate(column) for column in zip(*parts))
+    else:
+        pair = first = last = np.empty(0, dtype=np.int64)
+        pair_target = np.empty(0, dtype=np.int32)
+    del parts
+    linked_pairs, pairs, weight, first, last, offsets, evidence_codes = _sweep.pair_summary(
+        pair, pair_target, first, last, min_weight, evidence_size, n_targets
+    )
+    del pair, pair_target
 
-    pair = result.column("pair").to_numpy()
-    low = (pair // n_actors).astype(np.int64)
-    high = (pair % n_actors).astype(np.int64)
-    target_names = events.target_names
-    evidence_lists = result.column("evidence").to_pylist()
-    names = target_names.to_pylist() if len(evidence_lists) else []
-    evidence = [json.dumps([names[code] for code in codes]) for codes in evidence_lists]
+    # Code order is string order: sorting by codes sorts by ids.
+    low, high = pairs // n_actors, pairs % n_actors
+    order = np.lexsort((high, low, -weight))
+    low, high, weight, first, last = low[order], high[order], weight[order], first[order], last[order]
+    evidence = _evidence_json(events.target_names, offsets, evidence_codes).take(pa.array(order))
+
     edges = pd.DataFrame(
         {
-            "account_a": pd.array(events.actor_names.take(low).to_pylist(), dtype=STRING_DTYPE),
-            "account_b": pd.array(events.actor_names.take(high).to_pylist(), dtype=STRING_DTYPE),
-            "signal": pd.array([signal] * len(pair), dtype=STRING_DTYPE),
-            "weight": result.column("weight").to_numpy().astype(np.int64),
-            "first_ts": pd.to_datetime(result.column("first_ns").to_numpy(), utc=True).astype(TIMESTAMP_DTYPE),
-            "last_ts": pd.to_datetime(result.column("last_ns").to_numpy(), utc=True).astype(TIMESTAMP_DTYPE),
-            "evidence": pd.array(evidence, dtype=STRING_DTYPE),
+            "account_a": _strings(events.actor_names.take(pa.array(low))),
+            "account_b": _strings(events.actor_names.take(pa.array(high))),
+            "signal": pd.array(np.full(len(weight), signal, dtype=object), dtype=STRING_DTYPE),
+            "weight": weight.astype(np.int64),
+            "first_ts": pd.to_datetime(first, utc=True).astype(TIMESTAMP_DTYPE),
+            "last_ts": pd.to_datetime(last, utc=True).astype(TIMESTAMP_DTYPE),
+            "evidence": _strings(evidence),
         },
         columns=list(EDGE_COLUMNS),
     )
-    # Code order is string order, so sorting codes sorts ids.
-    order = np.lexsort((high, low, -edges["weight"].to_numpy()))
-    edges = edges.iloc[order].reset_index(drop=True)
-    excluded = target_names.take(pa.array(hot)).to_pylist() if hot.size else []
+    excluded = events.target_names.take(pa.array(hot)).to_pylist() if hot.size else []
     edges.attrs["excluded_targets"] = excluded
     edges.attrs["stats"] = {
         "events": int(events.rows),
         "distinct_events": int(len(events.actor)),
         "windowed_pairs": int(windowed_pairs),
-        "linked_pairs": int(linked_pairs),
+        "linked_pairs": linked_pairs,
         "edges": int(len(edges)),
         "excluded_targets": len(excluded),
         "window": window_ns / 1_000_000_000,

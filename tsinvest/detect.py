@@ -183,6 +183,25 @@ def _signals_by_cluster(edges: pd.DataFrame, memberships: pd.DataFrame) -> pd.Se
     return inside.groupby("cluster_id")["signal"].agg(lambda s: ",".join(sorted(set(map(str, s)))))
 
 
+def _follow_focus(follows: pd.DataFrame | None, memberships: pd.DataFrame, *, common: float = 0.3) -> pd.DataFrame:
+    """Share of members' follows that go to accounts at least ``common`` of the cluster follows.
+
+    A farm follows the same few paying customers; organic users who happen to
+    follow a few of the same creators follow many others too.
+    """
+    focus = pd.DataFrame({"cluster_id": memberships["cluster_id"].drop_duplicates()})
+    if follows is None or follows.empty:
+        return focus.assign(follow_focus=np.nan)
+    rows = follows[["account_id", "target_id"]].astype("string").drop_duplicates()
+    rows = rows.merge(memberships[["account_id", "cluster_id"]], on="account_id")
+    sizes = memberships.groupby("cluster_id").size()
+    per_target = rows.groupby(["cluster_id", "target_id"])["account_id"].nunique().rename("followers").reset_index()
+    per_target["common"] = per_target["followers"] >= np.maximum(2, common * per_target["cluster_id"].map(sizes))
+    rows = rows.merge(per_target, on=["cluster_id", "target_id"])
+    share = rows.groupby("cluster_id")["common"].mean().rename("follow_focus").reset_index()
+    return focus.merge(share, on="cluster_id", how="left")
+
+
 def detect(data, *, seed: int = 0, window: float | None = None, report_window: float | None = None,
            as_of=None, n_permutations: int = 199, min_cluster_size: int = 3,
            min_member_share: float = 0.3, thresholds: Mapping[str, Mapping[str, float]] | None = None,
@@ -345,6 +364,8 @@ def detect(data, *, seed: int = 0, window: float | None = None, report_window: f
                 follow_only = edges[edges["signal"] == "co_follow"]
                 follow_features = cluster_features(memberships, follow_only)[["cluster_id", "density"]]
                 follow_features = follow_features.rename(columns={"density": "follow_density"})
+                follows = events[events["action"] == "follow"] if events is not None else None
+                follow_features = follow_features.merge(_follow_focus(follows, memberships), on="cluster_id", how="left")
                 finish("farm", edges, memberships, extra=follow_features)
         bar.update(1)
 

@@ -183,7 +183,7 @@ def cluster_features(memberships: pd.DataFrame, edges: pd.DataFrame, *,
         source (one creator); ``creation_burst_share`` = largest share of
         members created within ``burst_hours``; ``template_share`` = share of
         usernames with the most common shape; ``shared_values`` = distinct
-        shared device/IP/follow values in the evidence; ``duplicated_texts`` =
+        shared device/IP values in the evidence; ``duplicated_texts`` =
         copy-paste matched posts (sum of copy-paste weights).
 
     Examples
@@ -218,7 +218,7 @@ def cluster_features(memberships: pd.DataFrame, edges: pd.DataFrame, *,
     features["mean_weight"] = np.where(features["edges"] > 0, features["total_weight"] / features["edges"].clip(lower=1), 0.0)
 
     # Shared attribute values and duplicated texts from the evidence of edges inside clusters.
-    shared_rows = inside[inside["signal"].astype("string").str.startswith("shared_") | (inside["signal"] == "co_follow")]
+    shared_rows = inside[inside["signal"].astype("string").str.startswith("shared_")]
     shared_counts = {}
     for cid, group in shared_rows.groupby("ca"):
         values = set()

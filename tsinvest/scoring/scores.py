@@ -27,7 +27,8 @@ KINDS = ("amplification", "mass_report", "farm", "copy_paste")
 DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
     "amplification": {"min_size": 5, "min_density": 0.4, "min_coordinated_share": 0.5, "max_p_value": 0.01},
     "mass_report": {"min_size": 5, "min_density": 0.4, "min_coordinated_share": 0.5, "max_p_value": 0.01},
-    "farm": {"min_size": 5, "min_density": 0.3, "min_shared_values": 2, "min_score": 0.5},
+    "farm": {"min_size": 5, "min_density": 0.3, "min_shared_values": 2, "min_follow_focus": 0.6,
+             "min_follow_density": 0.4, "min_score": 0.5},
     "copy_paste": {"min_size": 3, "min_density": 0.2, "min_duplicated_per_member": 2.0},
 }
 
@@ -59,17 +60,20 @@ def _duration(seconds: float) -> str:
 
 
 def _farm_score(row) -> float:
-    # Devices/IPs shared by few accounts are the core; names, creation burst
-    # and co-following the same accounts each add support.
-    parts = [
-        min(1.0, _value(row, "density") / 0.6),
-        min(1.0, _value(row, "shared_values") / 4.0),
-        _value(row, "creation_burst_share"),
-        _value(row, "template_share"),
-        min(1.0, _value(row, "follow_density") / 0.6),
-    ]
-    weights = [0.3, 0.25, 0.15, 0.1, 0.2]
-    return float(sum(w * p for w, p in zip(weights, parts)))
+    # Two routes to a farm: devices/IPs shared by few accounts, or following
+    # the same few accounts (what a farm is paid for). Creation bursts and
+    # templated names only add support: adaptive farms use aged, plain accounts.
+    attributes = min(1.0, _value(row, "density") / 0.6) * min(1.0, _value(row, "shared_values") / 4.0)
+    follows = _value(row, "follow_focus") * min(1.0, _value(row, "follow_density") / 0.6)
+    support = 0.5 * _value(row, "creation_burst_share") + 0.5 * _value(row, "template_share")
+    return float(min(1.0, 0.8 * max(attributes, follows) + 0.2 * support + 0.1 * min(attributes, follows)))
+
+
+def _farm_route(row, limits) -> bool:
+    by_attributes = _value(row, "shared_values") >= limits["min_shared_values"]
+    by_follows = (_value(row, "follow_focus") >= limits["min_follow_focus"]
+                  and _value(row, "follow_density") >= limits["min_follow_density"])
+    return by_attributes or by_follows
 
 
 def _score_and_flag(row, thresholds: Mapping[str, Mapping[str, float]]) -> tuple[float, bool]:
@@ -88,7 +92,7 @@ def _score_and_flag(row, thresholds: Mapping[str, Mapping[str, float]]) -> tuple
     elif kind == "farm":
         score = _farm_score(row)
         flagged = (size >= limits["min_size"] and density >= limits["min_density"]
-                   and _value(row, "shared_values") >= limits["min_shared_values"] and score >= limits["min_score"])
+                   and _farm_route(row, limits) and score >= limits["min_score"])
     else:
         per_member = _value(row, "duplicated_texts") / max(1.0, _value(row, "edges"))
         score = 0.5 * min(1.0, density) + 0.5 * min(1.0, per_member / 5.0)

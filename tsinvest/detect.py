@@ -183,23 +183,45 @@ def _signals_by_cluster(edges: pd.DataFrame, memberships: pd.DataFrame) -> pd.Se
     return inside.groupby("cluster_id")["signal"].agg(lambda s: ",".join(sorted(set(map(str, s)))))
 
 
-def _follow_focus(follows: pd.DataFrame | None, memberships: pd.DataFrame, *, common: float = 0.3) -> pd.DataFrame:
-    """Share of members' follows that go to accounts at least ``common`` of the cluster follows.
+def _follow_focus(follows: pd.DataFrame | None, memberships: pd.DataFrame, *, common: float = 0.3):
+    """Cluster and member follow focus: how much following goes to accounts the cluster has in common.
 
     A farm follows the same few paying customers; organic users who happen to
-    follow a few of the same creators follow many others too.
+    follow one of the same creators follow many others too. A target is
+    *common* when at least ``common`` of the members (and at least 2) follow it.
+
+    Returns (per-cluster frame with ``follow_focus``, ``mean_common_follows``;
+    per-member frame with ``member_focus``, ``member_common_follows``).
     """
-    focus = pd.DataFrame({"cluster_id": memberships["cluster_id"].drop_duplicates()})
+    clusters = pd.DataFrame({"cluster_id": memberships["cluster_id"].drop_duplicates()})
+    member_rows = memberships[["cluster_id", "account_id"]].copy()
     if follows is None or follows.empty:
-        return focus.assign(follow_focus=np.nan)
+        return (clusters.assign(follow_focus=np.nan, mean_common_follows=np.nan),
+                member_rows.assign(member_focus=0.0, member_common_follows=0))
     rows = follows[["account_id", "target_id"]].astype("string").drop_duplicates()
     rows = rows.merge(memberships[["account_id", "cluster_id"]], on="account_id")
     sizes = memberships.groupby("cluster_id").size()
     per_target = rows.groupby(["cluster_id", "target_id"])["account_id"].nunique().rename("followers").reset_index()
     per_target["common"] = per_target["followers"] >= np.maximum(2, common * per_target["cluster_id"].map(sizes))
     rows = rows.merge(per_target, on=["cluster_id", "target_id"])
-    share = rows.groupby("cluster_id")["common"].mean().rename("follow_focus").reset_index()
-    return focus.merge(share, on="cluster_id", how="left")
+    per_member = rows.groupby(["cluster_id", "account_id"])["common"].agg(["mean", "sum"]).reset_index()
+    per_member = per_member.rename(columns={"mean": "member_focus", "sum": "member_common_follows"})
+    member_rows = member_rows.merge(per_member, on=["cluster_id", "account_id"], how="left")
+    member_rows = member_rows.fillna({"member_focus": 0.0, "member_common_follows": 0})
+    focus = rows.groupby("cluster_id")["common"].mean().rename("follow_focus").reset_index()
+    mean_common = member_rows.groupby("cluster_id")["member_common_follows"].mean().rename("mean_common_follows")
+    result = clusters.merge(focus, on="cluster_id", how="left").merge(mean_common.reset_index(), on="cluster_id", how="left")
+    return result, member_rows
+
+
+def _attribute_members(edges: pd.DataFrame, memberships: pd.DataFrame) -> set:
+    """(cluster_id, account_id) pairs with a shared device/IP edge inside their cluster."""
+    cluster_of = dict(zip(memberships["account_id"], memberships["cluster_id"]))
+    shared = edges[edges["signal"].astype("string").str.startswith("shared_")]
+    ca = shared["account_a"].map(cluster_of)
+    inside = shared[ca.notna() & (ca == shared["account_b"].map(cluster_of))]
+    ids = inside["account_a"].map(cluster_of)
+    return set(zip(ids, inside["account_a"])) | set(zip(ids, inside["account_b"]))
 
 
 def detect(data, *, seed: int = 0, window: float | None = None, report_window: float | None = None,
@@ -274,7 +296,7 @@ def detect(data, *, seed: int = 0, window: float | None = None, report_window: f
     summaries: list[pd.DataFrame] = []
     members_out: list[pd.DataFrame] = []
 
-    def finish(kind, edges, memberships, coordination=None, null=None, extra=None):
+    def finish(kind, edges, memberships, coordination=None, null=None, extra=None, member_filter=None):
         if memberships.empty:
             return
         features = cluster_features(memberships, edges, coordination=coordination, accounts=accounts, as_of=reference)
@@ -293,12 +315,21 @@ def detect(data, *, seed: int = 0, window: float | None = None, report_window: f
         summaries.append(scored)
         rows = memberships.merge(scored[["cluster_id", "kind", "signal", "score", "flagged"]], on="cluster_id")
         if coordination is not None:
-            rows = rows.merge(coordination[["cluster_id", "account_id", "coordinated_share"]],
+            rows = rows.merge(coordination[["cluster_id", "account_id", "coordinated_share", "coordinated"]],
                               on=["cluster_id", "account_id"], how="left")
             rows = rows.rename(columns={"coordinated_share": "member_coordinated_share"})
-            rows["flagged"] = rows["flagged"] & (rows["member_coordinated_share"].fillna(0) >= min_member_share)
+            # A member must look like the rest: most of its own activity
+            # coordinated, and at least half the cluster's typical number of
+            # coordinated actions (an organic user who reported a victim once
+            # during a brigade's wave, or shared one ring video, stays out).
+            typical = rows.groupby("cluster_id")["coordinated"].transform("median").fillna(0)
+            rows["flagged"] = (rows["flagged"] & (rows["member_coordinated_share"].fillna(0) >= min_member_share)
+                               & (rows["coordinated"].fillna(0) >= 0.5 * typical))
         else:
             rows["member_coordinated_share"] = np.nan
+        if member_filter is not None:
+            rows["flagged"] = rows["flagged"] & np.array(
+                [(c, a) in member_filter for c, a in zip(rows["cluster_id"], rows["account_id"])], dtype=bool)
         members_out.append(rows[_MEMBERSHIP_COLUMNS])
 
     with warnings.catch_warnings():
@@ -365,8 +396,18 @@ def detect(data, *, seed: int = 0, window: float | None = None, report_window: f
                 follow_features = cluster_features(memberships, follow_only)[["cluster_id", "density"]]
                 follow_features = follow_features.rename(columns={"density": "follow_density"})
                 follows = events[events["action"] == "follow"] if events is not None else None
-                follow_features = follow_features.merge(_follow_focus(follows, memberships), on="cluster_id", how="left")
-                finish("farm", edges, memberships, extra=follow_features)
+                focus, member_focus = _follow_focus(follows, memberships)
+                follow_features = follow_features.merge(focus, on="cluster_id", how="left")
+                # A member is flagged with its farm when it shares a device/IP
+                # inside it, or when its own following is about the farm's
+                # common targets (organic followers of one customer are not).
+                attached = _attribute_members(edges, memberships)
+                keep = member_focus[
+                    [(c, a) in attached for c, a in zip(member_focus["cluster_id"], member_focus["account_id"])]
+                    | ((member_focus["member_focus"] >= 0.5) & (member_focus["member_common_follows"] >= 2)).to_numpy()
+                ]
+                member_filter = set(zip(keep["cluster_id"], keep["account_id"]))
+                finish("farm", edges, memberships, extra=follow_features, member_filter=member_filter)
         bar.update(1)
 
         bar.set_postfix_str("copy_paste")

@@ -154,15 +154,29 @@ def _as_of(tables: Mapping[str, pd.DataFrame], as_of) -> pd.Timestamp | None:
     return max(latest) if latest else None
 
 
-def _cluster(edges: pd.DataFrame, *, kind: str, seed: int, min_size: int) -> pd.DataFrame:
+def _cluster(edges: pd.DataFrame, *, kind: str, seed: int, min_size: int, dense: float = 0.5) -> pd.DataFrame:
+    """Clusters of one signal family: dense components whole, sparse ones split by seeded Louvain.
+
+    A bought ring or brigade is a near-clique: splitting it because some
+    members hit more victims than others (uneven weights) would cut it in
+    pieces too small to judge, so components at least ``dense`` dense stay whole.
+    """
     from tsinvest.graph import account_graph, louvain
+    from tsinvest.graph.communities import membership_table
 
     if edges.empty:
         return pd.DataFrame({"account_id": pd.Series(dtype="string"), "cluster_id": pd.Series(dtype="string")})
     graph = account_graph(edges)
-    # Different signals are on different scales; normalise each to its own
-    # maximum so one does not drown the others in the modularity.
-    return louvain(graph, seed=seed, min_size=min_size, prefix=_PREFIX[kind])
+    groups = []
+    for component in sorted(nx.connected_components(graph), key=lambda c: sorted(c)[0]):
+        if len(component) < min_size:
+            continue
+        if nx.density(graph.subgraph(component)) >= dense:
+            groups.append(component)
+        else:
+            parts = louvain(graph.subgraph(component), seed=seed, min_size=min_size, prefix=_PREFIX[kind])
+            groups.extend(parts.groupby("cluster_id")["account_id"].agg(list).tolist())
+    return membership_table(groups, min_size=min_size, prefix=_PREFIX[kind])
 
 
 def _dominant_signal(edges: pd.DataFrame, memberships: pd.DataFrame) -> pd.Series:
@@ -359,6 +373,12 @@ def detect(data, *, seed: int = 0, window: float | None = None, report_window: f
         if reports is not None and len(reports):
             from tsinvest.linking.coordination import coordination_edges
 
+            # A brigade reports its victims for one policy: co-reporting is
+            # keyed on (victim, policy), so organic reports of the same
+            # account for other reasons do not join the brigade.
+            if "policy" in reports.columns:
+                reports = reports.assign(target_account_id=(reports["target_account_id"].astype("string") + "|"
+                                                            + reports["policy"].astype("string").fillna("")))
             edges = coordination_edges(reports, actor="reporter_id", target="target_account_id",
                                        window=report_window, min_weight=1, signal="co_report")
             all_edges.append(edges)

@@ -97,6 +97,8 @@ def _is_invisible(char: str) -> bool:
 
 def _fold(text: str) -> str:
     """NFKC, drop invisible characters, casefold: the shared first stage."""
+    if text.isascii():  # fast path: ASCII has no format characters, NFKC is identity
+        return text.casefold()
     text = unicodedata.normalize("NFKC", text)
     text = "".join(char for char in text if not _is_invisible(char))
     return text.casefold()
@@ -113,9 +115,10 @@ def _leet_token(match: re.Match[str]) -> str:
 def _key_of_folded(text: str) -> str:
     # Decompose so accents and stacked "zalgo" marks become separate combining
     # characters, then drop them: "é" and "e" must compare equal.
-    decomposed = unicodedata.normalize("NFKD", text)
-    text = "".join(char for char in decomposed if not unicodedata.combining(char))
-    text = unicodedata.normalize("NFC", text).translate(_CONFUSABLE_TABLE)
+    if not text.isascii():  # ASCII has no marks and no look-alikes to fold
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(char for char in decomposed if not unicodedata.combining(char))
+        text = unicodedata.normalize("NFC", text).translate(_CONFUSABLE_TABLE)
     text = _LEET_TOKEN.sub(_leet_token, text)
     return _WHITESPACE.sub(" ", text).strip()
 

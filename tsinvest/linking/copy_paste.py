@@ -362,6 +362,7 @@ def copy_paste_edges(
         JOIN texts b2 ON b2.text_id = l.t2
         GROUP BY l.account_a, l.account_b
         HAVING any_value(m.weight) >= $min_weight
+        ORDER BY weight DESC, l.account_a, l.account_b
     """
     common_query = """
         WITH account_texts AS (SELECT account, text_id, count(*) AS posts FROM posts GROUP BY account, text_id),
@@ -394,7 +395,7 @@ def copy_paste_edges(
         if own_connection:
             con.close()
 
-    edges = _finalise_edges(edges) if len(edges) else _empty_edges()
+    edges = _finalise_edges(edges, presorted=True) if len(edges) else _empty_edges()
     edges.attrs["distinct_texts"] = len(distinct)
     edges.attrs["short_texts_skipped"] = short_skipped
     edges.attrs["common_texts_excluded"] = common_count

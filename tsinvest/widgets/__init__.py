@@ -1,5 +1,12 @@
 """Interactive views for notebooks: filter panel, graph explorer, co-action timeline.
 
+Typical notebook use::
+
+    data = from_detection(result, tables)
+    panel = FilterPanel.from_parameters(data, parameters)      # tsinvest.widgets.panel
+    explorer = GraphExplorer(data, panel=panel)                # tsinvest.widgets.explorer
+    timeline = TimelineWidget(data, panel=panel)               # tsinvest.widgets.timeline
+
 The logic is in pure functions (:mod:`~tsinvest.widgets.filters`,
 :mod:`~tsinvest.widgets.selection`) that tests call without a browser; the
 ipywidgets classes only wire controls to them and are imported lazily, so

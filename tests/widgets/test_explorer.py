@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from tsinvest.widgets._output import output_html
+from tsinvest.widgets.explorer import GraphExplorer, SIGNAL_COLOURS, explorer_graph, pivot_graph
+from tsinvest.widgets.panel import FilterPanel
+from tsinvest.widgets.timeline import TimelineWidget, coaction_timeline
+
+from .conftest import HOSTILE
+
+
+def test_explorer_graph_attributes(data, tables):
+    G = explorer_graph(data.edges, data)
+    ids = tables["ids"]
+    assert G.number_of_nodes() == 8 and G.number_of_edges() == 7
+    assert G.nodes[ids[0]]["cluster"] == "amp-1" and G.nodes[ids[0]]["score"] == 0.9
+    assert G.nodes[ids[3]]["label"] == HOSTILE  # escaped by the renderers, kept verbatim as data
+    assert G.edges[ids[1], ids[2]]["signal"] == "shared_device"
+
+
+def test_pivot_follows_every_link(data, tables):
+    ids = tables["ids"]
+    assert sorted(pivot_graph(data, ids[2], hops=1)) == sorted(ids[:3])
+    assert sorted(pivot_graph(data, ids[8], hops=2)) == [ids[8]]  # no links: the account alone
+    assert sorted(pivot_graph(data, ids[0], hops=1, min_edge_weight=8)) == sorted(ids[:2])
+
+
+def test_static_explorer_follows_panel_and_shows_details(data, tables):
+    panel = FilterPanel(data)
+    explorer = GraphExplorer(data, panel=panel, backend="static")
+    assert explorer.graph.number_of_nodes() == 8
+    png_before = explorer.drawing.children[0].outputs[0]["data"]["image/png"]
+    assert base64.b64decode(png_before).startswith(b"\x89PNG")
+    panel.min_score.value = 0.8
+    assert sorted(explorer.graph) == sorted(tables["ids"][:3])
+    assert explorer.drawing.children[0].outputs[0]["data"]["image/png"] != png_before
+    explorer.search.value = "<img"
+    assert explorer.selected == tables["ids"][3]
+    details = output_html(explorer.details)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in details and "<img" not in details
+    assert "rep-1" in details and "&lt;script&gt;alert(2)&lt;/script&gt;" in details
+    explorer.hops.value = 1
+    explorer.expand()
+    assert sorted(explorer.graph) == sorted(tables["ids"][3:6])
+    explorer.reset()
+    assert sorted(explorer.graph) == sorted(tables["ids"][:3])
+
+
+def test_sigma_explorer_selection_shows_details(data, tables):
+    pytest.importorskip("ipysigma", reason="ipysigma is in the notebooks extra")
+    explorer = GraphExplorer(data, backend="sigma")
+    sigma = explorer.sigma
+    assert sigma is not None and explorer.drawing.children == (sigma,)
+    ids = tables["ids"]
+    sigma.selected_node = ids[0]  # what a click in the browser does
+    assert explorer.selected == ids[0]
+    assert "ring_a1" in output_html(explorer.details)
+    nodes = {node["key"]: node["attributes"] for node in sigma.data["nodes"]}
+    assert nodes[ids[0]]["cluster"] == "amp-1"
+    assert {k: v for k, v in sigma.visual_variables["edgeColor"].items() if k == "type"} == {"type": "category"}
+    assert set(SIGNAL_COLOURS) >= {"co_report", "shared_device"}
+    explorer.select(ids[4])
+    assert sigma.selected_node == ids[4]
+
+
+def test_coaction_timeline_counts_shared_targets_only(data, tables):
+    members = tables["ids"][:3]
+    timeline = coaction_timeline(data.events, members)
+    # v1 shared by 3 (10:00 bucket), v2 liked by 2 members (12:00); v3 posted by one member only.
+    assert timeline[["action", "actions", "accounts"]].to_dict("records") == [
+        {"action": "share", "actions": 3, "accounts": 3}, {"action": "like", "actions": 2, "accounts": 2}]
+    assert str(timeline["bucket"].dtype) == "datetime64[ns, UTC]"
+    reports = coaction_timeline(data.events, tables["ids"][3:6], reports=data.reports, freq="1d")
+    assert reports[["action", "actions", "targets"]].to_dict("records") == [
+        {"action": "report", "actions": 2, "targets": 1}]
+
+
+def test_timeline_widget_follows_panel_and_selection(data):
+    panel = FilterPanel(data)
+    timeline = TimelineWidget(data, panel=panel)
+    assert timeline.cluster.value == "amp-1" and timeline.timeline["actions"].sum() == 5
+    timeline.cluster.value = "rep-1"
+    assert timeline.timeline["action"].tolist() == ["report"]
+    panel.actions.value = ("like",)
+    timeline.cluster.value = "amp-1"
+    assert timeline.timeline["action"].tolist() == ["like"]
+    panel.min_score.value = 0.95
+    assert timeline.cluster.options == () and timeline.timeline.empty
+    assert "image/png" in timeline.output.outputs[0]["data"]

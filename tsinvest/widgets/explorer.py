@@ -1,0 +1,403 @@
+"""Graph explorer: the linked-accounts graph, drawn interactively, with pivots and details.
+
+The interactive drawing is ipysigma's widget (sigma.js in WebGL). Its
+JavaScript ships inside the Python wheel as a JupyterLab extension
+(``share/jupyter/labextensions/ipysigma``), so it works offline with no CDN.
+Node labels are drawn on a canvas and its info panel escapes values; labels
+still go through :func:`tsinvest.textnorm.display_safe` so hidden characters
+show as markers. Where ipysigma is absent, or for exported reports, the
+explorer draws a static matplotlib picture (:func:`plot_explorer_graph`).
+
+Nodes are coloured by cluster and sized by score; edges are coloured by
+signal (the heaviest one when a pair is linked by several). Selecting a node
+(click, search box, or :meth:`GraphExplorer.select`) shows its account
+details, links with evidence and clusters; "Expand" pivots to the accounts
+within N links of the selection in the full graph.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import networkx as nx
+import pandas as pd
+
+from tsinvest.exceptions import MissingDependencyError, ParameterError
+from tsinvest.widgets._output import figure_output, html_output, show, text_output
+from tsinvest.widgets.filters import ExplorerData, FilteredView, search_accounts
+from tsinvest.widgets.selection import account_details, details_html
+
+__all__ = ["explorer_graph", "pivot_graph", "plot_explorer_graph", "GraphExplorer", "SIGNAL_COLOURS"]
+
+#: Fixed edge colours per signal family, so a legend means the same in every notebook.
+SIGNAL_COLOURS = {
+    "co_share_like": "#1f77b4",
+    "coaction": "#1f77b4",
+    "co_report": "#d62728",
+    "co_follow": "#9467bd",
+    "shared_device_id": "#ff7f0e",
+    "shared_ip": "#e377c2",
+    "shared_device": "#ff7f0e",
+    "copy_paste": "#2ca02c",
+}
+_OTHER_COLOUR = "#7f7f7f"
+
+
+def _pair_edges(edges: pd.DataFrame) -> pd.DataFrame:
+    # One row per pair: total weight, heaviest signal (ties by name), all signals.
+    ordered = edges.sort_values(["account_a", "account_b", "weight", "signal"], ascending=[True, True, False, True])
+    pairs = ordered.groupby(["account_a", "account_b"], sort=True, observed=True).agg(
+        weight=("weight", "sum"), signal=("signal", "first"),
+        signals=("signal", lambda s: ",".join(sorted(set(map(str, s))))))
+    return pairs.reset_index()
+
+
+def explorer_graph(edges: pd.DataFrame, data: ExplorerData, *, label_column: str = "username") -> nx.Graph:
+    """Build the drawable graph of some links: plain JSON-able attributes only.
+
+    Parameters
+    ----------
+    edges : DataFrame
+        Links to draw (:data:`~tsinvest.schemas.EDGE_COLUMNS`), e.g. ``view.edges``.
+    data : ExplorerData
+        For usernames, clusters and scores.
+    label_column : str
+        Account column used as the node label.
+
+    Returns
+    -------
+    networkx.Graph
+        Nodes: ``label``, ``cluster`` (``"none"`` outside clusters), ``score``,
+        ``country``. Edges: ``signal`` (heaviest), ``signals``, ``weight``.
+        Nodes and edges are added in sorted order (deterministic layouts).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from tsinvest.widgets.filters import explorer_data
+    >>> ts = pd.Timestamp("2026-03-02", tz="UTC")
+    >>> edges = pd.DataFrame({"account_a": ["1", "1"], "account_b": ["2", "2"], "signal": ["shared_ip", "co_follow"],
+    ...     "weight": [1.0, 4.0], "first_ts": ts, "last_ts": ts, "evidence": ""})
+    >>> data = explorer_data(pd.DataFrame({"account_id": ["1", "2"], "username": ["a\\u202eb", "c"]}), edges,
+    ...                      pd.DataFrame({"account_id": ["1", "2"], "cluster_id": ["c-1", "c-1"]}))
+    >>> G = explorer_graph(edges, data)
+    >>> G.edges["1", "2"]["signal"], G.edges["1", "2"]["signals"], G.nodes["1"]["label"]
+    ('co_follow', 'co_follow,shared_ip', 'a[U+202E]b')
+    """
+    from tsinvest.textnorm import display_safe
+
+    pairs = _pair_edges(edges) if len(edges) else pd.DataFrame(columns=["account_a", "account_b", "weight",
+                                                                         "signal", "signals"])
+    nodes = sorted(set(pairs["account_a"].astype(str)) | set(pairs["account_b"].astype(str)))
+    accounts = data.accounts.set_index("account_id")
+    present = accounts.loc[accounts.index.isin(nodes)]
+    G = nx.Graph()
+    for node in nodes:
+        row = present.loc[node] if node in present.index else None
+        raw_label = None if row is None else row.get(label_column)
+        label = display_safe(str(raw_label)) if raw_label is not None and not pd.isna(raw_label) else "…" + node[-6:]
+        cluster = None if row is None else row.get("cluster_id")
+        country = None if row is None else row.get("country")
+        G.add_node(node, label=label,
+                   cluster=str(cluster) if cluster is not None and not pd.isna(cluster) else "none",
+                   score=float(row["score"]) if row is not None else 0.0,
+                   country=str(country) if country is not None and not pd.isna(country) else "")
+    G.add_edges_from((str(r.account_a), str(r.account_b),
+                      {"signal": str(r.signal), "signals": str(r.signals), "weight": float(r.weight)})
+                     for r in pairs.itertuples(index=False))
+    return G
+
+
+def pivot_graph(data: ExplorerData, accounts: str | list[str], *, hops: int = 1, min_edge_weight: float = 0.0) -> nx.Graph:
+    """Expand from accounts by ``hops`` links over every link of the data (not only the shown ones).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from tsinvest.widgets.filters import explorer_data
+    >>> ts = pd.Timestamp("2026-03-02", tz="UTC")
+    >>> edges = pd.DataFrame({"account_a": ["1", "2"], "account_b": ["2", "3"], "signal": "co_follow",
+    ...     "weight": [1.0, 1.0], "first_ts": ts, "last_ts": ts, "evidence": ""})
+    >>> data = explorer_data(pd.DataFrame({"account_id": ["1", "2", "3"], "username": ["a", "b", "c"]}), edges,
+    ...                      pd.DataFrame({"account_id": ["1", "2"], "cluster_id": ["c-1", "c-1"]}))
+    >>> sorted(pivot_graph(data, "1", hops=2)), sorted(pivot_graph(data, "1", hops=1))
+    (['1', '2', '3'], ['1', '2'])
+    """
+    from tsinvest.graph import ego_network
+
+    if hops < 0:
+        raise ParameterError("hops must be 0 or more")
+    edges = data.edges[data.edges["weight"] >= min_edge_weight]
+    full = explorer_graph(edges, data)
+    seeds = [accounts] if isinstance(accounts, str) else list(accounts)
+    if any(seed not in set(data.accounts["account_id"]) for seed in seeds):
+        raise ParameterError("a pivot account is not among the accounts of this explorer; check the id")
+    for seed in seeds:
+        if seed not in full:
+            # An account without links is still a valid pivot: its network is itself.
+            full.add_node(seed, label="…" + seed[-6:], cluster="none", score=0.0, country="")
+    sub = ego_network(full, seeds, hops=hops)
+    for node in sub.nodes:
+        sub.nodes[node].pop("seed", None)  # keep attributes JSON-able and uniform for drawing
+    return sub
+
+
+def _layout(G: nx.Graph, seed: int) -> dict[str, tuple[float, float]]:
+    if G.number_of_nodes() == 0:
+        return {}
+    ordered = nx.Graph()
+    ordered.add_nodes_from(sorted(G.nodes))
+    ordered.add_edges_from(sorted((min(u, v), max(u, v), {"weight": d["weight"]}) for u, v, d in G.edges(data=True)))
+    positions = nx.spring_layout(ordered, seed=seed, weight="weight")
+    return {node: (float(x), float(y)) for node, (x, y) in positions.items()}
+
+
+def plot_explorer_graph(G: nx.Graph, *, seed: int = 7, highlight: list[str] | tuple[str, ...] = (),
+                        title: str | None = None, max_nodes: int = 400, figsize: tuple[float, float] = (8.0, 6.0)):
+    """Static picture of an explorer graph: colour by cluster, size by score, edge colour by signal.
+
+    The fallback for exported reports and kernels without ipysigma.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.Graph()
+    >>> G.add_node("1", cluster="c-1", score=0.9); G.add_node("2", cluster="c-1", score=0.2)
+    >>> G.add_edge("1", "2", signal="co_report", weight=2.0)
+    >>> len(plot_explorer_graph(G).axes)
+    1
+    """
+    from matplotlib import colormaps
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    figure = Figure(figsize=figsize, layout="constrained")
+    axes = figure.add_subplot()
+    axes.set_axis_off()
+    shown = G
+    note = ""
+    if G.number_of_nodes() > max_nodes:
+        ranked = sorted(G.degree, key=lambda item: (-item[1], str(item[0])))[:max_nodes]
+        shown = G.subgraph(node for node, _ in ranked)
+        note = f" (top {max_nodes} of {G.number_of_nodes()} accounts by links)"
+    axes.set_title(((title or "Linked accounts") + note).replace("$", r"\$"), usetex=False)
+    if shown.number_of_nodes() == 0:
+        axes.text(0.5, 0.5, "no linked accounts for these filters", ha="center", va="center")
+        return figure
+    positions = _layout(shown, seed)
+    clusters = sorted({data.get("cluster", "none") for _, data in shown.nodes(data=True)} - {"none"})
+    palette = colormaps["tab20"]
+    colour_of = {name: palette(index % 20) for index, name in enumerate(clusters)}
+    signals = sorted({data.get("signal", "") for _, _, data in shown.edges(data=True)})
+    for signal in signals:
+        chosen = [(u, v) for u, v, d in shown.edges(data=True) if d.get("signal", "") == signal]
+        segments = [(positions[u], positions[v]) for u, v in sorted(tuple(sorted(e)) for e in chosen)]
+        from matplotlib.collections import LineCollection
+
+        axes.add_collection(LineCollection(segments, colors=SIGNAL_COLOURS.get(signal, _OTHER_COLOUR),
+                                           linewidths=0.8, alpha=0.5, zorder=1))
+    nodes = sorted(shown.nodes)
+    xs = [positions[n][0] for n in nodes]
+    ys = [positions[n][1] for n in nodes]
+    colours = [colour_of.get(shown.nodes[n].get("cluster", "none"), (0.75, 0.75, 0.75, 1.0)) for n in nodes]
+    sizes = [15 + 120 * max(0.0, min(1.0, float(shown.nodes[n].get("score", 0.0)))) for n in nodes]
+    axes.scatter(xs, ys, s=sizes, c=colours, linewidths=0, zorder=2)
+    marked = [n for n in nodes if n in set(highlight)]
+    if marked:
+        axes.scatter([positions[n][0] for n in marked], [positions[n][1] for n in marked], s=160,
+                     facecolors="none", edgecolors="black", linewidths=1.5, zorder=3)
+    handles = [Line2D([], [], color=SIGNAL_COLOURS.get(s, _OTHER_COLOUR), label=s.replace("$", r"\$"))
+               for s in signals[:10]]
+    handles += [Line2D([], [], marker="o", linestyle="", color=colour_of[c], label=c.replace("$", r"\$"))
+                for c in clusters[:10]]
+    if handles:
+        axes.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0),
+                    title="links / clusters")
+    axes.autoscale_view()
+    return figure
+
+
+def _sigma_available() -> bool:
+    try:
+        import ipysigma  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+
+class GraphExplorer:
+    """The linked-accounts graph with search, pivot and a details pane.
+
+    Parameters
+    ----------
+    data : ExplorerData
+    panel : FilterPanel, optional
+        When given, the graph follows the panel's filters.
+    backend : {"auto", "sigma", "static"}
+        ``"sigma"`` draws with ipysigma (interactive, offline), ``"static"``
+        with matplotlib; ``"auto"`` picks sigma when it is installed.
+    seed : int
+        Seed of the layout (the same graph is drawn the same way every run).
+    hops : int
+        Initial number of links for "Expand".
+    height : int
+        Height of the drawing in pixels.
+    max_nodes : int
+        Larger graphs are cut to their best-linked accounts before drawing.
+
+    Attributes
+    ----------
+    widget : ipywidgets.VBox
+        What the notebook displays (the explorer itself displays as it).
+    graph : networkx.Graph
+        The graph currently drawn.
+    selected : str or None
+        The selected account.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from tsinvest.widgets.filters import explorer_data
+    >>> ts = pd.Timestamp("2026-03-02", tz="UTC")
+    >>> edges = pd.DataFrame({"account_a": ["1", "2"], "account_b": ["2", "3"], "signal": "co_follow",
+    ...     "weight": [1.0, 1.0], "first_ts": ts, "last_ts": ts, "evidence": ["f1", "f2"]})
+    >>> data = explorer_data(pd.DataFrame({"account_id": ["1", "2", "3"], "username": ["a", "b", "c"]}), edges,
+    ...                      pd.DataFrame({"account_id": ["1", "2", "3"], "cluster_id": ["c-1"] * 3}))
+    >>> explorer = GraphExplorer(data, backend="static")
+    >>> explorer.select("1"); explorer.expand(hops=1)
+    >>> sorted(explorer.graph)
+    ['1', '2']
+    """
+
+    def __init__(self, data: ExplorerData, *, panel=None, backend: Literal["auto", "sigma", "static"] = "auto",
+                 seed: int = 7, hops: int = 1, height: int = 500, max_nodes: int = 2000):
+        try:
+            import ipywidgets as widgets
+        except ImportError:  # pragma: no cover - ipywidgets is in the notebooks extra
+            raise MissingDependencyError("ipywidgets", "notebooks") from None
+        if backend not in ("auto", "sigma", "static"):
+            raise ParameterError("backend must be 'auto', 'sigma' or 'static'")
+        if backend == "sigma" and not _sigma_available():
+            raise MissingDependencyError("ipysigma", "notebooks")
+        self.backend = "sigma" if backend == "sigma" or (backend == "auto" and _sigma_available()) else "static"
+        self.data = data
+        self.seed = seed
+        self.height = height
+        self.max_nodes = max_nodes
+        self.selected: str | None = None
+        self.sigma = None
+        self._view: FilteredView | None = None
+        self.graph = nx.Graph()
+        self.search = widgets.Text(placeholder="account id or username", description="Find account",
+                                   continuous_update=False)
+        self.search.add_class("tsinvest-explorer-search")
+        self.search.observe(self._on_search, names="value")
+        self.hops = widgets.BoundedIntText(value=hops, min=0, max=5, description="Hops")
+        self.expand_button = widgets.Button(description="Expand selection", icon="expand")
+        self.expand_button.on_click(lambda _button: self.expand())
+        self.reset_button = widgets.Button(description="Back to filters", icon="undo")
+        self.reset_button.on_click(lambda _button: self.reset())
+        self.status = widgets.HTML()
+        self.status.add_class("tsinvest-explorer-status")
+        self.drawing = widgets.Box(layout=widgets.Layout(width="100%"))
+        self.drawing.add_class("tsinvest-explorer-graph")
+        self.details = widgets.Output()
+        self.details.add_class("tsinvest-explorer-details")
+        self.widget = widgets.VBox([
+            widgets.HBox([self.search, self.hops, self.expand_button, self.reset_button]),
+            self.status, self.drawing, self.details,
+        ])
+        self._widgets = widgets
+        if panel is not None:
+            panel.link(self.update)
+        else:
+            from tsinvest.widgets.filters import FilterState, apply_filters
+
+            self.update(apply_filters(data, FilterState()))
+
+    # Displaying the explorer displays its widget.
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(f"GraphExplorer({self.graph.number_of_nodes()} accounts, {self.graph.number_of_edges()} links)")
+
+    def update(self, view: FilteredView) -> None:
+        """Draw the links a filtered view shows (called by the panel on every change)."""
+        self._view = view
+        self.draw(explorer_graph(view.edges, self.data), title="Linked accounts for the current filters")
+
+    def draw(self, G: nx.Graph, *, title: str | None = None) -> None:
+        """Draw a graph (cut to ``max_nodes`` best-linked accounts)."""
+        if G.number_of_nodes() > self.max_nodes:
+            ranked = sorted(G.degree, key=lambda item: (-item[1], str(item[0])))[: self.max_nodes]
+            G = G.subgraph(node for node, _ in ranked).copy()
+        self.graph = G
+        self.status.value = f"{G.number_of_nodes()} account(s), {G.number_of_edges()} link(s)"
+        highlight = [self.selected] if self.selected in G else []
+        if self.backend == "static":
+            output = self._widgets.Output()
+            show(output, figure_output(plot_explorer_graph(G, seed=self.seed, highlight=highlight, title=title)))
+            self.drawing.children = (output,)
+            return
+        from ipysigma import Sigma
+
+        positions = _layout(G, self.seed)
+        self.sigma = Sigma(
+            G, height=self.height, layout={node: {"x": x, "y": y} for node, (x, y) in positions.items()},
+            node_color="cluster", node_size="score", node_size_range=(3, 12), raw_node_label="label",
+            edge_color="signal", edge_color_palette={s: SIGNAL_COLOURS.get(s, _OTHER_COLOUR)
+                                                      for s in sorted({d["signal"] for *_, d in G.edges(data=True)})},
+            edge_size="weight", edge_size_range=(0.5, 4), clickable_edges=True,
+            selected_node=self.selected if self.selected in G else None, name=title,
+        )
+        self.sigma.observe(self._on_sigma_select, names="selected_node")
+        self.drawing.children = (self.sigma,)
+
+    def select(self, account_id: str | None) -> None:
+        """Select an account: show its details, links with evidence and clusters."""
+        self.selected = None if account_id is None else str(account_id)
+        if self.selected is None:
+            show(self.details)
+            return
+        details = account_details(self.data, self.selected, view=None)
+        show(self.details, html_output(details_html(details), f"details of 1 account"))
+        if self.sigma is not None and self.sigma.selected_node != self.selected and self.selected in self.graph:
+            self.sigma.selected_node = self.selected
+
+    def expand(self, hops: int | None = None) -> None:
+        """Pivot: draw the accounts within ``hops`` links of the selection (all links, not only shown ones)."""
+        if self.selected is None:
+            show(self.details, text_output("Select an account first (click a node or use Find account)."))
+            return
+        hops = self.hops.value if hops is None else int(hops)
+        minimum = self._view.state.min_edge_weight if self._view is not None else 0.0
+        self.draw(pivot_graph(self.data, self.selected, hops=hops, min_edge_weight=minimum),
+                  title=f"Accounts within {hops} link(s) of the selection")
+
+    def reset(self) -> None:
+        """Go back to the graph of the current filters."""
+        if self._view is not None:
+            self.update(self._view)
+
+    def _on_sigma_select(self, change) -> None:
+        if change["new"] is not None and change["new"] != self.selected:
+            self.select(change["new"])
+
+    def _on_search(self, change) -> None:
+        query = change["new"].strip()
+        if not query:
+            return
+        accounts = self.data.accounts
+        exact = accounts["account_id"] == query
+        found = accounts[exact] if exact.any() else accounts[search_accounts(accounts, query)]
+        if found.empty:
+            show(self.details, text_output("No account matches this search."))
+            return
+        # Best-scoring match first (ties by id): data is already sorted that way.
+        self.select(str(found["account_id"].iloc[0]))

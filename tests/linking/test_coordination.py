@@ -257,3 +257,27 @@ def test_unknown_file_kind_and_missing_file(tmp_path):
         coordination_edges(other)
     with pytest.raises(ParameterError, match="not an existing file"):
         coordination_edges(tmp_path / "nope.parquet")
+
+
+def test_buffer_reduction_and_prefilter_keep_the_exact_summary():
+    from tsinvest.linking import _sweep
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    actor = rng.integers(0, 40, n).astype(np.int32)
+    target = rng.integers(0, 30, n).astype(np.int32)
+    time = rng.integers(0, 2000, n).astype(np.int64) * 10**9
+    actor, target, time = _sweep.sort_events(actor, target, time)
+    bounds = _sweep.chunk_bounds(target, 500)
+    whole, windowed = _sweep.linked_rows(actor, target, time, 60 * 10**9, 40, 30, bounds)
+    small, windowed_small = _sweep.linked_rows(actor, target, time, 60 * 10**9, 40, 30, bounds, buffer_rows=50)
+    assert windowed == windowed_small and len(small[0]) < len(whole[0])
+    expected = _sweep.pair_summary(*whole, 2, 3, 30)
+    got = _sweep.pair_summary(*small, 2, 3, 30)
+    for left, right in zip(expected, got):
+        np.testing.assert_array_equal(left, right)
+    # The hash prefilter (used on large inputs) never drops a pair of weight >= 2.
+    repeated = tuple(np.tile(column, 40) for column in whole)
+    filtered = _sweep.pair_summary(*repeated, 2, 3, 30)
+    np.testing.assert_array_equal(filtered[0], expected[0])
+    np.testing.assert_array_equal(filtered[1], expected[1])

@@ -6,6 +6,7 @@ int64 nanosecond times, so every step is a vectorised array operation.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -18,7 +19,8 @@ __all__ = [
     "chunk_bounds",
     "sweep_chunk",
     "dense_window_targets",
-    "linked_pair_targets",
+    "linked_rows",
+    "reduce_pair_targets",
     "pair_summary",
 ]
 
@@ -168,87 +170,109 @@ def sweep_chunk(
         active = active[: np.searchsorted(active, n - lag, side="left")]
 
 
-def _reduce_pair_targets(pair, target, first, last, n_targets_hint):
-    """Unique (pair, target) rows with the earliest first and latest last time, sorted by (pair, target)."""
+def _pair_target_order(pair, target, n_targets):
+    """Permutation sorting rows by (pair, target): one int64 argsort when the codes pack."""
+    if not len(pair) or int(pair.max()) < (2**62) // max(n_targets, 1):
+        return np.argsort(pair * n_targets + target)
+    return np.lexsort((target, pair))
+
+
+def reduce_pair_targets(pair, target, first, last, n_targets):
+    """Unique (pair, target) rows with the earliest first and latest last time."""
     if not len(pair):
         return pair, target, first, last
-    low_target = int(target.min())
-    span = int(target.max()) - low_target + 1
-    if int(pair.max()) < (2**62) // span:
-        key = pair * span + (target - low_target)
-        order = np.argsort(key)
-        key = key[order]
-        starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
-    else:  # codes too large to pack into one int64: two-key sort
-        order = np.lexsort((target, pair))
-        p, t = pair[order], target[order]
-        starts = np.flatnonzero(np.concatenate(([True], (p[1:] != p[:-1]) | (t[1:] != t[:-1]))))
-    first = np.minimum.reduceat(first[order], starts)
-    last = np.maximum.reduceat(last[order], starts)
-    rows = order[starts]
-    return pair[rows], target[rows], first, last
+    order = _pair_target_order(pair, target, n_targets)
+    pair, target = pair[order], target[order]
+    starts = np.flatnonzero(np.concatenate(([True], (pair[1:] != pair[:-1]) | (target[1:] != target[:-1]))))
+    return pair[starts], target[starts], np.minimum.reduceat(first[order], starts), np.maximum.reduceat(last[order], starts)
 
 
-def linked_pair_targets(actor, target, time, window_ns, n_actors, *, buffer_rows=20_000_000):
-    """Sweep one chunk; return its linked (pair, target, first, last) rows.
+def _spans_two_targets(pair: np.ndarray, target: np.ndarray, seed: int) -> np.ndarray:
+    """Rows whose pair may be linked on two or more distinct targets (no false negatives).
 
-    ``pair = low_actor * n_actors + high_actor``. Rows are reduced whenever the
-    buffer passes ``buffer_rows`` so a dense chunk cannot hold all its windowed
-    event pairs at once. Also returns the number of windowed event pairs.
+    Pairs are hashed into buckets, and each bucket keeps the smallest and the
+    largest target it saw (``np.minimum.at`` is linear, unlike a sort). A pair
+    on two targets puts both in its bucket, so the bucket spans two targets; a
+    pair on one target passes only if it shares its bucket with another pair.
+    Most windowed pairs are one-off coincidences, so this drops most rows
+    before the one sort that the exact count needs.
     """
-    buffered: list[tuple] = []
-    rows = 0
-    windowed = 0
-    for low, high, tgt, first, last in sweep_chunk(actor, target, time, window_ns):
-        buffered.append((low.astype(np.int64) * n_actors + high, tgt, first, last))
-        rows += len(low)
-        windowed += len(low)
-        if rows > buffer_rows:
-            buffered = [_reduce_pair_targets(*(np.concatenate(part) for part in zip(*buffered)), None)]
-            rows = len(buffered[0][0])
-    if not buffered:
-        empty = np.empty(0, dtype=np.int64)
-        return (empty, np.empty(0, dtype=np.int32), empty, empty), 0
-    reduced = _reduce_pair_targets(*(np.concatenate(part) for part in zip(*buffered)), None)
-    return reduced, windowed
+    bits = int(min(26, max(10, math.ceil(math.log2(len(pair))) + 1)))
+    bucket = ((pair.astype(np.uint64) * np.uint64(seed)) >> np.uint64(64 - bits)).astype(np.intp)
+    smallest = np.full(1 << bits, np.iinfo(np.int32).max, dtype=np.int32)
+    largest = np.full(1 << bits, -1, dtype=np.int32)
+    np.minimum.at(smallest, bucket, target)
+    np.maximum.at(largest, bucket, target)
+    return largest[bucket] > smallest[bucket]
 
 
 def pair_summary(pair, target, first, last, min_weight, evidence_size, n_targets):
     """Per pair with at least ``min_weight`` distinct targets: weight, first, last, evidence codes.
 
-    Input rows are unique (pair, target). Returns ``(linked_pairs, pairs, weight, first, last,
-    evidence_offsets, evidence_targets)``: the evidence of ``pairs[i]`` is
+    Rows may repeat a (pair, target). One sort by (pair, target) gives, in one
+    pass, the distinct targets of each pair (its weight), its earliest and
+    latest time and its smallest target codes (the evidence). Returns
+    ``(pairs, weight, first, last, evidence_offsets, evidence_targets)``:
+    the evidence of ``pairs[i]`` is
     ``evidence_targets[evidence_offsets[i]:evidence_offsets[i + 1]]``, ascending;
-    ``linked_pairs`` counts the pairs of any weight.
     """
-    linked_pairs = None
-    if len(pair) and min_weight > 1:
-        # Cheap pass on values only: which pairs reach min_weight.
-        values = np.sort(pair)
-        boundary = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1], [True])))
-        counts = np.diff(boundary)
-        linked_pairs = len(counts)
-        kept = values[boundary[:-1][counts >= min_weight]]
-        position = np.minimum(np.searchsorted(kept, pair), max(len(kept) - 1, 0))
-        mask = kept[position] == pair if len(kept) else np.zeros(len(pair), dtype=bool)
-        pair, target, first, last = pair[mask], target[mask], first[mask], last[mask]
+    if min_weight >= 2:
+        for seed in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F):
+            if len(pair) < 100_000:
+                break
+            spread = _spans_two_targets(pair, target, seed)
+            pair, target, first, last = pair[spread], target[spread], first[spread], last[spread]
     if not len(pair):
         empty = np.empty(0, dtype=np.int64)
-        return linked_pairs or 0, empty, empty, empty, empty, np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.int32)
-    if int(pair.max()) < (2**62) // max(n_targets, 1):
-        order = np.argsort(pair * n_targets + target)
-    else:
-        order = np.lexsort((target, pair))
-    pair, target, first, last = pair[order], target[order], first[order], last[order]
-    starts = np.flatnonzero(np.concatenate(([True], pair[1:] != pair[:-1])))
-    weight = np.diff(np.concatenate((starts, [len(pair)])))
-    first = np.minimum.reduceat(first, starts)
-    last = np.maximum.reduceat(last, starts)
-    # The first evidence_size rows of each group, without a loop over groups.
-    rank = np.arange(len(pair)) - np.repeat(starts, weight)
-    take = rank < evidence_size
-    evidence_targets = target[take]
-    evidence_offsets = np.concatenate(([0], np.cumsum(np.minimum(weight, evidence_size))))
-    if linked_pairs is None:
-        linked_pairs = len(starts)
-    return linked_pairs, pair[starts], weight, first, last, evidence_offsets, evidence_targets
+        return np.empty(0, dtype=np.int64), empty, empty, empty, np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.int32)
+    order = _pair_target_order(pair, target, n_targets)
+    pair, target = pair[order], target[order]
+    new_pair = np.empty(len(pair), dtype=bool)
+    new_pair[0] = True
+    np.not_equal(pair[1:], pair[:-1], out=new_pair[1:])
+    new_target = new_pair.copy()
+    new_target[1:] |= target[1:] != target[:-1]
+    pair_starts = np.flatnonzero(new_pair)
+    weight = np.add.reduceat(new_target.astype(np.int64), pair_starts)
+    first = np.minimum.reduceat(first[order], pair_starts)
+    last = np.maximum.reduceat(last[order], pair_starts)
+    kept = weight >= min_weight
+
+    # Evidence: the first evidence_size distinct targets of each kept pair,
+    # selected with ranks inside each pair instead of a loop over pairs.
+    unique_rows = np.flatnonzero(new_target)
+    group = np.cumsum(new_pair)[unique_rows] - 1
+    first_unique_of_group = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1])))
+    rank = np.arange(len(unique_rows)) - first_unique_of_group[group]
+    chosen = unique_rows[(rank < evidence_size) & kept[group]]
+    evidence_targets = target[chosen]
+    counts = np.minimum(weight[kept], evidence_size)
+    evidence_offsets = np.concatenate(([0], np.cumsum(counts)))
+    return pair[pair_starts][kept], weight[kept], first[kept], last[kept], evidence_offsets, evidence_targets
+
+
+def linked_rows(actor, target, time, window_ns, n_actors, n_targets, bounds, *, buffer_rows=40_000_000, progress=None):
+    """Sweep every chunk; return (pair, target, first, last) rows and the windowed pair count.
+
+    ``pair = low_actor * n_actors + high_actor``. Whenever the buffer passes
+    ``buffer_rows`` it is reduced to unique (pair, target) rows, so memory
+    follows the linked combinations, not the windowed event pairs.
+    """
+    buffered: list[tuple] = []
+    rows = 0
+    windowed = 0
+    for begin, end in bounds if progress is None else progress(bounds):
+        for low, high, tgt, first, last in sweep_chunk(actor[begin:end], target[begin:end], time[begin:end], window_ns):
+            buffered.append((low.astype(np.int64) * n_actors + high, tgt, first, last))
+            rows += len(low)
+            windowed += len(low)
+            if rows > buffer_rows:
+                merged = (np.concatenate(part) for part in zip(*buffered))
+                buffered = [reduce_pair_targets(*merged, n_targets)]
+                rows = len(buffered[0][0])
+                if rows > buffer_rows // 2:  # mostly distinct already: let the buffer grow
+                    buffer_rows = 2 * rows
+    if not buffered:
+        empty = np.empty(0, dtype=np.int64)
+        return (empty, np.empty(0, dtype=np.int32), empty, empty), 0
+    return tuple(np.concatenate(part) for part in zip(*buffered)), windowed

@@ -296,6 +296,10 @@ def _evidence_json(target_names, offsets: np.ndarray, codes: np.ndarray):
     return text
 
 
+def _timestamps(nanoseconds: np.ndarray) -> pd.Series:
+    return pd.Series(nanoseconds.astype("datetime64[ns]")).dt.tz_localize("UTC").astype(TIMESTAMP_DTYPE)
+
+
 def _strings(array) -> pd.arrays.ExtensionArray:
     return pd.array(array.to_pandas(), dtype=STRING_DTYPE)
 
@@ -321,25 +325,12 @@ def _edges_for_window(
     n_actors = max(len(events.actor_names), 1)
     n_targets = max(len(events.target_names), 1)
 
-    windowed_pairs = 0
-    parts = []
-    for begin, end in tqdm(
-        _sweep.chunk_bounds(target, _CHUNK_EVENTS), desc="coordination", unit="chunk", disable=not progress, leave=False
-    ):
-        # Targets never span two chunks, so a chunk's (pair, target) rows are final.
-        rows, windowed = _sweep.linked_pair_targets(
-            actor[begin:end], target[begin:end], times[begin:end], window_ns, n_actors
-        )
-        windowed_pairs += windowed
-        if len(rows[0]):
-            parts.append(rows)
-    if parts:
-        pair, pair_target, first, last = (np.concatenate(column) for column in zip(*parts))
-    else:
-        pair = first = last = np.empty(0, dtype=np.int64)
-        pair_target = np.empty(0, dtype=np.int32)
-    del parts
-    linked_pairs, pairs, weight, first, last, offsets, evidence_codes = _sweep.pair_summary(
+    bounds = _sweep.chunk_bounds(target, _CHUNK_EVENTS)
+    bar = None if not progress else (lambda items: tqdm(items, desc="coordination", unit="chunk", leave=False))
+    (pair, pair_target, first, last), windowed_pairs = _sweep.linked_rows(
+        actor, target, times, window_ns, n_actors, n_targets, bounds, progress=bar
+    )
+    pairs, weight, first, last, offsets, evidence_codes = _sweep.pair_summary(
         pair, pair_target, first, last, min_weight, evidence_size, n_targets
     )
     del pair, pair_target
@@ -356,8 +347,8 @@ def _edges_for_window(
             "account_b": _strings(events.actor_names.take(pa.array(high))),
             "signal": pd.array(np.full(len(weight), signal, dtype=object), dtype=STRING_DTYPE),
             "weight": weight.astype(np.int64),
-            "first_ts": pd.to_datetime(first, utc=True).astype(TIMESTAMP_DTYPE),
-            "last_ts": pd.to_datetime(last, utc=True).astype(TIMESTAMP_DTYPE),
+            "first_ts": _timestamps(first),
+            "last_ts": _timestamps(last),
             "evidence": _strings(evidence),
         },
         columns=list(EDGE_COLUMNS),
@@ -368,7 +359,6 @@ def _edges_for_window(
         "events": int(events.rows),
         "distinct_events": int(len(events.actor)),
         "windowed_pairs": int(windowed_pairs),
-        "linked_pairs": linked_pairs,
         "edges": int(len(edges)),
         "excluded_targets": len(excluded),
         "window": window_ns / 1_000_000_000,
@@ -453,8 +443,7 @@ def coordination_edges(
           ``evidence_size`` linked target ids in string order.
 
         ``attrs["excluded_targets"]`` lists the hot targets left out (sorted);
-        ``attrs["stats"]`` counts events, windowed event pairs, linked pairs
-        and edges.
+        ``attrs["stats"]`` counts events, windowed event pairs and edges.
 
     Raises
     ------

@@ -15,6 +15,8 @@ from tsinvest.notebooks.catalogue import notebook_parameters
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 EXPECTED_PARAMETERS = {
+    "coordinated_abuse": ["data_dir", "start", "end", "cluster_id", "window", "seed", "as_of", "evidence_dir"],
+    "trends_monitor": ["data_dir", "freq", "grouping", "policy", "target", "reference", "threshold", "seed", "as_of"],
     "network_explorer": ["data_dir", "seed_accounts", "hops", "window", "min_weight", "as_of", "seed"],
     "case_file": ["data_dir", "ticket_id", "account_id", "as_of", "seed"],
 }

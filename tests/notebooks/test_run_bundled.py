@@ -41,3 +41,31 @@ def test_case_file_by_account_id_keeps_leading_zeros(tmp_path: Path, capsys):
     assert main(["bundle", str(out), "--out", str(tmp_path / "case.zip")]) == 0
     with zipfile.ZipFile(tmp_path / "case.zip") as archive:
         assert {"case_file.html", "case_file.ipynb", "run.json", "manifest.json"} <= set(archive.namelist())
+
+
+def test_coordinated_abuse_run_exports_evidence_and_bundles_deterministically(tmp_path: Path, capsys):
+    out = tmp_path / "reports" / "coordinated_abuse"
+    assert main(["run", "coordinated_abuse", "--data", str(SAMPLE), "--out", str(out)]) == 0
+    assert f"report: {out.resolve() / 'coordinated_abuse.html'}" in capsys.readouterr().out
+    evidence = sorted(path.name for path in (out / "evidence").iterdir())
+    assert evidence == ["edges.csv", "edges.xlsx", "findings.csv", "findings.xlsx", "flagged_accounts.csv",
+                        "flagged_accounts.xlsx", "graph.graphml"]
+    flagged = (out / "evidence" / "flagged_accounts.csv").read_text(encoding="utf-8-sig").splitlines()
+    truth = json.loads((SAMPLE / "truth.json").read_text())
+    planted = {a for campaign in truth["campaigns"] for a in campaign["accounts"]}
+    ids = {line.split(",")[0] for line in flagged[1:]}
+    assert ids and len(ids & planted) / len(ids) > 0.8
+    assert any(account.startswith("0") for account in ids & planted)  # leading zeros survive the CSV
+
+    first = tmp_path / "one.zip"
+    second = tmp_path / "two.zip"
+    assert main(["bundle", str(out), "--out", str(first)]) == 0
+    assert main(["bundle", str(out), "--out", str(second)]) == 0
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as archive:
+        names = archive.namelist()
+        manifest = json.loads(archive.read("manifest.json"))
+    assert names == sorted(names)
+    assert "evidence/graph.graphml" in names and "coordinated_abuse.html" in names
+    assert {item["path"] for item in manifest["files"]} == set(names) - {"manifest.json"}
+    assert manifest["as_of"] == "2026-03-30T00:00:00Z"

@@ -327,7 +327,6 @@ def case_file(
     connection.register("shared_links", _string_ids(shared, ("account_id",)))
 
     edges = getattr(detection, "edges", None)
-    clusters_frame = getattr(detection, "clusters", None)
     if edges is not None and len(edges):
         connection.register("detection_edges", edges)
         coordination = query(
@@ -347,8 +346,8 @@ def case_file(
                                      "signals": pd.array([], dtype="string")})
     connection.register("coordination_links", _string_ids(coordination, ("account_id",)))
 
-    clusters = _subject_clusters(clusters_frame, subject)
-    mates = _cluster_members(clusters_frame, clusters)
+    clusters = _subject_clusters(detection, subject)
+    mates = _cluster_members(detection, clusters)
     connection.register(
         "cluster_mates", pd.DataFrame({"account_id": pd.array(sorted(mates - {subject}), dtype="string")})
     )
@@ -425,31 +424,28 @@ def case_file(
     )
 
 
-def _member_lists(clusters: pd.DataFrame) -> pd.Series:
-    """The ``members`` column as lists of strings (accepts lists or comma-joined text)."""
-    def as_list(value) -> list[str]:
-        if isinstance(value, str):
-            return [item.strip() for item in value.replace(";", ",").split(",") if item.strip()]
-        if value is None:
-            return []
-        return [str(item) for item in value]
-
-    return clusters["members"].map(as_list)
-
-
-def _subject_clusters(clusters: pd.DataFrame | None, subject: str) -> pd.DataFrame:
-    if clusters is None or len(clusters) == 0 or "members" not in clusters.columns:
+def _subject_clusters(detection, subject: str) -> pd.DataFrame:
+    """Clusters (from ``detection.clusters``) the subject is a member of, flagged first, by score."""
+    memberships = getattr(detection, "memberships", None)
+    clusters = getattr(detection, "clusters", None)
+    columns = ["cluster_id", "kind", "size", "score", "flagged", "explanation"]
+    if memberships is None or clusters is None or len(memberships) == 0:
         return pd.DataFrame({"cluster_id": pd.array([], dtype="string")})
-    members = _member_lists(clusters)
-    chosen = clusters[members.map(lambda items: subject in items)]
-    return chosen.drop(columns=["members"]).reset_index(drop=True)
+    ids = set(memberships.loc[memberships["account_id"].astype(str) == subject, "cluster_id"].astype(str))
+    chosen = clusters[clusters["cluster_id"].astype(str).isin(ids)]
+    chosen = chosen.sort_values(["flagged", "score", "cluster_id"], ascending=[False, False, True], kind="mergesort")
+    chosen = chosen[[column for column in columns if column in chosen.columns]].reset_index(drop=True)
+    if "score" in chosen.columns:
+        chosen["score"] = chosen["score"].astype(float).round(3)
+    return chosen
 
 
-def _cluster_members(clusters: pd.DataFrame | None, chosen: pd.DataFrame) -> set[str]:
-    if clusters is None or chosen.empty or "cluster_id" not in clusters.columns:
+def _cluster_members(detection, chosen: pd.DataFrame) -> set[str]:
+    memberships = getattr(detection, "memberships", None)
+    if memberships is None or chosen.empty:
         return set()
-    rows = clusters[clusters["cluster_id"].astype("string").isin(chosen["cluster_id"].astype("string"))]
-    return {member for items in _member_lists(rows) for member in items}
+    rows = memberships[memberships["cluster_id"].astype(str).isin(chosen["cluster_id"].astype(str))]
+    return set(rows["account_id"].astype(str))
 
 
 def _summarise(*, subject, ticket, profile, timeline, reports_received, reports_made, enforcements, linked,
@@ -484,9 +480,8 @@ def _summarise(*, subject, ticket, profile, timeline, reports_received, reports_
     flagged_reporters = 0
     burst_share = 0.0
     if len(reports_received):
-        clusters_frame = getattr(detection, "clusters", None)
-        if clusters_frame is not None and len(clusters_frame) and "members" in clusters_frame.columns:
-            flagged = {member for items_ in _member_lists(clusters_frame) for member in items_}
+        if detection is not None and hasattr(detection, "flagged_accounts"):
+            flagged = set(detection.flagged_accounts())
             flagged_reporters = int(reports_received["reporter_id"].isin(flagged).sum())
         times = reports_received["ts"].sort_values()
         # Share of all reports that fall in the busiest 6 hours: brigades file together.
@@ -503,7 +498,7 @@ def _summarise(*, subject, ticket, profile, timeline, reports_received, reports_
             f"{round(burst_share * 100)}% of the reports arrived within 6 hours: check the reporters for a "
             "coordinated mass-report before acting on the account."
         )
-    if len(clusters):
+    if len(clusters) and bool(clusters.iloc[0].get("flagged", True)):
         first = clusters.iloc[0]
         size = f"{int(first['size'])} accounts, " if "size" in clusters.columns else ""
         score = f"score {float(first['score']):.2f}" if "score" in clusters.columns else "flagged"

@@ -190,3 +190,12 @@ def test_sample_copy_paste_campaigns_linked_and_organic_text_mostly_not():
         members = set(trap["accounts"])
         among = edges["account_a"].isin(members) & edges["account_b"].isin(members)
         assert among.sum() <= len(members) // 10, trap["id"]
+
+
+def test_no_text_at_all_gives_empty_contract_frame():
+    frame = pd.DataFrame({"account_id": pd.array(["1", "2"], dtype="string"), "action": ["like", "comment"],
+                          "text": pd.array([None, "ok"], dtype="string"),
+                          "ts": pd.to_datetime(["2026-03-02"] * 2, utc=True)})
+    edges = copy_paste_edges(frame, progress=False)
+    assert edges.empty and tuple(edges.columns) == EDGE_COLUMNS
+    assert edges.attrs["distinct_texts"] == 0 and edges.attrs["short_texts_skipped"] == 1

@@ -132,3 +132,16 @@ def test_sample_farms_are_same_operator():
     farm_pairs = {p for c in truth["campaigns"] if c["kind"] == "farm" for p in itertools.combinations(sorted(c["accounts"]), 2)}
     assert farm_pairs <= strong
     assert len(strong - farm_pairs) <= 0.05 * len(farm_pairs)
+
+
+def test_u_counts_every_random_draw_and_tiny_inputs_work():
+    accounts = pd.DataFrame({"account_id": pd.array(["1", "2", "3"], dtype="string"),
+                             "created_at": pd.to_datetime(["2026-01-01"] * 3, utc=True),
+                             "username": ["a", "bb", "ccc"], "display_name": [None, None, None]})
+    logins = pd.DataFrame({"account_id": pd.array([], dtype="string"), "device_id": pd.array([], dtype="string"),
+                           "ip": pd.array([], dtype="string"), "ts": pd.to_datetime([], utc=True)})
+    links = same_operator_links(accounts, logins, random_pairs=1000)
+    assert links.empty and links.attrs["candidate_pairs"] == 0
+    assert links.attrs["u_probabilities"]["shared_device"] == pytest.approx(0.5 / 1001, rel=1e-3)
+    assert links.attrs["u_probabilities"]["created_close"] > 0.99
+    assert same_operator_links(accounts.iloc[:1], logins).empty

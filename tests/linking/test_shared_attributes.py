@@ -164,3 +164,17 @@ def test_sample_farms_linked_and_carrier_nat_not():
         # at most a stray coincidence, never the trap glued together
         assert len(among) <= len(members) // 10
     assert edges.attrs["hub_values_excluded"]["ip"] >= 1
+
+
+def test_hostile_values_round_trip_through_evidence_json():
+    hostile = 'dev"\\\u202e\u200b\n\'; DROP TABLE x; --'
+    logins = pd.DataFrame({"account_id": ["1", "2"], "device_id": [hostile, hostile],
+                           "ts": pd.to_datetime(["2026-03-02", "2026-03-03"], utc=True)})
+    edges = shared_attribute_edges(logins, attributes=("device_id",))
+    assert json.loads(edges["evidence"].iloc[0]) == [{"value": hostile, "accounts": 2}]
+
+
+def test_odd_column_names_are_quoted():
+    logins = pd.DataFrame({"user id": ["1", "2"], 'pay"ment': ["p", "p"], "when": pd.to_datetime(["2026-03-02"] * 2, utc=True)})
+    edges = shared_attribute_edges(logins, attributes=('pay"ment',), actor="user id", time="when")
+    assert edges["signal"].tolist() == ['shared_pay"ment']

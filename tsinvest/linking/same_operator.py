@@ -257,7 +257,9 @@ def same_operator_links(
     right = np.where(right >= left, right + 1, right)  # never a pair of an account with itself
     first = people["account"].to_numpy()[left]
     second = people["account"].to_numpy()[right]
-    random_sample = pd.DataFrame({"account_a": np.minimum(first, second), "account_b": np.maximum(first, second)})
+    random_sample = pd.DataFrame(
+        {"pair_row": np.arange(random_pairs), "account_a": np.minimum(first, second), "account_b": np.maximum(first, second)}
+    )
 
     comparison_sql = """
         WITH templates AS (
@@ -265,11 +267,12 @@ def same_operator_links(
             GROUP BY template HAVING count(*) BETWEEN 2 AND $template_cap
         ),
         scored AS (
-            SELECT c.account_a, c.account_b,
+            -- grouped by row: a random pair drawn twice counts twice for u
+            SELECT c.pair_row, c.account_a, c.account_b,
                    max(CASE WHEN s.kind = 'device' THEN 1 ELSE 0 END) AS shared_device,
                    max(CASE WHEN s.kind = 'ip' THEN 1 ELSE 0 END) AS shared_ip
             FROM candidates c LEFT JOIN shared s USING (account_a, account_b)
-            GROUP BY c.account_a, c.account_b
+            GROUP BY c.pair_row, c.account_a, c.account_b
         )
         SELECT s.account_a, s.account_b, s.shared_device, s.shared_ip,
                CASE WHEN a.template = b.template AND a.template IN (SELECT template FROM templates)
@@ -282,17 +285,20 @@ def same_operator_links(
         FROM scored s
         JOIN people a ON a.account = s.account_a
         JOIN people b ON b.account = s.account_b
+        ORDER BY s.pair_row
     """
     blocking_sql = """
         WITH templates AS (
             SELECT template FROM people WHERE template IS NOT NULL
             GROUP BY template HAVING count(*) BETWEEN 2 AND $template_cap
         )
-        SELECT account_a, account_b FROM shared
-        UNION
-        SELECT a.account, b.account FROM people a JOIN people b
-          ON a.template = b.template AND a.account < b.account
-        WHERE a.template IN (SELECT template FROM templates)
+        SELECT row_number() OVER (ORDER BY account_a, account_b) AS pair_row, account_a, account_b FROM (
+            SELECT account_a, account_b FROM shared
+            UNION
+            SELECT a.account, b.account FROM people a JOIN people b
+              ON a.template = b.template AND a.account < b.account
+            WHERE a.template IN (SELECT template FROM templates)
+        )
     """
     settings = {
         "template_cap": max_accounts_per_template,

@@ -41,6 +41,8 @@ _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 # Epoch values at or above this are milliseconds when read as seconds (year > 5000)
 # and seconds when read as milliseconds (after March 1973): no platform data is older.
 _EPOCH_UNIT_SPLIT = 1e11
+_OUTSIDE_RANGE = "timestamp outside the supported years 1678-2261"
+_UNPARSEABLE = "unparseable timestamp (expected ISO 8601 such as 2026-03-02T10:00:00Z)"
 
 
 def check_timezone(timezone: str | None) -> None:
@@ -179,15 +181,25 @@ def to_utc(
                 issues.append(RowIssue(column, hint, positions[wrong_unit]))
             good = positions[~wrong_unit]
             if len(good):
-                # Integer epochs go through int64 so milliseconds keep exact precision.
-                good_text = text.iloc[good].astype(str)
-                if not arrow_mask(pc.match_substring(trimmed.take(good), ".")).any():
-                    parsed = pd.to_datetime(
-                        good_text.astype("int64").to_numpy(), unit=epoch_unit, utc=True, errors="coerce"
-                    )
-                else:
-                    parsed = pd.to_datetime(values[~wrong_unit], unit=epoch_unit, utc=True, errors="coerce")
-                result[good] = _utc_ns_values(parsed)
+                # Whole units go through int64 and the decimal digits are added as exact
+                # nanoseconds: a float epoch is off by ~100 ns on pandas 2 (1772445600.25 s
+                # became ...00.249999872), and ids/evidence must not depend on the version.
+                parts = text.iloc[good].astype(str).str.partition(".")
+                whole = parts[0].astype("int64").to_numpy()
+                digits = 9 if epoch_unit == "s" else 6
+                # Nanosecond UTC spans 1677-2262: pandas 2 turns a later epoch into NaT
+                # silently and pandas 3 raises, so report it the same way as ISO text.
+                limit = (2**63 - 1) // 10**digits - 1
+                outside = np.abs(whole) > limit
+                if outside.any():
+                    issues.append(RowIssue(column, _OUTSIDE_RANGE, good[outside]))
+                    whole = np.where(outside, 0, whole)
+                fraction = parts[2].str.slice(0, digits).str.pad(digits, side="right", fillchar="0")
+                fraction_ns = fraction.astype("int64").to_numpy()
+                sign = np.where(parts[0].str.startswith("-").to_numpy(dtype=bool), -1, 1)
+                parsed = pd.to_datetime(whole, unit=epoch_unit, utc=True, errors="coerce")
+                parsed = parsed + pd.to_timedelta(sign * fraction_ns, unit="ns")
+                result[good] = np.where(outside, np.datetime64("NaT"), _utc_ns_values(parsed))
 
     def _within_ns_range(parsed: pd.Series, positions: np.ndarray) -> pd.Series:
         # pandas 3 may parse at microsecond resolution; nanosecond UTC (our dtype)
@@ -198,21 +210,32 @@ def to_utc(
             low, high = low.tz_localize(tz), high.tz_localize(tz)
         outside = (parsed.notna() & ((parsed < low) | (parsed > high))).to_numpy()
         if outside.any():
-            issues.append(RowIssue(column, "timestamp outside the supported years 1678-2261", positions[outside]))
+            issues.append(RowIssue(column, _OUTSIDE_RANGE, positions[outside]))
             parsed = parsed.mask(pd.Series(outside, index=parsed.index))
         return parsed
 
+    def beyond_ns_years(positions: np.ndarray, failed: np.ndarray) -> np.ndarray:
+        # pandas 2 parses at nanosecond resolution and coerces a year such as 9999 to NaT,
+        # where pandas 3 parses it (then _within_ns_range reports it): tell such rows apart
+        # from garbage by re-reading them with an in-range leap year.
+        candidates = text.iloc[positions[failed]]
+        year = pd.to_numeric(candidates.str.extract(r"^(\d{4})-", expand=False), errors="coerce")
+        odd_year = ((year < 1678) | (year > 2261)).to_numpy(dtype=bool)
+        moved = candidates.str.replace(r"^\d{4}-", "2000-", n=1, regex=True)
+        readable = pd.to_datetime(moved, format="ISO8601", utc=True, errors="coerce").notna().to_numpy()
+        mask = np.zeros(len(positions), dtype=bool)
+        mask[np.flatnonzero(failed)] = odd_year & readable
+        return mask
+
     def parse_iso(positions: np.ndarray, *, utc: bool) -> pd.Series:
         parsed = pd.to_datetime(text.iloc[positions], format="ISO8601", utc=utc, errors="coerce")
-        unparseable = parsed.isna().to_numpy()
+        failed = parsed.isna().to_numpy()
+        outside = beyond_ns_years(positions, failed) if failed.any() else np.zeros(len(positions), dtype=bool)
+        unparseable = failed & ~outside
         if unparseable.any():
-            issues.append(
-                RowIssue(
-                    column,
-                    "unparseable timestamp (expected ISO 8601 such as 2026-03-02T10:00:00Z)",
-                    positions[unparseable],
-                )
-            )
+            issues.append(RowIssue(column, _UNPARSEABLE, positions[unparseable]))
+        if outside.any():
+            issues.append(RowIssue(column, _OUTSIDE_RANGE, positions[outside]))
         return _within_ns_range(parsed, positions)
 
     if with_offset.any():
@@ -226,6 +249,7 @@ def to_utc(
             # Tell apart "naive but readable" from garbage so the fix is clear.
             parsed = pd.to_datetime(text.iloc[positions], format="ISO8601", errors="coerce")
             readable = parsed.notna().to_numpy()
+            readable = readable | beyond_ns_years(positions, ~readable)
             if readable.any():
                 issues.append(
                     RowIssue(
@@ -236,13 +260,7 @@ def to_utc(
                     )
                 )
             if (~readable).any():
-                issues.append(
-                    RowIssue(
-                        column,
-                        "unparseable timestamp (expected ISO 8601 such as 2026-03-02T10:00:00Z)",
-                        positions[~readable],
-                    )
-                )
+                issues.append(RowIssue(column, _UNPARSEABLE, positions[~readable]))
         else:
             parsed = parse_iso(positions, utc=False)
             if getattr(parsed.dtype, "tz", None) is not None:

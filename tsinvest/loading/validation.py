@@ -264,13 +264,23 @@ def coerce_columns(
     return frame, issues
 
 
+def _pandera():
+    # pandera 0.24 moved the pandas API to ``pandera.pandas`` (the top-level import now warns);
+    # older releases, still allowed by pyproject, only have the top-level module.
+    try:
+        import pandera.pandas as pa
+    except ModuleNotFoundError:
+        import pandera as pa
+    return pa
+
+
 def build_schema(spec: TableSpec, present: list[str]):
     """Build the pandera schema of a canonical table (only columns present).
 
     Required columns may not hold missing values, the primary key is unique,
     counts are >= 0, closed vocabularies are enforced. Extra columns pass.
     """
-    import pandera.pandas as pa
+    pa = _pandera()
 
     columns = {}
     for name in spec.columns:
@@ -319,7 +329,7 @@ def schema_issues(frame: pd.DataFrame, spec: TableSpec, *, already_flagged: dict
     Rows whose value already failed conversion in a column are not reported a
     second time as "missing" there.
     """
-    import pandera.pandas as pa
+    pa = _pandera()
 
     schema = build_schema(spec, list(frame.columns))
     positional = frame.reset_index(drop=True)

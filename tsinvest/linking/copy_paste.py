@@ -207,8 +207,8 @@ def copy_paste_edges(
         two accounts, count its posts (events) whose normalised text has a
         near-duplicate (or exact copy) among the other account's texts, and
         take the smaller count. ``evidence`` is a JSON array of
-        ``{"text", "matched_text", "similarity"}`` with normalised
-        texts cut to 160 characters, most similar first (raw content;
+        ``{"text", "matched_text", "similarity"}``: one raw example of each
+        of the two matched texts, cut to 160 characters, most similar first (raw content;
         redaction happens at reporting). ``first_ts``/``last_ts`` span both
         accounts' posts of the matched texts. ``edges.attrs`` reports
         ``distinct_texts`` compared, ``short_texts_skipped`` (events) and
@@ -295,7 +295,17 @@ def copy_paste_edges(
     pairs = near_duplicate_texts(
         distinct, threshold=threshold, num_perm=num_perm, shingle_size=shingle_size, seed=seed, progress=progress
     )
-    texts = pd.DataFrame({"text_id": np.arange(len(distinct), dtype="int64"), "body": pd.Series(distinct, dtype="string")})
+    # Evidence shows what was really posted: the first raw text (in sorted
+    # order, for determinism) behind each normalised text.
+    exemplar: dict[str, str] = {}
+    for raw, value in zip(raw_texts, normalised, strict=True):
+        exemplar.setdefault(value, raw)
+    texts = pd.DataFrame(
+        {
+            "text_id": np.arange(len(distinct), dtype="int64"),
+            "body": pd.Series([exemplar[value] for value in distinct], dtype="string"),
+        }
+    )
 
     query = """
         WITH account_texts AS (

@@ -88,13 +88,21 @@ def combine_edges(*edge_frames: pd.DataFrame) -> pd.DataFrame:
     edges = edges[edges["account_a"] != edges["account_b"]]
     edges["signal"] = edges["signal"].astype("string")
     edges["weight"] = edges["weight"].astype("float64")
-    grouped = edges.groupby(["account_a", "account_b", "signal"], sort=True, observed=True)
-    combined = grouped.agg(
+    edges = edges.sort_values(["account_a", "account_b", "signal"], kind="mergesort")
+    key = ["account_a", "account_b", "signal"]
+    repeated = edges.duplicated(key, keep=False)
+    single = edges[~repeated].assign(evidence=lambda f: f["evidence"].map(lambda v: _evidence_text([v])))
+    grouped = edges[repeated].groupby(key, sort=True, observed=True)
+    merged = grouped.agg(
         weight=("weight", "sum"),
         first_ts=("first_ts", "min"),
         last_ts=("last_ts", "max"),
         evidence=("evidence", _evidence_text),
-    ).reset_index()
+    ).reset_index() if repeated.any() else single.iloc[:0]
+    combined = pd.concat([single, merged], ignore_index=True).sort_values(key, kind="mergesort")
+    # Rounded so that the summation order of a parallel engine cannot change the output bytes.
+    combined["weight"] = combined["weight"].round(9)
+    combined = combined.reset_index(drop=True)
     combined["evidence"] = combined["evidence"].astype("string")
     return combined[list(EDGE_COLUMNS)]
 
@@ -148,31 +156,29 @@ def account_graph(*edge_frames: pd.DataFrame, accounts: pd.DataFrame | None = No
     combined = combine_edges(*edge_frames)
     G = nx.Graph()
     G.graph["signals"] = tuple(sorted(combined["signal"].dropna().unique().tolist()))
-    if len(combined):
-        pairs = combined.groupby(["account_a", "account_b"], sort=True, observed=True)
-        per_pair = pairs.agg(
-            weight=("weight", "sum"),
-            first_ts=("first_ts", "min"),
-            last_ts=("last_ts", "max"),
-            signals=("signal", lambda s: tuple(s.tolist())),
-            signal_weights=("weight", lambda s: tuple(s.tolist())),
-            evidence=("evidence", lambda s: tuple(s.tolist())),
-        ).reset_index()
-        G.add_edges_from(
-            (
-                str(row.account_a),
-                str(row.account_b),
-                {
-                    "weight": float(row.weight),
-                    "signals": tuple(row.signals),
-                    "weights": dict(zip(row.signals, map(float, row.signal_weights))),
-                    "evidence": dict(zip(row.signals, row.evidence)),
-                    "first_ts": row.first_ts,
-                    "last_ts": row.last_ts,
-                },
-            )
-            for row in per_pair.itertuples(index=False)
-        )
+    # One pass over the (pair, signal) rows, sorted by pair, so each pair's
+    # signals arrive together; O(E).
+    current, data = None, None
+    edge_list = []
+    for row in combined.itertuples(index=False):
+        pair = (str(row.account_a), str(row.account_b))
+        if pair != current:
+            if current is not None:
+                edge_list.append((*current, data))
+            current = pair
+            data = {"weight": 0.0, "signals": (), "weights": {}, "evidence": {},
+                    "first_ts": row.first_ts, "last_ts": row.last_ts}
+        data["weight"] = round(data["weight"] + float(row.weight), 9)
+        data["signals"] = data["signals"] + (str(row.signal),)
+        data["weights"][str(row.signal)] = float(row.weight)
+        data["evidence"][str(row.signal)] = row.evidence
+        if pd.notna(row.first_ts) and (pd.isna(data["first_ts"]) or row.first_ts < data["first_ts"]):
+            data["first_ts"] = row.first_ts
+        if pd.notna(row.last_ts) and (pd.isna(data["last_ts"]) or row.last_ts > data["last_ts"]):
+            data["last_ts"] = row.last_ts
+    if current is not None:
+        edge_list.append((*current, data))
+    G.add_edges_from(edge_list)
     if accounts is not None and len(G):
         if account_column not in accounts.columns:
             raise ParameterError(f"accounts has no column '{account_column}'; pass account_column=")

@@ -280,10 +280,10 @@ def detect(data, *, seed: int = 0, window: float | None = None, report_window: f
     Examples
     --------
     >>> import pandas as pd
-    >>> rows = [(f"00{m}", f"v{v}", 1000 * v + m) for v in range(6) for m in range(5)]
+    >>> rows = [(f"00{m}", f"v{v}", 3600 * v + m) for v in range(8) for m in range(5)]
     >>> events = pd.DataFrame(rows, columns=["account_id", "target_id", "s"]).assign(action="share")
     >>> events["ts"] = pd.to_datetime(events.pop("s"), unit="s", utc=True)
-    >>> result = detect({"events": events}, seed=1, n_permutations=19, progress=False)
+    >>> result = detect({"events": events}, seed=1, n_permutations=99, progress=False)
     >>> result.flagged_accounts("amplification")
     ['000', '001', '002', '003', '004']
     """

@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
-	$(BIN)/tsinvest detect data_samples --out reports/detect
+	$(BIN)/tsinvest run coordinated_abuse --data data_samples --out reports/coordinated_abuse
 
 test: install
+	scripts/ensure-chromium
 	$(BIN)/python -m pytest -q
 
 bench: install

@@ -28,7 +28,6 @@ import math
 import os
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +64,6 @@ class HotTargetWarning(UserWarning):
     The message gives only counts; the excluded target ids are in
     ``edges.attrs["excluded_targets"]``.
     """
-
-
-@dataclass
-class _Events:
-    encoded: _sweep.EncodedEvents
-    stats: dict[str, Any] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- loading
@@ -150,9 +143,12 @@ def _relation_sql(source: str | os.PathLike, connection) -> str:
     path = Path(source)
     name = path.name.lower()
     if path.exists():
+        if path.is_dir():  # a partitioned Parquet data set
+            path = path / "**" / "*.parquet"
+            name = ".parquet"
         literal = "'" + str(path).replace("'", "''") + "'"
-        if name.endswith(_PARQUET_SUFFIXES) or path.is_dir():
-            return f"read_parquet({literal if not path.is_dir() else repr(str(path / '**' / '*.parquet'))})"
+        if name.endswith(_PARQUET_SUFFIXES):
+            return f"read_parquet({literal})"
         if name.endswith(_CSV_SUFFIXES):
             # Every column as text: ids keep their leading zeros and full 19 digits.
             return f"read_csv({literal}, all_varchar = true, header = true)"
@@ -467,13 +463,18 @@ def coordination_edges(
     the first lag where its partner is on another target or out of the window,
     because every later partner is too. Each windowed event pair is thus
     produced once, in vectorised numpy steps, without a self-join on target.
-    Pairs are aggregated per (pair, target) then per pair in DuckDB.
+    Pairs are coded as one int64 (``low * n_accounts + high``). A linear hash
+    pass (``np.minimum.at`` / ``np.maximum.at`` per bucket) drops the pairs
+    that were linked on a single target, which are most of them; one sort by
+    (pair, target) of the rest gives weights, times and evidence together.
 
     *Complexity.* ``O(N log N + P)`` time, where ``N`` is the number of events
     and ``P`` the number of windowed event pairs (pairs of events on one
-    target at most ``window`` apart); memory ``O(N + L)`` plus ``O(P)`` for one
-    chunk of about two million events, where ``L`` is the number of linked
-    (pair, target) combinations. ``P`` grows with the square of the number of
+    target at most ``window`` apart), plus ``O(R log R)`` for the ``R <= P``
+    rows that survive the hash pass. Memory ``O(N + L)`` where ``L`` is the
+    number of linked (pair, target) combinations: the sweep runs over chunks
+    of about two million events (whole targets) and its pair buffer is
+    reduced to unique (pair, target) rows whenever it passes 40 million rows. ``P`` grows with the square of the number of
     actions inside one window on one target, which is what the hot-target rule
     bounds.
 

@@ -106,7 +106,8 @@ def test_sounds_are_taken_verbatim_from_a_column_and_windows_can_differ_in_lengt
 
 def test_relation_input_and_parameter_errors():
     posts = _window_posts()
-    relation = duckdb.connect().from_df(posts)
+    connection = duckdb.connect()  # kept in a name: DuckDB 1.1 relations do not keep it open
+    relation = connection.from_df(posts)
     pd.testing.assert_frame_equal(
         emerging_terms(relation, target="2026-03-09/2026-03-16", reference="2026-03-02/2026-03-09"),
         emerging_terms(posts, target="2026-03-09/2026-03-16", reference="2026-03-02/2026-03-09"),

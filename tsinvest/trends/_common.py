@@ -65,13 +65,21 @@ def as_columns(value: str | Sequence[str] | None) -> tuple[str, ...]:
 
 
 def to_relation(data: Any, connection: Any = None):
-    """Return ``(relation, column_types)`` for a DataFrame, a DuckDB relation or a table name."""
+    """Return ``(relation, column_types)`` for a DataFrame, a DuckDB relation or a table name.
+
+    A DataFrame is scanned through ``connection``, which the caller must keep
+    open while it uses the relation: DuckDB 1.1 relations do not keep their
+    connection alive, so a throw-away ``duckdb.connect()`` here would be closed
+    by the garbage collector before the query runs.
+    """
     import duckdb
 
     if isinstance(data, duckdb.DuckDBPyRelation):
         relation = data
     elif isinstance(data, pd.DataFrame):
-        relation = (connection or duckdb.connect()).from_df(data)
+        if connection is None:
+            raise ParameterError("internal: to_relation needs the caller's connection for a DataFrame")
+        relation = connection.from_df(data)
     elif isinstance(data, str):
         if connection is None:
             raise ParameterError("a table name needs connection=; or pass the DataFrame / DuckDB relation itself")

@@ -95,10 +95,10 @@ def coordinated_share(
     groups = as_columns(by)
     if not groups:
         raise ParameterError("by must name at least one column (the policy, term, ...)")
-    relation, types = to_relation(frame, connection)
+    private = duckdb.connect()
+    relation, types = to_relation(frame, connection if connection is not None else private)
     require_columns(types, (actor, *groups))
     flagged = _flagged_ids(flagged_accounts)
-    private = duckdb.connect()
     private.register("rows_in", relation.query("data", f"SELECT {', '.join(quote(g) for g in groups)}, "
                                                        f"CAST({quote(actor)} AS VARCHAR) AS actor FROM data").to_arrow_table())
     private.register("flagged", flagged)

@@ -107,8 +107,12 @@ def time_series(
     """
     if freq not in FREQ_SQL:
         raise ParameterError("freq must be one of 'H' (hour), 'D' (day), 'W' (week)")
+    import duckdb
+
     groups = as_columns(by)
-    relation, types = to_relation(data, connection)
+    # Kept in a local so the connection outlives the relation (DuckDB 1.1 does not tie them).
+    private = duckdb.connect() if connection is None else connection
+    relation, types = to_relation(data, private)
     require_columns(types, (time, *groups, distinct))
     start_ts, end_ts = as_utc(start, name="start"), as_utc(end, name="end")
     if start_ts is not None and end_ts is not None and not start_ts < end_ts:

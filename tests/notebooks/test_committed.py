@@ -17,7 +17,9 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 EXPECTED_PARAMETERS = {
     "coordinated_abuse": ["data_dir", "start", "end", "cluster_id", "window", "seed", "as_of", "evidence_dir"],
     "trends_monitor": ["data_dir", "freq", "grouping", "policy", "target", "reference", "threshold", "seed", "as_of"],
-    "network_explorer": ["data_dir", "seed_accounts", "hops", "window", "min_weight", "as_of", "seed"],
+    "network_explorer": ["data_dir", "seed_accounts", "hops", "window", "min_weight", "as_of", "seed",
+                         "filter_start", "filter_end", "filter_policies", "filter_actions", "filter_countries",
+                         "filter_min_edge_weight", "filter_min_cluster_size", "filter_min_score", "filter_search"],
     "case_file": ["data_dir", "ticket_id", "account_id", "as_of", "seed"],
 }
 

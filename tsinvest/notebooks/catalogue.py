@@ -131,8 +131,10 @@ def _describe(path: Path) -> NotebookInfo:
         headings = [line for line in lines if line.startswith("#")]
         if headings:
             title = headings[0].lstrip("#").strip()
-        question = [line for line in lines if line.lower().lstrip("*_ ").startswith("question")]
-        plain = [line for line in lines if not line.startswith("#")]
+        # A paragraph may wrap over several lines: describe with the whole paragraph.
+        paragraphs = [" ".join(part.split()) for part in re.split(r"\n\s*\n", source) if part.strip()]
+        question = [text for text in paragraphs if text.lower().lstrip("*_ ").startswith("question")]
+        plain = [text for text in paragraphs if not text.startswith("#")]
         chosen = question[0] if question else (plain[0] if plain else "")
         description = _strip_markdown(re.sub(r"(?i)^[*_ ]*question:?[*_ ]*:?", "", chosen))
         break

@@ -272,12 +272,12 @@ def test_buffer_reduction_and_prefilter_keep_the_exact_summary():
     whole, windowed = _sweep.linked_rows(actor, target, time, 60 * 10**9, 40, 30, bounds)
     small, windowed_small = _sweep.linked_rows(actor, target, time, 60 * 10**9, 40, 30, bounds, buffer_rows=50)
     assert windowed == windowed_small and len(small[0]) < len(whole[0])
-    expected = _sweep.pair_summary(*whole, 2, 3, 30)
-    got = _sweep.pair_summary(*small, 2, 3, 30)
+    expected = _sweep.pair_summary(list(whole), 2, 3, 30)
+    got = _sweep.pair_summary(list(small), 2, 3, 30)
     for left, right in zip(expected, got):
         np.testing.assert_array_equal(left, right)
     # The hash prefilter (used on large inputs) never drops a pair of weight >= 2.
     repeated = tuple(np.tile(column, 40) for column in whole)
-    filtered = _sweep.pair_summary(*repeated, 2, 3, 30)
+    filtered = _sweep.pair_summary(list(repeated), 2, 3, 30)
     np.testing.assert_array_equal(filtered[0], expected[0])
     np.testing.assert_array_equal(filtered[1], expected[1])

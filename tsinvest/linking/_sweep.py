@@ -197,8 +197,8 @@ def _spans_two_targets(pair: np.ndarray, target: np.ndarray, seed: int) -> np.nd
     Most windowed pairs are one-off coincidences, so this drops most rows
     before the one sort that the exact count needs.
     """
-    bits = int(min(26, max(10, math.ceil(math.log2(len(pair))) + 1)))
-    bucket = ((pair.astype(np.uint64) * np.uint64(seed)) >> np.uint64(64 - bits)).astype(np.intp)
+    bits = int(min(25, max(10, math.ceil(math.log2(len(pair))) + 1)))
+    bucket = ((pair.astype(np.uint64) * np.uint64(seed)) >> np.uint64(64 - bits)).astype(np.int32)
     smallest = np.full(1 << bits, np.iinfo(np.int32).max, dtype=np.int32)
     largest = np.full(1 << bits, -1, dtype=np.int32)
     np.minimum.at(smallest, bucket, target)
@@ -206,7 +206,7 @@ def _spans_two_targets(pair: np.ndarray, target: np.ndarray, seed: int) -> np.nd
     return largest[bucket] > smallest[bucket]
 
 
-def pair_summary(pair, target, first, last, min_weight, evidence_size, n_targets):
+def pair_summary(rows: list, min_weight, evidence_size, n_targets):
     """Per pair with at least ``min_weight`` distinct targets: weight, first, last, evidence codes.
 
     Rows may repeat a (pair, target). One sort by (pair, target) gives, in one
@@ -214,8 +214,12 @@ def pair_summary(pair, target, first, last, min_weight, evidence_size, n_targets
     latest time and its smallest target codes (the evidence). Returns
     ``(pairs, weight, first, last, evidence_offsets, evidence_targets)``:
     the evidence of ``pairs[i]`` is
-    ``evidence_targets[evidence_offsets[i]:evidence_offsets[i + 1]]``, ascending;
+    ``evidence_targets[evidence_offsets[i]:evidence_offsets[i + 1]]``, ascending.
+    ``rows`` is the list ``[pair, target, first, last]``; it is emptied, so
+    the caller's arrays can be freed as soon as they are filtered.
     """
+    pair, target, first, last = rows
+    rows.clear()
     if min_weight >= 2:
         for seed in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F):
             if len(pair) < 100_000:
@@ -274,5 +278,13 @@ def linked_rows(actor, target, time, window_ns, n_actors, n_targets, bounds, *, 
                     buffer_rows = 2 * rows
     if not buffered:
         empty = np.empty(0, dtype=np.int64)
-        return (empty, np.empty(0, dtype=np.int32), empty, empty), 0
-    return tuple(np.concatenate(part) for part in zip(*buffered)), windowed
+        return [empty, np.empty(0, dtype=np.int32), empty, empty], windowed
+    # Concatenate column by column, freeing each column's pieces as we go, so
+    # the peak is one full copy plus one column, not two full copies.
+    columns = [list(part) for part in zip(*buffered)]
+    del buffered
+    result = []
+    for position in range(4):
+        result.append(np.concatenate(columns[position]))
+        columns[position] = None
+    return result, windowed

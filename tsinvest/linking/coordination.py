@@ -325,13 +325,10 @@ def _edges_for_window(
 
     bounds = _sweep.chunk_bounds(target, _CHUNK_EVENTS)
     bar = None if not progress else (lambda items: tqdm(items, desc="coordination", unit="chunk", leave=False))
-    (pair, pair_target, first, last), windowed_pairs = _sweep.linked_rows(
+    rows, windowed_pairs = _sweep.linked_rows(
         actor, target, times, window_ns, n_actors, n_targets, bounds, progress=bar
     )
-    pairs, weight, first, last, offsets, evidence_codes = _sweep.pair_summary(
-        pair, pair_target, first, last, min_weight, evidence_size, n_targets
-    )
-    del pair, pair_target
+    pairs, weight, first, last, offsets, evidence_codes = _sweep.pair_summary(rows, min_weight, evidence_size, n_targets)
 
     # Code order is string order: sorting by codes sorts by ids.
     low, high = pairs // n_actors, pairs % n_actors

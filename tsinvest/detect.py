@@ -410,8 +410,20 @@ def detect(data, *, seed: int = 0, window: float | None = None, report_window: f
         if farm_edges:
             edges = pd.concat(farm_edges, ignore_index=True)
             all_edges.append(edges)
-            memberships = _cluster(edges, kind="farm", seed=seed, min_size=min_cluster_size)
-            if len(memberships):
+            # Devices/IPs and co-following are clustered separately: a farm's
+            # devices make a tight clique that organic co-followers of its
+            # customers would otherwise dilute into a sparse community.
+            attribute_edges = edges[edges["signal"].astype("string").str.startswith("shared_")]
+            follow_edges = edges[edges["signal"] == "co_follow"]
+            parts = [_cluster(part, kind="farm", seed=seed, min_size=min_cluster_size)
+                     for part in (attribute_edges, follow_edges)]
+            seen = set(parts[0]["cluster_id"])
+            parts[1] = parts[1][~parts[1]["cluster_id"].isin(seen)]
+            # Each part is scored on its own: an account may sit in a device
+            # cluster and in a co-follow cluster at once.
+            for memberships in parts:
+                if memberships.empty:
+                    continue
                 follow_only = edges[edges["signal"] == "co_follow"]
                 follow_features = cluster_features(memberships, follow_only)[["cluster_id", "density"]]
                 follow_features = follow_features.rename(columns={"density": "follow_density"})

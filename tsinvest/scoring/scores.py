@@ -26,10 +26,10 @@ KINDS = ("amplification", "mass_report", "farm", "copy_paste")
 #: Default decision thresholds per kind (see Notes of :func:`score_clusters`).
 DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
     "amplification": {"min_size": 5, "min_density": 0.4, "min_coordinated_share": 0.5, "max_p_value": 0.01},
-    "mass_report": {"min_size": 5, "min_density": 0.4, "min_coordinated_share": 0.5, "max_p_value": 0.01},
+    "mass_report": {"min_size": 6, "min_density": 0.7, "min_coordinated_share": 0.5, "max_p_value": 0.01},
     "farm": {"min_size": 5, "min_density": 0.3, "min_shared_values": 2, "min_follow_focus": 0.6,
              "min_follow_density": 0.4, "min_mean_common_follows": 1.8, "min_score": 0.5},
-    "copy_paste": {"min_size": 3, "min_density": 0.2, "min_duplicated_per_member": 2.0},
+    "copy_paste": {"min_size": 4, "min_density": 0.2, "min_duplicated_per_member": 3.0},
 }
 
 
@@ -168,7 +168,10 @@ def score_clusters(features: pd.DataFrame, *, thresholds: Mapping[str, Mapping[s
     Defaults, measured on the synthetic sample (``bench/quality.py``):
 
     * amplification / mass_report: at least 5 members, density >= 0.4 (rings
-      are near-cliques; a fan base is a sparse web), at least half of the
+      are near-cliques; a fan base is a sparse web; brigades: at least 6
+      members and density >= 0.7, because a handful of organic users
+      reporting one popular account the same hour form small loose
+      clusters), at least half of the
       members' actions coordinated (heavy users who happen to share popular
       content co-act on a small share of what they do), and p <= 0.01 against
       the time-shuffled null. Score = 0.4 coordinated share + 0.3 density +
@@ -182,8 +185,10 @@ def score_clusters(features: pd.DataFrame, *, thresholds: Mapping[str, Mapping[s
       customers; organic groups around one creator have one). The score
       weighs the stronger route, plus creation burst and username templates
       as support only.
-    * copy_paste: at least 3 members, density >= 0.2, at least 2 matched
-      posts per linked pair on average.
+    * copy_paste: at least 4 members, density >= 0.2, at least 3 matched
+      posts per linked pair on average (``min_duplicated_per_member``):
+      heavy organic commenters reuse stock phrases twice now and then;
+      campaigns push their script about a dozen times per pair.
 
     Examples
     --------

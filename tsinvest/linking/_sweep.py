@@ -50,12 +50,16 @@ def encode_strings(column) -> tuple[np.ndarray, object]:
         column = column.combine_chunks()
     elif isinstance(column, pa.ChunkedArray):
         column = column.chunk(0)
-    unique = pc.unique(column)
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)  # one hash pass
+    dictionary = column.dictionary
     # Sorting the dictionary makes code order equal to string order, which gives
-    # account_a < account_b and sorted evidence for free.
-    unique = unique.take(pc.sort_indices(unique))
-    codes = pc.index_in(column, value_set=unique).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
-    return codes, unique
+    # account_a < account_b and sorted evidence for free; re-coding is one take.
+    order = pc.sort_indices(dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    codes = rank[column.indices.to_numpy(zero_copy_only=False)]
+    return codes, dictionary.take(pa.array(order))
 
 
 def sort_events(actor: np.ndarray, target: np.ndarray, time: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

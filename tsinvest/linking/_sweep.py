@@ -213,12 +213,19 @@ def _spans_two_targets(pair: np.ndarray, target: np.ndarray, seed: int) -> np.nd
     before the one sort that the exact count needs.
     """
     bits = int(min(25, max(10, math.ceil(math.log2(len(pair))) + 1)))
-    bucket = ((pair.astype(np.uint64) * np.uint64(seed)) >> np.uint64(64 - bits)).astype(np.int32)
+    # Multiplicative hashing in wrapping int64 arithmetic (fast in numpy);
+    # the middle bits of the product are well mixed.
+    multiplier = np.int64(seed - 2**64 if seed >= 2**63 else seed)
+    bucket = pair * multiplier
+    bucket >>= np.int64(24)
+    bucket &= np.int64((1 << bits) - 1)
     smallest = np.full(1 << bits, np.iinfo(np.int32).max, dtype=np.int32)
     largest = np.full(1 << bits, -1, dtype=np.int32)
     np.minimum.at(smallest, bucket, target)
     np.maximum.at(largest, bucket, target)
-    return largest[bucket] > smallest[bucket]
+    spans = largest > smallest  # one small boolean table to gather from
+    del smallest, largest
+    return spans[bucket]
 
 
 def pair_summary(rows: list, min_weight, evidence_size, n_targets):
@@ -236,10 +243,8 @@ def pair_summary(rows: list, min_weight, evidence_size, n_targets):
     pair, target, first, last = rows
     rows.clear()
     if min_weight >= 2:
-        for seed in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F):
-            if len(pair) < 100_000:
-                break
-            spread = _spans_two_targets(pair, target, seed)
+        if len(pair) >= 100_000:
+            spread = _spans_two_targets(pair, target, 0x9E3779B97F4A7C15)
             pair, target, first, last = pair[spread], target[spread], first[spread], last[spread]
     if not len(pair):
         empty = np.empty(0, dtype=np.int64)

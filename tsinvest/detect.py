@@ -291,6 +291,7 @@ def detect(data, *, seed: int = 0, window: float | None = None, report_window: f
 
     from tsinvest.graph import account_graph
     from tsinvest.graph.build import combine_edges
+    from tsinvest.graph.communities import membership_table
     from tsinvest.scoring import cluster_features, coaction_null, member_coordination, score_clusters
 
     tables = _load(data)
@@ -417,6 +418,16 @@ def detect(data, *, seed: int = 0, window: float | None = None, report_window: f
             follow_edges = edges[edges["signal"] == "co_follow"]
             parts = [_cluster(part, kind="farm", seed=seed, min_size=min_cluster_size)
                      for part in (attribute_edges, follow_edges)]
+            # Co-follow communities around a farm also catch organic fans of its
+            # customers; peel each down to the members whose own following is
+            # about the community's common targets before judging it.
+            follows_all = events[events["action"] == "follow"] if events is not None else None
+            if len(parts[1]) and follows_all is not None:
+                _, member_focus = _follow_focus(follows_all, parts[1])
+                core = member_focus[(member_focus["member_focus"] >= 0.5)
+                                    & (member_focus["member_common_follows"] >= 2)]
+                groups = core.groupby("cluster_id")["account_id"].agg(list).tolist()
+                parts[1] = membership_table(groups, min_size=min_cluster_size, prefix=_PREFIX["farm"])
             seen = set(parts[0]["cluster_id"])
             parts[1] = parts[1][~parts[1]["cluster_id"].isin(seen)]
             # Each part is scored on its own: an account may sit in a device

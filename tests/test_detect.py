@@ -73,3 +73,19 @@ def test_write_outputs_atomically_and_cli(tmp_path, result, capsys):
 def test_bad_input_is_a_clear_error(tmp_path):
     assert main(["detect", str(tmp_path / "missing"), "--out", str(tmp_path / "o"), "--no-progress"]) == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_adaptive_sample_quality(tmp_path):
+    """Evasive campaigns (aged accounts, minutes of jitter, proxies, obfuscated text) and notification fans."""
+    from tsinvest.synthetic import generate_sample
+
+    truth = generate_sample(tmp_path / "adaptive", seed=4, adaptive=True, progress=False)
+    result = detect(tmp_path / "adaptive", seed=0, n_permutations=99, progress=False)
+    for kind in KINDS:
+        planted = {a for c in truth["campaigns"] if c["kind"] == kind for a in c["accounts"]}
+        found = set(result.flagged_accounts(kind))
+        assert len(found & planted) / len(found) >= 0.9, kind
+        assert len(found & planted) / len(planted) >= 0.9, kind
+    planted_any = {a for c in truth["campaigns"] for a in c["accounts"]}
+    fans = {a for t in truth["traps"] if t["kind"] == "notification_fans" for a in t["accounts"]} - planted_any
+    assert fans and not fans & set(result.flagged_accounts())

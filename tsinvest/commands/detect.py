@@ -12,12 +12,21 @@ HELP = ("Detect coordinated account clusters (amplification, mass reports, farms
         "write clusters.csv, cluster_summary.csv, edges.csv and graph files.")
 
 
+def _window(text: str):
+    if text == "auto":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("--window takes seconds (e.g. 60) or 'auto'") from None
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data_dir", metavar="DATA_DIR", help="folder of canonical tables (accounts.csv, events.csv, ...)")
     parser.add_argument("--out", required=True, metavar="OUT_DIR", help="output folder (replaced atomically)")
     parser.add_argument("--seed", type=int, default=0, help="seed of Louvain and the null model (default 0)")
-    parser.add_argument("--window", type=float, default=None,
-                        help="co-action window in seconds for shares/likes (default 600)")
+    parser.add_argument("--window", type=_window, default=None,
+                        help="co-action window in seconds for shares/likes, or 'auto' to estimate it (default 600)")
     parser.add_argument("--report-window", type=float, default=None,
                         help="co-reporting window in seconds (default 3600)")
     parser.add_argument("--as-of", default=None, help="reference time for account ages, e.g. 2026-03-30T00:00:00Z")

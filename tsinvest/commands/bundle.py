@@ -8,6 +8,11 @@ Example::
 The zip holds the report, the executed notebook, ``run.json``, the evidence
 files (flagged accounts and edges as CSV and Excel, the graph file) and a
 ``manifest.json`` with every file's SHA-256.
+
+``--redact`` bundles only a run folder written by ``tsinvest run --redact``
+and refuses any other (plots of an ordinary run are images whose ids no text
+replacement reaches); re-run with ``--redact`` instead. No key is needed:
+the run folder is already pseudonymised.
 """
 
 from __future__ import annotations
@@ -24,6 +29,11 @@ HELP = "zip a `tsinvest run` folder into an evidence bundle with a SHA-256 manif
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", metavar="RUN_DIR", help="folder written by `tsinvest run`")
     parser.add_argument("--out", metavar="BUNDLE.zip", help="zip to write (default: RUN_DIR.zip next to RUN_DIR)")
+    parser.add_argument(
+        "--redact",
+        action="store_true",
+        help="shareable bundle: accept only a run folder made by `tsinvest run --redact`",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,7 +41,9 @@ def run(args: argparse.Namespace) -> int:
 
     run_dir = Path(args.run_dir)
     out = Path(args.out) if args.out else run_dir.resolve().with_suffix(".zip")
-    bundle = build_bundle(run_dir, out)
+    bundle = build_bundle(run_dir, out, redact=args.redact)
     print(f"bundle: {bundle.path} ({len(bundle.files)} files)")
     print(f"sha256: {bundle.sha256}")
+    if args.redact:
+        print("redacted: built from a redacted run")
     return 0

@@ -6,10 +6,17 @@ Examples::
     tsinvest run case_file --params
     tsinvest run coordinated_abuse --data data_samples --out reports/coordinated_abuse
     tsinvest run case_file --data data_samples -p account_id 00123 --out reports/case --hide-code
+    TSINVEST_PSEUDONYM_KEY=... tsinvest run coordinated_abuse --data data_samples --out reports/shared --redact
+    tsinvest run case_file --data data_samples --out reports/shared-case --redact --key-file ~/.tsinvest.key
 
 ``-p NAME VALUE`` values are converted with the parameter's declared type only:
 a ``str`` parameter (every id) is passed through untouched, so ``00123`` stays
 ``"00123"``.
+
+``--redact`` writes a shareable report with no raw identifier anywhere: the
+tables are pseudonymised with a keyed HMAC before the notebook runs (key from
+``TSINVEST_PSEUDONYM_KEY`` or ``--key-file``; there is no default key, a
+missing key is an error). See :func:`tsinvest.notebooks.runner.run_notebook`.
 """
 
 from __future__ import annotations
@@ -49,6 +56,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="OUT_DIR", help="run folder for the executed notebook, report and run.json")
     parser.add_argument("--hide-code", action="store_true", help="leave code out of the HTML report")
     parser.add_argument("--progress", action="store_true", help="show progress bars on stderr")
+    parser.add_argument(
+        "--redact",
+        action="store_true",
+        help="shareable report: pseudonymise every identifier before the notebook runs "
+        "(key from TSINVEST_PSEUDONYM_KEY or --key-file)",
+    )
+    parser.add_argument("--key-file", metavar="PATH", help="file holding the pseudonymisation key (with --redact)")
     parser.add_argument(
         "--refresh",
         action="store_true",
@@ -99,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
         _print_params(args.notebook)
         return 0
     if args.refresh:
+        if args.redact:
+            raise ParameterError("--refresh re-executes the committed notebooks on their sample data; drop --redact")
         targets = [find_notebook(args.notebook)] if args.notebook else list_notebooks()
         for info in targets:
             refresh_notebook(info.path)
@@ -128,10 +144,28 @@ def run(args: argparse.Namespace) -> int:
     elif "data_dir" in declared and "data_dir" not in values:
         raise ParameterError("--data is required: the folder with the tables to investigate")
 
-    result = run_notebook(info.path, args.out, parameters=values, hide_code=args.hide_code, progress=args.progress)
+    pseudonymiser = None
+    if args.key_file and not args.redact:
+        raise ParameterError("--key-file only applies to a redacted run; add --redact")
+    if args.redact:
+        from tsinvest.reporting import Pseudonymiser
+
+        # Read the key before any work, so a missing key fails in a second.
+        pseudonymiser = Pseudonymiser.from_key_file(args.key_file) if args.key_file else Pseudonymiser.from_env()
+
+    result = run_notebook(
+        info.path,
+        args.out,
+        parameters=values,
+        hide_code=args.hide_code,
+        progress=args.progress,
+        pseudonymiser=pseudonymiser,
+    )
     print(f"report: {result.report}")
     print(f"notebook: {result.notebook}")
     print(f"provenance: {result.record}")
+    if pseudonymiser is not None:
+        print("redacted: identifiers are keyed pseudonyms in every output")
     if result.evidence:
         print(f"evidence: {len(result.evidence)} file(s) in {result.out_dir / 'evidence'}")
     sys.stdout.flush()

@@ -9,7 +9,14 @@ files: flagged accounts and edges as CSV and Excel, the graph file) plus
 The zip is deterministic: entries are sorted, every timestamp is
 1980-01-01 00:00, permissions are fixed, so the same run folder always gives
 byte-identical bundles and the bundle's own SHA-256 can go in the case notes.
+
+``redact=True`` is for bundles that leave the team: it accepts only a run
+folder made by a redacted run (``tsinvest run --redact``, whose ``run.json``
+carries a ``redacted`` note) and refuses any other. Redacting an ordinary run
+folder afterwards cannot be done honestly: its plots are PNG images in which
+account ids and usernames are pixels, out of reach of text replacement.
 """
+
 
 from __future__ import annotations
 
@@ -61,7 +68,7 @@ def _entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def build_bundle(run_dir: str | os.PathLike, out: str | os.PathLike) -> Bundle:
+def build_bundle(run_dir: str | os.PathLike, out: str | os.PathLike, *, redact: bool = False) -> Bundle:
     """Zip a run folder into a deterministic evidence bundle with a manifest.
 
     Parameters
@@ -71,6 +78,9 @@ def build_bundle(run_dir: str | os.PathLike, out: str | os.PathLike) -> Bundle:
         Hidden files and ``failed-*`` notebooks are left out.
     out : path
         The zip to write (atomically: a temporary file, then ``os.replace``).
+    redact : bool
+        Require a redacted run (see the module docstring); the manifest then
+        says ``"redacted": true``.
 
     Returns
     -------
@@ -79,7 +89,8 @@ def build_bundle(run_dir: str | os.PathLike, out: str | os.PathLike) -> Bundle:
     Raises
     ------
     NotebookError
-        ``run_dir`` is not a completed run folder.
+        ``run_dir`` is not a completed run folder, or ``redact`` was asked for
+        a run that was not redacted.
 
     Examples
     --------
@@ -93,6 +104,10 @@ def build_bundle(run_dir: str | os.PathLike, out: str | os.PathLike) -> Bundle:
     ('demo.html', 'manifest.json', 'run.json')
     >>> first.sha256 == second.sha256
     True
+    >>> build_bundle(run, run.parent / "c.zip", redact=True)
+    Traceback (most recent call last):
+    ...
+    tsinvest.exceptions.NotebookError: this run folder was not made by a redacted run...
     """
     run_dir = Path(run_dir)
     record_path = run_dir / RUN_RECORD
@@ -105,6 +120,14 @@ def build_bundle(run_dir: str | os.PathLike, out: str | os.PathLike) -> Bundle:
         record = json.loads(record_path.read_text(encoding="utf-8"))
     except ValueError:
         raise NotebookError(f"{RUN_RECORD} in the run folder is not valid JSON; re-run the notebook") from None
+    redacted = isinstance(record, dict) and isinstance(record.get("redacted"), dict)
+    if redact and not redacted:
+        # Text replacement cannot reach ids drawn into PNG plots: refuse rather than pretend.
+        raise NotebookError(
+            "this run folder was not made by a redacted run, so its report and plots hold raw identifiers "
+            "that cannot be removed afterwards; re-run it with `tsinvest run NOTEBOOK --data DATA --out RUN_DIR "
+            "--redact` (key in TSINVEST_PSEUDONYM_KEY or --key-file) and bundle that folder"
+        )
 
     out = Path(out)
     out_resolved = out.resolve()
@@ -129,6 +152,8 @@ def build_bundle(run_dir: str | os.PathLike, out: str | os.PathLike) -> Bundle:
             for name, path in zip(names, files)
         ],
     }
+    if redacted:
+        manifest["redacted"] = True
     manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
     entries = sorted([(name, path) for name, path in zip(names, files)] + [(MANIFEST, None)], key=lambda item: item[0])

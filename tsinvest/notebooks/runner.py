@@ -13,6 +13,17 @@ What a run folder holds::
     OUT_DIR/run.json           provenance of the run (see tsinvest.notebooks.provenance)
     OUT_DIR/evidence/          files the notebook exported (when it declares ``evidence_dir``)
 
+With ``redact=True`` (or a ``pseudonymiser``) the run is *redacted*: the
+canonical tables are pseudonymised into a temporary folder first
+(:func:`tsinvest.reporting.dataset.pseudonymise_data_dir`), id-valued
+parameters are translated with the same key, and the notebook runs on that
+copy, so every table, plot, graph label and evidence file only ever sees
+pseudonyms. ``run.json`` then records the pseudonymised inputs' hashes,
+``data_dir`` as ``"<redacted>"`` and a ``redacted`` note; the executed
+notebook carries no local paths. The pseudonymised copy is deleted after
+the run. Executed notebooks never keep ``metadata.widgets`` (ipywidgets
+state, which holds account data).
+
 When a cell fails, nothing of the above is written or changed. The executed
 notebook, with the error in it, is kept as ``OUT_DIR/failed-<notebook>.ipynb``
 for debugging, and :class:`~tsinvest.exceptions.NotebookError` names the cell
@@ -46,12 +57,19 @@ __all__ = [
     "export_html",
     "refresh_notebook",
     "RUN_RECORD",
+    "REDACTED",
+    "strip_widget_state",
 ]
 
 #: Parameter through which the runner tells a notebook where to export evidence files.
 EVIDENCE_PARAMETER = "evidence_dir"
 #: Name of the provenance record in a run folder.
 RUN_RECORD = "run.json"
+#: What a redacted run records instead of a local path.
+REDACTED = "<redacted>"
+# Folder names (inside the run's staging folder) of a redacted run's inputs.
+_REDACTED_DATA = "data"
+_REDACTED_SOURCE = "source"
 
 
 @dataclass(frozen=True)
@@ -137,6 +155,27 @@ def export_html(notebook_path: str | os.PathLike, html_path: str | os.PathLike, 
     return html_path
 
 
+def strip_widget_state(notebook) -> None:
+    """Drop ipywidgets' saved state from a notebook node, in place.
+
+    Jupyter saves every widget model (filter values, selected accounts, the
+    graph explorer's node list) in ``metadata.widgets``; nbconvert would then
+    embed it in the HTML report. It holds account data and nothing a reader
+    needs, so written notebooks never keep it.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> notebook = nbformat.v4.new_notebook(metadata={"widgets": {"state": {"x": 1}}})
+    >>> strip_widget_state(notebook)
+    >>> "widgets" in notebook.metadata
+    False
+    """
+    notebook.metadata.pop("widgets", None)
+    for cell in notebook.cells:
+        cell.metadata.pop("widgets", None)
+
+
 def _check_parameters(info: NotebookInfo, parameters: Mapping[str, object]) -> None:
     declared = {parameter.name for parameter in notebook_parameters(info.path)}
     unknown = sorted(set(parameters) - declared)
@@ -168,6 +207,8 @@ def run_notebook(
     kernel_name: str = "python3",
     progress: bool = False,
     start_timeout: int = 60,
+    redact: bool = False,
+    pseudonymiser=None,
 ) -> RunResult:
     """Execute a notebook with papermill and write the report, atomically.
 
@@ -191,6 +232,13 @@ def run_notebook(
         Show papermill's and the notebook's progress bars (stderr).
     start_timeout : int
         Seconds to wait for the kernel to start.
+    redact : bool
+        Produce a shareable report with no raw identifier in it (see the
+        module docstring). The key comes from ``pseudonymiser`` or else from
+        the ``TSINVEST_PSEUDONYM_KEY`` environment variable; there is no
+        default key. Needs ``data_dir``.
+    pseudonymiser : tsinvest.reporting.Pseudonymiser, optional
+        The key holder for a redacted run; giving one implies ``redact``.
 
     Returns
     -------
@@ -201,7 +249,9 @@ def run_notebook(
     NotebookError
         A cell raised; nothing was written except ``failed-<notebook>.ipynb``.
     ParameterError
-        An unknown parameter name.
+        An unknown parameter name, or ``redact`` without ``data_dir``.
+    MissingKeyError
+        ``redact`` without a pseudonymiser and without the environment key.
 
     Notes
     -----
@@ -218,52 +268,79 @@ def run_notebook(
     values: dict[str, object] = dict(parameters or {})
     _check_parameters(info, values)
     declared = {parameter.name for parameter in notebook_parameters(info.path)}
+    if pseudonymiser is None and redact:
+        from tsinvest.reporting import Pseudonymiser
+
+        pseudonymiser = Pseudonymiser.from_env()  # raises MissingKeyError: no default key, on purpose
     if isinstance(values.get("data_dir"), str):
         values["data_dir"] = str(Path(str(values["data_dir"])).resolve())
         if not Path(str(values["data_dir"])).is_dir():
             raise ParameterError("data_dir is not a folder; pass --data with the folder holding the tables")
+    if pseudonymiser is not None and not isinstance(values.get("data_dir"), str):
+        raise ParameterError("a redacted run needs the data folder: pass --data (or parameters={'data_dir': ...})")
 
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".tsinvest-run-{info.name}-", dir=out_dir))
     try:
         executed = staging / f"{info.name}.ipynb"
+        source = info.path
+        cwd = info.path.parent
+        redaction: dict[str, object] | None = None
+        if pseudonymiser is not None:
+            values, source = _prepare_redacted_run(info, values, staging, pseudonymiser)
+            # Relative paths from the staging folder: the executed notebook
+            # and its provenance cell then name no local folder.
+            cwd = staging
+            redaction = {
+                "note": "redacted run: identifiers in the inputs and parameters were replaced by keyed "
+                "pseudonyms before the notebook ran; input hashes are those of the pseudonymised tables",
+                "key_check": pseudonymiser.pseudonym("tsinvest-key-check", kind="acct").split("_", 1)[1],
+            }
         if EVIDENCE_PARAMETER in declared:
             (staging / "evidence").mkdir()
-            values[EVIDENCE_PARAMETER] = str(staging / "evidence")
+            values[EVIDENCE_PARAMETER] = "evidence" if redaction is not None else str(staging / "evidence")
         try:
             with _environment(**_quiet_environment(progress)):
                 papermill.execute_notebook(
-                    str(info.path),
+                    str(source),
                     str(executed),
                     parameters=values,
                     kernel_name=kernel_name,
                     progress_bar=progress,
                     log_output=False,
-                    cwd=str(info.path.parent),
+                    cwd=str(cwd),
                     start_timeout=start_timeout,
                 )
         except PapermillExecutionError as error:
             failed = out_dir / f"failed-{info.name}.ipynb"
             if executed.exists():
+                _clean_executed(executed, info, redacted=redaction is not None)
                 os.replace(executed, failed)
             raise NotebookError(
                 f"notebook '{info.name}' failed in cell {error.cell_index} (In [{error.exec_count}]) "
                 f"with {error.ename}; no report was written. The executed notebook is kept as "
                 f"{failed.name} in the output folder for debugging."
             ) from None
+        _clean_executed(executed, info, redacted=redaction is not None)
 
         # The evidence folder is an implementation detail of this run; record it relative.
         if EVIDENCE_PARAMETER in values:
             values[EVIDENCE_PARAMETER] = "evidence"
         report = export_html(executed, staging / f"{info.name}.html", hide_code=hide_code)
         data_dir = values.get("data_dir")
+        if redaction is not None:
+            data_dir = str(staging / _REDACTED_DATA)
+            values["data_dir"] = REDACTED
         record = provenance(
             data_dir if isinstance(data_dir, str) else None,
             as_of=str(values["as_of"]) if values.get("as_of") is not None else _default_as_of(info),
             parameters=values,
             notebook=info.name,
         ).to_dict()
+        if redaction is not None:
+            record["data_dir"] = REDACTED
+            record["redacted"] = redaction
         record["notebook_sha256"] = file_sha256(info.path)
         record["hide_code"] = hide_code
         evidence_files = sorted(path for path in (staging / "evidence").rglob("*") if path.is_file()) if (
@@ -296,6 +373,67 @@ def run_notebook(
     )
 
 
+def _prepare_redacted_run(info: NotebookInfo, values: dict[str, object], staging: Path, pseudonymiser):
+    """Pseudonymise the inputs into ``staging``, translate parameters, stage a redacted notebook copy."""
+    import nbformat
+
+    from tsinvest.notebooks.catalogue import notebook_parameters as read_parameters
+    from tsinvest.reporting.dataset import literal_default, pseudonymise_data_dir, translate_parameters
+
+    redacted = pseudonymise_data_dir(str(values["data_dir"]), staging / _REDACTED_DATA, pseudonymiser)
+    redactor = redacted.redactor()
+    # Defaults too: a default ticket or seed account must target the same
+    # subject in the pseudonymised data, and must not stay raw in the notebook.
+    candidates: dict[str, object] = {}
+    for parameter in read_parameters(info.path):
+        if parameter.name in values or parameter.name in {"data_dir", EVIDENCE_PARAMETER}:
+            continue
+        try:
+            candidates[parameter.name] = literal_default(parameter.default)
+        except ParameterError:
+            continue
+    given = {name: value for name, value in values.items() if name != "data_dir"}
+    translated, pairs = translate_parameters({**candidates, **given}, pseudonymiser, redactor)
+    result = {name: translated[name] for name in given}
+    for name, value in candidates.items():
+        if translated[name] != value:
+            result[name] = translated[name]
+    result["data_dir"] = _REDACTED_DATA
+
+    # The committed notebook's own text (parameter defaults, prose) may quote
+    # raw ids: run a copy where every cell's source is redacted and no old
+    # output or widget state remains.
+    full = redacted.redactor(pairs)
+    notebook = nbformat.read(str(info.path), as_version=4)
+    for cell in notebook.cells:
+        cell.source = full.redact(cell.source)
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        cell.pop("attachments", None)
+    strip_widget_state(notebook)
+    notebook.metadata.pop("papermill", None)
+    (staging / _REDACTED_SOURCE).mkdir()
+    source = staging / _REDACTED_SOURCE / info.path.name
+    nbformat.write(notebook, str(source))
+    return result, source
+
+
+def _clean_executed(path: Path, info: NotebookInfo, *, redacted: bool) -> None:
+    """Strip widget state (always) and local paths (redacted runs) from an executed notebook."""
+    import nbformat
+
+    notebook = nbformat.read(str(path), as_version=4)
+    strip_widget_state(notebook)
+    if redacted:
+        record = notebook.metadata.get("papermill")
+        if record is not None:
+            record["input_path"] = info.path.name
+            record["output_path"] = info.path.name
+            record.pop("environment_variables", None)
+    nbformat.write(notebook, str(path))
+
+
 def _default_as_of(info: NotebookInfo) -> str | None:
     for parameter in notebook_parameters(info.path):
         if parameter.name == "as_of":
@@ -310,7 +448,8 @@ def refresh_notebook(path: str | os.PathLike, *, kernel_name: str = "python3", t
     Runs the way nbval does (same kernel name, working folder = the notebook's
     folder, progress bars off) and without timing metadata, so the committed
     outputs are what ``pytest --nbval`` will compare against and diffs stay
-    small. The file is replaced only after every cell succeeded.
+    small. ipywidgets state (``metadata.widgets``, which holds account data)
+    is not kept. The file is replaced only after every cell succeeded.
 
     Returns
     -------
@@ -341,6 +480,7 @@ def refresh_notebook(path: str | os.PathLike, *, kernel_name: str = "python3", t
         # nbclient leaves execution metadata on cells; drop it so re-runs don't churn the diff.
         cell.metadata.pop("execution", None)
     notebook.metadata.pop("papermill", None)
+    strip_widget_state(notebook)
     temporary = path.with_name(f".{path.name}.tmp")
     nbformat.write(notebook, str(temporary))
     os.replace(temporary, path)

@@ -335,6 +335,7 @@ def detect(data, *, seed: int = 0, window: float | Literal["auto"] | None = None
     def finish(kind, edges, memberships, coordination=None, null=None, extra=None, member_filter=None):
         if memberships.empty:
             return
+        edges = edges.assign(weight=edges["weight"].astype("float64").round(9))
         features = cluster_features(memberships, edges, coordination=coordination, accounts=accounts, as_of=reference)
         features.insert(1, "kind", kind)
         dominant = _dominant_signal(edges, memberships)
@@ -500,6 +501,10 @@ def detect(data, *, seed: int = 0, window: float | Literal["auto"] | None = None
         first = ["cluster_id", "kind", "signal", "signals", "size", "score", "flagged"]
         rest = [c for c in clusters.columns if c not in first and c != "explanation"]
         clusters = clusters[first + rest + ["explanation"]].reset_index(drop=True)
+        # Parallel sums in DuckDB may differ in the last bits between runs;
+        # six decimals keep the written summary byte-identical for a seed.
+        numeric = [c for c in rest if pd.api.types.is_float_dtype(clusters[c])]
+        clusters[numeric] = clusters[numeric].round(6)
     graph = account_graph(edges, accounts=accounts)
     for account, group in memberships.groupby("account_id", sort=True):
         if account in graph:

@@ -128,8 +128,12 @@ def explain(row) -> str:
         if not math.isnan(top) and kind == "amplification":
             parts.append(f"{top:.0%} of coordinated actions on one source account")
     elif kind == "farm":
-        parts.append(f"{size} accounts linked by {int(_value(row, 'shared_values'))} shared devices/IPs/followed accounts")
+        parts.append(f"{size} accounts linked by {int(_value(row, 'shared_values'))} shared devices/IPs")
         parts.append(f"density {density:.2f}")
+        focus = _value(row, "follow_focus", math.nan)
+        if not math.isnan(focus):
+            parts.append(f"{focus:.0%} of their follows go to accounts the group follows in common "
+                         f"({_value(row, 'mean_common_follows'):.1f} per member)")
         template = _value(row, "template_share", math.nan)
         if not math.isnan(template):
             parts.append(f"{template:.0%} of usernames share one template")
@@ -139,7 +143,8 @@ def explain(row) -> str:
     else:
         parts.append(f"{size} linked accounts")
     burst = _value(row, "creation_burst_share", math.nan)
-    if not math.isnan(burst) and size:
+    # Fewer than 3 accounts created close together says nothing.
+    if not math.isnan(burst) and size and round(burst * size) >= 3:
         parts.append(f"{round(burst * size)} created within 2 hours")
     decision = "Flagged." if row.get("flagged") else "Not flagged."
     return "; ".join(parts) + ". " + decision

@@ -8,7 +8,9 @@ is personal and written by adversaries. Three modules, one job each:
 * :mod:`~tsinvest.reporting.safe_export`: CSV and Excel files that never run a
   formula and keep ids exact;
 * :mod:`~tsinvest.reporting.safe_html`: HTML tables where every value is
-  escaped and hidden characters are made visible.
+  escaped and hidden characters are made visible;
+* :mod:`~tsinvest.reporting.dataset`: a whole data folder pseudonymised
+  before a redacted run (``tsinvest run --redact``).
 
 Examples
 --------
@@ -24,6 +26,7 @@ from tsinvest.reporting.pseudonymise import (
     pseudonymise_graph,
     redact_text,
 )
+from tsinvest.reporting.dataset import pseudonymise_data_dir, pseudonymise_tables
 from tsinvest.reporting.safe_export import safe_frame, to_safe_csv, to_safe_excel
 from tsinvest.reporting.safe_html import SafeTable, display_table, safe_table_html
 
@@ -33,6 +36,8 @@ __all__ = [
     "pseudonymise_frame",
     "pseudonymise_graph",
     "redact_text",
+    "pseudonymise_tables",
+    "pseudonymise_data_dir",
     "safe_frame",
     "to_safe_csv",
     "to_safe_excel",

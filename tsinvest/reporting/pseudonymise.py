@@ -63,7 +63,7 @@ DEFAULT_LENGTH = 12
 _HOW_TO_SET_KEY = (
     "Generate one with: python -c \"import secrets; print(secrets.token_hex(32))\" and either "
     "export it as {var}=<key> or save it in a file readable only by you and use "
-    "Pseudonymiser.from_key_file(path). Keep the same key to keep pseudonyms joinable across reports."
+    "`tsinvest run --redact --key-file PATH` or Pseudonymiser.from_key_file(path). Keep the same key to keep pseudonyms joinable across reports."
 )
 
 

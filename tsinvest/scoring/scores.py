@@ -28,7 +28,8 @@ DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
     "amplification": {"min_size": 5, "min_density": 0.4, "min_coordinated_share": 0.5, "max_p_value": 0.01},
     "mass_report": {"min_size": 6, "min_density": 0.7, "min_coordinated_share": 0.5, "max_p_value": 0.01},
     "farm": {"min_size": 5, "min_density": 0.3, "min_shared_values": 2, "min_follow_focus": 0.6,
-             "min_follow_density": 0.4, "min_mean_common_follows": 1.8, "min_score": 0.5},
+             "min_follow_density": 0.4, "min_mean_common_follows": 1.8, "min_follow_size": 8,
+             "min_score": 0.5},
     "copy_paste": {"min_size": 4, "min_density": 0.2, "min_duplicated_per_member": 3.0},
 }
 
@@ -71,7 +72,11 @@ def _farm_score(row) -> float:
 
 def _farm_route(row, limits) -> bool:
     by_attributes = _value(row, "shared_values") >= limits["min_shared_values"]
-    by_follows = (_value(row, "follow_focus") >= limits["min_follow_focus"]
+    # Co-following alone is weaker evidence than a shared phone: a handful of
+    # organic users can follow the same two mid-sized creators, so this route
+    # asks for a larger group.
+    by_follows = (_value(row, "size") >= limits["min_follow_size"]
+                  and _value(row, "follow_focus") >= limits["min_follow_focus"]
                   and _value(row, "follow_density") >= limits["min_follow_density"]
                   and _value(row, "mean_common_follows") >= limits["min_mean_common_follows"])
     return by_attributes or by_follows
@@ -184,7 +189,7 @@ def score_clusters(features: pd.DataFrame, *, thresholds: Mapping[str, Mapping[s
     * farm: at least 5 members, density >= 0.3, a farm score >= 0.5, and one
       of two routes: at least 2 distinct shared devices/IPs (hub values are
       already capped by the linking step, so a carrier NAT does not count),
-      or co-following: >= 60% of members' follows go to accounts that >= 30%
+      or co-following (at least 8 members): >= 60% of members' follows go to accounts that >= 30%
       of the cluster follows, co-follow density >= 0.4 and members follow
       >= 1.8 of those common accounts on average (a farm's paying
       customers; organic groups around one creator have one). The score

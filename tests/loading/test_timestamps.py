@@ -95,3 +95,28 @@ def test_to_utc_reports_without_values():
     times, issues = to_utc(pd.Series(["secret-token-123"]), column="ts")
     assert times.isna().all()
     assert all("secret" not in issue.reason for issue in issues)
+
+
+def test_fractional_epochs_are_exact_to_the_nanosecond():
+    # A float epoch of 1772445600.25 s is off by ~128 ns on pandas 2; digits are read as text.
+    seconds, issues = to_utc(pd.Series(["1772445600.25", "-0.5", "12.123456789"]), column="ts", epoch_unit="s")
+    assert issues == []
+    assert [t.value for t in seconds] == [1772445600_250000000, -500000000, 12_123456789]
+    millis, _ = to_utc(pd.Series(["1772445600250.5"]), column="ts", epoch_unit="ms")
+    assert millis[0].value == 1772445600_250500000
+
+
+def test_epoch_beyond_nanosecond_range_is_reported_not_dropped():
+    with pytest.raises(SchemaValidationError) as caught:
+        load_logins(_logins(["9999999999", "1772445600"]), epoch_unit="s")
+    reasons = {p.reason: p.rows for p in caught.value.problems}
+    assert reasons == {"timestamp outside the supported years 1678-2261": (1,)}
+
+
+@pytest.mark.parametrize("text", ["9999-01-01T00:00:00", "1200-05-01T00:00:00"])
+def test_naive_out_of_range_years_are_called_naive_not_unparseable(text):
+    _, issues = to_utc(pd.Series([text, "garbage"]), column="ts")
+    assert [(issue.reason.split(";")[0], issue.positions.tolist()) for issue in issues] == [
+        ("timestamp has no UTC offset (naive)", [0]),
+        ("unparseable timestamp (expected ISO 8601 such as 2026-03-02T10:00:00Z)", [1]),
+    ]

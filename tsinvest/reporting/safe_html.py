@@ -24,7 +24,7 @@ Examples
 <table class="tsinvest-table">
 <thead><tr><th>username</th></tr></thead>
 <tbody>
-<tr><td>&lt;b&gt;x&lt;/b&gt;</td></tr>
+<tr><td style="text-align: left">&lt;b&gt;x&lt;/b&gt;</td></tr>
 </tbody>
 </table>
 """
@@ -123,8 +123,14 @@ def safe_table_html(
     headers = ([shown.index.name or ""] if index else []) + list(shown.columns)
     lines.append("<thead><tr>" + "".join(f"<th>{_escaped(name, max_chars)}</th>" for name in headers) + "</tr></thead>")
     lines.append("<tbody>")
+    # Notebook CSS right-aligns every cell; text (explanations, usernames) reads better left-aligned.
+    # The attribute is a constant, never built from data.
+    openings = [
+        "<td>" if pd.api.types.is_numeric_dtype(dtype) else '<td style="text-align: left">'
+        for dtype in shown.dtypes
+    ]
     for label, row in zip(shown.index, shown.itertuples(index=False, name=None)):
-        cells = "".join(f"<td>{_escaped(value, max_chars)}</td>" for value in row)
+        cells = "".join(f"{opening}{_escaped(value, max_chars)}</td>" for opening, value in zip(openings, row))
         head = f"<th>{_escaped(label, max_chars)}</th>" if index else ""
         lines.append(f"<tr>{head}{cells}</tr>")
     lines.append("</tbody>")

@@ -3,7 +3,7 @@ r"""Figures for trends: a series with its baseline band and flagged periods, top
 Both functions build a :class:`matplotlib.figure.Figure` without pyplot, so
 they work under any backend (Agg in CI and exports), leak no global figures in
 loops, and display inline in Jupyter when returned from a cell. User-written
-strings (group keys, hashtags) go through :func:`safe_label`: ``$`` is escaped
+strings (group keys, hashtags) go through :func:`tsinvest.plotting.safe_label`: ``$`` is escaped
 so mathtext never parses them, and TeX is switched off on every text, so a
 hashtag like ``#$\input{...}$`` is drawn as typed.
 
@@ -15,33 +15,15 @@ Examples
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.plotting import safe_label
 
+# safe_label is re-exported: it was first defined here and callers still import it from here.
 __all__ = ["plot_spikes", "plot_emerging", "safe_label"]
-
-
-def safe_label(text: Any, *, max_chars: int = 60) -> str:
-    r"""Make a user string safe and readable as matplotlib text.
-
-    Control and format characters (newlines, bidi overrides, zero-width) are
-    dropped, long strings are cut with an ellipsis, and every ``$`` is
-    escaped as ``\$`` so mathtext shows it literally.
-
-    Examples
-    --------
-    >>> safe_label("a\u202eb\nc" + "x" * 80, max_chars=8)
-    'abcxxxx…'
-    """
-    text = "<NA>" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
-    text = "".join(char for char in text if unicodedata.category(char)[0] != "C")
-    if len(text) > max_chars:
-        text = text[: max_chars - 1] + "…"
-    return text.replace("$", r"\$")
 
 
 def _no_tex(*texts) -> None:

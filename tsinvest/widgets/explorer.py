@@ -23,6 +23,7 @@ import networkx as nx
 import pandas as pd
 
 from tsinvest.exceptions import MissingDependencyError, ParameterError
+from tsinvest.graph.draw import account_layout, draw_account_graph, most_linked_subgraph
 from tsinvest.widgets._output import figure_output, html_output, show, text_output
 from tsinvest.widgets.filters import ExplorerData, FilteredView, search_accounts
 from tsinvest.widgets.selection import account_details, details_html
@@ -142,16 +143,6 @@ def pivot_graph(data: ExplorerData, accounts: str | list[str], *, hops: int = 1,
     return sub
 
 
-def _layout(G: nx.Graph, seed: int) -> dict[str, tuple[float, float]]:
-    if G.number_of_nodes() == 0:
-        return {}
-    ordered = nx.Graph()
-    ordered.add_nodes_from(sorted(G.nodes))
-    ordered.add_edges_from(sorted((min(u, v), max(u, v), {"weight": d["weight"]}) for u, v, d in G.edges(data=True)))
-    positions = nx.spring_layout(ordered, seed=seed, weight="weight")
-    return {node: (float(x), float(y)) for node, (x, y) in positions.items()}
-
-
 def plot_explorer_graph(G: nx.Graph, *, seed: int = 7, highlight: list[str] | tuple[str, ...] = (),
                         title: str | None = None, max_nodes: int = 400, figsize: tuple[float, float] = (8.0, 6.0)):
     """Static picture of an explorer graph: colour by cluster, size by score, edge colour by signal.
@@ -171,54 +162,11 @@ def plot_explorer_graph(G: nx.Graph, *, seed: int = 7, highlight: list[str] | tu
     >>> len(plot_explorer_graph(G).axes)
     1
     """
-    from matplotlib import colormaps
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-
-    figure = Figure(figsize=figsize, layout="constrained")
-    axes = figure.add_subplot()
-    axes.set_axis_off()
-    shown = G
-    note = ""
-    if G.number_of_nodes() > max_nodes:
-        ranked = sorted(G.degree, key=lambda item: (-item[1], str(item[0])))[:max_nodes]
-        shown = G.subgraph(node for node, _ in ranked)
-        note = f" (top {max_nodes} of {G.number_of_nodes()} accounts by links)"
-    axes.set_title(((title or "Linked accounts") + note).replace("$", r"\$"), usetex=False)
-    if shown.number_of_nodes() == 0:
-        axes.text(0.5, 0.5, "no linked accounts for these filters", ha="center", va="center")
-        return figure
-    positions = _layout(shown, seed)
-    clusters = sorted({data.get("cluster", "none") for _, data in shown.nodes(data=True)} - {"none"})
-    palette = colormaps["tab20"]
-    colour_of = {name: palette(index % 20) for index, name in enumerate(clusters)}
-    signals = sorted({data.get("signal", "") for _, _, data in shown.edges(data=True)})
-    for signal in signals:
-        chosen = [(u, v) for u, v, d in shown.edges(data=True) if d.get("signal", "") == signal]
-        segments = [(positions[u], positions[v]) for u, v in sorted(tuple(sorted(e)) for e in chosen)]
-        from matplotlib.collections import LineCollection
-
-        axes.add_collection(LineCollection(segments, colors=SIGNAL_COLOURS.get(signal, _OTHER_COLOUR),
-                                           linewidths=0.8, alpha=0.5, zorder=1))
-    nodes = sorted(shown.nodes)
-    xs = [positions[n][0] for n in nodes]
-    ys = [positions[n][1] for n in nodes]
-    colours = [colour_of.get(shown.nodes[n].get("cluster", "none"), (0.75, 0.75, 0.75, 1.0)) for n in nodes]
-    sizes = [15 + 120 * max(0.0, min(1.0, float(shown.nodes[n].get("score", 0.0)))) for n in nodes]
-    axes.scatter(xs, ys, s=sizes, c=colours, linewidths=0, zorder=2)
-    marked = [n for n in nodes if n in set(highlight)]
-    if marked:
-        axes.scatter([positions[n][0] for n in marked], [positions[n][1] for n in marked], s=160,
-                     facecolors="none", edgecolors="black", linewidths=1.5, zorder=3)
-    handles = [Line2D([], [], color=SIGNAL_COLOURS.get(s, _OTHER_COLOUR), label=s.replace("$", r"\$"))
-               for s in signals[:10]]
-    handles += [Line2D([], [], marker="o", linestyle="", color=colour_of[c], label=c.replace("$", r"\$"))
-                for c in clusters[:10]]
-    if handles:
-        axes.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0),
-                    title="links / clusters")
-    axes.autoscale_view()
-    return figure
+    groups = {node: cluster for node, cluster in G.nodes(data="cluster", default="none") if cluster != "none"}
+    return draw_account_graph(G, highlight=highlight, groups=groups, node_size="score", edge_colours=SIGNAL_COLOURS,
+                              edge_width=0.8, title=title or "Linked accounts",
+                              empty_message="no linked accounts for these filters", seed=seed, max_nodes=max_nodes,
+                              figsize=figsize)
 
 
 def _sigma_available() -> bool:
@@ -335,8 +283,7 @@ class GraphExplorer:
     def draw(self, G: nx.Graph, *, title: str | None = None) -> None:
         """Draw a graph (cut to ``max_nodes`` best-linked accounts)."""
         if G.number_of_nodes() > self.max_nodes:
-            ranked = sorted(G.degree, key=lambda item: (-item[1], str(item[0])))[: self.max_nodes]
-            G = G.subgraph(node for node, _ in ranked).copy()
+            G = most_linked_subgraph(G, self.max_nodes).copy()
         self.graph = G
         self.status.value = f"{G.number_of_nodes()} account(s), {G.number_of_edges()} link(s)"
         highlight = [self.selected] if self.selected in G else []
@@ -347,7 +294,7 @@ class GraphExplorer:
             return
         from ipysigma import Sigma
 
-        positions = _layout(G, self.seed)
+        positions = account_layout(G, seed=self.seed)
         self.sigma = Sigma(
             G, height=self.height, layout={node: {"x": x, "y": y} for node, (x, y) in positions.items()},
             node_color="cluster", node_size="score", node_size_range=(3, 12), raw_node_label="label",

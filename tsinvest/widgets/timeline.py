@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from tsinvest.exceptions import MissingDependencyError, ParameterError
+from tsinvest.plotting import safe_label
 from tsinvest.widgets._output import figure_output, show, table_output
 
 __all__ = ["coaction_timeline", "plot_timeline", "TimelineWidget"]
@@ -120,7 +121,7 @@ def plot_timeline(timeline: pd.DataFrame, *, title: str | None = None, figsize: 
 
     figure = Figure(figsize=figsize, layout="constrained")
     axes = figure.add_subplot()
-    axes.set_title((title or "Co-actions over time").replace("$", r"\$"), usetex=False)
+    axes.set_title(safe_label(title or "Co-actions over time", max_chars=None), usetex=False)
     if timeline.empty:
         axes.text(0.5, 0.5, "no co-actions for this cluster and filters", ha="center", va="center")
         axes.set_axis_off()
@@ -132,7 +133,7 @@ def plot_timeline(timeline: pd.DataFrame, *, title: str | None = None, figsize: 
     bottom = None
     for action in sorted(table.columns):
         values = table[action].to_numpy()
-        axes.bar(times, values, width=width * 0.9, bottom=bottom, label=str(action).replace("$", r"\$"),
+        axes.bar(times, values, width=width * 0.9, bottom=bottom, label=safe_label(action, max_chars=None),
                  align="edge")
         bottom = values if bottom is None else bottom + values
     axes.set_ylabel("co-actions")

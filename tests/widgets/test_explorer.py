@@ -5,7 +5,7 @@ import base64
 import pytest
 
 from tsinvest.widgets._output import output_html
-from tsinvest.widgets.explorer import GraphExplorer, SIGNAL_COLOURS, explorer_graph, pivot_graph
+from tsinvest.widgets.explorer import GraphExplorer, SIGNAL_COLOURS, explorer_graph, pivot_graph, plot_explorer_graph
 from tsinvest.widgets.panel import FilterPanel
 from tsinvest.widgets.timeline import TimelineWidget, coaction_timeline
 
@@ -19,6 +19,25 @@ def test_explorer_graph_attributes(data, tables):
     assert G.nodes[ids[0]]["cluster"] == "amp-1" and G.nodes[ids[0]]["score"] == 0.9
     assert G.nodes[ids[3]]["label"] == HOSTILE  # escaped by the renderers, kept verbatim as data
     assert G.edges[ids[1], ids[2]]["signal"] == "shared_device"
+
+
+def test_static_picture_colours_links_by_signal_and_sizes_accounts_by_score(data, tables):
+    from matplotlib.colors import to_rgba
+
+    G = explorer_graph(data.edges, data)
+    ids = tables["ids"]
+    axes = plot_explorer_graph(G, highlight=[ids[0]]).axes[0]
+    lines, nodes, ring = axes.collections
+    edge_signals = sorted((G.edges[e]["signal"], tuple(sorted(e))) for e in G.edges)
+    assert [tuple(c) for c in lines.get_colors()] == [to_rgba(SIGNAL_COLOURS[s], 0.5) for s, _ in edge_signals]
+    scores = [G.nodes[n]["score"] for n in sorted(G)]
+    assert list(nodes.get_sizes()) == [15 + 120 * min(1.0, max(0.0, s)) for s in scores]
+    assert list(ring.get_sizes()) == [160.0]
+    legend = [text.get_text() for text in axes.get_legend().get_texts()]
+    assert axes.get_title() == "Linked accounts" and legend == ["co_report", "coaction", "shared_device", "amp-1",
+                                                                "org-1", "rep-1"]
+    empty = plot_explorer_graph(G.subgraph([])).axes[0]
+    assert [text.get_text() for text in empty.texts] == ["no linked accounts for these filters"]
 
 
 def test_pivot_follows_every_link(data, tables):

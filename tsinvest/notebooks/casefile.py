@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.plotting import safe_label
 
 __all__ = ["CaseFile", "case_file"]
 
@@ -97,8 +98,8 @@ class CaseFile:
         bottom = None
         for activity in sorted(wide.columns):
             values = wide[activity].to_numpy()
-            # Activity names come from the data: escape "$" so mathtext never parses them.
-            axes.bar(range(len(wide)), values, bottom=bottom, label=str(activity).replace("$", r"\$"))
+            # Activity names come from the data: safe_label keeps mathtext from parsing them.
+            axes.bar(range(len(wide)), values, bottom=bottom, label=safe_label(activity, max_chars=None))
             bottom = values if bottom is None else bottom + values
         step = max(1, len(wide) // 10)
         axes.set_xticks(range(0, len(wide), step), [str(day) for day in wide.index[::step]], rotation=45, ha="right")

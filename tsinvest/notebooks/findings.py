@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.plotting import safe_label
 
 __all__ = ["time_window", "findings_table", "flagged_members", "ClusterEvidence", "cluster_evidence"]
 
@@ -147,9 +148,9 @@ class ClusterEvidence:
             return figure
         for action, rows in self.timeline.groupby("action", sort=True):
             axes.scatter(pd.to_datetime(rows["hour"], utc=True), rows["actions"], s=10,
-                         label=str(action).replace("$", r"\$"))
+                         label=safe_label(action, max_chars=None))
         axes.set_ylabel("actions per hour")
-        axes.set_title(f"Cluster {self.cluster_id}: members' actions on shared targets (UTC)".replace("$", r"\$"))
+        axes.set_title(safe_label(f"Cluster {self.cluster_id}: members' actions on shared targets (UTC)", max_chars=None))
         axes.legend(fontsize=7)
         figure.autofmt_xdate()
         return figure

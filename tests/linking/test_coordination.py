@@ -259,7 +259,22 @@ def test_unknown_file_kind_and_missing_file(tmp_path):
         coordination_edges(tmp_path / "nope.parquet")
 
 
-def test_buffer_reduction_and_prefilter_keep_the_exact_summary():
+def _summary_tuple(summary):
+    return (summary.pairs, summary.weight, summary.first, summary.last, summary.evidence_offsets, summary.evidence_targets)
+
+
+def _sorted_by_pair(summary):
+    """Partitions return pairs in hash order; compare them in pair order."""
+    order = np.argsort(summary.pairs, kind="stable")
+    counts = np.diff(summary.evidence_offsets)
+    pieces = np.split(summary.evidence_targets, np.cumsum(counts)[:-1])
+    return (
+        summary.pairs[order], summary.weight[order], summary.first[order], summary.last[order],
+        counts[order], np.concatenate([pieces[k] for k in order]) if len(order) else summary.evidence_targets,
+    )
+
+
+def test_partitions_spill_split_and_prefilter_keep_the_exact_summary(tmp_path, monkeypatch):
     from tsinvest.linking import _sweep
 
     rng = np.random.default_rng(3)
@@ -269,15 +284,49 @@ def test_buffer_reduction_and_prefilter_keep_the_exact_summary():
     time = rng.integers(0, 2000, n).astype(np.int64) * 10**9
     actor, target, time = _sweep.sort_events(actor, target, time)
     bounds = _sweep.chunk_bounds(target, 500)
-    whole, windowed = _sweep.linked_rows(actor, target, time, 60 * 10**9, 40, 30, bounds)
-    small, windowed_small = _sweep.linked_rows(actor, target, time, 60 * 10**9, 40, 30, bounds, buffer_rows=50)
-    assert windowed == windowed_small and len(small[0]) < len(whole[0])
-    expected = _sweep.pair_summary(list(whole), 2, 3, 30)
-    got = _sweep.pair_summary(list(small), 2, 3, 30)
+
+    def run(partitions, budget, workers, batch_rows):
+        with _sweep.PairRows(partitions, budget, directory=tmp_path) as rows:
+            windowed = _sweep.sweep_into(
+                rows, actor, target, time, 60 * 10**9, 40, bounds, workers=workers, batch_rows=batch_rows
+            )
+            summary = _sweep.summarize(rows, target, time, 2, 3, 30, workers=workers)
+            spilled = rows.spilled_rows
+            assert rows.spill_directory is None or any(tmp_path.iterdir())
+        return windowed, spilled, _sorted_by_pair(summary)
+
+    windowed, spilled, expected = run(1, 1 << 40, 1, 10**9)
+    assert spilled == 0 and windowed > 1000 and len(expected[0]) > 10
+    # 16 partitions, a budget of ~50 rows (so rows go to disk many times), two threads.
+    windowed_small, spilled_small, got = run(16, 50 * 16, 2, 37)
+    assert windowed_small == windowed and spilled_small > windowed // 2
     for left, right in zip(expected, got):
         np.testing.assert_array_equal(left, right)
-    # The hash prefilter (used on large inputs) never drops a pair of weight >= 2.
-    repeated = tuple(np.tile(column, 40) for column in whole)
-    filtered = _sweep.pair_summary(list(repeated), 2, 3, 30)
-    np.testing.assert_array_equal(filtered[0], expected[0])
-    np.testing.assert_array_equal(filtered[1], expected[1])
+    assert list(tmp_path.iterdir()) == []  # the spill directory is removed
+
+    # Re-splitting big partitions and the hash prefilter (no false negatives).
+    monkeypatch.setattr(_sweep, "_SPLIT_ROWS", 100)
+    monkeypatch.setattr(_sweep, "_PREFILTER_ROWS", 10)
+    _, _, split = run(2, 1 << 40, 1, 10**9)
+    for left, right in zip(expected, split):
+        np.testing.assert_array_equal(left, right)
+    monkeypatch.setattr(_sweep, "_PREFILTER_ROWS", 10**9)
+    _, _, unfiltered = run(1, 1 << 40, 1, 10**9)
+    for left, right in zip(expected, unfiltered):
+        np.testing.assert_array_equal(left, right)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(rows=event_rows, window=st.sampled_from([0, 10, 60]), min_weight=st.integers(1, 3))
+def test_partitioned_spilled_run_matches_brute_force(rows, window, min_weight, tmp_path, monkeypatch):
+    from tsinvest.linking import _sweep
+
+    monkeypatch.setattr(coordination, "_CHUNK_EVENTS", 4)
+    monkeypatch.setattr(coordination, "_ROW_MEMORY_BYTES", 64)
+    monkeypatch.setattr(coordination, "_SPILL_DIRECTORY", str(tmp_path))
+    monkeypatch.setattr(coordination, "_partition_count", lambda events: 8)
+    monkeypatch.setattr(_sweep, "_SPLIT_ROWS", 5)
+    monkeypatch.setattr(_sweep, "_PREFILTER_ROWS", 3)
+    edges = coordination_edges(events_frame(rows), window=window, min_weight=min_weight, evidence_size=2)
+    assert as_records(edges) == brute_force(rows, window, min_weight, evidence_size=2)
+    assert not any(tmp_path.glob("tsinvest-coordination-*"))

@@ -7,6 +7,10 @@ int64 nanosecond times, so every step is a vectorised array operation.
 from __future__ import annotations
 
 import math
+import os
+import shutil
+import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -19,9 +23,11 @@ __all__ = [
     "chunk_bounds",
     "sweep_chunk",
     "dense_window_targets",
-    "linked_rows",
-    "reduce_pair_targets",
-    "pair_summary",
+    "PairRows",
+    "sweep_into",
+    "PairSummary",
+    "summarize_rows",
+    "summarize",
 ]
 
 
@@ -141,22 +147,39 @@ def dense_window_targets(target: np.ndarray, time: np.ndarray, window_ns: int, m
     return np.unique(target[first[dense]])
 
 
+# Odd 64-bit multipliers (as signed int64) for multiplicative hashing. The
+# partition hash and the prefilter hash must differ, or every pair of one
+# partition would share the prefilter's bits.
+_PARTITION_MULTIPLIERS = (
+    np.int64(0x9E3779B97F4A7C15 - 2**64),
+    np.int64(0xC2B2AE3D27D4EB4F - 2**64),
+    np.int64(0x165667B19E3779F9),
+    np.int64(0x27D4EB2F165667C5),
+)
+_PREFILTER_MULTIPLIER = np.int64(0xD6E8FEB86659FD93 - 2**64)
+_ROW_DTYPE_32 = np.dtype([("pair", "<i8"), ("first", "<i4"), ("later", "<i4")])
+_ROW_DTYPE_64 = np.dtype([("pair", "<i8"), ("first", "<i8"), ("later", "<i8")])
+
+
 def sweep_chunk(
-    actor: np.ndarray, target: np.ndarray, time: np.ndarray, window_ns: int
-) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    actor: np.ndarray, target: np.ndarray, time: np.ndarray, window_ns: int, begin: int, end: int
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """Yield every pair of events on one target at most ``window_ns`` apart, lag by lag.
 
-    Events must be sorted by (target, time). At lag ``k`` event ``i`` is compared
-    with event ``i + k``; if they are on different targets or further apart than
-    the window, so is every later lag for ``i``, so ``i`` leaves the active set.
-    The work is therefore proportional to the number of windowed event pairs,
-    not to the number of lags times the number of events.
+    Events must be sorted by (target, time) and ``begin:end`` must hold whole
+    targets. At lag ``k`` event ``i`` is compared with event ``i + k``; if they
+    are on different targets or further apart than the window, so is every
+    later lag for ``i``, so ``i`` leaves the active set. The work is therefore
+    proportional to the number of windowed event pairs, not to the number of
+    lags times the number of events.
 
-    Yields ``(actor_low, actor_high, target, first_time, last_time)`` for the
-    pairs of the lag whose two actors differ.
+    Yields ``(first_index, later_index, first_actor, later_actor)`` (indices
+    into the whole arrays, ``first_index < later_index``) for the pairs of the
+    lag whose two actors differ.
     """
-    n = len(actor)
-    index_type = np.int32 if n < 2**31 - 1 else np.int64
+    index_type = np.int32 if len(actor) < 2**31 - 1 else np.int64
+    actor, target, time = actor[begin:end], target[begin:end], time[begin:end]
+    n = end - begin
     active = np.arange(max(n - 1, 0), dtype=index_type)
     lag = 1
     while active.size:
@@ -170,19 +193,166 @@ def sweep_chunk(
         actor_later = actor[later]
         different = actor_first != actor_later
         if different.any():
-            first_sel = actor_first[different]
-            later_sel = actor_later[different]
-            yield (
-                np.minimum(first_sel, later_sel),
-                np.maximum(first_sel, later_sel),
-                target[active[different]],
-                time[active[different]],
-                time[later[different]],
-            )
+            yield active[different] + begin, later[different] + begin, actor_first[different], actor_later[different]
         lag += 1
         # active is increasing, so dropping the events with no partner at the next
         # lag is a prefix cut.
         active = active[: np.searchsorted(active, n - lag, side="left")]
+
+
+def _partition_ids(pair: np.ndarray, bits: int, level: int) -> np.ndarray:
+    """Top ``bits`` bits of a multiplicative hash of ``pair`` (one multiplier per level)."""
+    mixed = pair * _PARTITION_MULTIPLIERS[level % len(_PARTITION_MULTIPLIERS)]
+    mixed >>= np.int64(64 - bits)
+    mixed &= np.int64((1 << bits) - 1)
+    return mixed.astype(np.uint8 if bits <= 8 else np.uint16)
+
+
+def _split_by_partition(ids: np.ndarray, count: int, columns: tuple) -> list[tuple]:
+    """Group the rows of ``columns`` by partition id: one radix sort (stable, 8/16-bit keys)."""
+    order = np.argsort(ids, kind="stable")
+    cuts = np.cumsum(np.bincount(ids, minlength=count))[:-1]
+    return list(zip(*(np.split(column[order], cuts) for column in columns)))
+
+
+class PairRows:
+    """Linked event pairs ``(pair, first, later)`` routed into hash partitions of ``pair``.
+
+    A pair always lands in the same partition, so partitions can be summarised
+    independently and their results concatenated. Partitions are small enough
+    for their sorts and hash tables to stay in cache (several times faster than
+    one big sort). Past ``budget_bytes`` of rows held in memory, every
+    partition is appended to its own file in a private temporary directory
+    (removed by :meth:`close`), so the memory is bounded by the budget plus one
+    partition, whatever the number of rows.
+    """
+
+    def __init__(self, partitions: int, budget_bytes: int, *, wide_indices: bool = False, directory=None):
+        if partitions < 1 or partitions > 2**16 or partitions & (partitions - 1):
+            raise ValueError("partitions must be a power of two between 1 and 65536")
+        self.partitions = partitions
+        self.bits = partitions.bit_length() - 1
+        self.budget_bytes = budget_bytes
+        self.row_dtype = _ROW_DTYPE_64 if wide_indices else _ROW_DTYPE_32
+        self.directory = directory
+        self.spill_directory: str | None = None
+        self.spilled_rows = 0
+        self._pieces: list[list[tuple]] = [[] for _ in range(partitions)]
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def add(self, pair: np.ndarray, first: np.ndarray, later: np.ndarray) -> None:
+        """Route rows to their partitions; spill everything to disk past the budget."""
+        if not len(pair):
+            return
+        if self.partitions == 1:
+            routed = [(pair, first, later)]
+        else:
+            routed = _split_by_partition(_partition_ids(pair, self.bits, 0), self.partitions, (pair, first, later))
+        with self._lock:
+            for position, piece in enumerate(routed):
+                if len(piece[0]):
+                    self._pieces[position].append(piece)
+            self._bytes += len(pair) * self.row_dtype.itemsize
+            if self._bytes > self.budget_bytes:
+                self._spill()
+
+    def _path(self, position: int) -> str:
+        return os.path.join(self.spill_directory, f"partition-{position:05d}.rows")
+
+    def _spill(self) -> None:
+        if self.spill_directory is None:
+            self.spill_directory = tempfile.mkdtemp(prefix="tsinvest-coordination-", dir=self.directory)
+        for position, pieces in enumerate(self._pieces):
+            if not pieces:
+                continue
+            rows = np.empty(sum(len(piece[0]) for piece in pieces), dtype=self.row_dtype)
+            offset = 0
+            for pair, first, later in pieces:
+                stop = offset + len(pair)
+                rows["pair"][offset:stop] = pair
+                rows["first"][offset:stop] = first
+                rows["later"][offset:stop] = later
+                offset = stop
+            with open(self._path(position), "ab") as handle:
+                rows.tofile(handle)
+            self.spilled_rows += len(rows)
+            pieces.clear()
+        self._bytes = 0
+
+    def take(self, position: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All rows of one partition (from disk and memory); the partition is emptied."""
+        with self._lock:
+            pieces = self._pieces[position]
+            self._pieces[position] = []
+            self._bytes -= sum(len(piece[0]) for piece in pieces) * self.row_dtype.itemsize
+        columns = [list(column) for column in zip(*pieces)] if pieces else [[], [], []]
+        if self.spill_directory is not None and os.path.exists(self._path(position)):
+            rows = np.fromfile(self._path(position), dtype=self.row_dtype)
+            os.remove(self._path(position))
+            for column, name in zip(columns, ("pair", "first", "later")):
+                column.insert(0, np.ascontiguousarray(rows[name]))
+            del rows
+        if not columns[0]:
+            index_type = self.row_dtype["first"]
+            return np.empty(0, np.int64), np.empty(0, index_type), np.empty(0, index_type)
+        return tuple(np.concatenate(column) if len(column) > 1 else column[0] for column in columns)
+
+    def close(self) -> None:
+        self._pieces = [[] for _ in range(self.partitions)]
+        if self.spill_directory is not None:
+            shutil.rmtree(self.spill_directory, ignore_errors=True)
+            self.spill_directory = None
+
+    def __enter__(self) -> PairRows:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def sweep_into(
+    rows: PairRows, actor, target, time, window_ns, n_actors, bounds, *, batch_rows=2_000_000, workers=1, progress=None
+) -> int:
+    """Sweep every chunk of ``bounds`` into ``rows``; return the number of windowed event pairs.
+
+    ``pair = low_actor * n_actors + high_actor``. Chunks run on ``workers``
+    threads (numpy releases the GIL in its array loops).
+    """
+
+    def one_chunk(bound) -> int:
+        begin, end = bound
+        buffered, held, windowed = [], 0, 0
+        for first, later, actor_first, actor_later in sweep_chunk(actor, target, time, window_ns, begin, end):
+            low = np.minimum(actor_first, actor_later).astype(np.int64)
+            low *= n_actors
+            low += np.maximum(actor_first, actor_later)
+            buffered.append((low, first, later))
+            held += len(low)
+            windowed += len(low)
+            if held >= batch_rows:
+                rows.add(*(np.concatenate(column) for column in zip(*buffered)))
+                buffered, held = [], 0
+        if buffered:
+            rows.add(*(np.concatenate(column) for column in zip(*buffered)))
+        return windowed
+
+    return sum(_run(one_chunk, bounds, workers, progress))
+
+
+def _run(function, items, workers, progress=None) -> list:
+    """``[function(item) for item in items]`` on ``workers`` threads, with an optional progress wrapper."""
+    items = list(items)
+    if workers <= 1 or len(items) <= 1:
+        iterator = items if progress is None else progress(items)
+        return [function(item) for item in iterator]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = pool.map(function, items)
+        if progress is not None:
+            results = progress(results, total=len(items))
+        return list(results)
 
 
 def _pair_target_order(pair, target, n_targets):
@@ -192,17 +362,7 @@ def _pair_target_order(pair, target, n_targets):
     return np.lexsort((target, pair))
 
 
-def reduce_pair_targets(pair, target, first, last, n_targets):
-    """Unique (pair, target) rows with the earliest first and latest last time."""
-    if not len(pair):
-        return pair, target, first, last
-    order = _pair_target_order(pair, target, n_targets)
-    pair, target = pair[order], target[order]
-    starts = np.flatnonzero(np.concatenate(([True], (pair[1:] != pair[:-1]) | (target[1:] != target[:-1]))))
-    return pair[starts], target[starts], np.minimum.reduceat(first[order], starts), np.maximum.reduceat(last[order], starts)
-
-
-def _spans_two_targets(pair: np.ndarray, target: np.ndarray, seed: int) -> np.ndarray:
+def _spans_two_targets(pair: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Rows whose pair may be linked on two or more distinct targets (no false negatives).
 
     Pairs are hashed into buckets, and each bucket keeps the smallest and the
@@ -212,11 +372,9 @@ def _spans_two_targets(pair: np.ndarray, target: np.ndarray, seed: int) -> np.nd
     Most windowed pairs are one-off coincidences, so this drops most rows
     before the one sort that the exact count needs.
     """
-    bits = int(min(25, max(10, math.ceil(math.log2(len(pair))) + 1)))
-    # Multiplicative hashing in wrapping int64 arithmetic (fast in numpy);
-    # the middle bits of the product are well mixed.
-    multiplier = np.int64(seed - 2**64 if seed >= 2**63 else seed)
-    bucket = pair * multiplier
+    bits = int(min(25, max(10, math.ceil(math.log2(max(len(pair), 2))) + 1)))
+    # The middle bits of the wrapping int64 product are well mixed.
+    bucket = pair * _PREFILTER_MULTIPLIER
     bucket >>= np.int64(24)
     bucket &= np.int64((1 << bits) - 1)
     smallest = np.full(1 << bits, np.iinfo(np.int32).max, dtype=np.int32)
@@ -228,39 +386,81 @@ def _spans_two_targets(pair: np.ndarray, target: np.ndarray, seed: int) -> np.nd
     return spans[bucket]
 
 
-def pair_summary(rows: list, min_weight, evidence_size, n_targets):
-    """Per pair with at least ``min_weight`` distinct targets: weight, first, last, evidence codes.
+@dataclass
+class PairSummary:
+    """Per linked pair: weight, earliest and latest linked action, evidence target codes.
 
-    Rows may repeat a (pair, target). One sort by (pair, target) gives, in one
-    pass, the distinct targets of each pair (its weight), its earliest and
-    latest time and its smallest target codes (the evidence). Returns
-    ``(pairs, weight, first, last, evidence_offsets, evidence_targets)``:
-    the evidence of ``pairs[i]`` is
-    ``evidence_targets[evidence_offsets[i]:evidence_offsets[i + 1]]``, ascending.
-    ``rows`` is the list ``[pair, target, first, last]``; it is emptied, so
-    the caller's arrays can be freed as soon as they are filtered.
+    The evidence of ``pairs[k]`` is ``evidence_targets[evidence_offsets[k]:evidence_offsets[k + 1]]``.
     """
-    pair, target, first, last = rows
-    rows.clear()
-    if min_weight >= 2:
-        if len(pair) >= 100_000:
-            spread = _spans_two_targets(pair, target, 0x9E3779B97F4A7C15)
-            pair, target, first, last = pair[spread], target[spread], first[spread], last[spread]
+
+    pairs: np.ndarray  # int64 low * n_actors + high
+    weight: np.ndarray  # int64 distinct targets
+    first: np.ndarray  # int64 nanoseconds
+    last: np.ndarray  # int64 nanoseconds
+    evidence_offsets: np.ndarray  # int64, len(pairs) + 1
+    evidence_targets: np.ndarray  # int32 target codes, ascending per pair
+
+    @classmethod
+    def concatenate(cls, parts: list[PairSummary]) -> PairSummary:
+        if not parts:
+            empty = np.empty(0, dtype=np.int64)
+            return cls(empty, empty, empty, empty, np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.int32))
+        counts = np.concatenate([np.diff(part.evidence_offsets) for part in parts])
+        return cls(
+            np.concatenate([part.pairs for part in parts]),
+            np.concatenate([part.weight for part in parts]),
+            np.concatenate([part.first for part in parts]),
+            np.concatenate([part.last for part in parts]),
+            np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+            np.concatenate([part.evidence_targets for part in parts]),
+        )
+
+
+# A partition with more rows than this is split again (by another hash) before
+# its sort, so sorts stay cache-sized however skewed the data.
+_SPLIT_ROWS = 4_000_000
+# Below this many rows the prefilter costs more than it saves.
+_PREFILTER_ROWS = 50_000
+
+
+def summarize_rows(
+    pair, first, later, target, time, min_weight, evidence_size, n_targets, *, level=1
+) -> PairSummary:
+    """Exact per-pair summary of linked rows (all rows of a pair must be here).
+
+    ``first`` / ``later`` index ``target`` and ``time``; events are sorted by
+    (target, time), so the earlier event of a row is ``first`` and its time is
+    the row's earliest action. One sort by (pair, target) gives, in one pass,
+    the distinct targets of each pair (its weight), its earliest and latest
+    action and its smallest target codes (the evidence).
+    """
+    if len(pair) > _SPLIT_ROWS and level < 4:
+        ids = _partition_ids(pair, 4, level)
+        return PairSummary.concatenate(
+            [
+                summarize_rows(*piece, target, time, min_weight, evidence_size, n_targets, level=level + 1)
+                for piece in _split_by_partition(ids, 16, (pair, first, later))
+            ]
+        )
+    row_target = target[first]
+    if min_weight >= 2 and len(pair) >= _PREFILTER_ROWS:
+        spread = _spans_two_targets(pair, row_target)
+        pair, first, later, row_target = pair[spread], first[spread], later[spread], row_target[spread]
     if not len(pair):
-        empty = np.empty(0, dtype=np.int64)
-        return np.empty(0, dtype=np.int64), empty, empty, empty, np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.int32)
-    order = _pair_target_order(pair, target, n_targets)
-    pair, target = pair[order], target[order]
+        return PairSummary.concatenate([])
+    order = _pair_target_order(pair, row_target, n_targets)
+    pair, row_target = pair[order], row_target[order]
     new_pair = np.empty(len(pair), dtype=bool)
     new_pair[0] = True
     np.not_equal(pair[1:], pair[:-1], out=new_pair[1:])
     new_target = new_pair.copy()
-    new_target[1:] |= target[1:] != target[:-1]
+    new_target[1:] |= row_target[1:] != row_target[:-1]
     pair_starts = np.flatnonzero(new_pair)
-    weight = np.add.reduceat(new_target.astype(np.int64), pair_starts)
-    first = np.minimum.reduceat(first[order], pair_starts)
-    last = np.maximum.reduceat(last[order], pair_starts)
+    weight = np.add.reduceat(new_target, pair_starts, dtype=np.int64)
     kept = weight >= min_weight
+    starts = pair_starts[kept]
+    earliest = np.minimum.reduceat(time[first[order]], pair_starts)[kept]
+    latest = np.maximum.reduceat(time[later[order]], pair_starts)[kept]
 
     # Evidence: the first evidence_size distinct targets of each kept pair,
     # selected with ranks inside each pair instead of a loop over pairs.
@@ -269,42 +469,21 @@ def pair_summary(rows: list, min_weight, evidence_size, n_targets):
     first_unique_of_group = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1])))
     rank = np.arange(len(unique_rows)) - first_unique_of_group[group]
     chosen = unique_rows[(rank < evidence_size) & kept[group]]
-    evidence_targets = target[chosen]
     counts = np.minimum(weight[kept], evidence_size)
-    evidence_offsets = np.concatenate(([0], np.cumsum(counts)))
-    return pair[pair_starts][kept], weight[kept], first[kept], last[kept], evidence_offsets, evidence_targets
+    return PairSummary(
+        pair[starts],
+        weight[kept],
+        earliest,
+        latest,
+        np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+        row_target[chosen],
+    )
 
 
-def linked_rows(actor, target, time, window_ns, n_actors, n_targets, bounds, *, buffer_rows=40_000_000, progress=None):
-    """Sweep every chunk; return (pair, target, first, last) rows and the windowed pair count.
+def summarize(rows: PairRows, target, time, min_weight, evidence_size, n_targets, *, workers=1) -> PairSummary:
+    """Summaries of every partition of ``rows``, concatenated (pairs never span partitions)."""
 
-    ``pair = low_actor * n_actors + high_actor``. Whenever the buffer passes
-    ``buffer_rows`` it is reduced to unique (pair, target) rows, so memory
-    follows the linked combinations, not the windowed event pairs.
-    """
-    buffered: list[tuple] = []
-    rows = 0
-    windowed = 0
-    for begin, end in bounds if progress is None else progress(bounds):
-        for low, high, tgt, first, last in sweep_chunk(actor[begin:end], target[begin:end], time[begin:end], window_ns):
-            buffered.append((low.astype(np.int64) * n_actors + high, tgt, first, last))
-            rows += len(low)
-            windowed += len(low)
-            if rows > buffer_rows:
-                merged = (np.concatenate(part) for part in zip(*buffered))
-                buffered = [reduce_pair_targets(*merged, n_targets)]
-                rows = len(buffered[0][0])
-                if rows > buffer_rows // 2:  # mostly distinct already: let the buffer grow
-                    buffer_rows = 2 * rows
-    if not buffered:
-        empty = np.empty(0, dtype=np.int64)
-        return [empty, np.empty(0, dtype=np.int32), empty, empty], windowed
-    # Concatenate column by column, freeing each column's pieces as we go, so
-    # the peak is one full copy plus one column, not two full copies.
-    columns = [list(part) for part in zip(*buffered)]
-    del buffered
-    result = []
-    for position in range(4):
-        result.append(np.concatenate(columns[position]))
-        columns[position] = None
-    return result, windowed
+    def one_partition(position: int) -> PairSummary:
+        return summarize_rows(*rows.take(position), target, time, min_weight, evidence_size, n_targets)
+
+    return PairSummary.concatenate(_run(one_partition, range(rows.partitions), workers))

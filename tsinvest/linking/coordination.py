@@ -51,8 +51,31 @@ __all__ = [
 DEFAULT_MAX_ACTORS_PER_WINDOW = 500
 
 # Events per sweep chunk (whole targets). Bounds the working arrays of the
-# sweep; the pair buffers are drained into DuckDB after every chunk.
-_CHUNK_EVENTS = 2_000_000
+# sweep and gives the worker threads pieces to share.
+_CHUNK_EVENTS = 250_000
+# Linked event pairs held in memory before every hash partition is appended
+# to its file on disk (16 bytes a row; 8 bytes more past 2**31 events).
+_ROW_MEMORY_BYTES = 1 << 30
+# Where partitions spill (None: the system temporary directory, $TMPDIR).
+_SPILL_DIRECTORY = None
+
+
+def _workers() -> int:
+    """Threads for the sweep and the partition sorts: the usable cores, at most 4."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
+
+
+def _partition_count(events: int) -> int:
+    """Hash partitions of the linked pairs: about one per 20,000 events, a power of two <= 1024.
+
+    Linked pairs grow faster than events, so partitions still too big for a
+    cache-sized sort are split again when summarised.
+    """
+    return 1 << int(min(10, max(0, math.ceil(math.log2(max(events, 1) / 20_000)))))
 
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt")
@@ -324,11 +347,20 @@ def _edges_for_window(
     n_targets = max(len(events.target_names), 1)
 
     bounds = _sweep.chunk_bounds(target, _CHUNK_EVENTS)
-    bar = None if not progress else (lambda items: tqdm(items, desc="coordination", unit="chunk", leave=False))
-    rows, windowed_pairs = _sweep.linked_rows(
-        actor, target, times, window_ns, n_actors, n_targets, bounds, progress=bar
-    )
-    pairs, weight, first, last, offsets, evidence_codes = _sweep.pair_summary(rows, min_weight, evidence_size, n_targets)
+    bar = None
+    if progress:
+        bar = lambda items, total=None: tqdm(items, total=total, desc="coordination", unit="chunk", leave=False)  # noqa: E731
+    workers = _workers()
+    with _sweep.PairRows(
+        _partition_count(len(target)), _ROW_MEMORY_BYTES, wide_indices=len(target) >= 2**31 - 1, directory=_SPILL_DIRECTORY
+    ) as rows:
+        windowed_pairs = _sweep.sweep_into(
+            rows, actor, target, times, window_ns, n_actors, bounds, workers=workers, progress=bar
+        )
+        summary = _sweep.summarize(rows, target, times, min_weight, evidence_size, n_targets, workers=workers)
+        spilled_rows = rows.spilled_rows
+    pairs, weight, first, last = summary.pairs, summary.weight, summary.first, summary.last
+    offsets, evidence_codes = summary.evidence_offsets, summary.evidence_targets
 
     # Code order is string order: sorting by codes sorts by ids.
     low, high = pairs // n_actors, pairs % n_actors
@@ -354,6 +386,7 @@ def _edges_for_window(
         "events": int(events.rows),
         "distinct_events": int(len(events.actor)),
         "windowed_pairs": int(windowed_pairs),
+        "spilled_pairs": int(spilled_rows),
         "edges": int(len(edges)),
         "excluded_targets": len(excluded),
         "window": window_ns / 1_000_000_000,

@@ -330,3 +330,23 @@ def test_partitioned_spilled_run_matches_brute_force(rows, window, min_weight, t
     edges = coordination_edges(events_frame(rows), window=window, min_weight=min_weight, evidence_size=2)
     assert as_records(edges) == brute_force(rows, window, min_weight, evidence_size=2)
     assert not any(tmp_path.glob("tsinvest-coordination-*"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 70_000), st.integers(0, 6)), max_size=80
+    ),
+    in_time_order=st.booleans(),
+)
+def test_sort_events_orders_and_drops_exact_duplicates(rows, in_time_order):
+    from tsinvest.linking import _sweep
+
+    if in_time_order:
+        rows = sorted(rows, key=lambda row: row[2])
+    actor = np.array([r[0] for r in rows], dtype=np.int32)
+    target = np.array([r[1] for r in rows], dtype=np.int32)  # codes above 2**16 use both radix passes
+    time = np.array([r[2] for r in rows], dtype=np.int64)
+    got = _sweep.sort_events(actor, target, time)
+    expected = sorted(set(rows), key=lambda r: (r[1], r[2], r[0]))
+    assert list(zip(*(column.tolist() for column in got))) == expected or (not rows and not len(got[0]))

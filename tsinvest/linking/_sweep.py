@@ -68,25 +68,57 @@ def encode_strings(column) -> tuple[np.ndarray, object]:
     return codes, dictionary.take(pa.array(order))
 
 
+def _stable_code_order(codes: np.ndarray) -> np.ndarray:
+    """Stable sort permutation of non-negative int32 codes: LSD radix on 16-bit digits.
+
+    numpy's stable sort of 16-bit keys is a radix sort, linear and about twice
+    as fast as a stable sort of the int32 codes themselves.
+    """
+    order = np.argsort((codes & 0xFFFF).astype(np.uint16), kind="stable")
+    if int(codes.max()) >= 1 << 16:
+        high = (codes[order] >> 16).astype(np.uint16)
+        order = order[np.argsort(high, kind="stable")]
+    return order
+
+
 def sort_events(actor: np.ndarray, target: np.ndarray, time: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sort by (target, time, actor) and drop exact (actor, target, time) duplicates."""
     n = len(actor)
     if n == 0:
         return actor, target, time
+    if bool(np.all(time[1:] >= time[:-1])):
+        # Logs usually arrive in time order: a stable sort by target alone then
+        # gives (target, time) order. Only rows sharing a target and a time need
+        # their actors ordered (and exact duplicates dropped); they are few.
+        order = _stable_code_order(target)
+        target, time = target[order], time[order]
+        actor = actor[order]
+        del order
+        tie = (target[1:] == target[:-1]) & (time[1:] == time[:-1])
+        if not tie.any():
+            return actor, target, time
+        in_tie = np.zeros(n, dtype=bool)
+        in_tie[1:] |= tie
+        in_tie[:-1] |= tie
+        rows = np.flatnonzero(in_tie)
+        group = np.cumsum(np.concatenate(([True], ~tie)))[rows]  # tie groups keep their place
+        rows = rows[np.lexsort((actor[rows], group))]
+        actor[in_tie] = actor[rows]  # targets and times are equal inside a group
+        duplicate = np.zeros(n, dtype=bool)
+        duplicate[1:] = tie & (actor[1:] == actor[:-1])
+        if duplicate.any():
+            keep = ~duplicate
+            return actor[keep], target[keep], time[keep]
+        return actor, target, time
     # Rank times once so that (target, time rank) packs into one int64 sort key:
     # one argsort of int64 is much cheaper than a three-key lexsort.
-    # Logs usually arrive in time order; then the dense time rank needs no sort.
-    in_order = bool(np.all(time[1:] >= time[:-1]))
-    by_time = None if in_order else np.argsort(time, kind="stable")
-    sorted_time = time if in_order else time[by_time]
+    by_time = np.argsort(time, kind="stable")
+    sorted_time = time[by_time]
     dense = np.empty(n, dtype=np.int64)
     dense[0] = 0
     np.cumsum(sorted_time[1:] != sorted_time[:-1], out=dense[1:])
-    if in_order:
-        time_rank = dense
-    else:
-        time_rank = np.empty(n, dtype=np.int64)
-        time_rank[by_time] = dense
+    time_rank = np.empty(n, dtype=np.int64)
+    time_rank[by_time] = dense
     del dense, sorted_time, by_time
     n_actors = int(actor.max()) + 1
     n_times = int(time_rank.max()) + 1

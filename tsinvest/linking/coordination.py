@@ -289,13 +289,11 @@ def _json_strings(names):
 
     # json.dumps escapes quotes, backslashes, control and non-ASCII characters;
     # ids almost never hold any, so only those few go through json.dumps.
-    unsafe = pc.match_substring_regex(names, r'[^\x20-\x7e]|["\\]').to_numpy(zero_copy_only=False)
-    if not unsafe.any():
+    unsafe = pc.match_substring_regex(names, r'[^\x20-\x7e]|["\\]')
+    if not pc.any(unsafe).as_py():
         return names
-    values = names.to_pylist()
-    for position in np.flatnonzero(unsafe):
-        values[position] = json.dumps(values[position])[1:-1]
-    return pa.array(values, type=pa.string())
+    escaped = [json.dumps(value)[1:-1] for value in pc.filter(names, unsafe).to_pylist()]
+    return pc.replace_with_mask(names, unsafe, pa.array(escaped, type=pa.string()))
 
 
 def _evidence_json(target_names, offsets: np.ndarray, codes: np.ndarray):
@@ -306,9 +304,11 @@ def _evidence_json(target_names, offsets: np.ndarray, codes: np.ndarray):
     count = len(offsets) - 1
     if not len(codes):
         return pa.array(["[]"] * count, type=pa.string())
-    used, inverse = np.unique(codes, return_inverse=True)
-    escaped = _json_strings(target_names.take(pa.array(used)))
-    lists = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), escaped.take(pa.array(inverse)))
+    if len(codes) < len(target_names) // 8:  # escape only the ids used
+        used, codes = np.unique(codes, return_inverse=True)
+        target_names = target_names.take(pa.array(used))
+    escaped = _json_strings(target_names).take(pa.array(codes))
+    lists = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), escaped)
     joined = pc.binary_join(lists, '", "')
     text = pc.binary_join_element_wise('["', joined, '"]', "")
     lengths = np.diff(offsets)
@@ -364,7 +364,11 @@ def _edges_for_window(
 
     # Code order is string order: sorting by codes sorts by ids.
     low, high = pairs // n_actors, pairs % n_actors
-    order = np.lexsort((high, low, -weight))
+    if not len(pairs) or (int(weight.max()) + 1) * n_actors * n_actors < 2**62:
+        # pairs order as (low, high): one int64 argsort instead of a three-key lexsort.
+        order = np.argsort((int(weight.max(initial=0)) - weight) * (n_actors * n_actors) + pairs)
+    else:
+        order = np.lexsort((high, low, -weight))
     low, high, weight, first, last = low[order], high[order], weight[order], first[order], last[order]
     evidence = _evidence_json(events.target_names, offsets, evidence_codes).take(pa.array(order))
 

@@ -214,13 +214,16 @@ def main() -> int:
     path, truth_path = generate(args.events, zipf=args.zipf, seed=args.seed)
     print(f"data: {path.name} ({path.stat().st_size / 2**20:.0f} MiB, ready in {time.perf_counter() - started:.1f} s)")
 
+    # Other jobs share this machine: the load average says how much the figures can be trusted.
+    print("load average before (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     ours = child("ours", path, args.window, args.min_weight)
     groups_found, recall = planted_recall(path, truth_path)
     print(
         f"tsinvest coordination_edges: {ours['seconds']:.2f} s for {ours['events']:,} events "
         f"({ours['events'] / ours['seconds']:,.0f} events/s), {ours['windowed_pairs']:,} windowed event pairs, "
         f"{ours['edges']:,} edges (weight >= {args.min_weight}), "
-        f"{ours['excluded_targets']} hot targets excluded; peak RSS {ours['peak_rss_mb']:,.0f} MiB (ru_maxrss)"
+        f"{ours['excluded_targets']} hot targets excluded, {ours.get('spilled_pairs', 0):,} pairs spilled to disk; "
+        f"peak RSS {ours['peak_rss_mb']:,.0f} MiB (ru_maxrss)"
     )
     print(f"planted groups found (>= 90% of their pairs): {groups_found}/{GROUPS}; planted pair recall {recall:.3f}")
 
@@ -238,6 +241,7 @@ def main() -> int:
             f"coordination_network_toolkit co_retweet compute: {theirs['seconds']:.2f} s, {theirs['edges']:,} edges; "
             f"tsinvest is {theirs['seconds'] / ours['seconds']:.1f}x faster (raw Parquet to edges vs its compute step)"
         )
+    print("load average after (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     return 0
 
 

@@ -475,7 +475,8 @@ def coordination_edges(
           ``evidence_size`` linked target ids in string order.
 
         ``attrs["excluded_targets"]`` lists the hot targets left out (sorted);
-        ``attrs["stats"]`` counts events, windowed event pairs and edges.
+        ``attrs["stats"]`` counts events, windowed event pairs, pairs spilled
+        to disk and edges.
 
     Raises
     ------
@@ -497,20 +498,23 @@ def coordination_edges(
     the first lag where its partner is on another target or out of the window,
     because every later partner is too. Each windowed event pair is thus
     produced once, in vectorised numpy steps, without a self-join on target.
-    Pairs are coded as one int64 (``low * n_accounts + high``). A linear hash
-    pass (``np.minimum.at`` / ``np.maximum.at`` per bucket) drops the pairs
-    that were linked on a single target, which are most of them; one sort by
-    (pair, target) of the rest gives weights, times and evidence together.
+    Pairs are coded as one int64 (``low * n_accounts + high``) and routed into
+    hash partitions of that code (a pair never spans two), so each partition
+    is summarised on its own with cache-sized arrays, on up to four threads.
+    In a partition a linear hash pass (``np.minimum.at`` / ``np.maximum.at``
+    per bucket) drops the pairs that were linked on a single target, which
+    are most of them; one sort by (pair, target) of the rest gives weights,
+    times and evidence together.
 
     *Complexity.* ``O(N log N + P)`` time, where ``N`` is the number of events
     and ``P`` the number of windowed event pairs (pairs of events on one
     target at most ``window`` apart), plus ``O(R log R)`` for the ``R <= P``
-    rows that survive the hash pass. Memory ``O(N + L)`` where ``L`` is the
-    number of linked (pair, target) combinations: the sweep runs over chunks
-    of about two million events (whole targets) and its pair buffer is
-    reduced to unique (pair, target) rows whenever it passes 40 million rows. ``P`` grows with the square of the number of
-    actions inside one window on one target, which is what the hot-target rule
-    bounds.
+    rows that survive the hash pass. Memory ``O(N)`` plus at most 1 GiB of
+    event pairs (16 bytes each): past that, every partition is appended to its
+    own file in a private temporary directory (``$TMPDIR``, removed at the
+    end), so ``P`` costs disk, not memory. ``P`` grows with the square of the
+    number of actions inside one window on one target, which is what the
+    hot-target rule bounds.
 
     *Hot targets.* A target on which more than ``max_actors_per_window``
     distinct accounts acted inside one window (viral video, trending sound)

@@ -24,6 +24,7 @@ _DECIMALS = 3
 
 
 def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """Round floats so displayed tables are identical across platforms (shared by the notebook helpers)."""
     frame = frame.copy()
     for column in frame.columns:
         if pd.api.types.is_float_dtype(frame[column]):

@@ -16,19 +16,9 @@ from typing import Literal
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.notebooks.findings import _rounded
 
 __all__ = ["TrendMonitor", "trend_monitor"]
-
-_DECIMALS = 3
-
-
-def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
-    """Round floats so displayed tables are identical across platforms."""
-    frame = frame.copy()
-    for column in frame.columns:
-        if pd.api.types.is_float_dtype(frame[column]):
-            frame[column] = frame[column].round(_DECIMALS)
-    return frame.reset_index(drop=True)
 
 
 @dataclass(frozen=True)

@@ -301,19 +301,24 @@ def _evidence_json(target_names, offsets: np.ndarray, codes: np.ndarray):
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    # Large (64-bit offset) strings: at 50M events the evidence of all pairs passes
+    # the 2 GiB that one ordinary Arrow string array can hold.
+    text_type = pa.large_string()
     count = len(offsets) - 1
     if not len(codes):
-        return pa.array(["[]"] * count, type=pa.string())
+        return pa.array(["[]"] * count, type=text_type)
     if len(codes) < len(target_names) // 8:  # escape only the ids used
         used, codes = np.unique(codes, return_inverse=True)
         target_names = target_names.take(pa.array(used))
-    escaped = _json_strings(target_names).take(pa.array(codes))
-    lists = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), escaped)
-    joined = pc.binary_join(lists, '", "')
-    text = pc.binary_join_element_wise('["', joined, '"]', "")
+    escaped = _json_strings(target_names).take(pa.array(codes)).cast(text_type)
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets.astype(np.int64)), escaped)
+    joined = pc.binary_join(lists, pa.scalar('", "', text_type))
+    text = pc.binary_join_element_wise(
+        pa.scalar('["', text_type), joined, pa.scalar('"]', text_type), pa.scalar("", text_type)
+    )
     lengths = np.diff(offsets)
     if (lengths == 0).any():  # evidence_size == 0
-        text = pc.if_else(pa.array(lengths == 0), "[]", text)
+        text = pc.if_else(pa.array(lengths == 0), pa.scalar("[]", text_type), text)
     return text
 
 

@@ -162,7 +162,9 @@ def mass_report(world: World, rng: np.random.Generator, organic: Organic, *, num
     return {
         "id": f"mass_report-{number:02d}",
         "kind": "mass_report",
-        "accounts": _ids(world, reporters),
+        # Only reporters that filed at least one report: with one wave and one victim a member
+        # skips the brigade one time in ten, and an account that did nothing is no evidence.
+        "accounts": _ids(world, reporters[np.isin(reporters, who)]),
         "targets": _ids(world, victims),
         "adaptive": adaptive,
         "policy": policy,

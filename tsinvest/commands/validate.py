@@ -30,28 +30,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _targets(path: Path, table: str | None) -> list[tuple[str, Path]]:
-    from tsinvest.loading import find_table_files
+    from tsinvest.loading import find_table_files, table_for_file
 
     if path.is_dir():
         files = find_table_files(path)
         if table is not None:
             files = {name: file for name, file in files.items() if name == table}
         if not files:
-            wanted = f"a '{table}' file" if table else "no table files"
+            wanted = f"no '{table}' file" if table else "no table files"
             raise ParameterError(
-                f"'{path}' holds {wanted if not table else 'no ' + wanted}; expected names like events.csv "
-                f"(tables: {', '.join(TABLE_NAMES)})"
+                f"'{path}' holds {wanted}; expected names like events.csv (tables: {', '.join(TABLE_NAMES)})"
             )
         return list(files.items())
     if not path.exists():
         raise ParameterError(f"'{path}' does not exist")
-    name = table or path.stem
-    if name not in TABLE_NAMES:
-        raise ParameterError(
-            f"cannot tell which table '{path.name}' holds; name it after a table or pass --table "
-            f"(one of: {', '.join(TABLE_NAMES)})"
-        )
-    return [(name, path)]
+    return [(table_for_file(path, table), path)]
 
 
 def run(args: argparse.Namespace) -> int:

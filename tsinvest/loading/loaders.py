@@ -67,6 +67,7 @@ __all__ = [
     "load_escalations",
     "load_dir",
     "find_table_files",
+    "table_for_file",
     "load_report",
     "rejected_path_for",
 ]
@@ -374,6 +375,26 @@ load_reports = _helper("reports")
 load_logins = _helper("logins")
 load_enforcements = _helper("enforcements")
 load_escalations = _helper("escalations")
+
+
+def table_for_file(path: str | Path, table: str | None = None) -> str:
+    """The canonical table a file holds: ``table`` if given, else the file stem.
+
+    Examples
+    --------
+    >>> table_for_file("exports/reports.csv")
+    'reports'
+    >>> table_for_file("march.csv", "events")
+    'events'
+    """
+    path = Path(path)
+    name = table or path.stem
+    if name not in TABLE_NAMES:
+        raise ParameterError(
+            f"cannot tell which table '{path.name}' holds; name it after a table or pass --table "
+            f"(one of: {', '.join(TABLE_NAMES)})"
+        )
+    return name
 
 
 def find_table_files(directory: str | Path) -> dict[str, Path]:

@@ -127,21 +127,13 @@ def as_string_columns(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFra
     return frame
 
 
-
 def load_cli_table(path: str, table: str | None, *, timezone: str | None = None) -> pd.DataFrame:
     """Load a table file for the CLI; the table is ``--table`` or the file stem (``reports.csv``)."""
     from pathlib import Path
 
-    from tsinvest.loading import load_table
-    from tsinvest.schemas import TABLE_NAMES
+    from tsinvest.loading import load_table, table_for_file
 
     file = Path(path)
     if not file.is_file():
         raise ParameterError(f"'{file}' is not a file; pass a table file such as reports.csv")
-    name = table or file.stem
-    if name not in TABLE_NAMES:
-        raise ParameterError(
-            f"cannot tell which table '{file.name}' holds; name it after a table or pass --table "
-            f"(one of: {', '.join(TABLE_NAMES)})"
-        )
-    return load_table(file, name, timezone=timezone)
+    return load_table(file, table_for_file(file, table), timezone=timezone)

@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[all]'
+	# Compile the coordination kernels once (numba caches them next to the code).
+	$(BIN)/python -m tsinvest.linking._kernels
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -274,7 +274,7 @@ def _sorted_by_pair(summary):
     )
 
 
-def test_partitions_spill_split_and_prefilter_keep_the_exact_summary(tmp_path, monkeypatch):
+def test_partitions_streams_spill_batches_and_splits_keep_the_exact_summary(tmp_path, monkeypatch):
     from tsinvest.linking import _sweep
 
     rng = np.random.default_rng(3)
@@ -285,34 +285,35 @@ def test_partitions_spill_split_and_prefilter_keep_the_exact_summary(tmp_path, m
     actor, target, time = _sweep.sort_events(actor, target, time)
     bounds = _sweep.chunk_bounds(target, 500)
 
-    def run(partitions, budget, workers, batch_rows):
-        with _sweep.PairRows(partitions, budget, directory=tmp_path) as rows:
-            windowed = _sweep.sweep_into(
-                rows, actor, target, time, 60 * 10**9, 40, bounds, workers=workers, batch_rows=batch_rows
-            )
-            summary = _sweep.summarize(rows, target, time, 2, 3, 30, workers=workers)
+    def run(partitions, budget, streams, batch_rows):
+        with _sweep.PairRows(partitions, budget, streams=streams, directory=tmp_path) as rows:
+            windowed = _sweep.sweep_into(rows, actor, target, time, 60 * 10**9, 40, bounds, batch_rows=batch_rows)
+            summary = _sweep.summarize(rows, target, time, 2, 3, workers=streams)
             spilled = rows.spilled_rows
             assert rows.spill_directory is None or any(tmp_path.iterdir())
         return windowed, spilled, _sorted_by_pair(summary)
 
     windowed, spilled, expected = run(1, 1 << 40, 1, 10**9)
     assert spilled == 0 and windowed > 1000 and len(expected[0]) > 10
-    # 16 partitions, a budget of ~50 rows (so rows go to disk many times), two threads.
+    # 16 partitions, a budget of ~50 rows (so rows go to disk many times), two
+    # threads, and batches of 37 rows, which cut targets in the middle: a
+    # target's rows then span several batches of one stream.
     windowed_small, spilled_small, got = run(16, 50 * 16, 2, 37)
     assert windowed_small == windowed and spilled_small > windowed // 2
     for left, right in zip(expected, got):
         np.testing.assert_array_equal(left, right)
     assert list(tmp_path.iterdir()) == []  # the spill directory is removed
 
-    # Re-splitting big partitions and the hash prefilter (no false negatives).
-    monkeypatch.setattr(_sweep, "_SPLIT_ROWS", 100)
-    monkeypatch.setattr(_sweep, "_PREFILTER_ROWS", 10)
-    _, _, split = run(2, 1 << 40, 1, 10**9)
-    for left, right in zip(expected, split):
+    # A batch smaller than one event's partners grows instead of stalling.
+    windowed_tiny, _, tiny = run(4, 1 << 40, 1, 1)
+    assert windowed_tiny == windowed
+    for left, right in zip(expected, tiny):
         np.testing.assert_array_equal(left, right)
-    monkeypatch.setattr(_sweep, "_PREFILTER_ROWS", 10**9)
-    _, _, unfiltered = run(1, 1 << 40, 1, 10**9)
-    for left, right in zip(expected, unfiltered):
+
+    # Re-splitting big partitions before aggregation.
+    monkeypatch.setattr(_sweep, "_SPLIT_ROWS", 100)
+    _, _, split = run(2, 1 << 40, 2, 10**9)
+    for left, right in zip(expected, split):
         np.testing.assert_array_equal(left, right)
 
 
@@ -322,11 +323,11 @@ def test_partitioned_spilled_run_matches_brute_force(rows, window, min_weight, t
     from tsinvest.linking import _sweep
 
     monkeypatch.setattr(coordination, "_CHUNK_EVENTS", 4)
+    monkeypatch.setattr(coordination, "_BATCH_ROWS", 3)  # targets cut across batches
     monkeypatch.setattr(coordination, "_ROW_MEMORY_BYTES", 64)
     monkeypatch.setattr(coordination, "_SPILL_DIRECTORY", str(tmp_path))
     monkeypatch.setattr(coordination, "_partition_count", lambda events: 8)
     monkeypatch.setattr(_sweep, "_SPLIT_ROWS", 5)
-    monkeypatch.setattr(_sweep, "_PREFILTER_ROWS", 3)
     edges = coordination_edges(events_frame(rows), window=window, min_weight=min_weight, evidence_size=2)
     assert as_records(edges) == brute_force(rows, window, min_weight, evidence_size=2)
     assert not any(tmp_path.glob("tsinvest-coordination-*"))
@@ -345,7 +346,7 @@ def test_sort_events_orders_and_drops_exact_duplicates(rows, in_time_order):
     if in_time_order:
         rows = sorted(rows, key=lambda row: row[2])
     actor = np.array([r[0] for r in rows], dtype=np.int32)
-    target = np.array([r[1] for r in rows], dtype=np.int32)  # codes above 2**16 use both radix passes
+    target = np.array([r[1] for r in rows], dtype=np.int32)
     time = np.array([r[2] for r in rows], dtype=np.int64)
     got = _sweep.sort_events(actor, target, time)
     expected = sorted(set(rows), key=lambda r: (r[1], r[2], r[0]))

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.linking import _sweep
+from tsinvest.linking import _kernels, _sweep
 from tsinvest.schemas import EDGE_COLUMNS, STRING_DTYPE, TIMESTAMP_DTYPE
 
 __all__ = [
@@ -53,6 +54,9 @@ DEFAULT_MAX_ACTORS_PER_WINDOW = 500
 # Events per sweep chunk (whole targets). Bounds the working arrays of the
 # sweep and gives the worker threads pieces to share.
 _CHUNK_EVENTS = 250_000
+# Linked event pairs a sweep thread emits at a time (16 bytes a row, twice over
+# while they are routed to partitions).
+_BATCH_ROWS = 2_000_000
 # Linked event pairs held in memory before every hash partition is appended
 # to its file on disk (16 bytes a row; 8 bytes more past 2**31 events).
 _ROW_MEMORY_BYTES = 1 << 30
@@ -70,12 +74,12 @@ def _workers() -> int:
 
 
 def _partition_count(events: int) -> int:
-    """Hash partitions of the linked pairs: about one per 20,000 events, a power of two <= 1024.
+    """Hash partitions of the linked pairs: about one per 5,000 events, a power of two <= 1024.
 
     Linked pairs grow faster than events, so partitions still too big for a
     cache-sized sort are split again when summarised.
     """
-    return 1 << int(min(10, max(0, math.ceil(math.log2(max(events, 1) / 20_000)))))
+    return 1 << int(min(10, max(0, math.ceil(math.log2(max(events, 1) / 5_000)))))
 
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt")
@@ -227,6 +231,17 @@ def _file_to_arrow(source, actor, target, time, action, action_column, connectio
 
 
 def _load_events(source, actor, target, time, action, action_column, connection) -> _sweep.EncodedEvents:
+    # Loading the compiled kernels takes a few tenths of a second in a new
+    # process; it overlaps with reading (DuckDB and Arrow release the GIL).
+    warming = threading.Thread(target=_kernels.warm_up, name="tsinvest-kernels", daemon=True)
+    warming.start()
+    try:
+        return _encoded_events(source, actor, target, time, action, action_column, connection)
+    finally:
+        warming.join()
+
+
+def _encoded_events(source, actor, target, time, action, action_column, connection) -> _sweep.EncodedEvents:
     if isinstance(source, pd.DataFrame):
         actor_strings, target_strings, nanoseconds = _frame_to_arrow(source, actor, target, time, action, action_column)
     elif isinstance(source, (str, os.PathLike)):
@@ -236,10 +251,19 @@ def _load_events(source, actor, target, time, action, action_column, connection)
     else:
         raise ParameterError("source must be a pandas DataFrame or a path to a Parquet or CSV file")
     rows = len(nanoseconds)
-    actor_codes, actor_names = _sweep.encode_strings(actor_strings)
-    del actor_strings
-    target_codes, target_names = _sweep.encode_strings(target_strings)
-    del target_strings
+    # Arrow's hashing releases the GIL: the two columns are encoded at once.
+    if _workers() > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            (actor_codes, actor_names), (target_codes, target_names) = pool.map(
+                _sweep.encode_strings, (actor_strings, target_strings)
+            )
+    else:
+        (actor_codes, actor_names), (target_codes, target_names) = map(
+            _sweep.encode_strings, (actor_strings, target_strings)
+        )
+    del actor_strings, target_strings
     actor_codes, target_codes, nanoseconds = _sweep.sort_events(
         actor_codes, target_codes, np.asarray(nanoseconds, dtype=np.int64)
     )
@@ -349,7 +373,6 @@ def _edges_for_window(
         keep = ~np.isin(target, hot)
         actor, target, times = actor[keep], target[keep], times[keep]
     n_actors = max(len(events.actor_names), 1)
-    n_targets = max(len(events.target_names), 1)
 
     bounds = _sweep.chunk_bounds(target, _CHUNK_EVENTS)
     bar = None
@@ -357,12 +380,16 @@ def _edges_for_window(
         bar = lambda items, total=None: tqdm(items, total=total, desc="coordination", unit="chunk", leave=False)  # noqa: E731
     workers = _workers()
     with _sweep.PairRows(
-        _partition_count(len(target)), _ROW_MEMORY_BYTES, wide_indices=len(target) >= 2**31 - 1, directory=_SPILL_DIRECTORY
+        _partition_count(len(target)),
+        _ROW_MEMORY_BYTES,
+        streams=workers,
+        wide_indices=len(target) >= 2**31 - 1,
+        directory=_SPILL_DIRECTORY,
     ) as rows:
         windowed_pairs = _sweep.sweep_into(
-            rows, actor, target, times, window_ns, n_actors, bounds, workers=workers, progress=bar
+            rows, actor, target, times, window_ns, n_actors, bounds, batch_rows=_BATCH_ROWS, progress=bar
         )
-        summary = _sweep.summarize(rows, target, times, min_weight, evidence_size, n_targets, workers=workers)
+        summary = _sweep.summarize(rows, target, times, min_weight, evidence_size, workers=workers)
         spilled_rows = rows.spilled_rows
     pairs, weight, first, last = summary.pairs, summary.weight, summary.first, summary.last
     offsets, evidence_codes = summary.evidence_offsets, summary.evidence_targets
@@ -381,7 +408,7 @@ def _edges_for_window(
         {
             "account_a": _strings(events.actor_names.take(pa.array(low))),
             "account_b": _strings(events.actor_names.take(pa.array(high))),
-            "signal": pd.array(np.full(len(weight), signal, dtype=object), dtype=STRING_DTYPE),
+            "signal": pd.Series(signal, index=range(len(weight)), dtype=STRING_DTYPE),
             "weight": weight.astype(np.int64),
             "first_ts": _timestamps(first),
             "last_ts": _timestamps(last),
@@ -497,29 +524,28 @@ def coordination_edges(
     Notes
     -----
     *Algorithm (sort and sweep).* Accounts and targets are dictionary-encoded
-    to int32 codes in string order, events are sorted by (target, time) and
-    exact (account, target, time) duplicates dropped. For lag ``k = 1, 2, ...``
-    event ``i`` is compared with event ``i + k``; an event leaves the sweep at
-    the first lag where its partner is on another target or out of the window,
-    because every later partner is too. Each windowed event pair is thus
-    produced once, in vectorised numpy steps, without a self-join on target.
-    Pairs are coded as one int64 (``low * n_accounts + high``) and routed into
-    hash partitions of that code (a pair never spans two), so each partition
-    is summarised on its own with cache-sized arrays, on up to four threads.
-    In a partition a linear hash pass (``np.minimum.at`` / ``np.maximum.at``
-    per bucket) drops the pairs that were linked on a single target, which
-    are most of them; one sort by (pair, target) of the rest gives weights,
-    times and evidence together.
+    to int32 codes in string order (Arrow), events are sorted by (target,
+    time, actor) with linear counting sorts and exact (account, target, time)
+    duplicates dropped. Each event is then compared with the next events of
+    its target while they are inside the window; the first one outside ends
+    its scan, because every later one is too. Each windowed event pair is
+    thus produced once, without a self-join on target. Pairs are coded as one
+    int64 (``low * n_accounts + high``) and routed into hash partitions of that
+    code (a pair never spans two); each partition is aggregated on its own in
+    one pass over a cache-sized hash table (weight, earliest and latest
+    action, smallest targets). The loops are compiled with numba
+    (``tsinvest/linking/_kernels.py``); chunks and partitions run on up to
+    four threads.
 
-    *Complexity.* ``O(N log N + P)`` time, where ``N`` is the number of events
-    and ``P`` the number of windowed event pairs (pairs of events on one
-    target at most ``window`` apart), plus ``O(R log R)`` for the ``R <= P``
-    rows that survive the hash pass. Memory ``O(N)`` plus at most 1 GiB of
-    event pairs (16 bytes each): past that, every partition is appended to its
-    own file in a private temporary directory (``$TMPDIR``, removed at the
-    end), so ``P`` costs disk, not memory. ``P`` grows with the square of the
-    number of actions inside one window on one target, which is what the
-    hot-target rule bounds.
+    *Complexity.* ``O(N + P)`` time, where ``N`` is the number of events and
+    ``P`` the number of windowed event pairs (pairs of events on one target at
+    most ``window`` apart), plus ``O(N log N)`` only when the log is not in
+    time order. Memory ``O(N)`` plus at most 1 GiB of event pairs (16 bytes
+    each): past that, every partition is appended to its own file in a
+    private temporary directory (``$TMPDIR``, removed at the end), so ``P``
+    costs disk, not memory. ``P`` grows with the square of the number of
+    actions inside one window on one target, which is what the hot-target
+    rule bounds.
 
     *Hot targets.* A target on which more than ``max_actors_per_window``
     distinct accounts acted inside one window (viral video, trending sound)

@@ -1,0 +1,386 @@
+"""Compiled loops of the co-action sweep (numba): sort, sweep, route, aggregate.
+
+Why compiled loops instead of numpy array steps: the work is one pass over
+events and one over linked event pairs, with a small hash table; numpy can only
+spell that as sorts and gathers of whole arrays, several times slower. numba
+compiles these functions to machine code on first use and caches the result
+next to this file (``cache=True``), so later processes load them in a fraction
+of a second. Every function releases the GIL (``nogil=True``): the caller runs
+chunks and partitions on several threads.
+
+Nothing here knows about column names, strings or files: inputs are int32
+codes and int64 nanoseconds, outputs are arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = [
+    "PARTITION_MULTIPLIERS",
+    "sorted_events",
+    "sweep_batch",
+    "group_rows",
+    "aggregate_pairs",
+    "dense_window_targets",
+    "warm_up",
+]
+
+# Odd 64-bit multipliers (as signed int64) for multiplicative hashing, one per
+# level of partitioning; the aggregation table uses another one, so that the
+# bits that chose a partition are not the bits that choose a slot.
+PARTITION_MULTIPLIERS = (
+    np.int64(0x9E3779B97F4A7C15 - 2**64),
+    np.int64(0xC2B2AE3D27D4EB4F - 2**64),
+    np.int64(0x165667B19E3779F9),
+    np.int64(0x27D4EB2F165667C5),
+)
+_TABLE_MULTIPLIER = np.int64(0xD6E8FEB86659FD93 - 2**64)
+
+
+@njit(nogil=True, cache=True)
+def _counting_sort(keys, key_count, values, time):
+    """Stable counting sort of ``(keys, values, time)`` rows by key (``0..key_count-1``): linear.
+
+    The sorted keys are written block by block, so only values and times are scattered.
+    """
+    starts = np.zeros(key_count + 1, np.int64)
+    for key in keys:
+        starts[key + 1] += 1
+    for key in range(key_count):
+        starts[key + 1] += starts[key]
+    sorted_keys = np.empty_like(keys)
+    for key in range(key_count):
+        sorted_keys[starts[key] : starts[key + 1]] = key
+    sorted_values = np.empty_like(values)
+    sorted_time = np.empty_like(time)
+    for row in range(len(keys)):
+        key = keys[row]
+        destination = starts[key]
+        sorted_values[destination] = values[row]
+        sorted_time[destination] = time[row]
+        starts[key] = destination + 1
+    return sorted_keys, sorted_values, sorted_time
+
+
+@njit(nogil=True, cache=True)
+def sorted_events(actor, target, time, n_actors, n_targets):
+    """Events sorted by (target, time, actor), exact (actor, target, time) duplicates dropped.
+
+    Counting sorts by code are linear. Logs usually arrive in time order: then
+    one stable counting sort by target gives (target, time) order and only
+    runs of equal (target, time) need their actors ordered. Otherwise events
+    are counting-sorted by actor, then by target, and each target's block is
+    stably merge-sorted by time, which keeps the actor order among equal times.
+    """
+    n = len(target)
+    in_time_order = True
+    for row in range(1, n):
+        if time[row] < time[row - 1]:
+            in_time_order = False
+            break
+    if not in_time_order:
+        actor, target, time = _counting_sort(actor, n_actors, target, time)
+        target, actor, time = _counting_sort(target, n_targets, actor, time)
+    else:
+        target, actor, time = _counting_sort(target, n_targets, actor, time)
+    begin = 0
+    while begin < n:
+        end = begin + 1
+        while end < n and target[end] == target[begin]:
+            end += 1
+        if not in_time_order and end - begin > 1:
+            by_time = np.argsort(time[begin:end], kind="mergesort")
+            actor[begin:end] = actor[begin:end][by_time]
+            time[begin:end] = time[begin:end][by_time]
+        elif in_time_order:
+            # Runs of equal time inside the block: order them by actor.
+            run = begin
+            while run < end:
+                run_end = run + 1
+                while run_end < end and time[run_end] == time[run]:
+                    run_end += 1
+                if run_end - run > 1:
+                    actor[run:run_end] = np.sort(actor[run:run_end])
+                run = run_end
+        begin = end
+    keep = np.ones(n, np.bool_)
+    duplicates = 0
+    for row in range(1, n):
+        if actor[row] == actor[row - 1] and target[row] == target[row - 1] and time[row] == time[row - 1]:
+            keep[row] = False
+            duplicates += 1
+    if duplicates:
+        return actor[keep], target[keep], time[keep]
+    return actor, target, time
+
+
+@njit(nogil=True, cache=True)
+def _partition_of(code, bits, multiplier):
+    if bits == 0:
+        return 0
+    return ((code * multiplier) >> np.int64(64 - bits)) & np.int64((1 << bits) - 1)
+
+
+@njit(nogil=True, cache=True)
+def sweep_batch(actor, target, time, window_ns, n_actors, start, end, capacity, bits, index_like):
+    """Linked event pairs of events ``start..`` (sorted by target, time), grouped by partition.
+
+    For each event ``i`` the later events ``j`` on the same target at most
+    ``window_ns`` later are its partners; pairs of two different actors are
+    emitted as ``(pair, i, j)`` with ``pair = low_actor * n_actors + high_actor``.
+    The batch stops before an event whose partners would pass ``capacity``
+    rows, so memory is bounded; the caller resumes at the returned position
+    (if not even the first event fits, nothing is emitted and the caller must
+    grow ``capacity``). Event indices have the dtype of ``index_like`` (int32,
+    or int64 past 2**31 events).
+
+    Returns ``(pair, first, later, partition_starts, next_start, windowed)``:
+    rows grouped by the hash partition of ``pair`` (``2**bits`` partitions,
+    stable, so rows of one target stay in sweep order inside a partition),
+    where partition ``p`` is ``partition_starts[p]:partition_starts[p + 1]``.
+    """
+    parts = 1 << bits
+    multiplier = PARTITION_MULTIPLIERS[0]
+    pair = np.empty(capacity, np.int64)
+    first = np.empty(capacity, index_like.dtype)
+    later = np.empty(capacity, index_like.dtype)
+    partition = np.empty(capacity, np.int32)
+    starts = np.zeros(parts + 1, np.int64)
+    rows = 0
+    position = start
+    while position < end:
+        event_target = target[position]
+        event_time = time[position]
+        reach = position + 1
+        while reach < end and target[reach] == event_target and time[reach] - event_time <= window_ns:
+            reach += 1
+        if rows + (reach - position - 1) > capacity:
+            break
+        event_actor = actor[position]
+        for partner in range(position + 1, reach):
+            partner_actor = actor[partner]
+            if partner_actor == event_actor:
+                continue
+            if event_actor < partner_actor:
+                code = np.int64(event_actor) * n_actors + partner_actor
+            else:
+                code = np.int64(partner_actor) * n_actors + event_actor
+            part = _partition_of(code, bits, multiplier)
+            pair[rows] = code
+            first[rows] = position
+            later[rows] = partner
+            partition[rows] = part
+            starts[part + 1] += 1
+            rows += 1
+        position += 1
+    for part in range(parts):
+        starts[part + 1] += starts[part]
+    slot = starts[:-1].copy()
+    out_pair = np.empty(rows, np.int64)
+    out_first = np.empty(rows, index_like.dtype)
+    out_later = np.empty(rows, index_like.dtype)
+    for row in range(rows):
+        part = partition[row]
+        destination = slot[part]
+        out_pair[destination] = pair[row]
+        out_first[destination] = first[row]
+        out_later[destination] = later[row]
+        slot[part] = destination + 1
+    return out_pair, out_first, out_later, starts, position, rows
+
+
+@njit(nogil=True, cache=True)
+def group_rows(pair, first, later, bits, level):
+    """Rows stably grouped by a level-``level`` hash partition of ``pair``; returns the rows and starts."""
+    parts = 1 << bits
+    multiplier = PARTITION_MULTIPLIERS[level % 4]
+    n = len(pair)
+    partition = np.empty(n, np.int32)
+    starts = np.zeros(parts + 1, np.int64)
+    for row in range(n):
+        part = _partition_of(pair[row], bits, multiplier)
+        partition[row] = part
+        starts[part + 1] += 1
+    for part in range(parts):
+        starts[part + 1] += starts[part]
+    slot = starts[:-1].copy()
+    out_pair = np.empty_like(pair)
+    out_first = np.empty_like(first)
+    out_later = np.empty_like(later)
+    for row in range(n):
+        part = partition[row]
+        destination = slot[part]
+        out_pair[destination] = pair[row]
+        out_first[destination] = first[row]
+        out_later[destination] = later[row]
+        slot[part] = destination + 1
+    return out_pair, out_first, out_later, starts
+
+
+# Columns of a row of the aggregation table: a pair's whole state sits in one
+# row (one or two cache lines), then its evidence_size smallest targets.
+_KEY, _WEIGHT, _LAST_TARGET, _EARLIEST, _LATEST, _EVIDENCE = 0, 1, 2, 3, 4, 5
+
+
+@njit(nogil=True, cache=True)
+def _hash_slot(code, mask):
+    return ((code * _TABLE_MULTIPLIER) >> np.int64(20)) & mask
+
+
+@njit(nogil=True, cache=True)
+def aggregate_pairs(pair, first, later, target, time, min_weight, evidence_size):
+    """Per pair: distinct targets, earliest and latest linked action, smallest targets.
+
+    ``first`` / ``later`` index ``target`` and ``time`` (the earlier and the
+    later event of a linked event pair; both on one target). Rows of one pair
+    on one target must be contiguous among that pair's rows, which the sweep
+    guarantees: it emits a target's rows together and routing is stable. A
+    row whose target differs from the last one seen for its pair is then a new
+    distinct target.
+
+    The table is a compact open-addressing index (int32, linear probing, load
+    at most 1/2) into rows holding each pair's state together, appended in
+    order of first appearance; both grow by doubling.
+
+    Returns ``(pairs, weight, first_ns, last_ns, evidence_offsets,
+    evidence_targets)`` for pairs with weight >= ``min_weight``; the evidence
+    of a pair is its ``evidence_size`` smallest target codes, ascending.
+    """
+    width = _EVIDENCE + evidence_size
+    expected = min(len(pair), 1 << 22)
+    size = 1024
+    while size < 2 * expected:
+        size *= 2
+    mask = size - 1
+    index = np.full(size, -1, np.int32)
+    state = np.empty((size // 2, width), np.int64)
+    used = 0
+    for row in range(len(pair)):
+        code = pair[row]
+        slot = _hash_slot(code, mask)
+        entry = index[slot]
+        while entry >= 0 and state[entry, _KEY] != code:
+            slot = (slot + 1) & mask
+            entry = index[slot]
+        event = first[row]
+        earliest = time[event]
+        latest = time[later[row]]
+        row_target = target[event]
+        if entry < 0:
+            if 2 * (used + 1) > size:  # grow: rehash the index, copy the rows
+                size *= 2
+                mask = size - 1
+                index = np.full(size, -1, np.int32)
+                for other in range(used):
+                    other_slot = _hash_slot(state[other, _KEY], mask)
+                    while index[other_slot] >= 0:
+                        other_slot = (other_slot + 1) & mask
+                    index[other_slot] = other
+                bigger = np.empty((size // 2, width), np.int64)
+                bigger[:used] = state[:used]
+                state = bigger
+                slot = _hash_slot(code, mask)
+                while index[slot] >= 0:
+                    slot = (slot + 1) & mask
+            entry = used
+            used += 1
+            index[slot] = entry
+            state[entry, _KEY] = code
+            state[entry, _WEIGHT] = 0
+            state[entry, _LAST_TARGET] = -1
+            state[entry, _EARLIEST] = earliest
+            state[entry, _LATEST] = latest
+        else:
+            if earliest < state[entry, _EARLIEST]:
+                state[entry, _EARLIEST] = earliest
+            if latest > state[entry, _LATEST]:
+                state[entry, _LATEST] = latest
+        if row_target == state[entry, _LAST_TARGET]:
+            continue
+        state[entry, _LAST_TARGET] = row_target
+        count = state[entry, _WEIGHT]
+        state[entry, _WEIGHT] = count + 1
+        if evidence_size == 0:
+            continue
+        # Keep the evidence_size smallest targets, ascending (one insertion step).
+        if count >= evidence_size:
+            if row_target >= state[entry, width - 1]:
+                continue
+            count = evidence_size - 1
+        while count > 0 and state[entry, _EVIDENCE + count - 1] > row_target:
+            state[entry, _EVIDENCE + count] = state[entry, _EVIDENCE + count - 1]
+            count -= 1
+        state[entry, _EVIDENCE + count] = row_target
+
+    kept = 0
+    evidence_total = 0
+    for entry in range(used):
+        if state[entry, _WEIGHT] >= min_weight:
+            kept += 1
+            evidence_total += min(state[entry, _WEIGHT], evidence_size)
+    out_pairs = np.empty(kept, np.int64)
+    out_weight = np.empty(kept, np.int64)
+    out_first = np.empty(kept, np.int64)
+    out_last = np.empty(kept, np.int64)
+    offsets = np.zeros(kept + 1, np.int64)
+    evidence_targets = np.empty(evidence_total, np.int32)
+    position = 0
+    written = 0
+    for entry in range(used):
+        weight = state[entry, _WEIGHT]
+        if weight < min_weight:
+            continue
+        out_pairs[position] = state[entry, _KEY]
+        out_weight[position] = weight
+        out_first[position] = state[entry, _EARLIEST]
+        out_last[position] = state[entry, _LATEST]
+        for index_in_list in range(min(weight, evidence_size)):
+            evidence_targets[written] = state[entry, _EVIDENCE + index_in_list]
+            written += 1
+        position += 1
+        offsets[position] = written
+    return out_pairs, out_weight, out_first, out_last, offsets, evidence_targets
+
+
+@njit(nogil=True, cache=True)
+def dense_window_targets(target, time, window_ns, min_events):
+    """Mask of targets (by code) where some window of ``window_ns`` holds ``min_events`` events or more.
+
+    Events are sorted by (target, time), so the window opened by event ``i``
+    holds at least ``m`` events exactly when event ``i + m - 1`` has the same
+    target and lies within the window: one pass.
+    """
+    n_targets = 0
+    if len(target):
+        n_targets = target.max() + 1
+    dense = np.zeros(n_targets, np.bool_)
+    lag = max(min_events - 1, 0)
+    for event in range(len(target) - lag):
+        other = event + lag
+        if target[other] == target[event] and time[other] - time[event] <= window_ns:
+            dense[target[event]] = True
+    return dense
+
+
+def warm_up() -> None:
+    """Compile (first run after install) or load (later runs) every kernel, on tiny inputs.
+
+    Loading compiled kernels from numba's cache takes a few tenths of a second
+    in a new process; the coordination loader runs this on a thread while
+    DuckDB reads the file. ``make install`` runs it once, so the first
+    investigation does not wait for the compiler.
+    """
+    actor = np.array([0, 1, 0, 1], dtype=np.int32)
+    target = np.array([0, 0, 1, 1], dtype=np.int32)
+    time = np.array([0, 1, 0, 1], dtype=np.int64)
+    actor, target, time = sorted_events(actor, target, time, 2, 2)
+    dense_window_targets(target, time, 10, 2)
+    pair, first, later, _, _, _ = sweep_batch(actor, target, time, 10, 2, 0, 4, 8, 1, np.empty(0, np.int32))
+    pair, first, later, _ = group_rows(pair, first, later, 1, 1)
+    aggregate_pairs(pair, first, later, target, time, 1, 5)
+
+
+if __name__ == "__main__":  # make install: compile the kernels once
+    warm_up()

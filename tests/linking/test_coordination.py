@@ -351,3 +351,28 @@ def test_sort_events_orders_and_drops_exact_duplicates(rows, in_time_order):
     got = _sweep.sort_events(actor, target, time)
     expected = sorted(set(rows), key=lambda r: (r[1], r[2], r[0]))
     assert list(zip(*(column.tolist() for column in got))) == expected or (not rows and not len(got[0]))
+
+
+@pytest.mark.parametrize(
+    "make_column",
+    [
+        lambda pa, pc, values: pa.array(values),
+        lambda pa, pc, values: pa.chunked_array([pa.array(values[:2]), pa.array(values[2:])]),
+        # Chunks that arrive dictionary-encoded each with their own dictionary.
+        lambda pa, pc, values: pa.chunked_array(
+            [pc.dictionary_encode(pa.array(values[:2])), pc.dictionary_encode(pa.array(values[2:]))]
+        ),
+    ],
+)
+def test_encode_strings_codes_follow_string_order(make_column):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from tsinvest.linking import _sweep
+
+    values = ["0999", "10", "9", "0999", "1234567890123456789", "10"]
+    codes, names = _sweep.encode_strings(make_column(pa, pc, values))
+    assert names.to_pylist() == sorted(set(values))
+    assert [names[int(code)].as_py() for code in codes] == values
+    empty_codes, empty_names = _sweep.encode_strings(pa.chunked_array([], type=pa.string()))
+    assert len(empty_codes) == 0 and len(empty_names) == 0

@@ -23,6 +23,7 @@ __all__ = [
     "sweep_batch",
     "group_rows",
     "aggregate_pairs",
+    "event_table",
     "dense_window_targets",
     "warm_up",
 ]
@@ -230,11 +231,12 @@ def _hash_slot(code, mask):
 
 
 @njit(nogil=True, cache=True)
-def aggregate_pairs(pair, first, later, target, time, min_weight, evidence_size):
+def aggregate_pairs(pair, first, later, events, min_weight, evidence_size):
     """Per pair: distinct targets, earliest and latest linked action, smallest targets.
 
-    ``first`` / ``later`` index ``target`` and ``time`` (the earlier and the
-    later event of a linked event pair; both on one target). Rows of one pair
+    ``first`` / ``later`` index ``events``, an ``(n, 2)`` array of (time,
+    target) per event (see :func:`event_table`): the earlier and the later
+    event of a linked event pair, both on one target. Rows of one pair
     on one target must be contiguous among that pair's rows, which the sweep
     guarantees: it emits a target's rows together and routing is stable. A
     row whose target differs from the last one seen for its pair is then a new
@@ -264,10 +266,12 @@ def aggregate_pairs(pair, first, later, target, time, min_weight, evidence_size)
         while entry >= 0 and state[entry, _KEY] != code:
             slot = (slot + 1) & mask
             entry = index[slot]
+        # One cache line gives the time and target of the first event (rows
+        # jump across the event arrays; two separate arrays cost two misses).
         event = first[row]
-        earliest = time[event]
-        latest = time[later[row]]
-        row_target = target[event]
+        earliest = events[event, 0]
+        row_target = events[event, 1]
+        latest = events[later[row], 0]
         if entry < 0:
             if 2 * (used + 1) > size:  # grow: rehash the index, copy the rows
                 size *= 2
@@ -344,6 +348,14 @@ def aggregate_pairs(pair, first, later, target, time, min_weight, evidence_size)
     return out_pairs, out_weight, out_first, out_last, offsets, evidence_targets
 
 
+def event_table(target, time):
+    """``(n, 2)`` int64 array of (time, target) per event, the lookup table of :func:`aggregate_pairs`."""
+    events = np.empty((len(target), 2), dtype=np.int64)
+    events[:, 0] = time
+    events[:, 1] = target
+    return events
+
+
 @njit(nogil=True, cache=True)
 def dense_window_targets(target, time, window_ns, min_events):
     """Mask of targets (by code) where some window of ``window_ns`` holds ``min_events`` events or more.
@@ -379,7 +391,7 @@ def warm_up() -> None:
     dense_window_targets(target, time, 10, 2)
     pair, first, later, _, _, _ = sweep_batch(actor, target, time, 10, 2, 0, 4, 8, 1, np.empty(0, np.int32))
     pair, first, later, _ = group_rows(pair, first, later, 1, 1)
-    aggregate_pairs(pair, first, later, target, time, 1, 5)
+    aggregate_pairs(pair, first, later, event_table(target, time), 1, 5)
 
 
 if __name__ == "__main__":  # make install: compile the kernels once

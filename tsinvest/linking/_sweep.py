@@ -55,20 +55,33 @@ def encode_strings(column) -> tuple[np.ndarray, object]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if isinstance(column, pa.ChunkedArray) and column.num_chunks != 1:
-        column = column.combine_chunks()
-    elif isinstance(column, pa.ChunkedArray):
-        column = column.chunk(0)
+    if isinstance(column, pa.ChunkedArray) and column.num_chunks == 0:
+        column = pa.array([], type=column.type)
     if not pa.types.is_dictionary(column.type):
-        column = pc.dictionary_encode(column)  # one hash pass
-    dictionary = column.dictionary
+        column = pc.dictionary_encode(column)  # one hash pass, chunk by chunk
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    dictionary = chunks[0].dictionary
+    if any(not _same_array(chunk.dictionary, dictionary) for chunk in chunks[1:]):
+        # Encoding a chunked column shares one dictionary across its chunks;
+        # a column that arrived dictionary-encoded per chunk is unified first.
+        chunks = pa.chunked_array(chunks).unify_dictionaries().chunks
+        dictionary = chunks[0].dictionary
+    indices = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in chunks]
     # Sorting the dictionary makes code order equal to string order, which gives
     # account_a < account_b and sorted evidence for free; re-coding is one take.
     order = pc.sort_indices(dictionary).to_numpy()
     rank = np.empty(len(order), dtype=np.int32)
     rank[order] = np.arange(len(order), dtype=np.int32)
-    codes = rank[column.indices.to_numpy(zero_copy_only=False)]
+    codes = rank[np.concatenate(indices) if len(indices) > 1 else indices[0]]
     return codes, dictionary.take(pa.array(order))
+
+
+def _same_array(left, right) -> bool:
+    """The same Arrow array (same length and buffers), without comparing values."""
+    return len(left) == len(right) and all(
+        (a is None and b is None) or (a is not None and b is not None and a.address == b.address)
+        for a, b in zip(left.buffers(), right.buffers())
+    )
 
 
 def sort_events(actor: np.ndarray, target: np.ndarray, time: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -309,26 +322,31 @@ class PairSummary:
 _SPLIT_ROWS = 4_000_000
 
 
-def summarize_rows(pair, first, later, target, time, min_weight, evidence_size, *, level=1) -> PairSummary:
-    """Exact per-pair summary of linked rows (all rows of a pair must be here, in stream order)."""
+def summarize_rows(pair, first, later, events, min_weight, evidence_size, *, level=1) -> PairSummary:
+    """Exact per-pair summary of linked rows (all rows of a pair must be here, in stream order).
+
+    ``events`` is :func:`tsinvest.linking._kernels.event_table` of the swept events.
+    """
     if len(pair) > _SPLIT_ROWS and level < len(_kernels.PARTITION_MULTIPLIERS):
         pair, first, later, starts = _kernels.group_rows(pair, first, later, 4, level)
         return PairSummary.concatenate(
             [
                 summarize_rows(
-                    pair[begin:end], first[begin:end], later[begin:end], target, time, min_weight, evidence_size,
+                    pair[begin:end], first[begin:end], later[begin:end], events, min_weight, evidence_size,
                     level=level + 1,
                 )
                 for begin, end in zip(starts[:-1], starts[1:])
             ]
         )
-    return PairSummary(*_kernels.aggregate_pairs(pair, first, later, target, time, min_weight, evidence_size))
+    return PairSummary(*_kernels.aggregate_pairs(pair, first, later, events, min_weight, evidence_size))
 
 
 def summarize(rows: PairRows, target, time, min_weight, evidence_size, *, workers=1) -> PairSummary:
     """Summaries of every partition of ``rows``, concatenated (pairs never span partitions)."""
 
+    events = _kernels.event_table(target, time)
+
     def one_partition(stream: int, position: int) -> PairSummary:
-        return summarize_rows(*rows.take(position), target, time, min_weight, evidence_size)
+        return summarize_rows(*rows.take(position), events, min_weight, evidence_size)
 
     return PairSummary.concatenate(_run_streams(one_partition, range(rows.partitions), workers))

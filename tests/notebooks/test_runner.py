@@ -49,6 +49,13 @@ def test_cli_run_keeps_string_ids_and_writes_report_record_and_evidence(probe_no
 
     report = (out / "probe.html").read_text()
     assert "probe-code-marker" in report
+    # The injected parameters name the evidence folder where it ended up, not
+    # the staging folder the kernel wrote into (renamed after the run).
+    executed = nbformat.read(str(out / "probe.ipynb"), as_version=4)
+    [injected] = [cell for cell in executed.cells if "injected-parameters" in cell.metadata.get("tags", [])]
+    assert 'evidence_dir = "evidence"' in injected.source
+    assert executed.metadata["papermill"]["parameters"]["evidence_dir"] == "evidence"
+    assert ".tsinvest-run" not in report
     hidden = export_html(out / "probe.ipynb", tmp_path / "hidden.html", hide_code=True).read_text()
     assert "probe-code-marker" not in hidden
     assert "00123" in hidden

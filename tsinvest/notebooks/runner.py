@@ -261,6 +261,8 @@ def run_notebook(
     try:
         import papermill
         from papermill.exceptions import PapermillExecutionError
+
+        from tsinvest.notebooks.kernel import PrivateKernelManager
     except ImportError:  # pragma: no cover
         raise MissingDependencyError("papermill", "notebooks") from None
 
@@ -311,18 +313,19 @@ def run_notebook(
                     log_output=False,
                     cwd=str(cwd),
                     start_timeout=start_timeout,
+                    kernel_manager_class=PrivateKernelManager,
                 )
         except PapermillExecutionError as error:
             failed = out_dir / f"failed-{info.name}.ipynb"
             if executed.exists():
-                _clean_executed(executed, info, redacted=redaction is not None)
+                _clean_executed(executed, info, redacted=redaction is not None, staging=staging)
                 os.replace(executed, failed)
             raise NotebookError(
                 f"notebook '{info.name}' failed in cell {error.cell_index} (In [{error.exec_count}]) "
                 f"with {error.ename}; no report was written. The executed notebook is kept as "
                 f"{failed.name} in the output folder for debugging."
             ) from None
-        _clean_executed(executed, info, redacted=redaction is not None)
+        _clean_executed(executed, info, redacted=redaction is not None, staging=staging)
 
         # The evidence folder is an implementation detail of this run; record it relative.
         if EVIDENCE_PARAMETER in values:
@@ -419,12 +422,24 @@ def _prepare_redacted_run(info: NotebookInfo, values: dict[str, object], staging
     return result, source
 
 
-def _clean_executed(path: Path, info: NotebookInfo, *, redacted: bool) -> None:
-    """Strip widget state (always) and local paths (redacted runs) from an executed notebook."""
+def _clean_executed(path: Path, info: NotebookInfo, *, redacted: bool, staging: Path) -> None:
+    """Strip widget state (always) and local paths (redacted runs) from an executed notebook.
+
+    The evidence folder was handed to the kernel inside the staging folder,
+    which is renamed once the run succeeds; the injected parameters then name
+    it as ``evidence``, where it ends up next to the notebook.
+    """
     import nbformat
 
     notebook = nbformat.read(str(path), as_version=4)
     strip_widget_state(notebook)
+    staged_evidence = str(staging / "evidence")
+    for cell in notebook.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = cell.source.replace(json.dumps(staged_evidence), json.dumps("evidence"))
+    recorded = notebook.metadata.get("papermill", {}).get("parameters", {})
+    if recorded.get(EVIDENCE_PARAMETER) == staged_evidence:
+        recorded[EVIDENCE_PARAMETER] = "evidence"
     if redacted:
         record = notebook.metadata.get("papermill")
         if record is not None:
@@ -459,6 +474,8 @@ def refresh_notebook(path: str | os.PathLike, *, kernel_name: str = "python3", t
     try:
         import nbformat
         from nbclient import NotebookClient
+
+        from tsinvest.notebooks.kernel import PrivateKernelManager
         from nbclient.exceptions import CellExecutionError
     except ImportError:  # pragma: no cover
         raise MissingDependencyError("nbclient", "notebooks") from None
@@ -470,6 +487,7 @@ def refresh_notebook(path: str | os.PathLike, *, kernel_name: str = "python3", t
         timeout=timeout,
         record_timing=False,
         resources={"metadata": {"path": str(path.parent)}},
+        kernel_manager_class=PrivateKernelManager,
     )
     try:
         with _environment(**_quiet_environment(False)):

@@ -142,13 +142,12 @@ def sweep_batch(actor, target, time, window_ns, n_actors, start, end, capacity, 
     stable, so rows of one target stay in sweep order inside a partition),
     where partition ``p`` is ``partition_starts[p]:partition_starts[p + 1]``.
     """
-    parts = 1 << bits
     multiplier = PARTITION_MULTIPLIERS[0]
     pair = np.empty(capacity, np.int64)
     first = np.empty(capacity, index_like.dtype)
     later = np.empty(capacity, index_like.dtype)
     partition = np.empty(capacity, np.int32)
-    starts = np.zeros(parts + 1, np.int64)
+    starts = np.zeros((1 << bits) + 1, np.int64)
     rows = 0
     position = start
     while position < end:
@@ -176,48 +175,41 @@ def sweep_batch(actor, target, time, window_ns, n_actors, start, end, capacity, 
             starts[part + 1] += 1
             rows += 1
         position += 1
-    for part in range(parts):
-        starts[part + 1] += starts[part]
-    slot = starts[:-1].copy()
-    out_pair = np.empty(rows, np.int64)
-    out_first = np.empty(rows, index_like.dtype)
-    out_later = np.empty(rows, index_like.dtype)
-    for row in range(rows):
-        part = partition[row]
-        destination = slot[part]
-        out_pair[destination] = pair[row]
-        out_first[destination] = first[row]
-        out_later[destination] = later[row]
-        slot[part] = destination + 1
-    return out_pair, out_first, out_later, starts, position, rows
+    pair, first, later = _scatter_by_partition(pair[:rows], first[:rows], later[:rows], partition, starts)
+    return pair, first, later, starts, position, rows
 
 
 @njit(nogil=True, cache=True)
 def group_rows(pair, first, later, bits, level):
     """Rows stably grouped by a level-``level`` hash partition of ``pair``; returns the rows and starts."""
-    parts = 1 << bits
     multiplier = PARTITION_MULTIPLIERS[level % 4]
-    n = len(pair)
-    partition = np.empty(n, np.int32)
-    starts = np.zeros(parts + 1, np.int64)
-    for row in range(n):
+    partition = np.empty(len(pair), np.int32)
+    starts = np.zeros((1 << bits) + 1, np.int64)
+    for row in range(len(pair)):
         part = _partition_of(pair[row], bits, multiplier)
         partition[row] = part
         starts[part + 1] += 1
-    for part in range(parts):
+    pair, first, later = _scatter_by_partition(pair, first, later, partition, starts)
+    return pair, first, later, starts
+
+
+@njit(nogil=True, cache=True)
+def _scatter_by_partition(pair, first, later, partition, starts):
+    """Rows stably reordered by ``partition``; ``starts[p + 1]`` holds partition counts and becomes the starts."""
+    for part in range(len(starts) - 1):
         starts[part + 1] += starts[part]
     slot = starts[:-1].copy()
     out_pair = np.empty_like(pair)
     out_first = np.empty_like(first)
     out_later = np.empty_like(later)
-    for row in range(n):
+    for row in range(len(pair)):
         part = partition[row]
         destination = slot[part]
         out_pair[destination] = pair[row]
         out_first[destination] = first[row]
         out_later[destination] = later[row]
         slot[part] = destination + 1
-    return out_pair, out_first, out_later, starts
+    return out_pair, out_first, out_later
 
 
 # Columns of a row of the aggregation table: a pair's whole state sits in one

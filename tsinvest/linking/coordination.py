@@ -74,12 +74,12 @@ def _workers() -> int:
 
 
 def _partition_count(events: int) -> int:
-    """Hash partitions of the linked pairs: about one per 5,000 events, a power of two <= 1024.
+    """Hash partitions of the linked pairs: about one per 20,000 events, a power of two <= 1024.
 
     Linked pairs grow faster than events, so partitions still too big for a
     cache-sized sort are split again when summarised.
     """
-    return 1 << int(min(10, max(0, math.ceil(math.log2(max(events, 1) / 5_000)))))
+    return 1 << int(min(10, max(0, math.ceil(math.log2(max(events, 1) / 20_000)))))
 
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt")

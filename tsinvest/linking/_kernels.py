@@ -83,9 +83,7 @@ def sorted_events(actor, target, time, n_actors, n_targets):
             break
     if not in_time_order:
         actor, target, time = _counting_sort(actor, n_actors, target, time)
-        target, actor, time = _counting_sort(target, n_targets, actor, time)
-    else:
-        target, actor, time = _counting_sort(target, n_targets, actor, time)
+    target, actor, time = _counting_sort(target, n_targets, actor, time)
     begin = 0
     while begin < n:
         end = begin + 1

@@ -252,15 +252,10 @@ def _encoded_events(source, actor, target, time, action, action_column, connecti
         raise ParameterError("source must be a pandas DataFrame or a path to a Parquet or CSV file")
     rows = len(nanoseconds)
     # Arrow's hashing releases the GIL: the two columns are encoded at once.
-    if _workers() > 1:
-        from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            (actor_codes, actor_names), (target_codes, target_names) = pool.map(
-                _sweep.encode_strings, (actor_strings, target_strings)
-            )
-    else:
-        (actor_codes, actor_names), (target_codes, target_names) = map(
+    with ThreadPoolExecutor(max_workers=min(2, _workers())) as pool:
+        (actor_codes, actor_names), (target_codes, target_names) = pool.map(
             _sweep.encode_strings, (actor_strings, target_strings)
         )
     del actor_strings, target_strings

@@ -56,8 +56,11 @@ def test_summary_explains_and_is_sorted(result):
 def test_write_outputs_atomically_and_cli(tmp_path, result, capsys):
     out = result.write(tmp_path / "out")
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["cluster_summary.csv", "clusters.csv", "edges.csv", "graph.gexf", "graph.graphml", "graph.json"]
-    clusters = pd.read_csv(out / "clusters.csv", dtype={"account_id": str})
+    assert names == ["cluster_summary.csv", "clusters.csv", "edges.csv", "exclusions.json", "graph.gexf",
+                     "graph.graphml", "graph.json", "parameters.json"]
+    assert all((out / name).stat().st_mode & 0o777 == 0o600 for name in names)
+    assert set(json.loads((out / "exclusions.json").read_text())) == set(result.parameters["kinds"])
+    clusters = pd.read_csv(out / "clusters.csv", dtype={"account_id": str}, encoding="utf-8-sig")
     assert {"account_id", "cluster_id", "signal", "score", "flagged"} <= set(clusters.columns)
     graph = nx.read_graphml(out / "graph.graphml")
     assert graph.number_of_edges() == len(result.graph.edges)
@@ -66,7 +69,7 @@ def test_write_outputs_atomically_and_cli(tmp_path, result, capsys):
     code = main(["detect", str(SAMPLE), "--out", str(tmp_path / "cli"), "--seed", "0", "--permutations", "99",
                  "--no-progress"])
     assert code == 0 and "flagged" in capsys.readouterr().out
-    for name in ("clusters.csv", "cluster_summary.csv", "edges.csv"):
+    for name in ("clusters.csv", "cluster_summary.csv", "edges.csv", "exclusions.json", "parameters.json"):
         assert (tmp_path / "cli" / name).read_bytes() == (out / name).read_bytes(), name
 
 

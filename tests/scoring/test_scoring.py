@@ -1,9 +1,6 @@
 import numpy as np
 import pandas as pd
-import pytest
-
-from tsinvest.exceptions import ParameterError
-from tsinvest.scoring import cluster_features, coaction_null, member_coordination, score_clusters
+from tsinvest.scoring import cluster_features, coaction_null, member_coordination
 
 
 def ring_and_heavy_users(seed=0):
@@ -36,7 +33,7 @@ def test_member_coordination_and_features():
     actions, members = ring_and_heavy_users()
     coordination = member_coordination(actions, members, window=60)
     ring = coordination[coordination["cluster_id"] == "ring"]
-    assert (ring["coordinated_share"] == 1.0).all() and (ring["partners"] == 5).all()
+    assert (ring["coordinated_share"] == 1.0).all() and (ring["coordinated"] == 20).all()
     heavy = coordination[coordination["cluster_id"] == "heavy"]
     assert heavy["coordinated_share"].mean() < 0.5
     edges = pd.DataFrame({"account_a": ["r0", "r0"], "account_b": ["r1", "r2"], "signal": "co", "weight": [3.0, 1.0],
@@ -46,17 +43,35 @@ def test_member_coordination_and_features():
     assert features.loc["ring", "coordinated_share"] == 1.0
 
 
-def test_score_flags_ring_not_sparse_web_and_explains():
-    features = pd.DataFrame({
-        "cluster_id": ["ring", "fans", "farm"], "kind": ["amplification", "amplification", "farm"],
-        "size": [12, 40, 10], "density": [0.95, 0.2, 0.9], "coordinated_share": [0.9, 0.15, np.nan],
-        "coordinated_targets": [200, 60, np.nan], "median_gap_s": [6, 80, np.nan], "p_value": [0.005, 0.005, np.nan],
-        "shared_values": [0, 0, 5], "creation_burst_share": [0.1, 0.0, 0.9], "template_share": [0.2, 0.1, 0.9],
-    })
-    scored = score_clusters(features).set_index("cluster_id")
-    assert scored.loc["ring", "flagged"] and not scored.loc["fans", "flagged"] and scored.loc["farm", "flagged"]
-    assert "within 6 s" in scored.loc["ring", "explanation"] and "Flagged." in scored.loc["ring", "explanation"]
-    strict = score_clusters(features, thresholds={"amplification": {"min_size": 20}}).set_index("cluster_id")
-    assert not strict.loc["ring", "flagged"]
-    with pytest.raises(ParameterError):
-        score_clusters(features, thresholds={"amplification": {"bogus": 1}})
+def test_null_model_keeps_notification_fans_unflagged_with_publication_anchor():
+    """Fans react within 90 s of every post: co-action explained by their own reaction speed."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for post in range(30):
+        published = post * 5 * 3600
+        for fan in range(12):
+            if rng.random() < 0.8:
+                rows.append((f"f{fan}", f"p{post}", published + int(rng.integers(5, 90)), published))
+    frame = pd.DataFrame(rows, columns=["account_id", "target_id", "s", "p"])
+    frame["ts"] = pd.to_datetime(frame.pop("s"), unit="s", utc=True)
+    frame["published"] = pd.to_datetime(frame.pop("p"), unit="s", utc=True)
+    members = pd.DataFrame({"account_id": [f"f{f}" for f in range(12)], "cluster_id": "fans"})
+    clock = coaction_null(frame, members, window=600, n_permutations=99, seed=2)
+    anchored = coaction_null(frame, members, window=600, n_permutations=99, seed=2, anchor="published")
+    assert clock["p_value"][0] <= 0.01  # a clock-time shuffle calls fans coordinated
+    assert anchored["p_value"][0] > 0.05  # a delay shuffle does not
+    assert anchored["permutations"][0] < 99  # and stops early
+
+
+def test_one_target_shared_by_20000_accounts_in_one_window_stays_linear():
+    """Member coordination and the null model never form pairs of actions: 20,000 rows stay 20,000 rows."""
+    accounts = [f"{i:05d}" for i in range(20_000)]
+    frame = pd.DataFrame({"account_id": accounts, "target_id": "viral",
+                          "ts": pd.to_datetime(np.arange(20_000) % 300, unit="s", utc=True)})
+    members = pd.DataFrame({"account_id": accounts, "cluster_id": "big"})
+    coordination = member_coordination(frame, members, window=600)
+    assert (coordination["coordinated"] == 1).all()
+    null = coaction_null(frame, members, window=600, n_permutations=20, seed=0)
+    assert null["observed"][0] == 20_000 and null["permutations"][0] == 10  # stops after 10 ties
+    excluded = member_coordination(frame, members, window=600, excluded_targets=["viral"])
+    assert (excluded["coordinated"] == 0).all() and (excluded["actions"] == 1).all()

@@ -8,8 +8,8 @@ import sys
 __all__ = ["NAME", "HELP", "configure", "run"]
 
 NAME = "detect"
-HELP = ("Detect coordinated account clusters (amplification, mass reports, farms, copy-paste) in a data folder; "
-        "write clusters.csv, cluster_summary.csv, edges.csv and graph files.")
+HELP = ("Detect coordinated account clusters (amplification, mass reports, farms, copy-paste, ban evasion) in a "
+        "data folder; write clusters.csv, cluster_summary.csv, edges.csv, exclusions.json and graph files.")
 
 
 def _window(text: str):
@@ -22,25 +22,42 @@ def _window(text: str):
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from tsinvest.detection import KINDS
+
     parser.add_argument("data_dir", metavar="DATA_DIR", help="folder of canonical tables (accounts.csv, events.csv, ...)")
     parser.add_argument("--out", required=True, metavar="OUT_DIR", help="output folder (replaced atomically)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of Louvain and the null model (default 0)")
+    parser.add_argument("--mapping", metavar="FILE", help="YAML file mapping export column names to canonical names")
+    parser.add_argument("--timezone", metavar="TZ", help="IANA zone of timestamps without offset, e.g. Europe/Berlin")
+    parser.add_argument("--epoch-unit", choices=("s", "ms"), help="unit of numeric epoch timestamps")
+    parser.add_argument("--on-error", choices=("raise", "quarantine"), default="raise",
+                        help="bad rows: stop with the list of problems (default), or set them aside in "
+                             "<file>.rejected.csv and go on")
+    parser.add_argument("--seed", type=int, default=0, help="seed of Leiden and the null model (default 0)")
     parser.add_argument("--window", type=_window, default=None,
                         help="co-action window in seconds for shares/likes, or 'auto' to estimate it (default 600)")
     parser.add_argument("--report-window", type=float, default=None,
                         help="co-reporting window in seconds (default 3600)")
     parser.add_argument("--as-of", default=None, help="reference time for account ages, e.g. 2026-03-30T00:00:00Z")
-    parser.add_argument("--permutations", type=int, default=199, help="null-model permutations (default 199)")
+    parser.add_argument("--permutations", type=int, default=199, help="most null-model samples (default 199)")
+    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=None, help="run only these kinds")
+    parser.add_argument("--graph-formats", nargs="*", choices=("graphml", "gexf", "json"),
+                        default=["graphml", "gexf", "json"], help="graph files to write (none: --graph-formats)")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
 
 def run(args: argparse.Namespace) -> int:
-    from tsinvest.detect import detect
+    from tsinvest.detection import detect
 
     result = detect(args.data_dir, seed=args.seed, window=args.window, report_window=args.report_window,
-                    as_of=args.as_of, n_permutations=args.permutations, progress=not args.no_progress)
-    out = result.write(args.out)
+                    as_of=args.as_of, n_permutations=args.permutations,
+                    kinds=tuple(args.kinds) if args.kinds else None, mapping=args.mapping, timezone=args.timezone,
+                    epoch_unit=args.epoch_unit, on_error=args.on_error, progress=not args.no_progress)
+    out = result.write(args.out, graph_formats=tuple(args.graph_formats))
     flagged = result.clusters[result.clusters["flagged"]] if len(result.clusters) else result.clusters
     print(f"{len(result.clusters)} clusters, {len(flagged)} flagged, "
           f"{len(result.flagged_accounts())} accounts flagged; wrote {out}", file=sys.stdout)
+    print(f"window {result.parameters['window']:g} s ({result.parameters['window_choice']})", file=sys.stdout)
+    for kind, counts in result.exclusions.items():
+        left_out = ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in counts.items())
+        print(f"  {kind}: {left_out or 'nothing left out'}", file=sys.stdout)
     return 0

@@ -1,7 +1,10 @@
-"""Cluster scoring: per-cluster features, a time-shuffle null model, scores with explanations."""
+"""Cluster scoring inputs: per-cluster features, per-member coordination, a shuffle null model.
 
-from tsinvest.scoring.features import cluster_features, member_coordination
+The decision rules (thresholds, scores, explanations) belong to each kind's
+detector in :mod:`tsinvest.detection`.
+"""
+
+from tsinvest.scoring.features import cluster_features, member_actions, member_coordination
 from tsinvest.scoring.null_model import coaction_null
-from tsinvest.scoring.scores import DEFAULT_THRESHOLDS, score_clusters
 
-__all__ = ["cluster_features", "member_coordination", "coaction_null", "score_clusters", "DEFAULT_THRESHOLDS"]
+__all__ = ["cluster_features", "member_actions", "member_coordination", "coaction_null"]

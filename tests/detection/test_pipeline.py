@@ -1,0 +1,134 @@
+"""The detection pipeline: registry, thresholds, exclusions, ban evasion, bounded cost on viral targets."""
+
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsinvest.detection import DEFAULT_THRESHOLDS, DETECTORS, KINDS, Detector, detect
+from tsinvest.detection.amplification import Amplification
+from tsinvest.detection.farm import Farm
+from tsinvest.exceptions import ParameterError
+
+
+def ring_events(members=6, videos=8, offset=0):
+    rows = [(f"r{m}", f"v{v}", "share", offset + 3600 * v + m) for v in range(videos) for m in range(members)]
+    frame = pd.DataFrame(rows, columns=["account_id", "target_id", "action", "s"])
+    frame["ts"] = pd.to_datetime(frame.pop("s"), unit="s", utc=True)
+    return frame
+
+
+def test_registry_lists_every_kind_with_read_only_thresholds():
+    assert KINDS == ("amplification", "mass_report", "farm", "copy_paste", "ban_evasion")
+    assert all(isinstance(detector, Detector) for detector in DETECTORS.values())
+    with pytest.raises(TypeError):
+        DEFAULT_THRESHOLDS["amplification"]["min_size"] = 1
+
+
+def test_thresholds_reach_every_rule_and_unknown_names_say_which():
+    events = ring_events()
+    found = detect({"events": events}, n_permutations=99, progress=False)
+    assert found.flagged_accounts("amplification") == [f"r{m}" for m in range(6)]
+    strict = detect({"events": events}, n_permutations=99, progress=False,
+                    thresholds={"amplification": {"min_size": 7}})
+    assert strict.flagged_accounts() == []
+    assert strict.parameters["thresholds"]["amplification"]["min_size"] == 7
+    with pytest.raises(ParameterError, match="unknown name.*bogus"):
+        detect({"events": events}, thresholds={"amplification": {"bogus": 1}}, progress=False)
+    with pytest.raises(ParameterError, match="unknown kind"):
+        detect({"events": events}, thresholds={"nonsense": {}}, progress=False)
+
+
+def test_member_rule_threshold_is_overridable():
+    events = ring_events()
+    # One organic account joins two of the ring's videos and is busy elsewhere.
+    extra = pd.DataFrame({"account_id": "o1", "target_id": ["v0", "v1"] + [f"x{i}" for i in range(20)],
+                          "action": "share", "ts": pd.to_datetime([2, 3602] + [90000 + 600 * i for i in range(20)],
+                                                                  unit="s", utc=True)})
+    both = pd.concat([events, extra], ignore_index=True)
+    result = detect({"events": both}, n_permutations=99, progress=False)
+    assert "o1" not in result.flagged_accounts()
+    lenient = detect({"events": both}, n_permutations=99, progress=False,
+                     thresholds={"amplification": {"min_member_share": 0.0, "min_member_typical_ratio": 0.0,
+                                                   "min_coordinated_share": 0.0}})
+    members = lenient.memberships
+    assert set(members.loc[members["account_id"] == "o1", "cluster_id"]) <= set(members["cluster_id"])
+
+
+def test_exclusions_are_counted_never_listed(tmp_path):
+    events = ring_events()
+    viral = pd.DataFrame({"account_id": [f"fan{i:04d}" for i in range(600)], "target_id": "viral", "action": "share",
+                          "ts": pd.to_datetime(np.arange(600) % 120, unit="s", utc=True)})
+    result = detect({"events": pd.concat([events, viral], ignore_index=True)}, n_permutations=99, progress=False)
+    assert result.exclusions["amplification"]["hot_targets"] == 1
+    assert result.exclusions["amplification"]["hot_target_actions"] == 600
+    out = result.write(tmp_path / "out", graph_formats=())
+    assert "viral" not in (out / "exclusions.json").read_text()
+
+
+def test_target_shared_by_20000_accounts_in_one_window_finishes_in_bounded_memory():
+    events = ring_events()
+    viral = pd.DataFrame({"account_id": [f"{i:019d}" for i in range(20_000)], "target_id": "viral",
+                          "action": "share", "ts": pd.to_datetime(np.arange(20_000) % 300, unit="s", utc=True)})
+    tracemalloc.start()
+    result = detect({"events": pd.concat([events, viral], ignore_index=True)}, n_permutations=99, progress=False)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # Pairs of the 20,000 actions would take 20,000**2 / 2 * 16 bytes = 3.2 GB.
+    assert peak < 400 * 2**20
+    assert result.flagged_accounts() == [f"r{m}" for m in range(6)]
+
+
+def test_auto_window_never_returns_zero_and_names_the_argument():
+    # Pages cross-posting in the same second: the estimate is 0 s.
+    events = pd.DataFrame({"account_id": ["a", "b", "c"] * 4, "action": "share",
+                           "target_id": [f"v{i // 3}" for i in range(12)],
+                           "ts": pd.to_datetime([3600 * (i // 3) for i in range(12)], unit="s", utc=True)})
+    result = detect({"events": events}, window="auto", n_permutations=9, progress=False)
+    assert result.parameters["window"] == 10.0 and "floor" in result.parameters["window_choice"]
+    with pytest.raises(ParameterError, match="window='auto'"):
+        detect({"events": events.assign(action="comment")}, window="auto", progress=False)
+    with pytest.raises(ParameterError, match="window=-5"):
+        detect({"events": events}, window=-5, progress=False)
+
+
+def ban_evasion_tables():
+    created = pd.to_datetime(["2025-01-01T00:00Z", "2026-03-10T00:00Z", "2026-03-11T00:00Z", "2024-05-01T00:00Z"]
+                             + ["2024-06-01T00:00Z"] * 40, utc=True)
+    ids = ["0000000000000000001", "0000000000000000002", "0000000000000000003", "0000000000000000004"]
+    ids += [f"9{i:018d}" for i in range(40)]
+    accounts = pd.DataFrame({"account_id": ids, "created_at": created,
+                             "username": ["spam_shop_01", "spam_shop_02", "spam_shop_03", "maria.k"]
+                             + [f"user{i}x{i * 7}" for i in range(40)]})
+    logins = pd.DataFrame({"account_id": ids, "device_id": ["d1", "d1", "d1", "d4"] + [f"o{i}" for i in range(40)],
+                           "ip": ["i1", "i2", "i1", "i4"] + [f"p{i}" for i in range(40)],
+                           "ts": pd.to_datetime(["2026-03-12T00:00Z"] * 44, utc=True)})
+    enforcements = pd.DataFrame({"account_id": [ids[0]], "action": ["ban"], "policy": ["spam"],
+                                 "ts": pd.to_datetime(["2026-03-05T00:00Z"], utc=True)})
+    return {"accounts": accounts, "logins": logins, "enforcements": enforcements}
+
+
+def test_ban_evasion_flags_new_accounts_linked_to_an_enforced_one():
+    tables = ban_evasion_tables()
+    result = detect(tables, kinds=("ban_evasion",), progress=False)
+    assert result.flagged_accounts("ban_evasion") == ["0000000000000000002", "0000000000000000003"]
+    cluster = result.clusters[result.clusters["kind"] == "ban_evasion"].iloc[0]
+    assert cluster["flagged"] and "created after an enforced account" in cluster["explanation"]
+    members = result.memberships
+    enforced = members[members["account_id"] == "0000000000000000001"]
+    assert len(enforced) == 1 and not enforced["flagged"].iloc[0]
+    # Without the enforcement there is nothing to evade.
+    calm = detect({**tables, "enforcements": tables["enforcements"].iloc[0:0]}, kinds=("ban_evasion",),
+                  progress=False)
+    assert calm.flagged_accounts() == []
+
+
+def test_detectors_judge_clusters_by_their_own_rules():
+    ring = {"size": 12, "density": 0.95, "coordinated_share": 0.9, "p_value": 0.005}
+    web = {"size": 40, "density": 0.1, "coordinated_share": 0.2, "p_value": 0.005}
+    limits = Amplification().limits()
+    assert Amplification.decide(ring, limits)[1] and not Amplification.decide(web, limits)[1]
+    farm = {"size": 10, "density": 0.9, "shared_values": 5, "creation_burst_share": 0.9, "template_share": 0.9}
+    assert Farm.decide(farm, Farm().limits())[1]
+    assert not Farm.decide({**farm, "shared_values": 1}, Farm().limits())[1]

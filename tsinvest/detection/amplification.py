@@ -1,0 +1,65 @@
+"""Amplification rings: accounts that share and like the same videos within minutes, again and again."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import pandas as pd
+
+from tsinvest.detection.base import Detector, DetectionSettings, KindResult, feature
+from tsinvest.detection.coaction import (
+    COACTION_THRESHOLDS,
+    coaction_decide,
+    coaction_describe,
+    engagement_anchor,
+    run_coaction,
+)
+
+__all__ = ["Amplification", "ENGAGEMENT_ACTIONS"]
+
+#: Event actions that amplify a video.
+ENGAGEMENT_ACTIONS = ("share", "like")
+
+
+class Amplification(Detector):
+    """Co-shares and co-likes of the same videos within ``window`` seconds.
+
+    Thresholds: :data:`~tsinvest.detection.coaction.COACTION_THRESHOLDS`.
+
+    Notes
+    -----
+    The null model permutes each member's *delays after the video was
+    published* (when the post is in the events) rather than its clock times:
+    fans who get a notification all react within a minute or two of every new
+    post, which is co-action without coordination, and a delay shuffle keeps
+    them co-acting in the null. A ring acting when its operator says so is
+    aligned beyond its members' own reaction habits. Videos without a post
+    event fall back to the clock-time shuffle.
+    """
+
+    kind = "amplification"
+    prefix = "amp"
+    required = ("events",)
+    thresholds = COACTION_THRESHOLDS
+
+    def run(self, tables: Mapping[str, pd.DataFrame], settings: DetectionSettings,
+            limits: Mapping[str, float]) -> KindResult:
+        events = tables["events"]
+        engaged = events[events["action"].isin(ENGAGEMENT_ACTIONS)]
+        engaged = engagement_anchor(events, engaged)
+        return run_coaction(self, engaged, actor="account_id", target="target_id", window=settings.window,
+                            signal="co_share_like", shuffle="account", settings=settings, limits=limits,
+                            accounts=tables.get("accounts"), source="source", anchor="published")
+
+    @staticmethod
+    def decide(row: Mapping, limits: Mapping[str, float]) -> tuple[float, bool]:
+        return coaction_decide(row, limits)
+
+    @staticmethod
+    def describe(row: Mapping) -> list[str]:
+        parts = coaction_describe(row, "acted on the same targets")
+        top = feature(row, "top_source_share", math.nan)
+        if not math.isnan(top):
+            parts.append(f"{top:.0%} of coordinated actions on one source account")
+        return parts

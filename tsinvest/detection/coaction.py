@@ -1,0 +1,163 @@
+"""The co-action route shared by amplification and mass reports.
+
+Both kinds link accounts that act on the same targets within a window (the
+compiled sweep of :func:`tsinvest.linking.coordination.coordination_edges`),
+cluster them, measure per member how much of its activity is coordinated
+with its cluster, and test each cluster's co-action against a shuffle null
+model. Only the actions, the window and the null's shuffle differ.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Literal
+
+import pandas as pd
+
+from tsinvest.detection.base import MEMBER_COLUMNS, Detector, DetectionSettings, KindResult, feature, judge_clusters
+from tsinvest.detection.clustering import cluster_family
+
+__all__ = ["COACTION_THRESHOLDS", "run_coaction", "coaction_decide", "coaction_describe", "describe_duration",
+           "describe_p_value", "engagement_anchor"]
+
+#: Thresholds shared by the co-action kinds; each kind overrides some.
+COACTION_THRESHOLDS = MappingProxyType({
+    # Linking: pairs acting together on at least this many distinct targets.
+    "edge_min_weight": 2,
+    # Targets with more distinct accounts than this inside one window are
+    # popularity (viral videos), not coordination: left out and counted.
+    "max_actors_per_window": 500,
+    # A component at least this dense stays one cluster (see cluster_family).
+    "dense_component": 0.5,
+    # Cluster rule: size, density, share of members' actions coordinated, null model.
+    "min_size": 5,
+    "min_density": 0.4,
+    "min_coordinated_share": 0.5,
+    "max_p_value": 0.01,
+    # Member rule: a member of a flagged cluster is flagged when at least this
+    # share of its own actions is coordinated with the cluster ...
+    "min_member_share": 0.3,
+    # ... and it has at least this fraction of the cluster's median number of
+    # coordinated actions (an organic user who brushed against a ring once stays out).
+    "min_member_typical_ratio": 0.5,
+})
+
+
+def describe_p_value(p: float) -> str:
+    """``p<0.001``, ``p=0.004`` or ``p=0.23``."""
+    if p <= 0.001:
+        return "p<0.001"
+    if p <= 0.01:
+        return f"p={p:.3f}"
+    return f"p={p:.2f}"
+
+
+def describe_duration(seconds: float) -> str:
+    """``8 s``, ``12 min`` or ``1.5 h``."""
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def coaction_decide(row: Mapping, limits: Mapping[str, float]) -> tuple[float, bool]:
+    """Score = 0.4 coordinated share + 0.3 density + 0.3 (1 - p / 0.05); flagged when every limit holds."""
+    share = feature(row, "coordinated_share")
+    density = feature(row, "density")
+    p = feature(row, "p_value", 1.0)
+    score = 0.4 * share + 0.3 * min(1.0, density) + 0.3 * (1.0 - min(1.0, p / 0.05))
+    flagged = (feature(row, "size") >= limits["min_size"] and density >= limits["min_density"]
+               and share >= limits["min_coordinated_share"] and p <= limits["max_p_value"])
+    return score, flagged
+
+
+def coaction_describe(row: Mapping, verb: str) -> list[str]:
+    """Explanation parts common to the co-action kinds."""
+    gap = feature(row, "median_gap_s", math.nan)
+    within = f" within {describe_duration(gap)} of each other" if not math.isnan(gap) else ""
+    return [
+        f"{int(feature(row, 'size'))} accounts {verb}{within} "
+        f"({int(feature(row, 'coordinated_targets'))} coordinated actions)",
+        f"{feature(row, 'coordinated_share'):.0%} of their actions were coordinated",
+        f"density {feature(row, 'density'):.2f}",
+        f"{describe_p_value(feature(row, 'p_value', 1.0))} vs shuffled null",
+    ]
+
+
+def _member_rule(coordination: pd.DataFrame, limits: Mapping[str, float]) -> pd.DataFrame:
+    typical = coordination.groupby("cluster_id")["coordinated"].transform("median").fillna(0)
+    flagged = ((coordination["coordinated_share"] >= limits["min_member_share"])
+               & (coordination["coordinated"] >= limits["min_member_typical_ratio"] * typical))
+    return pd.DataFrame({"cluster_id": coordination["cluster_id"], "account_id": coordination["account_id"],
+                         "member_flagged": flagged.to_numpy(dtype=bool),
+                         "member_coordinated_share": coordination["coordinated_share"].astype("float64")})
+
+
+def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, target: str, window: float, signal: str,
+                 shuffle: Literal["account", "uniform"], settings: DetectionSettings, limits: Mapping[str, float],
+                 accounts: pd.DataFrame | None = None, source: str | None = None,
+                 anchor: str | None = None) -> KindResult:
+    """Edges, clusters, member coordination, null model and judgement of one co-action kind.
+
+    Notes
+    -----
+    Stages and their cost, for ``N`` actions, ``P`` windowed action pairs on
+    targets that are not hot, ``E`` edges and ``M`` actions by cluster members:
+    edges ``O(N + P)`` (compiled sweep; a hot target is dropped before it adds
+    pairs); clusters ``O(E)``; member coordination ``O(M log M)``; null model
+    ``O(k M log M)`` for ``k`` samples (sequential stop). No stage forms pairs
+    of actions outside the window, so a video shared by 20,000 accounts at
+    once costs its rows.
+    """
+    from tsinvest.graph.communities import edges_within_clusters
+    from tsinvest.linking.coordination import HotTargetWarning, coordination_edges
+    from tsinvest.scoring import cluster_features, coaction_null, member_coordination
+
+    with warnings.catch_warnings():
+        # Exclusions are reported as counts in the result, not as a warning.
+        warnings.simplefilter("ignore", HotTargetWarning)
+        edges = coordination_edges(actions, actor=actor, target=target, window=window,
+                                   min_weight=int(limits["edge_min_weight"]), signal=signal,
+                                   max_actors_per_window=int(limits["max_actors_per_window"]))
+    excluded = list(edges.attrs.get("excluded_targets", []))
+    stats = edges.attrs.get("stats", {})
+    exclusions = {
+        "hot_targets": len(excluded),
+        "hot_target_actions": int(actions[target].astype("string").isin(excluded).sum()) if excluded else 0,
+        "windowed_pairs": int(stats.get("windowed_pairs", 0)),
+    }
+    edges = edges.assign(weight=edges["weight"].astype("float64"))
+    edges.attrs = {}
+    memberships = cluster_family(edges, seed=settings.seed, min_size=settings.min_cluster_size,
+                                 prefix=detector.prefix, dense_component=limits["dense_component"])
+    if memberships.empty:
+        return KindResult(detector.kind, edges, pd.DataFrame(columns=["cluster_id"]),
+                          pd.DataFrame(columns=list(MEMBER_COLUMNS)), exclusions)
+    inside = edges_within_clusters(edges, memberships)
+    coordination = member_coordination(actions, memberships, window=window, actor=actor, target=target,
+                                       source=source, excluded_targets=excluded)
+    null = coaction_null(actions, memberships, window=window, n_permutations=settings.n_permutations,
+                         shuffle=shuffle, anchor=anchor, seed=settings.seed, actor=actor, target=target,
+                         excluded_targets=excluded, progress=False)
+    features = cluster_features(memberships, inside.drop(columns="cluster_id"), coordination=coordination,
+                                accounts=accounts, as_of=settings.as_of)
+    features = features.merge(null[["cluster_id", "z_score", "p_value", "permutations"]], on="cluster_id", how="left")
+    exclusions["null_samples"] = int(null["permutations"].sum())
+    clusters = judge_clusters(detector, features, inside, limits)
+    return KindResult(detector.kind, edges, clusters, _member_rule(coordination, limits), exclusions)
+
+
+def engagement_anchor(events: pd.DataFrame, engaged: pd.DataFrame) -> pd.DataFrame:
+    """``engaged`` plus ``source`` (who posted the target) and ``published`` (when), from post events."""
+    from tsinvest.schemas import TIMESTAMP_DTYPE
+
+    posts = events[events["action"] == "post"].sort_values("ts", kind="mergesort").drop_duplicates("target_id")
+    position = pd.Index(posts["target_id"].astype("string")).get_indexer(engaged["target_id"].astype("string"))
+    source = posts["account_id"].astype("string").array.take(position, allow_fill=True)
+    published = posts["ts"].astype(TIMESTAMP_DTYPE).array.take(position, allow_fill=True)
+    return engaged.assign(source=source, published=published)
+

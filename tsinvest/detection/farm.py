@@ -1,0 +1,215 @@
+"""Account farms: accounts sharing rare devices or IPs, or following the same few customers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from tsinvest.detection.base import (
+    MEMBER_COLUMNS,
+    Detector,
+    DetectionSettings,
+    KindResult,
+    empty_edges,
+    feature,
+    judge_clusters,
+)
+from tsinvest.detection.clustering import cluster_family
+
+__all__ = ["Farm", "follow_focus"]
+
+
+def follow_focus(follows: pd.DataFrame | None, memberships: pd.DataFrame, *,
+                 common_share: float = 0.3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """How much of a cluster's following goes to accounts the cluster follows in common.
+
+    A farm follows the same few paying customers; organic users who happen to
+    follow one of the same creators follow many others too. A followed
+    account is *common* in a cluster when at least ``common_share`` of the
+    members (and at least 2) follow it.
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        Per cluster: ``cluster_id``, ``follow_focus`` (share of the members'
+        follows that go to common accounts), ``mean_common_follows``. Per
+        member: ``cluster_id``, ``account_id``, ``member_focus``,
+        ``member_common_follows``.
+
+    Notes
+    -----
+    Hash joins and group-bys over the members' follows: ``O(F)``.
+    """
+    clusters = pd.DataFrame({"cluster_id": memberships["cluster_id"].drop_duplicates()})
+    member_rows = memberships[["cluster_id", "account_id"]].copy()
+    if follows is None or follows.empty:
+        return (clusters.assign(follow_focus=np.nan, mean_common_follows=np.nan),
+                member_rows.assign(member_focus=0.0, member_common_follows=0))
+    rows = follows[["account_id", "target_id"]].astype("string").drop_duplicates()
+    rows = rows.merge(memberships[["account_id", "cluster_id"]], on="account_id")
+    sizes = memberships.groupby("cluster_id").size()
+    per_target = rows.groupby(["cluster_id", "target_id"])["account_id"].nunique().rename("followers").reset_index()
+    per_target["common"] = per_target["followers"] >= np.maximum(2, common_share * per_target["cluster_id"].map(sizes))
+    rows = rows.merge(per_target, on=["cluster_id", "target_id"])
+    per_member = rows.groupby(["cluster_id", "account_id"])["common"].agg(["mean", "sum"]).reset_index()
+    per_member = per_member.rename(columns={"mean": "member_focus", "sum": "member_common_follows"})
+    member_rows = member_rows.merge(per_member, on=["cluster_id", "account_id"], how="left")
+    member_rows = member_rows.fillna({"member_focus": 0.0, "member_common_follows": 0})
+    focus = rows.groupby("cluster_id")["common"].mean().rename("follow_focus").reset_index()
+    mean_common = member_rows.groupby("cluster_id")["member_common_follows"].mean().rename("mean_common_follows")
+    result = clusters.merge(focus, on="cluster_id", how="left").merge(mean_common.reset_index(), on="cluster_id",
+                                                                      how="left")
+    return result, member_rows
+
+
+class Farm(Detector):
+    """Shared devices/IPs (rarity-weighted, hub values dropped) and co-following.
+
+    Thresholds
+    ----------
+    max_accounts_per_value
+        A device or IP shared by more accounts is a hub (carrier NAT, office
+        Wi-Fi) and links nobody.
+    dense_component
+        A component at least this dense stays one cluster.
+    min_size, min_density, min_score
+        Cluster rule on size, density and the farm score.
+    min_shared_values
+        Route 1: at least this many distinct shared devices/IPs inside the cluster.
+    min_follow_size, min_follow_focus, min_follow_density, min_mean_common_follows
+        Route 2 (co-following alone is weaker evidence than a shared phone, so
+        it asks for a larger group): share of members' follows going to the
+        group's common accounts, co-follow density, and common accounts
+        followed per member.
+    common_follow_share
+        An account is *common* in a cluster when this share of members follow it.
+    min_member_focus, min_member_common_follows
+        Co-follow clusters are peeled to members whose own following is about
+        the common accounts; a member of a flagged farm is flagged when it
+        shares a device/IP inside the cluster or passes these two.
+
+    Notes
+    -----
+    Devices/IPs and co-following are clustered separately: a farm's devices
+    make a tight clique that organic co-followers of its customers would
+    otherwise dilute into a sparse community. Creation bursts and templated
+    usernames add to the score but never flag alone: adaptive farms use aged,
+    plainly named accounts.
+    """
+
+    kind = "farm"
+    prefix = "farm"
+    required = ()
+    thresholds = MappingProxyType({
+        "max_accounts_per_value": 50, "dense_component": 0.5,
+        "min_size": 5, "min_density": 0.3, "min_score": 0.5, "min_shared_values": 2,
+        "min_follow_size": 8, "min_follow_focus": 0.6, "min_follow_density": 0.4, "min_mean_common_follows": 1.8,
+        "common_follow_share": 0.3, "min_member_focus": 0.5, "min_member_common_follows": 2,
+    })
+
+    def applies(self, tables: Mapping[str, pd.DataFrame]) -> bool:
+        logins = tables.get("logins")
+        events = tables.get("events")
+        has_attributes = logins is not None and len(logins) and ({"device_id", "ip"} & set(logins.columns))
+        has_follows = events is not None and len(events) and bool((events["action"] == "follow").any())
+        return bool(has_attributes or has_follows)
+
+    def run(self, tables: Mapping[str, pd.DataFrame], settings: DetectionSettings,
+            limits: Mapping[str, float]) -> KindResult:
+        from tsinvest.graph.communities import edges_within_clusters, membership_table
+        from tsinvest.linking.shared_attributes import shared_attribute_edges
+        from tsinvest.scoring import cluster_features
+
+        logins, events = tables.get("logins"), tables.get("events")
+        cap = int(limits["max_accounts_per_value"])
+        attribute_edges, follow_edges = empty_edges(), empty_edges()
+        exclusions = {}
+        if logins is not None and len(logins):
+            attributes = tuple(c for c in ("device_id", "ip") if c in logins.columns)
+            if attributes:
+                attribute_edges = shared_attribute_edges(logins, attributes=attributes, max_accounts_per_value=cap)
+                for column, count in attribute_edges.attrs.get("hub_values_excluded", {}).items():
+                    exclusions[f"hub_{column}_values"] = int(count)
+        follows = events[events["action"] == "follow"] if events is not None and len(events) else None
+        if follows is not None and len(follows):
+            follow_edges = shared_attribute_edges(follows, attributes=("target_id",), max_accounts_per_value=cap)
+            hubs = follow_edges.attrs.get("hub_values_excluded", {})
+            exclusions["hub_follow_targets"] = int(hubs.get("target_id", 0))
+            follow_edges = follow_edges.assign(signal=pd.array(["co_follow"] * len(follow_edges), dtype="string"))
+        attribute_edges.attrs, follow_edges.attrs = {}, {}
+        edges = pd.concat([attribute_edges, follow_edges], ignore_index=True)
+        edges = edges.assign(weight=edges["weight"].astype("float64"))
+        options = dict(seed=settings.seed, min_size=settings.min_cluster_size, prefix=self.prefix,
+                       dense_component=limits["dense_component"])
+        by_attributes = cluster_family(attribute_edges, **options)
+        by_follows = cluster_family(follow_edges, **options)
+        if len(by_follows):
+            _, focus = follow_focus(follows, by_follows, common_share=limits["common_follow_share"])
+            core = focus[(focus["member_focus"] >= limits["min_member_focus"])
+                         & (focus["member_common_follows"] >= limits["min_member_common_follows"])]
+            groups = core.groupby("cluster_id")["account_id"].agg(list).tolist()
+            by_follows = membership_table(groups, min_size=settings.min_cluster_size, prefix=self.prefix)
+            by_follows = by_follows[~by_follows["cluster_id"].isin(set(by_attributes["cluster_id"]))]
+        # Each part is judged on its own: an account may sit in a device cluster and a co-follow cluster at once.
+        memberships = pd.concat([by_attributes, by_follows], ignore_index=True)
+        if memberships.empty:
+            return KindResult(self.kind, edges, pd.DataFrame(columns=["cluster_id"]),
+                              pd.DataFrame(columns=list(MEMBER_COLUMNS)), exclusions)
+        inside = edges_within_clusters(edges, memberships)
+        features = cluster_features(memberships, inside.drop(columns="cluster_id"), accounts=tables.get("accounts"),
+                                    as_of=settings.as_of)
+        follow_inside = inside[inside["signal"] == "co_follow"]
+        pairs = follow_inside.drop_duplicates(["cluster_id", "account_a", "account_b"]).groupby("cluster_id").size()
+        size = features.set_index("cluster_id")["size"]
+        possible = size * (size - 1) / 2
+        features["follow_density"] = (pairs.reindex(size.index).fillna(0) / possible.clip(lower=1)).to_numpy()
+        focus, member_focus = follow_focus(follows, memberships, common_share=limits["common_follow_share"])
+        features = features.merge(focus, on="cluster_id", how="left")
+        clusters = judge_clusters(self, features, inside, limits)
+        shared = inside[inside["signal"].astype("string").str.startswith("shared_")]
+        attached = pd.concat([shared[["cluster_id", "account_a"]].set_axis(["cluster_id", "account_id"], axis=1),
+                              shared[["cluster_id", "account_b"]].set_axis(["cluster_id", "account_id"], axis=1)])
+        attached = attached.drop_duplicates().assign(attached=True)
+        members = member_focus.merge(attached, on=["cluster_id", "account_id"], how="left")
+        flagged = (members["attached"].fillna(False).astype(bool)
+                   | ((members["member_focus"] >= limits["min_member_focus"])
+                      & (members["member_common_follows"] >= limits["min_member_common_follows"])))
+        members = pd.DataFrame({"cluster_id": members["cluster_id"], "account_id": members["account_id"],
+                                "member_flagged": flagged.to_numpy(dtype=bool), "member_coordinated_share": np.nan})
+        return KindResult(self.kind, edges, clusters, members, exclusions)
+
+    @staticmethod
+    def _farm_score(row: Mapping) -> float:
+        attributes = min(1.0, feature(row, "density") / 0.6) * min(1.0, feature(row, "shared_values") / 4.0)
+        follows = feature(row, "follow_focus") * min(1.0, feature(row, "follow_density") / 0.6)
+        support = 0.5 * feature(row, "creation_burst_share") + 0.5 * feature(row, "template_share")
+        return float(min(1.0, 0.8 * max(attributes, follows) + 0.2 * support + 0.1 * min(attributes, follows)))
+
+    @staticmethod
+    def decide(row: Mapping, limits: Mapping[str, float]) -> tuple[float, bool]:
+        """Score weighs the stronger route, plus creation burst and username templates as support only."""
+        score = Farm._farm_score(row)
+        by_attributes = feature(row, "shared_values") >= limits["min_shared_values"]
+        by_follows = (feature(row, "size") >= limits["min_follow_size"]
+                      and feature(row, "follow_focus") >= limits["min_follow_focus"]
+                      and feature(row, "follow_density") >= limits["min_follow_density"]
+                      and feature(row, "mean_common_follows") >= limits["min_mean_common_follows"])
+        flagged = (feature(row, "size") >= limits["min_size"] and feature(row, "density") >= limits["min_density"]
+                   and (by_attributes or by_follows) and score >= limits["min_score"])
+        return score, flagged
+
+    @staticmethod
+    def describe(row: Mapping) -> list[str]:
+        parts = [f"{int(feature(row, 'size'))} accounts linked by {int(feature(row, 'shared_values'))} "
+                 "shared devices/IPs", f"density {feature(row, 'density'):.2f}"]
+        focus = feature(row, "follow_focus", np.nan)
+        if not np.isnan(focus):
+            parts.append(f"{focus:.0%} of their follows go to accounts the group follows in common "
+                         f"({feature(row, 'mean_common_follows'):.1f} per member)")
+        template = feature(row, "template_share", np.nan)
+        if not np.isnan(template):
+            parts.append(f"{template:.0%} of usernames share one template")
+        return parts

@@ -1,0 +1,55 @@
+"""Mass-report brigades: accounts that report the same victims for the same policy within the hour."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import pandas as pd
+
+from tsinvest.detection.base import Detector, DetectionSettings, KindResult
+from tsinvest.detection.coaction import COACTION_THRESHOLDS, coaction_decide, coaction_describe, run_coaction
+
+__all__ = ["MassReport"]
+
+
+class MassReport(Detector):
+    """Co-reports of one (victim, policy) within ``report_window`` seconds.
+
+    Thresholds: :data:`~tsinvest.detection.coaction.COACTION_THRESHOLDS`, with
+    one co-reported victim enough for an edge (``edge_min_weight`` 1: a
+    brigade may hit a single victim), at least 6 members and density 0.7
+    (a handful of organic users reporting one popular account in the same hour
+    form small loose clusters).
+
+    Notes
+    -----
+    A brigade reports its victims for one policy, so co-reporting is keyed
+    on (victim, policy): organic reports of the same account for other
+    reasons do not join the brigade. The null model redraws report times
+    uniformly over the table's span, because an account reports too rarely
+    for a permutation of its own times to move anything.
+    """
+
+    kind = "mass_report"
+    prefix = "rep"
+    required = ("reports",)
+    thresholds = MappingProxyType({**COACTION_THRESHOLDS, "edge_min_weight": 1, "min_size": 6, "min_density": 0.7})
+
+    def run(self, tables: Mapping[str, pd.DataFrame], settings: DetectionSettings,
+            limits: Mapping[str, float]) -> KindResult:
+        reports = tables["reports"]
+        if "policy" in reports.columns:
+            reports = reports.assign(target_account_id=(reports["target_account_id"].astype("string") + "|"
+                                                        + reports["policy"].astype("string").fillna("")))
+        return run_coaction(self, reports, actor="reporter_id", target="target_account_id",
+                            window=settings.report_window, signal="co_report", shuffle="uniform",
+                            settings=settings, limits=limits, accounts=tables.get("accounts"))
+
+    @staticmethod
+    def decide(row: Mapping, limits: Mapping[str, float]) -> tuple[float, bool]:
+        return coaction_decide(row, limits)
+
+    @staticmethod
+    def describe(row: Mapping) -> list[str]:
+        return coaction_describe(row, "reported the same accounts")

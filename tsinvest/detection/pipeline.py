@@ -1,0 +1,355 @@
+"""One call from a data folder to scored, explained clusters of coordinated accounts.
+
+:func:`detect` loads the tables, settles the settings, runs every registered
+detector whose tables are present (:data:`tsinvest.detection.registry.DETECTORS`)
+and assembles their results into one :class:`DetectionResult`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from tsinvest.detection.base import DetectionSettings, KindResult
+from tsinvest.exceptions import ParameterError
+
+__all__ = ["DetectionResult", "detect", "DEFAULT_WINDOW", "DEFAULT_REPORT_WINDOW", "MIN_AUTO_WINDOW"]
+
+#: Seconds within which two shares/likes of one video count as co-action. Wide
+#: enough for rings that spread their bursts over minutes to evade
+#: seconds-level detection; the cluster rules (coordinated share, density,
+#: null model) keep the fans that a wide window also links from being flagged.
+DEFAULT_WINDOW = 600.0
+#: Seconds within which two reports of one account count as co-reporting
+#: (brigades spread waves over tens of minutes).
+DEFAULT_REPORT_WINDOW = 3600.0
+#: Smallest window ``window="auto"`` returns: pages that cross-post in the same
+#: second make the estimate 0 s, which would link only exact ties.
+MIN_AUTO_WINDOW = 10.0
+
+_MEMBERSHIP_COLUMNS = ["account_id", "cluster_id", "kind", "signal", "score", "flagged", "member_coordinated_share"]
+_FIRST_CLUSTER_COLUMNS = ["cluster_id", "kind", "signal", "signals", "size", "score", "flagged"]
+
+
+@dataclass
+class DetectionResult:
+    """What :func:`detect` found.
+
+    Attributes
+    ----------
+    memberships : DataFrame
+        One row per (account, cluster): ``account_id``, ``cluster_id``,
+        ``kind``, ``signal`` (the cluster's dominant signal), ``score``,
+        ``flagged`` (the account is flagged in this cluster) and
+        ``member_coordinated_share``. Sorted by score desc, cluster_id,
+        account_id. Written as ``clusters.csv``.
+    clusters : DataFrame
+        One row per cluster: ``cluster_id``, ``kind``, ``signals``, ``size``,
+        ``score``, ``flagged``, features, ``explanation``. Written as
+        ``cluster_summary.csv``.
+    edges : DataFrame
+        Every edge of every signal (``EDGE_COLUMNS``). Written as ``edges.csv``.
+    parameters : dict
+        The settings used (seed, windows, as_of, thresholds, ...). Written
+        as ``parameters.json``.
+    exclusions : dict
+        Per kind, what was left out and why, as counts (never ids): hot
+        targets, hub devices/IPs, common texts. Written as ``exclusions.json``.
+    accounts : DataFrame, optional
+        The accounts table, for node attributes of :attr:`graph`.
+    stage_seconds : dict
+        Wall time per stage (load, each kind, assemble); not written, since
+        it differs from run to run.
+    """
+
+    memberships: pd.DataFrame
+    clusters: pd.DataFrame
+    edges: pd.DataFrame
+    parameters: dict[str, Any] = field(default_factory=dict)
+    exclusions: dict[str, dict[str, int]] = field(default_factory=dict)
+    accounts: pd.DataFrame | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @cached_property
+    def graph(self) -> nx.Graph:
+        """Account graph of all edges; nodes carry ``clusters``, ``kind``, ``flagged`` (built on first use)."""
+        from tsinvest.graph import account_graph
+
+        graph = account_graph(self.edges, accounts=self.accounts)
+        best = self.memberships.sort_values(["account_id", "score", "cluster_id"], ascending=[True, False, True],
+                                            kind="mergesort")
+        clusters = best.groupby("account_id", sort=True)["cluster_id"].agg(lambda s: sorted(s.tolist()))
+        flagged = best.groupby("account_id", sort=True)["flagged"].any()
+        kinds = best.drop_duplicates("account_id").set_index("account_id")["kind"]
+        for account in clusters.index:
+            if account in graph:
+                graph.nodes[account]["clusters"] = clusters[account]
+                graph.nodes[account]["flagged"] = bool(flagged[account])
+                graph.nodes[account]["kind"] = str(kinds[account])
+        return graph
+
+    def flagged_accounts(self, kind: str | None = None) -> list[str]:
+        """Sorted ids of flagged accounts (optionally of one kind)."""
+        rows = self.memberships[self.memberships["flagged"]]
+        if kind is not None:
+            rows = rows[rows["kind"] == kind]
+        return sorted(rows["account_id"].astype(str).unique().tolist())
+
+    def write(self, out_dir: str | os.PathLike, *,
+              graph_formats: tuple[str, ...] = ("graphml", "gexf", "json")) -> Path:
+        """Write all outputs into ``out_dir`` atomically (temporary folder, then rename).
+
+        Files (mode 0600): ``clusters.csv``, ``cluster_summary.csv``,
+        ``edges.csv`` (formula-safe CSV, ids as text, see
+        :func:`tsinvest.reporting.to_safe_csv`), ``exclusions.json``,
+        ``parameters.json`` and ``graph.graphml`` / ``graph.gexf`` /
+        ``graph.json`` for the asked ``graph_formats``. An existing
+        ``out_dir`` is replaced only once the new one is complete.
+        """
+        from tsinvest.graph import export
+        from tsinvest.reporting import to_safe_csv
+
+        suffix = {"graphml": "graphml", "gexf": "gexf", "json": "json"}
+        unknown = [name for name in graph_formats if name not in suffix]
+        if unknown:
+            raise ParameterError("graph_formats may hold 'graphml', 'gexf', 'json'")
+        out = Path(out_dir)
+        if out.exists() and not out.is_dir():
+            raise ParameterError("out_dir exists and is not a folder; choose another --out")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+        try:
+            ids = ["account_id", "cluster_id", "account_a", "account_b"]
+            to_safe_csv(self.memberships, staging / "clusters.csv", id_columns=ids)
+            to_safe_csv(self.clusters, staging / "cluster_summary.csv", id_columns=ids)
+            edges = self.edges.copy()
+            for column in ("first_ts", "last_ts"):
+                edges[column] = edges[column].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+            to_safe_csv(edges, staging / "edges.csv", id_columns=ids)
+            for name, content in (("exclusions.json", self.exclusions), ("parameters.json", self.parameters)):
+                (staging / name).write_text(json.dumps(content, indent=2, sort_keys=True, ensure_ascii=True) + "\n",
+                                            encoding="utf-8")
+            for name in graph_formats:
+                export.write_graph(self.graph, staging / f"graph.{suffix[name]}", format=name)
+            for path in staging.iterdir():
+                path.chmod(0o600)
+            if out.exists():
+                previous = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+                os.replace(out, previous / "old")
+                os.replace(staging, out)
+                shutil.rmtree(previous, ignore_errors=True)
+            else:
+                os.replace(staging, out)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return out
+
+
+def _load(data, *, mapping=None, timezone: str | None = None, epoch_unit: str | None = None,
+          on_error: str = "raise") -> dict[str, pd.DataFrame]:
+    if isinstance(data, Mapping):
+        return dict(data)
+    if isinstance(data, (str, os.PathLike)):
+        from tsinvest.loading import load_dir
+
+        path = Path(data)
+        if not path.is_dir():
+            raise ParameterError(
+                f"data: '{path.name}' is not a folder; pass a folder of canonical tables (accounts.csv, "
+                "events.csv, ...) or a dict of DataFrames")
+        return load_dir(path, mapping=mapping, timezone=timezone, epoch_unit=epoch_unit, on_error=on_error)
+    raise ParameterError("data must be a folder path or a dict of table name -> DataFrame")
+
+
+def _as_of(tables: Mapping[str, pd.DataFrame], as_of) -> pd.Timestamp | None:
+    if as_of is not None:
+        stamp = pd.Timestamp(as_of)
+        if stamp.tzinfo is None:
+            raise ParameterError("as_of must be timezone-aware, e.g. '2026-03-30T00:00:00Z'")
+        return stamp.tz_convert("UTC")
+    # The latest observed time: results never depend on when the code runs.
+    latest = [frame["ts"].max() for name, frame in tables.items() if name in ("events", "reports", "logins")
+              and "ts" in frame and len(frame)]
+    return max(latest) if latest else None
+
+
+def _window(window, events: pd.DataFrame | None) -> tuple[float, str]:
+    """The co-action window in seconds and how it was chosen."""
+    from tsinvest.detection.amplification import ENGAGEMENT_ACTIONS
+
+    if window is None:
+        return DEFAULT_WINDOW, "default"
+    if isinstance(window, str):
+        if window != "auto":
+            raise ParameterError(f"window={window!r}: pass a number of seconds or 'auto'")
+        from tsinvest.linking.coordination import estimate_coordination_window
+
+        engaged = None if events is None else events[events["action"].isin(ENGAGEMENT_ACTIONS)]
+        if engaged is None or engaged.empty:
+            raise ParameterError("window='auto' needs share or like events to estimate from; "
+                                 "pass window= in seconds instead")
+        try:
+            estimate = float(estimate_coordination_window(engaged))
+        except ParameterError as error:
+            raise ParameterError(f"window='auto' could not be estimated ({error}); pass window= in seconds") from None
+        if estimate < MIN_AUTO_WINDOW:
+            return MIN_AUTO_WINDOW, (f"auto: estimated {estimate:g} s (same-second reactions), raised to the "
+                                     f"{MIN_AUTO_WINDOW:g} s floor")
+        return estimate, f"auto: estimated {estimate:g} s from the quickest reactions"
+    if not isinstance(window, (int, float, np.integer, np.floating)) or not np.isfinite(window) or window <= 0:
+        raise ParameterError(f"window={window!r}: pass a positive number of seconds or 'auto'")
+    return float(window), "given"
+
+
+def detect(data, *, seed: int = 0, window: float | Literal["auto"] | None = None,
+           report_window: float | None = None, as_of=None, n_permutations: int = 199, min_cluster_size: int = 3,
+           thresholds: Mapping[str, Mapping[str, float]] | None = None, kinds: tuple[str, ...] | None = None,
+           mapping=None, timezone: str | None = None, epoch_unit: Literal["s", "ms"] | None = None,
+           on_error: Literal["raise", "quarantine"] = "raise", progress: bool = True) -> DetectionResult:
+    """Find, score and explain clusters of coordinated accounts in a data folder.
+
+    Parameters
+    ----------
+    data : path or dict of DataFrame
+        A folder of canonical tables (loaded with :func:`tsinvest.loading.load_dir`)
+        or already loaded frames keyed by table name. Each detector runs when
+        its tables are present: events (amplification, copy-paste,
+        co-following), reports (mass reports), logins (shared devices/IPs),
+        accounts + logins + enforcements (ban evasion).
+    seed : int
+        Seed of Leiden and of the null model.
+    window : float or "auto", optional
+        Co-action window in seconds for shares/likes (default
+        :data:`DEFAULT_WINDOW`, 600 s). ``"auto"`` estimates it from the data
+        (:func:`tsinvest.linking.coordination.estimate_coordination_window`,
+        CooRnet-style), never below :data:`MIN_AUTO_WINDOW`.
+    report_window : float, optional
+        Co-reporting window in seconds (default :data:`DEFAULT_REPORT_WINDOW`).
+    as_of : Timestamp or str, optional
+        Reference time for account ages; default the latest time in the data.
+    n_permutations : int
+        Most null-model samples per cluster (the null stops early for
+        clusters that chance explains).
+    min_cluster_size : int
+        Smallest cluster reported.
+    thresholds : mapping, optional
+        Per kind, overrides of the detector's thresholds
+        (:data:`tsinvest.detection.registry.DEFAULT_THRESHOLDS`).
+    kinds : tuple of str, optional
+        Run only these kinds (default every kind whose tables are present).
+    mapping, timezone, epoch_unit, on_error
+        Input options of :func:`tsinvest.loading.load_dir`, used when ``data``
+        is a folder.
+    progress : bool
+        Progress per stage on stderr.
+
+    Returns
+    -------
+    DetectionResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = [(f"00{m}", f"v{v}", 3600 * v + m) for v in range(8) for m in range(5)]
+    >>> events = pd.DataFrame(rows, columns=["account_id", "target_id", "s"]).assign(action="share")
+    >>> events["ts"] = pd.to_datetime(events.pop("s"), unit="s", utc=True)
+    >>> result = detect({"events": events}, seed=1, n_permutations=99, progress=False)
+    >>> result.flagged_accounts("amplification")
+    ['000', '001', '002', '003', '004']
+    """
+    from tqdm.auto import tqdm
+
+    from tsinvest.detection.registry import DETECTORS
+
+    if not isinstance(n_permutations, (int, np.integer)) or n_permutations < 1:
+        raise ParameterError(f"n_permutations={n_permutations!r}: pass an integer >= 1")
+    unknown = sorted(set(thresholds or {}) - set(DETECTORS)) + sorted(set(kinds or ()) - set(DETECTORS))
+    if unknown:
+        raise ParameterError(f"unknown kind(s) {', '.join(unknown)} in thresholds/kinds; kinds are "
+                             f"{', '.join(DETECTORS)}")
+    limits = {kind: detector.limits((thresholds or {}).get(kind)) for kind, detector in DETECTORS.items()}
+    stage_seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+    tables = _load(data, mapping=mapping, timezone=timezone, epoch_unit=epoch_unit, on_error=on_error)
+    stage_seconds["load"] = round(time.perf_counter() - clock, 3)
+    window_seconds, window_note = _window(window, tables.get("events"))
+    report_seconds = DEFAULT_REPORT_WINDOW if report_window is None else report_window
+    if not isinstance(report_seconds, (int, float, np.integer, np.floating)) or not report_seconds > 0:
+        raise ParameterError(f"report_window={report_window!r}: pass a positive number of seconds")
+    settings = DetectionSettings(seed=int(seed), window=window_seconds, report_window=float(report_seconds),
+                                 as_of=_as_of(tables, as_of), n_permutations=int(n_permutations),
+                                 min_cluster_size=int(min_cluster_size), progress=progress)
+    chosen = [detector for kind, detector in DETECTORS.items()
+              if (kinds is None or kind in kinds) and detector.applies(tables)]
+    results: list[KindResult] = []
+    bar = tqdm(chosen, desc="detect", unit="kind", file=sys.stderr, disable=not progress, leave=False)
+    for detector in bar:
+        bar.set_postfix_str(detector.kind)
+        clock = time.perf_counter()
+        results.append(detector.run(tables, settings, limits[detector.kind]))
+        stage_seconds[detector.kind] = round(time.perf_counter() - clock, 3)
+    bar.close()
+    clock = time.perf_counter()
+    result = _assemble(results, tables, settings)
+    stage_seconds["assemble"] = round(time.perf_counter() - clock, 3)
+    result.parameters.update({
+        "seed": settings.seed, "window": settings.window, "window_choice": window_note,
+        "report_window": settings.report_window,
+        "as_of": None if settings.as_of is None else settings.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "n_permutations": settings.n_permutations, "min_cluster_size": settings.min_cluster_size,
+        "tables": sorted(tables), "kinds": [detector.kind for detector in chosen],
+        "thresholds": {detector.kind: limits[detector.kind] for detector in chosen},
+    })
+    result.stage_seconds = stage_seconds
+    return result
+
+
+def _assemble(results: list[KindResult], tables: Mapping[str, pd.DataFrame],
+              settings: DetectionSettings) -> DetectionResult:
+    from tsinvest.graph.build import combine_edges
+
+    members, summaries = [], []
+    for found in results:
+        if found.clusters.empty:
+            continue
+        summaries.append(found.clusters)
+        rows = found.members.merge(found.clusters[["cluster_id", "kind", "signal", "score", "flagged"]],
+                                   on="cluster_id")
+        rows["flagged"] = rows["flagged"].astype(bool) & rows["member_flagged"].astype(bool)
+        members.append(rows[_MEMBERSHIP_COLUMNS])
+    memberships = (pd.concat(members, ignore_index=True) if members
+                   else pd.DataFrame({c: pd.Series(dtype="object") for c in _MEMBERSHIP_COLUMNS}))
+    memberships = memberships.astype({"account_id": "string", "cluster_id": "string", "kind": "string",
+                                      "signal": "string", "score": "float64", "flagged": "bool",
+                                      "member_coordinated_share": "float64"})
+    memberships = memberships.sort_values(["score", "cluster_id", "account_id"], ascending=[False, True, True],
+                                          kind="mergesort").reset_index(drop=True)
+    if summaries:
+        clusters = pd.concat(summaries, ignore_index=True)
+        clusters = clusters.sort_values(["score", "cluster_id"], ascending=[False, True], kind="mergesort")
+        rest = [c for c in clusters.columns if c not in _FIRST_CLUSTER_COLUMNS and c != "explanation"]
+        clusters = clusters[_FIRST_CLUSTER_COLUMNS + rest + ["explanation"]].reset_index(drop=True)
+        # Parallel sums may differ in the last bits between runs; six decimals
+        # keep the written summary byte-identical for a seed.
+        numeric = [c for c in rest if pd.api.types.is_float_dtype(clusters[c])]
+        clusters[numeric] = clusters[numeric].round(6)
+    else:
+        clusters = pd.DataFrame(columns=_FIRST_CLUSTER_COLUMNS + ["explanation"])
+    edges = combine_edges(*[found.edges for found in results]) if results else combine_edges()
+    exclusions = {found.kind: dict(sorted(found.exclusions.items())) for found in results}
+    return DetectionResult(memberships=memberships, clusters=clusters, edges=edges, exclusions=exclusions,
+                           accounts=tables.get("accounts"))

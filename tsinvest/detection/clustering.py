@@ -46,11 +46,14 @@ def cluster_family(edges: pd.DataFrame, *, seed: int, min_size: int, prefix: str
 
     Examples
     --------
+    A clique of four with a path of four hanging off it (density 0.36) splits in two:
+
     >>> import pandas as pd
-    >>> pairs = [(a, b) for a in "abcd" for b in "abcd" if a < b] + [("d", "e"), ("e", "f")]
+    >>> pairs = [(a, b) for a in "abcd" for b in "abcd" if a < b] + [("d", "e"), ("e", "f"), ("f", "g"), ("g", "h")]
     >>> edges = pd.DataFrame(pairs, columns=["account_a", "account_b"]).assign(weight=1.0)
-    >>> cluster_family(edges, seed=0, min_size=3, prefix="amp")["account_id"].tolist()
-    ['a', 'b', 'c', 'd']
+    >>> clusters = cluster_family(edges, seed=0, min_size=4, prefix="amp")
+    >>> clusters.groupby("cluster_id")["account_id"].agg("".join).sort_values().tolist()
+    ['abcd', 'efgh']
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components

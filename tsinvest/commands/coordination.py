@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -29,29 +27,44 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--max-actors-per-window",
         type=int,
         default=None,
-        help="exclude targets with more distinct accounts than this inside one window (default 500)",
+        help="leave out targets with more distinct accounts than this inside one window (viral content; "
+        "500 is a good value); default: keep every target (the exact definition)",
+    )
+    parser.add_argument(
+        "--max-windowed-pairs",
+        type=int,
+        default=2_000_000_000,
+        help="refuse before the sweep when more windowed event pairs than this would be formed (default 2e9, "
+        "about 32 GB of spill); use --max-actors-per-window to leave out hot targets instead",
     )
     parser.add_argument("--out", required=True, metavar="EDGES.csv", help="edge table to write (CSV or .parquet)")
     parser.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
 
 
-def _write_atomically(edges, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(handle)
-    try:
-        if out.suffix.lower() in (".parquet", ".pq"):
-            edges.to_parquet(temp, index=False)
-        else:
-            edges.to_csv(temp, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
-        os.replace(temp, out)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+def _write(edges, out: Path) -> None:
+    """Formula-safe CSV (ids as text, 0600, atomic), or Parquet with microsecond times."""
+    from tsinvest.reporting import to_safe_csv
+
+    if out.exists() and out.is_dir():
+        from tsinvest.exceptions import ParameterError
+
+        raise ParameterError(f"--out '{out.name}' is a folder; name the edge file to write")
+    if out.suffix.lower() in (".parquet", ".pq"):
+        from tsinvest.reporting.safe_export import _atomic_path
+
+        with _atomic_path(out, ".parquet.tmp") as temporary:
+            frame = edges.assign(first_ts=edges["first_ts"].dt.as_unit("us"), last_ts=edges["last_ts"].dt.as_unit("us"))
+            frame.to_parquet(temporary, index=False)
+        out.chmod(0o600)
+        return
+    frame = edges.copy()
+    for column in ("first_ts", "last_ts"):
+        frame[column] = frame[column].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    to_safe_csv(frame, out, id_columns=["account_a", "account_b"])
 
 
 def run(args: argparse.Namespace) -> int:
-    from tsinvest.linking.coordination import DEFAULT_MAX_ACTORS_PER_WINDOW, HotTargetWarning, coordination_edges
+    from tsinvest.linking.coordination import HotTargetWarning, coordination_edges
 
     with warnings.catch_warnings():
         # The summary line below reports exclusions; no need for the warning text too.
@@ -66,14 +79,16 @@ def run(args: argparse.Namespace) -> int:
             window=args.window,
             min_weight=args.min_weight,
             signal=args.signal,
-            max_actors_per_window=args.max_actors_per_window or DEFAULT_MAX_ACTORS_PER_WINDOW,
+            max_actors_per_window=args.max_actors_per_window,
+            max_windowed_pairs=args.max_windowed_pairs,
             progress=not args.no_progress and sys.stderr.isatty(),
         )
-    _write_atomically(edges, Path(args.out))
+    _write(edges, Path(args.out))
     stats = edges.attrs["stats"]
     print(
         f"wrote {args.out}: {stats['events']} events, {stats['windowed_pairs']} windowed pairs, "
         f"{stats['edges']} edges (weight >= {args.min_weight}, window {args.window:g} s), "
-        f"{stats['excluded_targets']} hot targets excluded"
+        + (f"{stats['excluded_targets']} hot targets left out (more than {args.max_actors_per_window} accounts in "
+           "one window)" if args.max_actors_per_window else "every target kept (exact)")
     )
     return 0

@@ -25,6 +25,7 @@ __all__ = [
     "aggregate_pairs",
     "event_table",
     "dense_window_targets",
+    "windowed_event_pairs",
     "warm_up",
 ]
 
@@ -366,6 +367,24 @@ def dense_window_targets(target, time, window_ns, min_events):
     return dense
 
 
+@njit(nogil=True, cache=True)
+def windowed_event_pairs(target, time, window_ns):
+    """Number of event pairs on one target at most ``window_ns`` apart (what the sweep would visit).
+
+    Events are sorted by (target, time); a second pointer trails the first, so
+    the count costs one pass however many pairs there are.
+    """
+    total = 0
+    later = 0
+    for event in range(len(target)):
+        if later < event + 1:
+            later = event + 1
+        while later < len(target) and target[later] == target[event] and time[later] - time[event] <= window_ns:
+            later += 1
+        total += later - event - 1
+    return total
+
+
 def warm_up() -> None:
     """Compile (first run after install) or load (later runs) every kernel, on tiny inputs.
 
@@ -379,6 +398,7 @@ def warm_up() -> None:
     time = np.array([0, 1, 0, 1], dtype=np.int64)
     actor, target, time = sorted_events(actor, target, time, 2, 2)
     dense_window_targets(target, time, 10, 2)
+    windowed_event_pairs(target, time, 10)
     pair, first, later, _, _, _ = sweep_batch(actor, target, time, 10, 2, 0, 4, 8, 1, np.empty(0, np.int32))
     pair, first, later, _ = group_rows(pair, first, later, 1, 1)
     aggregate_pairs(pair, first, later, event_table(target, time), 1, 5)

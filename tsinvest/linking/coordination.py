@@ -104,7 +104,7 @@ def _arrow(con, sql: str, parameters: Sequence[Any] = ()):
     return to_table()
 
 
-def _check_parameters(window: float, min_weight: int, evidence_size: int, max_actors_per_window: int) -> int:
+def _check_parameters(window: float, min_weight: int, evidence_size: int, max_actors_per_window: int | None) -> int:
     problems = []
     if not isinstance(window, (int, float, np.integer, np.floating)) or not math.isfinite(window) or window < 0:
         problems.append("window must be a finite number of seconds >= 0")
@@ -112,8 +112,9 @@ def _check_parameters(window: float, min_weight: int, evidence_size: int, max_ac
         problems.append("min_weight must be an integer >= 1")
     if not isinstance(evidence_size, (int, np.integer)) or evidence_size < 0:
         problems.append("evidence_size must be an integer >= 0")
-    if not isinstance(max_actors_per_window, (int, np.integer)) or max_actors_per_window < 2:
-        problems.append("max_actors_per_window must be an integer >= 2")
+    if max_actors_per_window is not None and (not isinstance(max_actors_per_window, (int, np.integer))
+                                              or max_actors_per_window < 2):
+        problems.append("max_actors_per_window must be an integer >= 2, or None to keep every target")
     if problems:
         raise ParameterError("; ".join(problems))
     return int(round(float(window) * 1_000_000_000))
@@ -357,17 +358,29 @@ def _edges_for_window(
     min_weight: int,
     signal: str,
     evidence_size: int,
-    max_actors_per_window: int,
+    max_actors_per_window: int | None,
     progress: bool,
+    max_windowed_pairs: int | None = None,
 ) -> pd.DataFrame:
     import pyarrow as pa
     from tqdm.auto import tqdm
 
-    hot = _hot_targets(events, window_ns, max_actors_per_window)
+    if max_actors_per_window is None:
+        hot = np.empty(0, dtype=np.int32)
+    else:
+        hot = _hot_targets(events, window_ns, max_actors_per_window)
     actor, target, times = events.actor, events.target, events.time
     if hot.size:
         keep = ~np.isin(target, hot)
         actor, target, times = actor[keep], target[keep], times[keep]
+    if max_windowed_pairs is not None:
+        needed = int(_kernels.windowed_event_pairs(target, times, window_ns))
+        if needed > max_windowed_pairs:
+            raise ParameterError(
+                f"the co-action network needs {needed:,} windowed event pairs, more than max_windowed_pairs "
+                f"({max_windowed_pairs:,}); pass max_actors_per_window (CLI: --max-actors-per-window 500) to leave "
+                "out hot targets, a smaller window, or a higher max_windowed_pairs"
+            )
     n_actors = max(len(events.actor_names), 1)
 
     bounds = _sweep.chunk_bounds(target, _CHUNK_EVENTS)
@@ -446,7 +459,8 @@ def coordination_edges(
     min_weight: int = 2,
     signal: str | None = None,
     evidence_size: int = 5,
-    max_actors_per_window: int = DEFAULT_MAX_ACTORS_PER_WINDOW,
+    max_actors_per_window: int | None = DEFAULT_MAX_ACTORS_PER_WINDOW,
+    max_windowed_pairs: int | None = None,
     connection=None,
     progress: bool = False,
 ) -> pd.DataFrame:
@@ -480,9 +494,15 @@ def coordination_edges(
         Value of the ``signal`` column; ``f"co_{action}"`` or ``"co_action"``.
     evidence_size : int
         How many shared target ids to list in ``evidence``.
-    max_actors_per_window : int
+    max_actors_per_window : int or None
         Targets on which more than this many distinct accounts acted inside one
-        window are left out and listed (see Notes).
+        window are left out and listed (see Notes). ``None`` keeps every
+        target: the exact definition.
+    max_windowed_pairs : int, optional
+        Refuse, with a :class:`ParameterError` naming the options, when the
+        kept targets would produce more windowed event pairs than this
+        (counted exactly in one pass before the sweep). A guard for the exact
+        definition on data with hot targets.
     connection : duckdb.DuckDBPyConnection, optional
         Connection to query files or tables with; a private one by default.
     progress : bool
@@ -583,6 +603,7 @@ def coordination_edges(
         evidence_size=evidence_size,
         max_actors_per_window=max_actors_per_window,
         progress=progress,
+        max_windowed_pairs=max_windowed_pairs,
     )
 
 

@@ -266,7 +266,12 @@ def carrier_nat(world: World, rng: np.random.Generator, organic: Organic, *, num
         display_names=display_names(rng, n_new), followers=rng.integers(0, 50, n_new),
     )
     everyone = np.concatenate([accounts, new])
-    add_personal_logins(world, rng, everyone, 2 * len(everyone), fixed_ip=ip)
+    add_personal_logins(world, rng, everyone, len(everyone), fixed_ip=ip)
+    # Everyone appears at least once, so the NAT really has all these accounts.
+    lo = np.maximum(world.account_created[everyone], START)
+    world.add_logins(everyone, lo + (rng.random(len(everyone)) * (END - lo)).astype(np.int64),
+                     np.full(len(everyone), ip, dtype=object), world.device_ids(everyone.astype(np.uint64) * np.uint64(4)),
+                     np.full(len(everyone), "Clipr/31.2 (Android 13; SM-A546B)", dtype=object))
     add_personal_logins(world, rng, new, 2 * n_new)
     sprinkle_activity(world, rng, organic, new, low=3, high=12)
     return {
@@ -452,10 +457,10 @@ def ban_evasion(world: World, rng: np.random.Generator, organic: Organic, *, num
     tie_rate = float(rng.uniform(0.4, 0.8)) if adaptive else float(rng.uniform(0.6, 0.95))
     stem = str(rng.choice(_STEMS))
     digits = int(rng.integers(2, 5))
+    separator = str(rng.choice(["_", ".", ""]))
 
     def names(k: int) -> np.ndarray:
         values = rng.integers(10 ** (digits - 1), 10**digits, k)
-        separator = str(rng.choice(["_", ".", ""]))
         return np.array([f"{stem}{separator}{v}" for v in values.tolist()], dtype=object)
 
     banned = world.add_accounts(

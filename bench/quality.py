@@ -179,13 +179,9 @@ def _summary(runs: list[dict]) -> int:
             line = f"  {kind:<14}"
             ok = True
             for metric in ("precision", "recall"):
-                values = [(r["kinds"][kind][metric], r["seed"]) for r in group if not math.isnan(r["kinds"][kind][metric])]
-                if metric == "precision":
-                    # Nothing flagged is no false positive; recall then shows the miss.
-                    values = values or [(math.nan, None)]
-                else:
-                    values = values or [(math.nan, None)]
-                numeric = [v for v in values if not math.isnan(v[0])]
+                # NaN precision (nothing flagged) is no false positive; recall then shows the miss.
+                numeric = [(r["kinds"][kind][metric], r["seed"]) for r in group
+                           if not math.isnan(r["kinds"][kind][metric])]
                 mean = sum(v for v, _ in numeric) / len(numeric) if numeric else math.nan
                 worst = min(numeric) if numeric else (math.nan, None)
                 ok &= math.isnan(worst[0]) or worst[0] >= bar

@@ -1,51 +1,143 @@
-"""Time :func:`tsinvest.detect.detect` on a generated sample; print events/s and peak memory.
+"""Time the whole :func:`tsinvest.detect.detect` on generated folders; print per-stage time, peak memory, events/s.
 
 Usage::
 
-    python bench/bench_detect.py [--events 200000] [--seed 7] [--adaptive] [--permutations 199]
+    python bench/bench_detect.py --events 1000000 5000000          # targets: 1M <= 30 s / 2 GB, 5M <= 3 min / 6 GB
+    python bench/bench_detect.py --events 50000 --timeout 900       # what the current code manages
+    python bench/bench_detect.py --events 200000 --switches viral --generator independent
 
-The sample comes from :func:`tsinvest.synthetic.generate_sample` (``--events``
-is passed as its scale). Peak memory is the process's maximum resident set
-size (``resource.getrusage``), which includes the loaded tables.
+Data. The project's generator (:func:`tsinvest.synthetic.generate_sample`)
+writes all six tables with the switches given (default ``all``: viral videos
+shared by thousands within minutes, heavy users with 10k+ events, notification
+fans, a carrier-NAT IP, very common comments, blend-in rings, substituted spam,
+ban evaders); ``--generator independent`` uses ``bench/independent/``. Folders
+are cached in ``bench/out/detect_<generator>_<events>_s<seed>_<switches>/``
+(git-ignored) and reused.
+
+What is timed. ``detect(folder, seed=0)`` from the folder on disk to the
+finished result, in a fresh child process (so generation does not count
+towards memory). Per-stage wall time comes from
+``result.parameters["stage_seconds"]`` (a dict stage -> seconds) when
+``detect`` reports it; otherwise only the total is printed. Peak memory is the
+child's ``ru_maxrss`` plus the largest ``ru_maxrss`` of its own children
+(``resource.getrusage``). ``--timeout`` stops a run that does not finish and
+says so.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
+import signal
+import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def _worker(folder: str, permutations: int | None) -> int:
+    from tsinvest.detect import detect
+
+    kwargs = {} if permutations is None else {"n_permutations": permutations}
+    started = time.perf_counter()
+    result = detect(folder, seed=0, progress=False, **kwargs)
+    total = time.perf_counter() - started
+    stages = (result.parameters or {}).get("stage_seconds")
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    flagged = result.memberships[result.memberships["flagged"].astype(bool)]
+    print("RESULT " + json.dumps({
+        "total_seconds": total,
+        "stage_seconds": {str(k): float(v) for k, v in stages.items()} if isinstance(stages, dict) else None,
+        "maxrss_kib": own, "children_maxrss_kib": children,
+        "clusters": int(len(result.clusters)), "flagged_clusters": int(result.clusters["flagged"].astype(bool).sum()),
+        "flagged_accounts": {str(k): int(v) for k, v in flagged.groupby("kind")["account_id"].nunique().items()},
+        "edges": int(len(result.edges)),
+    }), flush=True)
+    return 0
+
+
+def _folder(generator: str, events: int, seed: int, switches: str) -> tuple[Path, dict]:
+    tag = switches.replace(",", "+") or "none"
+    folder = OUT / f"detect_{generator}_{events}_s{seed}_{tag}"
+    if (folder / "truth.json").exists():
+        return folder, json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+    started = time.perf_counter()
+    if generator == "project":
+        from tsinvest.synthetic import generate_sample
+
+        truth = generate_sample(folder, seed=seed, scale=events, switches=switches or None, progress=False)
+    else:
+        sys.path.insert(0, str(Path(__file__).resolve().parent / "independent"))
+        from generator import generate  # noqa: E402
+
+        truth = generate(folder, seed=seed, events=events)
+    print(f"generated {folder.name} in {time.perf_counter() - started:.1f} s", flush=True)
+    return folder, truth
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--events", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--adaptive", action="store_true")
-    parser.add_argument("--permutations", type=int, default=199)
+    parser.add_argument("--generator", choices=("project", "independent"), default="project")
+    parser.add_argument("--switches", default="all", help="generator switches (project generator), default all")
+    parser.add_argument("--permutations", type=int, help="null-model permutations (default: detect's own)")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds before a detect run is stopped")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.worker:
+        return _worker(args.worker, args.permutations)
 
-    from tsinvest.detect import detect
-    from tsinvest.synthetic import generate_sample
-
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "sample"
-        generate_sample(folder, seed=args.seed, scale=args.events, adaptive=args.adaptive, progress=False)
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    OUT.mkdir(exist_ok=True)
+    for events in args.events:
+        folder, truth = _folder(args.generator, events, args.seed, args.switches if args.generator == "project" else "")
+        counts = truth["counts"]
+        print(f"folder          {folder}")
+        print("rows            " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+        load = os.getloadavg()
+        command = [sys.executable, __file__, "--worker", str(folder)]
+        if args.permutations is not None:
+            command += ["--permutations", str(args.permutations)]
         started = time.perf_counter()
-        result = detect(folder, seed=0, n_permutations=args.permutations, progress=True)
-        elapsed = time.perf_counter() - started
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        result.write(Path(tmp) / "out")
-    events = args.events
-    print(f"events          {events:,}")
-    print(f"detect seconds  {elapsed:.1f}")
-    print(f"events/s        {events / elapsed:,.0f}")
-    print(f"peak RSS        {peak / 1024:,.0f} MiB (before detect {before / 1024:,.0f} MiB)")
-    print(f"clusters        {len(result.clusters)} ({int(result.clusters['flagged'].sum())} flagged)")
-    print(f"edges           {len(result.edges):,}")
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 start_new_session=True)
+        try:
+            out, err = child.communicate(timeout=args.timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
+            elapsed = time.perf_counter() - started
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            print(f"detect          DID NOT FINISH within {args.timeout:.0f} s (stopped after {elapsed:.0f} s); "
+                  f"peak RSS so far >= {peak / 1024:,.0f} MiB")
+            continue
+        if child.returncode != 0:
+            print(f"detect          FAILED (exit {child.returncode}):\n{err[-3000:]}")
+            continue
+        line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+        figures = json.loads(line[len("RESULT "):])
+        total = figures["total_seconds"]
+        peak = figures["maxrss_kib"] + figures["children_maxrss_kib"]
+        print(f"load average    {load[0]:.1f} before, {os.getloadavg()[0]:.1f} after")
+        print(f"events          {counts['events']:,}")
+        print(f"detect seconds  {total:.1f}")
+        stages = figures["stage_seconds"]
+        if stages:
+            width = max(len(k) for k in stages)
+            for stage, seconds in stages.items():
+                print(f"  {stage:<{width}}  {seconds:8.2f} s  {100 * seconds / total:5.1f} %")
+        else:
+            print("  (detect reports no stage_seconds: total only)")
+        print(f"events/s        {counts['events'] / total:,.0f}")
+        print(f"peak RSS        {peak / 1024:,.0f} MiB (detect process {figures['maxrss_kib'] / 1024:,.0f} MiB, "
+              f"its children {figures['children_maxrss_kib'] / 1024:,.0f} MiB)")
+        print(f"clusters        {figures['clusters']} ({figures['flagged_clusters']} flagged), edges {figures['edges']:,}")
+        print(f"flagged         {figures['flagged_accounts']}", flush=True)
     return 0
 
 

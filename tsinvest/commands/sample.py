@@ -22,6 +22,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--adaptive", action="store_true", help="add evasive adversaries and the notification-fans trap"
     )
+    parser.add_argument(
+        "--switches",
+        default=None,
+        help="comma-separated structures of real data, all off by default: viral, heavy_users, notification_fans, "
+        "carrier_nat, common_comments, blend_in_rings, substituted_spam, ban_evasion; or traps, adversaries, all",
+    )
     parser.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
 
 
@@ -33,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         scale=args.scale,
         adaptive=args.adaptive,
+        switches=args.switches,
         progress=False if args.no_progress else None,
     )
     counts = truth["counts"]

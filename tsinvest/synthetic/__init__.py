@@ -6,5 +6,6 @@ tickets for demos, notebooks, tests and benchmarks. See
 """
 
 from tsinvest.synthetic.generate import SCALES, generate_sample, resolve_scale
+from tsinvest.synthetic.switches import SWITCHES
 
-__all__ = ["generate_sample", "resolve_scale", "SCALES"]
+__all__ = ["generate_sample", "resolve_scale", "SCALES", "SWITCHES"]

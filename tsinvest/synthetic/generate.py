@@ -27,6 +27,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,7 @@ import numpy as np
 from tsinvest.exceptions import ParameterError
 from tsinvest.synthetic import campaigns as campaign_kinds
 from tsinvest.synthetic import organic as organic_module
+from tsinvest.synthetic import switches as switch_kinds
 from tsinvest.synthetic import traps as trap_kinds
 from tsinvest.synthetic import trends
 from tsinvest.synthetic.escalations import add_escalations
@@ -74,7 +76,7 @@ def _groups(base: int, factor: float) -> int:
     return base + (int(2 * math.log2(factor)) if factor > 1 else 0)
 
 
-def _build(world: World, n_events: int, adaptive: bool, step) -> dict:
+def _build(world: World, n_events: int, adaptive: bool, step, switches: tuple[str, ...] = ()) -> dict:
     factor = n_events / SCALES["small"]
     organic = organic_module.build_population(
         world, world.rng("population"), n_accounts=max(1000, n_events // 11), n_posts=int(0.05 * n_events)
@@ -114,6 +116,7 @@ def _build(world: World, n_events: int, adaptive: bool, step) -> dict:
         for number in range(1, (1 if factor < 5 else 2) + 1):
             traps.append(trap_kinds.notification_fans(world, world.rng(f"notify-{number}"), organic, number=number))
     step("organic traps")
+    switched = switch_kinds.add_switched(world, organic, n_events=n_events, switches=switches, adaptive=adaptive)
 
     tickets = add_escalations(
         world, world.rng("escalations"), organic, n_organic=max(40, n_events // 1000), campaigns=planted
@@ -122,8 +125,8 @@ def _build(world: World, n_events: int, adaptive: bool, step) -> dict:
     organic_module.add_logins(world, world.rng("logins"), organic, int(0.07 * n_events))
     step("organic activity")
     return {
-        "campaigns": planted,
-        "traps": traps,
+        "campaigns": planted + switched["campaigns"],
+        "traps": traps + switched["traps"],
         "trends": {"report_spikes": [spike], "emerging_hashtags": [emerging]},
         "escalations": tickets,
     }
@@ -255,6 +258,7 @@ def generate_sample(
     seed: int = 7,
     scale: str | int = "small",
     adaptive: bool = False,
+    switches: str | Iterable[str] | None = None,
     progress: bool | None = None,
 ) -> dict:
     """Write a synthetic investigation sample with planted abuse and its ground truth.
@@ -271,7 +275,14 @@ def generate_sample(
         number of events (at least 10 000).
     adaptive : bool
         Add evasive adversaries (aged accounts, minutes of jitter, residential
-        proxies, obfuscated text) and the ``notification_fans`` trap.
+        proxies, obfuscated text) and the ``notification_fans`` trap; with
+        ``switches``, the switched adversaries take their evasive form too.
+    switches : str or iterable of str, optional
+        Structures of real data the default sample lacks (all off by default):
+        names from :data:`tsinvest.synthetic.switches.SWITCHES`, a
+        comma-separated string, ``"traps"``, ``"adversaries"`` or ``"all"``.
+        Their parameters are drawn per seed from wide ranges; ``truth.json``
+        then also holds ``switches``.
     progress : bool or None
         Show a tqdm progress bar on stderr; None shows it for medium and larger.
 
@@ -297,6 +308,7 @@ def generate_sample(
     from tqdm.auto import tqdm
 
     n_events = resolve_scale(scale)
+    chosen = switch_kinds.resolve_switches(switches)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ParameterError("seed must be a non-negative whole number")
     out = Path(out_dir)
@@ -315,11 +327,13 @@ def generate_sample(
 
     try:
         world = World(int(seed))
-        built = _build(world, n_events, bool(adaptive), step)
+        built = _build(world, n_events, bool(adaptive), step, chosen)
         truth = {
             "seed": int(seed),
             "scale": scale if isinstance(scale, str) and scale in SCALES else n_events,
             "adaptive": bool(adaptive),
+            # Only when used, so default samples stay byte-identical.
+            **({"switches": list(chosen)} if chosen else {}),
             "start": START_ISO,
             "end": END_ISO,
             **built,

@@ -125,10 +125,12 @@ def test_ban_evasion_flags_new_accounts_linked_to_an_enforced_one():
 
 
 def test_detectors_judge_clusters_by_their_own_rules():
-    ring = {"size": 12, "density": 0.95, "coordinated_share": 0.9, "p_value": 0.005}
-    web = {"size": 40, "density": 0.1, "coordinated_share": 0.2, "p_value": 0.005}
+    ring = {"size": 12, "density": 0.95, "coordinated_share": 0.4, "burst_share": 0.95, "p_value": 0.005}
+    crowd = {**ring, "burst_share": 0.2}  # a slice of a viral video's sharers
+    web = {"size": 40, "density": 0.1, "coordinated_share": 0.2, "burst_share": 0.9, "p_value": 0.005}
     limits = Amplification().limits()
-    assert Amplification.decide(ring, limits)[1] and not Amplification.decide(web, limits)[1]
+    assert Amplification.decide(ring, limits)[1]
+    assert not Amplification.decide(crowd, limits)[1] and not Amplification.decide(web, limits)[1]
     farm = {"size": 10, "density": 0.9, "shared_values": 5, "creation_burst_share": 0.9, "template_share": 0.9}
     assert Farm.decide(farm, Farm().limits())[1]
     assert not Farm.decide({**farm, "shared_values": 1}, Farm().limits())[1]

@@ -72,6 +72,6 @@ def test_one_target_shared_by_20000_accounts_in_one_window_stays_linear():
     coordination = member_coordination(frame, members, window=600)
     assert (coordination["coordinated"] == 1).all()
     null = coaction_null(frame, members, window=600, n_permutations=20, seed=0)
-    assert null["observed"][0] == 20_000 and null["permutations"][0] == 10  # stops after 10 ties
+    assert null["observed"][0] == 3 * 20_000 and null["permutations"][0] == 10  # stops after 10 ties
     excluded = member_coordination(frame, members, window=600, excluded_targets=["viral"])
     assert (excluded["coordinated"] == 0).all() and (excluded["actions"] == 1).all()

@@ -11,7 +11,31 @@ import pandas as pd
 from tsinvest.detection.base import MEMBER_COLUMNS, Detector, DetectionSettings, KindResult, feature, judge_clusters
 from tsinvest.schemas import STRING_DTYPE, TIMESTAMP_DTYPE
 
-__all__ = ["BanEvasion"]
+__all__ = ["BanEvasion", "ENFORCED_ACTION_WORDS", "account_enforcement_actions"]
+
+#: Words that make an enforcement action remove or lock the account, whatever
+#: the platform calls it (``ban``, ``account_ban``, ``Suspended``,
+#: ``perm-ban``, ``terminate``); ``warn`` or ``remove_content`` leave the
+#: account in place, so a new account next to it is not evasion.
+ENFORCED_ACTION_WORDS = frozenset({
+    "ban", "banned", "permaban", "suspend", "suspended", "suspension", "terminate", "terminated", "termination",
+    "disable", "disabled", "deactivate", "deactivated", "lock", "locked", "block", "blocked",
+})
+
+
+def account_enforcement_actions(actions: pd.Series) -> list[str]:
+    """The distinct action values that lock or remove an account (see :data:`ENFORCED_ACTION_WORDS`).
+
+    Examples
+    --------
+    >>> account_enforcement_actions(pd.Series(["warn", "account_ban", "Suspended", "unban", "remove_content"]))
+    ['Suspended', 'account_ban']
+    """
+    import re
+
+    values = sorted(set(actions.dropna().astype(str)))
+    return [value for value in values
+            if ENFORCED_ACTION_WORDS & set(re.split(r"[^a-z]+", value.casefold()))]
 
 
 def _agreements(links: pd.DataFrame) -> pd.arrays.StringArray:
@@ -40,6 +64,10 @@ class BanEvasion(Detector):
         Devices/IPs shared by more accounts are hubs and link nobody.
     min_new_accounts
         New accounts a cluster needs to be flagged.
+    min_superseded_share
+        A flagged farm cluster with at least this share of its members in
+        flagged ban-evasion clusters (enforced or new accounts) is reported
+        as ban evasion only.
 
     Notes
     -----
@@ -50,7 +78,11 @@ class BanEvasion(Detector):
     kind = "ban_evasion"
     prefix = "evade"
     required = ("accounts", "logins", "enforcements")
-    thresholds = MappingProxyType({"min_match_probability": 0.5, "max_accounts_per_value": 50, "min_new_accounts": 1})
+    thresholds = MappingProxyType({"min_match_probability": 0.5, "max_accounts_per_value": 50, "min_new_accounts": 1,
+                                   "min_superseded_share": 0.5})
+    # A banned operator and its new accounts share devices like a small farm;
+    # the farm cluster that is mostly them is this evasion, reported once.
+    supersedes = ("farm",)
 
     def run(self, tables: Mapping[str, pd.DataFrame], settings: DetectionSettings,
             limits: Mapping[str, float]) -> KindResult:
@@ -58,8 +90,10 @@ class BanEvasion(Detector):
         from tsinvest.linking.same_operator import same_operator_links
         from tsinvest.scoring import cluster_features
 
-        links = same_operator_links(tables["accounts"], tables["logins"], tables["enforcements"],
+        enforcements = tables["enforcements"]
+        links = same_operator_links(tables["accounts"], tables["logins"], enforcements,
                                     display_name="display_name" if "display_name" in tables["accounts"] else None,
+                                    enforced_actions=account_enforcement_actions(enforcements["action"]),
                                     max_accounts_per_value=int(limits["max_accounts_per_value"]), seed=settings.seed + 2)
         exclusions = {"compared_pairs": int(links.attrs.get("candidate_pairs", 0))}
         evading = links[links["ban_evasion_candidate"]

@@ -80,6 +80,9 @@ class Detector(abc.ABC):
     prefix: ClassVar[str]
     required: ClassVar[tuple[str, ...]]
     thresholds: ClassVar[Mapping[str, float]] = MappingProxyType({})
+    #: Kinds whose flagged clusters this kind explains better when they are
+    #: mostly the same accounts (see :func:`tsinvest.detection.pipeline.detect`).
+    supersedes: ClassVar[tuple[str, ...]] = ()
 
     def applies(self, tables: Mapping[str, pd.DataFrame]) -> bool:
         """Whether every required table is present with rows."""

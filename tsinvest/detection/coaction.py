@@ -33,13 +33,21 @@ COACTION_THRESHOLDS = MappingProxyType({
     # A component at least this dense stays one cluster (see cluster_family).
     "dense_component": 0.5,
     # Cluster rule: size, density, share of members' actions coordinated, null model.
+    # The share is low on purpose: rings blend in by liking popular videos
+    # as often as they boost (a share of 0.3 to 0.5); the null model and the
+    # burst share carry the decision.
     "min_size": 5,
     "min_density": 0.4,
-    "min_coordinated_share": 0.5,
+    "min_coordinated_share": 0.25,
     "max_p_value": 0.01,
+    # When the cluster acts on a target, at least this share of everyone
+    # acting on it within the window is the cluster: a ring owns its bursts
+    # (0.9 and more), while a clustering of a viral video's crowd holds a
+    # slice of the thousands acting at once (0.1 to 0.5).
+    "min_burst_share": 0.6,
     # Member rule: a member of a flagged cluster is flagged when at least this
     # share of its own actions is coordinated with the cluster ...
-    "min_member_share": 0.3,
+    "min_member_share": 0.15,
     # ... and it has at least this fraction of the cluster's median number of
     # coordinated actions (an organic user who brushed against a ring once stays out).
     "min_member_typical_ratio": 0.5,
@@ -65,13 +73,15 @@ def describe_duration(seconds: float) -> str:
 
 
 def coaction_decide(row: Mapping, limits: Mapping[str, float]) -> tuple[float, bool]:
-    """Score = 0.4 coordinated share + 0.3 density + 0.3 (1 - p / 0.05); flagged when every limit holds."""
+    """Score = 0.3 burst share + 0.2 coordinated share + 0.2 density + 0.3 (1 - p / 0.05); flagged when every limit holds."""
     share = feature(row, "coordinated_share")
+    burst = feature(row, "burst_share")
     density = feature(row, "density")
     p = feature(row, "p_value", 1.0)
-    score = 0.4 * share + 0.3 * min(1.0, density) + 0.3 * (1.0 - min(1.0, p / 0.05))
+    score = 0.3 * burst + 0.2 * share + 0.2 * min(1.0, density) + 0.3 * (1.0 - min(1.0, p / 0.05))
     flagged = (feature(row, "size") >= limits["min_size"] and density >= limits["min_density"]
-               and share >= limits["min_coordinated_share"] and p <= limits["max_p_value"])
+               and share >= limits["min_coordinated_share"] and burst >= limits["min_burst_share"]
+               and p <= limits["max_p_value"])
     return score, flagged
 
 
@@ -83,6 +93,7 @@ def coaction_describe(row: Mapping, verb: str) -> list[str]:
         f"{int(feature(row, 'size'))} accounts {verb}{within} "
         f"({int(feature(row, 'coordinated_targets'))} coordinated actions)",
         f"{feature(row, 'coordinated_share'):.0%} of their actions were coordinated",
+        f"they were {feature(row, 'burst_share'):.0%} of everyone acting on those targets at those times",
         f"density {feature(row, 'density'):.2f}",
         f"{describe_p_value(feature(row, 'p_value', 1.0))} vs shuffled null",
     ]

@@ -304,6 +304,7 @@ def detect(data, *, seed: int = 0, window: float | Literal["auto"] | None = None
         stage_seconds[detector.kind] = round(time.perf_counter() - clock, 3)
     bar.close()
     clock = time.perf_counter()
+    results = _apply_precedence(results, limits)
     result = _assemble(results, tables, settings)
     stage_seconds["assemble"] = round(time.perf_counter() - clock, 3)
     result.parameters.update({
@@ -316,6 +317,37 @@ def detect(data, *, seed: int = 0, window: float | Literal["auto"] | None = None
     })
     result.stage_seconds = stage_seconds
     return result
+
+
+def _apply_precedence(results: list[KindResult], limits: Mapping[str, Mapping[str, float]]) -> list[KindResult]:
+    """Unflag clusters of a kind that another kind explains (``Detector.supersedes``), saying so."""
+    from tsinvest.detection.registry import DETECTORS
+
+    by_kind = {found.kind: found for found in results}
+    for found in results:
+        superseded = DETECTORS[found.kind].supersedes
+        if not superseded or found.clusters.empty:
+            continue
+        flagged_clusters = found.clusters.loc[found.clusters["flagged"], "cluster_id"]
+        accounts = set(found.members.loc[found.members["cluster_id"].isin(flagged_clusters), "account_id"])
+        share_needed = limits[found.kind]["min_superseded_share"]
+        for kind in superseded:
+            other = by_kind.get(kind)
+            if other is None or other.clusters.empty or not accounts:
+                continue
+            inside = other.members.assign(mine=other.members["account_id"].isin(accounts))
+            share = inside.groupby("cluster_id")["mine"].mean()
+            explained = set(share[share >= share_needed].index) & set(other.clusters.loc[other.clusters["flagged"],
+                                                                                       "cluster_id"])
+            if not explained:
+                continue
+            clusters = other.clusters.copy()
+            rows = clusters["cluster_id"].isin(explained)
+            clusters.loc[rows, "flagged"] = False
+            clusters.loc[rows, "explanation"] = (clusters.loc[rows, "explanation"].str.replace(
+                "Flagged.", "", regex=False) + f"Not flagged as {kind}: mostly the accounts of a {found.kind} cluster.")
+            by_kind[kind] = KindResult(other.kind, other.edges, clusters, other.members, other.exclusions)
+    return [by_kind[found.kind] for found in results]
 
 
 def _assemble(results: list[KindResult], tables: Mapping[str, pd.DataFrame],

@@ -18,7 +18,7 @@ __all__ = ["member_actions", "member_coordination", "cluster_features", "FEATURE
 #: Feature columns of :func:`cluster_features`, in order.
 FEATURE_COLUMNS = (
     "size", "edges", "density", "mean_weight", "total_weight",
-    "actions", "coordinated_share", "coordinated_targets", "median_gap_s", "top_source_share",
+    "actions", "coordinated_share", "coordinated_targets", "median_gap_s", "top_source_share", "burst_share",
     "creation_span_hours", "creation_burst_share", "median_age_days", "template_share",
     "shared_values", "duplicated_texts",
 )
@@ -57,6 +57,32 @@ def member_actions(actions: pd.DataFrame, memberships: pd.DataFrame, *, actor: s
     return frame.reset_index(drop=True)
 
 
+def _window_counts(keys: np.ndarray, seconds: np.ndarray, query_keys: np.ndarray, query_seconds: np.ndarray,
+                   window: float) -> np.ndarray:
+    """Rows with the query's key within ``window`` seconds of the query time (both sides, inclusive)."""
+    span = int(seconds.max() - seconds.min()) + 2 * int(np.ceil(window)) + 2 if len(seconds) else 1
+    base = seconds.min() - int(np.ceil(window)) - 1 if len(seconds) else 0
+    combined = np.sort(keys.astype(np.int64) * span + (seconds - base))
+    query = query_keys.astype(np.int64) * span + (query_seconds - base)
+    reach = int(np.floor(window))
+    return np.searchsorted(combined, query + reach, side="right") - np.searchsorted(combined, query - reach, side="left")
+
+
+def _burst_share(actions: pd.DataFrame, members: pd.DataFrame, *, window: float, target: str, time: str) -> np.ndarray:
+    """Per member action: share of the actions on its target within ``window`` that came from its cluster."""
+    if members.empty:
+        return np.zeros(0)
+    valid = actions[[target, time]].dropna()
+    target_codes, target_names = pd.factorize(valid[target].astype("string"), sort=True)
+    seconds = (valid[time].dt.tz_convert("UTC").dt.as_unit("ns").astype("int64").to_numpy() // 1_000_000_000)
+    member_seconds = members["ns"].to_numpy() // 1_000_000_000
+    member_targets = pd.Index(target_names).get_indexer(members["target"])
+    everyone = _window_counts(target_codes, seconds, member_targets, member_seconds, window)
+    cluster = _window_counts(members["key"].to_numpy(), member_seconds, members["key"].to_numpy(), member_seconds,
+                             window)
+    return cluster / np.maximum(everyone, 1)
+
+
 def member_coordination(actions: pd.DataFrame, memberships: pd.DataFrame, *, window: float,
                         actor: str = "account_id", target: str = "target_id", time: str = "ts",
                         source: str | None = None, excluded_targets=()) -> pd.DataFrame:
@@ -88,6 +114,8 @@ def member_coordination(actions: pd.DataFrame, memberships: pd.DataFrame, *, win
         One row per (cluster_id, account_id): ``actions``, ``coordinated``
         (counts), ``coordinated_share``, ``median_gap_s`` (median seconds to
         the nearest co-acting member, over coordinated actions),
+        ``burst_share`` (mean over its coordinated actions of the share of all
+        actions on that target within ``window`` that came from its cluster),
         ``top_source`` / ``top_source_coordinated`` (the source most of its
         coordinated actions went to, and how many did).
 
@@ -95,8 +123,14 @@ def member_coordination(actions: pd.DataFrame, memberships: pd.DataFrame, *, win
     -----
     One sort of the members' actions by (cluster, target, time):
     ``O(M log M)`` for ``M`` member actions, however many members acted on
-    one target. No self-join, so a viral video inside a cluster costs no
-    more than its rows.
+    one target, and binary searches of the ``N`` actions sorted by (target,
+    time) for ``burst_share``: ``O((N + M) log N)``. No self-join, so a viral
+    video inside a cluster costs no more than its rows.
+
+    ``burst_share`` tells a ring from a crowd: when a ring boosts a video,
+    the accounts acting on it in those minutes are mostly the ring; when a
+    video goes viral, the accounts a clustering puts together are a slice of
+    the thousands acting on it at once.
 
     Examples
     --------
@@ -117,8 +151,11 @@ def member_coordination(actions: pd.DataFrame, memberships: pd.DataFrame, *, win
     excluded = frame["target"].isin(list(excluded_targets)).to_numpy(dtype=bool)
     frame["coordinated"] = (gaps <= float(window)) & ~excluded
     frame["gap"] = np.where(frame["coordinated"], gaps, np.nan)
+    share = _burst_share(actions, frame, window=window, target=target, time=time)
+    frame["burst_share"] = np.where(frame["coordinated"], share, np.nan)
     per_member = frame.groupby(["cluster_id", "account_id"], sort=True).agg(
-        actions=("coordinated", "size"), coordinated=("coordinated", "sum"), median_gap_s=("gap", "median"))
+        actions=("coordinated", "size"), coordinated=("coordinated", "sum"), median_gap_s=("gap", "median"),
+        burst_share=("burst_share", "mean"))
     members = memberships[["cluster_id", "account_id"]].astype("string").drop_duplicates()
     result = members.merge(per_member.reset_index(), on=["cluster_id", "account_id"], how="left")
     if source:
@@ -136,10 +173,11 @@ def member_coordination(actions: pd.DataFrame, memberships: pd.DataFrame, *, win
     for column in ("actions", "coordinated", "top_source_coordinated"):
         result[column] = result[column].fillna(0).astype("int64")
     result["median_gap_s"] = result["median_gap_s"].astype("float64")
+    result["burst_share"] = result["burst_share"].astype("float64")
     result["coordinated_share"] = np.where(result["actions"] > 0,
                                            result["coordinated"] / result["actions"].clip(lower=1), 0.0)
     columns = ["cluster_id", "account_id", "actions", "coordinated", "coordinated_share",
-               "median_gap_s", "top_source", "top_source_coordinated"]
+               "median_gap_s", "burst_share", "top_source", "top_source_coordinated"]
     return result[columns].sort_values(["cluster_id", "account_id"]).reset_index(drop=True)
 
 
@@ -239,8 +277,11 @@ def cluster_features(memberships: pd.DataFrame, edges: pd.DataFrame, *,
 
     nan = pd.Series(np.nan, index=features.index, dtype="float64")
     if coordination is not None and len(coordination):
-        c = coordination.groupby("cluster_id").agg(
-            actions=("actions", "sum"), coordinated=("coordinated", "sum"), median_gap_s=("median_gap_s", "median"))
+        weighted = coordination.assign(burst=coordination["burst_share"].fillna(0) * coordination["coordinated"])
+        c = weighted.groupby("cluster_id").agg(
+            actions=("actions", "sum"), coordinated=("coordinated", "sum"), median_gap_s=("median_gap_s", "median"),
+            burst=("burst", "sum"))
+        features["burst_share"] = (c["burst"] / c["coordinated"].clip(lower=1)).reindex(features.index)
         features["actions"] = c["actions"].reindex(features.index).astype("float64")
         features["coordinated_share"] = (c["coordinated"] / c["actions"].clip(lower=1)).reindex(features.index)
         features["coordinated_targets"] = c["coordinated"].reindex(features.index).astype("float64")
@@ -249,7 +290,8 @@ def cluster_features(memberships: pd.DataFrame, edges: pd.DataFrame, *,
         top = src.groupby(level="cluster_id").max() if len(src) else pd.Series(dtype="float64")
         features["top_source_share"] = (top / c["coordinated"].clip(lower=1)).reindex(features.index)
     else:
-        for column in ("actions", "coordinated_share", "coordinated_targets", "median_gap_s", "top_source_share"):
+        for column in ("actions", "coordinated_share", "coordinated_targets", "median_gap_s", "top_source_share",
+                       "burst_share"):
             features[column] = nan
 
     for column in ("creation_span_hours", "creation_burst_share", "median_age_days", "template_share"):

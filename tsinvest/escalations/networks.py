@@ -21,7 +21,7 @@ import pandas as pd
 from tsinvest.escalations._sql import CLOSED_STATUSES, as_of_timestamp, check_statuses, has_table, tickets_cte
 from tsinvest.exceptions import ParameterError
 
-__all__ = ["NETWORK_COLUMNS", "MEMBERSHIPS_TABLE", "ticket_networks"]
+__all__ = ["NETWORK_COLUMNS", "MEMBERSHIPS_TABLE", "KIND_NAMES", "ticket_networks"]
 
 #: Name under which :func:`ticket_networks` registers the memberships in the workspace.
 MEMBERSHIPS_TABLE = "network_memberships"
@@ -33,10 +33,17 @@ NETWORK_COLUMNS = (
 )
 
 
+#: Plain names of the detection kinds, for sentences.
+KIND_NAMES = {"amplification": "amplification ring", "farm": "account farm", "copy_paste": "copy-paste spam network",
+              "mass_report": "report brigade"}
+
+
 def _finding(row) -> str:
     parts = []
     if row["role"] in ("member", "member and victim"):
-        parts.append(f"subject is a flagged member of {row['network_kinds']} cluster(s)")
+        kinds = [kind for kind in str(row["network_kinds"]).split(", ") if kind in KIND_NAMES]
+        names = " and ".join(KIND_NAMES[kind] for kind in kinds) or "flagged network"
+        parts.append(f"subject is flagged as a member of: {names} ({row['cluster_ids']})")
     if row["role"] in ("victim", "member and victim"):
         parts.append(
             f"{row['reports_from_flagged']} of {row['reports_received']} reports against the subject "

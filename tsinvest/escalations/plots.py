@@ -166,7 +166,13 @@ def plot_resolution(times: pd.DataFrame, *, by: str = "channel",
             hours = times.loc[times[by].astype("string") == group, "resolution_hours"].dropna().to_numpy(float)
             data.append(hours)
             labels.append(safe_label(f"{group} (n={len(hours)})"))
-        ax.boxplot(data, vert=False, showfliers=True)
+        import inspect
+
+        # matplotlib 3.10 renamed vert=False to orientation="horizontal" (3.11 warns on vert).
+        if "orientation" in inspect.signature(ax.boxplot).parameters:
+            ax.boxplot(data, orientation="horizontal", showfliers=True)
+        else:  # pragma: no cover - matplotlib < 3.10
+            ax.boxplot(data, vert=False, showfliers=True)
         ax.set_yticks(range(1, len(labels) + 1), labels)
         _no_tex(*ax.get_yticklabels())
         ax.set_xlim(left=0)

@@ -295,7 +295,7 @@ def draft_reply(
     ...                    subject_account_id="007", as_of=pd.Timestamp("2026-03-03", tz="UTC"),
     ...                    summary="Creator says {{ 7*7 }} reports came in", requester="Harbor Lane Media")
     >>> text = draft_reply(facts)
-    >>> "49" in text, "{{ 7\\*7 }}" in text  # printed as typed (Markdown-escaped), never evaluated
+    >>> "49" in text, "{{ 7\\\\*7 }}" in text  # printed as typed (Markdown-escaped), never evaluated
     (False, True)
     >>> print(text.splitlines()[0])
     Subject: Update on your escalation T1

@@ -16,8 +16,9 @@ Safety
   a ticket summary containing ``{{ 7*7 }}`` or ``{% ... %}`` is printed as
   typed. Every value printed passes through a finaliser: HTML templates
   autoescape (``< > & " '`` become entities); Markdown templates escape the
-  characters that would make markup (``\\ ` * _ [ ] < > | #``) and fold line
-  breaks, so a summary cannot open a link, a heading or raw HTML. Invisible
+  characters that would make markup (``\\ ` [ ] < > | #``) and fold line
+  breaks, so a summary cannot open a link, an image, a heading, a table cell
+  or raw HTML. Invisible
   and bidirectional characters become visible markers (``[U+202E]``).
 * Identifiers: ``identifiers="raw"`` shows ticket and account ids;
   ``"pseudonyms"`` replaces them (also inside the summary) by keyed pseudonyms
@@ -46,7 +47,9 @@ AUDIENCES = ("partner", "regulator", "internal", "user")
 #: Folder of the default templates (package data).
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
-_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
+# Characters that would open raw HTML, a link or image, code, a table cell or a heading. Emphasis
+# markers (* and _) stay: they cannot hide or link anything, and ids such as acct_3f9a must copy cleanly.
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`[]<>|#"})
 
 
 def markdown_text(value: object) -> str:
@@ -54,8 +57,8 @@ def markdown_text(value: object) -> str:
 
     Examples
     --------
-    >>> markdown_text("[click](http://x) <b>*hi*</b>\\n# title")
-    '\\\\[click\\\\](http://x) \\\\<b\\\\>\\\\*hi\\\\*\\\\</b\\\\> \\\\# title'
+    >>> print(markdown_text("![img](http://x) <b>hi</b>\\n# title"))
+    !\\[img\\](http://x) \\<b\\>hi\\</b\\> \\# title
     """
     from tsinvest.textnorm import display_safe
 
@@ -295,7 +298,7 @@ def draft_reply(
     ...                    subject_account_id="007", as_of=pd.Timestamp("2026-03-03", tz="UTC"),
     ...                    summary="Creator says {{ 7*7 }} reports came in", requester="Harbor Lane Media")
     >>> text = draft_reply(facts)
-    >>> "49" in text, "{{ 7\\\\*7 }}" in text  # printed as typed (Markdown-escaped), never evaluated
+    >>> "49" in text, "{{ 7*7 }}" in text  # printed as typed, never evaluated
     (False, True)
     >>> print(text.splitlines()[0])
     Subject: Update on your escalation T1

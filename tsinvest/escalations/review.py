@@ -120,6 +120,10 @@ class DeskReview:
         view = self.queue[list(QUEUE_VIEW_COLUMNS)]
         return view if top is None else view.head(top)
 
+    def overdue_view(self) -> pd.DataFrame:
+        """The overdue tickets with the queue's reading columns, most overdue first."""
+        return self.overdue[list(QUEUE_VIEW_COLUMNS)]
+
     def plot_backlog(self):
         """Open and overdue tickets at each midnight (:func:`~tsinvest.escalations.plots.plot_backlog`)."""
         from tsinvest.escalations.plots import plot_backlog

@@ -98,3 +98,23 @@ def test_review_plots_have_integer_count_axes_and_every_day(desk):
     labels = [label.get_text() for label in resolution.axes[0].get_yticklabels()]
     # Every channel is drawn, even those with no resolved ticket.
     assert labels == ["internal (n=0)", "partner (n=1)", "regulator (n=0)", "user (n=1)"]
+
+
+def test_ban_evasion_suspect(desk):
+    # Same-operator pairs: E's subject 00005 is the new account of enforced "old1" (flagged), and of
+    # "old2" in a pair below the ban-evasion rule (not flagged, ignored).
+    pairs = pd.DataFrame({"account_a": ["00005", "00005"], "account_b": ["old1", "old2"],
+                          "ban_evasion_candidate": [True, False],
+                          "enforced_account": ["old1", None], "new_account": ["00005", None]})
+    networks = ticket_networks(desk, memberships_frame(), as_of=AS_OF, ban_evasion=pairs)
+    rows = {row["ticket_id"]: row for row in networks.to_dict("records")}
+    assert sorted(rows) == ["ESC-C", "ESC-D", "ESC-E"]
+    assert rows["ESC-E"]["role"] == "ban-evasion suspect" and rows["ESC-E"]["evaded_accounts"] == "old1"
+    assert "ban evasion" in rows["ESC-E"]["finding"]
+    assert pd.isna(rows["ESC-C"]["evaded_accounts"])
+    only_pairs = ticket_networks(desk, None, as_of=AS_OF, ban_evasion=pairs)
+    assert only_pairs["ticket_id"].tolist() == ["ESC-E"]
+    review = desk_review(desk, as_of=AS_OF, memberships=memberships_frame(), ban_evasion=pairs)
+    assert review.findings()[4].startswith("3 open ticket(s) touch a flagged network")
+    with pytest.raises(ParameterError, match="ban_evasion lacks"):
+        ticket_networks(desk, None, as_of=AS_OF, ban_evasion=pd.DataFrame({"new_account": ["x"]}))

@@ -157,6 +157,7 @@ def desk_review(
     *,
     as_of,
     memberships: pd.DataFrame | None = None,
+    ban_evasion: pd.DataFrame | None = None,
     weights: Mapping | None = None,
     closed_statuses: Sequence[str] = CLOSED_STATUSES,
 ) -> DeskReview:
@@ -171,7 +172,11 @@ def desk_review(
         The time the desk is looked at, with a UTC offset.
     memberships : DataFrame, optional
         ``DetectionResult.memberships`` from :func:`tsinvest.detect.detect`;
-        without it networks are not checked (and the findings say so).
+        without it (and without ``ban_evasion``) networks are not checked,
+        and the findings say so.
+    ban_evasion : DataFrame, optional
+        :func:`tsinvest.linking.same_operator.same_operator_links` output, to
+        flag subjects that look like new accounts of enforced operators.
     weights : mapping, optional
         Overrides of :data:`~tsinvest.escalations.DEFAULT_PRIORITY_WEIGHTS`.
     closed_statuses : sequence of str
@@ -199,7 +204,8 @@ def desk_review(
     options = {"as_of": stamp, "closed_statuses": closed_statuses}
     queue = triage_queue(workspace, weights=weights, **options)
     overdue = queue[queue["overdue"]].sort_values(["hours_left", "ticket_id"]).reset_index(drop=True)
-    networks = None if memberships is None else ticket_networks(workspace, memberships, **options)
+    networks = None if memberships is None and ban_evasion is None else ticket_networks(
+        workspace, memberships, ban_evasion=ban_evasion, **options)
     return DeskReview(
         as_of=stamp,
         queue=queue,

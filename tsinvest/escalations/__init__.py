@@ -7,7 +7,7 @@ One module per job:
 * :mod:`~tsinvest.escalations.sla`: backlog, time to first action, time to
   resolution and SLA-met rate per channel, policy or week;
 * :mod:`~tsinvest.escalations.networks`: open tickets whose subject is in, or
-  was reported by, a flagged network;
+  was reported by, a flagged network, or looks like a ban evader;
 * :mod:`~tsinvest.escalations.plots`: the figures a team lead brings to a weekly review;
 * :mod:`~tsinvest.escalations.review`: :func:`desk_review`, all of the above at one
   ``as_of``, opening with the findings;

@@ -93,6 +93,16 @@ def plot_weekly(weekly: pd.DataFrame, *, title: str = "Tickets per week opened, 
     matplotlib.figure.Figure
         Left axis: ticket counts (integer ticks); right axis: SLA-met rate in
         percent, drawn only for weeks where some ticket's outcome is known.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> weekly = pd.DataFrame({"week": pd.date_range("2026-03-02", periods=3, freq="7D", tz="UTC"),
+    ...                        "opened": [4, 0, 3], "resolved": [3, 0, 1], "open": [1, 0, 2],
+    ...                        "sla_met_rate": [0.75, None, 0.5]})
+    >>> figure = plot_weekly(weekly)
+    >>> [tick.get_text() for tick in figure.axes[0].get_xticklabels()]
+    ['2026-03-02', '2026-03-09', '2026-03-16']
     """
     import matplotlib
     from matplotlib.figure import Figure
@@ -150,6 +160,13 @@ def plot_resolution(times: pd.DataFrame, *, by: str = "channel",
     matplotlib.figure.Figure
         Every group present in ``times`` is drawn (a group with no resolved
         ticket is labelled ``n=0``, never dropped).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> times = pd.DataFrame({"channel": ["user", "user", "regulator"], "resolution_hours": [5.0, 30.0, None]})
+    >>> [label.get_text() for label in plot_resolution(times).axes[0].get_yticklabels()]
+    ['regulator (n=0)', 'user (n=2)']
     """
     import matplotlib
     from matplotlib.figure import Figure

@@ -10,7 +10,7 @@ Types, for every table:
 * id columns are strings, always (a 19-digit numeric id must come back
   byte-identical; a leading zero must survive);
 * time columns are timezone-aware UTC timestamps;
-* other text columns are strings; ``follower_count`` is an integer.
+* other text columns are strings; ``follower_count`` and ``reach`` are integers.
 
 Examples
 --------
@@ -33,6 +33,7 @@ __all__ = [
     "TABLES",
     "TABLE_NAMES",
     "ESCALATION_CHANNELS",
+    "ESCALATION_SEVERITIES",
     "TIMESTAMP_DTYPE",
     "STRING_DTYPE",
     "EDGE_COLUMNS",
@@ -45,6 +46,9 @@ TIMESTAMP_DTYPE = pd.DatetimeTZDtype("ns", "UTC")
 STRING_DTYPE = pd.StringDtype()
 
 ESCALATION_CHANNELS = ("user", "partner", "regulator", "internal")
+#: Closed vocabulary of ``escalations.severity``, least to most severe: the harm if the
+#: ticket's claim is true (``priority`` is the SLA class the ticket was filed under).
+ESCALATION_SEVERITIES = ("low", "medium", "high", "critical")
 
 
 @dataclass(frozen=True)
@@ -133,11 +137,14 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             name="escalations",
             required=("ticket_id", "channel", "subject_account_id", "policy", "priority", "opened_at", "status"),
-            optional=("due_at", "summary"),
+            # requester: the partner, regulator or internal team that filed the ticket (empty for users);
+            # reach: followers or views affected; resolved_at: when the ticket was resolved or closed.
+            optional=("due_at", "summary", "resolved_at", "assignee", "requester", "reach", "severity"),
             id_columns=("ticket_id", "subject_account_id"),
-            time_columns=("opened_at", "due_at"),
+            time_columns=("opened_at", "due_at", "resolved_at"),
+            integer_columns=("reach",),
             primary_key="ticket_id",
-            allowed_values={"channel": ESCALATION_CHANNELS},
+            allowed_values={"channel": ESCALATION_CHANNELS, "severity": ESCALATION_SEVERITIES},
         ),
     )
 }

@@ -21,6 +21,7 @@ EXPECTED_PARAMETERS = {
                          "filter_start", "filter_end", "filter_policies", "filter_actions", "filter_countries",
                          "filter_min_edge_weight", "filter_min_cluster_size", "filter_min_score", "filter_search"],
     "case_file": ["data_dir", "ticket_id", "account_id", "as_of", "seed"],
+    "escalation_queue": ["data_dir", "as_of", "top", "ticket_id", "seed"],
 }
 
 COMMON = {"data_dir", "as_of"}

@@ -152,6 +152,12 @@ def _write_csv(path: Path, columns: dict, order: np.ndarray) -> None:
             writer.writerows(zip(*(make(rows).tolist() for make in columns.values())))
 
 
+def _iso_or_empty(ts: np.ndarray) -> np.ndarray:
+    """ISO times, with an empty field where the time is missing (the int64 minimum)."""
+    missing = ts == np.iinfo(np.int64).min
+    return np.where(missing, "", iso(np.where(missing, 0, ts))).astype(object)
+
+
 def _write_tables(world: World, directory: Path, step) -> None:
     ids = world.account_ids
     ranks = _ranks(ids)
@@ -246,6 +252,11 @@ def _write_tables(world: World, directory: Path, step) -> None:
             "status": lambda r: escalations.column("status")[r],
             "due_at": lambda r: iso(escalations.column("due_at")[r]),
             "summary": lambda r: escalations.column("summary")[r],
+            "resolved_at": lambda r: _iso_or_empty(escalations.column("resolved_at")[r]),
+            "assignee": lambda r: escalations.column("assignee")[r],
+            "requester": lambda r: escalations.column("requester")[r],
+            "reach": lambda r: escalations.column("reach")[r],
+            "severity": lambda r: escalations.column("severity")[r],
         },
         np.lexsort((tickets.astype("U"), opened)),
     )

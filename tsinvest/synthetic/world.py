@@ -236,7 +236,8 @@ class World:
         self.logins = _Table(("account", "ts", "ip", "device_id", "user_agent"))
         self.enforcements = _Table(("account", "action", "policy", "ts", "content_id"))
         self.escalations = _Table(
-            ("ticket_id", "channel", "subject", "policy", "priority", "opened_at", "status", "due_at", "summary")
+            ("ticket_id", "channel", "subject", "policy", "priority", "opened_at", "status", "due_at", "summary",
+             "resolved_at", "assignee", "requester", "reach", "severity")
         )
 
     # -- randomness and ids ------------------------------------------------

@@ -34,8 +34,10 @@ class Amplification(Detector):
     fans who get a notification all react within a minute or two of every new
     post, which is co-action without coordination, and a delay shuffle keeps
     them co-acting in the null. A ring acting when its operator says so is
-    aligned beyond its members' own reaction habits. Videos without a post
-    event fall back to the clock-time shuffle.
+    aligned beyond its members' own reaction habits. Delays are permuted
+    only among a member's actions on videos of the same creator (an account
+    reacts to a creator it follows fast and to its feed slowly). Videos
+    without a post event fall back to the clock-time shuffle.
     """
 
     kind = "amplification"

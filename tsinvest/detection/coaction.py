@@ -152,7 +152,7 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     coordination = member_coordination(actions, memberships, window=window, actor=actor, target=target,
                                        source=source, excluded_targets=excluded)
     null = coaction_null(actions, memberships, window=window, n_permutations=settings.n_permutations,
-                         shuffle=shuffle, anchor=anchor, seed=settings.seed, actor=actor, target=target,
+                         shuffle=shuffle, anchor=anchor, stratum=source, seed=settings.seed, actor=actor, target=target,
                          excluded_targets=excluded, progress=False)
     features = cluster_features(memberships, inside.drop(columns="cluster_id"), coordination=coordination,
                                 accounts=accounts, as_of=settings.as_of)

@@ -47,7 +47,7 @@ def _shuffled_within(values: np.ndarray, group: np.ndarray, rng: np.random.Gener
 
 def coaction_null(actions: pd.DataFrame, memberships: pd.DataFrame, *, window: float,
                   n_permutations: int = 199, shuffle: Literal["account", "uniform"] = "account",
-                  anchor: str | None = None, seed: int = 0, actor: str = "account_id", target: str = "target_id",
+                  anchor: str | None = None, stratum: str | None = None, seed: int = 0, actor: str = "account_id", target: str = "target_id",
                   time: str = "ts", excluded_targets=(), stop_after: int = 10,
                   progress: bool = False) -> pd.DataFrame:
     """Observed co-action of each cluster against a shuffled null.
@@ -84,6 +84,12 @@ def coaction_null(actions: pd.DataFrame, memberships: pd.DataFrame, *, window: f
         the clock-time shuffle). Accounts that each react fast to new posts
         keep co-acting in the null, so fast reactions alone are not evidence
         of coordination; a ring acting at a time of its own choosing is.
+    stratum : str, optional
+        Column of ``actions`` (such as the creator of the target): times are
+        permuted only among a member's actions with the same value. An
+        account reacts to a creator it follows within a minute and to the
+        rest of its feed hours later; mixing the two would make its fast
+        reactions look coordinated in the null's eyes.
     seed : int
         Seed of the shuffles.
     actor, target, time : str
@@ -157,7 +163,7 @@ def coaction_null(actions: pd.DataFrame, memberships: pd.DataFrame, *, window: f
     if window < 0:
         raise ParameterError("window must be >= 0 seconds")
     frame = member_actions(actions, memberships, actor=actor, target=target, time=time,
-                           extra=(anchor,) if anchor else ())
+                           extra=tuple(c for c in (anchor, stratum) if c))
     if len(excluded_targets):
         frame = frame[~frame["target"].isin(list(excluded_targets))]
     clusters = sorted(memberships["cluster_id"].astype("string").unique().tolist())
@@ -167,7 +173,7 @@ def coaction_null(actions: pd.DataFrame, memberships: pd.DataFrame, *, window: f
         return result.assign(**empty)
     all_ns = actions[time].dropna()
     span = ((all_ns.min() - pd.Timestamp(0, tz="UTC")).value, (all_ns.max() - pd.Timestamp(0, tz="UTC")).value)
-    # Rows grouped by (cluster, actor, anchored): the unit a permutation shuffles within.
+    # Rows grouped by (cluster, actor, anchored, stratum): the unit a permutation shuffles within.
     if anchor:
         published = frame[anchor].dt.tz_convert("UTC").dt.as_unit("ns")
         anchored = published.notna().to_numpy()
@@ -175,14 +181,19 @@ def coaction_null(actions: pd.DataFrame, memberships: pd.DataFrame, *, window: f
     else:
         anchored = np.zeros(len(frame), dtype=bool)
         reference = np.zeros(len(frame), dtype=np.int64)
-    order = np.lexsort((frame["ns"].to_numpy(), anchored, frame["actor"].to_numpy(), frame["cluster"].to_numpy()))
+    strata = (pd.factorize(frame[stratum].astype("string"), use_na_sentinel=True)[0].astype(np.int64) + 1
+              if stratum else np.zeros(len(frame), dtype=np.int64))
+    order = np.lexsort((frame["ns"].to_numpy(), strata, anchored, frame["actor"].to_numpy(),
+                        frame["cluster"].to_numpy()))
     cluster = frame["cluster"].to_numpy()[order]
     actor_codes = frame["actor"].to_numpy()[order]
     key = frame["key"].to_numpy()[order]
     ns = frame["ns"].to_numpy()[order]
     anchored, reference = anchored[order], reference[order]
     values = np.where(anchored, ns - reference, ns)
-    group = (cluster * (actor_codes.max() + 1) + actor_codes) * 2 + anchored
+    strata = strata[order]
+    unit = (cluster * (actor_codes.max() + 1) + actor_codes) * 2 + anchored
+    group = pd.factorize(pd.MultiIndex.from_arrays([unit, strata]), sort=True)[0] if stratum else unit
     names = frame["cluster_id"].drop_duplicates().sort_values().tolist()
     n_clusters = len(names)
     window_ns = float(window) * 1e9

@@ -19,7 +19,17 @@ class CopyPaste(Detector):
     Thresholds
     ----------
     similarity
-        Estimated Jaccard similarity of two texts' shingles at which they match.
+        Estimated Jaccard similarity of two texts' character shingles at which
+        they match. 0.55, because a script disguised with two or three word
+        substitutions ("claim" for "grab", "money" for "cash") keeps about
+        60% of its shingles; homoglyphs, leetspeak and zero-width characters
+        are folded away before (:func:`tsinvest.textnorm.normalise_text`).
+    min_tokens
+        Words a text needs to be compared (placeholders not counted). 8,
+        because organic comments are short stock phrases recombined ("can't
+        believe" + "so good" + "tbh") that heavy commenters repeat verbatim
+        across thousands of accounts' feeds, while a campaign's script is a
+        sentence or two.
     max_accounts_per_text
         A text posted by more accounts is a common phrase ("nice", "first"),
         not a script: left out and counted.
@@ -36,7 +46,7 @@ class CopyPaste(Detector):
     prefix = "copy"
     required = ("events",)
     thresholds = MappingProxyType({
-        "similarity": 0.8, "max_accounts_per_text": 10, "edge_min_weight": 2.0, "dense_component": 0.5,
+        "similarity": 0.55, "min_tokens": 8, "max_accounts_per_text": 10, "edge_min_weight": 2.0, "dense_component": 0.5,
         "min_size": 4, "min_density": 0.2, "min_duplicated_per_member": 3.0,
     })
 
@@ -50,7 +60,7 @@ class CopyPaste(Detector):
         from tsinvest.linking.copy_paste import copy_paste_edges
         from tsinvest.scoring import cluster_features
 
-        edges = copy_paste_edges(tables["events"], threshold=limits["similarity"],
+        edges = copy_paste_edges(tables["events"], threshold=limits["similarity"], min_tokens=int(limits["min_tokens"]),
                                  max_accounts_per_text=int(limits["max_accounts_per_text"]),
                                  min_weight=limits["edge_min_weight"], progress=False, seed=settings.seed + 1)
         exclusions = {"common_texts": int(edges.attrs.get("common_texts_excluded", 0)),

@@ -48,12 +48,75 @@ def _agreements(links: pd.DataFrame) -> pd.arrays.StringArray:
     return pd.array(text.str.rstrip(",").tolist(), dtype=STRING_DTYPE)
 
 
+def _link_edges(links: pd.DataFrame) -> pd.DataFrame:
+    """Same-operator links as an edge table (weight = match probability, evidence = agreements)."""
+    return pd.DataFrame({
+        "account_a": links["account_a"].astype(STRING_DTYPE).to_numpy(),
+        "account_b": links["account_b"].astype(STRING_DTYPE).to_numpy(),
+        "signal": pd.array(["same_operator"] * len(links), dtype=STRING_DTYPE),
+        "weight": links["match_probability"].astype("float64").round(6).to_numpy(),
+        "first_ts": pd.Series(pd.NaT, index=range(len(links)), dtype=TIMESTAMP_DTYPE),
+        "last_ts": pd.Series(pd.NaT, index=range(len(links)), dtype=TIMESTAMP_DTYPE),
+        "evidence": _agreements(links.reset_index(drop=True)),
+    })
+
+
+def _evasion_groups(strong: pd.DataFrame, accounts: pd.DataFrame, enforcements: pd.DataFrame, *,
+                    prefix: str) -> pd.DataFrame:
+    """Members of each operator that has an enforced account: the enforced ones and those created after.
+
+    Accounts linked by strong same-operator links form one operator
+    (connected components: an evader tied only to a sibling evader is the
+    same operator too). In a component with an enforced account, every
+    account created after the component's first enforcement is a new
+    account; older, unenforced accounts of the operator are left to the
+    other kinds (a farm is not evasion).
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from tsinvest.graph.communities import cluster_id_for
+
+    empty = pd.DataFrame(columns=["cluster_id", "account_id", "member_flagged", "member_coordinated_share"])
+    enforced_rows = enforcements[enforcements["action"].isin(account_enforcement_actions(enforcements["action"]))]
+    first_enforced = enforced_rows.groupby(enforced_rows["account_id"].astype(STRING_DTYPE))["ts"].min()
+    if strong.empty or first_enforced.empty:
+        return empty
+    codes, names = pd.factorize(pd.concat([strong["account_a"], strong["account_b"]]).astype(STRING_DTYPE), sort=True)
+    half = len(strong)
+    graph = coo_matrix((np.ones(half), (codes[:half], codes[half:])), shape=(len(names), len(names)))
+    _, component = connected_components(graph, directed=False)
+    frame = pd.DataFrame({"account_id": pd.array(names, dtype=STRING_DTYPE), "component": component})
+    frame["enforced_at"] = frame["account_id"].map(first_enforced)
+    created = accounts.drop_duplicates("account_id").set_index(accounts.drop_duplicates("account_id")["account_id"]
+                                                                .astype(STRING_DTYPE))["created_at"]
+    frame["created_at"] = frame["account_id"].map(created)
+    frame["first_enforcement"] = frame.groupby("component")["enforced_at"].transform("min")
+    enforced = frame["enforced_at"].notna()
+    new = ~enforced & (frame["created_at"] > frame["first_enforcement"])
+    frame = frame[frame["first_enforcement"].notna() & (enforced | new)].assign(member_flagged=new[enforced | new])
+    has_new = frame.groupby("component")["member_flagged"].transform("any")
+    frame = frame[has_new]
+    if frame.empty:
+        return empty
+    ids = frame.groupby("component")["account_id"].agg(lambda s: cluster_id_for(s.tolist(), prefix=prefix))
+    members = pd.DataFrame({"cluster_id": frame["component"].map(ids).astype(STRING_DTYPE),
+                            "account_id": frame["account_id"].astype(STRING_DTYPE),
+                            "member_flagged": frame["member_flagged"].astype(bool),
+                            "member_coordinated_share": np.nan})
+    return members.sort_values(["cluster_id", "account_id"]).reset_index(drop=True)
+
+
 class BanEvasion(Detector):
     """Same-operator links (:func:`tsinvest.linking.same_operator.same_operator_links`) to enforced accounts.
 
-    A cluster is one enforced account and the accounts created after its
-    enforcement that are linked to it; the new accounts are the members
-    flagged (the enforced one is already actioned).
+    The links weigh shared devices, shared IPs, username templates, creation
+    time, display names and follows of the same accounts.
+
+    A cluster is one operator (accounts joined by strong same-operator
+    links) with an enforced account: its enforced accounts and the accounts
+    created after its first enforcement. The new accounts are the members
+    flagged (the enforced ones are already actioned).
 
     Thresholds
     ----------
@@ -71,8 +134,9 @@ class BanEvasion(Detector):
 
     Notes
     -----
-    Blocking on shared rare values and templates bounds the compared pairs
-    (see ``same_operator_links``); then one group-by: ``O(pairs)``.
+    Blocking on shared rare values, templates and follows bounds the compared
+    pairs (see ``same_operator_links``); components and group-bys over the
+    strong links: ``O(pairs)``.
     """
 
     kind = "ban_evasion"
@@ -86,45 +150,32 @@ class BanEvasion(Detector):
 
     def run(self, tables: Mapping[str, pd.DataFrame], settings: DetectionSettings,
             limits: Mapping[str, float]) -> KindResult:
-        from tsinvest.graph.communities import cluster_id_for, edges_within_clusters
+        from tsinvest.graph.communities import edges_within_clusters
         from tsinvest.linking.same_operator import same_operator_links
         from tsinvest.scoring import cluster_features
 
         enforcements = tables["enforcements"]
-        links = same_operator_links(tables["accounts"], tables["logins"], enforcements,
+        events = tables.get("events")
+        follows = events[events["action"] == "follow"] if events is not None and len(events) else None
+        links = same_operator_links(tables["accounts"], tables["logins"], enforcements, follows=follows,
                                     display_name="display_name" if "display_name" in tables["accounts"] else None,
                                     enforced_actions=account_enforcement_actions(enforcements["action"]),
                                     max_accounts_per_value=int(limits["max_accounts_per_value"]), seed=settings.seed + 2)
         exclusions = {"compared_pairs": int(links.attrs.get("candidate_pairs", 0))}
-        evading = links[links["ban_evasion_candidate"]
-                        & (links["match_probability"] >= limits["min_match_probability"])]
-        edges = pd.DataFrame({
-            "account_a": evading["account_a"].astype(STRING_DTYPE), "account_b": evading["account_b"].astype(STRING_DTYPE),
-            "signal": pd.array(["same_operator"] * len(evading), dtype=STRING_DTYPE),
-            "weight": evading["match_probability"].astype("float64").round(6),
-            "first_ts": pd.Series(pd.NaT, index=evading.index, dtype=TIMESTAMP_DTYPE),
-            "last_ts": pd.Series(pd.NaT, index=evading.index, dtype=TIMESTAMP_DTYPE),
-            "evidence": _agreements(evading),
-        }).reset_index(drop=True)
-        if evading.empty:
-            return KindResult(self.kind, edges, pd.DataFrame(columns=["cluster_id"]),
+        strong = links[links["match_probability"] >= limits["min_match_probability"]].reset_index(drop=True)
+        members = _evasion_groups(strong, tables["accounts"], enforcements, prefix=self.prefix)
+        if members.empty:
+            return KindResult(self.kind, _link_edges(strong.iloc[0:0]), pd.DataFrame(columns=["cluster_id"]),
                               pd.DataFrame(columns=list(MEMBER_COLUMNS)), exclusions)
-        new_by_enforced = evading.groupby("enforced_account")["new_account"].agg(lambda s: sorted(set(s)))
-        rows = []
-        for enforced, new in new_by_enforced.items():
-            cluster = cluster_id_for([enforced, *new], prefix=self.prefix)
-            rows.append((cluster, enforced, False))
-            rows.extend((cluster, account, True) for account in new)
-        members = pd.DataFrame(rows, columns=["cluster_id", "account_id", "member_flagged"])
-        members = members.drop_duplicates(["cluster_id", "account_id"]).astype(
-            {"cluster_id": STRING_DTYPE, "account_id": STRING_DTYPE})
-        members["member_coordinated_share"] = np.nan
+        grouped = set(members["account_id"])
+        edges = _link_edges(strong[strong["account_a"].isin(grouped) & strong["account_b"].isin(grouped)])
         inside = edges_within_clusters(edges, members)
         features = cluster_features(members, inside.drop(columns="cluster_id"), accounts=tables["accounts"],
                                     as_of=settings.as_of)
         new_count = members.groupby("cluster_id")["member_flagged"].sum().rename("new_accounts")
         best = inside.groupby("cluster_id")["weight"].max().rename("match_probability")
-        features = features.merge(new_count.reset_index(), on="cluster_id").merge(best.reset_index(), on="cluster_id")
+        features = features.merge(new_count.reset_index(), on="cluster_id").merge(best.reset_index(), on="cluster_id",
+                                                                                  how="left")
         clusters = judge_clusters(self, features, inside, limits)
         return KindResult(self.kind, edges, clusters, members[list(MEMBER_COLUMNS)], exclusions)
 
@@ -138,5 +189,5 @@ class BanEvasion(Detector):
     @staticmethod
     def describe(row: Mapping) -> list[str]:
         return [f"{int(feature(row, 'new_accounts'))} account(s) created after an enforced account's ban or "
-                "suspension and linked to it (shared devices/IPs, username template, creation time)",
+                "suspension and linked to it (shared devices/IPs, username template, creation time, follows)",
                 f"same-operator probability {feature(row, 'match_probability'):.2f}"]

@@ -58,7 +58,8 @@ if TYPE_CHECKING:
 __all__ = ["same_operator_links", "COMPARISONS", "DEFAULT_M_PROBABILITIES"]
 
 #: The comparison vector, in order. Each is 1 when the pair agrees.
-COMPARISONS = ("shared_device", "shared_ip", "same_username_template", "created_close", "display_name_similar")
+COMPARISONS = ("shared_device", "shared_ip", "same_username_template", "created_close", "display_name_similar",
+               "shared_follows")
 
 #: m probabilities P(agree | same operator), documented priors rather than
 #: fitted (see Notes of same_operator_links). Farms reuse devices and proxies
@@ -70,6 +71,7 @@ DEFAULT_M_PROBABILITIES = {
     "same_username_template": 0.6,
     "created_close": 0.5,
     "display_name_similar": 0.3,
+    "shared_follows": 0.6,
 }
 
 
@@ -82,6 +84,8 @@ def same_operator_links(
     logins: pd.DataFrame,
     enforcements: pd.DataFrame | None = None,
     *,
+    follows: pd.DataFrame | None = None,
+    min_follow_weight: float = 1.5,
     actor: str = "account_id",
     created: str = "created_at",
     username: str = "username",
@@ -110,6 +114,15 @@ def same_operator_links(
         Logins with ``actor``, ``ts`` and the ``attributes`` columns.
     enforcements : DataFrame, optional
         Enforcements (``account_id``, ``action``, ``ts``); enables ban-evasion flags.
+    follows : DataFrame, optional
+        Follow events (``actor``, ``target_id``); enables ``shared_follows``:
+        an operator's accounts follow the same accounts (its own, its
+        customers). Without it that comparison is left out of the model.
+    min_follow_weight : float
+        ``shared_follows`` when the pair's co-follow weight (Adamic-Adar over
+        followed accounts with at most ``max_accounts_per_value`` followers,
+        see :func:`shared_attribute_edges`) reaches this: two rarely
+        followed accounts in common, or four followed by about ten.
     actor, created, username, display_name : str
         Column names; ``display_name=None`` skips that comparison (always 0).
     attributes : sequence of two str
@@ -247,6 +260,13 @@ def same_operator_links(
             "kind": np.where(shared["signal"].to_numpy() == f"shared_{attributes[0]}", "device", "ip"),
         }
     )
+    if follows is not None and len(follows):
+        co_follow = shared_attribute_edges(follows, attributes=("target_id",), actor=actor,
+                                           max_accounts_per_value=max_accounts_per_value, connection=connection)
+        co_follow = co_follow[co_follow["weight"] >= min_follow_weight]
+        shared_pairs = pd.concat([shared_pairs, pd.DataFrame({
+            "account_a": co_follow["account_a"].to_numpy(), "account_b": co_follow["account_b"].to_numpy(),
+            "kind": "follow"})], ignore_index=True)
 
     rng = np.random.default_rng(seed)
     n_people = len(people)
@@ -270,7 +290,8 @@ def same_operator_links(
             -- grouped by row: a random pair drawn twice counts twice for u
             SELECT c.pair_row, c.account_a, c.account_b,
                    max(CASE WHEN s.kind = 'device' THEN 1 ELSE 0 END) AS shared_device,
-                   max(CASE WHEN s.kind = 'ip' THEN 1 ELSE 0 END) AS shared_ip
+                   max(CASE WHEN s.kind = 'ip' THEN 1 ELSE 0 END) AS shared_ip,
+                   max(CASE WHEN s.kind = 'follow' THEN 1 ELSE 0 END) AS shared_follows
             FROM candidates c LEFT JOIN shared s USING (account_a, account_b)
             GROUP BY c.pair_row, c.account_a, c.account_b
         )
@@ -280,6 +301,7 @@ def same_operator_links(
                CASE WHEN abs(epoch(a.created) - epoch(b.created)) <= $window_seconds THEN 1 ELSE 0 END AS created_close,
                CASE WHEN jaro_winkler_similarity(a.name_key, b.name_key) >= $name_similarity THEN 1 ELSE 0 END
                    AS display_name_similar,
+               s.shared_follows,
                a.created AS created_a, b.created AS created_b,
                (SELECT t.accounts FROM templates t WHERE t.template = a.template) AS template_accounts
         FROM scored s
@@ -355,7 +377,10 @@ def same_operator_links(
             pair_u[:, template_column] = np.where(
                 np.isnan(template_share), u[template_column], np.clip(template_share, 1e-6, 1 - 1e-3)
             )
-        log_factor = np.where(gamma == 1, np.log2(m / pair_u), np.log2((1 - m) / (1 - u))).sum(axis=1)
+        # A comparison with no data behind it (no follows table) says nothing either way.
+        used = np.array([follows is not None and len(follows) > 0 if name == "shared_follows" else True
+                         for name in COMPARISONS])
+        log_factor = np.where(gamma == 1, np.log2(m / pair_u), np.log2((1 - m) / (1 - u)))[:, used].sum(axis=1)
         weight = np.log2(prior / (1 - prior)) + log_factor
         probability = 1.0 / (1.0 + np.power(2.0, -weight))
         links = compared.loc[:, ["account_a", "account_b", *COMPARISONS]].copy()

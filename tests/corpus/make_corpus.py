@@ -109,7 +109,48 @@ def main() -> None:
         f"T1,user,1,spam,P1,{TS},open\nT2,email,2,spam,P1,{TS},open\nT3,regulator,3,spam,P1,{TS},open\n",
     )
     write("truncated.jsonl", f'{{"account_id": "1", "ts": "{TS}"}}\n{{"account_id": "2", "ts": "2026-0')
+    _sql_files()
     _binary_files()
+
+
+#: Files an attack would create if a SQL input ran as code (the corpus test checks they never appear).
+PWNED = "tsinvest_corpus_pwned"
+
+
+def _sql_files() -> None:
+    """SQL inputs are data: every attack class is refused, a plain SELECT loads."""
+    write("sql_select.sql", "-- a partner's query file\nSELECT * FROM (VALUES ('00123', '2026-03-02T10:00:00Z'), "
+          f"('{BIG}', '2026-03-02T12:00:00+02:00')) AS t(account_id, ts);\n")
+    write("sql_copy_to.sql", f"COPY (SELECT 'pwned' AS line) TO '{PWNED}.sh' (HEADER false);\n")
+    write("sql_attach.sql", f"ATTACH '{PWNED}.duckdb' AS pwned;\n")
+    write("sql_install.sql", "INSTALL httpfs;\n")
+    write("sql_load.sql", "LOAD httpfs;\n")
+    write("sql_set.sql", "SET enable_external_access = true;\n")
+    write("sql_pragma.sql", "PRAGMA database_list;\n")
+    write(
+        "sql_multi.sql",
+        f"SELECT '1' AS account_id, '{TS}' AS ts; COPY (SELECT 1) TO '{PWNED}.csv';\n",
+    )
+    write("sql_read_text.sql", f"SELECT content AS account_id, '{TS}' AS ts FROM read_text('/etc/passwd');\n")
+    write(
+        "sql_read_nested.sql",
+        f"SELECT '1' AS account_id, '{TS}' AS ts WHERE 1 IN (SELECT 1 FROM read_csv('/etc/passwd'));\n",
+    )
+    write("sql_path_table.sql", f"SELECT *, '{TS}' AS ts FROM '/etc/hostname';\n")
+    write("sql_query_function.sql", f"SELECT * FROM query('SELECT 1 AS account_id, ''{TS}'' AS ts');\n")
+
+
+def _duckdb_files() -> None:
+    import duckdb
+
+    path = HERE / "view_reads_file.duckdb"
+    path.unlink(missing_ok=True)
+    connection = duckdb.connect(str(path))
+    connection.execute(
+        f"CREATE VIEW logins AS SELECT content AS account_id, TIMESTAMPTZ '{TS}' AS ts FROM read_text('/etc/passwd')"
+    )
+    connection.execute(f"CREATE TABLE events AS SELECT '00123' AS account_id, 'like' AS action, 'v1' AS target_id, '{TS}' AS ts")
+    connection.close()
 
 
 def _binary_files() -> None:
@@ -133,6 +174,7 @@ def _binary_files() -> None:
     sheet.append([int(BIG), TS])
     sheet.append([123, TS])
     workbook.save(HERE / "numeric_ids.xlsx")
+    _duckdb_files()
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tsinvest.exceptions import SchemaValidationError
+from tsinvest.exceptions import SchemaValidationError, UnsafeInputError
 from tsinvest.loading import load_report, load_table
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -35,6 +35,9 @@ def test_corpus_case(case, tmp_path):
     source = tmp_path / case["file"]
     shutil.copyfile(CORPUS / "files" / case["file"], source)  # side files go to tmp, not the repo
     options = case.get("options", {})
+    if case["outcome"] == "refused":
+        _check_refused(case, source, options, tmp_path)
+        return
     if case["outcome"] == "error":
         with pytest.raises(SchemaValidationError) as caught:
             load_table(source, case["table"], **options)
@@ -70,3 +73,18 @@ def test_corpus_case(case, tmp_path):
             assert (rejected["_reasons"] != "").all()
         elif case["outcome"] == "error":
             pytest.fail("an error case must reject at least one row in quarantine mode")
+
+
+PWNED = "tsinvest_corpus_pwned"
+
+
+def _check_refused(case, source, options, tmp_path):
+    """A SQL input acting as code: refused in both modes, nothing it asked for exists afterwards."""
+    for mode in ("raise", "quarantine"):
+        with pytest.raises(UnsafeInputError) as caught:
+            load_table(source, case["table"], on_error=mode, **options)
+        message = str(caught.value)
+        assert case["reason"] in message and case["file"] in message
+        assert "root:" not in message  # never a byte of what the attack tried to read
+    for folder in (tmp_path, Path.cwd(), source.parent):
+        assert not [p for p in folder.iterdir() if p.name.startswith(PWNED)]

@@ -8,11 +8,13 @@ Supported sources (``source`` of :func:`tsinvest.loading.load_table`):
 ``*.jsonl``, ``*.ndjson``         one JSON object per line; numbers kept as text
 ``*.parquet``                     integers converted to exact decimal text later
 ``*.xlsx``                        the sheet named like the table, else the first
-``*.duckdb``                      the table named like the canonical table
-``*.sql``                         a query file, run in DuckDB
-``"SELECT ..."`` (text)           a query, run on ``connection=`` (a DuckDB
-                                  connection) or on a fresh in-memory DuckDB
-                                  connection, which can read files in place
+``*.duckdb``                      the table named like the canonical table, read
+                                  in a sandbox (see :mod:`tsinvest.loading.sql`)
+``*.sql``                         one SELECT query, run in the same sandbox (or
+                                  on ``connection=``), no file readers
+``"SELECT ..."`` (text)           the analyst's query, run on ``connection=`` (a
+                                  DuckDB connection) or on a fresh in-memory
+                                  DuckDB connection, which can read files in place
 ================================  =============================================
 
 Text formats are read as text only: nothing is turned into a number, a date or
@@ -44,7 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tsinvest.exceptions import ParameterError, Problem, SchemaValidationError
+from tsinvest.exceptions import ParameterError, Problem, SchemaValidationError, UnsafeInputError
 from tsinvest.loading.validation import RowIssue
 
 __all__ = ["RawTable", "read_source", "is_sql_query", "FILE_EXTENSIONS", "SOURCE_DATAFRAME", "SOURCE_QUERY"]
@@ -374,11 +376,28 @@ def _read_xlsx(path: Path, *, source: str, table: str) -> RawTable:
     return raw
 
 
-def _run_query(query: str, *, connection, source: str) -> RawTable:
+def _run_query(query: str, *, connection, source: str, untrusted: bool) -> RawTable:
+    """Run one SELECT; ``untrusted`` (a .sql file or .duckdb view) also forbids file readers."""
     import duckdb
 
+    from tsinvest.loading.sql import check_references, check_single_select, sandboxed_connection, trusted_connection
+
+    check_single_select(query, source=source)
+    if untrusted:
+        check_references(query, source=source)
     owned = connection is None
-    connection = duckdb.connect() if owned else connection
+    if owned:
+        connection = sandboxed_connection() if untrusted else trusted_connection()
+    try:
+        return _fetch(query, source=source, connection=connection)
+    finally:
+        if owned:
+            connection.close()
+
+
+def _fetch(query: str, *, source: str, connection) -> RawTable:
+    import duckdb
+
     try:
         relation = connection.sql(query)
         if relation is None:
@@ -388,33 +407,43 @@ def _run_query(query: str, *, connection, source: str) -> RawTable:
             if hasattr(relation, method):
                 arrow_table = getattr(relation, method)()
                 break
+    except duckdb.PermissionException:
+        raise UnsafeInputError(
+            f"{source}: refused: the query (or a view it reads) tried to reach a file, the network or an "
+            "extension; a SQL input may only read tables of its own database"
+        ) from None
     except duckdb.Error as error:
         kind = type(error).__name__
         # Parser/catalog/binder messages describe the query, not the data; others may quote values.
         safe = kind in ("ParserException", "CatalogException", "BinderException", "IOException")
         detail = f": {str(error).splitlines()[0]}" if safe else ""
         raise ParameterError(f"{source}: the SQL query failed ({kind}){detail}") from None
-    finally:
-        if owned:
-            connection.close()
     return _from_arrow(arrow_table, source=source, path=None)
 
 
 def _read_duckdb_file(path: Path, *, table: str, source: str) -> RawTable:
     import duckdb
 
+    from tsinvest.loading.sql import sandboxed_connection
+
     try:
-        connection = duckdb.connect(str(path), read_only=True)
+        # Read-only, no file or network access: a stored view cannot read local files.
+        connection = sandboxed_connection(str(path))
     except duckdb.Error as error:
         raise ParameterError(f"{source}: not a readable DuckDB database ({type(error).__name__})") from None
     try:
-        present = sorted(row[0] for row in connection.sql("SELECT table_name FROM information_schema.tables").fetchall())
+        present = sorted(
+            row[0]
+            for row in connection.sql(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database()"
+            ).fetchall()
+        )
         if table not in present:
             raise ParameterError(
                 f"{source}: has no table named '{table}' (tables: {', '.join(present) or 'none'}); "
                 "create a view with the canonical name or pass a SELECT query"
             )
-        raw = _run_query(f'SELECT * FROM "{table}"', connection=connection, source=source)
+        raw = _fetch(f'SELECT * FROM "{table}"', source=source, connection=connection)
     finally:
         connection.close()
     raw.path = path
@@ -443,7 +472,7 @@ def read_source(source, *, table: str, connection=None) -> RawTable:
     if isinstance(source, pd.DataFrame):
         return _from_dataframe(source)
     if is_sql_query(source) and not Path(source).exists():
-        return _run_query(source, connection=connection, source=SOURCE_QUERY)
+        return _run_query(source, connection=connection, source=SOURCE_QUERY, untrusted=False)
     if not isinstance(source, str | Path):
         raise ParameterError(
             "source= must be a file path, a pandas DataFrame or a SQL query string; "
@@ -467,8 +496,11 @@ def read_source(source, *, table: str, connection=None) -> RawTable:
     if suffix == "duckdb":
         return _read_duckdb_file(path, table=table, source=name)
     if suffix == "sql":
-        query = path.read_text(encoding="utf-8-sig")
-        raw = _run_query(query, connection=connection, source=name)
+        try:
+            query = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise ParameterError(f"'{name}': a .sql file must be UTF-8 text") from None
+        raw = _run_query(query, connection=connection, source=name, untrusted=True)
         raw.path = path
         return raw
     hints = {"xls": "save it as .xlsx", "json": "write one object per line as .jsonl", "gz": "decompress it first"}

@@ -57,6 +57,11 @@ def test_corpus_case(case, tmp_path):
         if "ts_utc" in case:
             assert frame["ts"].tolist() == [pd.Timestamp(t) for t in case["ts_utc"]]
         assert str(frame[frame.columns[0]].dtype) == "string"
+        notices = load_report(frame).notices
+        for expected in case.get("notices", []):
+            assert any(expected in notice for notice in notices), (expected, notices)
+        if not case.get("notices"):
+            assert notices == ()
 
     if case.get("fatal"):
         with pytest.raises(SchemaValidationError):
@@ -68,6 +73,7 @@ def test_corpus_case(case, tmp_path):
         report = load_report(frame)
         assert report.rows_loaded + report.rejected == case["input_rows"]
         if report.rejected:
+            assert (Path(report.rejected_path).stat().st_mode & 0o777) == 0o600
             rejected = pd.read_csv(report.rejected_path, dtype=str, keep_default_na=False)
             assert len(rejected) == report.rejected
             assert (rejected["_reasons"] != "").all()

@@ -129,10 +129,24 @@ def test_truncated_file_inside_quotes(tmp_path):
     assert truncated and truncated[0].rows == (2,)
 
 
-def test_nul_bytes_reported_per_column(tmp_path):
-    path = _write(tmp_path, "logins.csv", 'account_id,ts,user_agent\n1,2026-03-02T10:00:00Z,"a\x00b"\n')
+def test_nul_bytes_in_free_text_are_made_visible_and_reported(tmp_path):
+    from tsinvest.loading import ValuesCleanedWarning, load_report
+
+    path = _write(tmp_path, "logins.csv", 'account_id,ts,user_agent\n1,2026-03-02T10:00:00Z,"a\x00b\x07"\n2,2026-03-02T10:00:00Z,ok\n')
+    with pytest.warns(ValuesCleanedWarning, match=r"logins.csv: column 'user_agent': 1 value held NUL") as caught:
+        frame = load_logins(path)
+    assert frame["user_agent"].tolist() == ["a\u2400b\u2407", "ok"]
+    assert "a\x00b" not in str(caught[0].message)
+    assert load_report(frame).notices == (
+        "column 'user_agent': 1 value held NUL or other control characters: each was replaced by its visible "
+        "symbol (NUL as U+2400) and the rows were kept",
+    )
+
+
+def test_nul_bytes_in_ids_reject_the_row(tmp_path):
+    path = _write(tmp_path, "logins.csv", 'account_id,ts\n"1\x002",2026-03-02T10:00:00Z\n3,2026-03-02T10:00:00Z\n')
     _, problems = _problems(lambda: load_logins(path))
-    assert problems[("user_agent", "contains a NUL byte")].rows == (1,)
+    assert problems[("account_id", "id contains a NUL byte or another control character")].rows == (1,)
 
 
 def test_blank_lines_are_skipped_but_counted(tmp_path):

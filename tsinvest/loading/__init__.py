@@ -15,6 +15,7 @@ from tsinvest.loading.loaders import (
     LoadReport,
     OnError,
     RowsRejectedWarning,
+    ValuesCleanedWarning,
     find_table_files,
     table_for_file,
     load_accounts,
@@ -50,5 +51,6 @@ __all__ = [
     "LoadReport",
     "OnError",
     "RowsRejectedWarning",
+    "ValuesCleanedWarning",
     "FILE_EXTENSIONS",
 ]

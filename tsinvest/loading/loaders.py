@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import warnings
 from collections import Counter
 from collections.abc import Mapping
@@ -46,6 +45,7 @@ from tsinvest.loading.mapping import apply_mapping, resolve_mapping
 from tsinvest.loading.readers import FILE_EXTENSIONS, RawTable, is_sql_query, read_source
 from tsinvest.loading.timestamps import EPOCH_UNITS, check_timezone
 from tsinvest.loading.validation import (
+    Notice,
     RowIssue,
     coerce_columns,
     missing_column_problems,
@@ -58,6 +58,7 @@ __all__ = [
     "OnError",
     "LoadReport",
     "RowsRejectedWarning",
+    "ValuesCleanedWarning",
     "load_table",
     "load_accounts",
     "load_events",
@@ -82,6 +83,10 @@ class RowsRejectedWarning(UserWarning):
     """Some rows were quarantined by ``on_error="quarantine"`` (the message says how many and where)."""
 
 
+class ValuesCleanedWarning(UserWarning):
+    """Some values were changed but their rows kept (e.g. control characters made visible); never shows values."""
+
+
 @dataclass(frozen=True)
 class LoadReport:
     """What a load did: rows read, loaded, rejected, and where the rejects went."""
@@ -92,12 +97,15 @@ class LoadReport:
     rows_loaded: int
     rejected: int
     rejected_path: str | None
+    notices: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """One line for logs and the CLI."""
         text = f"{self.source}: '{self.table}' {self.rows_loaded} of {self.rows_read} rows loaded"
         if self.rejected:
             text += f", {self.rejected} rejected -> {self.rejected_path}"
+        if self.notices:
+            text += f"; {'; '.join(self.notices)}"
         return text
 
 
@@ -120,6 +128,7 @@ def load_report(frame: pd.DataFrame) -> LoadReport:
         rows_loaded=attrs[f"{_ATTR}rows_loaded"],
         rejected=attrs[f"{_ATTR}rejected"],
         rejected_path=attrs[f"{_ATTR}rejected_path"],
+        notices=tuple(attrs.get(f"{_ATTR}notices", ())),
     )
 
 
@@ -153,16 +162,17 @@ def _sort_key(problem: Problem, spec: TableSpec):
     return (rank, problem.column or "", problem.rows[:1] or (0,), problem.reason)
 
 
-def _write_atomically(frame: pd.DataFrame, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            frame.to_csv(stream, index=False)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def _write_rejected(frame: pd.DataFrame, target: Path) -> None:
+    """Write the quarantine side file formula-safe, atomically, readable by its owner only (0600).
+
+    Rejected rows are adversary content as read: a cell such as ``=HYPERLINK(...)``
+    must not become a live formula when the file is opened in a spreadsheet.
+    """
+    from tsinvest.reporting.safe_export import to_safe_csv
+
+    # Every raw column is text as read; naming them all as ids keeps typed ids exact too.
+    to_safe_csv(frame, target, id_columns=[c for c in frame.columns if c not in ("_row", "_reasons")])
+    os.chmod(target, 0o600)
 
 
 def _quarantine_frame(raw: RawTable, rejected: np.ndarray, reasons: list[str]) -> pd.DataFrame:
@@ -199,7 +209,8 @@ def _validated(
     named = raw.frame[unique] if unique else pd.DataFrame(index=raw.frame.index)
     named.columns = [names[i] for i in unique]
 
-    frame, issues = coerce_columns(named, spec, timezone=timezone, epoch_unit=epoch_unit)
+    notices: list[Notice] = []
+    frame, issues = coerce_columns(named, spec, timezone=timezone, epoch_unit=epoch_unit, notices=notices)
     issues = list(raw.issues) + issues
     flagged: dict[str, set[int]] = {}
     for issue in issues:
@@ -218,14 +229,17 @@ def _validated(
     if len(rejected_positions):
         reasons = _row_reasons(issues, rejected_positions, rows_read)
         target = quarantine_path if quarantine_path is not None else rejected_path_for(raw.path)
-        _write_atomically(_quarantine_frame(raw, rejected_positions, reasons), target)
+        _write_rejected(_quarantine_frame(raw, rejected_positions, reasons), target)
         rejected_path = str(target)
         keep = np.ones(rows_read, dtype=bool)
         keep[rejected_positions] = False
         frame = frame.loc[keep]
     frame = frame.reset_index(drop=True)
-    report = LoadReport(raw.source, spec.name, rows_read, len(frame), len(rejected_positions), rejected_path)
+    described = tuple(notice.describe() for notice in notices)
+    report = LoadReport(raw.source, spec.name, rows_read, len(frame), len(rejected_positions), rejected_path, described)
     frame.attrs.update({f"{_ATTR}{key}": value for key, value in report.__dict__.items()})
+    if described:
+        warnings.warn(f"{raw.source}: {'; '.join(described)}", ValuesCleanedWarning, stacklevel=_outside_stacklevel())
     if report.rejected:
         warnings.warn(report.summary(), RowsRejectedWarning, stacklevel=_outside_stacklevel())
     logger.info(report.summary())

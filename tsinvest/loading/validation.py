@@ -35,6 +35,9 @@ from tsinvest.schemas import STRING_DTYPE, TableSpec
 
 __all__ = [
     "RowIssue",
+    "Notice",
+    "CONTROL_CHARACTERS",
+    "make_controls_visible",
     "MAX_ROWS_LISTED",
     "MAX_EXACT_FLOAT",
     "to_text",
@@ -66,6 +69,52 @@ class RowIssue:
     column: str | None
     reason: str
     positions: np.ndarray
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the loader changed without rejecting rows: column, what was done, how many values."""
+
+    column: str
+    reason: str
+    count: int
+
+    def describe(self) -> str:
+        return f"column '{self.column}': {self.count} value{'s' if self.count != 1 else ''} {self.reason}"
+
+
+#: Control characters that free text never needs (C0 except tab, newline, carriage return; DEL).
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_CONTROL_PICTURES = {code: chr(0x2400 + code) for code in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]}
+_CONTROL_PICTURES[0x7F] = "\u2421"
+_CONTROLS_VISIBLE = (
+    "held NUL or other control characters: each was replaced by its visible symbol (NUL as U+2400) "
+    "and the rows were kept"
+)
+
+
+def make_controls_visible(series: pd.Series, *, column: str) -> tuple[pd.Series, Notice | None]:
+    """Replace control characters in free text by their visible Unicode symbols.
+
+    One NUL in one comment must not stop an investigation: the row is kept,
+    the character becomes visible (``"\\x00"`` -> ``"\u2400"``) and the number of
+    changed values is reported as a :class:`Notice`, never the values.
+
+    Examples
+    --------
+    >>> text, notice = make_controls_visible(pd.Series(["a\\x00b", "ok", None], dtype="string"), column="text")
+    >>> text.tolist(), notice.count
+    (['a\u2400b', 'ok', <NA>], 1)
+    """
+    import pyarrow.compute as pc
+
+    hit = arrow_mask(pc.match_substring_regex(arrow_text(series), CONTROL_CHARACTERS))
+    if not hit.any():
+        return series, None
+    cleaned = series.copy()
+    positions = np.flatnonzero(hit)
+    cleaned.iloc[positions] = [value.translate(_CONTROL_PICTURES) for value in series.iloc[positions]]
+    return cleaned, Notice(column, _CONTROLS_VISIBLE, int(hit.sum()))
 
 
 def arrow_text(series: pd.Series):
@@ -174,11 +223,17 @@ def to_text(series: pd.Series, *, column: str, is_id: bool) -> tuple[pd.Series, 
     text = text.mask(pd.Series(missing, index=series.index))
     import pyarrow.compute as pc
 
-    nul = arrow_mask(pc.match_substring(arrow_text(text), "\x00"))
-    if nul.any():
-        issues.append(
-            RowIssue(column, "contains a NUL byte (binary or corrupted data); remove it and export again", _positions(nul))
-        )
+    if is_id:
+        # Free text is cleaned by make_controls_visible; an id with a control character is corrupt.
+        control = arrow_mask(pc.match_substring_regex(arrow_text(text), CONTROL_CHARACTERS))
+        if control.any():
+            issues.append(
+                RowIssue(
+                    column,
+                    "id contains a NUL byte or another control character (binary or corrupted data); fix the export",
+                    _positions(control),
+                )
+            )
     return text, issues
 
 
@@ -231,13 +286,17 @@ def coerce_columns(
     *,
     timezone: str | None = None,
     epoch_unit: str | None = None,
+    notices: list[Notice] | None = None,
 ) -> tuple[pd.DataFrame, list[RowIssue]]:
     """Give every canonical column present its canonical dtype.
 
     Columns: canonical ones in spec order first, then the others in input order.
     Extra columns that arrive as text become ``"string"``; typed extras (Parquet,
-    SQL, DataFrame) keep their type.
+    SQL, DataFrame) keep their type. Control characters in text columns that
+    are not ids are made visible (see :func:`make_controls_visible`); what was
+    changed is appended to ``notices`` when given.
     """
+    notices = [] if notices is None else notices
     issues: list[RowIssue] = []
     columns: dict[str, pd.Series] = {}
     for name in spec.columns:
@@ -250,6 +309,9 @@ def coerce_columns(
             converted, found = to_count(series, column=name)
         else:
             converted, found = to_text(series, column=name, is_id=name in spec.id_columns)
+            if name not in spec.id_columns:
+                converted, notice = make_controls_visible(converted, column=name)
+                notices.extend([notice] if notice else [])
         columns[name] = converted
         issues.extend(found)
     for name in raw.columns:
@@ -258,6 +320,8 @@ def coerce_columns(
         series = raw[name]
         if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
             series, found = to_text(series, column=name, is_id=False)
+            series, notice = make_controls_visible(series, column=name)
+            notices.extend([notice] if notice else [])
             issues.extend(found)
         columns[name] = series
     frame = pd.DataFrame(columns, index=raw.index)

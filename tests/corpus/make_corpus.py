@@ -108,6 +108,13 @@ def main() -> None:
         "ticket_id,channel,subject_account_id,policy,priority,opened_at,status\n"
         f"T1,user,1,spam,P1,{TS},open\nT2,email,2,spam,P1,{TS},open\nT3,regulator,3,spam,P1,{TS},open\n",
     )
+    write(
+        "bad_ids.jsonl",
+        "".join(
+            f'{{"account_id": {value}, "ts": "{TS}"}}\n'
+            for value in ['"00123"', BIG, "1.5", "1e3", '{"id": 1}', "[1]", "true", "NaN", "Infinity", "null"]
+        ),
+    )
     write("truncated.jsonl", f'{{"account_id": "1", "ts": "{TS}"}}\n{{"account_id": "2", "ts": "2026-0')
     _sql_files()
     _binary_files()
@@ -175,6 +182,34 @@ def _binary_files() -> None:
     sheet.append([123, TS])
     workbook.save(HERE / "numeric_ids.xlsx")
     _duckdb_files()
+    _id_files()
+
+
+def _id_files() -> None:
+    """Ids in every typed shape: decoded exactly, or a clear error naming file, row and column."""
+    import datetime
+    from decimal import Decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    times = pa.array([datetime.datetime(2026, 3, 2, 10, tzinfo=datetime.timezone.utc)] * 2, pa.timestamp("us", tz="UTC"))
+    pq.write_table(pa.table({"account_id": pa.array([b"00123", BIG.encode()], pa.binary()), "ts": times}),
+                   HERE / "binary_ids.parquet")
+    pq.write_table(pa.table({"account_id": pa.array([b"00123", b"\xff\xfe1"], pa.binary()), "ts": times}),
+                   HERE / "binary_not_utf8_ids.parquet")
+    pq.write_table(
+        pa.table({"account_id": pa.array([Decimal("123.00"), Decimal(BIG + ".00")], pa.decimal128(25, 2)), "ts": times}),
+        HERE / "decimal_ids.parquet",
+    )
+    pq.write_table(
+        pa.table({"account_id": pa.array([Decimal("123.00"), Decimal("7.50")], pa.decimal128(10, 2)), "ts": times}),
+        HERE / "decimal_fraction_ids.parquet",
+    )
+    pq.write_table(pa.table({"account_id": pa.array([["1", "2"], ["3"]]), "ts": times}), HERE / "list_ids.parquet")
+    far = pa.array([datetime.datetime(9999, 12, 31, tzinfo=datetime.timezone.utc),
+                    datetime.datetime(2026, 3, 2, 10, tzinfo=datetime.timezone.utc)], pa.timestamp("us", tz="UTC"))
+    pq.write_table(pa.table({"account_id": ["1", "2"], "ts": far}), HERE / "year_9999.parquet")
 
 
 if __name__ == "__main__":

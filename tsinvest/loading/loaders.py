@@ -211,7 +211,14 @@ def _validated(
 
     notices: list[Notice] = []
     frame, issues = coerce_columns(named, spec, timezone=timezone, epoch_unit=epoch_unit, notices=notices)
-    issues = list(raw.issues) + issues
+    renamed = dict(zip(raw.names, names))
+    issues = [RowIssue(renamed.get(i.column, i.column) if i.column else None, i.reason, i.positions) for i in raw.issues] + issues
+    for raw_name, kinds in raw.value_kinds.items():
+        if renamed.get(raw_name) in spec.id_columns:
+            issues += [
+                RowIssue(renamed[raw_name], f"id is a JSON {kind}; write ids as JSON strings (or whole numbers)", positions)
+                for kind, positions in sorted(kinds.items())
+            ]
     flagged: dict[str, set[int]] = {}
     for issue in issues:
         if issue.column is not None:

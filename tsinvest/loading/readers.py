@@ -82,6 +82,8 @@ class RawTable:
     frame: pd.DataFrame
     row_numbers: np.ndarray
     issues: list[RowIssue] = field(default_factory=list)
+    #: JSON value kinds that cannot be ids, per raw column name: {name: {kind: frame positions}}.
+    value_kinds: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
 def is_sql_query(source) -> bool:
@@ -224,6 +226,14 @@ def _drop_rows(frame, row_numbers, issues, keep):
     return frame, row_numbers[keep], issues
 
 
+class _JsonFloat(str):
+    """A JSON number with a fraction or exponent, kept as its exact text."""
+
+
+class _JsonConstant(_JsonFloat):
+    """NaN, Infinity or -Infinity (accepted by Python's json, not by JSON itself)."""
+
+
 def _read_jsonl(path: Path, *, source: str, table: str) -> RawTable:
     data = path.read_bytes()
     if not data.strip():
@@ -243,11 +253,20 @@ def _read_jsonl(path: Path, *, source: str, table: str) -> RawTable:
             repeated_here = True
         return result
 
-    def as_text(value):
+    # JSON kinds that can never be an id; kept as text for other columns, reported for ids.
+    kinds: dict[str, dict[str, list[int]]] = {}
+
+    def as_text(key, value):
+        if isinstance(value, _JsonFloat):
+            kind = "non-finite number (NaN or Infinity)" if isinstance(value, _JsonConstant) else "number with a fraction or exponent"
+            kinds.setdefault(key, {}).setdefault(kind, []).append(len(records))
+            return str(value)
         if value is None or isinstance(value, str):
             return value
         if isinstance(value, bool):
+            kinds.setdefault(key, {}).setdefault("true/false value", []).append(len(records))
             return "true" if value else "false"
+        kinds.setdefault(key, {}).setdefault("list or object", []).append(len(records))
         return json.dumps(value, ensure_ascii=False)
 
     # Split on "\n" only: JSON strings may legally contain U+2028 and friends.
@@ -257,7 +276,9 @@ def _read_jsonl(path: Path, *, source: str, table: str) -> RawTable:
         repeated_here = False
         try:
             # Numbers stay exact text: a 19-digit id must never pass through float.
-            value = json.loads(line, parse_int=str, parse_float=str, parse_constant=str, object_pairs_hook=pairs)
+            value = json.loads(
+                line, parse_int=str, parse_float=_JsonFloat, parse_constant=_JsonConstant, object_pairs_hook=pairs
+            )
         except ValueError:
             value = None
             invalid.append(len(records))
@@ -270,7 +291,7 @@ def _read_jsonl(path: Path, *, source: str, table: str) -> RawTable:
         if value is None:
             value = {}
         else:
-            value = {str(key): as_text(item) for key, item in value.items()}
+            value = {str(key): as_text(str(key), item) for key, item in value.items()}
         records.append(value)
         row_numbers.append(line_number)
     names: list[str] = []
@@ -290,7 +311,13 @@ def _read_jsonl(path: Path, *, source: str, table: str) -> RawTable:
         issues.append(RowIssue(None, "not a JSON object (each line must be {...})", np.array(not_object)))
     if repeated:
         issues.append(RowIssue(None, "repeats a key inside one object (ambiguous value)", np.array(repeated)))
-    return RawTable(source, path, _clean_names(names), frame, np.asarray(row_numbers, dtype=np.int64), issues)
+    value_kinds = {
+        name: {kind: np.asarray(positions, dtype=np.int64) for kind, positions in found.items()}
+        for name, found in kinds.items()
+    }
+    return RawTable(
+        source, path, _clean_names(names), frame, np.asarray(row_numbers, dtype=np.int64), issues, value_kinds
+    )
 
 
 def _integer_dtype(arrow_type):
@@ -304,25 +331,76 @@ def _integer_dtype(arrow_type):
     return None
 
 
-def _from_arrow(arrow_table, *, source: str, path: Path | None) -> RawTable:
-    """Arrow -> pandas keeping integers exact (nullable Int) and text as text."""
+_NOT_UTF8 = "binary value that is not UTF-8 text; ids and text must be exported as text"
+_OUTSIDE_RANGE = "timestamp outside the supported years 1678-2261"
+
+
+def _binary_as_text(column, name: str, issues: list[RowIssue]):
+    """Binary cells (Parquet ``binary``) are text in bytes: decode, or report the rows that are not UTF-8."""
+    import pyarrow as pa
+
+    try:
+        return column.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    values = column.to_pylist()
+    decoded, bad = [], []
+    for position, value in enumerate(values):
+        try:
+            decoded.append(None if value is None else bytes(value).decode("utf-8"))
+        except UnicodeDecodeError:
+            decoded.append(None)
+            bad.append(position)
+    issues.append(RowIssue(name, _NOT_UTF8, np.asarray(bad, dtype=np.int64)))
+    return pa.array(decoded, type=pa.string())
+
+
+def _timestamps_in_range(column, name: str, issues: list[RowIssue]):
+    """Null out (and report) typed timestamps pandas cannot hold in nanoseconds (e.g. year 9999)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    names = list(arrow_table.column_names)
+    kind = column.type
+    per_second = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[kind.unit]
+    if per_second == 10**9:
+        return column
+    ticks = pc.cast(column, pa.int64())
+    low, high = pd.Timestamp.min.ceil("s").value, pd.Timestamp.max.floor("s").value
+    outside = pc.or_(pc.less(ticks, low // (10**9 // per_second)), pc.greater(ticks, high // (10**9 // per_second)))
+    mask = np.asarray(pc.fill_null(outside, False).to_numpy(zero_copy_only=False), dtype=bool)
+    if mask.any():
+        issues.append(RowIssue(name, _OUTSIDE_RANGE, np.flatnonzero(mask)))
+        column = pc.if_else(pa.array(mask), pa.scalar(None, kind), column)
+    return column
+
+
+def _from_arrow(arrow_table, *, source: str, path: Path | None) -> RawTable:
+    """Arrow -> pandas keeping integers exact (nullable Int), text as text, decimals as Decimal."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    names = _clean_names(arrow_table.column_names)
     columns = []
-    for column in arrow_table.columns:
+    issues: list[RowIssue] = []
+    for name, column in zip(names, arrow_table.columns):
+        column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
         kind = column.type
         if pa.types.is_dictionary(kind):
             column = pc.cast(column, kind.value_type)
             kind = column.type
-        if pa.types.is_decimal(kind) or (hasattr(pa.types, "is_string_view") and pa.types.is_string_view(kind)):
+        if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind) or (
+            hasattr(pa.types, "is_binary_view") and pa.types.is_binary_view(kind)
+        ):
+            column = _binary_as_text(column, name, issues)
+        elif hasattr(pa.types, "is_string_view") and pa.types.is_string_view(kind):
             column = pc.cast(column, pa.string())
+        elif pa.types.is_timestamp(kind):
+            column = _timestamps_in_range(column, name, issues)
         columns.append(column)
     positional = pa.table(columns, names=[str(i) for i in range(len(names))])
     frame = positional.to_pandas(types_mapper=_integer_dtype)
     frame.columns = range(len(names))
-    return RawTable(source, path, _clean_names(names), frame, np.arange(1, len(frame) + 1))
+    return RawTable(source, path, names, frame, np.arange(1, len(frame) + 1), issues)
 
 
 def _read_parquet(path: Path, *, source: str, table: str) -> RawTable:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from decimal import Decimal
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -143,8 +144,15 @@ def _positions(mask) -> np.ndarray:
 def _is_missing(series: pd.Series) -> np.ndarray:
     """Missing = null or the empty string (see module notes)."""
     missing = series.isna().to_numpy(dtype=bool, na_value=True)
-    if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
-        empty = (series.astype(object) == "").to_numpy(dtype=bool, na_value=False)
+    if isinstance(series.dtype, pd.StringDtype):
+        missing = missing | (series == "").to_numpy(dtype=bool, na_value=False)
+    elif series.dtype == object:
+        try:
+            empty = (series == "").to_numpy(dtype=bool, na_value=False)
+        except ValueError:
+            # A cell holds a list (Parquet list column), which == "" cannot compare: go value by value.
+            values = series.to_numpy()
+            empty = np.fromiter((isinstance(v, str) and v == "" for v in values), dtype=bool, count=len(values))
         missing = missing | empty
     return missing
 
@@ -159,9 +167,18 @@ def _number_to_text(value) -> str | None:
         if value.is_integer() and abs(value) < MAX_EXACT_FLOAT:
             return str(int(value))
         return None
+    if isinstance(value, Decimal):
+        # Parquet/SQL decimal: an integral decimal is its integer text ("123.00" -> "123").
+        if value.is_finite() and value == value.to_integral_value():
+            return str(int(value))
+        return None
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+def _nested(value) -> bool:
+    return isinstance(value, list | tuple | dict | np.ndarray | set)
 
 
 def to_text(series: pd.Series, *, column: str, is_id: bool) -> tuple[pd.Series, list[RowIssue]]:
@@ -194,15 +211,28 @@ def to_text(series: pd.Series, *, column: str, is_id: bool) -> tuple[pd.Series, 
         out = np.empty(len(values), dtype=object)
         rounded = np.zeros(len(values), dtype=bool)
         fractional = np.zeros(len(values), dtype=bool)
+        nested = np.zeros(len(values), dtype=bool)
+        boolean = np.zeros(len(values), dtype=bool)
         for position, value in enumerate(values):
-            if missing[position]:
+            if _nested(value):
+                nested[position] = True
+                out[position] = None
+            elif missing[position]:
                 out[position] = None
             elif isinstance(value, str):
                 out[position] = value
+            elif is_id and isinstance(value, bool | np.bool_):
+                boolean[position] = True
+                out[position] = None
             else:
                 converted = _number_to_text(value)
                 if converted is None:
-                    if value.is_integer():
+                    if isinstance(value, Decimal):
+                        if is_id:
+                            fractional[position] = True
+                        else:
+                            converted = str(value)
+                    elif value.is_integer():
                         rounded[position] = True
                     elif is_id:
                         fractional[position] = True
@@ -218,7 +248,15 @@ def to_text(series: pd.Series, *, column: str, is_id: bool) -> tuple[pd.Series, 
             )
             issues.append(RowIssue(column, reason, _positions(rounded)))
         if fractional.any():
-            issues.append(RowIssue(column, "id stored as a fractional number; ids must be text", _positions(fractional)))
+            issues.append(
+                RowIssue(column, "id stored as a fractional or non-finite number; ids must be text", _positions(fractional))
+            )
+        if nested.any():
+            issues.append(
+                RowIssue(column, "a list or nested value where one text value is expected; export one value per cell", _positions(nested))
+            )
+        if boolean.any():
+            issues.append(RowIssue(column, "id is a true/false value; ids must be text", _positions(boolean)))
         text = pd.Series(pd.array(out, dtype=STRING_DTYPE), index=series.index)
     text = text.mask(pd.Series(missing, index=series.index))
     import pyarrow.compute as pc

@@ -42,7 +42,15 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError, Problem, SchemaValidationError
 from tsinvest.loading.mapping import apply_mapping, resolve_mapping
-from tsinvest.loading.readers import FILE_EXTENSIONS, RawTable, is_sql_query, read_source
+from tsinvest.loading.readers import (
+    COMPRESSIONS,
+    FILE_EXTENSIONS,
+    RawTable,
+    is_sql_query,
+    read_source,
+    split_suffixes,
+    unsupported_reason,
+)
 from tsinvest.loading.timestamps import EPOCH_UNITS, check_timezone
 from tsinvest.loading.validation import (
     Notice,
@@ -68,6 +76,11 @@ __all__ = [
     "load_escalations",
     "load_dir",
     "find_table_files",
+    "scan_table_files",
+    "warn_skipped",
+    "TableFiles",
+    "SkippedFile",
+    "FilesSkippedWarning",
     "table_for_file",
     "load_report",
     "rejected_path_for",
@@ -399,17 +412,17 @@ load_escalations = _helper("escalations")
 
 
 def table_for_file(path: str | Path, table: str | None = None) -> str:
-    """The canonical table a file holds: ``table`` if given, else the file stem.
+    """The canonical table a file holds: ``table`` if given, else the file stem (any case).
 
     Examples
     --------
-    >>> table_for_file("exports/reports.csv")
-    'reports'
+    >>> table_for_file("exports/reports.csv"), table_for_file("Logins.csv.gz")
+    ('reports', 'logins')
     >>> table_for_file("march.csv", "events")
     'events'
     """
     path = Path(path)
-    name = table or path.stem
+    name = table or split_suffixes(path)[0].lower()
     if name not in TABLE_NAMES:
         raise ParameterError(
             f"cannot tell which table '{path.name}' holds; name it after a table or pass --table "
@@ -418,11 +431,67 @@ def table_for_file(path: str | Path, table: str | None = None) -> str:
     return name
 
 
-def find_table_files(directory: str | Path) -> dict[str, Path]:
-    """Find ``DIRECTORY/<table>.<ext>`` for every canonical table present.
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file of a data folder that was not loaded, and why."""
 
-    Extensions: csv, tsv, jsonl, parquet, xlsx (case-insensitive). Other files
-    (``truth.json``, ``*.rejected.csv``) are ignored.
+    name: str
+    reason: str
+    #: True when the name looks like a canonical table (events.xls, logins.csv.zst): probably data.
+    looks_like_table: bool = False
+
+
+@dataclass(frozen=True)
+class TableFiles:
+    """What :func:`scan_table_files` found in a folder: one file per table, and every file skipped."""
+
+    directory: Path
+    found: dict[str, Path]
+    skipped: tuple[SkippedFile, ...]
+
+    def describe(self) -> list[str]:
+        """One line per table found and per file skipped, for the CLI and logs."""
+        lines = [f"found   {path.name} -> '{table}'" for table, path in self.found.items()]
+        lines += [f"skipped {item.name}: {item.reason}" for item in self.skipped]
+        return lines
+
+
+class FilesSkippedWarning(UserWarning):
+    """Files named like canonical tables were found in a data folder but not loaded (the message says why)."""
+
+
+def _classify(path: Path) -> tuple[str | None, str | None, bool]:
+    """(table, reason skipped, looks like a table) of one directory entry."""
+    name = path.name
+    if path.is_dir():
+        return None, "a folder (sub-folders are not searched)", False
+    if not path.is_file():
+        return None, "not a regular file", False
+    if name.startswith("."):
+        return None, "hidden file", False
+    if name.lower().endswith(".rejected.csv"):
+        return None, "rejected rows written by an earlier load (on_error='quarantine')", False
+    stem, suffix, compression = split_suffixes(path)
+    table = stem.lower()
+    if table not in TABLE_NAMES:
+        return None, f"not named after a canonical table ({', '.join(TABLE_NAMES)})", False
+    if compression is not None and compression not in COMPRESSIONS:
+        return None, f".{compression} compression is not supported; decompress it first or use .gz, .bz2 or .xz", True
+    if compression is not None and suffix not in ("csv", "tsv", "jsonl", "json"):
+        return None, "only text formats (csv, tsv, jsonl, json) are read compressed; decompress it first", True
+    if suffix in ("sql", "duckdb"):
+        return None, "SQL inputs are not loaded from a folder; pass the file itself (with --table)", True
+    if suffix not in FILE_EXTENSIONS:
+        return None, unsupported_reason(suffix), True
+    return table, None, True
+
+
+def scan_table_files(directory: str | Path) -> TableFiles:
+    """Find one file per canonical table in ``directory``, and say why every other file was skipped.
+
+    A table file is named after its table, in any case (``events.csv``,
+    ``Events.CSV``), with extension csv, tsv, jsonl, json, parquet or xlsx;
+    text formats may be compressed (``logins.csv.gz``, ``.bz2``, ``.xz``).
 
     Raises
     ------
@@ -433,23 +502,55 @@ def find_table_files(directory: str | Path) -> dict[str, Path]:
     --------
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     _ = (Path(folder) / "events.csv").write_text("account_id,action,target_id,ts\\n")
-    ...     sorted(find_table_files(folder))
-    ['events']
+    ...     _ = (Path(folder) / "Events.csv").write_text("account_id,action,target_id,ts\\n")
+    ...     _ = (Path(folder) / "reports.xls").write_text("")
+    ...     _ = (Path(folder) / "truth.json").write_text("{}")
+    ...     print("\\n".join(scan_table_files(folder).describe()))
+    found   Events.csv -> 'events'
+    skipped reports.xls: unsupported file type '.xls' (save it as .xlsx); supported: .csv, .tsv, .jsonl, .json, .parquet, .xlsx (text formats also .gz/.bz2/.xz), .duckdb, .sql, a DataFrame or a SQL query
+    skipped truth.json: not named after a canonical table (accounts, events, reports, logins, enforcements, escalations)
     """
     directory = Path(directory)
     if not directory.is_dir():
         raise ParameterError(f"'{directory}' is not a directory")
     found: dict[str, list[Path]] = {}
-    for path in sorted(directory.iterdir()):
-        suffix = path.suffix.lower().lstrip(".")
-        if path.is_file() and suffix in FILE_EXTENSIONS and path.stem in TABLE_NAMES:
-            found.setdefault(path.stem, []).append(path)
+    skipped: list[SkippedFile] = []
+    for path in sorted(directory.iterdir(), key=lambda p: p.name):
+        table, reason, looks_like_table = _classify(path)
+        if table is None:
+            skipped.append(SkippedFile(path.name, reason or "not a table file", looks_like_table))
+        else:
+            found.setdefault(table, []).append(path)
     doubled = {table: paths for table, paths in found.items() if len(paths) > 1}
     if doubled:
         listing = "; ".join(f"{table}: {', '.join(p.name for p in paths)}" for table, paths in sorted(doubled.items()))
         raise ParameterError(f"'{directory}' has several files for one table ({listing}); keep exactly one per table")
-    return {table: found[table][0] for table in TABLE_NAMES if table in found}
+    ordered = {table: found[table][0] for table in TABLE_NAMES if table in found}
+    return TableFiles(directory, ordered, tuple(skipped))
+
+
+def find_table_files(directory: str | Path) -> dict[str, Path]:
+    """The table files of a folder, ``{table: path}`` in canonical order (see :func:`scan_table_files`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = (Path(folder) / "events.csv").write_text("account_id,action,target_id,ts\\n")
+    ...     sorted(find_table_files(folder))
+    ['events']
+    """
+    return scan_table_files(directory).found
+
+
+def warn_skipped(files: TableFiles) -> None:
+    """Warn about files named like tables that were not loaded (other skips are only logged)."""
+    for item in files.skipped:
+        logger.info("%s: skipped %s: %s", files.directory, item.name, item.reason)
+    suspicious = [item for item in files.skipped if item.looks_like_table]
+    if suspicious:
+        listing = "; ".join(f"{item.name}: {item.reason}" for item in suspicious)
+        warnings.warn(f"{files.directory}: not loaded: {listing}", FilesSkippedWarning, stacklevel=_outside_stacklevel())
 
 
 def load_dir(
@@ -487,12 +588,16 @@ def load_dir(
     >>> list(tables), tables["logins"]["account_id"].tolist()
     (['logins'], ['00123'])
     """
-    files = find_table_files(directory)
+    scanned = scan_table_files(directory)
+    files = scanned.found
     if not files:
+        skipped = "; ".join(f"{item.name}: {item.reason}" for item in scanned.skipped if item.looks_like_table)
         raise ParameterError(
             f"'{directory}' holds no table files; expected names like events.csv "
             f"(tables: {', '.join(TABLE_NAMES)}; extensions: {', '.join(FILE_EXTENSIONS)})"
+            + (f"; skipped: {skipped}" if skipped else "")
         )
+    warn_skipped(scanned)
     tables = {}
     for table, path in files.items():
         target = Path(quarantine_path) / rejected_path_for(path).name if quarantine_path is not None else None

@@ -6,6 +6,8 @@ Supported sources (``source`` of :func:`tsinvest.loading.load_table`):
 ``pandas.DataFrame``              used as is (a named index becomes columns)
 ``*.csv``, ``*.tsv``              UTF-8 text (a UTF-8 BOM is stripped)
 ``*.jsonl``, ``*.ndjson``         one JSON object per line; numbers kept as text
+``*.json``                        a JSON array of objects, or JSON Lines
+``*.csv.gz`` (also .bz2, .xz)     text formats read compressed
 ``*.parquet``                     integers converted to exact decimal text later
 ``*.xlsx``                        the sheet named like the table, else the first
 ``*.duckdb``                      the table named like the canonical table, read
@@ -49,10 +51,24 @@ import pandas as pd
 from tsinvest.exceptions import ParameterError, Problem, SchemaValidationError, UnsafeInputError
 from tsinvest.loading.validation import RowIssue
 
-__all__ = ["RawTable", "read_source", "is_sql_query", "FILE_EXTENSIONS", "SOURCE_DATAFRAME", "SOURCE_QUERY"]
+__all__ = [
+    "RawTable",
+    "read_source",
+    "is_sql_query",
+    "split_suffixes",
+    "unsupported_reason",
+    "FILE_EXTENSIONS",
+    "COMPRESSIONS",
+    "SOURCE_DATAFRAME",
+    "SOURCE_QUERY",
+]
 
 #: File extensions read as tables (besides .duckdb and .sql, which hold tables or queries).
-FILE_EXTENSIONS = ("csv", "tsv", "jsonl", "parquet", "xlsx")
+FILE_EXTENSIONS = ("csv", "tsv", "jsonl", "json", "parquet", "xlsx")
+#: Compression suffixes read transparently on text formats (csv, tsv, jsonl, json): events.csv.gz.
+COMPRESSIONS = ("gz", "bz2", "xz")
+_UNSUPPORTED_COMPRESSIONS = {"zst": "zstd -d", "zip": "unzip", "7z": "7z x", "lz4": "lz4 -d"}
+_TEXT_FORMATS = ("csv", "tsv", "tab", "jsonl", "ndjson", "json")
 SOURCE_DATAFRAME = "<DataFrame>"
 SOURCE_QUERY = "<SQL query>"
 
@@ -109,6 +125,51 @@ def _clean_names(names) -> list[str]:
     return cleaned
 
 
+def split_suffixes(path: str | Path) -> tuple[str, str, str | None]:
+    """``(stem, format, compression)`` of a file name, lower-cased where it matters.
+
+    Examples
+    --------
+    >>> split_suffixes("Events.CSV.gz"), split_suffixes("reports.json")
+    (('Events', 'csv', 'gz'), ('reports', 'json', None))
+    """
+    name = Path(path).name
+    parts = name.split(".")
+    compression = None
+    if len(parts) > 2 and parts[-1].lower() in COMPRESSIONS + tuple(_UNSUPPORTED_COMPRESSIONS):
+        compression = parts.pop().lower()
+    if len(parts) < 2:
+        return name, "", compression
+    return ".".join(parts[:-1]), parts[-1].lower(), compression
+
+
+def _read_bytes(path: Path, compression: str | None, *, source: str, table: str) -> bytes:
+    if compression is None:
+        return path.read_bytes()
+    import bz2
+    import gzip
+    import lzma
+
+    opener = {"gz": gzip.open, "bz2": bz2.open, "xz": lzma.open}[compression]
+    try:
+        with opener(path, "rb") as stream:
+            return stream.read()
+    except (OSError, EOFError, lzma.LZMAError, ValueError) as error:
+        _fail(source, table, f"not a readable .{compression} file ({type(error).__name__}); the archive is damaged or cut off")
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """'LE'/'BE' when every other byte is NUL, as in UTF-16 text without a byte-order mark."""
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "LE"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "BE"
+    return None
+
+
 def _decode(data: bytes, *, source: str, table: str, header_lines: int) -> str:
     """Decode UTF-8 (BOM stripped) or fail with every undecodable row and a suggested encoding."""
     offset = 0
@@ -116,6 +177,15 @@ def _decode(data: bytes, *, source: str, table: str, header_lines: int) -> str:
         data, offset = data[len(codecs.BOM_UTF8):], len(codecs.BOM_UTF8)
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         _fail(source, table, "file is UTF-16 encoded; UTF-8 is expected: re-save or export it as UTF-8")
+    # Only the first bytes (the header, written by the exporter) so user text cannot trigger it.
+    order = _utf16_without_bom(data[:64])
+    if order:
+        _fail(
+            source,
+            table,
+            f"file looks UTF-16 ({order}) encoded without a byte-order mark (every other byte is NUL); "
+            "UTF-8 is expected: re-save or export it as UTF-8",
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -153,11 +223,41 @@ def _unlimited_csv_fields():
         csv.field_size_limit(previous)
 
 
-def _read_delimited(path: Path, *, sep: str, source: str, table: str) -> RawTable:
-    data = path.read_bytes()
+# Stands in for a lone carriage return inside a field while parsing (a Unicode noncharacter).
+_LONE_CR = "\ufdd0"
+
+
+def _line_endings(text: str, *, source: str, table: str) -> tuple[str, bool]:
+    """Make line endings unambiguous for the parsers; True when lone CRs must be restored in values.
+
+    A file with CR-only line endings (classic Mac) gets LF endings. In a file
+    with LF or CRLF endings, a carriage return not followed by LF is content
+    typed inside a field (e.g. a pasted comment), not a new row.
+    """
+    if "\r" not in text:
+        return text, False
+    if "\n" not in text:
+        return text.replace("\r", "\n"), False
+    if re.search("\r(?!\n)", text) is None:
+        return text, False
+    if _LONE_CR in text:
+        _fail(source, table, "file mixes line endings with carriage returns inside fields; save it with LF line endings")
+    return re.sub("\r(?!\n)", _LONE_CR, text), True
+
+
+def _restore_lone_cr(frame: pd.DataFrame, names: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype == object:
+            frame[column] = values.map(lambda v: v.replace(_LONE_CR, "\r") if isinstance(v, str) else v)
+    return frame, [name.replace(_LONE_CR, "\r") for name in names]
+
+
+def _read_delimited(data: bytes, path: Path, *, sep: str, source: str, table: str) -> RawTable:
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         _fail(source, table, "file is empty: no header row and no data")
     text = _decode(data, source=source, table=table, header_lines=1)
+    text, lone_cr = _line_endings(text, source=source, table=table)
     with _unlimited_csv_fields():
         try:
             # C-level scan of field counts only: no Python work per row on the happy path.
@@ -215,6 +315,8 @@ def _read_delimited(path: Path, *, sep: str, source: str, table: str) -> RawTabl
                 issues.append(RowIssue(None, _RAGGED, np.flatnonzero(wrong)))
     if not keep.all():
         frame, row_numbers, issues = _drop_rows(frame, row_numbers, issues, keep)
+    if lone_cr:
+        frame, names = _restore_lone_cr(frame, names)
     return RawTable(source, path, names, frame, row_numbers, issues)
 
 
@@ -234,25 +336,56 @@ class _JsonConstant(_JsonFloat):
     """NaN, Infinity or -Infinity (accepted by Python's json, not by JSON itself)."""
 
 
-def _read_jsonl(path: Path, *, source: str, table: str) -> RawTable:
-    data = path.read_bytes()
+class _Repeated(dict):
+    """A JSON object that repeated one of its keys (ambiguous value)."""
+
+
+def _pairs(items):
+    result = dict(items)
+    return _Repeated(result) if len(result) != len(items) else result
+
+
+def _json_loads(text: str):
+    # Numbers stay exact text: a 19-digit id must never pass through float.
+    return json.loads(text, parse_int=str, parse_float=_JsonFloat, parse_constant=_JsonConstant, object_pairs_hook=_pairs)
+
+
+_TOO_DEEP = "JSON nested too deeply to read (more than about 1,000 levels)"
+
+
+def _read_json(data: bytes, path: Path, *, source: str, table: str, array_allowed: bool) -> RawTable:
+    """JSON Lines (one object per line), or for ``.json`` files also one JSON array of objects.
+
+    Row numbers are line numbers for JSON Lines and 1-based element positions for an array.
+    """
     if not data.strip():
         _fail(source, table, "file is empty: no JSON lines")
     text = _decode(data, source=source, table=table, header_lines=0)
+    items: list[tuple[int, object]] = []  # (row number, parsed value or an exception)
+    if array_allowed and text.lstrip().startswith("["):
+        try:
+            document = _json_loads(text)
+        except RecursionError:
+            _fail(source, table, _TOO_DEEP)
+        except ValueError as error:
+            where = f" at line {error.lineno}, column {error.colno}" if hasattr(error, "lineno") else ""
+            _fail(source, table, f"not valid JSON{where}; check that the export finished")
+        items = list(enumerate(document, start=1))
+    else:
+        # Split on "\n" only: JSON strings may legally contain U+2028 and friends.
+        for line_number, line in enumerate(text.split("\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                items.append((line_number, _json_loads(line)))
+            except (ValueError, RecursionError) as error:
+                items.append((line_number, error))
     records: list[dict] = []
     row_numbers: list[int] = []
     invalid: list[int] = []
+    too_deep: list[int] = []
     not_object: list[int] = []
     repeated: list[int] = []
-    repeated_here = False
-
-    def pairs(items):
-        nonlocal repeated_here
-        result = dict(items)
-        if len(result) != len(items):
-            repeated_here = True
-        return result
-
     # JSON kinds that can never be an id; kept as text for other columns, reported for ids.
     kinds: dict[str, dict[str, list[int]]] = {}
 
@@ -267,33 +400,27 @@ def _read_jsonl(path: Path, *, source: str, table: str) -> RawTable:
             kinds.setdefault(key, {}).setdefault("true/false value", []).append(len(records))
             return "true" if value else "false"
         kinds.setdefault(key, {}).setdefault("list or object", []).append(len(records))
-        return json.dumps(value, ensure_ascii=False)
-
-    # Split on "\n" only: JSON strings may legally contain U+2028 and friends.
-    for line_number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        repeated_here = False
         try:
-            # Numbers stay exact text: a 19-digit id must never pass through float.
-            value = json.loads(
-                line, parse_int=str, parse_float=_JsonFloat, parse_constant=_JsonConstant, object_pairs_hook=pairs
-            )
-        except ValueError:
-            value = None
+            return json.dumps(value, ensure_ascii=False)
+        except RecursionError:
+            return None
+
+    for row_number, value in items:
+        if isinstance(value, RecursionError):
+            too_deep.append(len(records))
+            value = {}
+        elif isinstance(value, ValueError):
             invalid.append(len(records))
-        else:
-            if not isinstance(value, dict):
-                not_object.append(len(records))
-                value = None
-            elif repeated_here:
-                repeated.append(len(records))
-        if value is None:
+            value = {}
+        elif not isinstance(value, dict):
+            not_object.append(len(records))
             value = {}
         else:
+            if isinstance(value, _Repeated):
+                repeated.append(len(records))
             value = {str(key): as_text(str(key), item) for key, item in value.items()}
         records.append(value)
-        row_numbers.append(line_number)
+        row_numbers.append(row_number)
     names: list[str] = []
     seen: set[str] = set()
     for record in records:
@@ -307,8 +434,10 @@ def _read_jsonl(path: Path, *, source: str, table: str) -> RawTable:
     issues = []
     if invalid:
         issues.append(RowIssue(None, "not valid JSON (a cut-off or malformed line)", np.array(invalid)))
+    if too_deep:
+        issues.append(RowIssue(None, _TOO_DEEP, np.array(too_deep)))
     if not_object:
-        issues.append(RowIssue(None, "not a JSON object (each line must be {...})", np.array(not_object)))
+        issues.append(RowIssue(None, "not a JSON object (each line or array element must be {...})", np.array(not_object)))
     if repeated:
         issues.append(RowIssue(None, "repeats a key inside one object (ambiguous value)", np.array(repeated)))
     value_kinds = {
@@ -560,13 +689,21 @@ def read_source(source, *, table: str, connection=None) -> RawTable:
     name = str(source)
     if not path.is_file():
         raise ParameterError(f"source file '{name}' does not exist (or is not a file)")
-    suffix = path.suffix.lower().lstrip(".")
-    if suffix == "csv":
-        return _read_delimited(path, sep=",", source=name, table=table)
-    if suffix in ("tsv", "tab"):
-        return _read_delimited(path, sep="\t", source=name, table=table)
-    if suffix in ("jsonl", "ndjson"):
-        return _read_jsonl(path, source=name, table=table)
+    _, suffix, compression = split_suffixes(path)
+    if compression in _UNSUPPORTED_COMPRESSIONS:
+        raise ParameterError(
+            f"'{name}': .{compression} compression is not supported; decompress it first "
+            f"({_UNSUPPORTED_COMPRESSIONS[compression]}) or use .gz, .bz2 or .xz"
+        )
+    if compression and suffix not in _TEXT_FORMATS:
+        raise ParameterError(f"'{name}': only text formats (csv, tsv, jsonl, json) are read compressed; decompress it first")
+    if suffix in _TEXT_FORMATS:
+        data = _read_bytes(path, compression, source=name, table=table)
+        if suffix == "csv":
+            return _read_delimited(data, path, sep=",", source=name, table=table)
+        if suffix in ("tsv", "tab"):
+            return _read_delimited(data, path, sep="\t", source=name, table=table)
+        return _read_json(data, path, source=name, table=table, array_allowed=suffix == "json")
     if suffix in ("parquet", "pq"):
         return _read_parquet(path, source=name, table=table)
     if suffix == "xlsx":
@@ -581,9 +718,15 @@ def read_source(source, *, table: str, connection=None) -> RawTable:
         raw = _run_query(query, connection=connection, source=name, untrusted=True)
         raw.path = path
         return raw
-    hints = {"xls": "save it as .xlsx", "json": "write one object per line as .jsonl", "gz": "decompress it first"}
-    raise ParameterError(
-        f"'{name}': unsupported file type '.{suffix}'"
+    raise ParameterError(f"'{name}': {unsupported_reason(suffix)}")
+
+
+def unsupported_reason(suffix: str) -> str:
+    """Why a file type is not read, with the fix."""
+    hints = {"xls": "save it as .xlsx", "xlsm": "save it as .xlsx", "txt": "name it .csv or .tsv"}
+    return (
+        f"unsupported file type '.{suffix}'"
         + (f" ({hints[suffix]})" if suffix in hints else "")
-        + "; supported: .csv, .tsv, .jsonl, .parquet, .xlsx, .duckdb, .sql, a DataFrame or a SQL query"
+        + "; supported: .csv, .tsv, .jsonl, .json, .parquet, .xlsx (text formats also .gz/.bz2/.xz), "
+        ".duckdb, .sql, a DataFrame or a SQL query"
     )

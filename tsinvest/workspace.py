@@ -121,6 +121,11 @@ def _utc_expression(quoted: str, kind: str, *, column: str, source: str, timezon
             return f"to_timestamp(CAST({number} AS DOUBLE))"
         if epoch_unit == "ms":
             return f"CAST(epoch_ms(CAST({number} AS BIGINT)) AS TIMESTAMPTZ)"
+        if epoch_unit == "excel" and zone:
+            days = f"to_microseconds(CAST(round(CAST({number} AS DOUBLE) * 86400000000) AS BIGINT))"
+            return f"timezone({zone}, TIMESTAMP '1899-12-30 00:00:00' + {days})"
+        if epoch_unit == "excel":
+            return f"error({naive_error})"
         return f"error({epoch_error})"
 
     if kind.startswith("TIMESTAMP WITH TIME ZONE"):

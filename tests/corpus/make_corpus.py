@@ -117,6 +117,7 @@ def main() -> None:
     )
     write("truncated.jsonl", f'{{"account_id": "1", "ts": "{TS}"}}\n{{"account_id": "2", "ts": "2026-0')
     _sql_files()
+    _shape_files()
     _binary_files()
 
 
@@ -145,6 +146,31 @@ def _sql_files() -> None:
     )
     write("sql_path_table.sql", f"SELECT *, '{TS}' AS ts FROM '/etc/hostname';\n")
     write("sql_query_function.sql", f"SELECT * FROM query('SELECT 1 AS account_id, ''{TS}'' AS ts');\n")
+
+
+def _shape_files() -> None:
+    """Names, compression, line endings, encodings and dates that used to be skipped or crash."""
+    import bz2
+    import gzip
+    import json
+
+    write("Events.csv", f"account_id,action,target_id,ts\n00123,share,v1,{TS}\n")
+    reports = [{"report_id": "r1", "reporter_id": "00123", "target_account_id": BIG, "policy": "spam", "ts": TS},
+               {"report_id": "r2", "reporter_id": 42, "target_account_id": "7", "policy": "spam", "ts": TS}]
+    write("reports.json", json.dumps(reports, indent=1))
+    write("reports_lines.json", "".join(json.dumps(r) + "\n" for r in reports))
+    logins = f"account_id,ts,user_agent\n00123,{TS},a\n{BIG},{TS},b\n"
+    (HERE / "logins.csv.gz").write_bytes(gzip.compress(logins.encode(), mtime=0))
+    (HERE / "logins.csv.bz2").write_bytes(bz2.compress(logins.encode()))
+    write("logins.csv.zst", b"\x28\xb5\x2f\xfd" + b"\x00" * 16)
+    write("cr_only.csv", logins.replace("\n", "\r"))
+    write("cr_in_field.csv", f"account_id,ts,user_agent\n1,{TS},first\rsecond\n2,{TS},ok\n")
+    write("utf16_no_bom.csv", logins, "utf-16-le")
+    deep = "[" * 100_000 + "]" * 100_000
+    write("deep_nested.jsonl", f'{{"account_id": "1", "ts": "{TS}"}}\n{{"account_id": "2", "ts": "{TS}", "x": {deep}}}\n')
+    write("deep_nested.json", f'[{{"account_id": "1", "ts": "{TS}", "x": {deep}}}]')
+    write("headerless.csv", f"00123,{TS},+44 7700 900123,alice@example.com\n2,{TS},+44 7700 900456,bob@example.com\n")
+    write("excel_serial.csv", "account_id,ts\n1,46083.5\n2,46083\n")
 
 
 def _duckdb_files() -> None:

@@ -183,3 +183,33 @@ def test_parameter_errors(tmp_path):
         load_logins(_write(tmp_path, "logins.parquet", "not parquet"))
     with pytest.raises(SchemaValidationError, match="xlsx"):
         load_logins(_write(tmp_path, "logins.xlsx", "not a workbook"))
+
+
+def test_headerless_file_never_quotes_first_row_cells(tmp_path):
+    path = _write(
+        tmp_path,
+        "accounts.csv",
+        f"{SECRET},2026-03-02T10:00:00Z,+44 7700 900123,alice@example.com,alice@example.com\n1,2026-03-02T10:00:00Z,x,y,z\n",
+    )
+    error, problems = _problems(lambda: load_accounts(path, on_error="quarantine"))
+    message = str(error)
+    for value in ("7700", "alice", "2026-03-02"):
+        assert value not in message
+    assert {column for column, _ in problems} == {"account_id", "created_at", "username"}
+
+
+def test_hint_only_suggests_name_like_columns(tmp_path):
+    path = _write(tmp_path, "logins.csv", "acount_id,Mr Smith's phone: +1 555,when\n1,x,2026-03-02T10:00:00Z\n")
+    error, _ = _problems(lambda: load_logins(path))
+    assert "'acount_id'" in str(error) and "555" not in str(error)
+
+
+def test_excel_serial_dates_need_an_explicit_unit(tmp_path):
+    path = _write(tmp_path, "logins.csv", "account_id,ts\n1,46083.5\n")
+    for unit in (None, "s"):
+        with pytest.raises(SchemaValidationError, match="Excel serial date"):
+            load_logins(path, epoch_unit=unit)
+    with pytest.raises(SchemaValidationError, match="Excel serial dates have no time zone"):
+        load_logins(path, epoch_unit="excel")
+    frame = load_logins(path, epoch_unit="excel", timezone="UTC")
+    assert frame["ts"].tolist() == [pd.Timestamp("2026-03-02T12:00:00Z")]

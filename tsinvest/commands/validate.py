@@ -29,7 +29,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", metavar="PATH", help="a table file (e.g. events.csv) or a folder of them")
     parser.add_argument("--table", choices=TABLE_NAMES, help="canonical table of a file whose name is not the table")
     parser.add_argument("--timezone", metavar="TZ", help="IANA zone of timestamps without offset, e.g. Europe/Berlin")
-    parser.add_argument("--epoch-unit", choices=("s", "ms"), help="unit of numeric epoch timestamps")
+    parser.add_argument(
+        "--epoch-unit", choices=("s", "ms", "excel"), help="unit of numeric timestamps (excel: serial days, needs --timezone)"
+    )
     parser.add_argument("--mapping", metavar="FILE", help="YAML file mapping export column names to canonical names")
 
 

@@ -56,6 +56,7 @@ from tsinvest.loading.validation import (
     Notice,
     RowIssue,
     coerce_columns,
+    header_looks_like_data,
     missing_column_problems,
     problems_from_issues,
     schema_issues,
@@ -161,7 +162,7 @@ def _check_options(on_error, timezone, epoch_unit):
     if on_error not in ("raise", "quarantine"):
         raise ParameterError(f"on_error={on_error!r} is not supported; use 'raise' or 'quarantine'")
     if epoch_unit is not None and epoch_unit not in EPOCH_UNITS:
-        raise ParameterError(f"epoch_unit={epoch_unit!r} is not supported; use 's', 'ms' or None")
+        raise ParameterError(f"epoch_unit={epoch_unit!r} is not supported; use 's', 'ms', 'excel' or None")
     check_timezone(timezone)
 
 
@@ -210,8 +211,9 @@ def _validated(
     names = apply_mapping(raw.names, mapping)
     counts = Counter(names)
     fatal: list[Problem] = []
+    headerless = header_looks_like_data(names)
     for name, count in counts.items():
-        if count > 1:
+        if count > 1 and not headerless:  # a headerless file's "names" are values: never quote them
             origins = sorted({raw.names[i] for i, n in enumerate(names) if n == name} - {name})
             via = f" (after mapping {', '.join(repr(o) for o in origins)})" if origins else ""
             fatal.append(
@@ -292,7 +294,7 @@ def load_table(
     *,
     mapping: Mapping[str, str] | str | Path | None = None,
     timezone: str | None = None,
-    epoch_unit: Literal["s", "ms"] | None = None,
+    epoch_unit: Literal["s", "ms", "excel"] | None = None,
     on_error: OnError = "raise",
     quarantine_path: str | Path | None = None,
     connection=None,
@@ -312,8 +314,9 @@ def load_table(
         optionally keyed per table.
     timezone : str, optional
         IANA zone of timestamps written without an offset; without it they are rejected.
-    epoch_unit : {"s", "ms"}, optional
-        Unit of numeric epoch timestamps; without it numbers are rejected.
+    epoch_unit : {"s", "ms", "excel"}, optional
+        Unit of numeric epoch timestamps (``"excel"``: Excel serial days, with
+        ``timezone=``); without it numbers are rejected.
     on_error : {"raise", "quarantine"}
         Raise with every problem, or return the valid rows and write the rest to a side file.
     quarantine_path : path, optional
@@ -379,7 +382,7 @@ def _helper(table: str):
         *,
         mapping: Mapping[str, str] | str | Path | None = None,
         timezone: str | None = None,
-        epoch_unit: Literal["s", "ms"] | None = None,
+        epoch_unit: Literal["s", "ms", "excel"] | None = None,
         on_error: OnError = "raise",
         quarantine_path: str | Path | None = None,
         connection=None,
@@ -558,7 +561,7 @@ def load_dir(
     *,
     mapping: Mapping[str, str] | str | Path | None = None,
     timezone: str | None = None,
-    epoch_unit: Literal["s", "ms"] | None = None,
+    epoch_unit: Literal["s", "ms", "excel"] | None = None,
     on_error: OnError = "raise",
     quarantine_path: str | Path | None = None,
 ) -> dict[str, pd.DataFrame]:

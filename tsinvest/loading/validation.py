@@ -47,6 +47,7 @@ __all__ = [
     "build_schema",
     "schema_issues",
     "missing_column_problems",
+    "header_looks_like_data",
     "problems_from_issues",
 ]
 
@@ -458,8 +459,35 @@ def schema_issues(frame: pd.DataFrame, spec: TableSpec, *, already_flagged: dict
     ]
 
 
+# A header cell that is really a value: digits only (an id), an email or @mention, a date,
+# a phone number. Such cells are never quoted back in a hint.
+_DATA_LIKE = re.compile(r"^\s*(?:[+-]?[\d\s().-]+|.*@.*|\d{4}-\d{2}-\d{2}.*|\d{1,2}/\d{1,2}/\d{2,4}.*)\s*$")
+_NAME_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .-]{0,63}$")
+_HEADERLESS = (
+    "required column is missing; the first row looks like data, not column names (cells that are numbers, "
+    "dates or email addresses): add a header row with the canonical names or pass mapping="
+)
+
+
+def header_looks_like_data(columns: list[str]) -> bool:
+    """True when a header row holds values (ids, dates, emails, phones): the file has no header.
+
+    Examples
+    --------
+    >>> header_looks_like_data(["00123", "2026-03-02T10:00:00Z", "+44 7700 900123"])
+    True
+    >>> header_looks_like_data(["account_id", "event_time"])
+    False
+    """
+    return any(_DATA_LIKE.match(name) for name in columns)
+
+
 def missing_column_problems(columns: list[str], spec: TableSpec) -> list[Problem]:
     """One problem per missing required column, suggesting close names.
+
+    Only header cells that look like column names are ever suggested: when
+    the first row looks like data (a headerless file), no cell is quoted back,
+    because it would be a value (a phone number, an email).
 
     Examples
     --------
@@ -468,13 +496,17 @@ def missing_column_problems(columns: list[str], spec: TableSpec) -> list[Problem
     ["required column is missing; closest column names in the input: 'acount_id' (rename it or pass mapping=)"]
     """
     problems = []
-    available = [c for c in columns if c not in spec.columns]
+    headerless = header_looks_like_data(columns)
+    available = [c for c in columns if c not in spec.columns and _NAME_LIKE.match(c)]
     for name in spec.required:
         if name in columns:
             continue
+        if headerless:
+            problems.append(Problem(name, _HEADERLESS))
+            continue
         close = difflib.get_close_matches(name, available, n=3, cutoff=0.6)
         if not close:
-            close = [c for c in available if name in c.lower() or c.lower() in name][:3]
+            close = [c for c in available if len(c) >= 2 and (name in c.lower() or c.lower() in name)][:3]
         if not close and name in spec.time_columns:
             # Exports name time columns freely (timestamp, event_time, created): offer those.
             close = [c for c in available if any(w in c.lower() for w in _TIME_WORDS)][:3]

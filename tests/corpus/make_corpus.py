@@ -171,6 +171,12 @@ def _shape_files() -> None:
     write("deep_nested.json", f'[{{"account_id": "1", "ts": "{TS}", "x": {deep}}}]')
     write("headerless.csv", f"00123,{TS},+44 7700 900123,alice@example.com\n2,{TS},+44 7700 900456,bob@example.com\n")
     write("excel_serial.csv", "account_id,ts\n1,46083.5\n2,46083\n")
+    extra = [f"x{i}" for i in range(2500)]
+    write(
+        "wide_row.csv",
+        ",".join(["account_id", "action", "target_id", "ts", *extra]) + "\n"
+        + ",".join(["00123", "share", "v1", TS, "a\x00b", *["" for _ in extra[1:]]]) + "\n",
+    )
 
 
 def _duckdb_files() -> None:

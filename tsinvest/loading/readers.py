@@ -72,6 +72,8 @@ _TEXT_FORMATS = ("csv", "tsv", "tab", "jsonl", "ndjson", "json")
 SOURCE_DATAFRAME = "<DataFrame>"
 SOURCE_QUERY = "<SQL query>"
 
+# pandas' C parser pays per column; beyond this width the csv-module path builds one object block.
+_WIDE = 2000
 _SQL_START = re.compile(
     r"^\s*(?:--[^\n]*\n\s*)*\(?\s*(select|with|from|values|table|pivot|unpivot|summarize)(?=[\s(*])", re.IGNORECASE
 )
@@ -272,7 +274,7 @@ def _read_delimited(data: bytes, path: Path, *, sep: str, source: str, table: st
             body = lengths[1:]
             # pandas < 2.2's C parser cuts a field at a NUL byte, so such files take the exact
             # csv-module path below and the NUL is reported instead of silently dropped.
-            if np.all((body == width) | (body == 0)) and "\x00" not in text:
+            if np.all((body == width) | (body == 0)) and "\x00" not in text and width <= _WIDE:
                 frame = pd.read_csv(
                     io.StringIO(text),
                     sep=sep,
@@ -305,7 +307,10 @@ def _read_delimited(data: bytes, path: Path, *, sep: str, source: str, table: st
                     # Keep the overflow visible in the last column of the rejected row.
                     record = record[: width - 1] + [sep.join(record[width - 1:])]
                 fixed.append(record + [""] * (width - len(record)))
-            frame = pd.DataFrame(fixed, columns=range(width), dtype=object)
+            cells = np.empty((len(fixed), width), dtype=object)
+            if fixed:
+                cells[:] = fixed  # one 2-D object block: pandas would otherwise build one array per column
+            frame = pd.DataFrame(cells, columns=range(width), dtype=object)
             row_numbers = np.arange(1, len(frame) + 1)
             issues = []
             if truncated and len(rows):

@@ -40,6 +40,7 @@ __all__ = [
     "CONTROL_CHARACTERS",
     "make_controls_visible",
     "MAX_ROWS_LISTED",
+    "MAX_EXTRA_COLUMNS_CONVERTED",
     "MAX_EXACT_FLOAT",
     "to_text",
     "to_count",
@@ -51,6 +52,9 @@ __all__ = [
     "problems_from_issues",
 ]
 
+#: Above this many extra (non-canonical) columns, they are checked in one vectorised pass
+#: and kept as one object block instead of one ``"string"`` column each (see coerce_columns).
+MAX_EXTRA_COLUMNS_CONVERTED = 1000
 #: How many example row numbers one Problem keeps (``count`` always has the total).
 MAX_ROWS_LISTED = 1000
 #: Integers above this are not exactly representable as a float (Excel number cells,
@@ -77,11 +81,13 @@ class RowIssue:
 class Notice:
     """Something the loader changed without rejecting rows: column, what was done, how many values."""
 
-    column: str
+    column: str | None
     reason: str
-    count: int
+    count: int = 0
 
     def describe(self) -> str:
+        if self.column is None:
+            return f"file: {self.reason}"
         return f"column '{self.column}': {self.count} value{'s' if self.count != 1 else ''} {self.reason}"
 
 
@@ -353,9 +359,13 @@ def coerce_columns(
                 notices.extend([notice] if notice else [])
         columns[name] = converted
         issues.extend(found)
-    for name in raw.columns:
-        if name in columns:
-            continue
+    extras = [name for name in raw.columns if name not in columns]
+    canonical = pd.DataFrame(columns, index=raw.index)
+    if len(extras) > MAX_EXTRA_COLUMNS_CONVERTED:
+        block = _text_block(raw[extras], notices)
+        if block is not None:
+            return pd.concat([canonical, block], axis=1), issues
+    for name in extras:
         series = raw[name]
         if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
             series, found = to_text(series, column=name, is_id=False)
@@ -365,6 +375,46 @@ def coerce_columns(
         columns[name] = series
     frame = pd.DataFrame(columns, index=raw.index)
     return frame, issues
+
+
+def _text_block(extras: pd.DataFrame, notices: list[Notice]) -> pd.DataFrame | None:
+    """Very wide input: check every extra text column in one pass and keep them as one object block.
+
+    pandas pays a fixed cost per ``"string"`` column (about 0.1 ms each here), so
+    a row 100,000 columns wide would take seconds to minutes to convert column
+    by column. The same rules (missing = empty, control characters made
+    visible) run vectorised over all cells at once; the columns stay plain
+    Python text (object dtype), which the notice says. None when some cell is
+    not text (typed sources), so the caller converts column by column.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = extras.to_numpy(dtype=object, copy=True)
+    flat = values.ravel()
+    try:
+        cells = pa.array(flat, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    flat[arrow_mask(pc.equal(cells, ""))] = None
+    hit = np.flatnonzero(arrow_mask(pc.match_substring_regex(cells, CONTROL_CHARACTERS)))
+    for position in hit:
+        flat[position] = flat[position].translate(_CONTROL_PICTURES)
+    width = values.shape[1]
+    if len(hit):
+        touched = np.unique(hit % width)
+        notices.append(
+            Notice(None, f"{len(hit)} values in {len(touched)} extra columns {_CONTROLS_VISIBLE}")
+        )
+    notices.append(
+        Notice(
+            None,
+            f"{width} extra columns (more than {MAX_EXTRA_COLUMNS_CONVERTED}) were kept as plain text "
+            "(object dtype) after one vectorised check",
+        )
+    )
+    # dtype=object explicitly: pandas would otherwise infer a type per column (the cost avoided here).
+    return pd.DataFrame(values, index=extras.index, columns=extras.columns, dtype=object)
 
 
 def _pandera():
@@ -497,7 +547,8 @@ def missing_column_problems(columns: list[str], spec: TableSpec) -> list[Problem
     """
     problems = []
     headerless = header_looks_like_data(columns)
-    available = [c for c in columns if c not in spec.columns and _NAME_LIKE.match(c)]
+    # Capped so a header 100,000 columns wide costs milliseconds, not a difflib pass per column.
+    available = [c for c in columns[:5000] if c not in spec.columns and _NAME_LIKE.match(c)]
     for name in spec.required:
         if name in columns:
             continue

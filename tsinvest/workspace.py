@@ -42,7 +42,8 @@ import duckdb
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError, SchemaValidationError
-from tsinvest.loading import find_table_files, load_table
+from tsinvest.loading import load_table, scan_table_files
+from tsinvest.loading.loaders import warn_skipped
 from tsinvest.schemas import TABLES, TIMESTAMP_DTYPE, table_spec
 
 __all__ = ["Workspace", "IN_MEMORY_BELOW"]
@@ -192,7 +193,11 @@ class Workspace:
             raise ParameterError(f"Workspace got unknown option(s) {', '.join(unknown)}; use timezone, epoch_unit or mapping")
         self._frames: dict[str, pd.DataFrame] = {}
         self.sources: dict[str, str] = {}
-        files = find_table_files(data_dir) if data_dir is not None else {}
+        files = {}
+        if data_dir is not None:
+            scanned = scan_table_files(data_dir)
+            warn_skipped(scanned)
+            files = scanned.found
         in_place = {
             table: path.resolve()
             for table, path in files.items()

@@ -213,3 +213,39 @@ def test_excel_serial_dates_need_an_explicit_unit(tmp_path):
         load_logins(path, epoch_unit="excel")
     frame = load_logins(path, epoch_unit="excel", timezone="UTC")
     assert frame["ts"].tolist() == [pd.Timestamp("2026-03-02T12:00:00Z")]
+
+
+def test_decompression_bomb_fails_fast(tmp_path, monkeypatch):
+    import gzip
+
+    from tsinvest.loading import readers
+
+    monkeypatch.setattr(readers, "MIN_DECOMPRESSED_LIMIT", 1024)
+    monkeypatch.setattr(readers, "MAX_COMPRESSION_RATIO", 10)
+    path = _write(tmp_path, "logins.csv.gz", gzip.compress(b"account_id,ts\n" + b"1,2026-03-02T10:00:00Z\n" * 100_000))
+    _, problems = _problems(lambda: load_logins(path, on_error="quarantine"))
+    assert any(reason.startswith("expands more than 10 times") for _, reason in problems)
+
+
+def test_damaged_gzip_is_one_clear_error(tmp_path):
+    import gzip
+
+    data = gzip.compress(b"account_id,ts\n1,2026-03-02T10:00:00Z\n")
+    path = _write(tmp_path, "logins.csv.gz", data[: len(data) // 2])
+    _, problems = _problems(lambda: load_logins(path))
+    assert any("not a readable .gz file" in reason for _, reason in problems)
+
+
+def test_lone_cr_in_one_field_keeps_every_other_row_in_quarantine(tmp_path):
+    from tsinvest.loading import load_report
+
+    path = _write(
+        tmp_path,
+        "events.csv",
+        "account_id,action,target_id,ts,text\n1,comment,v1,2026-03-02T10:00:00Z,pasted\rtext\n"
+        "2,comment,v1,bad-time,x\n3,share,v1,2026-03-02T10:00:00Z,\n",
+    )
+    with pytest.warns(UserWarning):
+        frame = load_events(path, on_error="quarantine")
+    assert frame["account_id"].tolist() == ["1", "3"] and frame["text"].tolist()[0] == "pasted\rtext"
+    assert load_report(frame).rejected == 1

@@ -67,6 +67,9 @@ __all__ = [
 FILE_EXTENSIONS = ("csv", "tsv", "jsonl", "json", "parquet", "xlsx")
 #: Compression suffixes read transparently on text formats (csv, tsv, jsonl, json): events.csv.gz.
 COMPRESSIONS = ("gz", "bz2", "xz")
+#: A compressed input may expand to at most this many times its size (and always to 64 MiB).
+MAX_COMPRESSION_RATIO = 200
+MIN_DECOMPRESSED_LIMIT = 64 * 2**20
 _UNSUPPORTED_COMPRESSIONS = {"zst": "zstd -d", "zip": "unzip", "7z": "7z x", "lz4": "lz4 -d"}
 _TEXT_FORMATS = ("csv", "tsv", "tab", "jsonl", "ndjson", "json")
 SOURCE_DATAFRAME = "<DataFrame>"
@@ -153,11 +156,24 @@ def _read_bytes(path: Path, compression: str | None, *, source: str, table: str)
     import lzma
 
     opener = {"gz": gzip.open, "bz2": bz2.open, "xz": lzma.open}[compression]
+    # A decompression bomb (a few KB that expand to terabytes) must fail fast, not fill memory.
+    limit = max(MIN_DECOMPRESSED_LIMIT, MAX_COMPRESSION_RATIO * path.stat().st_size)
+    chunks, total = [], 0
     try:
         with opener(path, "rb") as stream:
-            return stream.read()
+            while chunk := stream.read(16 * 2**20):
+                total += len(chunk)
+                if total > limit:
+                    _fail(
+                        source,
+                        table,
+                        f"expands more than {MAX_COMPRESSION_RATIO} times its compressed size (a decompression "
+                        "bomb or a wrongly named file); decompress it yourself if it is genuine",
+                    )
+                chunks.append(chunk)
     except (OSError, EOFError, lzma.LZMAError, ValueError) as error:
         _fail(source, table, f"not a readable .{compression} file ({type(error).__name__}); the archive is damaged or cut off")
+    return b"".join(chunks)
 
 
 def _utf16_without_bom(sample: bytes) -> str | None:

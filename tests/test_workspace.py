@@ -160,3 +160,17 @@ def test_in_place_workspace_reads_only_its_own_files(tmp_path):
         assert len(ws.sql("SELECT * FROM events")) == 3
         with pytest.raises(duckdb.Error, match="disabled by configuration"):
             ws.sql(f"SELECT * FROM read_csv('{tmp_path / 'other.csv'}')")
+
+
+def test_quarantine_option_and_unknown_options(tmp_path):
+    from tsinvest.exceptions import ParameterError
+
+    (tmp_path / "events.csv").write_text(
+        "account_id,action,target_id,ts\n1,share,v1,2026-03-02T10:00:00Z\n2,share,v1,bad\n", encoding="utf-8"
+    )
+    with pytest.warns(UserWarning, match="1 rejected"):
+        with Workspace(tmp_path, on_error="quarantine") as ws:
+            assert ws.sql("SELECT account_id FROM events")["account_id"].tolist() == ["1"]
+    assert (tmp_path / "events.csv.rejected.csv").exists()
+    with pytest.raises(ParameterError, match="unknown option"):
+        Workspace(tmp_path, timezome="UTC")

@@ -163,7 +163,8 @@ class Workspace:
         DuckDB settings: past ``memory_limit`` DuckDB spills to ``temp_directory``.
     **load_options
         ``timezone``, ``epoch_unit``, ``mapping``: passed to
-        :func:`tsinvest.loading.load_table`, and applied by in-place views too.
+        :func:`tsinvest.loading.load_table`, and applied by in-place views too;
+        ``on_error`` applies to loaded files (in-place views do not check rows).
 
     Examples
     --------
@@ -188,9 +189,11 @@ class Workspace:
     ):
         if in_memory_below < 0:
             raise ParameterError("in_memory_below must be a number of bytes >= 0")
-        unknown = sorted(set(load_options) - {"timezone", "epoch_unit", "mapping"})
+        unknown = sorted(set(load_options) - {"timezone", "epoch_unit", "mapping", "on_error"})
         if unknown:
-            raise ParameterError(f"Workspace got unknown option(s) {', '.join(unknown)}; use timezone, epoch_unit or mapping")
+            raise ParameterError(
+                f"Workspace got unknown option(s) {', '.join(unknown)}; use timezone, epoch_unit, mapping or on_error"
+            )
         self._frames: dict[str, pd.DataFrame] = {}
         self.sources: dict[str, str] = {}
         files = {}
@@ -206,7 +209,8 @@ class Workspace:
         self.connection = _confined_connection(database, in_place.values(), memory_limit, temp_directory)
         for table, path in sorted(files.items()):
             if table in in_place:
-                self._register_file_view(table, in_place[table], **load_options)
+                view_options = {key: value for key, value in load_options.items() if key != "on_error"}
+                self._register_file_view(table, in_place[table], **view_options)
             else:
                 self.register(table, load_table(path, table, **load_options))
             self.sources[table] = str(path)

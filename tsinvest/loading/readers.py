@@ -520,6 +520,8 @@ def _timestamps_in_range(column, name: str, issues: list[RowIssue]):
     mask = np.asarray(pc.fill_null(outside, False).to_numpy(zero_copy_only=False), dtype=bool)
     if mask.any():
         issues.append(RowIssue(name, _OUTSIDE_RANGE, np.flatnonzero(mask)))
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
         column = pc.if_else(pa.array(mask), pa.scalar(None, kind), column)
     return column
 
@@ -533,7 +535,6 @@ def _from_arrow(arrow_table, *, source: str, path: Path | None) -> RawTable:
     columns = []
     issues: list[RowIssue] = []
     for name, column in zip(names, arrow_table.columns):
-        column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
         kind = column.type
         if pa.types.is_dictionary(kind):
             column = pc.cast(column, kind.value_type)

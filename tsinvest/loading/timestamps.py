@@ -220,20 +220,16 @@ def to_utc(
         else:
             values = values_all
             if epoch_unit == "s":
-                wrong_unit = np.abs(values) >= _EPOCH_UNIT_SPLIT
+                reported = np.abs(values) >= _EPOCH_UNIT_SPLIT
                 hint = "epoch value too large for seconds (looks like milliseconds: pass epoch_unit='ms')"
                 if excel_like.any():
+                    # Read as seconds these would be January 1970: say what they are instead.
                     issues.append(RowIssue(column, _EXCEL_HINT, numeric_positions[excel_like]))
-                    wrong_unit = wrong_unit | excel_like
-                    hint_positions_exclude = excel_like
-                else:
-                    hint_positions_exclude = np.zeros(len(values), dtype=bool)
+                wrong_unit = reported | excel_like
             else:
-                wrong_unit = np.abs(values) < _EPOCH_UNIT_SPLIT
+                reported = wrong_unit = np.abs(values) < _EPOCH_UNIT_SPLIT
                 hint = "epoch value too small for milliseconds (looks like seconds: pass epoch_unit='s')"
-                hint_positions_exclude = np.zeros(len(values), dtype=bool)
             positions = numeric_positions
-            reported = wrong_unit & ~hint_positions_exclude
             if reported.any():
                 issues.append(RowIssue(column, hint, positions[reported]))
             good = positions[~wrong_unit]

@@ -449,7 +449,11 @@ def _read_json(data: bytes, path: Path, *, source: str, table: str, array_allowe
             if key not in seen:
                 seen.add(key)
                 names.append(key)
-    frame = pd.DataFrame([[record.get(name) for name in names] for record in records], columns=range(len(names)), dtype=object)
+    cells = np.empty((len(records), len(names)), dtype=object)
+    if records and names:
+        # One 2-D object block: pandas would otherwise build one array per column (slow when wide).
+        cells[:] = [[record.get(name) for name in names] for record in records]
+    frame = pd.DataFrame(cells, columns=range(len(names)), dtype=object)
     if not names:
         frame = pd.DataFrame(index=range(len(records)))
     issues = []

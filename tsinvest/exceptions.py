@@ -16,6 +16,7 @@ __all__ = [
     "SchemaValidationError",
     "UnknownTableError",
     "ParameterError",
+    "UnsafeInputError",
     "MissingDependencyError",
     "MissingKeyError",
     "NotebookError",
@@ -94,6 +95,11 @@ class UnknownTableError(TsinvestError):
 
 class ParameterError(TsinvestError, ValueError):
     """A function or command received a parameter it cannot use."""
+
+
+class UnsafeInputError(ParameterError):
+    """An input tried to act as code (a SQL file that writes, attaches, reads files or
+    loads extensions); it is refused and nothing it asked for was done."""
 
 
 class MissingDependencyError(TsinvestError, ImportError):

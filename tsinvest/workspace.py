@@ -12,9 +12,22 @@ How tables are registered
   canonical schema and registered as DuckDB views over the validated frame.
 * Larger CSV and Parquet files are *queried in place*: a DuckDB view reads the
   file on every query, with ids read as VARCHAR (exact, leading zeros kept) and
-  time columns cast to TIMESTAMPTZ in UTC. Nothing is loaded into pandas. Run
-  ``tsinvest validate`` on such files before trusting them: the view casts but
-  does not run the full row-level validation.
+  time columns converted to TIMESTAMPTZ in UTC with the loaders' rules (offsets
+  honoured, naive times need ``timezone=``, epoch numbers need ``epoch_unit=``;
+  otherwise a query fails with a message naming the column, never a silent
+  shift). Glob characters (``?``, ``*``, ``[``) in folder or file names are
+  escaped, so only that file is read. Nothing is loaded into pandas. Run
+  ``tsinvest validate`` on such files before trusting them: the view converts
+  but does not run the full row-level validation.
+
+What the workspace's DuckDB may touch
+-------------------------------------
+The connection reads only the in-place files above (and spills to
+``temp_directory``): external access is switched off otherwise, extensions are
+neither downloaded nor autoloaded, and the configuration is locked. A
+``database=`` file from someone else is therefore data: a view stored in it
+cannot read ``/etc/passwd`` or write files. Query other files by loading them
+with :func:`tsinvest.loading.load_table` and :meth:`Workspace.register`.
 
 Results of the graph and trend functions can be registered back with
 :meth:`Workspace.register` and joined to the raw tables in SQL.
@@ -29,12 +42,18 @@ import duckdb
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError, SchemaValidationError
-from tsinvest.loading import find_table_files, load_table
+from tsinvest.loading import load_table, scan_table_files
+from tsinvest.loading.loaders import warn_skipped
 from tsinvest.schemas import TABLES, TIMESTAMP_DTYPE, table_spec
 
-__all__ = ["Workspace"]
+__all__ = ["Workspace", "IN_MEMORY_BELOW"]
 
 _IN_PLACE_SUFFIXES = {".csv", ".tsv", ".parquet"}
+#: Default size from which CSV/TSV/Parquet files are queried in place instead of loaded.
+IN_MEMORY_BELOW = 64 * 1024 * 1024
+# Same rules as tsinvest.loading.timestamps: an offset only counts after a clock time.
+_OFFSET_PATTERN = r"(?:\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*[+-]\d{2}(?::?\d{2})?|\d\s*[Zz])$"
+_NUMBER_PATTERN = r"^[+-]?\d+(?:\.\d+)?$"
 
 
 def _quote_identifier(name: str) -> str:
@@ -43,6 +62,87 @@ def _quote_identifier(name: str) -> str:
 
 def _quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _escape_glob(path: str) -> str:
+    """Make DuckDB read exactly ``path``: ``?``, ``*`` and ``[`` become one-character classes.
+
+    Examples
+    --------
+    >>> _escape_glob("/data/case?1/[a]*.csv")
+    '/data/case[?]1/[[]a][*].csv'
+    """
+    return "".join(f"[{char}]" if char in "?*[" else char for char in path)
+
+
+def _confined_connection(database: str, readable, memory_limit: str | None, temp_directory: str | None):
+    """A DuckDB connection that reads only the workspace's own files.
+
+    No extension downloads or autoloading; external access is switched off
+    except for the in-place files (each allowed as written and glob-escaped)
+    and the spill folder, and the configuration is locked, so a view stored
+    in ``database`` cannot read other local files.
+    """
+    connection = duckdb.connect(
+        database, config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    )
+    try:
+        connection.execute("SET TimeZone = 'UTC'")
+        if memory_limit:
+            connection.execute(f"SET memory_limit = {_quote_literal(memory_limit)}")
+        allowed_paths = sorted({text for path in readable for text in (str(path), _escape_glob(str(path)))})
+        if allowed_paths:
+            connection.execute("SET allowed_paths = ?", [allowed_paths])
+        if temp_directory:
+            connection.execute(f"SET temp_directory = {_quote_literal(str(temp_directory))}")
+            connection.execute("SET allowed_directories = ?", [[str(Path(temp_directory).resolve()) + os.sep]])
+        connection.execute("SET enable_external_access = false")
+        connection.execute("SET lock_configuration = true")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _utc_expression(quoted: str, kind: str, *, column: str, source: str, timezone, epoch_unit) -> str:
+    """SQL turning one time column into TIMESTAMPTZ with the loaders' rules.
+
+    Offsets are honoured, naive times use ``timezone`` (never a silent UTC),
+    epoch numbers need ``epoch_unit``; otherwise the query fails with a clear
+    message naming the column and option (never a value).
+    """
+    naive_error = _quote_literal(
+        f"{source}: column '{column}' has timestamps without a UTC offset; pass timezone= (e.g. 'Europe/Berlin')"
+    )
+    epoch_error = _quote_literal(f"{source}: column '{column}' holds epoch numbers; pass epoch_unit='s' or 'ms'")
+    zone = _quote_literal(timezone) if timezone else None
+
+    def epoch(number: str) -> str:
+        if epoch_unit == "s":
+            return f"to_timestamp(CAST({number} AS DOUBLE))"
+        if epoch_unit == "ms":
+            return f"CAST(epoch_ms(CAST({number} AS BIGINT)) AS TIMESTAMPTZ)"
+        if epoch_unit == "excel" and zone:
+            days = f"to_microseconds(CAST(round(CAST({number} AS DOUBLE) * 86400000000) AS BIGINT))"
+            return f"timezone({zone}, TIMESTAMP '1899-12-30 00:00:00' + {days})"
+        if epoch_unit == "excel":
+            return f"error({naive_error})"
+        return f"error({epoch_error})"
+
+    if kind.startswith("TIMESTAMP WITH TIME ZONE"):
+        return quoted
+    if kind.startswith(("TIMESTAMP", "DATE")):
+        return f"timezone({zone}, CAST({quoted} AS TIMESTAMP))" if zone else f"CASE WHEN {quoted} IS NULL THEN NULL ELSE error({naive_error}) END"
+    if kind in ("BIGINT", "INTEGER", "HUGEINT", "DOUBLE", "FLOAT", "UBIGINT", "SMALLINT") or kind.startswith("DECIMAL"):
+        return f"CASE WHEN {quoted} IS NULL THEN NULL ELSE {epoch(quoted)} END"
+    text = f"trim(CAST({quoted} AS VARCHAR))"
+    naive = f"timezone({zone}, CAST({text} AS TIMESTAMP))" if zone else f"error({naive_error})"
+    return (
+        f"CASE WHEN {quoted} IS NULL OR {text} = '' THEN NULL "
+        f"WHEN regexp_matches({text}, {_quote_literal(_OFFSET_PATTERN)}) THEN CAST({text} AS TIMESTAMPTZ) "
+        f"WHEN regexp_matches({text}, {_quote_literal(_NUMBER_PATTERN)}) THEN {epoch(text)} "
+        f"ELSE {naive} END"
+    )
 
 
 class Workspace:
@@ -56,13 +156,15 @@ class Workspace:
         DuckDB database file, or ``":memory:"`` (default). A file keeps
         registered results between sessions.
     in_memory_below : int
-        Files smaller than this many bytes are validated and loaded; larger CSV
-        and Parquet files are queried in place.
+        Files smaller than this many bytes (default :data:`IN_MEMORY_BELOW`,
+        64 MiB) are validated and loaded; larger CSV, TSV and Parquet files are
+        queried in place.
     memory_limit, temp_directory : str, optional
         DuckDB settings: past ``memory_limit`` DuckDB spills to ``temp_directory``.
     **load_options
-        Passed to :func:`tsinvest.loading.load_table` (``timezone``,
-        ``epoch_unit``, ``mapping``).
+        ``timezone``, ``epoch_unit``, ``mapping``: passed to
+        :func:`tsinvest.loading.load_table`, and applied by in-place views too;
+        ``on_error`` applies to loaded files (in-place views do not check rows).
 
     Examples
     --------
@@ -80,26 +182,38 @@ class Workspace:
         data_dir: str | os.PathLike | None = None,
         *,
         database: str = ":memory:",
-        in_memory_below: int = 64 * 1024 * 1024,
+        in_memory_below: int = IN_MEMORY_BELOW,
         memory_limit: str | None = None,
         temp_directory: str | None = None,
         **load_options,
     ):
-        self.connection = duckdb.connect(database)
-        self.connection.execute("SET TimeZone = 'UTC'")
-        if memory_limit:
-            self.connection.execute(f"SET memory_limit = {_quote_literal(memory_limit)}")
-        if temp_directory:
-            self.connection.execute(f"SET temp_directory = {_quote_literal(str(temp_directory))}")
+        if in_memory_below < 0:
+            raise ParameterError("in_memory_below must be a number of bytes >= 0")
+        unknown = sorted(set(load_options) - {"timezone", "epoch_unit", "mapping", "on_error"})
+        if unknown:
+            raise ParameterError(
+                f"Workspace got unknown option(s) {', '.join(unknown)}; use timezone, epoch_unit, mapping or on_error"
+            )
         self._frames: dict[str, pd.DataFrame] = {}
         self.sources: dict[str, str] = {}
+        files = {}
         if data_dir is not None:
-            for table, path in sorted(find_table_files(data_dir).items()):
-                if path.suffix.lower() in _IN_PLACE_SUFFIXES and path.stat().st_size >= in_memory_below:
-                    self._register_file_view(table, path)
-                else:
-                    self.register(table, load_table(path, table, **load_options))
-                self.sources[table] = str(path)
+            scanned = scan_table_files(data_dir)
+            warn_skipped(scanned)
+            files = scanned.found
+        in_place = {
+            table: path.resolve()
+            for table, path in files.items()
+            if path.suffix.lower() in _IN_PLACE_SUFFIXES and path.stat().st_size >= in_memory_below
+        }
+        self.connection = _confined_connection(database, in_place.values(), memory_limit, temp_directory)
+        for table, path in sorted(files.items()):
+            if table in in_place:
+                view_options = {key: value for key, value in load_options.items() if key != "on_error"}
+                self._register_file_view(table, in_place[table], **view_options)
+            else:
+                self.register(table, load_table(path, table, **load_options))
+            self.sources[table] = str(path)
 
     def __enter__(self) -> Workspace:
         return self
@@ -111,16 +225,26 @@ class Workspace:
         """Close the DuckDB connection."""
         self.connection.close()
 
-    def _register_file_view(self, table: str, path: Path) -> None:
+    def _register_file_view(
+        self, table: str, path: Path, *, timezone: str | None = None, epoch_unit: str | None = None, mapping=None
+    ) -> None:
+        from tsinvest.loading import resolve_mapping
+        from tsinvest.loading.timestamps import check_timezone
+
+        check_timezone(timezone)
         spec = table_spec(table)
-        literal = _quote_literal(str(path))
+        renames = resolve_mapping(mapping, table=table)
+        # DuckDB expands ? * [ in file names as globs: escape them so only this file is read.
+        literal = _quote_literal(_escape_glob(str(path)))
         if path.suffix.lower() == ".parquet":
             reader = f"read_parquet({literal})"
         else:
             delimiter = "\\t" if path.suffix.lower() == ".tsv" else ","
             reader = f"read_csv({literal}, all_varchar = true, header = true, delim = '{delimiter}')"
-        present = [row[0] for row in self.connection.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]
-        missing = [column for column in spec.required if column not in present]
+        described = self.connection.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+        present = [(row[0], renames.get(row[0], row[0]), str(row[1]).upper()) for row in described]
+        names = [name for _, name, _ in present]
+        missing = [column for column in spec.required if column not in names]
         if missing:
             raise SchemaValidationError(
                 path.name,
@@ -128,16 +252,18 @@ class Workspace:
                 [_missing_column_problem(column) for column in missing],
             )
         selected = []
-        for column in present:
-            quoted = _quote_identifier(column)
+        for original, column, kind in present:
+            quoted = _quote_identifier(original)
+            alias = _quote_identifier(column)
             if column in spec.time_columns:
-                selected.append(f"CAST({quoted} AS TIMESTAMPTZ) AS {quoted}")
+                expression = _utc_expression(quoted, kind, column=column, source=path.name, timezone=timezone, epoch_unit=epoch_unit)
+                selected.append(f"{expression} AS {alias}")
             elif column in spec.integer_columns:
-                selected.append(f"CAST({quoted} AS BIGINT) AS {quoted}")
+                selected.append(f"CAST({quoted} AS BIGINT) AS {alias}")
             elif column in spec.string_columns:
-                selected.append(f"CAST({quoted} AS VARCHAR) AS {quoted}")
+                selected.append(f"CAST({quoted} AS VARCHAR) AS {alias}")
             else:
-                selected.append(quoted)
+                selected.append(f"{quoted} AS {alias}")
         self.connection.execute(
             f"CREATE OR REPLACE VIEW {_quote_identifier(table)} AS SELECT {', '.join(selected)} FROM {reader}"
         )

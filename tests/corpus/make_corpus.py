@@ -108,8 +108,91 @@ def main() -> None:
         "ticket_id,channel,subject_account_id,policy,priority,opened_at,status\n"
         f"T1,user,1,spam,P1,{TS},open\nT2,email,2,spam,P1,{TS},open\nT3,regulator,3,spam,P1,{TS},open\n",
     )
+    write(
+        "bad_ids.jsonl",
+        "".join(
+            f'{{"account_id": {value}, "ts": "{TS}"}}\n'
+            for value in ['"00123"', BIG, "1.5", "1e3", '{"id": 1}', "[1]", "true", "NaN", "Infinity", "null"]
+        ),
+    )
     write("truncated.jsonl", f'{{"account_id": "1", "ts": "{TS}"}}\n{{"account_id": "2", "ts": "2026-0')
+    _sql_files()
+    _shape_files()
     _binary_files()
+
+
+#: Files an attack would create if a SQL input ran as code (the corpus test checks they never appear).
+PWNED = "tsinvest_corpus_pwned"
+
+
+def _sql_files() -> None:
+    """SQL inputs are data: every attack class is refused, a plain SELECT loads."""
+    write("sql_select.sql", "-- a partner's query file\nSELECT * FROM (VALUES ('00123', '2026-03-02T10:00:00Z'), "
+          f"('{BIG}', '2026-03-02T12:00:00+02:00')) AS t(account_id, ts);\n")
+    write("sql_copy_to.sql", f"COPY (SELECT 'pwned' AS line) TO '{PWNED}.sh' (HEADER false);\n")
+    write("sql_attach.sql", f"ATTACH '{PWNED}.duckdb' AS pwned;\n")
+    write("sql_install.sql", "INSTALL httpfs;\n")
+    write("sql_load.sql", "LOAD httpfs;\n")
+    write("sql_set.sql", "SET enable_external_access = true;\n")
+    write("sql_pragma.sql", "PRAGMA database_list;\n")
+    write(
+        "sql_multi.sql",
+        f"SELECT '1' AS account_id, '{TS}' AS ts; COPY (SELECT 1) TO '{PWNED}.csv';\n",
+    )
+    write("sql_read_text.sql", f"SELECT content AS account_id, '{TS}' AS ts FROM read_text('/etc/passwd');\n")
+    write(
+        "sql_read_nested.sql",
+        f"SELECT '1' AS account_id, '{TS}' AS ts WHERE 1 IN (SELECT 1 FROM read_csv('/etc/passwd'));\n",
+    )
+    write("sql_path_table.sql", f"SELECT *, '{TS}' AS ts FROM '/etc/hostname';\n")
+    write("sql_query_function.sql", f"SELECT * FROM query('SELECT 1 AS account_id, ''{TS}'' AS ts');\n")
+
+
+def _shape_files() -> None:
+    """Names, compression, line endings, encodings and dates that used to be skipped or crash."""
+    import bz2
+    import gzip
+    import json
+
+    write("Events.csv", f"account_id,action,target_id,ts\n00123,share,v1,{TS}\n")
+    reports = [{"report_id": "r1", "reporter_id": "00123", "target_account_id": BIG, "policy": "spam", "ts": TS},
+               {"report_id": "r2", "reporter_id": 42, "target_account_id": "7", "policy": "spam", "ts": TS}]
+    write("reports.json", json.dumps(reports, indent=1))
+    write("reports_lines.json", "".join(json.dumps(r) + "\n" for r in reports))
+    logins = f"account_id,ts,user_agent\n00123,{TS},a\n{BIG},{TS},b\n"
+    (HERE / "logins.csv.gz").write_bytes(gzip.compress(logins.encode(), mtime=0))
+    (HERE / "logins.csv.bz2").write_bytes(bz2.compress(logins.encode()))
+    write("logins.csv.zst", b"\x28\xb5\x2f\xfd" + b"\x00" * 16)
+    write("cr_only.csv", logins.replace("\n", "\r"))
+    write("cr_in_field.csv", f"account_id,ts,user_agent\n1,{TS},first\rsecond\n2,{TS},ok\n")
+    write("utf16_no_bom.csv", logins, "utf-16-le")
+    deep = "[" * 100_000 + "]" * 100_000
+    write("deep_nested.jsonl", f'{{"account_id": "1", "ts": "{TS}"}}\n{{"account_id": "2", "ts": "{TS}", "x": {deep}}}\n')
+    write("deep_nested.json", f'[{{"account_id": "1", "ts": "{TS}", "x": {deep}}}]')
+    write("headerless.csv", f"00123,{TS},+44 7700 900123,alice@example.com\n2,{TS},+44 7700 900456,bob@example.com\n")
+    write("excel_serial.csv", "account_id,ts\n1,46083.5\n2,46083\n")
+    extra = [f"x{i}" for i in range(2500)]
+    write(
+        "wide_row.csv",
+        ",".join(["account_id", "action", "target_id", "ts", *extra]) + "\n"
+        + ",".join(["00123", "share", "v1", TS, "a\x00b", *["" for _ in extra[1:]]]) + "\n",
+    )
+
+
+def _duckdb_files() -> None:
+    import duckdb
+
+    path = HERE / "view_reads_file.duckdb"
+    path.unlink(missing_ok=True)
+    connection = duckdb.connect()
+    # Small blocks keep the committed file at ~30 KB instead of ~500 KB.
+    connection.execute(f"ATTACH '{path}' AS corpus (BLOCK_SIZE 16384)")
+    connection.execute("USE corpus")
+    connection.execute(
+        f"CREATE VIEW logins AS SELECT content AS account_id, TIMESTAMPTZ '{TS}' AS ts FROM read_text('/etc/passwd')"
+    )
+    connection.execute(f"CREATE TABLE events AS SELECT '00123' AS account_id, 'like' AS action, 'v1' AS target_id, '{TS}' AS ts")
+    connection.close()
 
 
 def _binary_files() -> None:
@@ -133,6 +216,35 @@ def _binary_files() -> None:
     sheet.append([int(BIG), TS])
     sheet.append([123, TS])
     workbook.save(HERE / "numeric_ids.xlsx")
+    _duckdb_files()
+    _id_files()
+
+
+def _id_files() -> None:
+    """Ids in every typed shape: decoded exactly, or a clear error naming file, row and column."""
+    import datetime
+    from decimal import Decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    times = pa.array([datetime.datetime(2026, 3, 2, 10, tzinfo=datetime.timezone.utc)] * 2, pa.timestamp("us", tz="UTC"))
+    pq.write_table(pa.table({"account_id": pa.array([b"00123", BIG.encode()], pa.binary()), "ts": times}),
+                   HERE / "binary_ids.parquet")
+    pq.write_table(pa.table({"account_id": pa.array([b"00123", b"\xff\xfe1"], pa.binary()), "ts": times}),
+                   HERE / "binary_not_utf8_ids.parquet")
+    pq.write_table(
+        pa.table({"account_id": pa.array([Decimal("123.00"), Decimal(BIG + ".00")], pa.decimal128(25, 2)), "ts": times}),
+        HERE / "decimal_ids.parquet",
+    )
+    pq.write_table(
+        pa.table({"account_id": pa.array([Decimal("123.00"), Decimal("7.50")], pa.decimal128(10, 2)), "ts": times}),
+        HERE / "decimal_fraction_ids.parquet",
+    )
+    pq.write_table(pa.table({"account_id": pa.array([["1", "2"], ["3"]]), "ts": times}), HERE / "list_ids.parquet")
+    far = pa.array([datetime.datetime(9999, 12, 31, tzinfo=datetime.timezone.utc),
+                    datetime.datetime(2026, 3, 2, 10, tzinfo=datetime.timezone.utc)], pa.timestamp("us", tz="UTC"))
+    pq.write_table(pa.table({"account_id": ["1", "2"], "ts": far}), HERE / "year_9999.parquet")
 
 
 if __name__ == "__main__":

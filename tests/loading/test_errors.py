@@ -129,10 +129,24 @@ def test_truncated_file_inside_quotes(tmp_path):
     assert truncated and truncated[0].rows == (2,)
 
 
-def test_nul_bytes_reported_per_column(tmp_path):
-    path = _write(tmp_path, "logins.csv", 'account_id,ts,user_agent\n1,2026-03-02T10:00:00Z,"a\x00b"\n')
+def test_nul_bytes_in_free_text_are_made_visible_and_reported(tmp_path):
+    from tsinvest.loading import ValuesCleanedWarning, load_report
+
+    path = _write(tmp_path, "logins.csv", 'account_id,ts,user_agent\n1,2026-03-02T10:00:00Z,"a\x00b\x07"\n2,2026-03-02T10:00:00Z,ok\n')
+    with pytest.warns(ValuesCleanedWarning, match=r"logins.csv: column 'user_agent': 1 value held NUL") as caught:
+        frame = load_logins(path)
+    assert frame["user_agent"].tolist() == ["a\u2400b\u2407", "ok"]
+    assert "a\x00b" not in str(caught[0].message)
+    assert load_report(frame).notices == (
+        "column 'user_agent': 1 value held NUL or other control characters: each was replaced by its visible "
+        "symbol (NUL as U+2400) and the rows were kept",
+    )
+
+
+def test_nul_bytes_in_ids_reject_the_row(tmp_path):
+    path = _write(tmp_path, "logins.csv", 'account_id,ts\n"1\x002",2026-03-02T10:00:00Z\n3,2026-03-02T10:00:00Z\n')
     _, problems = _problems(lambda: load_logins(path))
-    assert problems[("user_agent", "contains a NUL byte")].rows == (1,)
+    assert problems[("account_id", "id contains a NUL byte or another control character")].rows == (1,)
 
 
 def test_blank_lines_are_skipped_but_counted(tmp_path):
@@ -169,3 +183,69 @@ def test_parameter_errors(tmp_path):
         load_logins(_write(tmp_path, "logins.parquet", "not parquet"))
     with pytest.raises(SchemaValidationError, match="xlsx"):
         load_logins(_write(tmp_path, "logins.xlsx", "not a workbook"))
+
+
+def test_headerless_file_never_quotes_first_row_cells(tmp_path):
+    path = _write(
+        tmp_path,
+        "accounts.csv",
+        f"{SECRET},2026-03-02T10:00:00Z,+44 7700 900123,alice@example.com,alice@example.com\n1,2026-03-02T10:00:00Z,x,y,z\n",
+    )
+    error, problems = _problems(lambda: load_accounts(path, on_error="quarantine"))
+    message = str(error)
+    for value in ("7700", "alice", "2026-03-02"):
+        assert value not in message
+    assert {column for column, _ in problems} == {"account_id", "created_at", "username"}
+
+
+def test_hint_only_suggests_name_like_columns(tmp_path):
+    path = _write(tmp_path, "logins.csv", "acount_id,Mr Smith's phone: +1 555,when\n1,x,2026-03-02T10:00:00Z\n")
+    error, _ = _problems(lambda: load_logins(path))
+    assert "'acount_id'" in str(error) and "555" not in str(error)
+
+
+def test_excel_serial_dates_need_an_explicit_unit(tmp_path):
+    path = _write(tmp_path, "logins.csv", "account_id,ts\n1,46083.5\n")
+    for unit in (None, "s"):
+        with pytest.raises(SchemaValidationError, match="Excel serial date"):
+            load_logins(path, epoch_unit=unit)
+    with pytest.raises(SchemaValidationError, match="Excel serial dates have no time zone"):
+        load_logins(path, epoch_unit="excel")
+    frame = load_logins(path, epoch_unit="excel", timezone="UTC")
+    assert frame["ts"].tolist() == [pd.Timestamp("2026-03-02T12:00:00Z")]
+
+
+def test_decompression_bomb_fails_fast(tmp_path, monkeypatch):
+    import gzip
+
+    from tsinvest.loading import readers
+
+    monkeypatch.setattr(readers, "MIN_DECOMPRESSED_LIMIT", 1024)
+    monkeypatch.setattr(readers, "MAX_COMPRESSION_RATIO", 10)
+    path = _write(tmp_path, "logins.csv.gz", gzip.compress(b"account_id,ts\n" + b"1,2026-03-02T10:00:00Z\n" * 100_000))
+    _, problems = _problems(lambda: load_logins(path, on_error="quarantine"))
+    assert any(reason.startswith("expands more than 10 times") for _, reason in problems)
+
+
+def test_damaged_gzip_is_one_clear_error(tmp_path):
+    import gzip
+
+    data = gzip.compress(b"account_id,ts\n1,2026-03-02T10:00:00Z\n")
+    path = _write(tmp_path, "logins.csv.gz", data[: len(data) // 2])
+    _, problems = _problems(lambda: load_logins(path))
+    assert any("not a readable .gz file" in reason for _, reason in problems)
+
+
+def test_lone_cr_in_one_field_keeps_every_other_row_in_quarantine(tmp_path):
+    from tsinvest.loading import load_report
+
+    path = _write(
+        tmp_path,
+        "events.csv",
+        "account_id,action,target_id,ts,text\n1,comment,v1,2026-03-02T10:00:00Z,pasted\rtext\n"
+        "2,comment,v1,bad-time,x\n3,share,v1,2026-03-02T10:00:00Z,\n",
+    )
+    with pytest.warns(UserWarning):
+        frame = load_events(path, on_error="quarantine")
+    assert frame["account_id"].tolist() == ["1", "3"] and frame["text"].tolist()[0] == "pasted\rtext"
+    assert load_report(frame).rejected == 1

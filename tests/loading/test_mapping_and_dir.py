@@ -79,3 +79,58 @@ def test_load_dir_quarantine_directory(tmp_path):
     with pytest.warns(UserWarning):
         tables = load_dir(data, on_error="quarantine", quarantine_path=out)
     assert len(tables["logins"]) == 1 and (out / "logins.csv.rejected.csv").exists()
+
+
+def _mixed_folder(folder):
+    import gzip
+    import json
+
+    ts = "2026-03-02T10:00:00Z"
+    (folder / "Events.csv").write_text(f"account_id,action,target_id,ts\n1,share,v1,{ts}\n", encoding="utf-8")
+    (folder / "reports.json").write_text(
+        json.dumps([{"report_id": "r1", "reporter_id": "1", "target_account_id": "2", "policy": "spam", "ts": ts}]),
+        encoding="utf-8",
+    )
+    (folder / "logins.csv.gz").write_bytes(gzip.compress(f"account_id,ts\n00123,{ts}\n".encode()))
+    (folder / "enforcements.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    (folder / "accounts.csv.zst").write_bytes(b"\x28\xb5\x2f\xfd")
+    (folder / "truth.json").write_text("{}", encoding="utf-8")
+    (folder / "old").mkdir()
+
+
+def test_scan_lists_found_and_skipped_files_with_reasons(tmp_path):
+    from tsinvest.loading import scan_table_files
+
+    _mixed_folder(tmp_path)
+    scanned = scan_table_files(tmp_path)
+    assert {table: path.name for table, path in scanned.found.items()} == {
+        "events": "Events.csv", "reports": "reports.json", "logins": "logins.csv.gz"
+    }
+    reasons = {item.name: item.reason for item in scanned.skipped}
+    assert "save it as .xlsx" in reasons["enforcements.xls"]
+    assert ".zst compression is not supported" in reasons["accounts.csv.zst"]
+    assert "not named after a canonical table" in reasons["truth.json"]
+    assert "sub-folders are not searched" in reasons["old"]
+    assert [item.name for item in scanned.skipped if item.looks_like_table] == ["accounts.csv.zst", "enforcements.xls"]
+
+
+def test_load_dir_warns_about_table_files_it_could_not_read(tmp_path):
+    from tsinvest.loading import FilesSkippedWarning
+
+    _mixed_folder(tmp_path)
+    with pytest.warns(FilesSkippedWarning, match=r"accounts.csv.zst: .zst compression.*enforcements.xls") as caught:
+        tables = load_dir(tmp_path)
+    assert "truth.json" not in str(caught[0].message)
+    assert list(tables) == ["events", "reports", "logins"]
+    assert tables["logins"]["account_id"].tolist() == ["00123"]
+
+
+def test_validate_prints_what_it_skipped(tmp_path, capsys):
+    from tsinvest.cli import main
+
+    _mixed_folder(tmp_path)
+    assert main(["validate", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "skip enforcements.xls: unsupported file type '.xls'" in out
+    assert "skip truth.json: not named after a canonical table" in out
+    assert "'logins' valid, 1 rows" in out and "'events' valid" in out and "'reports' valid" in out

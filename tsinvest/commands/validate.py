@@ -1,9 +1,13 @@
 """``tsinvest validate PATH``: check input files against the canonical tables.
 
 PATH is a file (the table is its file stem, or ``--table``) or a directory
-(every ``<table>.<ext>`` present is checked). Exit 0 with one line per table
-when everything is valid; exit 1 with every problem listed otherwise. Problem
-listings name files, columns, rows and reasons, never cell values.
+(every ``<table>.<ext>`` present is checked; every other file is listed as
+``skip NAME: reason``). Exit 0 with one line per table when everything is
+valid; exit 1 with every problem listed otherwise. Values the loader changed
+without rejecting rows (control characters made visible) are listed as
+``note`` lines. Listings name files, columns, rows and reasons, never cell
+values. A ``.sql`` or ``.duckdb`` file is data: it is read in a sandbox (one
+SELECT, no file or network access; see :mod:`tsinvest.loading.sql`).
 """
 
 from __future__ import annotations
@@ -25,15 +29,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", metavar="PATH", help="a table file (e.g. events.csv) or a folder of them")
     parser.add_argument("--table", choices=TABLE_NAMES, help="canonical table of a file whose name is not the table")
     parser.add_argument("--timezone", metavar="TZ", help="IANA zone of timestamps without offset, e.g. Europe/Berlin")
-    parser.add_argument("--epoch-unit", choices=("s", "ms"), help="unit of numeric epoch timestamps")
+    parser.add_argument(
+        "--epoch-unit", choices=("s", "ms", "excel"), help="unit of numeric timestamps (excel: serial days, needs --timezone)"
+    )
     parser.add_argument("--mapping", metavar="FILE", help="YAML file mapping export column names to canonical names")
 
 
 def _targets(path: Path, table: str | None) -> list[tuple[str, Path]]:
-    from tsinvest.loading import find_table_files, table_for_file
+    from tsinvest.loading import scan_table_files, table_for_file
 
     if path.is_dir():
-        files = find_table_files(path)
+        scanned = scan_table_files(path)
+        for item in scanned.skipped:
+            print(f"skip {item.name}: {item.reason}")
+        files = scanned.found
         if table is not None:
             files = {name: file for name, file in files.items() if name == table}
         if not files:
@@ -49,7 +58,7 @@ def _targets(path: Path, table: str | None) -> list[tuple[str, Path]]:
 
 def run(args: argparse.Namespace) -> int:
     """Validate every target; print a summary line or the problem listing for each."""
-    from tsinvest.loading import load_table
+    from tsinvest.loading import load_report, load_table
 
     failures = 0
     for table, path in _targets(Path(args.path), args.table):
@@ -62,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"FAIL {error}")
             continue
         print(f"ok   {path}: '{table}' valid, {len(frame)} rows, {frame.shape[1]} columns")
+        for notice in load_report(frame).notices:
+            print(f"note {path}: {notice}")
     if failures:
         print(f"{failures} table(s) failed validation")
     return 1 if failures else 0

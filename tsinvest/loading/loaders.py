@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import warnings
 from collections import Counter
 from collections.abc import Mapping
@@ -43,11 +42,21 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError, Problem, SchemaValidationError
 from tsinvest.loading.mapping import apply_mapping, resolve_mapping
-from tsinvest.loading.readers import FILE_EXTENSIONS, RawTable, is_sql_query, read_source
+from tsinvest.loading.readers import (
+    COMPRESSIONS,
+    FILE_EXTENSIONS,
+    RawTable,
+    is_sql_query,
+    read_source,
+    split_suffixes,
+    unsupported_reason,
+)
 from tsinvest.loading.timestamps import EPOCH_UNITS, check_timezone
 from tsinvest.loading.validation import (
+    Notice,
     RowIssue,
     coerce_columns,
+    header_looks_like_data,
     missing_column_problems,
     problems_from_issues,
     schema_issues,
@@ -58,6 +67,7 @@ __all__ = [
     "OnError",
     "LoadReport",
     "RowsRejectedWarning",
+    "ValuesCleanedWarning",
     "load_table",
     "load_accounts",
     "load_events",
@@ -67,6 +77,11 @@ __all__ = [
     "load_escalations",
     "load_dir",
     "find_table_files",
+    "scan_table_files",
+    "warn_skipped",
+    "TableFiles",
+    "SkippedFile",
+    "FilesSkippedWarning",
     "table_for_file",
     "load_report",
     "rejected_path_for",
@@ -82,6 +97,10 @@ class RowsRejectedWarning(UserWarning):
     """Some rows were quarantined by ``on_error="quarantine"`` (the message says how many and where)."""
 
 
+class ValuesCleanedWarning(UserWarning):
+    """Some values were changed but their rows kept (e.g. control characters made visible); never shows values."""
+
+
 @dataclass(frozen=True)
 class LoadReport:
     """What a load did: rows read, loaded, rejected, and where the rejects went."""
@@ -92,12 +111,15 @@ class LoadReport:
     rows_loaded: int
     rejected: int
     rejected_path: str | None
+    notices: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """One line for logs and the CLI."""
         text = f"{self.source}: '{self.table}' {self.rows_loaded} of {self.rows_read} rows loaded"
         if self.rejected:
             text += f", {self.rejected} rejected -> {self.rejected_path}"
+        if self.notices:
+            text += f"; {'; '.join(self.notices)}"
         return text
 
 
@@ -120,6 +142,7 @@ def load_report(frame: pd.DataFrame) -> LoadReport:
         rows_loaded=attrs[f"{_ATTR}rows_loaded"],
         rejected=attrs[f"{_ATTR}rejected"],
         rejected_path=attrs[f"{_ATTR}rejected_path"],
+        notices=tuple(attrs.get(f"{_ATTR}notices", ())),
     )
 
 
@@ -139,7 +162,7 @@ def _check_options(on_error, timezone, epoch_unit):
     if on_error not in ("raise", "quarantine"):
         raise ParameterError(f"on_error={on_error!r} is not supported; use 'raise' or 'quarantine'")
     if epoch_unit is not None and epoch_unit not in EPOCH_UNITS:
-        raise ParameterError(f"epoch_unit={epoch_unit!r} is not supported; use 's', 'ms' or None")
+        raise ParameterError(f"epoch_unit={epoch_unit!r} is not supported; use 's', 'ms', 'excel' or None")
     check_timezone(timezone)
 
 
@@ -153,16 +176,17 @@ def _sort_key(problem: Problem, spec: TableSpec):
     return (rank, problem.column or "", problem.rows[:1] or (0,), problem.reason)
 
 
-def _write_atomically(frame: pd.DataFrame, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            frame.to_csv(stream, index=False)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def _write_rejected(frame: pd.DataFrame, target: Path) -> None:
+    """Write the quarantine side file formula-safe, atomically, readable by its owner only (0600).
+
+    Rejected rows are adversary content as read: a cell such as ``=HYPERLINK(...)``
+    must not become a live formula when the file is opened in a spreadsheet.
+    """
+    from tsinvest.reporting.safe_export import to_safe_csv
+
+    # Every raw column is text as read; naming them all as ids keeps typed ids exact too.
+    to_safe_csv(frame, target, id_columns=[c for c in frame.columns if c not in ("_row", "_reasons")])
+    os.chmod(target, 0o600)
 
 
 def _quarantine_frame(raw: RawTable, rejected: np.ndarray, reasons: list[str]) -> pd.DataFrame:
@@ -187,8 +211,9 @@ def _validated(
     names = apply_mapping(raw.names, mapping)
     counts = Counter(names)
     fatal: list[Problem] = []
+    headerless = header_looks_like_data(names)
     for name, count in counts.items():
-        if count > 1:
+        if count > 1 and not headerless:  # a headerless file's "names" are values: never quote them
             origins = sorted({raw.names[i] for i, n in enumerate(names) if n == name} - {name})
             via = f" (after mapping {', '.join(repr(o) for o in origins)})" if origins else ""
             fatal.append(
@@ -199,8 +224,16 @@ def _validated(
     named = raw.frame[unique] if unique else pd.DataFrame(index=raw.frame.index)
     named.columns = [names[i] for i in unique]
 
-    frame, issues = coerce_columns(named, spec, timezone=timezone, epoch_unit=epoch_unit)
-    issues = list(raw.issues) + issues
+    notices: list[Notice] = []
+    frame, issues = coerce_columns(named, spec, timezone=timezone, epoch_unit=epoch_unit, notices=notices)
+    renamed = dict(zip(raw.names, names))
+    issues = [RowIssue(renamed.get(i.column, i.column) if i.column else None, i.reason, i.positions) for i in raw.issues] + issues
+    for raw_name, kinds in raw.value_kinds.items():
+        if renamed.get(raw_name) in spec.id_columns:
+            issues += [
+                RowIssue(renamed[raw_name], f"id is a JSON {kind}; write ids as JSON strings (or whole numbers)", positions)
+                for kind, positions in sorted(kinds.items())
+            ]
     flagged: dict[str, set[int]] = {}
     for issue in issues:
         if issue.column is not None:
@@ -218,14 +251,17 @@ def _validated(
     if len(rejected_positions):
         reasons = _row_reasons(issues, rejected_positions, rows_read)
         target = quarantine_path if quarantine_path is not None else rejected_path_for(raw.path)
-        _write_atomically(_quarantine_frame(raw, rejected_positions, reasons), target)
+        _write_rejected(_quarantine_frame(raw, rejected_positions, reasons), target)
         rejected_path = str(target)
         keep = np.ones(rows_read, dtype=bool)
         keep[rejected_positions] = False
         frame = frame.loc[keep]
     frame = frame.reset_index(drop=True)
-    report = LoadReport(raw.source, spec.name, rows_read, len(frame), len(rejected_positions), rejected_path)
+    described = tuple(notice.describe() for notice in notices)
+    report = LoadReport(raw.source, spec.name, rows_read, len(frame), len(rejected_positions), rejected_path, described)
     frame.attrs.update({f"{_ATTR}{key}": value for key, value in report.__dict__.items()})
+    if described:
+        warnings.warn(f"{raw.source}: {'; '.join(described)}", ValuesCleanedWarning, stacklevel=_outside_stacklevel())
     if report.rejected:
         warnings.warn(report.summary(), RowsRejectedWarning, stacklevel=_outside_stacklevel())
     logger.info(report.summary())
@@ -258,7 +294,7 @@ def load_table(
     *,
     mapping: Mapping[str, str] | str | Path | None = None,
     timezone: str | None = None,
-    epoch_unit: Literal["s", "ms"] | None = None,
+    epoch_unit: Literal["s", "ms", "excel"] | None = None,
     on_error: OnError = "raise",
     quarantine_path: str | Path | None = None,
     connection=None,
@@ -278,8 +314,9 @@ def load_table(
         optionally keyed per table.
     timezone : str, optional
         IANA zone of timestamps written without an offset; without it they are rejected.
-    epoch_unit : {"s", "ms"}, optional
-        Unit of numeric epoch timestamps; without it numbers are rejected.
+    epoch_unit : {"s", "ms", "excel"}, optional
+        Unit of numeric epoch timestamps (``"excel"``: Excel serial days, with
+        ``timezone=``); without it numbers are rejected.
     on_error : {"raise", "quarantine"}
         Raise with every problem, or return the valid rows and write the rest to a side file.
     quarantine_path : path, optional
@@ -345,7 +382,7 @@ def _helper(table: str):
         *,
         mapping: Mapping[str, str] | str | Path | None = None,
         timezone: str | None = None,
-        epoch_unit: Literal["s", "ms"] | None = None,
+        epoch_unit: Literal["s", "ms", "excel"] | None = None,
         on_error: OnError = "raise",
         quarantine_path: str | Path | None = None,
         connection=None,
@@ -378,17 +415,17 @@ load_escalations = _helper("escalations")
 
 
 def table_for_file(path: str | Path, table: str | None = None) -> str:
-    """The canonical table a file holds: ``table`` if given, else the file stem.
+    """The canonical table a file holds: ``table`` if given, else the file stem (any case).
 
     Examples
     --------
-    >>> table_for_file("exports/reports.csv")
-    'reports'
+    >>> table_for_file("exports/reports.csv"), table_for_file("Logins.csv.gz")
+    ('reports', 'logins')
     >>> table_for_file("march.csv", "events")
     'events'
     """
     path = Path(path)
-    name = table or path.stem
+    name = table or split_suffixes(path)[0].lower()
     if name not in TABLE_NAMES:
         raise ParameterError(
             f"cannot tell which table '{path.name}' holds; name it after a table or pass --table "
@@ -397,11 +434,67 @@ def table_for_file(path: str | Path, table: str | None = None) -> str:
     return name
 
 
-def find_table_files(directory: str | Path) -> dict[str, Path]:
-    """Find ``DIRECTORY/<table>.<ext>`` for every canonical table present.
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file of a data folder that was not loaded, and why."""
 
-    Extensions: csv, tsv, jsonl, parquet, xlsx (case-insensitive). Other files
-    (``truth.json``, ``*.rejected.csv``) are ignored.
+    name: str
+    reason: str
+    #: True when the name looks like a canonical table (events.xls, logins.csv.zst): probably data.
+    looks_like_table: bool = False
+
+
+@dataclass(frozen=True)
+class TableFiles:
+    """What :func:`scan_table_files` found in a folder: one file per table, and every file skipped."""
+
+    directory: Path
+    found: dict[str, Path]
+    skipped: tuple[SkippedFile, ...]
+
+    def describe(self) -> list[str]:
+        """One line per table found and per file skipped, for the CLI and logs."""
+        lines = [f"found   {path.name} -> '{table}'" for table, path in self.found.items()]
+        lines += [f"skipped {item.name}: {item.reason}" for item in self.skipped]
+        return lines
+
+
+class FilesSkippedWarning(UserWarning):
+    """Files named like canonical tables were found in a data folder but not loaded (the message says why)."""
+
+
+def _classify(path: Path) -> tuple[str | None, str | None, bool]:
+    """(table, reason skipped, looks like a table) of one directory entry."""
+    name = path.name
+    if path.is_dir():
+        return None, "a folder (sub-folders are not searched)", False
+    if not path.is_file():
+        return None, "not a regular file", False
+    if name.startswith("."):
+        return None, "hidden file", False
+    if name.lower().endswith(".rejected.csv"):
+        return None, "rejected rows written by an earlier load (on_error='quarantine')", False
+    stem, suffix, compression = split_suffixes(path)
+    table = stem.lower()
+    if table not in TABLE_NAMES:
+        return None, f"not named after a canonical table ({', '.join(TABLE_NAMES)})", False
+    if compression is not None and compression not in COMPRESSIONS:
+        return None, f".{compression} compression is not supported; decompress it first or use .gz, .bz2 or .xz", True
+    if compression is not None and suffix not in ("csv", "tsv", "jsonl", "json"):
+        return None, "only text formats (csv, tsv, jsonl, json) are read compressed; decompress it first", True
+    if suffix in ("sql", "duckdb"):
+        return None, "SQL inputs are not loaded from a folder; pass the file itself (with --table)", True
+    if suffix not in FILE_EXTENSIONS:
+        return None, unsupported_reason(suffix), True
+    return table, None, True
+
+
+def scan_table_files(directory: str | Path) -> TableFiles:
+    """Find one file per canonical table in ``directory``, and say why every other file was skipped.
+
+    A table file is named after its table, in any case (``events.csv``,
+    ``Events.CSV``), with extension csv, tsv, jsonl, json, parquet or xlsx;
+    text formats may be compressed (``logins.csv.gz``, ``.bz2``, ``.xz``).
 
     Raises
     ------
@@ -412,23 +505,55 @@ def find_table_files(directory: str | Path) -> dict[str, Path]:
     --------
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     _ = (Path(folder) / "events.csv").write_text("account_id,action,target_id,ts\\n")
-    ...     sorted(find_table_files(folder))
-    ['events']
+    ...     _ = (Path(folder) / "Events.csv").write_text("account_id,action,target_id,ts\\n")
+    ...     _ = (Path(folder) / "reports.xls").write_text("")
+    ...     _ = (Path(folder) / "truth.json").write_text("{}")
+    ...     print("\\n".join(scan_table_files(folder).describe()))
+    found   Events.csv -> 'events'
+    skipped reports.xls: unsupported file type '.xls' (save it as .xlsx); supported: .csv, .tsv, .jsonl, .json, .parquet, .xlsx (text formats also .gz/.bz2/.xz), .duckdb, .sql, a DataFrame or a SQL query
+    skipped truth.json: not named after a canonical table (accounts, events, reports, logins, enforcements, escalations)
     """
     directory = Path(directory)
     if not directory.is_dir():
         raise ParameterError(f"'{directory}' is not a directory")
     found: dict[str, list[Path]] = {}
-    for path in sorted(directory.iterdir()):
-        suffix = path.suffix.lower().lstrip(".")
-        if path.is_file() and suffix in FILE_EXTENSIONS and path.stem in TABLE_NAMES:
-            found.setdefault(path.stem, []).append(path)
+    skipped: list[SkippedFile] = []
+    for path in sorted(directory.iterdir(), key=lambda p: p.name):
+        table, reason, looks_like_table = _classify(path)
+        if table is None:
+            skipped.append(SkippedFile(path.name, reason or "not a table file", looks_like_table))
+        else:
+            found.setdefault(table, []).append(path)
     doubled = {table: paths for table, paths in found.items() if len(paths) > 1}
     if doubled:
         listing = "; ".join(f"{table}: {', '.join(p.name for p in paths)}" for table, paths in sorted(doubled.items()))
         raise ParameterError(f"'{directory}' has several files for one table ({listing}); keep exactly one per table")
-    return {table: found[table][0] for table in TABLE_NAMES if table in found}
+    ordered = {table: found[table][0] for table in TABLE_NAMES if table in found}
+    return TableFiles(directory, ordered, tuple(skipped))
+
+
+def find_table_files(directory: str | Path) -> dict[str, Path]:
+    """The table files of a folder, ``{table: path}`` in canonical order (see :func:`scan_table_files`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = (Path(folder) / "events.csv").write_text("account_id,action,target_id,ts\\n")
+    ...     sorted(find_table_files(folder))
+    ['events']
+    """
+    return scan_table_files(directory).found
+
+
+def warn_skipped(files: TableFiles) -> None:
+    """Warn about files named like tables that were not loaded (other skips are only logged)."""
+    for item in files.skipped:
+        logger.info("%s: skipped %s: %s", files.directory, item.name, item.reason)
+    suspicious = [item for item in files.skipped if item.looks_like_table]
+    if suspicious:
+        listing = "; ".join(f"{item.name}: {item.reason}" for item in suspicious)
+        warnings.warn(f"{files.directory}: not loaded: {listing}", FilesSkippedWarning, stacklevel=_outside_stacklevel())
 
 
 def load_dir(
@@ -436,7 +561,7 @@ def load_dir(
     *,
     mapping: Mapping[str, str] | str | Path | None = None,
     timezone: str | None = None,
-    epoch_unit: Literal["s", "ms"] | None = None,
+    epoch_unit: Literal["s", "ms", "excel"] | None = None,
     on_error: OnError = "raise",
     quarantine_path: str | Path | None = None,
 ) -> dict[str, pd.DataFrame]:
@@ -466,12 +591,16 @@ def load_dir(
     >>> list(tables), tables["logins"]["account_id"].tolist()
     (['logins'], ['00123'])
     """
-    files = find_table_files(directory)
+    scanned = scan_table_files(directory)
+    files = scanned.found
     if not files:
+        skipped = "; ".join(f"{item.name}: {item.reason}" for item in scanned.skipped if item.looks_like_table)
         raise ParameterError(
             f"'{directory}' holds no table files; expected names like events.csv "
             f"(tables: {', '.join(TABLE_NAMES)}; extensions: {', '.join(FILE_EXTENSIONS)})"
+            + (f"; skipped: {skipped}" if skipped else "")
         )
+    warn_skipped(scanned)
     tables = {}
     for table, path in files.items():
         target = Path(quarantine_path) / rejected_path_for(path).name if quarantine_path is not None else None

@@ -6,13 +6,17 @@ Supported sources (``source`` of :func:`tsinvest.loading.load_table`):
 ``pandas.DataFrame``              used as is (a named index becomes columns)
 ``*.csv``, ``*.tsv``              UTF-8 text (a UTF-8 BOM is stripped)
 ``*.jsonl``, ``*.ndjson``         one JSON object per line; numbers kept as text
+``*.json``                        a JSON array of objects, or JSON Lines
+``*.csv.gz`` (also .bz2, .xz)     text formats read compressed
 ``*.parquet``                     integers converted to exact decimal text later
 ``*.xlsx``                        the sheet named like the table, else the first
-``*.duckdb``                      the table named like the canonical table
-``*.sql``                         a query file, run in DuckDB
-``"SELECT ..."`` (text)           a query, run on ``connection=`` (a DuckDB
-                                  connection) or on a fresh in-memory DuckDB
-                                  connection, which can read files in place
+``*.duckdb``                      the table named like the canonical table, read
+                                  in a sandbox (see :mod:`tsinvest.loading.sql`)
+``*.sql``                         one SELECT query, run in the same sandbox (or
+                                  on ``connection=``), no file readers
+``"SELECT ..."`` (text)           the analyst's query, run on ``connection=`` (a
+                                  DuckDB connection) or on a fresh in-memory
+                                  DuckDB connection, which can read files in place
 ================================  =============================================
 
 Text formats are read as text only: nothing is turned into a number, a date or
@@ -44,16 +48,35 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tsinvest.exceptions import ParameterError, Problem, SchemaValidationError
+from tsinvest.exceptions import ParameterError, Problem, SchemaValidationError, UnsafeInputError
 from tsinvest.loading.validation import RowIssue
 
-__all__ = ["RawTable", "read_source", "is_sql_query", "FILE_EXTENSIONS", "SOURCE_DATAFRAME", "SOURCE_QUERY"]
+__all__ = [
+    "RawTable",
+    "read_source",
+    "is_sql_query",
+    "split_suffixes",
+    "unsupported_reason",
+    "FILE_EXTENSIONS",
+    "COMPRESSIONS",
+    "SOURCE_DATAFRAME",
+    "SOURCE_QUERY",
+]
 
 #: File extensions read as tables (besides .duckdb and .sql, which hold tables or queries).
-FILE_EXTENSIONS = ("csv", "tsv", "jsonl", "parquet", "xlsx")
+FILE_EXTENSIONS = ("csv", "tsv", "jsonl", "json", "parquet", "xlsx")
+#: Compression suffixes read transparently on text formats (csv, tsv, jsonl, json): events.csv.gz.
+COMPRESSIONS = ("gz", "bz2", "xz")
+#: A compressed input may expand to at most this many times its size (and always to 64 MiB).
+MAX_COMPRESSION_RATIO = 200
+MIN_DECOMPRESSED_LIMIT = 64 * 2**20
+_UNSUPPORTED_COMPRESSIONS = {"zst": "zstd -d", "zip": "unzip", "7z": "7z x", "lz4": "lz4 -d"}
+_TEXT_FORMATS = ("csv", "tsv", "tab", "jsonl", "ndjson", "json")
 SOURCE_DATAFRAME = "<DataFrame>"
 SOURCE_QUERY = "<SQL query>"
 
+# pandas' C parser pays per column; beyond this width the csv-module path builds one object block.
+_WIDE = 2000
 _SQL_START = re.compile(
     r"^\s*(?:--[^\n]*\n\s*)*\(?\s*(select|with|from|values|table|pivot|unpivot|summarize)(?=[\s(*])", re.IGNORECASE
 )
@@ -80,6 +103,8 @@ class RawTable:
     frame: pd.DataFrame
     row_numbers: np.ndarray
     issues: list[RowIssue] = field(default_factory=list)
+    #: JSON value kinds that cannot be ids, per raw column name: {name: {kind: frame positions}}.
+    value_kinds: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
 def is_sql_query(source) -> bool:
@@ -105,6 +130,64 @@ def _clean_names(names) -> list[str]:
     return cleaned
 
 
+def split_suffixes(path: str | Path) -> tuple[str, str, str | None]:
+    """``(stem, format, compression)`` of a file name, lower-cased where it matters.
+
+    Examples
+    --------
+    >>> split_suffixes("Events.CSV.gz"), split_suffixes("reports.json")
+    (('Events', 'csv', 'gz'), ('reports', 'json', None))
+    """
+    name = Path(path).name
+    parts = name.split(".")
+    compression = None
+    if len(parts) > 2 and parts[-1].lower() in COMPRESSIONS + tuple(_UNSUPPORTED_COMPRESSIONS):
+        compression = parts.pop().lower()
+    if len(parts) < 2:
+        return name, "", compression
+    return ".".join(parts[:-1]), parts[-1].lower(), compression
+
+
+def _read_bytes(path: Path, compression: str | None, *, source: str, table: str) -> bytes:
+    if compression is None:
+        return path.read_bytes()
+    import bz2
+    import gzip
+    import lzma
+
+    opener = {"gz": gzip.open, "bz2": bz2.open, "xz": lzma.open}[compression]
+    # A decompression bomb (a few KB that expand to terabytes) must fail fast, not fill memory.
+    limit = max(MIN_DECOMPRESSED_LIMIT, MAX_COMPRESSION_RATIO * path.stat().st_size)
+    chunks, total = [], 0
+    try:
+        with opener(path, "rb") as stream:
+            while chunk := stream.read(16 * 2**20):
+                total += len(chunk)
+                if total > limit:
+                    _fail(
+                        source,
+                        table,
+                        f"expands more than {MAX_COMPRESSION_RATIO} times its compressed size (a decompression "
+                        "bomb or a wrongly named file); decompress it yourself if it is genuine",
+                    )
+                chunks.append(chunk)
+    except (OSError, EOFError, lzma.LZMAError, ValueError) as error:
+        _fail(source, table, f"not a readable .{compression} file ({type(error).__name__}); the archive is damaged or cut off")
+    return b"".join(chunks)
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """'LE'/'BE' when every other byte is NUL, as in UTF-16 text without a byte-order mark."""
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "LE"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "BE"
+    return None
+
+
 def _decode(data: bytes, *, source: str, table: str, header_lines: int) -> str:
     """Decode UTF-8 (BOM stripped) or fail with every undecodable row and a suggested encoding."""
     offset = 0
@@ -112,6 +195,15 @@ def _decode(data: bytes, *, source: str, table: str, header_lines: int) -> str:
         data, offset = data[len(codecs.BOM_UTF8):], len(codecs.BOM_UTF8)
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         _fail(source, table, "file is UTF-16 encoded; UTF-8 is expected: re-save or export it as UTF-8")
+    # Only the first bytes (the header, written by the exporter) so user text cannot trigger it.
+    order = _utf16_without_bom(data[:64])
+    if order:
+        _fail(
+            source,
+            table,
+            f"file looks UTF-16 ({order}) encoded without a byte-order mark (every other byte is NUL); "
+            "UTF-8 is expected: re-save or export it as UTF-8",
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -149,11 +241,41 @@ def _unlimited_csv_fields():
         csv.field_size_limit(previous)
 
 
-def _read_delimited(path: Path, *, sep: str, source: str, table: str) -> RawTable:
-    data = path.read_bytes()
+# Stands in for a lone carriage return inside a field while parsing (a Unicode noncharacter).
+_LONE_CR = "\ufdd0"
+
+
+def _line_endings(text: str, *, source: str, table: str) -> tuple[str, bool]:
+    """Make line endings unambiguous for the parsers; True when lone CRs must be restored in values.
+
+    A file with CR-only line endings (classic Mac) gets LF endings. In a file
+    with LF or CRLF endings, a carriage return not followed by LF is content
+    typed inside a field (e.g. a pasted comment), not a new row.
+    """
+    if "\r" not in text:
+        return text, False
+    if "\n" not in text:
+        return text.replace("\r", "\n"), False
+    if re.search("\r(?!\n)", text) is None:
+        return text, False
+    if _LONE_CR in text:
+        _fail(source, table, "file mixes line endings with carriage returns inside fields; save it with LF line endings")
+    return re.sub("\r(?!\n)", _LONE_CR, text), True
+
+
+def _restore_lone_cr(frame: pd.DataFrame, names: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype == object:
+            frame[column] = values.map(lambda v: v.replace(_LONE_CR, "\r") if isinstance(v, str) else v)
+    return frame, [name.replace(_LONE_CR, "\r") for name in names]
+
+
+def _read_delimited(data: bytes, path: Path, *, sep: str, source: str, table: str) -> RawTable:
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         _fail(source, table, "file is empty: no header row and no data")
     text = _decode(data, source=source, table=table, header_lines=1)
+    text, lone_cr = _line_endings(text, source=source, table=table)
     with _unlimited_csv_fields():
         try:
             # C-level scan of field counts only: no Python work per row on the happy path.
@@ -168,7 +290,7 @@ def _read_delimited(path: Path, *, sep: str, source: str, table: str) -> RawTabl
             body = lengths[1:]
             # pandas < 2.2's C parser cuts a field at a NUL byte, so such files take the exact
             # csv-module path below and the NUL is reported instead of silently dropped.
-            if np.all((body == width) | (body == 0)) and "\x00" not in text:
+            if np.all((body == width) | (body == 0)) and "\x00" not in text and width <= _WIDE:
                 frame = pd.read_csv(
                     io.StringIO(text),
                     sep=sep,
@@ -201,7 +323,10 @@ def _read_delimited(path: Path, *, sep: str, source: str, table: str) -> RawTabl
                     # Keep the overflow visible in the last column of the rejected row.
                     record = record[: width - 1] + [sep.join(record[width - 1:])]
                 fixed.append(record + [""] * (width - len(record)))
-            frame = pd.DataFrame(fixed, columns=range(width), dtype=object)
+            cells = np.empty((len(fixed), width), dtype=object)
+            if fixed:
+                cells[:] = fixed  # one 2-D object block: pandas would otherwise build one array per column
+            frame = pd.DataFrame(cells, columns=range(width), dtype=object)
             row_numbers = np.arange(1, len(frame) + 1)
             issues = []
             if truncated and len(rows):
@@ -211,6 +336,8 @@ def _read_delimited(path: Path, *, sep: str, source: str, table: str) -> RawTabl
                 issues.append(RowIssue(None, _RAGGED, np.flatnonzero(wrong)))
     if not keep.all():
         frame, row_numbers, issues = _drop_rows(frame, row_numbers, issues, keep)
+    if lone_cr:
+        frame, names = _restore_lone_cr(frame, names)
     return RawTable(source, path, names, frame, row_numbers, issues)
 
 
@@ -222,55 +349,99 @@ def _drop_rows(frame, row_numbers, issues, keep):
     return frame, row_numbers[keep], issues
 
 
-def _read_jsonl(path: Path, *, source: str, table: str) -> RawTable:
-    data = path.read_bytes()
+class _JsonFloat(str):
+    """A JSON number with a fraction or exponent, kept as its exact text."""
+
+
+class _JsonConstant(_JsonFloat):
+    """NaN, Infinity or -Infinity (accepted by Python's json, not by JSON itself)."""
+
+
+class _Repeated(dict):
+    """A JSON object that repeated one of its keys (ambiguous value)."""
+
+
+def _pairs(items):
+    result = dict(items)
+    return _Repeated(result) if len(result) != len(items) else result
+
+
+def _json_loads(text: str):
+    # Numbers stay exact text: a 19-digit id must never pass through float.
+    return json.loads(text, parse_int=str, parse_float=_JsonFloat, parse_constant=_JsonConstant, object_pairs_hook=_pairs)
+
+
+_TOO_DEEP = "JSON nested too deeply to read (more than about 1,000 levels)"
+
+
+def _read_json(data: bytes, path: Path, *, source: str, table: str, array_allowed: bool) -> RawTable:
+    """JSON Lines (one object per line), or for ``.json`` files also one JSON array of objects.
+
+    Row numbers are line numbers for JSON Lines and 1-based element positions for an array.
+    """
     if not data.strip():
         _fail(source, table, "file is empty: no JSON lines")
     text = _decode(data, source=source, table=table, header_lines=0)
+    items: list[tuple[int, object]] = []  # (row number, parsed value or an exception)
+    if array_allowed and text.lstrip().startswith("["):
+        try:
+            document = _json_loads(text)
+        except RecursionError:
+            _fail(source, table, _TOO_DEEP)
+        except ValueError as error:
+            where = f" at line {error.lineno}, column {error.colno}" if hasattr(error, "lineno") else ""
+            _fail(source, table, f"not valid JSON{where}; check that the export finished")
+        items = list(enumerate(document, start=1))
+    else:
+        # Split on "\n" only: JSON strings may legally contain U+2028 and friends.
+        for line_number, line in enumerate(text.split("\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                items.append((line_number, _json_loads(line)))
+            except (ValueError, RecursionError) as error:
+                items.append((line_number, error))
     records: list[dict] = []
     row_numbers: list[int] = []
     invalid: list[int] = []
+    too_deep: list[int] = []
     not_object: list[int] = []
     repeated: list[int] = []
-    repeated_here = False
+    # JSON kinds that can never be an id; kept as text for other columns, reported for ids.
+    kinds: dict[str, dict[str, list[int]]] = {}
 
-    def pairs(items):
-        nonlocal repeated_here
-        result = dict(items)
-        if len(result) != len(items):
-            repeated_here = True
-        return result
-
-    def as_text(value):
+    def as_text(key, value):
+        if isinstance(value, _JsonFloat):
+            kind = "non-finite number (NaN or Infinity)" if isinstance(value, _JsonConstant) else "number with a fraction or exponent"
+            kinds.setdefault(key, {}).setdefault(kind, []).append(len(records))
+            return str(value)
         if value is None or isinstance(value, str):
             return value
         if isinstance(value, bool):
+            kinds.setdefault(key, {}).setdefault("true/false value", []).append(len(records))
             return "true" if value else "false"
-        return json.dumps(value, ensure_ascii=False)
-
-    # Split on "\n" only: JSON strings may legally contain U+2028 and friends.
-    for line_number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        repeated_here = False
+        kinds.setdefault(key, {}).setdefault("list or object", []).append(len(records))
         try:
-            # Numbers stay exact text: a 19-digit id must never pass through float.
-            value = json.loads(line, parse_int=str, parse_float=str, parse_constant=str, object_pairs_hook=pairs)
-        except ValueError:
-            value = None
+            return json.dumps(value, ensure_ascii=False)
+        except RecursionError:
+            return None
+
+    for row_number, value in items:
+        if isinstance(value, RecursionError):
+            too_deep.append(len(records))
+            value = {}
+        elif isinstance(value, ValueError):
             invalid.append(len(records))
-        else:
-            if not isinstance(value, dict):
-                not_object.append(len(records))
-                value = None
-            elif repeated_here:
-                repeated.append(len(records))
-        if value is None:
+            value = {}
+        elif not isinstance(value, dict):
+            not_object.append(len(records))
             value = {}
         else:
-            value = {str(key): as_text(item) for key, item in value.items()}
+            if isinstance(value, _Repeated):
+                repeated.append(len(records))
+            value = {str(key): as_text(str(key), item) for key, item in value.items()}
         records.append(value)
-        row_numbers.append(line_number)
+        row_numbers.append(row_number)
     names: list[str] = []
     seen: set[str] = set()
     for record in records:
@@ -278,17 +449,29 @@ def _read_jsonl(path: Path, *, source: str, table: str) -> RawTable:
             if key not in seen:
                 seen.add(key)
                 names.append(key)
-    frame = pd.DataFrame([[record.get(name) for name in names] for record in records], columns=range(len(names)), dtype=object)
+    cells = np.empty((len(records), len(names)), dtype=object)
+    if records and names:
+        # One 2-D object block: pandas would otherwise build one array per column (slow when wide).
+        cells[:] = [[record.get(name) for name in names] for record in records]
+    frame = pd.DataFrame(cells, columns=range(len(names)), dtype=object)
     if not names:
         frame = pd.DataFrame(index=range(len(records)))
     issues = []
     if invalid:
         issues.append(RowIssue(None, "not valid JSON (a cut-off or malformed line)", np.array(invalid)))
+    if too_deep:
+        issues.append(RowIssue(None, _TOO_DEEP, np.array(too_deep)))
     if not_object:
-        issues.append(RowIssue(None, "not a JSON object (each line must be {...})", np.array(not_object)))
+        issues.append(RowIssue(None, "not a JSON object (each line or array element must be {...})", np.array(not_object)))
     if repeated:
         issues.append(RowIssue(None, "repeats a key inside one object (ambiguous value)", np.array(repeated)))
-    return RawTable(source, path, _clean_names(names), frame, np.asarray(row_numbers, dtype=np.int64), issues)
+    value_kinds = {
+        name: {kind: np.asarray(positions, dtype=np.int64) for kind, positions in found.items()}
+        for name, found in kinds.items()
+    }
+    return RawTable(
+        source, path, _clean_names(names), frame, np.asarray(row_numbers, dtype=np.int64), issues, value_kinds
+    )
 
 
 def _integer_dtype(arrow_type):
@@ -302,25 +485,77 @@ def _integer_dtype(arrow_type):
     return None
 
 
-def _from_arrow(arrow_table, *, source: str, path: Path | None) -> RawTable:
-    """Arrow -> pandas keeping integers exact (nullable Int) and text as text."""
+_NOT_UTF8 = "binary value that is not UTF-8 text; ids and text must be exported as text"
+_OUTSIDE_RANGE = "timestamp outside the supported years 1678-2261"
+
+
+def _binary_as_text(column, name: str, issues: list[RowIssue]):
+    """Binary cells (Parquet ``binary``) are text in bytes: decode, or report the rows that are not UTF-8."""
+    import pyarrow as pa
+
+    try:
+        return column.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    values = column.to_pylist()
+    decoded, bad = [], []
+    for position, value in enumerate(values):
+        try:
+            decoded.append(None if value is None else bytes(value).decode("utf-8"))
+        except UnicodeDecodeError:
+            decoded.append(None)
+            bad.append(position)
+    issues.append(RowIssue(name, _NOT_UTF8, np.asarray(bad, dtype=np.int64)))
+    return pa.array(decoded, type=pa.string())
+
+
+def _timestamps_in_range(column, name: str, issues: list[RowIssue]):
+    """Null out (and report) typed timestamps pandas cannot hold in nanoseconds (e.g. year 9999)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    names = list(arrow_table.column_names)
+    kind = column.type
+    per_second = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[kind.unit]
+    if per_second == 10**9:
+        return column
+    ticks = pc.cast(column, pa.int64())
+    low, high = pd.Timestamp.min.ceil("s").value, pd.Timestamp.max.floor("s").value
+    outside = pc.or_(pc.less(ticks, low // (10**9 // per_second)), pc.greater(ticks, high // (10**9 // per_second)))
+    mask = np.asarray(pc.fill_null(outside, False).to_numpy(zero_copy_only=False), dtype=bool)
+    if mask.any():
+        issues.append(RowIssue(name, _OUTSIDE_RANGE, np.flatnonzero(mask)))
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        column = pc.if_else(pa.array(mask), pa.scalar(None, kind), column)
+    return column
+
+
+def _from_arrow(arrow_table, *, source: str, path: Path | None) -> RawTable:
+    """Arrow -> pandas keeping integers exact (nullable Int), text as text, decimals as Decimal."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    names = _clean_names(arrow_table.column_names)
     columns = []
-    for column in arrow_table.columns:
+    issues: list[RowIssue] = []
+    for name, column in zip(names, arrow_table.columns):
         kind = column.type
         if pa.types.is_dictionary(kind):
             column = pc.cast(column, kind.value_type)
             kind = column.type
-        if pa.types.is_decimal(kind) or (hasattr(pa.types, "is_string_view") and pa.types.is_string_view(kind)):
+        if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind) or (
+            hasattr(pa.types, "is_binary_view") and pa.types.is_binary_view(kind)
+        ):
+            column = _binary_as_text(column, name, issues)
+        elif hasattr(pa.types, "is_string_view") and pa.types.is_string_view(kind):
             column = pc.cast(column, pa.string())
+        elif pa.types.is_timestamp(kind):
+            column = _timestamps_in_range(column, name, issues)
         columns.append(column)
     positional = pa.table(columns, names=[str(i) for i in range(len(names))])
     frame = positional.to_pandas(types_mapper=_integer_dtype)
     frame.columns = range(len(names))
-    return RawTable(source, path, _clean_names(names), frame, np.arange(1, len(frame) + 1))
+    return RawTable(source, path, names, frame, np.arange(1, len(frame) + 1), issues)
 
 
 def _read_parquet(path: Path, *, source: str, table: str) -> RawTable:
@@ -374,11 +609,28 @@ def _read_xlsx(path: Path, *, source: str, table: str) -> RawTable:
     return raw
 
 
-def _run_query(query: str, *, connection, source: str) -> RawTable:
+def _run_query(query: str, *, connection, source: str, untrusted: bool) -> RawTable:
+    """Run one SELECT; ``untrusted`` (a .sql file or .duckdb view) also forbids file readers."""
     import duckdb
 
+    from tsinvest.loading.sql import check_references, check_single_select, sandboxed_connection, trusted_connection
+
+    check_single_select(query, source=source)
+    if untrusted:
+        check_references(query, source=source)
     owned = connection is None
-    connection = duckdb.connect() if owned else connection
+    if owned:
+        connection = sandboxed_connection() if untrusted else trusted_connection()
+    try:
+        return _fetch(query, source=source, connection=connection)
+    finally:
+        if owned:
+            connection.close()
+
+
+def _fetch(query: str, *, source: str, connection) -> RawTable:
+    import duckdb
+
     try:
         relation = connection.sql(query)
         if relation is None:
@@ -388,33 +640,43 @@ def _run_query(query: str, *, connection, source: str) -> RawTable:
             if hasattr(relation, method):
                 arrow_table = getattr(relation, method)()
                 break
+    except duckdb.PermissionException:
+        raise UnsafeInputError(
+            f"{source}: refused: the query (or a view it reads) tried to reach a file, the network or an "
+            "extension; a SQL input may only read tables of its own database"
+        ) from None
     except duckdb.Error as error:
         kind = type(error).__name__
         # Parser/catalog/binder messages describe the query, not the data; others may quote values.
         safe = kind in ("ParserException", "CatalogException", "BinderException", "IOException")
         detail = f": {str(error).splitlines()[0]}" if safe else ""
         raise ParameterError(f"{source}: the SQL query failed ({kind}){detail}") from None
-    finally:
-        if owned:
-            connection.close()
     return _from_arrow(arrow_table, source=source, path=None)
 
 
 def _read_duckdb_file(path: Path, *, table: str, source: str) -> RawTable:
     import duckdb
 
+    from tsinvest.loading.sql import sandboxed_connection
+
     try:
-        connection = duckdb.connect(str(path), read_only=True)
+        # Read-only, no file or network access: a stored view cannot read local files.
+        connection = sandboxed_connection(str(path))
     except duckdb.Error as error:
         raise ParameterError(f"{source}: not a readable DuckDB database ({type(error).__name__})") from None
     try:
-        present = sorted(row[0] for row in connection.sql("SELECT table_name FROM information_schema.tables").fetchall())
+        present = sorted(
+            row[0]
+            for row in connection.sql(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database()"
+            ).fetchall()
+        )
         if table not in present:
             raise ParameterError(
                 f"{source}: has no table named '{table}' (tables: {', '.join(present) or 'none'}); "
                 "create a view with the canonical name or pass a SELECT query"
             )
-        raw = _run_query(f'SELECT * FROM "{table}"', connection=connection, source=source)
+        raw = _fetch(f'SELECT * FROM "{table}"', source=source, connection=connection)
     finally:
         connection.close()
     raw.path = path
@@ -443,7 +705,7 @@ def read_source(source, *, table: str, connection=None) -> RawTable:
     if isinstance(source, pd.DataFrame):
         return _from_dataframe(source)
     if is_sql_query(source) and not Path(source).exists():
-        return _run_query(source, connection=connection, source=SOURCE_QUERY)
+        return _run_query(source, connection=connection, source=SOURCE_QUERY, untrusted=False)
     if not isinstance(source, str | Path):
         raise ParameterError(
             "source= must be a file path, a pandas DataFrame or a SQL query string; "
@@ -453,13 +715,21 @@ def read_source(source, *, table: str, connection=None) -> RawTable:
     name = str(source)
     if not path.is_file():
         raise ParameterError(f"source file '{name}' does not exist (or is not a file)")
-    suffix = path.suffix.lower().lstrip(".")
-    if suffix == "csv":
-        return _read_delimited(path, sep=",", source=name, table=table)
-    if suffix in ("tsv", "tab"):
-        return _read_delimited(path, sep="\t", source=name, table=table)
-    if suffix in ("jsonl", "ndjson"):
-        return _read_jsonl(path, source=name, table=table)
+    _, suffix, compression = split_suffixes(path)
+    if compression in _UNSUPPORTED_COMPRESSIONS:
+        raise ParameterError(
+            f"'{name}': .{compression} compression is not supported; decompress it first "
+            f"({_UNSUPPORTED_COMPRESSIONS[compression]}) or use .gz, .bz2 or .xz"
+        )
+    if compression and suffix not in _TEXT_FORMATS:
+        raise ParameterError(f"'{name}': only text formats (csv, tsv, jsonl, json) are read compressed; decompress it first")
+    if suffix in _TEXT_FORMATS:
+        data = _read_bytes(path, compression, source=name, table=table)
+        if suffix == "csv":
+            return _read_delimited(data, path, sep=",", source=name, table=table)
+        if suffix in ("tsv", "tab"):
+            return _read_delimited(data, path, sep="\t", source=name, table=table)
+        return _read_json(data, path, source=name, table=table, array_allowed=suffix == "json")
     if suffix in ("parquet", "pq"):
         return _read_parquet(path, source=name, table=table)
     if suffix == "xlsx":
@@ -467,13 +737,22 @@ def read_source(source, *, table: str, connection=None) -> RawTable:
     if suffix == "duckdb":
         return _read_duckdb_file(path, table=table, source=name)
     if suffix == "sql":
-        query = path.read_text(encoding="utf-8-sig")
-        raw = _run_query(query, connection=connection, source=name)
+        try:
+            query = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise ParameterError(f"'{name}': a .sql file must be UTF-8 text") from None
+        raw = _run_query(query, connection=connection, source=name, untrusted=True)
         raw.path = path
         return raw
-    hints = {"xls": "save it as .xlsx", "json": "write one object per line as .jsonl", "gz": "decompress it first"}
-    raise ParameterError(
-        f"'{name}': unsupported file type '.{suffix}'"
+    raise ParameterError(f"'{name}': {unsupported_reason(suffix)}")
+
+
+def unsupported_reason(suffix: str) -> str:
+    """Why a file type is not read, with the fix."""
+    hints = {"xls": "save it as .xlsx", "xlsm": "save it as .xlsx", "txt": "name it .csv or .tsv"}
+    return (
+        f"unsupported file type '.{suffix}'"
         + (f" ({hints[suffix]})" if suffix in hints else "")
-        + "; supported: .csv, .tsv, .jsonl, .parquet, .xlsx, .duckdb, .sql, a DataFrame or a SQL query"
+        + "; supported: .csv, .tsv, .jsonl, .json, .parquet, .xlsx (text formats also .gz/.bz2/.xz), "
+        ".duckdb, .sql, a DataFrame or a SQL query"
     )

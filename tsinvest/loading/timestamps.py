@@ -10,7 +10,10 @@ Rules, the same for every input format:
 * Bare numbers are epoch times and are rejected unless ``epoch_unit="s"`` or
   ``"ms"`` is given. A value that clearly has the other unit (seconds >= 1e11,
   i.e. after year 5000, or milliseconds < 1e11, i.e. before March 1973) is
-  reported rather than turned into a wrong date.
+  reported rather than turned into a wrong date. Numbers between 10,000 and
+  1,000,000 look like Excel serial dates (days since 1899-12-30): without
+  ``epoch_unit="excel"`` they are reported as such, never read as January 1970;
+  with it they are local wall-clock times and need ``timezone=``.
 * Typed timestamps (Parquet, SQL, DataFrame) keep their instant when tz-aware;
   naive ones follow the naive rule.
 
@@ -33,7 +36,15 @@ from tsinvest.exceptions import ParameterError
 
 __all__ = ["to_utc", "check_timezone", "EPOCH_UNITS"]
 
-EPOCH_UNITS = ("s", "ms")
+EPOCH_UNITS = ("s", "ms", "excel")
+# Excel serial dates (days since 1899-12-30) of plausible data are 10,000-1,000,000 (1927-4637);
+# read as epoch seconds the same numbers fall within 12 days of 1970-01-01, where no platform data is.
+_EXCEL_LOW, _EXCEL_HIGH = 1e4, 1e6
+_EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
+_EXCEL_HINT = (
+    "number looks like an Excel serial date (days since 1899-12-30), not epoch time; pass epoch_unit='excel' "
+    "with timezone= (Excel dates have no time zone), or export the column as ISO 8601 text"
+)
 
 # An offset only counts after a clock time, so the "-02" of "2026-03-02" is not one.
 _OFFSET = re.compile(r"(?:\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*[+-]\d{2}(?::?\d{2})?|\d\s*[Zz])$")
@@ -94,6 +105,31 @@ def _typed_to_utc(series, column, timezone):
     return local.dt.tz_convert("UTC").astype(pd.DatetimeTZDtype("ns", "UTC")), issues
 
 
+def _excel_to_utc(values, positions, *, column, timezone, result, issues) -> None:
+    """Excel serial days -> UTC, as local wall-clock times in ``timezone``."""
+    from tsinvest.loading.validation import RowIssue
+
+    if timezone is None:
+        issues.append(
+            RowIssue(column, "Excel serial dates have no time zone; pass timezone= with the zone they were recorded in", positions)
+        )
+        return
+    inside = np.isfinite(values) & (values > 0) & (values < 2958466)  # 9999-12-31 is the last Excel date
+    if (~inside).any():
+        issues.append(RowIssue(column, _OUTSIDE_RANGE, positions[~inside]))
+    nanoseconds = np.round(np.where(inside, values, 0) * 86_400_000_000).astype(np.int64) * 1000
+    local = pd.Series(_EXCEL_EPOCH + nanoseconds.astype("timedelta64[ns]"))
+    in_range = inside & (local > pd.Timestamp.min.ceil("s")).to_numpy() & (local < pd.Timestamp.max.floor("s")).to_numpy()
+    if (inside & ~in_range).any():
+        issues.append(RowIssue(column, _OUTSIDE_RANGE, positions[inside & ~in_range]))
+    localized = local.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+    gap = in_range & localized.isna().to_numpy()
+    if gap.any():
+        issues.append(RowIssue(column, "local time is ambiguous or does not exist (daylight-saving change)", positions[gap]))
+    converted = _utc_ns_values(localized)
+    result[positions[in_range]] = converted[in_range]
+
+
 def to_utc(
     series: pd.Series,
     *,
@@ -111,8 +147,9 @@ def to_utc(
         Column name used in the reported issues.
     timezone : str, optional
         IANA zone of naive timestamps. Without it naive values are reported.
-    epoch_unit : {"s", "ms"}, optional
-        Unit of bare numbers. Without it numbers are reported.
+    epoch_unit : {"s", "ms", "excel"}, optional
+        Unit of bare numbers (``"excel"``: days since 1899-12-30, local time in
+        ``timezone``). Without it numbers are reported.
 
     Returns
     -------
@@ -164,21 +201,37 @@ def to_utc(
     naive = ~missing & ~numeric & ~with_offset
 
     if numeric.any():
-        if epoch_unit is None:
-            issues.append(
-                RowIssue(column, "epoch number; pass epoch_unit='s' or 'ms' to read epoch times", np.flatnonzero(numeric))
-            )
+        values_all = pd.to_numeric(text[numeric], errors="coerce").to_numpy(dtype=float)
+        excel_like = (np.abs(values_all) >= _EXCEL_LOW) & (np.abs(values_all) < _EXCEL_HIGH)
+        numeric_positions = np.flatnonzero(numeric)
+        if epoch_unit == "excel":
+            _excel_to_utc(values_all, numeric_positions, column=column, timezone=timezone, result=result, issues=issues)
+        elif epoch_unit is None:
+            if excel_like.any():
+                issues.append(RowIssue(column, _EXCEL_HINT, numeric_positions[excel_like]))
+            if (~excel_like).any():
+                issues.append(
+                    RowIssue(
+                        column,
+                        "epoch number; pass epoch_unit='s' or 'ms' to read epoch times",
+                        numeric_positions[~excel_like],
+                    )
+                )
         else:
-            values = pd.to_numeric(text[numeric], errors="coerce").to_numpy(dtype=float)
+            values = values_all
             if epoch_unit == "s":
-                wrong_unit = np.abs(values) >= _EPOCH_UNIT_SPLIT
+                reported = np.abs(values) >= _EPOCH_UNIT_SPLIT
                 hint = "epoch value too large for seconds (looks like milliseconds: pass epoch_unit='ms')"
+                if excel_like.any():
+                    # Read as seconds these would be January 1970: say what they are instead.
+                    issues.append(RowIssue(column, _EXCEL_HINT, numeric_positions[excel_like]))
+                wrong_unit = reported | excel_like
             else:
-                wrong_unit = np.abs(values) < _EPOCH_UNIT_SPLIT
+                reported = wrong_unit = np.abs(values) < _EPOCH_UNIT_SPLIT
                 hint = "epoch value too small for milliseconds (looks like seconds: pass epoch_unit='s')"
-            positions = np.flatnonzero(numeric)
-            if wrong_unit.any():
-                issues.append(RowIssue(column, hint, positions[wrong_unit]))
+            positions = numeric_positions
+            if reported.any():
+                issues.append(RowIssue(column, hint, positions[reported]))
             good = positions[~wrong_unit]
             if len(good):
                 # Whole units go through int64 and the decimal digits are added as exact

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from decimal import Decimal
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -35,7 +36,11 @@ from tsinvest.schemas import STRING_DTYPE, TableSpec
 
 __all__ = [
     "RowIssue",
+    "Notice",
+    "CONTROL_CHARACTERS",
+    "make_controls_visible",
     "MAX_ROWS_LISTED",
+    "MAX_EXTRA_COLUMNS_CONVERTED",
     "MAX_EXACT_FLOAT",
     "to_text",
     "to_count",
@@ -43,9 +48,13 @@ __all__ = [
     "build_schema",
     "schema_issues",
     "missing_column_problems",
+    "header_looks_like_data",
     "problems_from_issues",
 ]
 
+#: Above this many extra (non-canonical) columns, they are checked in one vectorised pass
+#: and kept as one object block instead of one ``"string"`` column each (see coerce_columns).
+MAX_EXTRA_COLUMNS_CONVERTED = 1000
 #: How many example row numbers one Problem keeps (``count`` always has the total).
 MAX_ROWS_LISTED = 1000
 #: Integers above this are not exactly representable as a float (Excel number cells,
@@ -66,6 +75,54 @@ class RowIssue:
     column: str | None
     reason: str
     positions: np.ndarray
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the loader changed without rejecting rows: column, what was done, how many values."""
+
+    column: str | None
+    reason: str
+    count: int = 0
+
+    def describe(self) -> str:
+        if self.column is None:
+            return f"file: {self.reason}"
+        return f"column '{self.column}': {self.count} value{'s' if self.count != 1 else ''} {self.reason}"
+
+
+#: Control characters that free text never needs (C0 except tab, newline, carriage return; DEL).
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_CONTROL_PICTURES = {code: chr(0x2400 + code) for code in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]}
+_CONTROL_PICTURES[0x7F] = "\u2421"
+_CONTROLS_VISIBLE = (
+    "held NUL or other control characters: each was replaced by its visible symbol (NUL as U+2400) "
+    "and the rows were kept"
+)
+
+
+def make_controls_visible(series: pd.Series, *, column: str) -> tuple[pd.Series, Notice | None]:
+    """Replace control characters in free text by their visible Unicode symbols.
+
+    One NUL in one comment must not stop an investigation: the row is kept,
+    the character becomes visible (``"\\x00"`` -> ``"\u2400"``) and the number of
+    changed values is reported as a :class:`Notice`, never the values.
+
+    Examples
+    --------
+    >>> text, notice = make_controls_visible(pd.Series(["a\\x00b", "ok", None], dtype="string"), column="text")
+    >>> text.tolist(), notice.count
+    (['a\u2400b', 'ok', <NA>], 1)
+    """
+    import pyarrow.compute as pc
+
+    hit = arrow_mask(pc.match_substring_regex(arrow_text(series), CONTROL_CHARACTERS))
+    if not hit.any():
+        return series, None
+    cleaned = series.copy()
+    positions = np.flatnonzero(hit)
+    cleaned.iloc[positions] = [value.translate(_CONTROL_PICTURES) for value in series.iloc[positions]]
+    return cleaned, Notice(column, _CONTROLS_VISIBLE, int(hit.sum()))
 
 
 def arrow_text(series: pd.Series):
@@ -94,8 +151,15 @@ def _positions(mask) -> np.ndarray:
 def _is_missing(series: pd.Series) -> np.ndarray:
     """Missing = null or the empty string (see module notes)."""
     missing = series.isna().to_numpy(dtype=bool, na_value=True)
-    if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
-        empty = (series.astype(object) == "").to_numpy(dtype=bool, na_value=False)
+    if isinstance(series.dtype, pd.StringDtype):
+        missing = missing | (series == "").to_numpy(dtype=bool, na_value=False)
+    elif series.dtype == object:
+        try:
+            empty = (series == "").to_numpy(dtype=bool, na_value=False)
+        except ValueError:
+            # A cell holds a list (Parquet list column), which == "" cannot compare: go value by value.
+            values = series.to_numpy()
+            empty = np.fromiter((isinstance(v, str) and v == "" for v in values), dtype=bool, count=len(values))
         missing = missing | empty
     return missing
 
@@ -110,9 +174,18 @@ def _number_to_text(value) -> str | None:
         if value.is_integer() and abs(value) < MAX_EXACT_FLOAT:
             return str(int(value))
         return None
+    if isinstance(value, Decimal):
+        # Parquet/SQL decimal: an integral decimal is its integer text ("123.00" -> "123").
+        if value.is_finite() and value == value.to_integral_value():
+            return str(int(value))
+        return None
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+def _nested(value) -> bool:
+    return isinstance(value, list | tuple | dict | np.ndarray | set)
 
 
 def to_text(series: pd.Series, *, column: str, is_id: bool) -> tuple[pd.Series, list[RowIssue]]:
@@ -145,15 +218,28 @@ def to_text(series: pd.Series, *, column: str, is_id: bool) -> tuple[pd.Series, 
         out = np.empty(len(values), dtype=object)
         rounded = np.zeros(len(values), dtype=bool)
         fractional = np.zeros(len(values), dtype=bool)
+        nested = np.zeros(len(values), dtype=bool)
+        boolean = np.zeros(len(values), dtype=bool)
         for position, value in enumerate(values):
-            if missing[position]:
+            if _nested(value):
+                nested[position] = True
+                out[position] = None
+            elif missing[position]:
                 out[position] = None
             elif isinstance(value, str):
                 out[position] = value
+            elif is_id and isinstance(value, bool | np.bool_):
+                boolean[position] = True
+                out[position] = None
             else:
                 converted = _number_to_text(value)
                 if converted is None:
-                    if value.is_integer():
+                    if isinstance(value, Decimal):
+                        if is_id:
+                            fractional[position] = True
+                        else:
+                            converted = str(value)
+                    elif value.is_integer():
                         rounded[position] = True
                     elif is_id:
                         fractional[position] = True
@@ -169,16 +255,30 @@ def to_text(series: pd.Series, *, column: str, is_id: bool) -> tuple[pd.Series, 
             )
             issues.append(RowIssue(column, reason, _positions(rounded)))
         if fractional.any():
-            issues.append(RowIssue(column, "id stored as a fractional number; ids must be text", _positions(fractional)))
+            issues.append(
+                RowIssue(column, "id stored as a fractional or non-finite number; ids must be text", _positions(fractional))
+            )
+        if nested.any():
+            issues.append(
+                RowIssue(column, "a list or nested value where one text value is expected; export one value per cell", _positions(nested))
+            )
+        if boolean.any():
+            issues.append(RowIssue(column, "id is a true/false value; ids must be text", _positions(boolean)))
         text = pd.Series(pd.array(out, dtype=STRING_DTYPE), index=series.index)
     text = text.mask(pd.Series(missing, index=series.index))
     import pyarrow.compute as pc
 
-    nul = arrow_mask(pc.match_substring(arrow_text(text), "\x00"))
-    if nul.any():
-        issues.append(
-            RowIssue(column, "contains a NUL byte (binary or corrupted data); remove it and export again", _positions(nul))
-        )
+    if is_id:
+        # Free text is cleaned by make_controls_visible; an id with a control character is corrupt.
+        control = arrow_mask(pc.match_substring_regex(arrow_text(text), CONTROL_CHARACTERS))
+        if control.any():
+            issues.append(
+                RowIssue(
+                    column,
+                    "id contains a NUL byte or another control character (binary or corrupted data); fix the export",
+                    _positions(control),
+                )
+            )
     return text, issues
 
 
@@ -231,13 +331,17 @@ def coerce_columns(
     *,
     timezone: str | None = None,
     epoch_unit: str | None = None,
+    notices: list[Notice] | None = None,
 ) -> tuple[pd.DataFrame, list[RowIssue]]:
     """Give every canonical column present its canonical dtype.
 
     Columns: canonical ones in spec order first, then the others in input order.
     Extra columns that arrive as text become ``"string"``; typed extras (Parquet,
-    SQL, DataFrame) keep their type.
+    SQL, DataFrame) keep their type. Control characters in text columns that
+    are not ids are made visible (see :func:`make_controls_visible`); what was
+    changed is appended to ``notices`` when given.
     """
+    notices = [] if notices is None else notices
     issues: list[RowIssue] = []
     columns: dict[str, pd.Series] = {}
     for name in spec.columns:
@@ -250,18 +354,67 @@ def coerce_columns(
             converted, found = to_count(series, column=name)
         else:
             converted, found = to_text(series, column=name, is_id=name in spec.id_columns)
+            if name not in spec.id_columns:
+                converted, notice = make_controls_visible(converted, column=name)
+                notices.extend([notice] if notice else [])
         columns[name] = converted
         issues.extend(found)
-    for name in raw.columns:
-        if name in columns:
-            continue
+    extras = [name for name in raw.columns if name not in columns]
+    canonical = pd.DataFrame(columns, index=raw.index)
+    if len(extras) > MAX_EXTRA_COLUMNS_CONVERTED:
+        block = _text_block(raw[extras], notices)
+        if block is not None:
+            return pd.concat([canonical, block], axis=1), issues
+    for name in extras:
         series = raw[name]
         if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
             series, found = to_text(series, column=name, is_id=False)
+            series, notice = make_controls_visible(series, column=name)
+            notices.extend([notice] if notice else [])
             issues.extend(found)
         columns[name] = series
     frame = pd.DataFrame(columns, index=raw.index)
     return frame, issues
+
+
+def _text_block(extras: pd.DataFrame, notices: list[Notice]) -> pd.DataFrame | None:
+    """Very wide input: check every extra text column in one pass and keep them as one object block.
+
+    pandas pays a fixed cost per ``"string"`` column (about 0.1 ms each here), so
+    a row 100,000 columns wide would take seconds to minutes to convert column
+    by column. The same rules (missing = empty, control characters made
+    visible) run vectorised over all cells at once; the columns stay plain
+    Python text (object dtype), which the notice says. None when some cell is
+    not text (typed sources), so the caller converts column by column.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = extras.to_numpy(dtype=object, copy=True)
+    flat = values.ravel()
+    try:
+        cells = pa.array(flat, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    flat[arrow_mask(pc.equal(cells, ""))] = None
+    hit = np.flatnonzero(arrow_mask(pc.match_substring_regex(cells, CONTROL_CHARACTERS)))
+    for position in hit:
+        flat[position] = flat[position].translate(_CONTROL_PICTURES)
+    width = values.shape[1]
+    if len(hit):
+        touched = np.unique(hit % width)
+        notices.append(
+            Notice(None, f"{len(hit)} values in {len(touched)} extra columns {_CONTROLS_VISIBLE}")
+        )
+    notices.append(
+        Notice(
+            None,
+            f"{width} extra columns (more than {MAX_EXTRA_COLUMNS_CONVERTED}) were kept as plain text "
+            "(object dtype) after one vectorised check",
+        )
+    )
+    # dtype=object explicitly: pandas would otherwise infer a type per column (the cost avoided here).
+    return pd.DataFrame(values, index=extras.index, columns=extras.columns, dtype=object)
 
 
 def _pandera():
@@ -356,8 +509,35 @@ def schema_issues(frame: pd.DataFrame, spec: TableSpec, *, already_flagged: dict
     ]
 
 
+# A header cell that is really a value: digits only (an id), an email or @mention, a date,
+# a phone number. Such cells are never quoted back in a hint.
+_DATA_LIKE = re.compile(r"^\s*(?:[+-]?[\d\s().-]+|.*@.*|\d{4}-\d{2}-\d{2}.*|\d{1,2}/\d{1,2}/\d{2,4}.*)\s*$")
+_NAME_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .-]{0,63}$")
+_HEADERLESS = (
+    "required column is missing; the first row looks like data, not column names (cells that are numbers, "
+    "dates or email addresses): add a header row with the canonical names or pass mapping="
+)
+
+
+def header_looks_like_data(columns: list[str]) -> bool:
+    """True when a header row holds values (ids, dates, emails, phones): the file has no header.
+
+    Examples
+    --------
+    >>> header_looks_like_data(["00123", "2026-03-02T10:00:00Z", "+44 7700 900123"])
+    True
+    >>> header_looks_like_data(["account_id", "event_time"])
+    False
+    """
+    return any(_DATA_LIKE.match(name) for name in columns)
+
+
 def missing_column_problems(columns: list[str], spec: TableSpec) -> list[Problem]:
     """One problem per missing required column, suggesting close names.
+
+    Only header cells that look like column names are ever suggested: when
+    the first row looks like data (a headerless file), no cell is quoted back,
+    because it would be a value (a phone number, an email).
 
     Examples
     --------
@@ -366,13 +546,18 @@ def missing_column_problems(columns: list[str], spec: TableSpec) -> list[Problem
     ["required column is missing; closest column names in the input: 'acount_id' (rename it or pass mapping=)"]
     """
     problems = []
-    available = [c for c in columns if c not in spec.columns]
+    headerless = header_looks_like_data(columns)
+    # Capped so a header 100,000 columns wide costs milliseconds, not a difflib pass per column.
+    available = [c for c in columns[:5000] if c not in spec.columns and _NAME_LIKE.match(c)]
     for name in spec.required:
         if name in columns:
             continue
+        if headerless:
+            problems.append(Problem(name, _HEADERLESS))
+            continue
         close = difflib.get_close_matches(name, available, n=3, cutoff=0.6)
         if not close:
-            close = [c for c in available if name in c.lower() or c.lower() in name][:3]
+            close = [c for c in available if len(c) >= 2 and (name in c.lower() or c.lower() in name)][:3]
         if not close and name in spec.time_columns:
             # Exports name time columns freely (timestamp, event_time, created): offer those.
             close = [c for c in available if any(w in c.lower() for w in _TIME_WORDS)][:3]

@@ -1,0 +1,1 @@
+ATTACH 'tsinvest_corpus_pwned.duckdb' AS pwned;

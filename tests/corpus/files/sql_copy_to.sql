@@ -1,0 +1,1 @@
+COPY (SELECT 'pwned' AS line) TO 'tsinvest_corpus_pwned.sh' (HEADER false);

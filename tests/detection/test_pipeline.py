@@ -134,3 +134,53 @@ def test_detectors_judge_clusters_by_their_own_rules():
     farm = {"size": 10, "density": 0.9, "shared_values": 5, "creation_burst_share": 0.9, "template_share": 0.9}
     assert Farm.decide(farm, Farm().limits())[1]
     assert not Farm.decide({**farm, "shared_values": 1}, Farm().limits())[1]
+
+
+def test_a_viral_crowd_below_the_hot_target_cap_is_not_a_ring():
+    """400 accounts pile onto 4 new videos within minutes of posting; a ring of 8 boosts a customer's 6 videos.
+
+    The crowd is one dense cluster here, so its burst share is high; the null
+    model, which keeps each account's delay after publication, is what
+    clears it. (Without post events the crowd would look coordinated: a
+    limit stated in the README.)
+    """
+    rng = np.random.default_rng(11)
+    rows = []
+    crowd = [f"c{i:03d}" for i in range(400)]
+    for video in range(4):
+        posted = 86400 * (video + 1)
+        rows.append((f"creator{video}", f"viral{video}", "post", posted))
+        for account in rng.choice(crowd, 250, replace=False):
+            rows.append((account, f"viral{video}", "share", posted + int(rng.lognormal(np.log(120), 0.8))))
+    for video in range(6):
+        posted = 86400 * video + 30000
+        rows.append(("customer", f"ring{video}", "post", posted))
+        start = posted + int(rng.integers(600, 4 * 3600))
+        rows += [(f"r{m}", f"ring{video}", "share", start + int(rng.integers(0, 30))) for m in range(8)]
+    events = pd.DataFrame(rows, columns=["account_id", "target_id", "action", "s"])
+    events["ts"] = pd.to_datetime(events.pop("s"), unit="s", utc=True)
+    result = detect({"events": events}, n_permutations=99, progress=False)
+    assert result.flagged_accounts() == [f"r{m}" for m in range(8)]
+    crowd_clusters = result.clusters[result.clusters["cluster_id"].isin(
+        result.memberships.loc[result.memberships["account_id"].str.startswith("c"), "cluster_id"])]
+    assert len(crowd_clusters) and (crowd_clusters["p_value"] > 0.05).all()
+
+
+def test_obfuscated_script_with_word_substitutions_is_copy_paste():
+    script = "claim your free money now, click the link in my profile and win big today"
+    swaps = [("claim", "grab"), ("money", "cash"), ("click", "tap"), ("free", "gratis"), ("link", "url")]
+    rng = np.random.default_rng(5)
+    rows = []
+    for account in range(6):
+        for post in range(6):
+            text = script
+            for i in rng.choice(len(swaps), 2, replace=False):
+                text = text.replace(*swaps[i])
+            text = text.replace("o", "0", 1).replace(" ", " \u200b", 1)
+            rows.append((f"s{account}", f"v{account}{post}", "comment", text, 3600 * (7 * account + post)))
+    organic = ["so good tbh", "can't believe this", "recipe pls", "who else is here"]
+    rows += [(f"o{i}", f"v{i}", "comment", organic[i % 4], 500 * i) for i in range(40)]
+    events = pd.DataFrame(rows, columns=["account_id", "target_id", "action", "text", "s"])
+    events["ts"] = pd.to_datetime(events.pop("s"), unit="s", utc=True)
+    result = detect({"events": events}, kinds=("copy_paste",), progress=False)
+    assert result.flagged_accounts("copy_paste") == [f"s{a}" for a in range(6)]

@@ -16,9 +16,8 @@ are cached in ``bench/out/detect_<generator>_<events>_s<seed>_<switches>/``
 
 What is timed. ``detect(folder, seed=0)`` from the folder on disk to the
 finished result, in a fresh child process (so generation does not count
-towards memory). Per-stage wall time comes from
-``result.parameters["stage_seconds"]`` (a dict stage -> seconds) when
-``detect`` reports it; otherwise only the total is printed. Peak memory is the
+towards memory). Per-stage wall time comes from ``result.stage_seconds``
+(load, one stage per kind, assemble). Peak memory is the
 child's ``ru_maxrss`` plus the largest ``ru_maxrss`` of its own children
 (``resource.getrusage``). ``--timeout`` stops a run that does not finish and
 says so.
@@ -46,7 +45,7 @@ def _worker(folder: str, permutations: int | None) -> int:
     started = time.perf_counter()
     result = detect(folder, seed=0, progress=False, **kwargs)
     total = time.perf_counter() - started
-    stages = (result.parameters or {}).get("stage_seconds")
+    stages = result.stage_seconds
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     flagged = result.memberships[result.memberships["flagged"].astype(bool)]
@@ -131,8 +130,6 @@ def main(argv=None) -> int:
             width = max(len(k) for k in stages)
             for stage, seconds in stages.items():
                 print(f"  {stage:<{width}}  {seconds:8.2f} s  {100 * seconds / total:5.1f} %")
-        else:
-            print("  (detect reports no stage_seconds: total only)")
         print(f"events/s        {counts['events'] / total:,.0f}")
         print(f"peak RSS        {peak / 1024:,.0f} MiB (detect process {figures['maxrss_kib'] / 1024:,.0f} MiB, "
               f"its children {figures['children_maxrss_kib'] / 1024:,.0f} MiB)")

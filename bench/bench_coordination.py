@@ -120,11 +120,57 @@ def measure_ours(path: Path, window: float, min_weight: int) -> dict:
     edges = coordination_edges(path, window=window, min_weight=min_weight)
     seconds = time.perf_counter() - started
     edges[["account_a", "account_b"]].to_parquet(path.with_suffix(".edges.parquet"))
+    import duckdb
+
+    with duckdb.connect() as con:
+        con.register("ours", edges[["account_a", "account_b", "weight"]])
+        digest = con.execute("SELECT sum(hash(account_a || '|' || account_b || '|' || weight)) FROM ours").fetchone()[0]
     return {
+        "digest": int(digest or 0),
         "seconds": seconds,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         **edges.attrs["stats"],
     }
+
+
+def measure_duckdb_join(path: Path, window: float, min_weight: int) -> dict:
+    """Run in a child process: the same definition as one bucketed DuckDB equi-join (no self-join on target alone).
+
+    Events are keyed by (target, floor(t / window)); each bucket is joined
+    with itself and the next one (the right side is listed under its bucket
+    and the one before), filtered on ``|dt| <= window`` and two different
+    accounts, then aggregated to distinct targets per pair.
+    """
+    import resource
+
+    import duckdb
+
+    window_ns = int(round(window * 1e9))
+    started = time.perf_counter()
+    with duckdb.connect() as con:
+        con.execute("SET TimeZone = 'UTC'")
+        count, digest = con.execute(
+            f"""
+            WITH e AS (
+                SELECT DISTINCT CAST(account_id AS VARCHAR) AS a, CAST(target_id AS VARCHAR) AS t,
+                       epoch_ns(CAST(ts AS TIMESTAMPTZ)) AS ns
+                FROM read_parquet(?)
+            ),
+            keyed AS (SELECT a, t, ns, ns // {window_ns} AS bucket FROM e),
+            shifted AS (SELECT a, t, ns, bucket AS key FROM keyed UNION ALL SELECT a, t, ns, bucket - 1 FROM keyed),
+            linked AS (
+                SELECT DISTINCT least(x.a, y.a) AS a1, greatest(x.a, y.a) AS a2, x.t
+                FROM keyed x JOIN shifted y ON x.t = y.t AND x.bucket = y.key
+                WHERE x.a <> y.a AND abs(x.ns - y.ns) <= {window_ns}
+            ),
+            edges AS (SELECT a1, a2, count(*) AS weight FROM linked GROUP BY a1, a2 HAVING count(*) >= ?)
+            SELECT count(*), sum(hash(a1 || '|' || a2 || '|' || weight)) FROM edges
+            """,
+            [str(path), int(min_weight)],
+        ).fetchone()
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "edges": int(count), "digest": int(digest or 0),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def toolkit_db(path: Path) -> Path:
@@ -201,12 +247,14 @@ def main() -> int:
     toolkit = parser.add_mutually_exclusive_group()
     toolkit.add_argument("--toolkit", dest="toolkit", action="store_true", default=None)
     toolkit.add_argument("--no-toolkit", dest="toolkit", action="store_false")
-    parser.add_argument("--child", choices=["ours", "toolkit"], help=argparse.SUPPRESS)
+    parser.add_argument("--duckdb-join", action="store_true",
+                        help="also time a bucketed DuckDB join of the same definition, in its own process")
+    parser.add_argument("--child", choices=["ours", "toolkit", "duckdb"], help=argparse.SUPPRESS)
     parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
-        measure = measure_ours if args.child == "ours" else measure_toolkit
+        measure = {"ours": measure_ours, "toolkit": measure_toolkit, "duckdb": measure_duckdb_join}[args.child]
         print(json.dumps(measure(args.path, args.window, args.min_weight)))
         return 0
 
@@ -226,6 +274,15 @@ def main() -> int:
         f"peak RSS {ours['peak_rss_mb']:,.0f} MiB (ru_maxrss)"
     )
     print(f"planted groups found (>= 90% of their pairs): {groups_found}/{GROUPS}; planted pair recall {recall:.3f}")
+
+    if args.duckdb_join:
+        joined = child("duckdb", path, args.window, args.min_weight)
+        same = joined["edges"] == ours["edges"] and joined["digest"] == ours["digest"]
+        print(
+            f"bucketed DuckDB join, same definition: {joined['seconds']:.2f} s, {joined['edges']:,} edges "
+            f"({'identical edge table' if same else 'DIFFERENT edge table'}), peak RSS {joined['peak_rss_mb']:,.0f} MiB; "
+            f"tsinvest takes {ours['seconds'] / joined['seconds']:.2f}x its time"
+        )
 
     run_toolkit = args.toolkit
     if run_toolkit is None:

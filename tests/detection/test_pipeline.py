@@ -184,3 +184,16 @@ def test_obfuscated_script_with_word_substitutions_is_copy_paste():
     events["ts"] = pd.to_datetime(events.pop("s"), unit="s", utc=True)
     result = detect({"events": events}, kinds=("copy_paste",), progress=False)
     assert result.flagged_accounts("copy_paste") == [f"s{a}" for a in range(6)]
+
+
+def test_a_small_slice_of_the_sample_runs_every_detector(tmp_path):
+    """Few rows per table (empty follow groups, lone posts) must not break any stage."""
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "data_samples"
+    for path in sample.glob("*.csv"):
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)[:400]
+        (tmp_path / path.name).write_text("".join(lines), encoding="utf-8")
+    result = detect(tmp_path, progress=False, n_permutations=19)
+    assert set(result.parameters["kinds"]) >= {"amplification", "mass_report", "farm"}
+    assert len(result.clusters) and result.clusters["explanation"].str.contains(r"[Ff]lagged|mostly").all()

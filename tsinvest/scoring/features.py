@@ -239,17 +239,17 @@ def cluster_features(memberships: pd.DataFrame, edges: pd.DataFrame, *,
     """
     import json
 
+    from tsinvest.graph.communities import edges_within_clusters
+
     _check(memberships, ["account_id", "cluster_id"], "memberships")
     members = memberships[["account_id", "cluster_id"]].astype("string")
-    cluster_of = dict(zip(members["account_id"], members["cluster_id"]))
     sizes = members.groupby("cluster_id").size().rename("size").astype("float64")
     features = pd.DataFrame(index=sizes.index)
     features["size"] = sizes
 
-    e = edges[["account_a", "account_b", "signal", "weight", "evidence"]].copy()
-    e["ca"] = e["account_a"].astype("string").map(cluster_of)
-    e["cb"] = e["account_b"].astype("string").map(cluster_of)
-    inside = e[e["ca"].notna() & (e["ca"] == e["cb"])]
+    # An account may sit in several clusters (a farm's device cluster and its co-follow cluster).
+    inside = edges_within_clusters(edges[["account_a", "account_b", "signal", "weight", "evidence"]], members)
+    inside = inside.rename(columns={"cluster_id": "ca"})
     pair_weight = inside.groupby(["ca", "account_a", "account_b"])["weight"].sum().reset_index()
     per_cluster = pair_weight.groupby("ca")["weight"].agg(["count", "sum"])
     features["edges"] = per_cluster["count"].reindex(features.index).fillna(0).astype("float64")

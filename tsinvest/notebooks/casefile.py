@@ -212,8 +212,13 @@ class CaseFile:
         )
 
     def plot_timeline(self):
-        """Stacked daily activity bars (a matplotlib Figure, not attached to pyplot)."""
+        """Stacked daily activity bars (a matplotlib Figure, not attached to pyplot).
+
+        The x axis is calendar time, so quiet days show as gaps; the y axis
+        has integer ticks; the legend lists every activity.
+        """
         from matplotlib.figure import Figure
+        from matplotlib.ticker import MaxNLocator
 
         figure = Figure(figsize=(9, 3.2))
         axes = figure.add_subplot()
@@ -222,18 +227,21 @@ class CaseFile:
             axes.set_axis_off()
             return figure
         wide = self.timeline.pivot_table(index="day", columns="activity", values="count", aggfunc="sum", fill_value=0)
-        wide = wide.sort_index()
+        wide.index = pd.to_datetime(wide.index)
+        # Every calendar day between the first and the last activity, so gaps stay visible.
+        wide = wide.reindex(pd.date_range(wide.index.min(), wide.index.max(), freq="D"), fill_value=0)
         bottom = None
         for activity in sorted(wide.columns):
             values = wide[activity].to_numpy()
             # Activity names come from the data: safe_label keeps mathtext from parsing them.
-            axes.bar(range(len(wide)), values, bottom=bottom, label=safe_label(activity, max_chars=None))
+            axes.bar(wide.index, values, width=0.8, bottom=bottom, label=safe_label(activity, max_chars=None))
             bottom = values if bottom is None else bottom + values
-        step = max(1, len(wide) // 10)
-        axes.set_xticks(range(0, len(wide), step), [str(day) for day in wide.index[::step]], rotation=45, ha="right")
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_ylabel("count per day")
+        axes.set_xlabel("day (UTC)")
         axes.set_title("Activity of the subject account (UTC days)")
         axes.legend(fontsize=7, ncols=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        figure.autofmt_xdate()
         figure.tight_layout()
         return figure
 

@@ -145,7 +145,7 @@ class ClusterComparison:
     overlaps : DataFrame
         Every overlapping pair (see :func:`cluster_overlaps`), with ``matched``.
     parameters : dict
-        ``threshold`` and ``growth``.
+        ``threshold``, ``growth``, ``nested`` and ``flagged_only``.
     """
 
     transitions: pd.DataFrame
@@ -177,6 +177,7 @@ def compare_clusters(
     *,
     threshold: float = 0.3,
     growth: float = 0.2,
+    nested: float = 0.8,
     flagged_only: bool = False,
     actor: str = "account_id",
     cluster: str = "cluster_id",
@@ -200,6 +201,10 @@ def compare_clusters(
     growth : float, default 0.2
         Relative size change from which a one-to-one match is ``grown`` or
         ``shrunk`` rather than ``stable``.
+    nested : float, default 0.8
+        Clusters of one run (same kind) whose overlap reaches this share of
+        the smaller are one network (detection may return a farm and its
+        core); they are reported together and never as a merge or split.
     flagged_only : bool, default False
         Keep only transitions where a cluster involved is flagged. Matching
         always uses every cluster, so a network that fell below the flagging
@@ -213,6 +218,14 @@ def compare_clusters(
 
     Notes
     -----
+    Matching: each cluster is linked to its best match in the other run
+    (highest Jaccard of at least ``threshold``, then most shared members,
+    then id); the connected components of these links are networks seen in
+    both runs. A component with two or more distinct (not nested)
+    before-clusters is a merge, with two or more distinct after-clusters a
+    split; sizes, ``shared`` and ``jaccard`` of a row are over the union of
+    its clusters' members.
+
     Lineage: a one-to-one match keeps the before lineage; in a merge the
     before lineage with the largest overlap (then the smallest id) continues;
     in a split the piece with the largest overlap keeps the lineage and the
@@ -234,6 +247,8 @@ def compare_clusters(
         raise ParameterError("compare_clusters: threshold must be in (0, 1]")
     if growth < 0:
         raise ParameterError("compare_clusters: growth must be >= 0")
+    if not 0.0 < nested <= 1.0:
+        raise ParameterError("compare_clusters: nested must be in (0, 1]")
     before = _prepare(before, "before", actor=actor, cluster=cluster)
     after = _prepare(after, "after", actor=actor, cluster=cluster)
     overlaps = cluster_overlaps(before, after)
@@ -253,62 +268,95 @@ def compare_clusters(
         return table
 
     info_before, info_after = cluster_table(before), cluster_table(after)
-    forward = {key: rows for key, rows in matched.groupby("cluster_before", sort=True)}
-    backward = {key: rows for key, rows in matched.groupby("cluster_after", sort=True)}
+    # Best match of each cluster in the other run (Jaccard, then shared members, then id): clusters of one
+    # run may nest (a farm and its core), so "every match over the threshold" would report false merges.
+    ranked = matched.sort_values(["jaccard", "shared", "cluster_before", "cluster_after"],
+                                 ascending=[False, False, True, True], kind="mergesort")
+    best_after = ranked.drop_duplicates("cluster_before").set_index("cluster_before")["cluster_after"].to_dict()
+    best_before = ranked.drop_duplicates("cluster_after").set_index("cluster_after")["cluster_before"].to_dict()
+    # Components of the best-match graph: each is one network seen in both runs.
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def root(node):
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for before_id in info_before.index:
+        root(("before", before_id))
+    for after_id in info_after.index:
+        root(("after", after_id))
+    for before_id, after_id in list(best_after.items()) + [(b, a) for a, b in best_before.items()]:
+        parent[root(("before", before_id))] = root(("after", after_id))
+    components: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for node in sorted(parent):
+        components.setdefault(root(node), []).append(node)
+
+    def union(ids, info) -> set:
+        return set().union(*[set(info.loc[c, "members"]) for c in ids]) if ids else set()
+
+    def groups(ids, info) -> list[list[str]]:
+        """Clusters of one run nested in one another (overlap >= nested of the smaller) count as one network."""
+        found: list[list[str]] = []
+        for cluster_id in sorted(ids, key=lambda c: (-info.loc[c, "size"], c)):
+            members_ = set(info.loc[cluster_id, "members"])
+            for group in found:
+                largest = set(info.loc[group[0], "members"])
+                if len(members_ & largest) >= nested * min(len(members_), len(largest)):
+                    group.append(cluster_id)
+                    break
+            else:
+                found.append([cluster_id])
+        return found
+
     after_lineage: dict[str, str] = {}
     rows: list[dict] = []
-
-    def best(rows_: pd.DataFrame, other: str, lineage_of) -> str:
-        ordered = rows_.assign(_lineage=rows_[other].map(lineage_of))
-        ordered = ordered.sort_values(["shared", "jaccard", "_lineage"], ascending=[False, False, True], kind="mergesort")
-        return str(ordered[other].iloc[0])
-
-    def event(transition, lineage, befores, afters, group: pd.DataFrame | None):
-        kinds = [info_before.loc[c, "kind"] for c in befores] + [info_after.loc[c, "kind"] for c in afters]
+    for nodes in components.values():
+        befores = sorted(name for run, name in nodes if run == "before")
+        afters = sorted(name for run, name in nodes if run == "after")
+        old, new = union(befores, info_before), union(afters, info_after)
+        shared = len(old & new)
+        if not afters:
+            transition = "gone"
+        elif not befores:
+            transition = "new"
+        else:
+            groups_before, groups_after = len(groups(befores, info_before)), len(groups(afters, info_after))
+            if groups_before > 1 and groups_before >= groups_after:
+                transition = "merged"
+            elif groups_after > 1:
+                transition = "split"
+            else:
+                change = (len(new) - len(old)) / len(old)
+                transition = "grown" if change >= growth else "shrunk" if change <= -growth else "stable"
+        if befores:
+            # The before-cluster sharing most members with the after side carries its lineage on.
+            heir = sorted(befores, key=lambda c: (-len(set(info_before.loc[c, "members"]) & new),
+                                                  info_before.loc[c, "lineage_id"], c))[0]
+            lineage = info_before.loc[heir, "lineage_id"]
+        else:
+            lineage = info_after.loc[afters[0], "lineage_id"] if len(afters) == 1 else lineage_id(new)
+        if afters:
+            pieces = groups(afters, info_after)
+            keeper = sorted(pieces, key=lambda group: (-len(union(group, info_after) & old), group[0]))[0]
+            for group in pieces:
+                for after_id in group:
+                    after_lineage[after_id] = lineage if group is keeper else info_after.loc[group[0], "lineage_id"]
         rows.append({
             "transition": transition,
             "lineage_id": lineage,
-            "kind": kinds[0] if kinds else "",
-            "clusters_before": ", ".join(sorted(befores)),
-            "clusters_after": ", ".join(sorted(afters)),
-            "size_before": int(len(set().union(*[info_before.loc[c, "members"] for c in befores]))) if befores else 0,
-            "size_after": int(len(set().union(*[info_after.loc[c, "members"] for c in afters]))) if afters else 0,
-            "shared": int(group["shared"].sum()) if group is not None else 0,
-            "jaccard": float(group["jaccard"].max()) if group is not None else 0.0,
+            "kind": (info_before.loc[befores[0], "kind"] if befores else info_after.loc[afters[0], "kind"]),
+            "clusters_before": ", ".join(befores),
+            "clusters_after": ", ".join(afters),
+            "size_before": len(old),
+            "size_after": len(new),
+            "shared": shared,
+            "jaccard": shared / len(old | new) if (old or new) else 0.0,
             "flagged": bool(any(info_before.loc[c, "flagged"] for c in befores)
                             or any(info_after.loc[c, "flagged"] for c in afters)),
         })
-
-    # Merges first: they decide which before-lineage continues into the merged cluster.
-    for after_id, group in backward.items():
-        if len(group) >= 2:
-            heir = best(group, "cluster_before", info_before["lineage_id"])
-            after_lineage[after_id] = info_before.loc[heir, "lineage_id"]
-            event("merged", after_lineage[after_id], list(group["cluster_before"]), [after_id], group)
-    for before_id, group in forward.items():
-        lineage = info_before.loc[before_id, "lineage_id"]
-        if len(group) >= 2:
-            keeper = best(group, "cluster_after", info_after["lineage_id"])
-            for after_id in group["cluster_after"]:
-                if after_id not in after_lineage:
-                    after_lineage[after_id] = lineage if after_id == keeper else info_after.loc[after_id, "lineage_id"]
-            event("split", lineage, [before_id], list(group["cluster_after"]), group)
-        else:
-            after_id = str(group["cluster_after"].iloc[0])
-            if len(backward[after_id]) >= 2:
-                continue  # part of a merge, reported there
-            after_lineage[after_id] = lineage
-            size_before, size_after = info_before.loc[before_id, "size"], info_after.loc[after_id, "size"]
-            change = (size_after - size_before) / size_before
-            transition = "grown" if change >= growth else "shrunk" if change <= -growth else "stable"
-            event(transition, lineage, [before_id], [after_id], group)
-    for before_id in info_before.index:
-        if before_id not in forward:
-            event("gone", info_before.loc[before_id, "lineage_id"], [before_id], [], None)
-    for after_id in info_after.index:
-        if after_id not in backward:
-            after_lineage[after_id] = info_after.loc[after_id, "lineage_id"]
-            event("new", after_lineage[after_id], [], [after_id], None)
 
     transitions = pd.DataFrame(rows, columns=_TRANSITION_COLUMNS)
     if flagged_only:
@@ -332,7 +380,8 @@ def compare_clusters(
     ], ignore_index=True)
     lineage["run"] = lineage["run"].astype("string")
     return ClusterComparison(transitions=transitions, lineage=lineage, overlaps=overlaps,
-                             parameters={"threshold": threshold, "growth": growth, "flagged_only": flagged_only})
+                             parameters={"threshold": threshold, "growth": growth, "nested": nested,
+                                         "flagged_only": flagged_only})
 
 
 def read_run(run_dir: str | os.PathLike) -> pd.DataFrame:

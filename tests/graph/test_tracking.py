@@ -126,13 +126,17 @@ def test_read_run_and_compare_command(tmp_path, capsys):
     assert "clusters.csv" in capsys.readouterr().err
 
 
-def test_nested_clusters_of_one_run_are_one_network_not_a_merge_or_split():
+def test_nested_clusters_of_one_run_are_not_a_merge_or_split():
     # Detection may return a farm and its core as two clusters of one run.
     before = members(farm="abcdefghij", core="abcdefgh")
     after = members(farm2="abcdefghij", core2="abcdefg")
     comparison = compare_clusters(before, after)
-    row = only(comparison, "stable")
-    assert (row["clusters_before"], row["clusters_after"]) == ("core, farm", "core2, farm2")
-    assert len(comparison.transitions) == 1
-    lineage = comparison.lineage.set_index(["run", "cluster_id"])["lineage_id"]
-    assert lineage[("after", "farm2")] == lineage[("after", "core2")] == lineage[("before", "farm")]
+    assert comparison.transitions["transition"].tolist() == ["stable", "stable"]
+    # When the core's best match is the whole farm, the nested pair is reported as one network.
+    after_whole = members(farm2="abcdefghij", other="uvwxyz")
+    joined = compare_clusters(before, after_whole)
+    assert sorted(joined.transitions["transition"]) == ["new", "stable"]
+    row = only(joined, "stable")
+    assert (row["clusters_before"], row["clusters_after"], row["size_before"]) == ("core, farm", "farm2", 10)
+    lineage = joined.lineage.set_index(["run", "cluster_id"])["lineage_id"]
+    assert lineage[("after", "farm2")] == lineage[("before", "farm")]

@@ -41,7 +41,15 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 
-__all__ = ["TRANSITIONS", "ClusterComparison", "cluster_overlaps", "compare_clusters", "lineage_id", "read_run"]
+__all__ = [
+    "TRANSITIONS",
+    "ClusterComparison",
+    "cluster_overlaps",
+    "compare_clusters",
+    "compare_windows",
+    "lineage_id",
+    "read_run",
+]
 
 #: Transition names, in the order tables list them.
 TRANSITIONS = ("new", "grown", "merged", "split", "shrunk", "gone", "stable")
@@ -402,3 +410,60 @@ def read_run(run_dir: str | os.PathLike) -> pd.DataFrame:
     if missing:
         raise ParameterError(f"clusters.csv of a run lacks column(s) {missing}; re-run `tsinvest detect`")
     return frame
+
+
+def compare_windows(
+    tables,
+    *,
+    split: str | pd.Timestamp | None = None,
+    seed: int = 0,
+    window: float | None = None,
+    threshold: float = 0.3,
+    growth: float = 0.2,
+    flagged_only: bool = True,
+) -> ClusterComparison:
+    """Detect in two windows of the data (before / from ``split``) and compare their clusters.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        Canonical tables (already cut to the period of interest).
+    split : str or Timestamp, optional
+        Start of the second window; default the middle of the events' time
+        range (rounded down to a UTC day), so "first half vs second half".
+    seed, window
+        Passed to :func:`tsinvest.detect.detect`; ``as_of`` of each window is its end.
+    threshold, growth, flagged_only
+        As in :func:`compare_clusters`.
+
+    Returns
+    -------
+    ClusterComparison
+        ``parameters`` also holds ``split`` (ISO text).
+
+    Notes
+    -----
+    Runs detection twice, each on about half of the rows: about the cost of
+    one detection on the whole period.
+    """
+    from tsinvest.detect import detect
+    from tsinvest.notebooks.findings import time_window
+
+    events = tables.get("events")
+    if split is None:
+        if events is None or events.empty:
+            raise ParameterError("compare_windows: give split= (no events to find the middle of the period)")
+        first, last = events["ts"].min(), events["ts"].max()
+        split = (first + (last - first) / 2).floor("D")
+    split = pd.Timestamp(split)
+    split = split.tz_localize("UTC") if split.tzinfo is None else split.tz_convert("UTC")
+    text = split.strftime("%Y-%m-%dT%H:%M:%SZ")
+    early = time_window(tables, end=text)
+    late = time_window(tables, start=text)
+    end = events["ts"].max() + pd.Timedelta(seconds=1) if events is not None and len(events) else split
+    before = detect(early, seed=seed, window=window, as_of=text, progress=False)
+    after = detect(late, seed=seed, window=window, as_of=pd.Timestamp(end).strftime("%Y-%m-%dT%H:%M:%SZ"), progress=False)
+    comparison = compare_clusters(before.memberships, after.memberships, threshold=threshold, growth=growth,
+                                  flagged_only=flagged_only)
+    comparison.parameters["split"] = text
+    return comparison

@@ -230,6 +230,29 @@ def flagged_members(detection) -> pd.DataFrame:
     return _rounded(members[keep])
 
 
+def _readable_evidence(edges: pd.DataFrame) -> pd.DataFrame:
+    """Replace the JSON ``evidence`` list of each edge by ``shared_items`` (a count) and ``examples`` (first 3)."""
+    import json
+
+    def parse(text):
+        if text is None or text is pd.NA or (isinstance(text, float) and pd.isna(text)):
+            return []
+        try:
+            value = json.loads(text)
+        except (TypeError, ValueError):
+            return [str(text)]
+        values = value if isinstance(value, list) else [value]
+        # Attribute evidence is a list of {"value": ..., "accounts": n}; show the value itself.
+        return [str(item.get("value", item)) if isinstance(item, dict) else str(item) for item in values]
+
+    items = [parse(text) for text in edges["evidence"]]
+    out = edges.drop(columns=["evidence"]).copy()
+    out["shared_items"] = pd.array([len(found) for found in items], dtype="int64")
+    out["examples"] = pd.array([", ".join(found[:3]) + (", …" if len(found) > 3 else "") for found in items],
+                               dtype="string")
+    return out
+
+
 @dataclass(frozen=True)
 class ClusterEvidence:
     """Evidence for one cluster.
@@ -247,7 +270,9 @@ class ClusterEvidence:
     duplicated_text : DataFrame
         ``text, accounts, uses``: texts posted by two or more members.
     edges : DataFrame
-        Detection edges between members, strongest first.
+        Detection edges between members, strongest first; the JSON evidence
+        list of each edge is shown as ``shared_items`` (how many) and
+        ``examples`` (the first three).
     """
 
     cluster_id: str
@@ -378,6 +403,8 @@ def cluster_evidence(detection, tables: Mapping[str, pd.DataFrame], cluster_id: 
     inside = edges[edges["account_a"].astype(str).isin(members) & edges["account_b"].astype(str).isin(members)]
     inside = inside.sort_values(["weight", "account_a", "account_b", "signal"], ascending=[False, True, True, True],
                                 kind="mergesort").head(max_rows)
+    if "evidence" in inside.columns:
+        inside = _readable_evidence(inside)
     return ClusterEvidence(
         cluster_id=str(cluster_id),
         members=members,

@@ -49,8 +49,9 @@ def test_voila_app_renders_the_explorer_and_caches_detection(tmp_path):
     port = _free_port()
     log = open(tmp_path / "voila.log", "wb")
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "voila"), str(ROOT / "app" / "network_explorer.ipynb"), "--no-browser",
-         f"--port={port}", "--Voila.ip=127.0.0.1", f"--Voila.root_dir={ROOT / 'app'}",
+        # As `make app` runs it: tree mode over app/, every notebook there is a page.
+        [str(Path(sys.executable).parent / "voila"), ".", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+         "--preheat_kernel=True", "--pool_size=1",
          f"--ServerApp.token={secrets.token_hex(8)}"],
         env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT / "app")
     errors: list[str] = []
@@ -72,7 +73,7 @@ def test_voila_app_renders_the_explorer_and_caches_detection(tmp_path):
                     page = browser.new_page(viewport={"width": 1400, "height": 1000})
                     page.on("pageerror", lambda error: errors.append(str(error)))
                     started = time.monotonic()
-                    page.goto(base, timeout=180_000)
+                    page.goto(base + "voila/render/network_explorer.ipynb", timeout=180_000)
                     clusters = page.locator(".tsinvest-output-clusters table tbody").first
                     expect(clusters).to_contain_text("-", timeout=180_000)
                     figures[visit] = time.monotonic() - started
@@ -113,3 +114,5 @@ def test_voila_app_renders_the_explorer_and_caches_detection(tmp_path):
     for name, seconds in figures.items():
         print(f"voila app, {name}: {seconds:.2f} s")
     print(f"page errors: {len(errors)}")
+    for error in errors:
+        print("  " + error.splitlines()[0][:200])

@@ -18,7 +18,7 @@ import pandas as pd
 from tsinvest.exceptions import ParameterError
 from tsinvest.plotting import safe_label
 
-__all__ = ["KIND_SEVERITY", "time_window", "findings_table", "findings_summary", "flagged_members", "ClusterEvidence",
+__all__ = ["KIND_SEVERITY", "time_window", "findings_table", "findings_summary", "network_summary", "flagged_members", "ClusterEvidence",
            "cluster_evidence"]
 
 _DECIMALS = 3
@@ -217,6 +217,56 @@ def findings_summary(findings: pd.DataFrame, *, flagged_accounts: int, compariso
     items.append(("what to do", "Review the top cluster's evidence below, then attach the findings table and the "
                                 "evidence files to the case." if len(findings) else
                                 "Nothing flagged: check the time window and the thresholds before closing."))
+    return pd.DataFrame({"item": pd.array([i for i, _ in items], dtype="string"),
+                         "value": pd.array([v for _, v in items], dtype="string")})
+
+
+def network_summary(ego, seeds, *, graph=None) -> pd.DataFrame:
+    """What a pivot found, first: how many accounts are near the seeds, through which kinds of links.
+
+    Parameters
+    ----------
+    ego : networkx.Graph
+        From :func:`tsinvest.graph.ego_network` (nodes carry ``hops``, edges ``signals``).
+    seeds : list of str
+        The accounts pivoted from.
+    graph : networkx.Graph, optional
+        The whole account graph, for its size.
+
+    Returns
+    -------
+    DataFrame
+        ``item, value`` (counts only: no account id).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> ego = nx.Graph()
+    >>> ego.add_node("1", hops=0); ego.add_node("2", hops=1); ego.add_node("3", hops=2)
+    >>> ego.add_edge("1", "2", signals=("shared_ip",)); ego.add_edge("2", "3", signals=("co_follow", "shared_ip"))
+    >>> network_summary(ego, ["1"])["value"].tolist()[:3]
+    ['1 seed account(s), 1 found in the data', '2 account(s): 1 at 1 link, 1 at 2 links', '2 link(s): shared_ip 2, co_follow 1']
+    """
+    seeds = [seeds] if isinstance(seeds, str) else list(seeds)
+    hops = pd.Series(dict(ego.nodes(data="hops", default=0)), dtype="int64")
+    near = hops[hops > 0]
+    by_hop = near.value_counts().sort_index()
+    signals: dict[str, int] = {}
+    for *_, names in ego.edges(data="signals", default=()):
+        for name in ([names] if isinstance(names, str) else names):
+            signals[str(name)] = signals.get(str(name), 0) + 1
+    link_text = ", ".join(f"{name} {count}" for name, count in sorted(signals.items(), key=lambda item: (-item[1], item[0])))
+    items = [
+        ("seeds", f"{len(seeds)} seed account(s), {sum(seed in ego for seed in seeds)} found in the data"),
+        ("accounts near the seeds", f"{len(near)} account(s)" + (": " + ", ".join(
+            f"{count} at {hop} link{'s' if hop > 1 else ''}" for hop, count in by_hop.items()) if len(near) else "")),
+        ("links among them", f"{ego.number_of_edges()} link(s)" + (f": {link_text}" if link_text else "")),
+    ]
+    if graph is not None:
+        items.append(("whole graph", f"{graph.number_of_nodes()} linked account(s), {graph.number_of_edges()} link(s)"))
+    items.append(("what to do", "Check the strongest links below; shared devices and co-actions weigh more than "
+                                "co-follows. Open a case file for an account that matters."
+                  if len(near) else "The seeds have no links: check the ids, the window and as_of."))
     return pd.DataFrame({"item": pd.array([i for i, _ in items], dtype="string"),
                          "value": pd.array([v for _, v in items], dtype="string")})
 

@@ -288,7 +288,9 @@ class GraphExplorer:
 
     # Displaying the explorer displays its widget.
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        from tsinvest.widgets._output import static_bundle
+
+        return static_bundle(self.widget._repr_mimebundle_(**kwargs), "Graph explorer")
 
     def _repr_pretty_(self, printer, cycle) -> None:
         printer.text(f"GraphExplorer({self.graph.number_of_nodes()} accounts, {self.graph.number_of_edges()} links)")

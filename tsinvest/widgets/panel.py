@@ -256,6 +256,11 @@ class FilterPanel(widgets.VBox):
         for callback in self._listeners:
             callback(view)
 
+    def _repr_mimebundle_(self, **kwargs):
+        from tsinvest.widgets._output import static_bundle
+
+        return static_bundle(super()._repr_mimebundle_(**kwargs), "Filter panel")
+
     def _repr_pretty_(self, printer, cycle) -> None:
         # Plain-text form saved in notebooks: counts only, no account data.
         printer.text(f"FilterPanel({self._view.summary() if self._view is not None else 'empty'})")

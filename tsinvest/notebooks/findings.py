@@ -18,7 +18,7 @@ import pandas as pd
 from tsinvest.exceptions import ParameterError
 from tsinvest.plotting import safe_label
 
-__all__ = ["KIND_SEVERITY", "time_window", "findings_table", "findings_summary", "network_summary", "flagged_members", "ClusterEvidence",
+__all__ = ["KIND_SEVERITY", "time_window", "findings_table", "findings_summary", "network_summary", "link_table", "flagged_members", "ClusterEvidence",
            "cluster_evidence"]
 
 _DECIMALS = 3
@@ -269,6 +269,52 @@ def network_summary(ego, seeds, *, graph=None) -> pd.DataFrame:
                   if len(near) else "The seeds have no links: check the ids, the window and as_of."))
     return pd.DataFrame({"item": pd.array([i for i, _ in items], dtype="string"),
                          "value": pd.array([v for _, v in items], dtype="string")})
+
+
+def link_table(graph) -> pd.DataFrame:
+    """The links of an account graph as a reader's table: evidence as counts and examples, not JSON.
+
+    Returns ``account_a, account_b, weight, signals, shared_items, examples,
+    first_ts, last_ts``, strongest first (then ids). ``shared_items`` counts
+    the evidence items (videos, devices, texts) over every signal;
+    ``examples`` lists up to three.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.Graph()
+    >>> G.add_edge("2", "1", weight=3.0, signals=("shared_ip",), evidence={"shared_ip": '[{"value": "10.0.0.1", "accounts": 2}]'})
+    >>> link_table(G)[["account_a", "account_b", "signals", "shared_items", "examples"]].values.tolist()
+    [['1', '2', 'shared_ip', 1, '10.0.0.1']]
+    """
+    import json
+
+    rows = []
+    for a, b, attributes in graph.edges(data=True):
+        first, second = sorted((str(a), str(b)))
+        evidence = attributes.get("evidence") or {}
+        if isinstance(evidence, str):
+            evidence = {"": evidence}
+        items: list[str] = []
+        for signal in sorted(evidence):
+            try:
+                parsed = json.loads(evidence[signal]) if isinstance(evidence[signal], str) else evidence[signal]
+            except ValueError:
+                parsed = [evidence[signal]]
+            parsed = parsed if isinstance(parsed, list) else [parsed]
+            items += [str(item.get("value", item)) if isinstance(item, dict) else str(item) for item in parsed]
+        signals = attributes.get("signals", ())
+        rows.append({"account_a": first, "account_b": second, "weight": float(attributes.get("weight", 0.0)),
+                     "signals": ", ".join(map(str, [signals] if isinstance(signals, str) else signals)),
+                     "shared_items": len(items),
+                     "examples": ", ".join(items[:3]) + (", …" if len(items) > 3 else ""),
+                     "first_ts": attributes.get("first_ts"), "last_ts": attributes.get("last_ts")})
+    table = pd.DataFrame(rows, columns=["account_a", "account_b", "weight", "signals", "shared_items", "examples",
+                                        "first_ts", "last_ts"])
+    table = table.astype({"account_a": "string", "account_b": "string", "signals": "string", "examples": "string",
+                          "shared_items": "int64", "weight": "float64"})
+    table = table.sort_values(["weight", "account_a", "account_b"], ascending=[False, True, True], kind="mergesort")
+    return _rounded(table)
 
 
 def flagged_members(detection) -> pd.DataFrame:

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench clean app
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ demo: install
 test: install
 	scripts/ensure-chromium
 	$(BIN)/python -m pytest -q
+
+# The read-only app: Voila serves the notebooks in app/ (code hidden); detection is cached.
+APP_DATA ?= data_samples
+APP_PORT ?= 8866
+app: install
+	cd app && TSINVEST_APP_DATA=$(abspath $(APP_DATA)) ../$(BIN)/voila --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 --preheat_kernel=True --pool_size=1 .
 
 bench: install
 	$(BIN)/python bench/bench_coordination.py --events 1000000

@@ -109,3 +109,19 @@ def test_timeline_widget_follows_panel_and_selection(data):
     panel.min_score.value = 0.95
     assert timeline.cluster.options == () and timeline.timeline.empty
     assert "image/png" in timeline.output.outputs[0]["data"]
+
+
+def test_pivot_can_be_limited_by_link_type_and_weight(data, tables):
+    ids = tables["ids"]
+    # From ring a's first account, coaction links reach the ring; the shared device link alone reaches no one new.
+    assert sorted(pivot_graph(data, ids[0], hops=2, signals=["coaction"])) == sorted(ids[:3])
+    assert sorted(pivot_graph(data, ids[0], hops=2, signals=["shared_device"])) == [ids[0]]
+    explorer = GraphExplorer(data, backend="static")
+    explorer.select(ids[0])
+    explorer.pivot_signals.value = ("shared_device",)
+    explorer.expand(hops=2)
+    assert sorted(explorer.graph) == [ids[0]]
+    explorer.pivot_signals.value = explorer.pivot_signals.options
+    explorer.pivot_min_weight.value = 8
+    explorer.expand(hops=2)
+    assert sorted(explorer.graph) == sorted(ids[:2])

@@ -129,3 +129,25 @@ def test_filters_only_narrow(weight, size, score, countries):
     assert set(cluster_ids(tight)) <= set(cluster_ids(loose))
     assert len(tight.edges) <= len(loose.edges)
     assert (tight.clusters["size"] >= size).all() and (tight.clusters["score"] >= score).all()
+
+
+def test_date_filter_changes_the_clusters_and_links_shown_not_only_event_counts(tables):
+    # amp-1's links span the whole month, but its accounts only act on 2 and 10 March.
+    edges = tables["edges"].copy()
+    edges.loc[:2, "last_ts"] = pd.Timestamp("2026-03-28", tz="UTC")
+    data = explorer_data(tables["accounts"], edges, tables["memberships"], clusters=tables["clusters"],
+                         events=tables["events"], reports=tables["reports"])
+    everything = apply_filters(data, FilterState())
+    late = apply_filters(data, FilterState(start="2026-03-15T00:00:00Z"))
+    assert "amp-1" in cluster_ids(everything) and "amp-1" not in cluster_ids(late)
+    # rep-1 stays, with only the link between the two accounts that reported in the range.
+    assert cluster_ids(late) == ["rep-1"]
+    assert late.clusters.set_index("cluster_id")["links"].to_dict() == {"rep-1": 1}
+    assert len(late.edges) == 1 and len(late.edges) < len(everything.edges)
+
+
+def test_score_ties_are_ranked_by_kind_severity_then_size_not_by_id(tables):
+    clusters = tables["clusters"].assign(score=[0.9, 0.9, 0.1])  # amp-1 and rep-1 tie
+    data = explorer_data(tables["accounts"], tables["edges"], tables["memberships"], clusters=clusters,
+                         events=tables["events"], reports=tables["reports"])
+    assert cluster_ids(apply_filters(data, FilterState()))[:2] == ["rep-1", "amp-1"]

@@ -71,3 +71,20 @@ def test_parameters_export_and_reload_reproduce_the_view(data):
 def test_loaded_values_missing_from_data_stay_selected(data):
     panel = FilterPanel(data, FilterState(countries=["ZZ"]))
     assert panel.countries.value == ("ZZ",) and panel.view.clusters.empty
+
+
+def test_panel_shows_a_busy_state_only_while_updating_and_reader_columns(data):
+    from tsinvest.widgets.panel import FilterPanel
+
+    panel = FilterPanel(data)
+    seen = []
+    panel.status.observe(lambda change: seen.append(change["new"]), names="value")
+    panel.min_cluster_size.value = 3
+    assert any("Updating" in value for value in seen)
+    assert "Updating" not in panel.status.value
+    assert "tsinvest-busy" not in panel._dom_classes
+    import re
+
+    markup = panel.clusters_output.outputs[0]["data"]["text/html"]
+    headers = re.findall(r"<th>([^<]*)</th>", markup)
+    assert headers[0] == "cluster_id" and set(headers) <= {"cluster_id", "kind", "size", "score", "links", "explanation"}

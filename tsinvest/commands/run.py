@@ -144,6 +144,10 @@ def run(args: argparse.Namespace) -> int:
     elif "data_dir" in declared and "data_dir" not in values:
         raise ParameterError("--data is required: the folder with the tables to investigate")
 
+    # Cheap checks of the notebook's own parameters (a wrong case id) before minutes of execution.
+    from tsinvest.notebooks.casefile import preflight
+    preflight(info.name, values, {parameter.name: parameter.default for parameter in declared.values()})
+
     pseudonymiser = None
     if args.key_file and not args.redact:
         raise ParameterError("--key-file only applies to a redacted run; add --redact")

@@ -52,6 +52,13 @@ class EvidenceFiles:
             }
         )
 
+    def _repr_html_(self) -> str:
+        from tsinvest.reporting import safe_table_html
+
+        if self.folder is None:
+            return "<p>No evidence files written (run with <code>tsinvest run</code> to export them).</p>"
+        return safe_table_html(self.frame(), caption="Evidence files written")
+
     def __repr__(self) -> str:
         if self.folder is None:
             return "EvidenceFiles(nothing written: no evidence_dir given)"

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from tsinvest.exceptions import ParameterError
 from tsinvest.graph.draw import draw_account_graph
 
-__all__ = ["plot_network"]
+__all__ = ["plot_network", "fold_groups"]
+
+#: Groups a legend lists one by one; more are folded into one "other" entry.
+MAX_LEGEND_GROUPS = 12
 
 
 def plot_network(
@@ -36,7 +40,10 @@ def plot_network(
     highlight : iterable of str
         Accounts to ring in black (the seeds of an ego network).
     groups : dict of str to str, optional
-        Account -> group (e.g. cluster id) for colours; nodes outside any group are grey.
+        Account -> group (e.g. cluster id) for colours; nodes outside any group
+        are grey. Beyond 12 groups the smallest are folded into one
+        ``other (N clusters)`` entry (:func:`fold_groups`), so the legend
+        lists every account's colour instead of silently dropping groups.
     seed : int
         Seed of the spring layout, so the picture is the same on every run.
     title : str, optional
@@ -61,5 +68,28 @@ def plot_network(
     >>> len(figure.axes)
     1
     """
+    if groups:
+        groups = fold_groups(groups, max_groups=MAX_LEGEND_GROUPS)
     return draw_account_graph(graph, highlight=highlight, groups=groups, title=title, label_nodes=label_nodes,
                               seed=seed, max_nodes=max_nodes, figsize=figsize)
+
+
+def fold_groups(groups: dict[str, str], *, max_groups: int = MAX_LEGEND_GROUPS) -> dict[str, str]:
+    """Keep the ``max_groups - 1`` largest groups (ties by name) and fold the rest into ``other (N clusters)``.
+
+    Examples
+    --------
+    >>> folded = fold_groups({"1": "a", "2": "a", "3": "b", "4": "c"}, max_groups=2)
+    >>> sorted(set(folded.values()))
+    ['a', 'other (2 clusters)']
+    """
+    if max_groups < 2:
+        raise ParameterError("fold_groups: max_groups must be at least 2")
+    sizes: dict[str, int] = {}
+    for group in groups.values():
+        sizes[group] = sizes.get(group, 0) + 1
+    if len(sizes) <= max_groups:
+        return dict(groups)
+    kept = {name for name, _ in sorted(sizes.items(), key=lambda item: (-item[1], str(item[0])))[: max_groups - 1]}
+    other = f"other ({len(sizes) - len(kept)} clusters)"
+    return {account: group if group in kept else other for account, group in groups.items()}

@@ -13,7 +13,7 @@ import io
 
 import pandas as pd
 
-__all__ = ["table_output", "text_output", "figure_output", "html_output", "show", "output_html"]
+__all__ = ["table_output", "text_output", "figure_output", "html_output", "show", "output_html", "static_bundle"]
 
 
 def table_output(frame: pd.DataFrame, *, max_rows: int = 30, caption: str | None = None) -> dict:
@@ -60,3 +60,16 @@ def output_html(output) -> str:
         data = entry.get("data", {})
         parts.append(data.get("text/html", data.get("text/plain", "")))
     return "\n".join(parts)
+
+
+def static_bundle(bundle, what: str) -> dict:
+    """A widget's display bundle whose plain-text form is a sentence for static reports, not a repr.
+
+    A saved notebook or an HTML export cannot run widgets; where the widget
+    view cannot render, readers see this text instead of
+    ``VBox(children=(HBox(...``.
+    """
+    bundle = dict(bundle[0] if isinstance(bundle, tuple) else bundle or {})
+    bundle["text/plain"] = (f"[{what}: interactive in JupyterLab or in the app (make app); "
+                            "the tables and pictures below show the same filters]")
+    return bundle

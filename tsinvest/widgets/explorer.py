@@ -109,8 +109,13 @@ def explorer_graph(edges: pd.DataFrame, data: ExplorerData, *, label_column: str
     return G
 
 
-def pivot_graph(data: ExplorerData, accounts: str | list[str], *, hops: int = 1, min_edge_weight: float = 0.0) -> nx.Graph:
+def pivot_graph(data: ExplorerData, accounts: str | list[str], *, hops: int = 1, min_edge_weight: float = 0.0,
+                signals: list[str] | tuple[str, ...] | None = None) -> nx.Graph:
     """Expand from accounts by ``hops`` links over every link of the data (not only the shown ones).
+
+    ``min_edge_weight`` and ``signals`` (link types to follow, None for all)
+    limit the pivot: two hops over weak co-follow links reach a large share of
+    a platform, while shared devices or co-actions stay within an operation.
 
     Examples
     --------
@@ -123,12 +128,16 @@ def pivot_graph(data: ExplorerData, accounts: str | list[str], *, hops: int = 1,
     ...                      pd.DataFrame({"account_id": ["1", "2"], "cluster_id": ["c-1", "c-1"]}))
     >>> sorted(pivot_graph(data, "1", hops=2)), sorted(pivot_graph(data, "1", hops=1))
     (['1', '2', '3'], ['1', '2'])
+    >>> sorted(pivot_graph(data, "1", hops=2, signals=["shared_device_id"]))
+    ['1']
     """
     from tsinvest.graph import ego_network
 
     if hops < 0:
         raise ParameterError("hops must be 0 or more")
     edges = data.edges[data.edges["weight"] >= min_edge_weight]
+    if signals is not None:
+        edges = edges[edges["signal"].isin(list(signals))]
     full = explorer_graph(edges, data)
     seeds = [accounts] if isinstance(accounts, str) else list(accounts)
     if any(seed not in set(data.accounts["account_id"]) for seed in seeds):
@@ -246,6 +255,14 @@ class GraphExplorer:
         self.search.add_class("tsinvest-explorer-search")
         self.search.observe(self._on_search, names="value")
         self.hops = widgets.BoundedIntText(value=hops, min=0, max=5, description="Hops")
+        # Pivots follow only these link types and weights (co-follow links reach far in two hops).
+        link_types = tuple(sorted(set(map(str, data.edges["signal"].dropna()))))
+        self.pivot_signals = widgets.SelectMultiple(options=link_types, value=link_types, rows=3,
+                                                    description="Pivot via")
+        self.pivot_signals.add_class("tsinvest-explorer-pivot-signals")
+        self.pivot_min_weight = widgets.BoundedFloatText(value=0.0, min=0.0, max=1e12, step=1.0,
+                                                         description="Min weight")
+        self.pivot_min_weight.add_class("tsinvest-explorer-pivot-min-weight")
         self.expand_button = widgets.Button(description="Expand selection", icon="expand")
         self.expand_button.on_click(lambda _button: self.expand())
         self.reset_button = widgets.Button(description="Back to filters", icon="undo")
@@ -258,6 +275,7 @@ class GraphExplorer:
         self.details.add_class("tsinvest-explorer-details")
         self.widget = widgets.VBox([
             widgets.HBox([self.search, self.hops, self.expand_button, self.reset_button]),
+            widgets.HBox([self.pivot_signals, self.pivot_min_weight]),
             self.status, self.drawing, self.details,
         ])
         self._widgets = widgets
@@ -270,7 +288,9 @@ class GraphExplorer:
 
     # Displaying the explorer displays its widget.
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        from tsinvest.widgets._output import static_bundle
+
+        return static_bundle(self.widget._repr_mimebundle_(**kwargs), "Graph explorer")
 
     def _repr_pretty_(self, printer, cycle) -> None:
         printer.text(f"GraphExplorer({self.graph.number_of_nodes()} accounts, {self.graph.number_of_edges()} links)")
@@ -324,7 +344,9 @@ class GraphExplorer:
             return
         hops = self.hops.value if hops is None else int(hops)
         minimum = self._view.state.min_edge_weight if self._view is not None else 0.0
-        self.draw(pivot_graph(self.data, self.selected, hops=hops, min_edge_weight=minimum),
+        minimum = max(minimum, float(self.pivot_min_weight.value))
+        self.draw(pivot_graph(self.data, self.selected, hops=hops, min_edge_weight=minimum,
+                              signals=tuple(self.pivot_signals.value)),
                   title=f"Accounts within {hops} link(s) of the selection")
 
     def reset(self) -> None:

@@ -542,6 +542,11 @@ def apply_filters(data: ExplorerData, state: FilterState) -> FilteredView:
     if state.end is not None:
         overlap &= edges["first_ts"] < pd.Timestamp(state.end)
     edges = edges[overlap.fillna(False)]
+    if state.start is not None or state.end is not None:
+        # Links keep only first/last times: a link spanning the range would survive any date filter.
+        # Within a range, a link counts when both its accounts acted (event or report) in it.
+        active = set(events["account_id"].dropna()) | set(reports["reporter_id"].dropna())
+        edges = edges[edges["account_a"].isin(active) & edges["account_b"].isin(active)]
 
     members = data.memberships
     clusters = data.clusters[(data.clusters["size"] >= state.min_cluster_size)
@@ -561,7 +566,14 @@ def apply_filters(data: ExplorerData, state: FilterState) -> FilteredView:
         clusters = clusters[clusters["cluster_id"].isin(members.loc[members["account_id"].isin(involved), "cluster_id"])]
     clusters = clusters.merge(link_counts.reset_index(), on="cluster_id", how="left")
     clusters["links"] = clusters["links"].fillna(0).astype("int64")
-    clusters = clusters.sort_values(["score", "cluster_id"], ascending=[False, True]).reset_index(drop=True)
+    # Ties in score are broken by the harm of the kind and the size, never by the first id alone.
+    from tsinvest.notebooks.findings import KIND_SEVERITY
+
+    severity = clusters["kind"].map(KIND_SEVERITY).fillna(0) if "kind" in clusters.columns else 0
+    clusters = (clusters.assign(_score=clusters["score"].round(2), _severity=severity)
+                .sort_values(["_score", "_severity", "size", "cluster_id"], ascending=[False, False, False, True],
+                             kind="mergesort")
+                .drop(columns=["_score", "_severity"]).reset_index(drop=True))
 
     shown_members = members[members["cluster_id"].isin(clusters["cluster_id"])]
     shown_ids = set(shown_members["account_id"])

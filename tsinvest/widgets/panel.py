@@ -29,7 +29,8 @@ except ImportError:  # pragma: no cover - ipywidgets is in the notebooks extra
 __all__ = ["FilterPanel"]
 
 _TABLE_COLUMNS = {
-    "clusters": None,  # every summary column the detector gave
+    # What a reader needs; the detector's feature columns stay in view.clusters for analysts.
+    "clusters": ["cluster_id", "kind", "size", "score", "links", "explanation"],
     "accounts": ["account_id", "username", "country", "cluster_id", "score"],
     "edges": ["account_a", "account_b", "signal", "weight", "first_ts", "last_ts", "evidence"],
 }
@@ -229,18 +230,36 @@ class FilterPanel(widgets.VBox):
         self.refresh()
 
     def refresh(self) -> None:
-        """Recompute the view and redraw the tables and linked views."""
+        """Recompute the view and redraw the tables and linked views.
+
+        The status line reads "Updating…" (class ``tsinvest-busy``) while
+        the work runs: the browser receives it before the recomputation.
+        """
+        self.status.value = '<span class="tsinvest-busy">Updating…</span>'
+        self.add_class("tsinvest-busy")
+        try:
+            self._refresh()
+        finally:
+            self.remove_class("tsinvest-busy")
+
+    def _refresh(self) -> None:
         view = apply_filters(self.data, self._state)
         self._view = view
         self.status.value = html.escape(view.summary())
         accounts = view.accounts[[c for c in _TABLE_COLUMNS["accounts"] if c in view.accounts.columns]]
-        show(self.clusters_output, table_output(view.clusters.round(4), max_rows=self.max_rows))
+        clusters = view.clusters[[c for c in _TABLE_COLUMNS["clusters"] if c in view.clusters.columns]]
+        show(self.clusters_output, table_output(clusters.round(3), max_rows=self.max_rows))
         show(self.accounts_output, table_output(accounts.round(4), max_rows=self.max_rows))
         show(self.edges_output, table_output(view.edges[_TABLE_COLUMNS["edges"]], max_rows=self.max_rows))
         if self.parameters_output.outputs:
             self.export()
         for callback in self._listeners:
             callback(view)
+
+    def _repr_mimebundle_(self, **kwargs):
+        from tsinvest.widgets._output import static_bundle
+
+        return static_bundle(super()._repr_mimebundle_(**kwargs), "Filter panel")
 
     def _repr_pretty_(self, printer, cycle) -> None:
         # Plain-text form saved in notebooks: counts only, no account data.

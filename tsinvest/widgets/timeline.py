@@ -189,7 +189,9 @@ class TimelineWidget:
             self.update(apply_filters(data, FilterState()))
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        from tsinvest.widgets._output import static_bundle
+
+        return static_bundle(self.widget._repr_mimebundle_(**kwargs), "Co-action timeline")
 
     def update(self, view) -> None:
         """Follow a new filtered view: offer its clusters, keep the selection if still shown."""

@@ -91,7 +91,12 @@ def combine_edges(*edge_frames: pd.DataFrame) -> pd.DataFrame:
     edges = edges.sort_values(["account_a", "account_b", "signal"], kind="mergesort")
     key = ["account_a", "account_b", "signal"]
     repeated = edges.duplicated(key, keep=False)
-    single = edges[~repeated].assign(evidence=lambda f: f["evidence"].map(lambda v: _evidence_text([v])))
+    single = edges[~repeated]
+    if not isinstance(single["evidence"].dtype, pd.StringDtype):
+        # Lists or dicts of evidence become text; string columns already are (one pass, not one call per edge).
+        single = single.assign(evidence=single["evidence"].map(lambda v: _evidence_text([v])))
+    else:
+        single = single.assign(evidence=single["evidence"].fillna(""))
     grouped = edges[repeated].groupby(key, sort=True, observed=True)
     merged = grouped.agg(
         weight=("weight", "sum"),

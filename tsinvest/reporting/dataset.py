@@ -19,7 +19,7 @@ Examples
 >>> tables = {"accounts": pd.DataFrame({"account_id": ["00123"], "username": ["bob_smith"]}),
 ...           "events": pd.DataFrame({"account_id": ["00123"], "target_id": ["00123"],
 ...                                   "target_type": ["account"], "text": ["hi @bob_smith"]})}
->>> redacted = pseudonymise_tables(tables, Pseudonymiser(b"k" * 32))
+>>> redacted = pseudonymise_tables(tables, Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60"))
 >>> redacted.tables["events"].loc[0, "target_id"] == redacted.tables["accounts"].loc[0, "account_id"]
 True
 >>> redacted.tables["events"].loc[0, "text"] == "hi @" + redacted.tables["accounts"].loc[0, "username"]
@@ -272,7 +272,7 @@ def pseudonymise_data_dir(
     >>> import tempfile
     >>> source, target = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp()) / "data"
     >>> _ = (source / "logins.csv").write_text("account_id,ts,ip\\n00123,2026-03-02T10:00:00Z,10.0.0.1\\n")
-    >>> redacted = pseudonymise_data_dir(source, target, Pseudonymiser(b"k" * 32))
+    >>> redacted = pseudonymise_data_dir(source, target, Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60"))
     >>> sorted(path.name for path in target.iterdir()), "00123" in (target / "logins.parquet").read_bytes().decode("latin-1")
     (['logins.parquet'], False)
     """
@@ -312,7 +312,7 @@ def translate_parameters(
 
     Examples
     --------
-    >>> pseudonymiser = Pseudonymiser(b"k" * 32)
+    >>> pseudonymiser = Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60")
     >>> values, pairs = translate_parameters({"ticket_id": "ESC-1", "hops": 2, "search": "see 42"},
     ...                                      pseudonymiser, TextRedactor({"42": "acct_x"}))
     >>> values["ticket_id"].startswith("ticket_"), values["hops"], values["search"], list(pairs)

@@ -326,7 +326,12 @@ def _collect(mapping: dict[str, str], raw: pd.Series, tokens: pd.Series) -> None
 
 
 def pseudonymise_data_dir(
-    data_dir: str | os.PathLike, out_dir: str | os.PathLike, pseudonymiser: Pseudonymiser
+    data_dir: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    pseudonymiser: Pseudonymiser,
+    *,
+    on_error: str = "raise",
+    quarantine_path: str | os.PathLike | None = None,
 ) -> RedactedTables:
     """Load every canonical table of a folder, pseudonymise it, write ``<table>.parquet``.
 
@@ -341,6 +346,9 @@ def pseudonymise_data_dir(
     out_dir : path
         Folder to write (created); each file written atomically.
     pseudonymiser : Pseudonymiser
+    on_error, quarantine_path
+        Passed to :func:`tsinvest.loading.load_dir` (``"quarantine"`` sets bad
+        rows aside in ``quarantine_path`` instead of failing).
 
     Returns
     -------
@@ -357,14 +365,18 @@ def pseudonymise_data_dir(
     """
     from tsinvest.loading import load_dir
 
-    redacted = pseudonymise_tables(load_dir(data_dir), pseudonymiser)
+    from tsinvest.reporting.safe_export import atomic_write
+
+    if on_error == "raise":
+        tables = load_dir(data_dir)
+    else:
+        tables = load_dir(data_dir, on_error=on_error, quarantine_path=quarantine_path)
+    redacted = pseudonymise_tables(tables, pseudonymiser)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for table, frame in redacted.tables.items():
-        target = out / f"{table}.parquet"
-        temporary = out / f".{table}.parquet.tmp"
-        frame.reset_index(drop=True).to_parquet(temporary, index=False)
-        os.replace(temporary, target)
+        with atomic_write(out / f"{table}.parquet") as temporary:
+            frame.reset_index(drop=True).to_parquet(temporary, index=False)
     return redacted
 
 

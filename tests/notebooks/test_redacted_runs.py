@@ -16,6 +16,7 @@ unlikely to appear by chance in the few megabytes scanned.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import zipfile

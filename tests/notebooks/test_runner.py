@@ -230,3 +230,32 @@ def test_outputs_are_private_files(probe_notebook, data_dir, tmp_path):
     result = run_notebook(probe_notebook, tmp_path / "run", parameters={"data_dir": str(data_dir)})
     for path in [result.notebook, result.report, result.record, *result.evidence]:
         assert oct(path.stat().st_mode & 0o777) == "0o600", path.name
+
+
+def test_on_error_quarantine_runs_on_clean_rows_and_records_counts(notebook_factory, tmp_path, capsys):
+    loader = notebook_factory(
+        tmp_path / "loader.ipynb",
+        'data_dir: str = "../data"\nas_of: str = "2026-03-30T00:00:00Z"',
+        "from tsinvest.loading import load_dir\nprint(len(load_dir(data_dir)['accounts']), 'clean rows')",
+    )
+    data = tmp_path / "bad-data"
+    data.mkdir()
+    (data / "accounts.csv").write_text(
+        "account_id,created_at,username\n00123,2026-01-01T00:00:00Z,a\n0042,not-a-date,=HYPERLINK(\"x\")\n"
+    )
+    out = tmp_path / "run"
+    assert main(["run", str(loader), "--data", str(data), "--out", str(tmp_path / "strict")]) == 1
+    capsys.readouterr()
+    with pytest.warns(Warning):
+        code = main(["run", str(loader), "--data", str(data), "--out", str(out), "--on-error", "quarantine"])
+    assert code == 0
+    assert "1 rejected row" in capsys.readouterr().out
+    record = json.loads((out / "run.json").read_text())
+    assert record["quarantine"]["total_rejected_rows"] == 1
+    assert record["parameters"]["data_dir"] == str(data.resolve())
+    [rejected] = [item for item in record["outputs"] if item["path"].startswith("rejected/")]
+    assert (out / rejected["path"]).is_file() and oct((out / rejected["path"]).stat().st_mode & 0o777) == "0o600"
+    assert not [path for path in out.iterdir() if path.name.startswith(".tsinvest-run-")]
+    assert not list(data.glob("*.rejected.csv"))  # nothing written next to the user's inputs
+    executed = nbformat.read(str(out / "loader.ipynb"), as_version=4)
+    assert executed.cells[-1].outputs[0]["text"] == "1 clean rows\n"

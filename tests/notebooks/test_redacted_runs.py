@@ -278,8 +278,10 @@ def test_redacted_coordinated_abuse_still_finds_the_planted_campaigns(redacted_r
 def test_bundle_redact_refuses_an_unredacted_run(tmp_path: Path, capsys):
     run = tmp_path / "plain"
     run.mkdir()
-    (run / "run.json").write_text(json.dumps({"notebook": "coordinated_abuse", "as_of": None}))
     (run / "coordinated_abuse.html").write_text("<p>report</p>")
+    digest = hashlib.sha256(b"<p>report</p>").hexdigest()
+    (run / "run.json").write_text(json.dumps({"notebook": "coordinated_abuse", "as_of": None,
+                                              "outputs": [{"path": "coordinated_abuse.html", "sha256": digest}]}))
     assert main(["bundle", str(run), "--out", str(tmp_path / "plain.zip"), "--redact"]) == 1
     error = capsys.readouterr().err
     assert "tsinvest run" in error and "--redact" in error

@@ -202,18 +202,19 @@ def build_bundle(run_dir: str | os.PathLike, out: str | os.PathLike, *, redact: 
     >>> outputs = [{"path": "demo.html", "sha256": file_sha256(run / "demo.html")}]
     >>> _ = (run / "run.json").write_text(json.dumps({"notebook": "demo", "as_of": "2026-03-30T00:00:00Z",
     ...                                               "outputs": outputs}))
-    >>> first = build_bundle(run, run.parent / "a.zip")
-    >>> second = build_bundle(run, run.parent / "b.zip")
+    >>> zips = pathlib.Path(tempfile.mkdtemp())
+    >>> first = build_bundle(run, zips / "a.zip")
+    >>> second = build_bundle(run, zips / "b.zip")
     >>> first.files
     ('demo.html', 'manifest.json', 'run.json')
     >>> first.sha256 == second.sha256
     True
-    >>> build_bundle(run, run.parent / "c.zip", redact=True)
+    >>> build_bundle(run, zips / "c.zip", redact=True)
     Traceback (most recent call last):
     ...
     tsinvest.exceptions.NotebookError: this run folder was not made by a redacted run...
     >>> _ = (run / "raw.csv").write_text("account_id,00123")
-    >>> build_bundle(run, run.parent / "d.zip")
+    >>> build_bundle(run, zips / "d.zip")
     Traceback (most recent call last):
     ...
     tsinvest.exceptions.NotebookError: the run folder does not match its run record; files the run did not write: 'raw.csv'...

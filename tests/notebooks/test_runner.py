@@ -259,3 +259,22 @@ def test_on_error_quarantine_runs_on_clean_rows_and_records_counts(notebook_fact
     assert not list(data.glob("*.rejected.csv"))  # nothing written next to the user's inputs
     executed = nbformat.read(str(out / "loader.ipynb"), as_version=4)
     assert executed.cells[-1].outputs[0]["text"] == "1 clean rows\n"
+
+
+def test_a_rerun_removes_outputs_of_the_previous_run_it_does_not_produce_again(notebook_factory, tmp_path, capsys):
+    loader = notebook_factory(
+        tmp_path / "loader.ipynb",
+        'data_dir: str = "../data"\nas_of: str = "2026-03-30T00:00:00Z"',
+        "print('ran')",
+    )
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "accounts.csv").write_text("account_id,created_at,username\n00123,2026-01-01T00:00:00Z,a\n0042,bad,b\n")
+    out = tmp_path / "run"
+    with pytest.warns(Warning):
+        assert main(["run", str(loader), "--data", str(data), "--out", str(out), "--on-error", "quarantine"]) == 0
+    assert (out / "rejected").is_dir()
+    (data / "accounts.csv").write_text("account_id,created_at,username\n00123,2026-01-01T00:00:00Z,a\n")
+    assert main(["run", str(loader), "--data", str(data), "--out", str(out)]) == 0
+    assert not (out / "rejected").exists()
+    assert main(["bundle", str(out), "--out", str(tmp_path / "run.zip")]) == 0

@@ -413,6 +413,7 @@ def run_notebook(
 
             # Checked again: the folder may have changed during a long run.
             _check_replaceable(out_dir, info.name, EVIDENCE_PARAMETER in declared)
+            previous = _previous_outputs(out_dir) or {}
             stop["kernel_phase"] = True  # from here a signal only records itself: the moves must all happen
             # Evidence first, record last: a run.json present means the run is complete.
             for folder in ("evidence", "rejected"):
@@ -421,6 +422,16 @@ def run_notebook(
             for name in (executed.name, report.name, RUN_RECORD):
                 _move_into(staging / name, out_dir / name)
             (out_dir / f"failed-{info.name}.ipynb").unlink(missing_ok=True)
+            # Outputs of the previous run that this one did not produce again (rejected rows of an
+            # earlier quarantine run): ours and unchanged, so removed, or run.json would not list them.
+            current = {item["path"] for item in record["outputs"]}
+            for relative, digest in sorted(previous.items()):
+                stale = out_dir / relative
+                if relative not in current and stale.is_file() and not stale.is_symlink() and file_sha256(stale) == digest:
+                    stale.unlink()
+            rejected = out_dir / "rejected"
+            if rejected.is_dir() and not rejected.is_symlink() and not any(rejected.iterdir()):
+                rejected.rmdir()
         finally:
             stop["kernel_phase"] = True  # a second Ctrl-C must not cut the clean-up short
             shutil.rmtree(staging, ignore_errors=True)

@@ -12,14 +12,25 @@ What a run folder holds::
     OUT_DIR/<notebook>.html    the report
     OUT_DIR/run.json           provenance of the run (see tsinvest.notebooks.provenance)
     OUT_DIR/evidence/          files the notebook exported (when it declares ``evidence_dir``)
+    OUT_DIR/rejected/          rows set aside by ``on_error="quarantine"`` (ordinary runs only)
+
+``run.json`` lists every output with its SHA-256 (``outputs``), which is how
+:func:`tsinvest.notebooks.bundle.build_bundle` checks the folder. A run never
+replaces a file it did not write: if the output folder holds a notebook,
+report, ``run.json`` or ``evidence/`` file that the previous run there did
+not write (or that changed since), the run is refused before it starts.
+Outputs are written with mode 0600. SIGINT (Ctrl-C) and SIGTERM kill the
+kernel, which runs in its own session, and delete the staging folder.
 
 With ``redact=True`` (or a ``pseudonymiser``) the run is *redacted*: the
 canonical tables are pseudonymised into a temporary folder first
-(:func:`tsinvest.reporting.dataset.pseudonymise_data_dir`), id-valued
-parameters are translated with the same key, and the notebook runs on that
-copy, so every table, plot, graph label and evidence file only ever sees
+(:func:`tsinvest.reporting.dataset.pseudonymise_data_dir`, default-deny),
+parameters are translated with the same key as values (never by text
+replacement in the notebook's code), and the notebook runs on that copy, so
+every table, plot, graph label and evidence file only ever sees
 pseudonyms. ``run.json`` then records the pseudonymised inputs' hashes,
-``data_dir`` as ``"<redacted>"`` and a ``redacted`` note; the executed
+``data_dir`` as ``"<redacted>"`` and a ``redacted`` note with the
+``key_check`` and each column's treatment; the executed
 notebook carries no local paths. The pseudonymised copy is deleted after
 the run. Executed notebooks never keep ``metadata.widgets`` (ipywidgets
 state, which holds account data).

@@ -339,3 +339,25 @@ def test_hostile_values_never_rewrite_notebook_code(notebook_factory, tmp_path: 
     assert "@hops" not in executed.cells[-1].source and "00123" not in (out / "probe.ipynb").read_text()
     parameters_cell = next(cell for cell in executed.cells if "parameters" in cell.metadata.get("tags", []))
     assert "hops: int = 1" in parameters_cell.source and 'end: "Optional[str]" = None' in parameters_cell.source
+
+
+def test_redacted_quarantine_run_counts_rejected_rows_and_keeps_none(notebook_factory, tmp_path: Path, monkeypatch):
+    loader = notebook_factory(
+        tmp_path / "loader.ipynb",
+        'data_dir: str = "../data"\nas_of: str = "2026-03-30T00:00:00Z"',
+        "from tsinvest.loading import load_dir\nprint(len(load_dir(data_dir)['accounts']), 'clean rows')",
+    )
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "accounts.csv").write_text(
+        "account_id,created_at,username\n00123,2026-01-01T00:00:00Z,a\n0042,not-a-date,secret_user_zq\n"
+    )
+    monkeypatch.setenv("TSINVEST_PSEUDONYM_KEY", KEY)
+    out = tmp_path / "out"
+    with pytest.warns(Warning):
+        assert main(["run", str(loader), "--data", str(data), "--out", str(out), "--redact",
+                     "--on-error", "quarantine"]) == 0
+    record = json.loads((out / "run.json").read_text())
+    assert record["quarantine"]["total_rejected_rows"] == 1 and "deleted" in record["quarantine"]["note"]
+    assert sorted(path.name for path in out.iterdir()) == ["loader.html", "loader.ipynb", "run.json"]
+    assert not [path for path in out.rglob("*") if "secret_user_zq" in path.read_text(errors="replace")]

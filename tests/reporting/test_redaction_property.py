@@ -98,11 +98,17 @@ def hostile_tables(draw):
 
 
 def _leaks(outputs: list[str], tokens: dict[str, list[str]]) -> list[str]:
+    import re
+
     everything = "\n".join(outputs).casefold()
-    digits_only = "".join(char for char in everything if char.isdigit() or char == "\n")
     leaks = [value for value in tokens["ids"] + tokens["names"] + tokens["emails"] + tokens["phones"]
              if value.casefold() in everything]
-    return leaks + [phone for phone in tokens["phones"] if "".join(filter(str.isdigit, phone)) in digits_only]
+    # A phone's digits in any spacing (``+44 20 7946 0000``, ``442079460000``, ``44-20-...``).
+    for phone in tokens["phones"]:
+        digits = [char for char in phone if char.isdigit()]
+        if re.search(r"(?<!\d)" + r"[\s().\-/+]*".join(digits) + r"(?!\d)", everything):
+            leaks.append(phone)
+    return leaks
 
 
 @settings(max_examples=10, deadline=None)

@@ -117,3 +117,20 @@ class MissingKeyError(TsinvestError):
 
 class NotebookError(TsinvestError):
     """A notebook could not be found, parameterised or executed."""
+
+
+class RunInterruptedError(NotebookError):
+    """A notebook run was stopped by a signal (Ctrl-C or SIGTERM); nothing was written.
+
+    ``signum`` is the signal number; the command line exits with ``128 + signum``.
+    """
+
+    def __init__(self, signum: int):
+        import signal
+
+        self.signum = signum
+        name = signal.Signals(signum).name if signum in {item.value for item in signal.Signals} else str(signum)
+        super().__init__(
+            f"the run was interrupted ({name}); the kernel was stopped and no output, staging folder or "
+            "pseudonymised copy was kept"
+        )

@@ -34,6 +34,7 @@ __all__ = [
     "TABLE_NAMES",
     "ESCALATION_CHANNELS",
     "ESCALATION_SEVERITIES",
+    "CLOSED_VOCABULARIES",
     "TIMESTAMP_DTYPE",
     "STRING_DTYPE",
     "EDGE_COLUMNS",
@@ -86,6 +87,17 @@ class TableSpec:
     def columns(self) -> tuple[str, ...]:
         """Every canonical column, required first."""
         return self.required + self.optional
+
+    @property
+    def closed_vocabularies(self) -> dict[str, tuple[str, ...]]:
+        """Columns whose values come from a declared closed set (:data:`CLOSED_VOCABULARIES` and ``allowed_values``).
+
+        A redacted report shows such a column's values verbatim only when
+        they are in the declared set; everything else is pseudonymised.
+        """
+        declared = dict(CLOSED_VOCABULARIES.get(self.name, {}))
+        declared.update(self.allowed_values)
+        return declared
 
     @property
     def string_columns(self) -> tuple[str, ...]:
@@ -170,3 +182,47 @@ def table_spec(table: str) -> TableSpec:
         raise UnknownTableError(
             f"unknown table '{table}'; canonical tables are: {', '.join(TABLE_NAMES)}"
         ) from None
+
+
+_ISO_COUNTRIES = tuple(
+    """AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV
+    BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET
+    FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM
+    IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD
+    ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE
+    PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST
+    SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS
+    XK YE YT ZA ZM ZW""".split()
+)
+_POLICIES = (
+    "spam", "harassment", "hate_speech", "violent_extremism", "dangerous_challenge", "misinformation", "nudity",
+    "child_safety", "self_harm", "fraud", "impersonation", "copyright", "other",
+)
+
+#: Closed vocabularies per table and column: the values a column may hold
+#: that identify nobody. Redaction (``tsinvest run --redact``) shows a value of
+#: these columns verbatim only when it is in this set, and pseudonymises any
+#: other (an id or ``@name`` typed into ``status``); columns not declared here
+#: (nor in a spec's ``allowed_values``) are never shown raw in a redacted run
+#: unless they are time or count columns. Loading does not enforce these sets.
+CLOSED_VOCABULARIES: dict[str, dict[str, tuple[str, ...]]] = {
+    "accounts": {
+        "country": _ISO_COUNTRIES,
+        "status": ("active", "suspended", "deactivated", "banned", "deleted", "restricted"),
+    },
+    "events": {
+        "action": ("share", "like", "comment", "post", "follow", "duet", "stitch", "view", "unfollow", "repost", "save"),
+        "target_type": ("video", "account", "comment", "live", "sound", "hashtag"),
+    },
+    "reports": {"policy": _POLICIES},
+    "enforcements": {
+        "action": ("warn", "remove_content", "suspend", "ban", "restrict", "reinstate"),
+        "policy": _POLICIES,
+    },
+    "escalations": {
+        "channel": ESCALATION_CHANNELS,
+        "policy": _POLICIES,
+        "priority": ("urgent", "high", "normal", "low"),
+        "status": ("open", "in_progress", "resolved", "closed"),
+    },
+}

@@ -16,12 +16,14 @@ from tsinvest.notebooks.provenance import file_sha256
 def run_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "run"
     (folder / "evidence").mkdir(parents=True)
-    (folder / "run.json").write_text(json.dumps({"notebook": "demo", "as_of": "2026-03-30T00:00:00Z",
-                                                 "parameters": {"account_id": "00123"}}))
     (folder / "demo.html").write_text("<p>report</p>")
     (folder / "demo.ipynb").write_text("{}")
     (folder / "evidence" / "flagged_accounts.csv").write_text("account_id\n00123\n")
     (folder / "evidence" / "graph.graphml").write_text("<graphml/>")
+    outputs = [{"path": name, "sha256": file_sha256(folder / name)}
+               for name in ("demo.html", "demo.ipynb", "evidence/flagged_accounts.csv", "evidence/graph.graphml")]
+    (folder / "run.json").write_text(json.dumps({"notebook": "demo", "as_of": "2026-03-30T00:00:00Z",
+                                                 "parameters": {"account_id": "00123"}, "outputs": outputs}))
     (folder / "failed-demo.ipynb").write_text("{}")
     (folder / ".scratch").write_text("hidden")
     return folder
@@ -75,3 +77,55 @@ def test_bundle_cli_prints_path_and_hash(run_dir: Path, tmp_path: Path, capsys):
     printed = capsys.readouterr().out
     assert str(tmp_path / "case.zip") in printed
     assert f"sha256: {file_sha256(tmp_path / 'case.zip')}" in printed
+
+
+# --- issue 13: the folder must match run.json; nothing is overwritten -------------------------
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (lambda folder: (folder / "evidence" / "raw_accounts.csv").write_text("account_id\n00123\n"), "did not write"),
+        (lambda folder: (folder / "demo.html").write_text("<p>edited</p>"), "edited after the run"),
+        (lambda folder: (folder / "passwd").symlink_to("/etc/passwd"), "symbolic link"),
+        (lambda folder: (folder / "evidence" / "graph.graphml").unlink(), "lacks"),
+        (lambda folder: (folder / "linked").symlink_to(folder / "evidence", target_is_directory=True), "symbolic link"),
+    ],
+)
+def test_bundle_refuses_a_folder_that_does_not_match_its_record(run_dir, tmp_path, capsys, change, expected):
+    change(run_dir)
+    with pytest.raises(NotebookError, match=expected):
+        build_bundle(run_dir, tmp_path / "b.zip")
+    assert main(["bundle", str(run_dir), "--out", str(tmp_path / "b.zip")]) == 1
+    assert expected in capsys.readouterr().err
+    assert not (tmp_path / "b.zip").exists()
+
+
+def test_bundle_never_reads_through_a_link(run_dir, tmp_path):
+    (run_dir / "evidence" / "flagged_accounts.csv").unlink()
+    (run_dir / "evidence" / "flagged_accounts.csv").symlink_to("/etc/passwd")
+    with pytest.raises(NotebookError, match="symbolic link"):
+        build_bundle(run_dir, tmp_path / "b.zip")
+
+
+def test_bundle_without_out_never_overwrites_and_keeps_the_folder_name(tmp_path, run_dir, capsys):
+    versioned = run_dir.rename(tmp_path / "case.v1")
+    earlier = tmp_path / "case.zip"
+    earlier.write_bytes(b"someone's earlier bundle")
+    assert main(["bundle", str(versioned)]) == 0
+    assert (tmp_path / "case.v1.zip").is_file() and earlier.read_bytes() == b"someone's earlier bundle"
+    assert main(["bundle", str(versioned)]) == 0
+    assert (tmp_path / "case.v1-2.zip").is_file()
+    assert (tmp_path / "case.v1.zip").read_bytes() == (tmp_path / "case.v1-2.zip").read_bytes()
+    printed = capsys.readouterr().out
+    assert "case.v1-2.zip" in printed
+    assert main(["bundle", str(versioned), "--out", str(earlier)]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert earlier.read_bytes() == b"someone's earlier bundle"
+    assert oct((tmp_path / "case.v1.zip").stat().st_mode & 0o777) == "0o600"
+
+
+def test_bundle_refuses_a_record_without_hashes(run_dir, tmp_path):
+    (run_dir / "run.json").write_text(json.dumps({"notebook": "demo", "outputs": ["demo.html"]}))
+    with pytest.raises(NotebookError, match="no output hashes"):
+        build_bundle(run_dir, tmp_path / "b.zip")

@@ -62,7 +62,7 @@ def test_schema_validation_error_names_columns_and_rows_only(hostile_dir: Path):
 
 
 def test_redacted_run_on_hostile_data_fails_cleanly(hostile_dir: Path, tmp_path: Path, capsys, monkeypatch):
-    monkeypatch.setenv("TSINVEST_PSEUDONYM_KEY", "test-only-key-0123456789abcdef")
+    monkeypatch.setenv("TSINVEST_PSEUDONYM_KEY", "test-only-key-0123456789abcdef-error-messages")
     out = tmp_path / "out"
     assert main(["run", "coordinated_abuse", "--data", str(hostile_dir), "--out", str(out), "--redact"]) == 1
     captured = capsys.readouterr()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 import os
 import stat
@@ -33,3 +35,20 @@ def test_kernel_talks_over_private_sockets_and_cleans_them_up():
     assert len(sockets) >= 5  # shell, iopub, stdin, control, heartbeat
     assert mode == 0o700  # no other local user can reach the sockets
     assert not os.path.exists(folder)
+
+
+def test_stopped_kernels_are_not_started_until_allowed():
+    import asyncio
+    import shutil
+
+    from tsinvest.notebooks.kernel import PrivateKernelManager, allow_kernels, running_kernels, stop_kernels
+
+    assert stop_kernels() == 0  # nothing running in this process
+    manager = PrivateKernelManager(kernel_name="python3")
+    try:
+        with pytest.raises(RuntimeError, match="stopping"):
+            asyncio.run(manager.start_kernel())
+        assert running_kernels() == 0
+    finally:
+        allow_kernels()
+        shutil.rmtree(manager._socket_folder, ignore_errors=True)

@@ -16,6 +16,7 @@ unlikely to appear by chance in the few megabytes scanned.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import zipfile
@@ -35,13 +36,60 @@ SAMPLE = Path(__file__).resolve().parents[2] / "data_samples"
 KEY = "test-only-key-0123456789abcdef-redacted-runs"
 TICKET = "ESC-188732"
 MIN_NAME_LENGTH = 6
+#: Identifier-like text the hostile rows below put into the data, in every
+#: kind of column (vocabularies, extra columns, free text); scanned for in any
+#: letter case. Short hostile values (``None``, ``import``, ``7``) cannot be
+#: scanned (they occur in any notebook's code); their test is that the runs
+#: succeed and pseudonymise them.
+HOSTILE_TOKENS = ("ring.leader@example.org", "+44 20 7946 0000", "7946 0000", "6 12 34 56 78",
+                  "unknown_handle_zz", "dailypriya64", "555) 010-9999", "7208745241651240006")
 
 
-def raw_identifiers() -> set[str]:
-    """Every raw identifier of data_samples (see the module docstring)."""
+def hostile_copy(folder: Path) -> Path:
+    """data_samples plus rows that broke redaction in the issue-13 attack (see HOSTILE_TOKENS)."""
+    folder.mkdir()
+    frames = {path.stem: pd.read_csv(path, dtype=str, keep_default_na=False) for path in SAMPLE.glob("*.csv")}
+    escalations = frames["escalations"]
+    subject = escalations.loc[escalations["ticket_id"] == TICKET, "subject_account_id"].item()
+    accounts = frames["accounts"]
+    accounts["phone"] = ""
+    frames["accounts"] = pd.concat([accounts, pd.DataFrame([
+        {"account_id": "7", "created_at": "2024-01-01T00:00:00Z", "username": "None", "display_name": "import",
+         "country": "7208745241651240006", "follower_count": "1", "status": "@dailypriya64",
+         "phone": "+44 20 7946 0000"},
+        {"account_id": "0000000000000000042", "created_at": "2024-01-02T00:00:00Z", "username": "import",
+         "display_name": "True", "country": "DE", "follower_count": "2", "status": "active",
+         "phone": "+33 6 12 34 56 78"},
+    ])])
+    frames["reports"] = pd.concat([frames["reports"], pd.DataFrame([
+        {"report_id": "7", "reporter_id": "7", "target_account_id": subject, "policy": "spam",
+         "ts": "2026-03-20T10:00:00Z", "target_content_id": ""},
+        {"report_id": "8", "reporter_id": "0000000000000000042", "target_account_id": subject,
+         "policy": "call +1 (555) 010-9999", "ts": "2026-03-21T10:00:00Z", "target_content_id": ""},
+    ])])
+    text = ("hey @NONE and @Import, see ref_7208745241651240006 or 7208745241651240006x, mail Ring.Leader@Example.org, "
+            "call +44 20 7946 0000, @DailyPriya64 @unknown_handle_zz")
+    frames["events"] = pd.concat([frames["events"], pd.DataFrame([
+        {"account_id": "7", "action": "comment", "target_id": "7417406850307991682", "ts": "2026-03-20T10:00:00Z",
+         "text": text, "target_type": "video"},
+        {"account_id": "0000000000000000042", "action": "follow", "target_id": subject, "ts": "2026-03-20T11:00:00Z",
+         "text": "", "target_type": "@dailypriya64"},
+    ])])
+    frames["escalations"] = pd.concat([escalations, pd.DataFrame([
+        {"ticket_id": "ESC-000007", "channel": "partner", "subject_account_id": "7", "policy": "spam",
+         "priority": "7208745241651240006", "opened_at": "2026-03-20T10:00:00Z", "status": "open",
+         "due_at": "", "summary": text},
+    ])])
+    for name, frame in frames.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+def raw_identifiers(folder: Path = SAMPLE) -> set[str]:
+    """Every raw identifier of a data folder (see the module docstring)."""
     found: set[str] = set()
     for table, spec in TABLES.items():
-        path = SAMPLE / f"{table}.csv"
+        path = folder / f"{table}.csv"
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         for column in spec.id_columns:
             if column in frame.columns:
@@ -107,14 +155,21 @@ def output_texts(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def identifiers() -> tuple[set[str], re.Pattern]:
-    found = raw_identifiers()
+def hostile_data(tmp_path_factory) -> Path:
+    return hostile_copy(tmp_path_factory.mktemp("hostile") / "data")
+
+
+@pytest.fixture(scope="session")
+def identifiers(hostile_data) -> tuple[set[str], re.Pattern]:
+    # Hostile names that are Python words occur in every notebook's code; their test is that the runs succeed.
+    code_words = {"None", "import", "True", "print"}
+    found = raw_identifiers() | {value for value in raw_identifiers(hostile_data) if len(value) >= 2} - code_words
     return found, _trie_pattern(found)
 
 
 @pytest.fixture(scope="session")
-def redacted_runs(tmp_path_factory):
-    """Both notebooks run once with --redact, bundled with --redact and unzipped."""
+def redacted_runs(tmp_path_factory, hostile_data):
+    """Both notebooks run once with --redact on the hostile copy, bundled with --redact and unzipped."""
     root = tmp_path_factory.mktemp("redacted")
     key_file = tmp_path_factory.mktemp("keys") / "pseudonym.key"
     key_file.write_text(KEY + "\n")
@@ -122,10 +177,10 @@ def redacted_runs(tmp_path_factory):
     patch.setenv("TSINVEST_PSEUDONYM_KEY", KEY)
     try:
         coordinated = root / "coordinated"
-        assert main(["run", "coordinated_abuse", "--data", str(SAMPLE), "--out", str(coordinated), "--redact"]) == 0
+        assert main(["run", "coordinated_abuse", "--data", str(hostile_data), "--out", str(coordinated), "--redact"]) == 0
         patch.delenv("TSINVEST_PSEUDONYM_KEY")  # the second run gets its key from the file only
         case = root / "case"
-        assert main(["run", "case_file", "--data", str(SAMPLE), "--out", str(case), "--redact",
+        assert main(["run", "case_file", "--data", str(hostile_data), "--out", str(case), "--redact",
                      "--key-file", str(key_file), "-p", "ticket_id", TICKET, "-p", "account_id", "None"]) == 0
     finally:
         patch.undo()
@@ -155,6 +210,22 @@ def test_no_raw_identifier_in_any_output(redacted_runs: Path, identifiers):
     leaks = {name: found for name, found in leaks.items() if found}
     # Name the files, and only how many ids: the ids themselves must not land in CI logs.
     assert not leaks, {name: len(found) for name, found in leaks.items()}
+    folded = {name: text.casefold() for name, text in texts.items()}
+    hostile = {name: [token for token in HOSTILE_TOKENS if token.casefold() in text] for name, text in folded.items()}
+    assert not {name: found for name, found in hostile.items() if found}
+
+
+def test_run_record_says_how_each_column_was_treated(redacted_runs: Path):
+    record = json.loads((redacted_runs / "case" / "run.json").read_text())
+    treatments = {(item["table"], item["column"]): item for item in record["redacted"]["columns"]}
+    assert treatments[("accounts", "phone")]["treatment"] == "pseudonymised"
+    assert treatments[("accounts", "status")]["treatment"] == "partly-pseudonymised"
+    assert treatments[("accounts", "country")]["treatment"] == "partly-pseudonymised"
+    assert treatments[("reports", "policy")]["treatment"] == "partly-pseudonymised"
+    assert treatments[("events", "action")]["treatment"] == "raw"
+    assert treatments[("events", "text")]["treatment"] == "text-redacted"
+    assert treatments[("accounts", "username")]["treatment"] == "pseudonymised"
+    assert "dailypriya64" not in json.dumps(record["redacted"]).casefold()
 
 
 def test_no_local_path_in_any_output(redacted_runs: Path):
@@ -168,11 +239,13 @@ def test_provenance_records_a_redacted_run(redacted_runs: Path):
     assert record["data_dir"] == "<redacted>"
     assert record["parameters"]["data_dir"] == "<redacted>"
     assert "pseudonym" in record["redacted"]["note"]
-    assert sorted(item["name"] for item in record["inputs"]) == sorted(f"{table}.parquet" for table in TABLES)
+    assert sorted(item["name"] for item in record["inputs"]) == sorted(
+        f"{table}.parquet" for table in TABLES if (SAMPLE / f"{table}.csv").exists())
     assert all(len(item["sha256"]) == 64 and item["rows"] > 0 for item in record["inputs"])
     # Same key, same check value, whether it came from the environment or a key file.
     case_record = json.loads((redacted_runs / "case" / "run.json").read_text())
     assert case_record["redacted"]["key_check"] == record["redacted"]["key_check"]
+    assert record["redacted"]["key_check"] == Pseudonymiser(KEY.encode()).key_check()
     manifest = json.loads((redacted_runs / "case-unzipped" / "manifest.json").read_text())
     assert manifest["redacted"] is True
     assert manifest["parameters"]["ticket_id"] == Pseudonymiser(KEY.encode()).pseudonym(TICKET, kind="ticket")
@@ -205,8 +278,10 @@ def test_redacted_coordinated_abuse_still_finds_the_planted_campaigns(redacted_r
 def test_bundle_redact_refuses_an_unredacted_run(tmp_path: Path, capsys):
     run = tmp_path / "plain"
     run.mkdir()
-    (run / "run.json").write_text(json.dumps({"notebook": "coordinated_abuse", "as_of": None}))
     (run / "coordinated_abuse.html").write_text("<p>report</p>")
+    digest = hashlib.sha256(b"<p>report</p>").hexdigest()
+    (run / "run.json").write_text(json.dumps({"notebook": "coordinated_abuse", "as_of": None,
+                                              "outputs": [{"path": "coordinated_abuse.html", "sha256": digest}]}))
     assert main(["bundle", str(run), "--out", str(tmp_path / "plain.zip"), "--redact"]) == 1
     error = capsys.readouterr().err
     assert "tsinvest run" in error and "--redact" in error
@@ -228,3 +303,61 @@ def test_missing_key_is_a_clear_error_and_writes_nothing(tmp_path: Path, capsys,
                  "--key-file", str(tmp_path / "absent.key")]) == 1
     assert "--redact" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_hostile_values_never_rewrite_notebook_code(notebook_factory, tmp_path: Path, monkeypatch):
+    """Usernames ``None``/``import``/``json``/``hops`` and account ids ``7``/``1``: the code runs unchanged."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "accounts.csv").write_text(
+        "account_id,created_at,username,display_name\n"
+        "7,2026-01-01T00:00:00Z,None,import\n1,2026-01-01T00:00:00Z,json,print\n"
+        "00123,2026-01-01T00:00:00Z,hops,True\n"
+    )
+    code = (
+        "import json, pathlib  # 7 and None are words here, so is @hops\n"
+        "print(json.dumps({'account_id': account_id, 'hops': hops, 'end': end, 'end_is_none': end is None, "
+        "'seven': 7, 'default': default_account}))"
+    )
+    notebook = notebook_factory(
+        tmp_path / "probe.ipynb",
+        'data_dir: str = "../data"\naccount_id: str = "00123"  # subject 00123, see @hops\nhops: int = 1\n'
+        'end: "Optional[str]" = None\nas_of: str = "2026-03-30T00:00:00Z"\ndefault_account: str = "00123"',
+        code,
+    )
+    monkeypatch.setenv("TSINVEST_PSEUDONYM_KEY", KEY)
+    out = tmp_path / "out"
+    assert main(["run", str(notebook), "--data", str(data), "--out", str(out), "--redact", "-p", "account_id", "7"]) == 0
+    pseudonymiser = Pseudonymiser(KEY.encode())
+    executed = nbformat.read(str(out / "probe.ipynb"), as_version=4)
+    printed = json.loads(executed.cells[-1].outputs[0]["text"])
+    assert printed == {"account_id": pseudonymiser.pseudonym("7"), "hops": 1, "end": None, "end_is_none": True,
+                       "seven": 7, "default": pseudonymiser.pseudonym("00123")}
+    # The code is the committed code; only the comment's words were redacted.
+    assert executed.cells[-1].source.split("#")[0] == code.split("#")[0]
+    assert executed.cells[-1].source.splitlines()[1] == code.splitlines()[1]
+    assert "@hops" not in executed.cells[-1].source and "00123" not in (out / "probe.ipynb").read_text()
+    parameters_cell = next(cell for cell in executed.cells if "parameters" in cell.metadata.get("tags", []))
+    assert "hops: int = 1" in parameters_cell.source and 'end: "Optional[str]" = None' in parameters_cell.source
+
+
+def test_redacted_quarantine_run_counts_rejected_rows_and_keeps_none(notebook_factory, tmp_path: Path, monkeypatch):
+    loader = notebook_factory(
+        tmp_path / "loader.ipynb",
+        'data_dir: str = "../data"\nas_of: str = "2026-03-30T00:00:00Z"',
+        "from tsinvest.loading import load_dir\nprint(len(load_dir(data_dir)['accounts']), 'clean rows')",
+    )
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "accounts.csv").write_text(
+        "account_id,created_at,username\n00123,2026-01-01T00:00:00Z,a\n0042,not-a-date,secret_user_zq\n"
+    )
+    monkeypatch.setenv("TSINVEST_PSEUDONYM_KEY", KEY)
+    out = tmp_path / "out"
+    with pytest.warns(Warning):
+        assert main(["run", str(loader), "--data", str(data), "--out", str(out), "--redact",
+                     "--on-error", "quarantine"]) == 0
+    record = json.loads((out / "run.json").read_text())
+    assert record["quarantine"]["total_rejected_rows"] == 1 and "deleted" in record["quarantine"]["note"]
+    assert sorted(path.name for path in out.iterdir()) == ["loader.html", "loader.ipynb", "run.json"]
+    assert not [path for path in out.rglob("*") if "secret_user_zq" in path.read_text(errors="replace")]

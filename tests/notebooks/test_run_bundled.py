@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import zipfile
 from pathlib import Path
@@ -57,7 +58,7 @@ def test_coordinated_abuse_run_exports_evidence_and_bundles_deterministically(tm
     flagged = (out / "evidence" / "flagged_accounts.csv").read_text(encoding="utf-8-sig").splitlines()
     truth = json.loads((SAMPLE / "truth.json").read_text())
     planted = {a for campaign in truth["campaigns"] for a in campaign["accounts"]}
-    ids = {line.split(",")[0] for line in flagged[1:]}
+    ids = {row[0] for row in csv.reader(flagged[1:])}  # text cells are quoted (formula safety)
     assert ids and len(ids & planted) / len(ids) > 0.8
     assert any(account.startswith("0") for account in ids & planted)  # leading zeros survive the CSV
 

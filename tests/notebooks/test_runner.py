@@ -2,6 +2,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -45,7 +50,9 @@ def test_cli_run_keeps_string_ids_and_writes_report_record_and_evidence(probe_no
     assert accounts["rows"] == 2
     assert accounts["sha256"] == hashlib.sha256((data_dir / "accounts.csv").read_bytes()).hexdigest()
     assert record["packages"]["pandas"]
-    assert record["outputs"] == ["evidence/flagged.csv", "probe.html", "probe.ipynb"]
+    assert [item["path"] for item in record["outputs"]] == ["evidence/flagged.csv", "probe.html", "probe.ipynb"]
+    for item in record["outputs"]:  # every output is hashed, so a bundle can check it was not edited
+        assert item["sha256"] == hashlib.sha256((tmp_path / "run" / item["path"]).read_bytes()).hexdigest()
 
     report = (out / "probe.html").read_text()
     assert "probe-code-marker" in report
@@ -125,3 +132,149 @@ def test_list_shows_bundled_notebooks_with_descriptions(capsys):
     assert names == sorted(names)
     assert "coordinated_abuse" in names
     assert all(len(line.split()) > 2 for line in lines)
+
+
+# --- issue 13: signals, user files, hostile parameter values ---------------------------------
+
+
+def _sleeping_notebook(notebook_factory, tmp_path: Path, marker: Path) -> Path:
+    return notebook_factory(
+        tmp_path / "sleeper.ipynb",
+        'data_dir: "Optional[str]" = None\nas_of: str = "2026-03-30T00:00:00Z"',
+        f"import os, pathlib, time\npathlib.Path({str(marker)!r}).write_text(str(os.getpid()))\ntime.sleep(120)",
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purpose; read its state.
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("signum, redact", [(signal.SIGINT, False), (signal.SIGTERM, True)])
+def test_a_signal_stops_the_run_kills_the_kernel_and_leaves_nothing(notebook_factory, data_dir, tmp_path, signum, redact):
+    marker = tmp_path / "kernel.pid"
+    notebook = _sleeping_notebook(notebook_factory, tmp_path, marker)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "tsinvest", "run", str(notebook), "--out", str(out), "--data", str(data_dir)]
+    environment = dict(os.environ)
+    if redact:
+        command.append("--redact")
+        environment["TSINVEST_PSEUDONYM_KEY"] = "test-only-key-0123456789abcdef-signals-run"
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists() and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.2)
+        assert marker.exists(), process.communicate(timeout=5)
+        time.sleep(0.3)
+        kernel_pid = int(marker.read_text())
+        assert _alive(kernel_pid)
+        staged = [path.name for path in out.iterdir()]
+        assert any(name.startswith(".tsinvest-run-") for name in staged)  # the run really was in progress
+        started = time.monotonic()
+        process.send_signal(signum)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 128 + signum, stderr
+    assert "interrupted" in stderr
+    assert time.monotonic() - started < 30  # stopped, not run to the end of the 120 s cell
+    deadline = time.monotonic() + 10
+    while _alive(kernel_pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(kernel_pid)
+    assert sorted(path.name for path in out.iterdir()) == []  # no staging folder, no pseudonymised copy, no report
+
+
+def test_run_never_replaces_files_it_did_not_write(probe_notebook, data_dir, tmp_path, capsys):
+    out = tmp_path / "run"
+    (out / "evidence").mkdir(parents=True)
+    (out / "evidence" / "my_notes.txt").write_text("analyst notes")
+    (out / "keep.txt").write_text("other user file")
+    assert main(["run", str(probe_notebook), "--data", str(data_dir), "--out", str(out)]) == 1
+    error = capsys.readouterr().err
+    assert "evidence/my_notes.txt" in error and "--out" in error
+    assert (out / "evidence" / "my_notes.txt").read_text() == "analyst notes"
+    assert sorted(path.name for path in out.iterdir()) == ["evidence", "keep.txt"]
+
+    # A run folder of our own is re-run in place; other files stay.
+    (out / "evidence" / "my_notes.txt").unlink()
+    assert main(["run", str(probe_notebook), "--data", str(data_dir), "--out", str(out)]) == 0
+    assert main(["run", str(probe_notebook), "--data", str(data_dir), "--out", str(out)]) == 0
+    assert (out / "keep.txt").read_text() == "other user file"
+    # An output edited after the run is the user's now: not replaced.
+    (out / "probe.html").write_text("<p>my annotated copy</p>")
+    assert main(["run", str(probe_notebook), "--data", str(data_dir), "--out", str(out)]) == 1
+    assert "probe.html" in capsys.readouterr().err
+    assert (out / "probe.html").read_text() == "<p>my annotated copy</p>"
+
+
+def test_out_naming_an_existing_file_is_a_clear_error(probe_notebook, data_dir, tmp_path, capsys):
+    existing = tmp_path / "report.html"
+    existing.write_text("mine")
+    assert main(["run", str(probe_notebook), "--data", str(data_dir), "--out", str(existing)]) == 1
+    assert "existing file" in capsys.readouterr().err
+    assert existing.read_text() == "mine"
+
+
+def test_outputs_are_private_files(probe_notebook, data_dir, tmp_path):
+    result = run_notebook(probe_notebook, tmp_path / "run", parameters={"data_dir": str(data_dir)})
+    for path in [result.notebook, result.report, result.record, *result.evidence]:
+        assert oct(path.stat().st_mode & 0o777) == "0o600", path.name
+
+
+def test_on_error_quarantine_runs_on_clean_rows_and_records_counts(notebook_factory, tmp_path, capsys):
+    loader = notebook_factory(
+        tmp_path / "loader.ipynb",
+        'data_dir: str = "../data"\nas_of: str = "2026-03-30T00:00:00Z"',
+        "from tsinvest.loading import load_dir\nprint(len(load_dir(data_dir)['accounts']), 'clean rows')",
+    )
+    data = tmp_path / "bad-data"
+    data.mkdir()
+    (data / "accounts.csv").write_text(
+        "account_id,created_at,username\n00123,2026-01-01T00:00:00Z,a\n0042,not-a-date,=HYPERLINK(\"x\")\n"
+    )
+    out = tmp_path / "run"
+    assert main(["run", str(loader), "--data", str(data), "--out", str(tmp_path / "strict")]) == 1
+    capsys.readouterr()
+    with pytest.warns(Warning):
+        code = main(["run", str(loader), "--data", str(data), "--out", str(out), "--on-error", "quarantine"])
+    assert code == 0
+    assert "1 rejected row" in capsys.readouterr().out
+    record = json.loads((out / "run.json").read_text())
+    assert record["quarantine"]["total_rejected_rows"] == 1
+    assert record["parameters"]["data_dir"] == str(data.resolve())
+    [rejected] = [item for item in record["outputs"] if item["path"].startswith("rejected/")]
+    assert (out / rejected["path"]).is_file() and oct((out / rejected["path"]).stat().st_mode & 0o777) == "0o600"
+    assert not [path for path in out.iterdir() if path.name.startswith(".tsinvest-run-")]
+    assert not list(data.glob("*.rejected.csv"))  # nothing written next to the user's inputs
+    executed = nbformat.read(str(out / "loader.ipynb"), as_version=4)
+    assert executed.cells[-1].outputs[0]["text"] == "1 clean rows\n"
+
+
+def test_a_rerun_removes_outputs_of_the_previous_run_it_does_not_produce_again(notebook_factory, tmp_path, capsys):
+    loader = notebook_factory(
+        tmp_path / "loader.ipynb",
+        'data_dir: str = "../data"\nas_of: str = "2026-03-30T00:00:00Z"',
+        "print('ran')",
+    )
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "accounts.csv").write_text("account_id,created_at,username\n00123,2026-01-01T00:00:00Z,a\n0042,bad,b\n")
+    out = tmp_path / "run"
+    with pytest.warns(Warning):
+        assert main(["run", str(loader), "--data", str(data), "--out", str(out), "--on-error", "quarantine"]) == 0
+    assert (out / "rejected").is_dir()
+    (data / "accounts.csv").write_text("account_id,created_at,username\n00123,2026-01-01T00:00:00Z,a\n")
+    assert main(["run", str(loader), "--data", str(data), "--out", str(out)]) == 0
+    assert not (out / "rejected").exists()
+    assert main(["bundle", str(out), "--out", str(tmp_path / "run.zip")]) == 0

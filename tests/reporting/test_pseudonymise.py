@@ -64,7 +64,7 @@ def test_kind_is_part_of_the_hmac(pseudonymiser):
 
 def test_unknown_kind_and_bad_length_rejected(pseudonymiser):
     with pytest.raises(ParameterError):
-        pseudonymiser.pseudonym("x", kind="phone")
+        pseudonymiser.pseudonym("x", kind="nope")
     with pytest.raises(ParameterError):
         Pseudonymiser(KEY, length=4)
 
@@ -167,7 +167,8 @@ def test_pseudonymise_frame_kinds_by_column_and_missing_columns(pseudonymiser):
 def test_redact_text_longest_first_and_token_bounded():
     mapping = {"bob": "user_1", "bob_smith": "user_2", "12": "acct_3", "10.0.0.1": "ip_4"}
     text = "bob_smith met bob. 12 not 123 or 912 or v.12; ip 10.0.0.1 not 10.0.0.12 (12)"
-    expected = "user_2 met user_1. acct_3 not 123 or 912 or v.12; ip ip_4 not 10.0.0.12 (acct_3)"
+    # v.12 is "12" glued to letters: replaced (ids glued to letters are found, issue 13).
+    expected = "user_2 met user_1. acct_3 not 123 or 912 or v.acct_3; ip ip_4 not 10.0.0.12 (acct_3)"
     assert redact_text(text, mapping) == expected
 
 
@@ -284,3 +285,79 @@ def test_pseudonymised_frame_graph_and_text_contain_no_raw_id(pseudonymiser):
     leaked = [raw for raw in raw_ids if raw in serialised or json.dumps(raw)[1:-1] in serialised]
     assert leaked == []
     assert frame.loc[0, "account_id"] in serialised and len(graph_out) == 3
+
+
+# --- issue 13: weak keys, key_check, default-deny free text ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "weak",
+    [b"passwordpassword", b"password" * 4, b"ab" * 20, b"0" * 64, b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
+     b"correct horse battery staple"],
+)
+def test_weak_keys_are_refused_without_showing_them(weak, tmp_path, monkeypatch):
+    with pytest.raises(MissingKeyError) as error:
+        Pseudonymiser(weak)
+    assert weak.decode() not in str(error.value) and "token_hex" in str(error.value)
+    monkeypatch.setenv("TSINVEST_PSEUDONYM_KEY", weak.decode())
+    with pytest.raises(MissingKeyError):
+        Pseudonymiser.from_env()
+    (tmp_path / "weak.key").write_bytes(weak)
+    with pytest.raises(MissingKeyError):
+        Pseudonymiser.from_key_file(tmp_path / "weak.key")
+
+
+def test_random_keys_are_accepted():
+    import secrets
+
+    for _ in range(200):
+        Pseudonymiser(secrets.token_hex(32).encode())
+        Pseudonymiser(secrets.token_bytes(32))
+
+
+def test_key_check_is_stable_and_slow_to_test_a_guess():
+    import time
+
+    first = Pseudonymiser(KEY)
+    assert first.key_check() == Pseudonymiser(KEY).key_check() != Pseudonymiser(OTHER_KEY).key_check()
+    # Not the HMAC pseudonym of anything: an attacker cannot test a guess with one HMAC.
+    assert first.key_check() not in first.pseudonym("tsinvest-key-check")
+    started = time.perf_counter()
+    Pseudonymiser(OTHER_KEY + b"x").key_check()
+    assert time.perf_counter() - started > 0.02  # scrypt, not one hash (about 0.1 s here)
+
+
+@pytest.fixture
+def strict(pseudonymiser):
+    return TextRedactor({"1234567890123456789": "acct_known", "alice_w": "user_alice", "7": "report_seven"},
+                        pseudonymiser=pseudonymiser)
+
+
+@pytest.mark.parametrize(
+    "text, forbidden",
+    [
+        ("see ref_1234567890123456789 now", "1234567890123456789"),
+        ("1234567890123456789x and x1234567890123456789", "1234567890123456789"),
+        ("cc @ALICE_W and @Alice_W", "alice_w"),
+        ("cc @unknown_person please", "unknown_person"),
+        ("write to Mallory.Q@Example.org", "Mallory.Q@Example.org"),
+        ("call +44 20 7946 0000 or (555) 123-4567", "7946"),
+        ("call (555) 123-4567", "123-4567"),
+        ("account 9876543210123 not in data", "9876543210123"),
+        ("from 203.0.113.77 today", "203.0.113.77"),
+    ],
+)
+def test_default_deny_text_replaces_identifier_like_tokens(strict, text, forbidden):
+    out = strict.redact(text)
+    assert forbidden.casefold() not in out.casefold()
+
+
+def test_default_deny_keeps_dates_words_and_short_numbers(strict, pseudonymiser):
+    text = "due 2026-03-05T10:00:00Z at 10:30, 3 posts about spam in 2026"
+    assert strict.redact(text) == text
+    assert strict.redact("report 7 and 17") == "report report_seven and 17"
+    assert strict.redact("@alice_w") == "@user_alice"
+    # Unknown mentions get the same pseudonym whatever their case, and the user kind.
+    assert strict.redact("@Eve_X") == strict.redact("@eve_x") == "@" + pseudonymiser.pseudonym("eve_x", kind="user")
+    # Two ids side by side are two pseudonyms, not one phone number.
+    assert strict.redact("1234567890123456789 1234567890123456789") == "acct_known acct_known"

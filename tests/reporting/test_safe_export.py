@@ -77,7 +77,7 @@ def _starts_dangerously(cell: str) -> bool:
 
 def test_neutralise_rules():
     assert neutralise_text(["=1", "+1", "-1", "@a", "\t1", "\r1", " =1", "\n@x"]) == [
-        "'=1", "'+1", "'-1", "'@a", "'\t1", "'\r1", "' =1", "'\n@x",
+        "'=1", "'+1", "'-1", "'@a", "'\t1", "'\r1", "' =1", "\n'@x",  # the quote goes after the line break
     ]
     assert neutralise_text(["a=1", "'=1", "", "1-2", 5, None, -5]) == ["a=1", "'=1", "", "1-2", 5, None, -5]
 
@@ -231,7 +231,60 @@ def test_csv_property_no_cell_starts_dangerously(tmp_path, cells):
     for original_row, written_row in zip(cells, rows[1:]):
         for original, written in zip(original_row, written_row):
             assert not _starts_dangerously(written)
-            if is_dangerous(original):
-                assert written == "'" + original
-            else:
+            assert written == neutralise_text([original])[0]
+            if not is_dangerous(original, after_separators=True):
                 assert written == original
+    # Read as a German/French spreadsheet would (";" separates cells): still no formula.
+    import io
+
+    text = (tmp_path / "p.csv").read_bytes().decode("utf-8-sig")
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=";"):
+        for cell in row:
+            assert not _formula_like(cell)
+
+
+# --- issue 13: list separators, one safe writer ----------------------------------------------
+
+
+def _formula_like(cell: str) -> bool:
+    """What a spreadsheet reading a split cell would run: a marker after quotes, blanks, invisibles."""
+    import re
+
+    from tsinvest.reporting.safe_export import _IGNORABLE
+
+    return bool(re.match(f'^[{_IGNORABLE}"]*[=+\\-@]', cell))
+
+
+@pytest.mark.parametrize("cell", ["x;=1+1", "a,@SUM(1)", "x; +cmd|' /C calc'!A0", "k;\u200b-2+3"])
+def test_formula_after_a_list_separator_is_neutralised(tmp_path, cell):
+    path = to_safe_csv(pd.DataFrame({"user": ["alice"], "bio": [cell]}), tmp_path / "s.csv")
+    text = path.read_text(encoding="utf-8-sig")
+    for delimiter in (",", ";"):
+        for row in csv.reader(text.splitlines(), delimiter=delimiter):  # no line breaks in these cells
+            for value in row:
+                assert not _formula_like(value), (delimiter, value)
+    # The text is kept, with a visible quote before the marker; every text cell is quoted.
+    assert _read_csv_cells(path)[1][1].replace("'", "", 1) == cell
+    assert text.splitlines()[1].startswith('"alice",')
+
+
+def test_atomic_write_is_private_refuses_links_and_can_refuse_to_overwrite(tmp_path):
+    from tsinvest.reporting.safe_export import atomic_write, write_json, write_text
+
+    target = write_text(tmp_path / "a.txt", "one")
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+    with pytest.raises(ParameterError, match="already exists"):
+        write_text(target, "two", overwrite=False)
+    assert target.read_text() == "one"
+    (tmp_path / "link.json").symlink_to(tmp_path / "elsewhere.json")
+    with pytest.raises(ParameterError, match="symbolic link"):
+        write_json(tmp_path / "link.json", {"a": 1})
+    assert not (tmp_path / "elsewhere.json").exists()
+    with pytest.raises(RuntimeError):
+        with atomic_write(tmp_path / "b.txt") as temporary:
+            temporary.write_text("half")
+            raise RuntimeError("failed midway")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.txt", "link.json"]
+    csv_path = to_safe_csv(pd.DataFrame({"x": ["=1"]}), tmp_path / "c.csv")
+    xlsx_path = to_safe_excel({"s": pd.DataFrame({"x": ["=1"]})}, tmp_path / "c.xlsx")
+    assert {oct(path.stat().st_mode & 0o777) for path in (csv_path, xlsx_path)} == {"0o600"}

@@ -13,6 +13,12 @@ files (flagged accounts and edges as CSV and Excel, the graph file) and a
 and refuses any other (plots of an ordinary run are images whose ids no text
 replacement reaches); re-run with ``--redact`` instead. No key is needed:
 the run folder is already pseudonymised.
+
+The folder must match its ``run.json``: a symbolic link, a file the run did
+not write or a file edited after the run is refused, naming the files. An
+existing zip is never overwritten: ``--out`` naming one is an error, and
+without ``--out`` the first free name (``RUN_DIR.zip``, ``RUN_DIR-2.zip``...)
+is used.
 """
 
 from __future__ import annotations
@@ -28,7 +34,11 @@ HELP = "zip a `tsinvest run` folder into an evidence bundle with a SHA-256 manif
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", metavar="RUN_DIR", help="folder written by `tsinvest run`")
-    parser.add_argument("--out", metavar="BUNDLE.zip", help="zip to write (default: RUN_DIR.zip next to RUN_DIR)")
+    parser.add_argument(
+        "--out",
+        metavar="BUNDLE.zip",
+        help="zip to write; never overwritten (default: RUN_DIR.zip next to RUN_DIR, or RUN_DIR-2.zip, ... if taken)",
+    )
     parser.add_argument(
         "--redact",
         action="store_true",
@@ -37,10 +47,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tsinvest.notebooks.bundle import build_bundle
+    from tsinvest.notebooks.bundle import build_bundle, default_bundle_path
 
     run_dir = Path(args.run_dir)
-    out = Path(args.out) if args.out else run_dir.resolve().with_suffix(".zip")
+    out = Path(args.out) if args.out else default_bundle_path(run_dir)
     bundle = build_bundle(run_dir, out, redact=args.redact)
     print(f"bundle: {bundle.path} ({len(bundle.files)} files)")
     print(f"sha256: {bundle.sha256}")

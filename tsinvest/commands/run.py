@@ -9,6 +9,11 @@ Examples::
     TSINVEST_PSEUDONYM_KEY=... tsinvest run coordinated_abuse --data data_samples --out reports/shared --redact
     tsinvest run case_file --data data_samples --out reports/shared-case --redact --key-file ~/.tsinvest.key
 
+Ctrl-C or SIGTERM stops a run: the kernel is killed, the staging folder
+(with any pseudonymised copy) is deleted, nothing is written, and the exit
+code is 130 (SIGINT) or 143 (SIGTERM). ``--out`` never replaces files the
+previous run there did not write (the run is refused, naming them).
+
 ``-p NAME VALUE`` values are converted with the parameter's declared type only:
 a ``str`` parameter (every id) is passed through untouched, so ``00123`` stays
 ``"00123"``.
@@ -24,7 +29,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tsinvest.exceptions import ParameterError
+from tsinvest.exceptions import ParameterError, RunInterruptedError
 
 __all__ = ["NAME", "HELP", "configure", "run"]
 
@@ -63,6 +68,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "(key from TSINVEST_PSEUDONYM_KEY or --key-file)",
     )
     parser.add_argument("--key-file", metavar="PATH", help="file holding the pseudonymisation key (with --redact)")
+    parser.add_argument(
+        "--on-error",
+        choices=("raise", "quarantine"),
+        default="raise",
+        help="bad rows in the data: stop with a clear error (raise, default) or set them aside and run on the "
+        "clean rows (quarantine; counts in run.json, rejected rows in OUT_DIR/rejected/ unless --redact)",
+    )
     parser.add_argument(
         "--refresh",
         action="store_true",
@@ -157,14 +169,24 @@ def run(args: argparse.Namespace) -> int:
         # Read the key before any work, so a missing key fails in a second.
         pseudonymiser = Pseudonymiser.from_key_file(args.key_file) if args.key_file else Pseudonymiser.from_env()
 
-    result = run_notebook(
-        info.path,
-        args.out,
-        parameters=values,
-        hide_code=args.hide_code,
-        progress=args.progress,
-        pseudonymiser=pseudonymiser,
-    )
+    try:
+        result = run_notebook(
+            info.path,
+            args.out,
+            parameters=values,
+            hide_code=args.hide_code,
+            progress=args.progress,
+            pseudonymiser=pseudonymiser,
+            on_error=args.on_error,
+        )
+    except RunInterruptedError as error:
+        print(f"tsinvest run: {error}", file=sys.stderr)
+        return 128 + error.signum
+    if args.on_error == "quarantine":
+        import json
+
+        quarantine = json.loads(result.record.read_text(encoding="utf-8")).get("quarantine", {})
+        print(f"quarantine: {quarantine.get('total_rejected_rows', 0)} rejected row(s) set aside (see run.json)")
     print(f"report: {result.report}")
     print(f"notebook: {result.notebook}")
     print(f"provenance: {result.record}")

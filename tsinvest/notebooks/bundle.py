@@ -15,6 +15,11 @@ folder made by a redacted run (``tsinvest run --redact``, whose ``run.json``
 carries a ``redacted`` note) and refuses any other. Redacting an ordinary run
 folder afterwards cannot be done honestly: its plots are PNG images in which
 account ids and usernames are pixels, out of reach of text replacement.
+
+A bundle trusts ``run.json``, not the folder: ``run.json`` lists every file
+the run wrote with its SHA-256, and a folder holding anything else (raw data
+copied into a redacted run folder, a file edited after the run, a symbolic
+link, which is never followed) is refused with the names of those files.
 """
 
 
@@ -27,11 +32,12 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tsinvest.exceptions import NotebookError
+from tsinvest.exceptions import NotebookError, ParameterError
 from tsinvest.notebooks.provenance import file_sha256
 from tsinvest.notebooks.runner import RUN_RECORD
+from tsinvest.reporting.safe_export import atomic_write
 
-__all__ = ["MANIFEST", "BUNDLE_FORMAT", "Bundle", "build_bundle", "read_manifest"]
+__all__ = ["MANIFEST", "BUNDLE_FORMAT", "Bundle", "build_bundle", "default_bundle_path", "read_manifest"]
 
 #: Name of the manifest inside the zip.
 MANIFEST = "manifest.json"
@@ -68,16 +74,108 @@ def _entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
+def _run_files(run_dir: Path, record: dict, out_resolved: Path) -> list[tuple[str, Path]]:
+    """The files to bundle, after checking the folder against ``run.json``.
+
+    Every file (hidden ones, ``failed-*`` notebooks and the bundle being
+    written excepted) must be ``run.json`` itself or listed in its
+    ``outputs`` with the same SHA-256; no entry may be a symbolic link.
+    """
+    listed = record.get("outputs")
+    if not isinstance(listed, list) or not all(
+        isinstance(item, dict) and isinstance(item.get("path"), str) and isinstance(item.get("sha256"), str)
+        for item in listed
+    ):
+        raise NotebookError(
+            f"{RUN_RECORD} in the run folder lists no output hashes (made by an older tsinvest, or not by "
+            "`tsinvest run`), so its files cannot be checked; re-run the notebook into a new --out folder"
+        )
+    expected = {item["path"]: item["sha256"] for item in listed}
+    links: list[str] = []
+    unlisted: list[str] = []
+    edited: list[str] = []
+    found: dict[str, Path] = {}
+    for current, folders, files in os.walk(run_dir):  # os.walk does not follow links
+        base = Path(current)
+        for name in sorted(folders + files):
+            path = base / name
+            relative = path.relative_to(run_dir).as_posix()
+            if any(part.startswith(".") for part in Path(relative).parts):
+                continue
+            if path.is_symlink():
+                links.append(relative)
+                continue
+            if name in folders or path.resolve() == out_resolved:
+                continue
+            if relative == RUN_RECORD or (name.startswith("failed-") and base == run_dir):
+                continue
+            if relative not in expected:
+                unlisted.append(relative)
+            elif file_sha256(path) != expected[relative]:
+                edited.append(relative)
+            else:
+                found[relative] = path
+        folders[:] = [name for name in folders if not name.startswith(".") and not (base / name).is_symlink()]
+    missing = sorted(set(expected) - set(found) - set(edited))
+    problems = []
+    if links:
+        problems.append(f"symbolic links are never bundled nor followed: {_names(links)}")
+    if unlisted:
+        problems.append(f"files the run did not write: {_names(unlisted)}")
+    if edited:
+        problems.append(f"files edited after the run (SHA-256 differs from {RUN_RECORD}): {_names(edited)}")
+    if missing:
+        problems.append(f"files {RUN_RECORD} lists but the folder lacks: {_names(missing)}")
+    if problems:
+        raise NotebookError(
+            "the run folder does not match its run record; " + "; ".join(problems)
+            + ". Remove what was added, or re-run the notebook into a new --out folder"
+        )
+    return sorted([(name, path) for name, path in found.items()] + [(RUN_RECORD, run_dir / RUN_RECORD)])
+
+
+def _names(paths: list[str]) -> str:
+    shown = ", ".join(f"'{path}'" for path in sorted(paths)[:5])
+    return shown + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+
+
+def default_bundle_path(run_dir: str | os.PathLike) -> Path:
+    """Where ``tsinvest bundle RUN_DIR`` writes without ``--out``: ``RUN_DIR.zip``, or the first free ``RUN_DIR-N.zip``.
+
+    The run folder's whole name is kept (``case.v1`` gives ``case.v1.zip``,
+    not ``case.zip``), and an existing zip is never overwritten.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "case.v1"
+    >>> default_bundle_path(folder).name
+    'case.v1.zip'
+    >>> _ = (folder.parent / "case.v1.zip").write_bytes(b"earlier bundle")
+    >>> default_bundle_path(folder).name
+    'case.v1-2.zip'
+    """
+    run_dir = Path(run_dir).resolve()
+    candidate = run_dir.with_name(run_dir.name + ".zip")
+    number = 2
+    while candidate.exists() or candidate.is_symlink():
+        candidate = run_dir.with_name(f"{run_dir.name}-{number}.zip")
+        number += 1
+    return candidate
+
+
 def build_bundle(run_dir: str | os.PathLike, out: str | os.PathLike, *, redact: bool = False) -> Bundle:
     """Zip a run folder into a deterministic evidence bundle with a manifest.
 
     Parameters
     ----------
     run_dir : path
-        A folder written by ``tsinvest run`` (it must hold ``run.json``).
-        Hidden files and ``failed-*`` notebooks are left out.
+        A folder written by ``tsinvest run`` (it must hold ``run.json``,
+        which lists every output with its SHA-256). Hidden files and
+        ``failed-*`` notebooks are left out.
     out : path
-        The zip to write (atomically: a temporary file, then ``os.replace``).
+        The zip to write (atomically, mode 0600). An existing file is never
+        overwritten.
     redact : bool
         Require a redacted run (see the module docstring); the manifest then
         says ``"redacted": true``.
@@ -89,28 +187,42 @@ def build_bundle(run_dir: str | os.PathLike, out: str | os.PathLike, *, redact: 
     Raises
     ------
     NotebookError
-        ``run_dir`` is not a completed run folder, or ``redact`` was asked for
-        a run that was not redacted.
+        ``run_dir`` is not a completed run folder; it holds a symbolic link,
+        a file the run did not write (e.g. raw data added to a redacted run
+        folder) or a file edited after the run; or ``redact`` was asked for a
+        run that was not redacted.
+    ParameterError
+        ``out`` already exists.
 
     Examples
     --------
     >>> import tempfile, pathlib, json
     >>> run = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (run / "run.json").write_text(json.dumps({"notebook": "demo", "as_of": "2026-03-30T00:00:00Z"}))
     >>> _ = (run / "demo.html").write_text("<p>report</p>")
-    >>> first = build_bundle(run, run.parent / "a.zip")
-    >>> second = build_bundle(run, run.parent / "b.zip")
+    >>> outputs = [{"path": "demo.html", "sha256": file_sha256(run / "demo.html")}]
+    >>> _ = (run / "run.json").write_text(json.dumps({"notebook": "demo", "as_of": "2026-03-30T00:00:00Z",
+    ...                                               "outputs": outputs}))
+    >>> zips = pathlib.Path(tempfile.mkdtemp())
+    >>> first = build_bundle(run, zips / "a.zip")
+    >>> second = build_bundle(run, zips / "b.zip")
     >>> first.files
     ('demo.html', 'manifest.json', 'run.json')
     >>> first.sha256 == second.sha256
     True
-    >>> build_bundle(run, run.parent / "c.zip", redact=True)
+    >>> build_bundle(run, zips / "c.zip", redact=True)
     Traceback (most recent call last):
     ...
     tsinvest.exceptions.NotebookError: this run folder was not made by a redacted run...
+    >>> _ = (run / "raw.csv").write_text("account_id,00123")
+    >>> build_bundle(run, zips / "d.zip")
+    Traceback (most recent call last):
+    ...
+    tsinvest.exceptions.NotebookError: the run folder does not match its run record; files the run did not write: 'raw.csv'...
     """
     run_dir = Path(run_dir)
     record_path = run_dir / RUN_RECORD
+    if run_dir.is_symlink() or record_path.is_symlink():
+        raise NotebookError("the run folder or its run.json is a symbolic link; bundle the real folder")
     if not record_path.is_file():
         raise NotebookError(
             f"'{run_dir.name}' is not a completed run folder (no {RUN_RECORD}); "
@@ -131,15 +243,16 @@ def build_bundle(run_dir: str | os.PathLike, out: str | os.PathLike, *, redact: 
 
     out = Path(out)
     out_resolved = out.resolve()
-    files = sorted(
-        path
-        for path in run_dir.rglob("*")
-        if path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(run_dir).parts)
-        and not path.name.startswith("failed-")
-        and path.resolve() != out_resolved
-    )
-    names = [path.relative_to(run_dir).as_posix() for path in files]
+    if out.exists() or out.is_symlink():
+        raise ParameterError(
+            f"'{out.name}' already exists and tsinvest does not overwrite bundles; choose another --out "
+            "(without --out a free name is picked)"
+        )
+    if not isinstance(record, dict):
+        raise NotebookError(f"{RUN_RECORD} in the run folder is not a run record; re-run the notebook")
+    entries_found = _run_files(run_dir, record, out_resolved)
+    names = [name for name, _ in entries_found]
+    files = [path for _, path in entries_found]
     if MANIFEST in names:
         raise NotebookError(f"the run folder already holds a {MANIFEST}; it would clash with the bundle's own")
     manifest = {
@@ -157,16 +270,11 @@ def build_bundle(run_dir: str | os.PathLike, out: str | os.PathLike, *, redact: 
     manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
     entries = sorted([(name, path) for name, path in zip(names, files)] + [(MANIFEST, None)], key=lambda item: item[0])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(f".{out.name}.tmp")
-    try:
+    with atomic_write(out, overwrite=False) as temporary:
         with zipfile.ZipFile(temporary, "w") as archive:
             for name, path in entries:
                 data = manifest_bytes if path is None else path.read_bytes()
                 archive.writestr(_entry(name), data)
-        os.replace(temporary, out)
-    finally:
-        temporary.unlink(missing_ok=True)
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
     return Bundle(path=out, sha256=digest, files=tuple(name for name, _ in entries))
 

@@ -12,14 +12,25 @@ What a run folder holds::
     OUT_DIR/<notebook>.html    the report
     OUT_DIR/run.json           provenance of the run (see tsinvest.notebooks.provenance)
     OUT_DIR/evidence/          files the notebook exported (when it declares ``evidence_dir``)
+    OUT_DIR/rejected/          rows set aside by ``on_error="quarantine"`` (ordinary runs only)
+
+``run.json`` lists every output with its SHA-256 (``outputs``), which is how
+:func:`tsinvest.notebooks.bundle.build_bundle` checks the folder. A run never
+replaces a file it did not write: if the output folder holds a notebook,
+report, ``run.json`` or ``evidence/`` file that the previous run there did
+not write (or that changed since), the run is refused before it starts.
+Outputs are written with mode 0600. SIGINT (Ctrl-C) and SIGTERM kill the
+kernel, which runs in its own session, and delete the staging folder.
 
 With ``redact=True`` (or a ``pseudonymiser``) the run is *redacted*: the
 canonical tables are pseudonymised into a temporary folder first
-(:func:`tsinvest.reporting.dataset.pseudonymise_data_dir`), id-valued
-parameters are translated with the same key, and the notebook runs on that
-copy, so every table, plot, graph label and evidence file only ever sees
+(:func:`tsinvest.reporting.dataset.pseudonymise_data_dir`, default-deny),
+parameters are translated with the same key as values (never by text
+replacement in the notebook's code), and the notebook runs on that copy, so
+every table, plot, graph label and evidence file only ever sees
 pseudonyms. ``run.json`` then records the pseudonymised inputs' hashes,
-``data_dir`` as ``"<redacted>"`` and a ``redacted`` note; the executed
+``data_dir`` as ``"<redacted>"`` and a ``redacted`` note with the
+``key_check`` and each column's treatment; the executed
 notebook carries no local paths. The pseudonymised copy is deleted after
 the run. Executed notebooks never keep ``metadata.widgets`` (ipywidgets
 state, which holds account data).
@@ -45,10 +56,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from tsinvest.exceptions import MissingDependencyError, NotebookError, ParameterError
+from tsinvest.exceptions import MissingDependencyError, NotebookError, ParameterError, RunInterruptedError
 from tsinvest.notebooks.catalogue import NotebookInfo, find_notebook, notebook_parameters
 from tsinvest.notebooks.provenance import file_sha256, provenance
+from tsinvest.reporting.safe_export import atomic_write, write_json, write_text
 
 __all__ = [
     "EVIDENCE_PARAMETER",
@@ -148,11 +161,7 @@ def export_html(notebook_path: str | os.PathLike, html_path: str | os.PathLike, 
     notebook = nbformat.read(str(notebook_path), as_version=4)
     exporter = HTMLExporter(exclude_input=hide_code, exclude_input_prompt=hide_code, exclude_output_prompt=hide_code)
     body, _ = exporter.from_notebook_node(notebook)
-    html_path = Path(html_path)
-    temporary = html_path.with_name(f".{html_path.name}.tmp")
-    temporary.write_text(body, encoding="utf-8")
-    os.replace(temporary, html_path)
-    return html_path
+    return write_text(html_path, body)
 
 
 def strip_widget_state(notebook) -> None:
@@ -209,6 +218,7 @@ def run_notebook(
     start_timeout: int = 60,
     redact: bool = False,
     pseudonymiser=None,
+    on_error: Literal["raise", "quarantine"] = "raise",
 ) -> RunResult:
     """Execute a notebook with papermill and write the report, atomically.
 
@@ -218,7 +228,9 @@ def run_notebook(
         A bundled notebook name (see :func:`~tsinvest.notebooks.catalogue.list_notebooks`)
         or a path to an ``.ipynb`` file.
     out_dir : path
-        Run folder; created if missing. Other files in it are left alone.
+        Run folder; created if missing. Other files in it are left alone, and
+        files this run would write are replaced only if the previous run there
+        wrote them and they are unchanged (see Raises).
     parameters : mapping, optional
         Parameter values, already of the declared types (the CLI converts
         strings with :func:`~tsinvest.notebooks.catalogue.coerce_parameter`).
@@ -239,6 +251,14 @@ def run_notebook(
         default key. Needs ``data_dir``.
     pseudonymiser : tsinvest.reporting.Pseudonymiser, optional
         The key holder for a redacted run; giving one implies ``redact``.
+    on_error : {"raise", "quarantine"}
+        How the tables are loaded (:func:`tsinvest.loading.load_dir`):
+        ``"raise"`` lets the notebook load the folder itself and stop on a
+        bad row; ``"quarantine"`` loads it before the run, sets bad rows
+        aside and runs the notebook on the clean rows (a copy in the staging
+        folder). Rejected rows of an ordinary run land in ``OUT_DIR/rejected/``;
+        those of a redacted run are deleted with the staging folder (they hold
+        raw data) and only counted. ``run.json`` records the counts.
 
     Returns
     -------
@@ -248,8 +268,14 @@ def run_notebook(
     ------
     NotebookError
         A cell raised; nothing was written except ``failed-<notebook>.ipynb``.
+        Or the output folder holds a file this run would replace that the
+        previous run there did not write (or that was edited since).
+    RunInterruptedError
+        SIGINT (Ctrl-C) or SIGTERM arrived: the kernel was killed and the
+        staging folder (with any pseudonymised copy) deleted; nothing written.
     ParameterError
-        An unknown parameter name, or ``redact`` without ``data_dir``.
+        An unknown parameter name, ``redact`` without ``data_dir``, or an
+        ``out_dir`` that is an existing file.
     MissingKeyError
         ``redact`` without a pseudonymiser and without the environment key.
 
@@ -270,6 +296,8 @@ def run_notebook(
     values: dict[str, object] = dict(parameters or {})
     _check_parameters(info, values)
     declared = {parameter.name for parameter in notebook_parameters(info.path)}
+    if on_error not in ("raise", "quarantine"):
+        raise ParameterError("on_error must be 'raise' or 'quarantine'")
     if pseudonymiser is None and redact:
         from tsinvest.reporting import Pseudonymiser
 
@@ -280,88 +308,144 @@ def run_notebook(
             raise ParameterError("data_dir is not a folder; pass --data with the folder holding the tables")
     if pseudonymiser is not None and not isinstance(values.get("data_dir"), str):
         raise ParameterError("a redacted run needs the data folder: pass --data (or parameters={'data_dir': ...})")
+    if on_error == "quarantine" and not isinstance(values.get("data_dir"), str):
+        raise ParameterError("on_error='quarantine' applies to the data folder: pass --data")
 
-    out_dir = Path(out_dir).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".tsinvest-run-{info.name}-", dir=out_dir))
-    try:
-        executed = staging / f"{info.name}.ipynb"
-        source = info.path
-        cwd = info.path.parent
-        redaction: dict[str, object] | None = None
-        if pseudonymiser is not None:
-            values, source = _prepare_redacted_run(info, values, staging, pseudonymiser)
-            # Relative paths from the staging folder: the executed notebook
-            # and its provenance cell then name no local folder.
-            cwd = staging
-            redaction = {
-                "note": "redacted run: identifiers in the inputs and parameters were replaced by keyed "
-                "pseudonyms before the notebook ran; input hashes are those of the pseudonymised tables",
-                "key_check": pseudonymiser.pseudonym("tsinvest-key-check", kind="acct").split("_", 1)[1],
-            }
-        if EVIDENCE_PARAMETER in declared:
-            (staging / "evidence").mkdir()
-            values[EVIDENCE_PARAMETER] = "evidence" if redaction is not None else str(staging / "evidence")
-        try:
-            with _environment(**_quiet_environment(progress)):
-                papermill.execute_notebook(
-                    str(source),
-                    str(executed),
-                    parameters=values,
-                    kernel_name=kernel_name,
-                    progress_bar=progress,
-                    log_output=False,
-                    cwd=str(cwd),
-                    start_timeout=start_timeout,
-                    kernel_manager_class=PrivateKernelManager,
-                )
-        except PapermillExecutionError as error:
-            failed = out_dir / f"failed-{info.name}.ipynb"
-            if executed.exists():
-                _clean_executed(executed, info, redacted=redaction is not None, staging=staging)
-                os.replace(executed, failed)
-            raise NotebookError(
-                f"notebook '{info.name}' failed in cell {error.cell_index} (In [{error.exec_count}]) "
-                f"with {error.ename}; no report was written. The executed notebook is kept as "
-                f"{failed.name} in the output folder for debugging."
-            ) from None
-        _clean_executed(executed, info, redacted=redaction is not None, staging=staging)
-
-        # The evidence folder is an implementation detail of this run; record it relative.
-        if EVIDENCE_PARAMETER in values:
-            values[EVIDENCE_PARAMETER] = "evidence"
-        report = export_html(executed, staging / f"{info.name}.html", hide_code=hide_code)
-        data_dir = values.get("data_dir")
-        if redaction is not None:
-            data_dir = str(staging / _REDACTED_DATA)
-            values["data_dir"] = REDACTED
-        record = provenance(
-            data_dir if isinstance(data_dir, str) else None,
-            as_of=str(values["as_of"]) if values.get("as_of") is not None else _default_as_of(info),
-            parameters=values,
-            notebook=info.name,
-        ).to_dict()
-        if redaction is not None:
-            record["data_dir"] = REDACTED
-            record["redacted"] = redaction
-        record["notebook_sha256"] = file_sha256(info.path)
-        record["hide_code"] = hide_code
-        evidence_files = sorted(path for path in (staging / "evidence").rglob("*") if path.is_file()) if (
-            staging / "evidence"
-        ).is_dir() else []
-        record["outputs"] = sorted(
-            [executed.name, report.name] + [path.relative_to(staging).as_posix() for path in evidence_files]
+    out_dir = Path(out_dir)
+    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
+        raise ParameterError(
+            f"--out '{out_dir.name}' is an existing file or link, not a folder; give a folder for the run's outputs"
         )
-        (staging / RUN_RECORD).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    out_dir = out_dir.resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _check_replaceable(out_dir, info.name, EVIDENCE_PARAMETER in declared)
 
-        # Evidence first, record last: a run.json present means the run is complete.
-        if (staging / "evidence").is_dir():
-            _move_into(staging / "evidence", out_dir / "evidence")
-        for name in (executed.name, report.name, RUN_RECORD):
-            _move_into(staging / name, out_dir / name)
-        (out_dir / f"failed-{info.name}.ipynb").unlink(missing_ok=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with _stop_on_signals() as stop:
+        staging = Path(tempfile.mkdtemp(prefix=f".tsinvest-run-{info.name}-", dir=out_dir))
+        try:
+            executed = staging / f"{info.name}.ipynb"
+            source = info.path
+            cwd = info.path.parent
+            redaction: dict[str, object] | None = None
+            quarantine: dict[str, object] | None = None
+            original_data_dir = values.get("data_dir")
+            if pseudonymiser is not None:
+                values, source, treatments, quarantine = _prepare_redacted_run(
+                    info, values, staging, pseudonymiser, on_error
+                )
+                # Relative paths from the staging folder: the executed notebook
+                # and its provenance cell then name no local folder.
+                cwd = staging
+                redaction = {
+                    "note": "redacted run: identifiers in the inputs and parameters were replaced by keyed "
+                    "pseudonyms before the notebook ran; input hashes are those of the pseudonymised tables",
+                    "key_check": pseudonymiser.key_check(),
+                    "columns": [item.to_dict() for item in treatments],
+                }
+            elif on_error == "quarantine":
+                quarantine = _load_clean_copy(str(values["data_dir"]), staging)
+                values["data_dir"] = str(staging / _REDACTED_DATA)
+            if EVIDENCE_PARAMETER in declared:
+                (staging / "evidence").mkdir()
+                values[EVIDENCE_PARAMETER] = "evidence" if redaction is not None else str(staging / "evidence")
+            stop["kernel_phase"] = True
+            try:
+                with _environment(**_quiet_environment(progress)):
+                    papermill.execute_notebook(
+                        str(source),
+                        str(executed),
+                        parameters=values,
+                        kernel_name=kernel_name,
+                        progress_bar=progress,
+                        log_output=False,
+                        cwd=str(cwd),
+                        start_timeout=start_timeout,
+                        kernel_manager_class=PrivateKernelManager,
+                    )
+            except PapermillExecutionError as error:
+                if stop["signum"] is not None:
+                    raise RunInterruptedError(stop["signum"]) from None
+                failed = out_dir / f"failed-{info.name}.ipynb"
+                if executed.exists():
+                    _clean_executed(executed, info, redacted=redaction is not None, staging=staging)
+                    os.replace(executed, failed)
+                raise NotebookError(
+                    f"notebook '{info.name}' failed in cell {error.cell_index} (In [{error.exec_count}]) "
+                    f"with {error.ename}; no report was written. The executed notebook is kept as "
+                    f"{failed.name} in the output folder for debugging."
+                ) from None
+            except BaseException:
+                if stop["signum"] is not None:
+                    raise RunInterruptedError(stop["signum"]) from None
+                raise
+            if stop["signum"] is not None:
+                raise RunInterruptedError(stop["signum"])
+            stop["kernel_phase"] = False
+            _clean_executed(executed, info, redacted=redaction is not None, staging=staging)
+
+            # The evidence folder is an implementation detail of this run; record it relative.
+            if EVIDENCE_PARAMETER in values:
+                values[EVIDENCE_PARAMETER] = "evidence"
+            report = export_html(executed, staging / f"{info.name}.html", hide_code=hide_code)
+            data_dir = original_data_dir
+            if redaction is not None:
+                data_dir = str(staging / _REDACTED_DATA)
+                values["data_dir"] = REDACTED
+            elif quarantine is not None:
+                values["data_dir"] = original_data_dir
+            record = provenance(
+                data_dir if isinstance(data_dir, str) else None,
+                as_of=str(values["as_of"]) if values.get("as_of") is not None else _default_as_of(info),
+                parameters=values,
+                notebook=info.name,
+            ).to_dict()
+            if redaction is not None:
+                record["data_dir"] = REDACTED
+                record["redacted"] = redaction
+            if quarantine is not None:
+                record["quarantine"] = quarantine
+            record["notebook_sha256"] = file_sha256(info.path)
+            record["hide_code"] = hide_code
+            produced = [executed, report]
+            for folder in ("evidence", "rejected"):
+                if (staging / folder).is_dir():
+                    produced += sorted(path for path in (staging / folder).rglob("*") if path.is_file())
+            for path in produced:
+                # Whatever wrote them (notebook code too), outputs hold personal data: owner only.
+                os.chmod(path, 0o600)
+            record["outputs"] = sorted(
+                (
+                    {"path": path.relative_to(staging).as_posix(), "sha256": file_sha256(path), "bytes": path.stat().st_size}
+                    for path in produced
+                ),
+                key=lambda item: item["path"],
+            )
+            write_json(staging / RUN_RECORD, record)
+
+            # Checked again: the folder may have changed during a long run.
+            _check_replaceable(out_dir, info.name, EVIDENCE_PARAMETER in declared)
+            previous = _previous_outputs(out_dir) or {}
+            stop["kernel_phase"] = True  # from here a signal only records itself: the moves must all happen
+            # Evidence first, record last: a run.json present means the run is complete.
+            for folder in ("evidence", "rejected"):
+                if (staging / folder).is_dir():
+                    _move_into(staging / folder, out_dir / folder)
+            for name in (executed.name, report.name, RUN_RECORD):
+                _move_into(staging / name, out_dir / name)
+            (out_dir / f"failed-{info.name}.ipynb").unlink(missing_ok=True)
+            # Outputs of the previous run that this one did not produce again (rejected rows of an
+            # earlier quarantine run): ours and unchanged, so removed, or run.json would not list them.
+            current = {item["path"] for item in record["outputs"]}
+            for relative, digest in sorted(previous.items()):
+                stale = out_dir / relative
+                if relative not in current and stale.is_file() and not stale.is_symlink() and file_sha256(stale) == digest:
+                    stale.unlink()
+            rejected = out_dir / "rejected"
+            if rejected.is_dir() and not rejected.is_symlink() and not any(rejected.iterdir()):
+                rejected.rmdir()
+        finally:
+            stop["kernel_phase"] = True  # a second Ctrl-C must not cut the clean-up short
+            shutil.rmtree(staging, ignore_errors=True)
 
     evidence = tuple(sorted(path for path in (out_dir / "evidence").rglob("*") if path.is_file())) if (
         EVIDENCE_PARAMETER in declared and (out_dir / "evidence").is_dir()
@@ -376,14 +460,118 @@ def run_notebook(
     )
 
 
-def _prepare_redacted_run(info: NotebookInfo, values: dict[str, object], staging: Path, pseudonymiser):
-    """Pseudonymise the inputs into ``staging``, translate parameters, stage a redacted notebook copy."""
+@contextmanager
+def _stop_on_signals() -> Iterator[dict]:
+    """Turn SIGINT/SIGTERM into a clean stop: kill the kernel, remove staging, write nothing.
+
+    The kernel runs in its own session, so Ctrl-C in the terminal does not
+    reach it and papermill would finish the run. The handler kills every
+    kernel this process started; papermill then fails on the dead kernel and
+    the run raises :class:`~tsinvest.exceptions.RunInterruptedError`. Outside
+    the kernel phase (while pseudonymising the inputs) it raises at once.
+    """
+    import signal
+    import threading
+
+    from tsinvest.notebooks.kernel import allow_kernels, stop_kernels
+
+    state: dict = {"signum": None, "kernel_phase": False}
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+
+    def handler(signum, frame):
+        if state["signum"] is None:
+            state["signum"] = signum
+        stop_kernels()
+        if not state["kernel_phase"]:
+            raise RunInterruptedError(signum)
+
+    previous = {number: signal.signal(number, handler) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield state
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
+        allow_kernels()
+
+
+def _previous_outputs(out_dir: Path) -> dict[str, str] | None:
+    """path -> SHA-256 of the files the previous run in ``out_dir`` wrote, or None when there is no valid record."""
+    record_path = out_dir / RUN_RECORD
+    if record_path.is_symlink() or not record_path.is_file():
+        return None
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    outputs = record.get("outputs") if isinstance(record, dict) else None
+    if not isinstance(outputs, list) or not all(isinstance(item, dict) for item in outputs):
+        return None
+    return {str(item.get("path")): str(item.get("sha256")) for item in outputs}
+
+
+def _check_replaceable(out_dir: Path, name: str, evidence: bool) -> None:
+    """Refuse to run when a file the run would replace was not written by the previous run (or was edited)."""
+    previous = _previous_outputs(out_dir)
+    known = previous or {}
+    problems: list[str] = []
+    for target in (f"{name}.ipynb", f"{name}.html", RUN_RECORD):
+        path = out_dir / target
+        if path.is_symlink():
+            problems.append(f"'{target}' (a symbolic link)")
+        elif path.exists():
+            if target == RUN_RECORD:
+                if previous is None:
+                    problems.append(f"'{target}' (not a run record with output hashes)")
+            elif not path.is_file() or known.get(target) != file_sha256(path):
+                problems.append(f"'{target}'")
+    for folder in ("evidence", "rejected") if evidence else ("rejected",):
+        root = out_dir / folder
+        if root.is_symlink() or (root.exists() and not root.is_dir()):
+            problems.append(f"'{folder}' (not a plain folder)")
+            continue
+        for current, folders, files in os.walk(root):
+            for entry in sorted(folders + files):
+                path = Path(current) / entry
+                relative = path.relative_to(out_dir).as_posix()
+                if path.is_symlink():
+                    problems.append(f"'{relative}' (a symbolic link)")
+                elif path.is_file() and known.get(relative) != file_sha256(path):
+                    problems.append(f"'{relative}'")
+    if problems:
+        shown = ", ".join(problems[:5]) + (f" and {len(problems) - 5} more" if len(problems) > 5 else "")
+        raise NotebookError(
+            f"the output folder already holds {shown}, which the previous run there did not write or which "
+            "changed since; tsinvest never replaces files it did not write. Choose a new --out folder, or move "
+            "those files away"
+        )
+
+
+def _prepare_redacted_run(info: NotebookInfo, values: dict[str, object], staging: Path, pseudonymiser, on_error: str):
+    """Pseudonymise the inputs into ``staging``, translate parameters as values, stage a notebook copy.
+
+    The notebook's code is never rewritten by text replacement: a username
+    ``None`` or a report id ``7`` must not turn into a NameError. Parameter
+    values are translated as values (:func:`~tsinvest.reporting.dataset.translate_parameters`)
+    and papermill injects them; the ``parameters`` cell's own default values
+    are replaced, through the syntax tree, by the same translated values, so
+    no raw default id stays in the notebook. Only prose is redacted as text:
+    markdown cells and ``#`` comments.
+    """
     import nbformat
 
     from tsinvest.notebooks.catalogue import notebook_parameters as read_parameters
     from tsinvest.reporting.dataset import literal_default, pseudonymise_data_dir, translate_parameters
 
-    redacted = pseudonymise_data_dir(str(values["data_dir"]), staging / _REDACTED_DATA, pseudonymiser)
+    rejected = staging / "quarantine-redacted"
+    redacted = pseudonymise_data_dir(
+        str(values["data_dir"]), staging / _REDACTED_DATA, pseudonymiser, on_error=on_error, quarantine_path=rejected
+    )
+    quarantine = _quarantine_counts(rejected) if on_error == "quarantine" else None
+    if quarantine is not None:
+        quarantine["note"] = "rejected rows of a redacted run hold raw data: counted, then deleted with the staging folder"
+    shutil.rmtree(rejected, ignore_errors=True)
     redactor = redacted.redactor()
     # Defaults too: a default ticket or seed account must target the same
     # subject in the pseudonymised data, and must not stay raw in the notebook.
@@ -397,29 +585,125 @@ def _prepare_redacted_run(info: NotebookInfo, values: dict[str, object], staging
             continue
     given = {name: value for name, value in values.items() if name != "data_dir"}
     translated, pairs = translate_parameters({**candidates, **given}, pseudonymiser, redactor)
-    result = {name: translated[name] for name in given}
-    for name, value in candidates.items():
-        if translated[name] != value:
-            result[name] = translated[name]
+    result = dict(translated)
     result["data_dir"] = _REDACTED_DATA
 
-    # The committed notebook's own text (parameter defaults, prose) may quote
-    # raw ids: run a copy where every cell's source is redacted and no old
-    # output or widget state remains.
     full = redacted.redactor(pairs)
     notebook = nbformat.read(str(info.path), as_version=4)
     for cell in notebook.cells:
-        cell.source = full.redact(cell.source)
-        if cell.cell_type == "code":
+        if cell.cell_type == "markdown":
+            cell.source = full.redact(cell.source)
+        elif cell.cell_type == "code":
+            if "parameters" in cell.metadata.get("tags", []):
+                cell.source = _replace_assigned_values(cell.source, result)
+            cell.source = _redact_comments(cell.source, full)
             cell.outputs = []
             cell.execution_count = None
+        else:
+            cell.source = full.redact(cell.source)
         cell.pop("attachments", None)
     strip_widget_state(notebook)
     notebook.metadata.pop("papermill", None)
     (staging / _REDACTED_SOURCE).mkdir()
     source = staging / _REDACTED_SOURCE / info.path.name
-    nbformat.write(notebook, str(source))
-    return result, source
+    with atomic_write(source) as temporary:
+        nbformat.write(notebook, str(temporary))
+    return result, source, redacted.columns, quarantine
+
+
+def _quarantine_counts(folder: Path) -> dict[str, object]:
+    """Rows set aside per rejected side file (names only, never values)."""
+    from tsinvest.notebooks.provenance import count_rows
+
+    files = sorted(path for path in folder.rglob("*.csv") if path.is_file()) if folder.is_dir() else []
+    counts = {path.name: count_rows(path) or 0 for path in files}
+    return {"rejected_rows": counts, "total_rejected_rows": sum(counts.values())}
+
+
+def _load_clean_copy(data_dir: str, staging: Path) -> dict[str, object]:
+    """Load ``data_dir`` with quarantine into ``staging/data`` (Parquet); rejected rows into ``staging/rejected``."""
+    from tsinvest.loading import load_dir
+
+    rejected = staging / "rejected"
+    tables = load_dir(data_dir, on_error="quarantine", quarantine_path=rejected)
+    target = staging / _REDACTED_DATA
+    target.mkdir()
+    for table, frame in tables.items():
+        with atomic_write(target / f"{table}.parquet") as temporary:
+            frame.reset_index(drop=True).to_parquet(temporary, index=False)
+    counts = _quarantine_counts(rejected)
+    if rejected.is_dir() and not any(rejected.iterdir()):
+        rejected.rmdir()
+    return counts
+
+
+def _replace_assigned_values(source: str, values: Mapping[str, object]) -> str:
+    """Replace the value of each top-level ``name = ...`` in ``source`` by ``repr(values[name])``.
+
+    Works on the syntax tree's positions, so nothing but the assigned
+    expressions changes (annotations, comments and other code stay). A cell
+    that does not parse is returned unchanged.
+
+    Examples
+    --------
+    >>> _replace_assigned_values('a: "Optional[str]" = "007"  # an id\\nb = 1\\n', {"a": "acct_x"})
+    'a: "Optional[str]" = \\'acct_x\\'  # an id\\nb = 1\\n'
+    """
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    lines = source.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def offset(line_number: int, byte_column: int) -> int:
+        line = lines[line_number - 1]
+        return starts[line_number - 1] + len(line.encode("utf-8")[:byte_column].decode("utf-8", "ignore"))
+
+    edits = []
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            name, value = node.target.id, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name, value = node.targets[0].id, node.value
+        else:
+            continue
+        if name not in values:
+            continue
+        literal = repr(values[name])
+        try:
+            if ast.literal_eval(literal) != values[name]:
+                continue
+        except (ValueError, SyntaxError):
+            continue
+        edits.append((offset(value.lineno, value.col_offset), offset(value.end_lineno, value.end_col_offset), literal))
+    for start, end, literal in sorted(edits, reverse=True):
+        source = source[:start] + literal + source[end:]
+    return source
+
+
+def _redact_comments(source: str, redactor) -> str:
+    """Redact the text of ``#`` comments only (prose, not code); other tokens are untouched."""
+    import io
+    import tokenize
+
+    try:
+        comments = [
+            token for token in tokenize.generate_tokens(io.StringIO(source).readline) if token.type == tokenize.COMMENT
+        ]
+    except (tokenize.TokenError, SyntaxError):
+        return source
+    lines = source.splitlines(keepends=True)
+    for token in reversed(comments):
+        (row, start), (_, end) = token.start, token.end
+        line = lines[row - 1]
+        cleaned = str(redactor.redact(token.string)).replace("\r", " ").replace("\n", " ")
+        lines[row - 1] = line[:start] + cleaned + line[end:]
+    return "".join(lines)
 
 
 def _clean_executed(path: Path, info: NotebookInfo, *, redacted: bool, staging: Path) -> None:
@@ -446,7 +730,8 @@ def _clean_executed(path: Path, info: NotebookInfo, *, redacted: bool, staging: 
             record["input_path"] = info.path.name
             record["output_path"] = info.path.name
             record.pop("environment_variables", None)
-    nbformat.write(notebook, str(path))
+    with atomic_write(path) as temporary:
+        nbformat.write(notebook, str(temporary))
 
 
 def _default_as_of(info: NotebookInfo) -> str | None:
@@ -499,7 +784,8 @@ def refresh_notebook(path: str | os.PathLike, *, kernel_name: str = "python3", t
         cell.metadata.pop("execution", None)
     notebook.metadata.pop("papermill", None)
     strip_widget_state(notebook)
-    temporary = path.with_name(f".{path.name}.tmp")
-    nbformat.write(notebook, str(temporary))
-    os.replace(temporary, path)
+    with atomic_write(path) as temporary:
+        nbformat.write(notebook, str(temporary))
+    # Committed notebooks are shared files of the repository, not private outputs.
+    os.chmod(path, 0o644)
     return path

@@ -15,7 +15,7 @@ is personal and written by adversaries. Three modules, one job each:
 Examples
 --------
 >>> from tsinvest.reporting import Pseudonymiser, display_table
->>> Pseudonymiser(b"k" * 32).pseudonym("42").startswith("acct_")
+>>> Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60").pseudonym("42").startswith("acct_")
 True
 """
 

@@ -19,7 +19,7 @@ Examples
 >>> tables = {"accounts": pd.DataFrame({"account_id": ["00123"], "username": ["bob_smith"]}),
 ...           "events": pd.DataFrame({"account_id": ["00123"], "target_id": ["00123"],
 ...                                   "target_type": ["account"], "text": ["hi @bob_smith"]})}
->>> redacted = pseudonymise_tables(tables, Pseudonymiser(b"k" * 32))
+>>> redacted = pseudonymise_tables(tables, Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60"))
 >>> redacted.tables["events"].loc[0, "target_id"] == redacted.tables["accounts"].loc[0, "account_id"]
 True
 >>> redacted.tables["events"].loc[0, "text"] == "hi @" + redacted.tables["accounts"].loc[0, "username"]
@@ -44,6 +44,7 @@ __all__ = [
     "COLUMN_KINDS",
     "TEXT_COLUMNS",
     "ID_PARAMETERS",
+    "ColumnTreatment",
     "RedactedTables",
     "column_kind",
     "pseudonymise_tables",
@@ -86,8 +87,6 @@ ID_PARAMETERS: dict[str, Kind] = {
     "ip": "ip",
 }
 
-# Columns with a closed vocabulary: neither identifying nor free text, kept as is.
-_VOCABULARY_COLUMNS = {"action", "policy", "country", "status", "channel", "priority", "target_type"}
 
 
 def column_kind(table: str, column: str) -> Kind | None:
@@ -97,8 +96,10 @@ def column_kind(table: str, column: str) -> Kind | None:
     :data:`tsinvest.schemas.TABLES` is covered (a test checks it). Extra
     columns a loader kept are judged by name: ``*email*`` -> email, ``ip`` or
     ``*_ip`` -> ip, ``*device*`` -> device, ``*user*name*``/``*display*`` ->
-    user, ``*account*``/``*reporter*``/``*user_id*`` -> acct, any other
-    ``*_id`` -> content.
+    user, ``*account*``/``*reporter*``/``*user_id*`` -> acct, ``*phone*``,
+    ``*mobile*``, ``*msisdn*`` -> phone, any other ``*_id`` -> content.
+    Columns that are not identifiers by name are still never shown raw in a
+    redacted run unless declared (see :func:`pseudonymise_tables`).
 
     Examples
     --------
@@ -114,6 +115,8 @@ def column_kind(table: str, column: str) -> Kind | None:
     name = column.casefold()
     if "email" in name or "e_mail" in name:
         return "email"
+    if any(word in name for word in ("phone", "msisdn", "mobile")) or name in {"tel", "telephone"}:
+        return "phone"
     if name in {"ip", "ip_address", "ipaddress"} or name.endswith("_ip"):
         return "ip"
     if "device" in name:
@@ -128,6 +131,34 @@ def column_kind(table: str, column: str) -> Kind | None:
 
 
 @dataclass(frozen=True)
+class ColumnTreatment:
+    """What a redacted run did with one column, and why (recorded in ``run.json``).
+
+    Attributes
+    ----------
+    table, column : str
+    treatment : {"raw", "pseudonymised", "text-redacted", "partly-pseudonymised"}
+        ``raw``: shown as is (a declared closed vocabulary whose every value
+        is in the set, a time or a count column); ``pseudonymised``: every
+        value replaced by its keyed pseudonym; ``text-redacted``: free text
+        whose identifier-like tokens were replaced; ``partly-pseudonymised``:
+        a closed vocabulary column whose values outside the declared set
+        were pseudonymised (the declared values kept, so the analysis still
+        runs).
+    reason : str
+        Why, naming counts only, never values.
+    """
+
+    table: str
+    column: str
+    treatment: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"table": self.table, "column": self.column, "treatment": self.treatment, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class RedactedTables:
     """Pseudonymised tables and the raw -> pseudonym mapping used.
 
@@ -138,33 +169,35 @@ class RedactedTables:
     mapping : dict of str to str
         Every raw identifier seen -> its pseudonym. Secret-equivalent: it
         undoes the pseudonymisation, so it is never written anywhere.
+    columns : tuple of ColumnTreatment
+        What was done to every column, sorted by table and column.
+    pseudonymiser : Pseudonymiser or None
+        The key holder, so :meth:`redactor` is default-deny too.
     """
 
     tables: dict[str, pd.DataFrame]
     mapping: dict[str, str]
+    columns: tuple[ColumnTreatment, ...] = ()
+    pseudonymiser: Pseudonymiser | None = None
 
     def redactor(self, extra: Mapping[str, str] | None = None) -> TextRedactor:
-        """A text redactor for :attr:`mapping` (plus ``extra`` pairs)."""
+        """A default-deny text redactor for :attr:`mapping` (plus ``extra`` pairs)."""
         combined = dict(self.mapping)
         for raw, token in (extra or {}).items():
             combined.setdefault(raw, token)
-        return TextRedactor(combined)
+        return TextRedactor(combined, pseudonymiser=self.pseudonymiser)
 
     def __repr__(self) -> str:
         # Never show the mapping: it pairs raw ids with their pseudonyms.
         return f"RedactedTables(tables={sorted(self.tables)}, identifiers={len(self.mapping)})"
 
 
-def _string_columns(frame: pd.DataFrame) -> list[str]:
-    return [
-        column
-        for column in frame.columns
-        if pd.api.types.is_string_dtype(frame[column]) or frame[column].dtype == object
-    ]
+def _is_text(series: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(series) or series.dtype == object
 
 
 def pseudonymise_tables(tables: Mapping[str, pd.DataFrame], pseudonymiser: Pseudonymiser) -> RedactedTables:
-    """Replace every identifier in a set of canonical tables by its keyed pseudonym.
+    """Replace every identifier in a set of canonical tables by its keyed pseudonym, default-deny.
 
     Parameters
     ----------
@@ -176,15 +209,26 @@ def pseudonymise_tables(tables: Mapping[str, pd.DataFrame], pseudonymiser: Pseud
     Returns
     -------
     RedactedTables
+        With :attr:`RedactedTables.columns` saying what happened to each column.
 
     Notes
     -----
-    Identifier columns (see :func:`column_kind`) are pseudonymised whole.
-    Free-text columns (:data:`TEXT_COLUMNS`, and any extra string column that
-    is neither an identifier nor a closed vocabulary) keep their words but
-    every raw identifier inside them, of any kind and from any table, is
-    replaced, token-bounded (so ``@name`` mentions and quoted ids go, while
-    the rest of the text still groups identical posts together).
+    Default-deny, column by column:
+
+    * identifier columns (see :func:`column_kind`) are pseudonymised whole;
+    * declared free-text columns (:data:`TEXT_COLUMNS`) keep their words but
+      every identifier-like token is replaced (:class:`TextRedactor` with the
+      key: known ids of any table, glued or in any case, unknown
+      ``@mentions``, emails, phones, IPs, long numbers), so identical posts
+      still group together;
+    * closed-vocabulary columns (:attr:`tsinvest.schemas.TableSpec.closed_vocabularies`)
+      keep the values of the declared set; any other value (an id typed into
+      ``status``) is pseudonymised (kind ``value``);
+    * canonical time and count columns, and extra columns of time or boolean
+      type, are kept;
+    * every other column (an extra ``phone`` or ``notes`` column, a
+      canonical column no vocabulary declares) is pseudonymised whole, with
+      the kind its name suggests (``phone``, ``email``...) or ``value``.
 
     Lost by design: anything read from the *shape* of an identifier, such as
     username templates (``user_1001``, ``user_1002``): every pseudonym has the
@@ -202,14 +246,47 @@ def pseudonymise_tables(tables: Mapping[str, pd.DataFrame], pseudonymiser: Pseud
 
     mapping: dict[str, str] = {}
     result: dict[str, pd.DataFrame] = {}
+    treatments: list[ColumnTreatment] = []
     text_targets: dict[str, list[str]] = {}
     # Account columns first, so a string that is both an account id and, say, a
     # content id is replaced inside text by its account pseudonym.
-    order = {"acct": 0, "user": 1, "email": 2, "ip": 3, "device": 4, "ticket": 5, "report": 6, "content": 7}
+    order = {kind: position for position, kind in enumerate(
+        ("acct", "user", "email", "phone", "ip", "device", "ticket", "report", "content", "number", "value"))}
     for table, frame in tables.items():
         out = frame.copy()
-        kinds = {column: column_kind(table, column) for column in frame.columns}
-        for column, kind in sorted(((c, k) for c, k in kinds.items() if k), key=lambda item: order[item[1]]):
+        spec = TABLES.get(table)
+        canonical = spec.columns if spec is not None else ()
+        vocabularies = spec.closed_vocabularies if spec is not None else {}
+        kept_types = (spec.time_columns + spec.integer_columns) if spec is not None else ()
+        kinds: dict[str, Kind] = {}
+        text_targets[table] = []
+        for column in frame.columns:
+            series = frame[column]
+            kind = column_kind(table, column)
+            if kind is not None:
+                kinds[column] = kind
+            elif column in TEXT_COLUMNS.get(table, ()):
+                text_targets[table].append(column)
+                treatments.append(ColumnTreatment(table, column, "text-redacted", "declared free text"))
+            elif column in vocabularies and _is_text(series):
+                values = series.astype("string")
+                outside = values.notna() & ~values.isin(vocabularies[column]).fillna(False)
+                if outside.any():
+                    replaced = values.copy()
+                    replaced[outside] = pseudonymiser.pseudonymise(values[outside], kind="value")
+                    out[column] = replaced
+                    count = int(values[outside].nunique())
+                    treatments.append(ColumnTreatment(
+                        table, column, "partly-pseudonymised",
+                        f"closed vocabulary; {count} distinct value(s) outside the declared set pseudonymised"))
+                else:
+                    treatments.append(ColumnTreatment(table, column, "raw", "closed vocabulary, every value declared"))
+            elif column in kept_types or (column not in canonical and (
+                    pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.is_bool_dtype(series))):
+                treatments.append(ColumnTreatment(table, column, "raw", "time, count or boolean column"))
+            else:
+                kinds[column] = "value"
+        for column, kind in sorted(kinds.items(), key=lambda item: order[item[1]]):
             values = frame[column].astype("string")
             if table == "events" and column == "target_id":
                 is_account = values.isin(account_values).fillna(False)
@@ -224,19 +301,21 @@ def pseudonymise_tables(tables: Mapping[str, pd.DataFrame], pseudonymiser: Pseud
                 replaced = pseudonymiser.pseudonymise(values, kind=kind)
                 _collect(mapping, values, replaced)
             out[column] = replaced
-        text_targets[table] = [
-            column
-            for column in _string_columns(frame)
-            if not kinds[column] and column not in _VOCABULARY_COLUMNS
-            and (column in TEXT_COLUMNS.get(table, ()) or column not in (TABLES[table].columns if table in TABLES else ()))
-        ]
+            if column in canonical and kind != "value":
+                reason = f"identifier ({kind})"
+            elif column in canonical:
+                reason = "no closed vocabulary declared for this column"
+            else:
+                reason = f"column not in the schema ({kind})"
+            treatments.append(ColumnTreatment(table, column, "pseudonymised", reason))
         result[table] = out
 
-    redactor = TextRedactor(mapping)
+    redactor = TextRedactor(mapping, pseudonymiser=pseudonymiser)
     for table, columns in text_targets.items():
         for column in columns:
             result[table][column] = redactor.redact_series(result[table][column].astype("string"))
-    return RedactedTables(tables=result, mapping=mapping)
+    treatments.sort(key=lambda item: (item.table, item.column))
+    return RedactedTables(tables=result, mapping=mapping, columns=tuple(treatments), pseudonymiser=pseudonymiser)
 
 
 def _collect(mapping: dict[str, str], raw: pd.Series, tokens: pd.Series) -> None:
@@ -247,7 +326,12 @@ def _collect(mapping: dict[str, str], raw: pd.Series, tokens: pd.Series) -> None
 
 
 def pseudonymise_data_dir(
-    data_dir: str | os.PathLike, out_dir: str | os.PathLike, pseudonymiser: Pseudonymiser
+    data_dir: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    pseudonymiser: Pseudonymiser,
+    *,
+    on_error: str = "raise",
+    quarantine_path: str | os.PathLike | None = None,
 ) -> RedactedTables:
     """Load every canonical table of a folder, pseudonymise it, write ``<table>.parquet``.
 
@@ -262,6 +346,9 @@ def pseudonymise_data_dir(
     out_dir : path
         Folder to write (created); each file written atomically.
     pseudonymiser : Pseudonymiser
+    on_error, quarantine_path
+        Passed to :func:`tsinvest.loading.load_dir` (``"quarantine"`` sets bad
+        rows aside in ``quarantine_path`` instead of failing).
 
     Returns
     -------
@@ -272,20 +359,24 @@ def pseudonymise_data_dir(
     >>> import tempfile
     >>> source, target = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp()) / "data"
     >>> _ = (source / "logins.csv").write_text("account_id,ts,ip\\n00123,2026-03-02T10:00:00Z,10.0.0.1\\n")
-    >>> redacted = pseudonymise_data_dir(source, target, Pseudonymiser(b"k" * 32))
+    >>> redacted = pseudonymise_data_dir(source, target, Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60"))
     >>> sorted(path.name for path in target.iterdir()), "00123" in (target / "logins.parquet").read_bytes().decode("latin-1")
     (['logins.parquet'], False)
     """
     from tsinvest.loading import load_dir
 
-    redacted = pseudonymise_tables(load_dir(data_dir), pseudonymiser)
+    from tsinvest.reporting.safe_export import atomic_write
+
+    if on_error == "raise":
+        tables = load_dir(data_dir)
+    else:
+        tables = load_dir(data_dir, on_error=on_error, quarantine_path=quarantine_path)
+    redacted = pseudonymise_tables(tables, pseudonymiser)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for table, frame in redacted.tables.items():
-        target = out / f"{table}.parquet"
-        temporary = out / f".{table}.parquet.tmp"
-        frame.reset_index(drop=True).to_parquet(temporary, index=False)
-        os.replace(temporary, target)
+        with atomic_write(out / f"{table}.parquet") as temporary:
+            frame.reset_index(drop=True).to_parquet(temporary, index=False)
     return redacted
 
 
@@ -312,7 +403,7 @@ def translate_parameters(
 
     Examples
     --------
-    >>> pseudonymiser = Pseudonymiser(b"k" * 32)
+    >>> pseudonymiser = Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60")
     >>> values, pairs = translate_parameters({"ticket_id": "ESC-1", "hops": 2, "search": "see 42"},
     ...                                      pseudonymiser, TextRedactor({"42": "acct_x"}))
     >>> values["ticket_id"].startswith("ticket_"), values["hops"], values["search"], list(pairs)

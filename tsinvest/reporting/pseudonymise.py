@@ -12,7 +12,7 @@ anyone holding the code reverse every shared report by brute force.
 
 Examples
 --------
->>> pseudonymiser = Pseudonymiser(b"0123456789abcdef0123456789abcdef")
+>>> pseudonymiser = Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60")
 >>> pseudonymiser.pseudonym("1234567890123456789", kind="acct")
 'acct_...'
 >>> pseudonymiser.pseudonym("1234567890123456789", kind="acct") == pseudonymiser.pseudonym(
@@ -41,6 +41,8 @@ __all__ = [
     "Kind",
     "KINDS",
     "MIN_KEY_BYTES",
+    "MIN_KEY_BITS",
+    "key_strength_problem",
     "DEFAULT_LENGTH",
     "Pseudonymiser",
     "TextRedactor",
@@ -52,11 +54,13 @@ __all__ = [
 #: What an identifier is; also the pseudonym prefix. Part of the HMAC input,
 #: so the same string used as an account id and as a username gets unrelated
 #: pseudonyms (a reader cannot link the two columns through the pseudonyms).
-Kind = Literal["acct", "user", "ip", "device", "email", "content", "report", "ticket"]
+Kind = Literal["acct", "user", "ip", "device", "email", "content", "report", "ticket", "phone", "number", "value"]
 KINDS: tuple[str, ...] = get_args(Kind)
 
-#: Shortest key accepted: 128 bits, the usual floor for an HMAC key.
-MIN_KEY_BYTES = 16
+#: Shortest key accepted, in bytes (``secrets.token_hex(32)`` gives 64).
+MIN_KEY_BYTES = 32
+#: Least estimated entropy of an accepted key, in bits (see :func:`key_strength_problem`).
+MIN_KEY_BITS = 128
 #: Hex digits kept from the HMAC (48 bits); see :class:`Pseudonymiser` Notes.
 DEFAULT_LENGTH = 12
 
@@ -107,7 +111,7 @@ class Pseudonymiser:
 
     Examples
     --------
-    >>> pseudonymiser = Pseudonymiser(b"k" * 32)
+    >>> pseudonymiser = Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60")
     >>> pseudonymiser.pseudonym("alice", kind="user")
     'user_...'
     >>> pseudonymiser.pseudonym("Alice@Example.org ", kind="email") == pseudonymiser.pseudonym(
@@ -124,10 +128,10 @@ class Pseudonymiser:
             raise ParameterError("key must be bytes; use Pseudonymiser.from_env() or from_key_file() for text keys")
         if not key:
             raise MissingKeyError("The pseudonymisation key is empty. " + _HOW_TO_SET_KEY.format(var="TSINVEST_PSEUDONYM_KEY"))
-        if len(key) < MIN_KEY_BYTES:
+        problem = key_strength_problem(bytes(key))
+        if problem is not None:
             raise MissingKeyError(
-                f"The pseudonymisation key is too short ({len(key)} bytes, at least {MIN_KEY_BYTES} needed). "
-                + _HOW_TO_SET_KEY.format(var="TSINVEST_PSEUDONYM_KEY")
+                f"The pseudonymisation key is {problem}. " + _HOW_TO_SET_KEY.format(var="TSINVEST_PSEUDONYM_KEY")
             )
         if not isinstance(length, int) or not 8 <= length <= 64:
             raise ParameterError("length must be an integer from 8 to 64 (hex digits kept per pseudonym)")
@@ -139,6 +143,34 @@ class Pseudonymiser:
         block = block.ljust(64, b"\x00")
         self._inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in block))
         self._outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in block))
+        self._key_check: str | None = None
+
+    def key_check(self) -> str:
+        """A short value that is equal for runs made with the same key, and slow to test a guess against.
+
+        ``run.json`` of a redacted run records it, so two reports can be
+        checked to share a key without anyone holding the key. It is
+        ``scrypt`` (N=2**15, r=8: about 0.1 s and 32 MiB per try) of a keyed
+        HMAC, so it is no fast offline oracle: every key guess costs one
+        scrypt, on top of the key's own 128 bits or more of entropy.
+
+        Examples
+        --------
+        >>> first = Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60")
+        >>> again = Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60")
+        >>> first.key_check() == again.key_check(), len(first.key_check())
+        (True, 16)
+        """
+        if self._key_check is None:
+            secret = self._outer.copy()
+            inner = self._inner.copy()
+            inner.update(b"key-check\x00tsinvest")
+            secret.update(inner.digest())
+            derived = hashlib.scrypt(
+                secret.digest(), salt=b"tsinvest-key-check-v2", n=2**15, r=8, p=1, maxmem=64 * 1024 * 1024, dklen=16
+            )
+            self._key_check = derived.hex()[:16]
+        return self._key_check
 
     def __repr__(self) -> str:
         # Never show key material, even partially.
@@ -157,7 +189,7 @@ class Pseudonymiser:
         Examples
         --------
         >>> import os
-        >>> os.environ["TSINVEST_DOCTEST_KEY"] = "00112233445566778899aabbccddeeff"
+        >>> os.environ["TSINVEST_DOCTEST_KEY"] = "doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60"
         >>> Pseudonymiser.from_env("TSINVEST_DOCTEST_KEY")
         Pseudonymiser(key=<hidden>, length=12)
         >>> Pseudonymiser.from_env("TSINVEST_DOCTEST_UNSET_KEY")
@@ -175,11 +207,9 @@ class Pseudonymiser:
             raise MissingKeyError(
                 f"No pseudonymisation key: environment variable {var} is empty. " + _HOW_TO_SET_KEY.format(var=var)
             )
-        if len(key) < MIN_KEY_BYTES:
-            raise MissingKeyError(
-                f"The pseudonymisation key in {var} is too short ({len(key)} bytes, at least {MIN_KEY_BYTES} needed). "
-                + _HOW_TO_SET_KEY.format(var=var)
-            )
+        problem = key_strength_problem(key)
+        if problem is not None:
+            raise MissingKeyError(f"The pseudonymisation key in {var} is {problem}. " + _HOW_TO_SET_KEY.format(var=var))
         return cls(key, length=length)
 
     @classmethod
@@ -195,9 +225,9 @@ class Pseudonymiser:
         --------
         >>> import tempfile, pathlib
         >>> key_file = pathlib.Path(tempfile.mkdtemp()) / "pseudonym.key"
-        >>> _ = key_file.write_text("00112233445566778899aabbccddeeff\\n")
+        >>> _ = key_file.write_text("doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60\\n")
         >>> Pseudonymiser.from_key_file(key_file).pseudonym("42", kind="acct") == (
-        ...     Pseudonymiser(b"00112233445566778899aabbccddeeff").pseudonym("42", kind="acct"))
+        ...     Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60").pseudonym("42", kind="acct"))
         True
         """
         file = Path(path)
@@ -207,10 +237,11 @@ class Pseudonymiser:
                 + _HOW_TO_SET_KEY.format(var="TSINVEST_PSEUDONYM_KEY")
             )
         key = file.read_bytes().strip()
-        if len(key) < MIN_KEY_BYTES:
+        problem = "empty" if not key else key_strength_problem(key)
+        if problem is not None:
             raise MissingKeyError(
-                f"The pseudonymisation key in '{file.name}' is empty or too short ({len(key)} bytes, "
-                f"at least {MIN_KEY_BYTES} needed). " + _HOW_TO_SET_KEY.format(var="TSINVEST_PSEUDONYM_KEY")
+                f"The pseudonymisation key in '{file.name}' is {problem}. "
+                + _HOW_TO_SET_KEY.format(var="TSINVEST_PSEUDONYM_KEY")
             )
         return cls(key, length=length)
 
@@ -219,7 +250,7 @@ class Pseudonymiser:
 
         Examples
         --------
-        >>> pseudonymiser = Pseudonymiser(b"k" * 32)
+        >>> pseudonymiser = Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60")
         >>> token = pseudonymiser.pseudonym("10.0.0.1", kind="ip")
         >>> token.startswith("ip_"), len(token)
         (True, 15)
@@ -264,7 +295,7 @@ class Pseudonymiser:
 
         Examples
         --------
-        >>> pseudonymiser = Pseudonymiser(b"k" * 32)
+        >>> pseudonymiser = Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60")
         >>> sorted(pseudonymiser.mapping(["b", "a", "a", None], kind="user"))
         ['a', 'b']
         """
@@ -279,7 +310,7 @@ class Pseudonymiser:
 
         Examples
         --------
-        >>> pseudonymiser = Pseudonymiser(b"k" * 32)
+        >>> pseudonymiser = Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60")
         >>> out = pseudonymiser.pseudonymise(pd.Series(["7", None, "7"], dtype="string"), kind="acct")
         >>> out.isna().tolist(), out[0] == out[2], str(out.dtype)
         ([False, True, False], True, 'string')
@@ -292,6 +323,41 @@ class Pseudonymiser:
         _check_collisions({raw: token for raw, token in zip(distinct, tokens) if raw != ""}, kind, self.length)
         gathered = np.asarray(tokens + [None], dtype=object)[codes]  # code -1 (missing) picks None
         return pd.Series(gathered, index=values.index, name=values.name, dtype="string")
+
+
+def key_strength_problem(key: bytes) -> str | None:
+    """Why a key is too weak to pseudonymise with, or None when it is strong enough.
+
+    A key must be at least :data:`MIN_KEY_BYTES` bytes, must not repeat a
+    shorter pattern (``passwordpassword...``), and its estimated entropy
+    (length times the Shannon entropy of its byte frequencies) must reach
+    :data:`MIN_KEY_BITS`. The estimate is generous to structured text, so it
+    rejects the obviously weak, not every weak key: generate keys with
+    ``secrets.token_hex(32)``. The reason names sizes only, never key bytes.
+
+    Examples
+    --------
+    >>> key_strength_problem(b"passwordpassword") is not None
+    True
+    >>> key_strength_problem(b"password" * 4)
+    'a repeated pattern (a guessable key)'
+    >>> key_strength_problem(bytes.fromhex("9f" * 32))
+    'a repeated pattern (a guessable key)'
+    >>> key_strength_problem(b"4c1f0b9e7a2d68c35e0f1a9b7c3d2e8f6a4b0c1d9e7f3a5b2c8d6e0f4a1b3c5d") is None
+    True
+    """
+    import math
+    from collections import Counter
+
+    if len(key) < MIN_KEY_BYTES:
+        return f"too short ({len(key)} bytes, at least {MIN_KEY_BYTES} needed)"
+    if key in (key + key)[1:-1]:
+        return "a repeated pattern (a guessable key)"
+    counts = Counter(key)
+    bits = -sum(count * math.log2(count / len(key)) for count in counts.values())
+    if bits < MIN_KEY_BITS:
+        return f"too predictable (about {int(bits)} bits of entropy estimated, at least {MIN_KEY_BITS} needed)"
+    return None
 
 
 def _check_kind(kind: str) -> None:
@@ -329,45 +395,54 @@ def _check_collisions(mapping: Mapping[str, str], kind: str, length: int) -> Non
 
 
 class TextRedactor:
-    """Replace raw identifiers inside free text by their pseudonyms.
+    """Replace identifiers inside free text by their pseudonyms.
 
-    Compile once, apply to many strings. Matching is exact and
-    token-bounded: a raw id is replaced only where it is not glued to a
-    letter, digit or underscore, or to a dot between such characters, so
-    ``"123"`` is not replaced inside ``"91234"`` nor ``"12"`` inside
-    ``"10.0.0.12"``. Where several raw ids could match at one position the
-    longest wins (``"bob_smith"`` before ``"bob"``).
+    Compile once, apply to many strings.
 
     Parameters
     ----------
     mapping : Mapping[str, str]
         Raw identifier -> pseudonym, e.g. the union of
         :meth:`Pseudonymiser.mapping` results.
+    pseudonymiser : Pseudonymiser, optional
+        With it the redactor is *default-deny*: identifier-like text that is
+        not in ``mapping`` is pseudonymised too (see Notes). Without it only
+        the ids of ``mapping`` are replaced.
 
     Notes
     -----
-    Ids are also matched in their JSON-escaped and HTML-escaped spellings
-    (``\\u00e9``, ``&lt;``), because evidence columns hold JSON and reports
-    hold HTML; without this, a username with an accent or a quote would
-    survive redaction inside a JSON string. Matching is case-sensitive:
-    lower-case emails before building the mapping if the text may spell
-    them differently.
+    Known ids are matched exactly, where they are not glued to a character
+    of the same class: a numeric id is found inside ``ref_<id>`` or
+    ``<id>x`` but not inside a longer number (``"123"`` stays in ``"91234"``,
+    ``"12"`` in the IP ``"10.0.0.12"``); a username is found after ``@`` in
+    any letter case. Where several known ids could match the longest wins
+    (``"bob_smith"`` before ``"bob"``). Ids are also matched in their
+    JSON-escaped and HTML-escaped spellings (``\\u00e9``, ``&lt;``), because
+    evidence columns hold JSON and reports hold HTML.
 
-    Ids made of word characters and dots (numeric ids, IPv4, most
-    usernames) are found by one generic pattern and a dict lookup; the rest
-    (emails, IPv6, names with spaces or symbols) are compiled into one
-    regular expression shaped as a trie. Matching cost per string grows
-    with its length, not with the number of ids; compiling costs about
-    0.2 ms per id of the second group and nothing for the first.
+    Default-deny (with ``pseudonymiser``) also replaces what no table
+    listed: ``@mentions`` of unknown users (kind ``user``, case-folded),
+    email addresses (``email``), IPv4 addresses (``ip``), phone numbers
+    (``+`` or separators, 7 to 15 digits: ``phone``) and any run of 7 or
+    more digits, glued to letters or not (``number``). Dates and times
+    (``2026-03-02``, ``10:00:00``) are kept. The price is over-redaction
+    of harmless long numbers (``1000000 views``), accepted because a
+    redacted report must not leak.
+
+    Matching cost per string grows with its length, not with the number of
+    ids; compiling costs about 0.2 ms per known id that is not one word.
 
     Examples
     --------
     >>> redactor = TextRedactor({"123": "acct_aaa", "1234": "acct_bbb", "bob": "user_ccc"})
-    >>> redactor.redact('{"accounts": ["1234", "123"], "by": "bob", "other": "91234"}')
-    '{"accounts": ["acct_bbb", "acct_aaa"], "by": "user_ccc", "other": "91234"}'
+    >>> redactor.redact('{"accounts": ["1234", "123"], "by": "@BOB", "other": "91234", "ref": "ref_123"}')
+    '{"accounts": ["acct_bbb", "acct_aaa"], "by": "@user_ccc", "other": "91234", "ref": "ref_acct_aaa"}'
+    >>> strict = TextRedactor({}, pseudonymiser=Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60"))
+    >>> strict.redact("mail x@y.org, call +44 20 7946 0000, @eve on 2026-03-02") # doctest: +ELLIPSIS
+    'mail email_..., call phone_..., @user_... on 2026-03-02'
     """
 
-    def __init__(self, mapping: Mapping[str, str]):
+    def __init__(self, mapping: Mapping[str, str], *, pseudonymiser: Pseudonymiser | None = None):
         lookup: dict[str, str] = {}
         for raw, token in mapping.items():
             if isinstance(raw, str) and raw:
@@ -377,21 +452,87 @@ class TextRedactor:
             for variant in _escaped_variants(raw):
                 lookup.setdefault(variant, token)
         self._lookup = lookup
-        # Ids made of word characters joined by single dots (numeric account
-        # ids, IPv4 addresses, most usernames and device ids) are found by one
-        # generic pattern plus a dict lookup, which costs nothing to compile.
-        # Only the others (emails, IPv6, names with spaces, escaped spellings)
-        # go into the trie, whose compile time grows with their number.
+        folded: dict[str, str] = {}
+        for raw, token in lookup.items():
+            folded.setdefault(raw.casefold(), token)
+        self._folded = folded
+        self._pseudonymiser = pseudonymiser
+        # Ids that are one word (numeric ids, IPv4, most usernames and device
+        # ids) are found by the generic word pattern plus a dict lookup, which
+        # costs nothing to compile. Only the others (emails, IPv6, names with
+        # spaces, escaped spellings) go into the trie.
         others = sorted(raw for raw in lookup if not _SIMPLE_TOKEN.fullmatch(raw))
-        trie = f"(?:{_trie_regex(others)}){_AFTER}|" if others else ""
-        self._pattern = re.compile(f"{_BEFORE}(?:{trie}{_SIMPLE_TOKEN.pattern})") if lookup else None
+        branches = []
+        if others:
+            branches.append(f"{_GLUE_BEFORE}(?P<known>{_trie_regex(others)}){_GLUE_AFTER}")
+        if pseudonymiser is not None:
+            branches += [_DATE, _EMAIL, _MENTION, _IPV4, _PHONE]
+        else:
+            branches += [_MENTION]
+        branches.append(f"(?P<word>{_BEFORE}{_SIMPLE_TOKEN.pattern})")
+        self._pattern = re.compile("|".join(branches)) if (lookup or pseudonymiser is not None) else None
+
+    def _unknown(self, text: str, kind: str) -> str:
+        if self._pseudonymiser is None:
+            return text
+        return self._pseudonymiser.pseudonym(text.casefold() if kind in ("user", "email") else text, kind=kind)
+
+    def _known(self, text: str) -> str | None:
+        return self._lookup.get(text)
+
+    def _digits(self, match: re.Match) -> str:
+        run = match.group(0)
+        token = self._lookup.get(run)
+        if token is not None:
+            return token
+        return self._unknown(run, "number") if len(run) >= _MIN_NUMBER_DIGITS else run
+
+    def _word(self, word: str) -> str:
+        token = self._lookup.get(word)
+        if token is not None:
+            return token
+        if _IPV4_RE.fullmatch(word):
+            return self._unknown(word, "ip") if self._pseudonymiser is not None else word
+        # Ids glued to letters (ref_<id>, <id>x, v.<id>): look at each digit run.
+        return _DIGIT_RUN.sub(self._digits, word)
+
+    def _replace(self, match: re.Match) -> str:
+        kind = match.lastgroup
+        text = match.group(0)
+        if kind == "known":
+            return self._lookup[text] if text in self._lookup else self._folded.get(text.casefold(), text)
+        if kind == "word":
+            return self._word(text)
+        if kind == "date":
+            return text
+        if kind == "mention":
+            name = text[1:]
+            token = self._lookup.get(name) or self._folded.get(name.casefold())
+            if token is not None:
+                return "@" + token
+            if self._pseudonymiser is not None:
+                return "@" + self._unknown(name, "user")
+            return "@" + self._word(name)
+        if kind == "email":
+            token = self._lookup.get(text) or self._folded.get(text.casefold())
+            return token if token is not None else self._unknown(text, "email")
+        if kind == "ipv4":
+            token = self._lookup.get(text)
+            return token if token is not None else self._unknown(text, "ip")
+        if kind == "phone":
+            digits = sum(char.isdigit() for char in text)
+            plain = text.isdigit()
+            if not plain and _MIN_PHONE_DIGITS <= digits <= _MAX_PHONE_DIGITS and not _IPV4_RE.fullmatch(text):
+                return self._unknown(text, "phone")
+            # Not a phone number: several ids side by side, a version, a count.
+            return _WORDS_IN_SPAN.sub(lambda inner: self._word(inner.group(0)), text)
+        return text  # pragma: no cover - every group is handled above
 
     def redact(self, text: object) -> object:
         """Redact one string; non-strings (None, NA, numbers) come back unchanged."""
         if self._pattern is None or not isinstance(text, str):
             return text
-        lookup = self._lookup
-        return self._pattern.sub(lambda match: lookup.get(match.group(0), match.group(0)), text)
+        return self._pattern.sub(self._replace, text)
 
     def redact_series(self, texts: pd.Series) -> pd.Series:
         """Redact every string of a Series (missing values kept)."""
@@ -400,11 +541,13 @@ class TextRedactor:
         return texts.map(self.redact, na_action="ignore").astype(texts.dtype)
 
 
-def redact_text(text: str | pd.Series, mapping: Mapping[str, str]) -> str | pd.Series:
-    """Replace raw identifiers in a string or a Series of strings by their pseudonyms.
+def redact_text(
+    text: str | pd.Series, mapping: Mapping[str, str], *, pseudonymiser: Pseudonymiser | None = None
+) -> str | pd.Series:
+    """Replace identifiers in a string or a Series of strings by their pseudonyms.
 
-    Longest-first, token-bounded exact replacement; see :class:`TextRedactor`
-    (use it directly to reuse the compiled pattern across many calls).
+    See :class:`TextRedactor` (use it directly to reuse the compiled pattern
+    across many calls); ``pseudonymiser`` makes it default-deny.
 
     Examples
     --------
@@ -413,19 +556,38 @@ def redact_text(text: str | pd.Series, mapping: Mapping[str, str]) -> str | pd.S
     >>> redact_text(pd.Series(["by 42", None], dtype="string"), {"42": "acct_x"}).tolist()
     ['by acct_x', <NA>]
     """
-    redactor = TextRedactor(mapping)
+    redactor = TextRedactor(mapping, pseudonymiser=pseudonymiser)
     if isinstance(text, pd.Series):
         return redactor.redact_series(text)
     return redactor.redact(text)  # type: ignore[return-value]
 
 
-# Token bounds: not glued to a word character, nor to a dot that joins word
-# characters ("12" is not a token of "10.0.0.12"), while a sentence-final dot
-# still ends a token ("met bob.").
+# Token bounds of a word: not glued to a word character, nor to a dot that
+# joins word characters ("12" is not a token of "10.0.0.12"), while a
+# sentence-final dot still ends a token ("met bob.").
 _BEFORE = r"(?<!\w)(?<!\w\.)"
 _AFTER = r"(?!\w)(?!\.\w)"
 # A maximal run of word characters joined by single dots always satisfies _AFTER.
 _SIMPLE_TOKEN = re.compile(r"\w+(?:\.\w+)*")
+# Bounds of a known id with punctuation (``ESC-1``, an email): not glued to a
+# character of the same class as its own first / last one, so ``ref_ESC-1``
+# and ``ESC-1x`` are found but ``ESC-12`` is not ``ESC-1``.
+_GLUE_BEFORE = r"(?:(?=\d)(?<!\d)|(?=[^\W\d_])(?<![^\W\d_])|(?![^\W_]))"
+_GLUE_AFTER = r"(?:(?<=\d)(?!\d)|(?<=[^\W\d_])(?![^\W\d_])|(?<![^\W_]))"
+_DIGIT_RUN = re.compile(r"\d+")
+_WORDS_IN_SPAN = re.compile(r"\w+(?:\.\w+)*")
+_IPV4_RE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_MIN_NUMBER_DIGITS = 7
+_MIN_PHONE_DIGITS = 7
+_MAX_PHONE_DIGITS = 15
+_DATE = (
+    r"(?P<date>(?<!\d)\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?!\d)"
+    r"|(?<![\d:])\d{1,2}:\d{2}(?::\d{2})?(?![\d:]))"
+)
+_EMAIL = r"(?P<email>(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
+_MENTION = r"(?P<mention>(?<![\w@])@\w+(?:\.\w+)*)"
+_IPV4 = r"(?P<ipv4>(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w]|\.\w))"
+_PHONE = r"(?P<phone>(?<![\w+])(?:\+|\(\+?)?\d(?:[ ().\-/]{0,2}\d){6,}(?!\w))"
 
 
 def _escaped_variants(raw: str) -> set[str]:
@@ -514,7 +676,7 @@ def pseudonymise_frame(
     --------
     >>> frame = pd.DataFrame({"account_a": ["1", "2"], "account_b": ["2", "3"],
     ...                       "evidence": ['{"ip": "10.0.0.1", "with": "3"}', "shared with 1"]})
-    >>> out = pseudonymise_frame(frame, Pseudonymiser(b"k" * 32), columns=["account_a", "account_b"],
+    >>> out = pseudonymise_frame(frame, Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60"), columns=["account_a", "account_b"],
     ...                          text_columns=["evidence"])
     >>> out.loc[0, "account_b"] == out.loc[1, "account_a"]
     True
@@ -585,7 +747,7 @@ def pseudonymise_graph(
     >>> graph = nx.Graph(name="ring around 1")
     >>> graph.add_node("1", username="alice", label="alice (1)")
     >>> graph.add_edge("1", "2", evidence='{"shared_ip": "10.0.0.1"}')
-    >>> pseudonymiser = Pseudonymiser(b"k" * 32)
+    >>> pseudonymiser = Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60")
     >>> out = pseudonymise_graph(graph, pseudonymiser, id_attributes={"username": "user"},
     ...                          mapping=pseudonymiser.mapping(["10.0.0.1"], kind="ip"))
     >>> sorted(out.nodes) == sorted(pseudonymiser.mapping(["1", "2"]).values())

@@ -19,20 +19,33 @@ Choices, so that readers know what they are looking at:
 * Timestamps are UTC: ISO 8601 strings ending in ``Z`` in CSV, tz-naive
   UTC datetimes in Excel with `` (UTC)`` appended to the column header.
   tz-naive input timestamps are taken to be UTC already (the project rule).
-* Files are written to a temporary file in the target folder, then moved
-  into place with :func:`os.replace`: a failed export leaves no half file.
-  The file is created readable by its owner only (mode 0600), since it
-  holds personal data.
+* A formula marker after a list separator (``x;=1+1``, ``a,@b``) is
+  neutralised too (``x;'=1+1``): where ``;`` is the list separator (German,
+  French locales) a spreadsheet may split the row there and start a new
+  cell with ``=``. Every text cell is also quoted. Quoting alone does not
+  help: read with ``;`` as separator, ``"a","x;=1+1"`` splits into
+  ``a,"x`` and ``=1+1"`` (the quotes only count at the start of a field),
+  so the marker itself must be defused. The cost is a visible ``'`` inside
+  such text, which is rare outside attacks.
+* Every file the kit writes goes through :func:`atomic_write` (and its
+  helpers :func:`write_text`, :func:`write_bytes`, :func:`write_json`): a
+  temporary file in the target folder, created readable by its owner only
+  (mode 0600, since it holds personal data), moved into place with
+  :func:`os.replace` only once complete, so a failed export leaves no half
+  file; symbolic links are never written through, and ``overwrite=False``
+  refuses to replace an existing file.
 
 Examples
 --------
->>> neutralise_text(["=1+1", "alice", "  @cmd", "-5", None])
-["'=1+1", 'alice', "'  @cmd", "'-5", None]
+>>> neutralise_text(["=1+1", "alice", "  @cmd", "-5", None, "x;=1+1"])
+["'=1+1", 'alice', "'  @cmd", "'-5", None, "x;'=1+1"]
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
+import json
 import math
 import os
 import re
@@ -51,6 +64,10 @@ __all__ = [
     "safe_frame",
     "to_safe_csv",
     "to_safe_excel",
+    "atomic_write",
+    "write_text",
+    "write_bytes",
+    "write_json",
 ]
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP).
@@ -60,6 +77,10 @@ DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # formula marker; they must not hide a dangerous first character.
 _IGNORABLE = r"\s\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
 _DANGEROUS_RE = re.compile(f"^[{_IGNORABLE}]*[=+\\-@\\t\\r]")
+# A formula marker right after a list separator or a line break: a cell of its
+# own where ";" or "," splits the row, or a line of its own where the reader
+# does not honour the quotes around a multi-line cell.
+_SEPARATED_DANGER_RE = re.compile(f"([;,\\r\\n][{_IGNORABLE}]*)(?=[=+\\-@\\t\\r])")
 # Characters XML 1.0 (and so .xlsx) cannot store; openpyxl refuses them.
 _XML_ILLEGAL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EXCEL_MAX_CELL = 32767
@@ -68,27 +89,43 @@ _SHEET_FORBIDDEN = set("[]:*?/\\")
 _MAX_SAFE_INTEGER = 2**53 - 1
 
 
-def is_dangerous(text: str) -> bool:
+def is_dangerous(text: str, *, after_separators: bool = False) -> bool:
     """Whether a text cell would be read as a formula by a spreadsheet.
+
+    With ``after_separators`` also when a formula marker follows ``;`` or
+    ``,`` (a CSV row split at a locale's list separator).
 
     Examples
     --------
     >>> is_dangerous("=cmd"), is_dangerous(" \\u200b+1"), is_dangerous("a=b"), is_dangerous("'=1")
     (True, True, False, False)
+    >>> is_dangerous("x;=1+1"), is_dangerous("x;=1+1", after_separators=True), is_dangerous("x;'=1", after_separators=True)
+    (False, True, False)
     """
-    return bool(_DANGEROUS_RE.match(text))
+    if _DANGEROUS_RE.match(text):
+        return True
+    return after_separators and bool(_SEPARATED_DANGER_RE.search(text))
 
 
-def neutralise_text(values: Iterable[object]) -> list[object]:
+def neutralise_text(values: Iterable[object], *, after_separators: bool = True) -> list[object]:
     """Prefix ``'`` to every dangerous string; other values come back unchanged.
+
+    With ``after_separators`` (the default, for CSV) a formula marker after
+    ``;`` or ``,`` also gets a ``'`` in front of it. Excel cells are typed and
+    never split, so the Excel writer turns it off.
 
     Examples
     --------
-    >>> neutralise_text(["+44 20 7946 0000", "ok", 3])
-    ["'+44 20 7946 0000", 'ok', 3]
+    >>> neutralise_text(["+44 20 7946 0000", "ok", 3, "a;=1+1", "=x;@y"])
+    ["'+44 20 7946 0000", 'ok', 3, "a;'=1+1", "'=x;'@y"]
     """
-    match = _DANGEROUS_RE.match
-    return ["'" + value if isinstance(value, str) and match(value) else value for value in values]
+    return [_neutralise_one(value, after_separators) if isinstance(value, str) else value for value in values]
+
+
+def _neutralise_one(text: str, after_separators: bool) -> str:
+    if after_separators:
+        text = _SEPARATED_DANGER_RE.sub(r"\1'", text)
+    return "'" + text if _DANGEROUS_RE.match(text) else text
 
 
 def _id_names() -> set[str]:
@@ -110,7 +147,7 @@ def _text_values(column: pd.Series, *, excel: bool) -> list[object]:
     values = [None if _is_missing(value) else str(value) for value in column.astype(object).tolist()]
     if excel:
         values = [_excel_text(value) if value is not None else None for value in values]
-    return neutralise_text(values)
+    return neutralise_text(values, after_separators=not excel)
 
 
 def _excel_text(text: str) -> str:
@@ -175,7 +212,7 @@ def _prepare(frame: pd.DataFrame, *, id_columns: Sequence[str] | None, excel: bo
         headers.append(header)
         columns.append(values)
         kinds.append(kind)
-    header_texts = neutralise_text(_excel_text(h) if excel else h for h in headers)
+    header_texts = neutralise_text((_excel_text(h) if excel else h for h in headers), after_separators=not excel)
     return header_texts, columns, kinds
 
 
@@ -225,19 +262,106 @@ def safe_frame(frame: pd.DataFrame, *, id_columns: Sequence[str] | None = None) 
 
 
 @contextlib.contextmanager
-def _atomic_path(path: str | os.PathLike, suffix: str) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; move it into place only on success."""
+def atomic_write(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[Path]:
+    """Yield a private temporary path next to ``path``; move it into place only on success.
+
+    The one way tsinvest writes a file: the temporary file is created with
+    mode 0600 (owner only) in the target's folder, the caller fills it, and
+    it replaces ``path`` atomically when the ``with`` block ends without an
+    exception (otherwise it is deleted and ``path`` is untouched).
+
+    Parameters
+    ----------
+    path : path-like
+        The file to write; its folder is created if missing.
+    overwrite : bool, default True
+        With False an existing ``path`` is never replaced (a hard link
+        publishes the file, which fails if the name is taken).
+
+    Raises
+    ------
+    ParameterError
+        ``path`` is a symbolic link, a folder, or exists while
+        ``overwrite=False``. The message names the file, never its content.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, stat
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "note.txt"
+    >>> with atomic_write(target) as temporary:
+    ...     _ = temporary.write_text("done")
+    >>> target.read_text(), oct(stat.S_IMODE(target.stat().st_mode))
+    ('done', '0o600')
+    >>> with atomic_write(target, overwrite=False) as temporary:
+    ...     _ = temporary.write_text("again")
+    Traceback (most recent call last):
+    ...
+    tsinvest.exceptions.ParameterError: 'note.txt' already exists ...
+    """
     target = Path(path)
+    if target.is_symlink():
+        raise ParameterError(f"'{target.name}' is a symbolic link; tsinvest never writes through links (remove it)")
+    if target.is_dir():
+        raise ParameterError(f"'{target.name}' is a folder; give a file name")
+    if not overwrite and target.exists():
+        raise ParameterError(f"'{target.name}' already exists and tsinvest does not overwrite it; choose another name")
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(handle)
     try:
         yield Path(temporary)
-        os.replace(temporary, target)
+        # Some writers recreate the file; the mode must still be owner-only.
+        os.chmod(temporary, 0o600)
+        if overwrite:
+            os.replace(temporary, target)
+        else:
+            try:
+                os.link(temporary, target)
+            except FileExistsError:
+                raise ParameterError(
+                    f"'{target.name}' already exists and tsinvest does not overwrite it; choose another name"
+                ) from None
+            except OSError:  # a filesystem without hard links: check, then replace
+                if target.exists():
+                    raise ParameterError(
+                        f"'{target.name}' already exists and tsinvest does not overwrite it; choose another name"
+                    ) from None
+                os.replace(temporary, target)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+# Kept for callers of the earlier private name.
+def _atomic_path(path: str | os.PathLike, suffix: str = ".tmp"):
+    return atomic_write(path)
+
+
+def write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool = True) -> Path:
+    """Write bytes through :func:`atomic_write` (mode 0600, atomic)."""
+    with atomic_write(path, overwrite=overwrite) as temporary:
+        temporary.write_bytes(data)
+    return Path(path)
+
+
+def write_text(path: str | os.PathLike, text: str, *, encoding: str = "utf-8", overwrite: bool = True) -> Path:
+    """Write text through :func:`atomic_write` (mode 0600, atomic).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> write_text(pathlib.Path(tempfile.mkdtemp()) / "a.txt", "hi").read_text()
+    'hi'
+    """
+    return write_bytes(path, text.encode(encoding), overwrite=overwrite)
+
+
+def write_json(path: str | os.PathLike, value: object, *, overwrite: bool = True) -> Path:
+    """Write JSON (sorted keys, two-space indent, final newline) through :func:`atomic_write`."""
+    return write_text(path, json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n", overwrite=overwrite)
 
 
 def to_safe_csv(
@@ -268,7 +392,8 @@ def to_safe_csv(
     Notes
     -----
     Rows end in CRLF (RFC 4180) so that a lone carriage return inside a cell
-    is quoted and cannot split a row. CSV has no cell types: a spreadsheet
+    is quoted and cannot split a row. Text cells and headers are always
+    quoted; numbers are not. CSV has no cell types: a spreadsheet
     may still show a long id column as a number when it guesses types; open
     the CSV with "import as text" or share the Excel export instead.
 
@@ -278,11 +403,13 @@ def to_safe_csv(
     >>> out = to_safe_csv(pd.DataFrame({"account_id": ["0012345678901234567"], "bio": ["@SUM(A1)"]}),
     ...                   pathlib.Path(tempfile.mkdtemp()) / "share.csv")
     >>> out.read_text(encoding="utf-8-sig").splitlines()
-    ['account_id,bio', "0012345678901234567,'@SUM(A1)"]
+    ['"account_id","bio"', '"0012345678901234567","\\'@SUM(A1)"']
     """
     prepared = safe_frame(frame, id_columns=id_columns)
-    with _atomic_path(path, ".csv.tmp") as temporary:
-        prepared.to_csv(temporary, index=False, encoding=encoding, lineterminator="\r\n")
+    with atomic_write(path) as temporary:
+        prepared.to_csv(
+            temporary, index=False, encoding=encoding, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC
+        )
     return Path(path)
 
 
@@ -382,6 +509,6 @@ def to_safe_excel(
         sheet.append([text_cell(header) for header in headers])
         for row in zip(*columns):
             sheet.append([cell_for(value, kind) for value, kind in zip(row, kinds)])
-    with _atomic_path(path, ".xlsx.tmp") as temporary:
+    with atomic_write(path) as temporary:
         workbook.save(temporary)
     return Path(path)

@@ -44,18 +44,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def _write(edges, out: Path) -> None:
     """Formula-safe CSV (ids as text, 0600, atomic), or Parquet with microsecond times."""
     from tsinvest.reporting import to_safe_csv
+    from tsinvest.reporting.safe_export import atomic_write
 
-    if out.exists() and out.is_dir():
-        from tsinvest.exceptions import ParameterError
-
-        raise ParameterError(f"--out '{out.name}' is a folder; name the edge file to write")
     if out.suffix.lower() in (".parquet", ".pq"):
-        from tsinvest.reporting.safe_export import _atomic_path
-
-        with _atomic_path(out, ".parquet.tmp") as temporary:
+        with atomic_write(out) as temporary:
             frame = edges.assign(first_ts=edges["first_ts"].dt.as_unit("us"), last_ts=edges["last_ts"].dt.as_unit("us"))
             frame.to_parquet(temporary, index=False)
-        out.chmod(0o600)
         return
     frame = edges.copy()
     for column in ("first_ts", "last_ts"):

@@ -7,7 +7,6 @@ and assembles their results into one :class:`DetectionResult`.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -121,6 +120,7 @@ class DetectionResult:
         """
         from tsinvest.graph import export
         from tsinvest.reporting import to_safe_csv
+        from tsinvest.reporting.safe_export import write_json
 
         suffix = {"graphml": "graphml", "gexf": "gexf", "json": "json"}
         unknown = [name for name in graph_formats if name not in suffix]
@@ -139,9 +139,8 @@ class DetectionResult:
             for column in ("first_ts", "last_ts"):
                 edges[column] = edges[column].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
             to_safe_csv(edges, staging / "edges.csv", id_columns=ids)
-            for name, content in (("exclusions.json", self.exclusions), ("parameters.json", self.parameters)):
-                (staging / name).write_text(json.dumps(content, indent=2, sort_keys=True, ensure_ascii=True) + "\n",
-                                            encoding="utf-8")
+            write_json(staging / "exclusions.json", self.exclusions)
+            write_json(staging / "parameters.json", self.parameters)
             for name in graph_formats:
                 export.write_graph(self.graph, staging / f"graph.{suffix[name]}", format=name)
             for path in staging.iterdir():

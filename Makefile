@@ -22,6 +22,7 @@ demo: install
 
 test: install
 	scripts/ensure-chromium
+	scripts/ensure-java
 	$(BIN)/python -m pytest -q
 
 bench: install

@@ -284,7 +284,7 @@ def pseudonymise_data_dir(
     for table, frame in redacted.tables.items():
         target = out / f"{table}.parquet"
         temporary = out / f".{table}.parquet.tmp"
-        frame.reset_index(drop=True).to_parquet(temporary, index=False)
+        frame.reset_index(drop=True).to_parquet(temporary, index=False, coerce_timestamps="us")  # Spark rejects nanoseconds
         os.replace(temporary, target)
     return redacted
 

@@ -210,6 +210,8 @@ def report(label: str, run: dict) -> None:
     line += f"  edges {run['edges']:,}  excluded {run['excluded']}  hash {run['hash']}"
     print(line, flush=True)
     for stage in run.get("stages", []):
+        if not (stage["read_records"] or stage["write_records"] or stage["max_task_ms"]):
+            continue  # a stage skipped because its shuffle output was reused
         print(
             f"      stage {stage['stage']:>3} {stage['name'][:22]:<22} tasks {stage['tasks']:>4}"
             f"  shuffle read {stage['read_records']:>12,} rec {stage['read_mib']:>8.1f} MiB"

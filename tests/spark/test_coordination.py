@@ -166,7 +166,7 @@ case_rows = st.lists(
 )
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(
     cases=st.lists(case_rows, min_size=20, max_size=40),
     window=st.sampled_from([0, 1, 5, 30]),

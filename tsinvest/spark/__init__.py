@@ -6,8 +6,9 @@ table and a session, and return results whose ``to_pandas()`` equals the local
 engine's output. Importing this package does not import pyspark.
 """
 
+from tsinvest.spark.components import connected_components
 from tsinvest.spark.coordination import SparkEdges, coordination_edges, spark_events
 from tsinvest.spark.peer import peer_coordination_edges
 from tsinvest.spark.session import local_session
 
-__all__ = ["local_session", "coordination_edges", "peer_coordination_edges", "spark_events", "SparkEdges"]
+__all__ = ["local_session", "coordination_edges", "peer_coordination_edges", "spark_events", "SparkEdges", "connected_components"]

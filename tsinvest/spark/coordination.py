@@ -489,8 +489,8 @@ def coordination_edges(
     ...     "target_id": pd.array(["v1", "v1", "v2", "v2"], dtype="string"),
     ...     "ts": pd.to_datetime([0, 30, 600, 610], unit="s", utc=True),
     ... })
-    >>> edges = coordination_edges(shares, spark=local_session())  # doctest: +SKIP
-    >>> edges.to_pandas()[["account_a", "account_b", "weight", "evidence"]].to_dict("records")  # doctest: +SKIP
+    >>> edges = coordination_edges(shares, spark=local_session())
+    >>> edges.to_pandas()[["account_a", "account_b", "weight", "evidence"]].to_dict("records")
     [{'account_a': '001', 'account_b': '002', 'weight': 2, 'evidence': '["v1", "v2"]'}]
     """
     window_us = _check_parameters(window, min_weight, evidence_size, max_actors_per_window, salt_partitions, salt_min_events)

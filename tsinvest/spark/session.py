@@ -67,9 +67,9 @@ def local_session(
 
     Examples
     --------
-    >>> spark = local_session()  # doctest: +SKIP
-    >>> spark.conf.get("spark.sql.session.timeZone")  # doctest: +SKIP
-    'UTC'
+    >>> spark = local_session()
+    >>> spark.conf.get("spark.sql.session.timeZone"), spark.conf.get("spark.ui.enabled")
+    ('UTC', 'false')
     """
     require_pyspark()
     from pyspark.sql import SparkSession

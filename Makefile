@@ -22,6 +22,7 @@ demo: install
 
 test: install
 	scripts/ensure-chromium
+	scripts/ensure-java
 	$(BIN)/python -m pytest -q
 
 # The read-only app: Voila serves the notebooks in app/ (code hidden); detection is cached.

@@ -52,7 +52,7 @@ def generate(events: int, *, zipf: float, seed: int) -> tuple[Path, Path]:
     import pyarrow.parquet as pq
 
     OUT.mkdir(parents=True, exist_ok=True)
-    stem = f"events_{events}_z{zipf:g}_s{seed}"
+    stem = f"events_{events}_z{zipf:g}_s{seed}_us"
     path, truth_path = OUT / f"{stem}.parquet", OUT / f"{stem}.groups.json"
     if path.exists() and truth_path.exists():
         return path, truth_path
@@ -88,7 +88,8 @@ def generate(events: int, *, zipf: float, seed: int) -> tuple[Path, Path]:
 
     actor = np.concatenate([actor, planted_actor])
     target = np.concatenate([target, planted_target])
-    ns = START_NS + (np.concatenate([seconds, planted_seconds]) * 1e9).astype(np.int64)
+    # Whole microseconds: the portable precision (Spark rejects TIMESTAMP(NANOS)).
+    ns = START_NS + (np.concatenate([seconds, planted_seconds]) * 1e6).astype(np.int64) * 1000
     order = np.argsort(ns, kind="stable")  # a log is written in time order
 
     account_ids = np.array([f"{x:019d}" for x in rng.integers(10**17, 10**19, size=n_accounts, dtype=np.uint64)])
@@ -99,7 +100,7 @@ def generate(events: int, *, zipf: float, seed: int) -> tuple[Path, Path]:
             "account_id": pa.array(account_ids[actor[order]], type=pa.string()),
             "action": pa.array(actions[rng.integers(0, 3, size=events)], type=pa.string()),
             "target_id": pa.array(target_ids[target[order]], type=pa.string()),
-            "ts": pa.array(ns[order], type=pa.timestamp("ns", tz="UTC")),
+            "ts": pa.array(ns[order] // 1000, type=pa.timestamp("us", tz="UTC")),
         }
     )
     temp = path.with_suffix(".tmp")

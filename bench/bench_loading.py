@@ -53,7 +53,7 @@ def main() -> None:
         }
         frame.to_csv(paths["csv"], index=False)
         frame.to_json(paths["jsonl"], orient="records", lines=True)
-        frame.to_parquet(paths["parquet"], index=False)
+        frame.to_parquet(paths["parquet"], index=False, coerce_timestamps="us")
         for kind, path in paths.items():
             began = time.perf_counter()
             loaded = load_events(path)

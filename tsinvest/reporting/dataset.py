@@ -376,7 +376,8 @@ def pseudonymise_data_dir(
     out.mkdir(parents=True, exist_ok=True)
     for table, frame in redacted.tables.items():
         with atomic_write(out / f"{table}.parquet") as temporary:
-            frame.reset_index(drop=True).to_parquet(temporary, index=False)
+            # Microseconds: Spark rejects nanosecond Parquet timestamps.
+            frame.reset_index(drop=True).to_parquet(temporary, index=False, coerce_timestamps="us")
     return redacted
 
 

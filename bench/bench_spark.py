@@ -1,0 +1,269 @@
+"""Benchmark: co-action edges on the local engine and on Spark local[2], side by side, same events.
+
+Usage::
+
+    .venv/bin/python bench/bench_spark.py --events 1000000
+    .venv/bin/python bench/bench_spark.py --events 1000000 5000000 --hot
+
+The events are ``bench/bench_coordination.py``'s synthetic week (Zipf accounts
+and targets, 20 planted rings), written once as microsecond Parquet under
+``bench/out/``. Each engine runs in a fresh child process from the raw Parquet
+file to a pandas edge table (window 60 s, min weight 2):
+
+* local: ``tsinvest.linking.coordination.coordination_edges``; wall time and
+  peak RSS;
+* Spark: ``tsinvest.spark.coordination_edges`` on ``local_session("local[2]")``;
+  wall split into *session* (JVM start), *checks* (read, bucket, exact
+  hot-window check: the excluded-target table) and *compute* (edges to
+  pandas); peak memory of the JVM (``VmHWM``) plus the Python driver; per
+  stage: tasks, shuffle records and bytes read and written, max and median
+  task time (Spark's status store, read through the JVM: the UI is off).
+
+Both print a SHA-256 of the edge table sorted by (account_a, account_b), times
+as integer microseconds: equal hashes mean equal edges, evidence included.
+
+``--hot`` adds a viral moment to the 1M-event file (3,000 accounts acting on
+one target inside 60 s, 8,000 more over its next hour) and runs Spark capped
+(default cap 500: the target is excluded), uncapped, and uncapped with
+salting (8 salts), plus the local engine capped and uncapped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def _coordination_bench():
+    spec = importlib.util.spec_from_file_location("bench_coordination", HERE / "bench_coordination.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def events_file(events: int, seed: int) -> Path:
+    path, _ = _coordination_bench().generate(events, zipf=1.0, seed=seed)
+    return path
+
+
+def hot_file(events: int, seed: int) -> Path:
+    """The week plus one viral moment (a target hit by thousands of accounts within minutes)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    base = events_file(events, seed)
+    path = base.with_name(base.stem + "_hot.parquet")
+    if path.exists():
+        return path
+    table = pq.read_table(base)
+    rng = np.random.default_rng(seed)
+    accounts = np.unique(table.column("account_id").to_numpy())
+    start = int(table.column("ts").cast(pa.int64()).to_numpy().min()) + 3600 * 10**6
+    burst = rng.choice(accounts, size=3000, replace=False)
+    tail = rng.choice(accounts, size=8000)
+    micros = np.concatenate([start + rng.integers(0, 60 * 10**6, size=3000), start + rng.integers(0, 3600 * 10**6, size=8000)])
+    extra = pa.table(
+        {
+            "account_id": pa.array(np.concatenate([burst, tail]), type=pa.string()),
+            "action": pa.array(["share"] * len(micros), type=pa.string()),
+            "target_id": pa.array(["viral"] * len(micros), type=pa.string()),
+            "ts": pa.array(micros, type=pa.timestamp("us", tz="UTC")),
+        }
+    )
+    temp = path.with_suffix(".tmp")
+    pq.write_table(pa.concat_tables([table, extra.cast(table.schema)]), temp)
+    os.replace(temp, path)
+    return path
+
+
+def edge_hash(edges) -> str:
+    """SHA-256 of the edge table sorted by pair, times as integer microseconds."""
+    frame = edges.sort_values(["account_a", "account_b"]).reset_index(drop=True)
+    lines = [
+        "\t".join((r.account_a, r.account_b, r.signal, str(int(r.weight)), str(r.first_ts.value // 1000),
+                   str(r.last_ts.value // 1000), r.evidence))
+        for r in frame.itertuples()
+    ]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_local(path: Path, cap: int) -> dict:
+    import warnings
+
+    from tsinvest.linking.coordination import coordination_edges
+
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        edges = coordination_edges(path, window=60, min_weight=2, max_actors_per_window=cap)
+    seconds = time.perf_counter() - started
+    return {
+        "engine": "local", "seconds": seconds, "peak_mib": _peak_mib(), "edges": len(edges),
+        "excluded": len(edges.attrs["excluded_targets"]), "windowed_pairs": edges.attrs["stats"]["windowed_pairs"],
+        "hash": edge_hash(edges),
+    }
+
+
+def _jvm_peak_mib(spark) -> float:
+    pid = spark.sparkContext._jvm.ProcessHandle.current().pid()
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _stages(spark, after: int) -> list[dict]:
+    """Per completed stage with id > ``after``: tasks, shuffle I/O, max and median task time (ms)."""
+    context = spark.sparkContext
+    store = context._jsc.sc().statusStore()
+    gateway = context._gateway
+    listed = store.stageList(None, False, False, gateway.new_array(gateway.jvm.double, 0), None)
+    rows = []
+    for position in range(listed.size()):
+        stage = listed.apply(position)
+        if stage.stageId() <= after:
+            continue
+        tasks = store.taskList(stage.stageId(), stage.attemptId(), 100_000)
+        durations = [
+            tasks.apply(i).duration().get() for i in range(tasks.size()) if tasks.apply(i).duration().isDefined()
+        ]
+        rows.append(
+            {
+                "stage": stage.stageId(), "tasks": stage.numTasks(), "name": stage.name().split(" at ")[0],
+                "read_records": stage.shuffleReadRecords(), "read_mib": stage.shuffleReadBytes() / 2**20,
+                "write_records": stage.shuffleWriteRecords(), "write_mib": stage.shuffleWriteBytes() / 2**20,
+                "max_task_ms": max(durations, default=0), "median_task_ms": statistics.median(durations) if durations else 0,
+            }
+        )
+    return sorted(rows, key=lambda row: row["stage"])
+
+
+def _last_stage(spark) -> int:
+    tracker = spark.sparkContext.statusTracker()
+    ids = [s for job in tracker.getJobIdsForGroup(None) for s in (tracker.getJobInfo(job).stageIds if tracker.getJobInfo(job) else [])]
+    return max(ids, default=-1)
+
+
+def run_spark(path: Path, cap: int, salts: int) -> dict:
+    import warnings
+
+    started = time.perf_counter()
+    from tsinvest.spark import coordination_edges, local_session
+
+    spark = local_session("local[2]", driver_memory="6g", app_name="tsinvest-bench")
+    session = time.perf_counter() - started
+
+    began = time.perf_counter()
+    result = coordination_edges(
+        str(path), spark=spark, window=60, min_weight=2, max_actors_per_window=cap,
+        salt_partitions=salts, salt_min_events=1000,
+    )
+    excluded = result.excluded_targets.count()
+    checks = time.perf_counter() - began
+    before = _last_stage(spark)
+
+    began = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        edges = result.to_pandas()
+    compute = time.perf_counter() - began
+    stages = _stages(spark, before)
+    return {
+        "engine": f"spark local[2]{' salted x' + str(salts) if salts > 1 else ''}",
+        "seconds": session + checks + compute, "session_s": session, "checks_s": checks, "compute_s": compute,
+        "peak_mib": _jvm_peak_mib(spark) + _peak_mib(), "jvm_peak_mib": _jvm_peak_mib(spark), "python_peak_mib": _peak_mib(),
+        "edges": len(edges), "excluded": excluded, "hash": edge_hash(edges), "stages": stages,
+    }
+
+
+def child(kind: str, path: Path, cap: int, salts: int) -> dict:
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--path", str(path), "--cap", str(cap), "--salts", str(salts)],
+        check=True, stdout=subprocess.PIPE, text=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def report(label: str, run: dict) -> None:
+    line = f"  {run['engine']:<24} {run['seconds']:8.1f} s"
+    if "session_s" in run:
+        line += f"  (session {run['session_s']:.1f} + checks {run['checks_s']:.1f} + compute {run['compute_s']:.1f})"
+    line += f"  peak {run['peak_mib']:,.0f} MiB"
+    if "jvm_peak_mib" in run:
+        line += f" (JVM {run['jvm_peak_mib']:,.0f} + Python {run['python_peak_mib']:,.0f})"
+    line += f"  edges {run['edges']:,}  excluded {run['excluded']}  hash {run['hash']}"
+    print(line, flush=True)
+    for stage in run.get("stages", []):
+        if not (stage["read_records"] or stage["write_records"] or stage["max_task_ms"]):
+            continue  # a stage skipped because its shuffle output was reused
+        print(
+            f"      stage {stage['stage']:>3} {stage['name'][:22]:<22} tasks {stage['tasks']:>4}"
+            f"  shuffle read {stage['read_records']:>12,} rec {stage['read_mib']:>8.1f} MiB"
+            f"  write {stage['write_records']:>12,} rec {stage['write_mib']:>8.1f} MiB"
+            f"  task max {stage['max_task_ms'] / 1000:>6.1f} s median {stage['median_task_ms'] / 1000:>6.1f} s",
+            flush=True,
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--hot", action="store_true", help="also run the viral-moment file (capped, uncapped, salted)")
+    parser.add_argument("--child", choices=["local", "spark"])
+    parser.add_argument("--path", type=Path)
+    parser.add_argument("--cap", type=int, default=500)
+    parser.add_argument("--salts", type=int, default=1)
+    args = parser.parse_args()
+    if args.child:
+        run = run_local(args.path, args.cap) if args.child == "local" else run_spark(args.path, args.cap, args.salts)
+        print(json.dumps(run))
+        return 0
+
+    print(f"cores {len(os.sched_getaffinity(0))}, load average {os.getloadavg()[0]:.1f}", flush=True)
+    for events in args.events:
+        path = events_file(events, args.seed)
+        print(f"{events:,} events ({path.stat().st_size / 2**20:.0f} MiB Parquet), window 60 s, min weight 2", flush=True)
+        local, spark = child("local", path, 500, 1), child("spark", path, 500, 1)
+        report("local", local)
+        report("spark", spark)
+        print(f"  hashes equal: {local['hash'] == spark['hash']}; Spark / local wall {spark['seconds'] / local['seconds']:.1f}x"
+              f" (compute only {spark['compute_s'] / local['seconds']:.1f}x)", flush=True)
+    if args.hot:
+        path = hot_file(min(args.events), args.seed)
+        print(f"hot: {min(args.events):,} events + one viral moment (3,000 accounts in 60 s on one target)", flush=True)
+        runs = [
+            ("local capped (500)", child("local", path, 500, 1)),
+            ("local uncapped", child("local", path, 10**9, 1)),
+            ("spark capped (500)", child("spark", path, 500, 1)),
+            ("spark uncapped", child("spark", path, 10**9, 1)),
+            ("spark uncapped salted", child("spark", path, 10**9, 8)),
+        ]
+        for label, run in runs:
+            print(f" {label}", flush=True)
+            report(label, run)
+        hashes = {label: run["hash"] for label, run in runs}
+        print(f"  capped hashes equal: {hashes['local capped (500)'] == hashes['spark capped (500)']}; uncapped, salted and"
+              f" local uncapped equal: {len({hashes['local uncapped'], hashes['spark uncapped'], hashes['spark uncapped salted']}) == 1}",
+              flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

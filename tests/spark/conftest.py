@@ -1,0 +1,27 @@
+"""One local Spark session for the whole pytest run (starting a JVM takes seconds)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from tsinvest.spark import local_session
+
+    session = local_session("local[2]", app_name="tsinvest-tests", shuffle_partitions=2)
+    yield session
+    session.stop()
+
+
+@pytest.fixture(params=["local", "spark"])
+def engine(request):
+    """``run(source, **kwargs) -> pandas edges`` on one engine; the contract tests run on both."""
+    if request.param == "local":
+        from tsinvest.linking.coordination import coordination_edges
+
+        return lambda source, **kwargs: coordination_edges(source, **kwargs)
+    session = request.getfixturevalue("spark")
+    from tsinvest.spark import coordination_edges
+
+    return lambda source, **kwargs: coordination_edges(source, spark=session, **kwargs).to_pandas()

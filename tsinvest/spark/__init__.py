@@ -1,0 +1,14 @@
+"""Apache Spark engine for the heavy stages (extra ``tsinvest[spark]``).
+
+The local engine (DuckDB + compiled kernels) stays the default and the
+reference; the functions here take a Spark DataFrame, a path or a catalogue
+table and a session, and return results whose ``to_pandas()`` equals the local
+engine's output. Importing this package does not import pyspark.
+"""
+
+from tsinvest.spark.components import connected_components
+from tsinvest.spark.coordination import SparkEdges, coordination_edges, spark_events
+from tsinvest.spark.peer import peer_coordination_edges
+from tsinvest.spark.session import local_session
+
+__all__ = ["local_session", "coordination_edges", "peer_coordination_edges", "spark_events", "SparkEdges", "connected_components"]

@@ -105,20 +105,6 @@ def cached_load(data_dir: str | os.PathLike, *, cache_dir: str | os.PathLike | N
     return tables
 
 
-def _rebuild_graph(tables: Mapping[str, pd.DataFrame], edges: pd.DataFrame, memberships: pd.DataFrame):
-    # The same node attributes tsinvest.detect sets: clusters, flagged, kind of the best-scoring cluster.
-    from tsinvest.graph import account_graph
-
-    graph = account_graph(edges, accounts=tables.get("accounts"))
-    for account, group in memberships.groupby("account_id", sort=True):
-        if account in graph:
-            graph.nodes[account]["clusters"] = sorted(group["cluster_id"].tolist())
-            graph.nodes[account]["flagged"] = bool(group["flagged"].any())
-            best = group.sort_values(["score", "cluster_id"], ascending=[False, True]).iloc[0]
-            graph.nodes[account]["kind"] = str(best["kind"])
-    return graph
-
-
 def cached_detect(
     tables: Mapping[str, pd.DataFrame],
     *,
@@ -127,7 +113,6 @@ def cached_detect(
     seed: int = 0,
     as_of: str | None = None,
     window: float | None = None,
-    graph: bool = True,
 ):
     """:func:`tsinvest.detect.detect` with a folder cache keyed by the inputs' hashes.
 
@@ -142,15 +127,13 @@ def cached_detect(
         inside ``data_dir``'s parent.
     seed, as_of, window
         Passed to ``detect``; part of the key.
-    graph : bool, default True
-        Rebuild the account graph on a cache hit (about two seconds on the
-        sample). ``False`` leaves ``graph`` as None on a hit, for views that
-        draw from the edges (the explorer widgets).
 
     Returns
     -------
     DetectionResult
-        With ``parameters["cache"]`` set to ``"hit"`` or ``"miss"``.
+        With ``parameters["cache"]`` set to ``"hit"`` or ``"miss"``. On a hit
+        the account graph is built only when ``graph`` is first read (about
+        two seconds on the sample), like on a fresh result.
 
     Notes
     -----
@@ -168,11 +151,11 @@ def cached_detect(
         frames = {name: pd.read_parquet(entry / f"{name}.parquet") for name in _TABLES}
         parameters = json.loads((entry / "parameters.json").read_text(encoding="utf-8"))
         parameters["cache"] = "hit"
-        rebuilt = _rebuild_graph(tables, frames["edges"], frames["memberships"]) if graph else None
+        exclusions = parameters.pop("exclusions", {})
         return DetectionResult(memberships=frames["memberships"], clusters=frames["clusters"], edges=frames["edges"],
-                               graph=rebuilt, parameters=parameters)
+                               parameters=parameters, exclusions=exclusions, accounts=tables.get("accounts"))
     result = detect(tables, seed=seed, as_of=as_of, window=window, progress=False)
     _write_entry(root, key, {"memberships": result.memberships, "clusters": result.clusters, "edges": result.edges},
-                 result.parameters)
+                 {**result.parameters, "exclusions": result.exclusions})
     result.parameters["cache"] = "miss"
     return result

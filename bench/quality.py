@@ -73,6 +73,9 @@ def evaluate(result, truth: dict) -> dict:
     for trap in truth["traps"]:
         accounts = set(trap["accounts"]) - planted_any
         traps[trap["kind"]] = traps.get(trap["kind"], 0) + len(accounts & all_flagged)
+    # Trap types overlap (a viral sharer may also be behind the NAT): distinct accounts once.
+    trapped = {a for trap in truth["traps"] for a in trap["accounts"]} - planted_any
+    traps["any_trap"] = len(trapped & all_flagged)
     return {"kinds": scores, "traps": traps}
 
 

@@ -90,5 +90,5 @@ def test_quality_scores_precision_recall_and_traps():
     assert report["kinds"]["amplification"]["recall"] == 0.5
     # The enforced account an evader is tied to is the same operator: not a false positive.
     assert report["kinds"]["ban_evasion"]["precision"] == 1.0
-    assert report["traps"] == {"viral_videos": 1}
+    assert report["traps"] == {"viral_videos": 1, "any_trap": 1}
     assert set(quality.TUNING_SEEDS).isdisjoint(quality.EVALUATION_SEEDS) and len(quality.EVALUATION_SEEDS) >= 20

@@ -197,3 +197,15 @@ def test_a_small_slice_of_the_sample_runs_every_detector(tmp_path):
     result = detect(tmp_path, progress=False, n_permutations=19)
     assert set(result.parameters["kinds"]) >= {"amplification", "mass_report", "farm"}
     assert len(result.clusters) and result.clusters["explanation"].str.contains(r"[Ff]lagged|mostly").all()
+
+
+def test_a_flood_by_few_accounts_on_one_target_is_left_out_and_counted():
+    """300 accounts repeat one share 100,000 times within a minute: not hot by accounts, hot by actions."""
+    rng = np.random.default_rng(2)
+    flood = pd.DataFrame({"account_id": [f"{a:019d}" for a in rng.integers(0, 300, 100_000)], "target_id": "v",
+                          "action": "share",
+                          "ts": pd.to_datetime(rng.integers(0, 60_000, 100_000), unit="ms", utc=True)})
+    events = pd.concat([ring_events(), flood], ignore_index=True)
+    result = detect({"events": events}, n_permutations=99, progress=False)
+    assert result.exclusions["amplification"]["flooded_targets"] == 1
+    assert result.flagged_accounts() == [f"r{m}" for m in range(6)]

@@ -30,6 +30,10 @@ COACTION_THRESHOLDS = MappingProxyType({
     # Targets with more distinct accounts than this inside one window are
     # popularity (viral videos), not coordination: left out and counted.
     "max_actors_per_window": 500,
+    # Targets with more actions than this inside one window (a few accounts
+    # repeating one action thousands of times) are left out and counted too:
+    # the pairs of their actions would grow with the square of the flood.
+    "max_actions_per_window": 5000,
     # A component at least this dense stays one cluster (see cluster_family).
     "dense_component": 0.5,
     # Cluster rule: size, density, share of members' actions coordinated, null model.
@@ -108,6 +112,24 @@ def _member_rule(coordination: pd.DataFrame, limits: Mapping[str, float]) -> pd.
                          "member_coordinated_share": coordination["coordinated_share"].astype("float64")})
 
 
+def _flooded_targets(actions: pd.DataFrame, *, target: str, window: float, limit: int) -> list[str]:
+    """Targets where some window of ``window`` seconds holds more than ``limit`` actions.
+
+    One sort by (target, time), then one comparison of each action with the
+    one ``limit`` places later: ``O(N log N)``.
+    """
+    import numpy as np
+
+    if len(actions) <= limit:
+        return []
+    frame = pd.DataFrame({"target": actions[target].astype("string").to_numpy(),
+                          "ns": actions["ts"].dt.tz_convert("UTC").dt.as_unit("ns").astype("int64").to_numpy()})
+    frame = frame.dropna().sort_values(["target", "ns"], kind="mergesort")
+    names, times = frame["target"].to_numpy(), frame["ns"].to_numpy()
+    dense = (names[limit:] == names[:-limit]) & (times[limit:] - times[:-limit] <= window * 1e9)
+    return sorted(set(names[:-limit][dense].tolist()))
+
+
 def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, target: str, window: float, signal: str,
                  shuffle: Literal["account", "uniform"], settings: DetectionSettings, limits: Mapping[str, float],
                  accounts: pd.DataFrame | None = None, source: str | None = None,
@@ -128,6 +150,9 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     from tsinvest.linking.coordination import HotTargetWarning, coordination_edges
     from tsinvest.scoring import cluster_features, coaction_null, member_coordination
 
+    flooded = _flooded_targets(actions, target=target, window=window, limit=int(limits["max_actions_per_window"]))
+    if len(flooded):
+        actions = actions[~actions[target].astype("string").isin(flooded)]
     with warnings.catch_warnings():
         # Exclusions are reported as counts in the result, not as a warning.
         warnings.simplefilter("ignore", HotTargetWarning)
@@ -137,6 +162,7 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     excluded = list(edges.attrs.get("excluded_targets", []))
     stats = edges.attrs.get("stats", {})
     exclusions = {
+        "flooded_targets": len(flooded),
         "hot_targets": len(excluded),
         "hot_target_actions": int(actions[target].astype("string").isin(excluded).sum()) if excluded else 0,
         "windowed_pairs": int(stats.get("windowed_pairs", 0)),

@@ -9,8 +9,6 @@ folder and renames it into place, so a failed write never leaves half a file.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -117,18 +115,12 @@ def edge_table(G: nx.Graph) -> pd.DataFrame:
 
 
 def _atomic_write(path, write) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
+    # The kit's one writer: private (0600) temporary file, moved into place on success.
+    from tsinvest.reporting.safe_export import atomic_write
+
+    with atomic_write(path) as temporary:
         write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-    return path
+    return Path(path)
 
 
 def write_graphml(G: nx.Graph, path) -> Path:
@@ -181,18 +173,20 @@ def write_node_link_json(G: nx.Graph, path) -> Path:
 
 
 def write_edge_csv(G: nx.Graph, path) -> Path:
-    """Write the edge list as CSV (see :func:`edge_table`).
+    """Write the edge list as formula-safe CSV (see :func:`edge_table` and :func:`tsinvest.reporting.to_safe_csv`).
 
     Examples
     --------
     >>> import networkx as nx, tempfile, os
-    >>> G = nx.Graph(); G.add_edge("01", "2", weight=1.0)
+    >>> G = nx.Graph(); G.add_edge("01", "=2", weight=1.0)
     >>> with tempfile.TemporaryDirectory() as d:
     ...     p = write_edge_csv(G, os.path.join(d, "e.csv"))
-    ...     open(p).read().splitlines()[1]
-    '01,2,1.0'
+    ...     print(open(p, encoding="utf-8-sig").read().splitlines()[1])
+    "01","'=2",1.0
     """
-    return _atomic_write(path, lambda tmp: edge_table(G).to_csv(tmp, index=False))
+    from tsinvest.reporting import to_safe_csv
+
+    return to_safe_csv(edge_table(G), path, id_columns=["source", "target", "account_a", "account_b"])
 
 
 _WRITERS = {"graphml": write_graphml, "gexf": write_gexf, "json": write_node_link_json, "csv": write_edge_csv}

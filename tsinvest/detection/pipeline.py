@@ -304,7 +304,7 @@ def detect(data, *, seed: int = 0, window: float | Literal["auto"] | None = None
     bar.close()
     clock = time.perf_counter()
     results = _apply_precedence(results, limits)
-    result = _assemble(results, tables, settings)
+    result = _assemble(results, tables)
     stage_seconds["assemble"] = round(time.perf_counter() - clock, 3)
     result.parameters.update({
         "seed": settings.seed, "window": settings.window, "window_choice": window_note,
@@ -349,8 +349,7 @@ def _apply_precedence(results: list[KindResult], limits: Mapping[str, Mapping[st
     return [by_kind[found.kind] for found in results]
 
 
-def _assemble(results: list[KindResult], tables: Mapping[str, pd.DataFrame],
-              settings: DetectionSettings) -> DetectionResult:
+def _assemble(results: list[KindResult], tables: Mapping[str, pd.DataFrame]) -> DetectionResult:
     from tsinvest.graph.build import combine_edges
 
     members, summaries = [], []

@@ -23,6 +23,8 @@ demo: install
 test: install
 	scripts/ensure-chromium
 	scripts/ensure-java
+	$(BIN)/ruff check tsinvest
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 # The read-only app: Voila serves the notebooks in app/ (code hidden); detection is cached.

@@ -68,21 +68,47 @@ def test_static_explorer_follows_panel_and_shows_details(data, tables):
     assert sorted(explorer.graph) == sorted(tables["ids"][:3])
 
 
-def test_sigma_explorer_selection_shows_details(data, tables):
-    pytest.importorskip("ipysigma", reason="ipysigma is in the notebooks extra")
-    explorer = GraphExplorer(data, backend="sigma")
-    sigma = explorer.sigma
-    assert sigma is not None and explorer.drawing.children == (sigma,)
+def test_sigma_explorer_updates_one_graph_view_in_place(data, tables):
+    panel = FilterPanel(data)
+    explorer = GraphExplorer(data, panel=panel, backend="sigma")
+    view = explorer.graph_view
+    assert view is not None and explorer.drawing.children == (view,)
     ids = tables["ids"]
-    sigma.selected_node = ids[0]  # what a click in the browser does
-    assert explorer.selected == ids[0]
-    assert "ring_a1" in output_html(explorer.details)
-    nodes = {node["key"]: node["attributes"] for node in sigma.data["nodes"]}
-    assert nodes[ids[0]]["cluster"] == "amp-1"
-    assert {k: v for k, v in sigma.visual_variables["edgeColor"].items() if k == "type"} == {"type": "category"}
-    assert set(SIGNAL_COLOURS) >= {"co_report", "shared_device"}
-    explorer.select(ids[4])
-    assert sigma.selected_node == ids[4]
+    assert view.nodes["key"] == sorted(ids[:8]) and view.version == 1
+    colour_of = dict(zip(view.nodes["key"], view.nodes["color"]))
+    position_of = dict(zip(view.nodes["key"], zip(view.nodes["x"], view.nodes["y"])))
+    assert colour_of[ids[0]] == colour_of[ids[1]] != colour_of[ids[3]]
+    edge_colours = {(a, b): c for a, b, c in zip(view.edges["source"], view.edges["target"], view.edges["color"])}
+    assert edge_colours[tuple(sorted((ids[1], ids[2])))] == SIGNAL_COLOURS["shared_device"]
+
+    panel.min_score.value = 0.8  # a filter change: the same widget gets the new graph
+    assert explorer.graph_view is view and explorer.drawing.children == (view,) and view.version == 2
+    assert view.nodes["key"] == sorted(ids[:3])
+    # Clusters keep their colour and accounts their place whatever the filters show.
+    assert dict(zip(view.nodes["key"], view.nodes["color"])) == {k: colour_of[k] for k in ids[:3]}
+    assert dict(zip(view.nodes["key"], zip(view.nodes["x"], view.nodes["y"]))) == {k: position_of[k]
+                                                                                  for k in ids[:3]}
+
+    view.selected_node = ids[0]  # what a click in the browser does
+    assert explorer.selected == ids[0] and "ring_a1" in output_html(explorer.details)
+    explorer.search.value = "ring_a2"  # Find account selects the node in the view (the browser zooms onto it)
+    assert explorer.selected == ids[1] and view.selected_node == ids[1]
+    explorer.expand(hops=1)
+    assert explorer.graph_view is view and view.nodes["key"] == sorted(ids[:3]) and view.selected_node == ids[1]
+    panel.min_score.value = 0.5
+    assert view.nodes["key"] == sorted(ids[:6]) and view.version == 4
+    assert view.selected_node == ids[1]
+
+
+def test_sigma_pivot_lays_out_new_accounts_beside_the_known_ones(data, tables):
+    ids = tables["ids"]
+    explorer = GraphExplorer(data, backend="sigma")
+    before = dict(zip(explorer.graph_view.nodes["key"], explorer.graph_view.nodes["x"]))
+    explorer.select(ids[8])  # no links: the pivot is the account alone, placed by its own layout
+    explorer.expand(hops=2)
+    assert explorer.graph_view.nodes["key"] == [ids[8]] and explorer.graph_view.selected_node == ids[8]
+    explorer.reset()
+    assert dict(zip(explorer.graph_view.nodes["key"], explorer.graph_view.nodes["x"])) == before
 
 
 def test_coaction_timeline_counts_shared_targets_only(data, tables):

@@ -1,23 +1,24 @@
 """Graph explorer: the linked-accounts graph, drawn interactively, with pivots and details.
 
-The interactive drawing is ipysigma's widget (sigma.js in WebGL). Its
-JavaScript ships inside the Python wheel as a JupyterLab extension
-(``share/jupyter/labextensions/ipysigma``), so it works offline with no CDN.
-Node labels are drawn on a canvas and its info panel escapes values; labels
-still go through :func:`tsinvest.textnorm.display_safe` so hidden characters
-show as markers. Where ipysigma is absent, or for exported reports, the
-explorer draws a static matplotlib picture (:func:`plot_explorer_graph`).
+The interactive drawing is :class:`~tsinvest.widgets.graph_view.GraphView`
+(sigma.js in WebGL, as an anywidget whose JavaScript ships inside tsinvest, so
+it works offline with no CDN). One drawing lives for the explorer's whole life
+and is updated in place on every filter change or pivot. Node labels are drawn
+on a canvas as text; they still go through :func:`tsinvest.textnorm.display_safe`
+so hidden characters show as markers. Where anywidget is absent, or for
+exported reports, the explorer draws a static matplotlib picture
+(:func:`plot_explorer_graph`).
 
 Nodes are coloured by cluster and sized by score; edges are coloured by
 signal (the heaviest one when a pair is linked by several). Selecting a node
-(click, search box, or :meth:`GraphExplorer.select`) shows its account
-details, links with evidence and clusters; "Expand" pivots to the accounts
+(click, Find account, or :meth:`GraphExplorer.select`) highlights it, moves
+the camera onto it and shows its account details, links with evidence and clusters; "Expand" pivots to the accounts
 within N links of the selection in the full graph.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import networkx as nx
 import pandas as pd
@@ -27,6 +28,9 @@ from tsinvest.graph.draw import account_layout, draw_account_graph, most_linked_
 from tsinvest.widgets._output import figure_output, html_output, show, text_output
 from tsinvest.widgets.filters import ExplorerData, FilteredView, search_accounts
 from tsinvest.widgets.selection import account_details, details_html
+
+if TYPE_CHECKING:
+    from tsinvest.widgets.graph_view import GraphView
 
 __all__ = ["explorer_graph", "pivot_graph", "plot_explorer_graph", "GraphExplorer", "SIGNAL_COLOURS"]
 
@@ -46,11 +50,43 @@ _OTHER_COLOUR = "#7f7f7f"
 
 def _pair_edges(edges: pd.DataFrame) -> pd.DataFrame:
     # One row per pair: total weight, heaviest signal (ties by name), all signals.
-    ordered = edges.sort_values(["account_a", "account_b", "weight", "signal"], ascending=[True, True, False, True])
-    pairs = ordered.groupby(["account_a", "account_b"], sort=True, observed=True).agg(
-        weight=("weight", "sum"), signal=("signal", "first"),
-        signals=("signal", lambda s: ",".join(sorted(set(map(str, s))))))
-    return pairs.reset_index()
+    # A hash aggregation in DuckDB: O(links), no Python call per pair.
+    from tsinvest.loading.sql import sandboxed_connection
+
+    frame = pd.DataFrame({"account_a": edges["account_a"].astype(str), "account_b": edges["account_b"].astype(str),
+                          "signal": edges["signal"].astype(str), "weight": edges["weight"].astype(float)})
+    connection = sandboxed_connection()
+    try:
+        connection.register("links", frame)
+        pairs = connection.execute("""
+            SELECT account_a, account_b, sum(weight) AS weight,
+                   first(signal ORDER BY weight DESC, signal) AS signal,
+                   string_agg(DISTINCT signal, ',' ORDER BY signal) AS signals
+            FROM links GROUP BY account_a, account_b ORDER BY account_a, account_b""").df()
+    finally:
+        connection.close()
+    return pairs.astype({"account_a": str, "account_b": str, "signal": str, "signals": str})
+
+
+def _node_attributes(nodes: list[str], data: ExplorerData, label_column: str) -> list[tuple[str, dict]]:
+    from tsinvest.textnorm import display_safe
+
+    accounts = data.accounts.drop_duplicates("account_id").set_index("account_id")
+    present = accounts.reindex(pd.Index(nodes, dtype=object))
+    known = present.index.isin(accounts.index)
+    columns = {name: present[name].tolist() if name in present.columns else [None] * len(nodes)
+               for name in (label_column, "cluster_id", "score", "country")}
+    attributes = []
+    for index, node in enumerate(nodes):
+        label, cluster = columns[label_column][index], columns["cluster_id"][index]
+        score, country = columns["score"][index], columns["country"][index]
+        attributes.append((node, {
+            "label": display_safe(str(label)) if label is not None and not pd.isna(label) else "…" + node[-6:],
+            "cluster": str(cluster) if cluster is not None and not pd.isna(cluster) else "none",
+            "score": float(score) if known[index] and score is not None and not pd.isna(score) else 0.0,
+            "country": str(country) if country is not None and not pd.isna(country) else "",
+        }))
+    return attributes
 
 
 def explorer_graph(edges: pd.DataFrame, data: ExplorerData, *, label_column: str = "username") -> nx.Graph:
@@ -85,24 +121,10 @@ def explorer_graph(edges: pd.DataFrame, data: ExplorerData, *, label_column: str
     >>> G.edges["1", "2"]["signal"], G.edges["1", "2"]["signals"], G.nodes["1"]["label"]
     ('co_follow', 'co_follow,shared_ip', 'a[U+202E]b')
     """
-    from tsinvest.textnorm import display_safe
-
-    pairs = _pair_edges(edges) if len(edges) else pd.DataFrame(columns=["account_a", "account_b", "weight",
-                                                                         "signal", "signals"])
-    nodes = sorted(set(pairs["account_a"].astype(str)) | set(pairs["account_b"].astype(str)))
-    accounts = data.accounts.set_index("account_id")
-    present = accounts.loc[accounts.index.isin(nodes)]
+    pairs = _pair_edges(edges)
+    nodes = sorted(set(pairs["account_a"]) | set(pairs["account_b"]))
     G = nx.Graph()
-    for node in nodes:
-        row = present.loc[node] if node in present.index else None
-        raw_label = None if row is None else row.get(label_column)
-        label = display_safe(str(raw_label)) if raw_label is not None and not pd.isna(raw_label) else "…" + node[-6:]
-        cluster = None if row is None else row.get("cluster_id")
-        country = None if row is None else row.get("country")
-        G.add_node(node, label=label,
-                   cluster=str(cluster) if cluster is not None and not pd.isna(cluster) else "none",
-                   score=float(row["score"]) if row is not None else 0.0,
-                   country=str(country) if country is not None and not pd.isna(country) else "")
+    G.add_nodes_from(_node_attributes(nodes, data, label_column))
     G.add_edges_from((str(r.account_a), str(r.account_b),
                       {"signal": str(r.signal), "signals": str(r.signals), "weight": float(r.weight)})
                      for r in pairs.itertuples(index=False))
@@ -156,7 +178,7 @@ def plot_explorer_graph(G: nx.Graph, *, seed: int = 7, highlight: list[str] | tu
                         title: str | None = None, max_nodes: int = 400, figsize: tuple[float, float] = (8.0, 6.0)):
     """Static picture of an explorer graph: colour by cluster, size by score, edge colour by signal.
 
-    The fallback for exported reports and kernels without ipysigma.
+    The fallback for exported reports and kernels without anywidget.
 
     Returns
     -------
@@ -180,11 +202,16 @@ def plot_explorer_graph(G: nx.Graph, *, seed: int = 7, highlight: list[str] | tu
 
 def _sigma_available() -> bool:
     try:
-        import ipysigma  # noqa: F401
+        import anywidget  # noqa: F401
     except ImportError:
         return False
     return True
 
+
+def _cluster_colours(data: ExplorerData) -> dict[str, str]:
+    from tsinvest.widgets.graph_view import cluster_colours
+
+    return cluster_colours([*map(str, data.memberships["cluster_id"].dropna().unique()), "none"])
 
 
 class GraphExplorer:
@@ -196,8 +223,8 @@ class GraphExplorer:
     panel : FilterPanel, optional
         When given, the graph follows the panel's filters.
     backend : {"auto", "sigma", "static"}
-        ``"sigma"`` draws with ipysigma (interactive, offline), ``"static"``
-        with matplotlib; ``"auto"`` picks sigma when it is installed.
+        ``"sigma"`` draws with sigma.js (interactive, offline, needs anywidget),
+        ``"static"`` with matplotlib; ``"auto"`` picks sigma when anywidget is installed.
     seed : int
         Seed of the layout (the same graph is drawn the same way every run).
     hops : int
@@ -240,14 +267,17 @@ class GraphExplorer:
         if backend not in ("auto", "sigma", "static"):
             raise ParameterError("backend must be 'auto', 'sigma' or 'static'")
         if backend == "sigma" and not _sigma_available():
-            raise MissingDependencyError("ipysigma", "notebooks")
+            raise MissingDependencyError("anywidget", "notebooks")
         self.backend = "sigma" if backend == "sigma" or (backend == "auto" and _sigma_available()) else "static"
         self.data = data
         self.seed = seed
         self.height = height
         self.max_nodes = max_nodes
         self.selected: str | None = None
-        self.sigma = None
+        self.graph_view: GraphView | None = None
+        self._layout: dict[str, tuple[float, float]] | None = None
+        # Clusters keep one colour whatever the filters show.
+        self._cluster_colour = _cluster_colours(data) if self.backend == "sigma" else {}
         self._view: FilteredView | None = None
         self.graph = nx.Graph()
         self.search = widgets.Text(placeholder="account id or username", description="Find account",
@@ -301,41 +331,62 @@ class GraphExplorer:
         self.draw(explorer_graph(view.edges, self.data), title="Linked accounts for the current filters")
 
     def draw(self, G: nx.Graph, *, title: str | None = None) -> None:
-        """Draw a graph (cut to ``max_nodes`` best-linked accounts)."""
+        """Draw a graph (cut to ``max_nodes`` best-linked accounts).
+
+        With the sigma backend the one :class:`~tsinvest.widgets.graph_view.GraphView`
+        is updated in place; the static backend draws a new picture.
+        """
         if G.number_of_nodes() > self.max_nodes:
             G = most_linked_subgraph(G, self.max_nodes).copy()
         self.graph = G
         self.status.value = f"{G.number_of_nodes()} account(s), {G.number_of_edges()} link(s)"
-        highlight = [self.selected] if self.selected in G else []
         if self.backend == "static":
+            highlight = [self.selected] if self.selected in G else []
             output = self._widgets.Output()
             show(output, figure_output(plot_explorer_graph(G, seed=self.seed, highlight=highlight, title=title)))
             self.drawing.children = (output,)
             return
-        from ipysigma import Sigma
+        if self.graph_view is None:
+            from tsinvest.widgets.graph_view import GraphView
 
-        positions = account_layout(G, seed=self.seed)
-        self.sigma = Sigma(
-            G, height=self.height, layout={node: {"x": x, "y": y} for node, (x, y) in positions.items()},
-            node_color="cluster", node_size="score", node_size_range=(3, 12), raw_node_label="label",
-            edge_color="signal", edge_color_palette={s: SIGNAL_COLOURS.get(s, _OTHER_COLOUR)
-                                                      for s in sorted({d["signal"] for *_, d in G.edges(data=True)})},
-            edge_size="weight", edge_size_range=(0.5, 4), clickable_edges=True,
-            selected_node=self.selected if self.selected in G else None, name=title,
-        )
-        self.sigma.observe(self._on_sigma_select, names="selected_node")
-        self.drawing.children = (self.sigma,)
+            self.graph_view = GraphView(height=self.height)
+            self.graph_view.add_class("tsinvest-explorer-sigma")
+            self.graph_view.observe(self._on_sigma_select, names="selected_node")
+            self.drawing.children = (self.graph_view,)
+        with self.graph_view.hold_sync():
+            self.graph_view.show_graph(G, self._positions(G), signal_colours=SIGNAL_COLOURS,
+                                       cluster_colour=self._cluster_colour)
+            self.graph_view.selected_node = self.selected if self.selected in G else None
+
+    def _positions(self, G: nx.Graph) -> dict[str, tuple[float, float]]:
+        # Every filtered view shows links between cluster members only, so one seeded layout of
+        # all members' links (computed at the first draw, O(iterations * members^2)) serves every
+        # filter change: a change only picks positions, O(nodes), and accounts keep their place.
+        # A pivot reaching other accounts lays out only the new ones, the known ones held fixed.
+        if self._layout is None:
+            members = set(self.data.memberships["account_id"])
+            edges = self.data.edges
+            self._layout = account_layout(
+                explorer_graph(edges[edges["account_a"].isin(members) & edges["account_b"].isin(members)], self.data),
+                seed=self.seed)
+        missing = [node for node in G if node not in self._layout]
+        if missing:
+            known = {node: self._layout[node] for node in G if node in self._layout}
+            placed = nx.spring_layout(G, pos=known or None, fixed=list(known) or None, seed=self.seed,
+                                      weight="weight")
+            self._layout.update({node: (float(placed[node][0]), float(placed[node][1])) for node in missing})
+        return {node: self._layout[node] for node in G}
 
     def select(self, account_id: str | None) -> None:
-        """Select an account: show its details, links with evidence and clusters."""
+        """Select an account: show its details, and highlight and zoom onto it in the graph."""
         self.selected = None if account_id is None else str(account_id)
         if self.selected is None:
             show(self.details)
             return
         details = account_details(self.data, self.selected, view=None)
-        show(self.details, html_output(details_html(details), f"details of 1 account"))
-        if self.sigma is not None and self.sigma.selected_node != self.selected and self.selected in self.graph:
-            self.sigma.selected_node = self.selected
+        show(self.details, html_output(details_html(details), "details of 1 account"))
+        if self.graph_view is not None and self.selected in self.graph:
+            self.graph_view.selected_node = self.selected
 
     def expand(self, hops: int | None = None) -> None:
         """Pivot: draw the accounts within ``hops`` links of the selection (all links, not only shown ones)."""

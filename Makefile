@@ -28,10 +28,11 @@ test: install
 	$(BIN)/python -m pytest -q
 
 # The read-only app: Voila serves the notebooks in app/ (code hidden); detection is cached.
+# app/jupyter holds its template (no CDN request): JUPYTER_PATH points Voila at it.
 APP_DATA ?= data_samples
 APP_PORT ?= 8866
 app: install
-	cd app && TSINVEST_APP_DATA=$(abspath $(APP_DATA)) ../$(BIN)/voila --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 --preheat_kernel=True --pool_size=1 .
+	cd app && TSINVEST_APP_DATA=$(abspath $(APP_DATA)) JUPYTER_PATH=$(abspath app/jupyter) ../$(BIN)/voila --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 --template=tsinvest --preheat_kernel=True --pool_size=1 .
 
 bench: install
 	$(BIN)/python bench/bench_coordination.py --events 1000000

@@ -2,8 +2,11 @@
 
 Runs the committed ``notebooks/network_explorer.ipynb`` in a temporary copy
 (with the sample data beside it), changes a filter in the page and checks the
-tables and graph follow, and that a hostile username shows as text (no
-injected element, no alert). A screenshot is saved under the test's tmp_path.
+tables and the one graph view follow (the time of each change, until the graph
+shows the new view, is printed: a figure, not an assertion), that Find account
+selects and zooms onto an account, that a hostile username shows as text (no
+injected element, no alert) and that the page logs no error. A screenshot is
+saved under the test's tmp_path.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from .conftest import collect_page_errors, graph_state, timed_filter_change, wait_for_graph
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -89,14 +94,16 @@ def test_explorer_notebook_in_a_real_browser(tmp_path):
 
     env = _hermetic_jupyter(tmp_path)
     port, token = _free_port(), secrets.token_hex(16)
-    log = open(tmp_path / "jupyterlab.log", "wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}"]
-        # CI runs as root in a throwaway machine; JupyterLab refuses root without this flag.
-        + (["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=work)
+    with open(tmp_path / "jupyterlab.log", "wb") as log:  # the server keeps its own descriptor
+        server = subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+             "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}"]
+            # CI runs as root in a throwaway machine; JupyterLab refuses root without this flag.
+            + (["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
+            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=work)
     dialogs: list[str] = []
+    errors: list[str] = []
+    figures: dict[str, float] = {}
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_for_server(f"{base}/api/status?token={token}", server, timeout=40)
@@ -105,6 +112,7 @@ def test_explorer_notebook_in_a_real_browser(tmp_path):
             try:
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+                collect_page_errors(page, errors)
                 page.goto(f"{base}/lab/tree/notebooks/network_explorer.ipynb?token={token}&reset")
                 page.wait_for_selector(".jp-NotebookPanel", timeout=30_000)
                 page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
@@ -126,14 +134,33 @@ def test_explorer_notebook_in_a_real_browser(tmp_path):
                 expect(graph_status).to_contain_text("account(s)", timeout=30_000)
                 graph_before = graph_status.inner_text()
 
-                # Change a filter in the page: only large clusters stay, and the graph follows.
-                size_input = page.locator(".tsinvest-filter-min-cluster-size input").first
-                size_input.fill("25")
-                size_input.press("Enter")
+                wait_for_graph(page)
+                first = graph_state(page)
+                assert first["views"] == 1 and first["nodes"] > 0 and first["canvases"] > 0
+
+                # Change a filter in the page: only large clusters stay, and the one graph view follows.
+                size = ".tsinvest-filter-min-cluster-size input"
+                figures["filter change 1"] = timed_filter_change(page, size, "25")
                 expect(clusters).not_to_have_text(before, timeout=20_000)
-                expect(graph_status).not_to_have_text(graph_before, timeout=20_000)
+                assert graph_status.inner_text() != graph_before
                 after = clusters.inner_text()
                 assert len(after.splitlines()) < len(before.splitlines())
+                for index, value in enumerate(["3", "10", "25"]):
+                    figures[f"filter change {index + 2}"] = timed_filter_change(page, size, value)
+                now = graph_state(page)
+                assert (now["views"], now["canvases"]) == (1, first["canvases"])
+                assert 0 < now["nodes"] < first["nodes"]
+
+                # Find account selects the account in the graph and zooms onto it.
+                page.locator(".tsinvest-filter-panel .lm-TabBar-tab", has_text="Accounts").first.click()
+                account = page.locator(".tsinvest-output-accounts tbody tr td").first.inner_text().strip()
+                find = page.locator(".tsinvest-explorer-search input").first
+                find.fill(account)
+                find.press("Enter")
+                page.wait_for_function("(id) => document.querySelector('.tsinvest-graph-view').dataset.selected === id",
+                                       arg=account, timeout=30_000)
+                page.wait_for_timeout(500)  # the camera animates for 300 ms
+                assert graph_state(page)["cameraRatio"] < 1
 
                 # A hostile username searched for shows as text in the accounts table.
                 search = page.locator(".tsinvest-filter-search input").first
@@ -146,7 +173,8 @@ def test_explorer_notebook_in_a_real_browser(tmp_path):
                 injected = page.evaluate("""() => ({
                     img: document.querySelectorAll('img[onerror]').length,
                     svg: document.querySelectorAll('svg[onload]').length,
-                    script: [...document.querySelectorAll('script')].filter(s => s.textContent.includes('alert(')).length,
+                    script: [...document.querySelectorAll('script')]
+                        .filter(s => s.textContent.includes('alert(')).length,
                 })""")
                 assert injected == {"img": 0, "svg": 0, "script": 0}
                 assert dialogs == []
@@ -164,4 +192,9 @@ def test_explorer_notebook_in_a_real_browser(tmp_path):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
-        log.close()
+    for name, seconds in figures.items():
+        print(f"JupyterLab explorer, {name}: {seconds:.2f} s")
+    print(f"page errors: {len(errors)}")
+    for error in errors:
+        print("  " + error.splitlines()[0][:200])
+    assert errors == []

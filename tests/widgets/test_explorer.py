@@ -2,10 +2,8 @@ from __future__ import annotations
 
 import base64
 
-import pytest
-
 from tsinvest.widgets._output import output_html
-from tsinvest.widgets.explorer import GraphExplorer, SIGNAL_COLOURS, explorer_graph, pivot_graph, plot_explorer_graph
+from tsinvest.widgets.explorer import SIGNAL_COLOURS, GraphExplorer, explorer_graph, pivot_graph, plot_explorer_graph
 from tsinvest.widgets.panel import FilterPanel
 from tsinvest.widgets.timeline import TimelineWidget, coaction_timeline
 
@@ -75,19 +73,20 @@ def test_sigma_explorer_updates_one_graph_view_in_place(data, tables):
     assert view is not None and explorer.drawing.children == (view,)
     ids = tables["ids"]
     assert view.nodes["key"] == sorted(ids[:8]) and view.version == 1
-    colour_of = dict(zip(view.nodes["key"], view.nodes["color"]))
-    position_of = dict(zip(view.nodes["key"], zip(view.nodes["x"], view.nodes["y"])))
+    colour_of = dict(zip(view.nodes["key"], view.nodes["color"], strict=True))
+    position_of = dict(zip(view.nodes["key"], zip(view.nodes["x"], view.nodes["y"], strict=True), strict=True))
     assert colour_of[ids[0]] == colour_of[ids[1]] != colour_of[ids[3]]
-    edge_colours = {(a, b): c for a, b, c in zip(view.edges["source"], view.edges["target"], view.edges["color"])}
+    edge_colours = {(a, b): c for a, b, c in zip(view.edges["source"], view.edges["target"], view.edges["color"],
+                                                 strict=True)}
     assert edge_colours[tuple(sorted((ids[1], ids[2])))] == SIGNAL_COLOURS["shared_device"]
 
     panel.min_score.value = 0.8  # a filter change: the same widget gets the new graph
     assert explorer.graph_view is view and explorer.drawing.children == (view,) and view.version == 2
     assert view.nodes["key"] == sorted(ids[:3])
     # Clusters keep their colour and accounts their place whatever the filters show.
-    assert dict(zip(view.nodes["key"], view.nodes["color"])) == {k: colour_of[k] for k in ids[:3]}
-    assert dict(zip(view.nodes["key"], zip(view.nodes["x"], view.nodes["y"]))) == {k: position_of[k]
-                                                                                  for k in ids[:3]}
+    assert dict(zip(view.nodes["key"], view.nodes["color"], strict=True)) == {k: colour_of[k] for k in ids[:3]}
+    positions = zip(view.nodes["x"], view.nodes["y"], strict=True)
+    assert dict(zip(view.nodes["key"], positions, strict=True)) == {k: position_of[k] for k in ids[:3]}
 
     view.selected_node = ids[0]  # what a click in the browser does
     assert explorer.selected == ids[0] and "ring_a1" in output_html(explorer.details)
@@ -103,12 +102,12 @@ def test_sigma_explorer_updates_one_graph_view_in_place(data, tables):
 def test_sigma_pivot_lays_out_new_accounts_beside_the_known_ones(data, tables):
     ids = tables["ids"]
     explorer = GraphExplorer(data, backend="sigma")
-    before = dict(zip(explorer.graph_view.nodes["key"], explorer.graph_view.nodes["x"]))
+    before = dict(zip(explorer.graph_view.nodes["key"], explorer.graph_view.nodes["x"], strict=True))
     explorer.select(ids[8])  # no links: the pivot is the account alone, placed by its own layout
     explorer.expand(hops=2)
     assert explorer.graph_view.nodes["key"] == [ids[8]] and explorer.graph_view.selected_node == ids[8]
     explorer.reset()
-    assert dict(zip(explorer.graph_view.nodes["key"], explorer.graph_view.nodes["x"])) == before
+    assert dict(zip(explorer.graph_view.nodes["key"], explorer.graph_view.nodes["x"], strict=True)) == before
 
 
 def test_coaction_timeline_counts_shared_targets_only(data, tables):
@@ -129,6 +128,9 @@ def test_timeline_widget_follows_panel_and_selection(data):
     assert timeline.cluster.value == "amp-1" and timeline.timeline["actions"].sum() == 5
     timeline.cluster.value = "rep-1"
     assert timeline.timeline["action"].tolist() == ["report"]
+    shown = timeline.output.outputs
+    panel.min_edge_weight.value = 1  # same cluster and events: the figure is not drawn again
+    assert timeline.output.outputs is shown and timeline.cluster.value == "rep-1"
     panel.actions.value = ("like",)
     timeline.cluster.value = "amp-1"
     assert timeline.timeline["action"].tolist() == ["like"]

@@ -87,4 +87,5 @@ def test_panel_shows_a_busy_state_only_while_updating_and_reader_columns(data):
 
     markup = panel.clusters_output.outputs[0]["data"]["text/html"]
     headers = re.findall(r"<th>([^<]*)</th>", markup)
-    assert headers[0] == "cluster_id" and set(headers) <= {"cluster_id", "kind", "size", "score", "links", "explanation"}
+    assert headers[0] == "cluster_id"
+    assert set(headers) <= {"cluster_id", "kind", "size", "score", "links", "explanation"}

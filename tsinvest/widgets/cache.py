@@ -46,7 +46,8 @@ def cache_key(data_dir: str | os.PathLike, settings: Mapping[str, object]) -> st
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
     >>> _ = (Path(folder) / "accounts.csv").write_text("account_id\\n1\\n")
-    >>> cache_key(folder, {"seed": 7}) == cache_key(folder, {"seed": 7}), cache_key(folder, {"seed": 7}) == cache_key(folder, {"seed": 8})
+    >>> key = cache_key(folder, {"seed": 7})
+    >>> key == cache_key(folder, {"seed": 7}), key == cache_key(folder, {"seed": 8})
     (True, False)
     """
     from tsinvest import __version__

@@ -557,13 +557,16 @@ def apply_filters(data: ExplorerData, state: FilterState) -> FilteredView:
     linked = linked.merge(members.rename(columns={"account_id": "account_b"}), on=["account_b", "cluster_id"])
     link_counts = linked.groupby("cluster_id").size().rename("links")
     clusters = clusters[clusters["cluster_id"].isin(link_counts.index)]
+    def clusters_of(accounts: set[str]) -> pd.Series:
+        return clusters["cluster_id"].isin(members.loc[members["account_id"].isin(accounts), "cluster_id"])
+
     if state.countries:
-        clusters = clusters[clusters["cluster_id"].isin(members.loc[members["account_id"].isin(country_ids), "cluster_id"])]
+        clusters = clusters[clusters_of(country_ids)]
     if state.search:
-        clusters = clusters[clusters["cluster_id"].isin(members.loc[members["account_id"].isin(search_ids), "cluster_id"])]
+        clusters = clusters[clusters_of(search_ids)]
     if state.policies:
         involved = set(reports["reporter_id"].dropna()) | set(reports["target_account_id"].dropna())
-        clusters = clusters[clusters["cluster_id"].isin(members.loc[members["account_id"].isin(involved), "cluster_id"])]
+        clusters = clusters[clusters_of(involved)]
     clusters = clusters.merge(link_counts.reset_index(), on="cluster_id", how="left")
     clusters["links"] = clusters["links"].fillna(0).astype("int64")
     # Ties in score are broken by the harm of the kind and the size, never by the first id alone.

@@ -112,7 +112,7 @@ class FilterPanel(widgets.VBox):
         controls = [self.start, self.end, self.policies, self.actions, self.countries,
                     self.min_edge_weight, self.min_cluster_size, self.min_score, self.search]
         for control, name in zip(controls, ["start", "end", "policies", "actions", "countries", "min_edge_weight",
-                                            "min_cluster_size", "min_score", "search"]):
+                                            "min_cluster_size", "min_score", "search"], strict=True):
             # Stable class names let a browser test (and custom CSS) find each control.
             control.add_class(f"tsinvest-filter-{name.replace('_', '-')}")
             control.observe(self._on_change, names="value")

@@ -55,8 +55,10 @@ def coaction_timeline(events: pd.DataFrame, members: Iterable[str], *, reports: 
     ...     "target_id": ["v1", "v1", "v1", "v2"],
     ...     "ts": pd.to_datetime(["2026-03-02T10:01:00Z", "2026-03-02T10:02:00Z", "2026-03-02T11:00:00Z",
     ...                           "2026-03-02T10:00:00Z"])})
-    >>> coaction_timeline(events, ["1", "2", "3"])[["bucket", "actions", "accounts"]].to_dict("records")
-    [{'bucket': Timestamp('2026-03-02 10:00:00+0000', tz='UTC'), 'actions': 2, 'accounts': 2}, {'bucket': Timestamp('2026-03-02 11:00:00+0000', tz='UTC'), 'actions': 1, 'accounts': 1}]
+    >>> for row in coaction_timeline(events, ["1", "2", "3"])[["bucket", "actions", "accounts"]].to_dict("records"):
+    ...     print(row)
+    {'bucket': Timestamp('2026-03-02 10:00:00+0000', tz='UTC'), 'actions': 2, 'accounts': 2}
+    {'bucket': Timestamp('2026-03-02 11:00:00+0000', tz='UTC'), 'actions': 1, 'accounts': 1}
     """
     import duckdb
 
@@ -174,6 +176,7 @@ class TimelineWidget:
         self.max_rows = max_rows
         self.timeline = pd.DataFrame()
         self._view = None
+        self._shown: tuple | None = None  # (cluster, event filters) of the timeline on show
         self.cluster = widgets.Dropdown(options=[], description="Cluster")
         self.cluster.add_class("tsinvest-timeline-cluster")
         self._updating = False
@@ -208,8 +211,19 @@ class TimelineWidget:
         self.refresh()
 
     def refresh(self) -> None:
-        """Recompute and redraw the selected cluster's timeline."""
+        """Recompute and redraw the selected cluster's timeline.
+
+        Skipped when neither the cluster nor a filter the events and reports
+        depend on changed (a new minimum size or score leaves them as they are):
+        drawing the figure is most of a filter change's time.
+        """
         cluster_id = self.cluster.value
+        state = self._view.state if self._view is not None else None
+        key = (cluster_id, None if state is None else (state.start, state.end, tuple(state.actions),
+                                                       tuple(state.policies), tuple(state.countries)))
+        if key == self._shown:
+            return
+        self._shown = key
         if self._view is None or cluster_id is None:
             self.timeline = pd.DataFrame()
             show(self.output, figure_output(plot_timeline(self.timeline)))

@@ -313,10 +313,36 @@ def explorer_data(
     _require(accounts, [account_column], "accounts")
     _require(edges, EDGE_COLUMNS, "edges")
     _require(memberships, [account_column, cluster_column], "memberships")
+    members = _memberships(memberships, account_column, cluster_column)
+    summary = _cluster_summary(members, clusters, cluster_column, score_column)
+    profile = _account_profiles(accounts, members, summary, account_scores, account_column, score_column)
+    links = _as_string(edges[list(EDGE_COLUMNS)], ["account_a", "account_b", "signal", "evidence"])
+    links["weight"] = links["weight"].astype("float64")
+    links = links.sort_values(["weight", "account_a", "account_b", "signal"],
+                              ascending=[False, True, True, True]).reset_index(drop=True)
+    events, reports = _activity(events, reports)
+
+    def choices(column: pd.Series) -> tuple[str, ...]:
+        return tuple(sorted(str(v) for v in column.dropna().unique()))
+
+    options = {
+        "policies": choices(reports["policy"]),
+        "actions": choices(events["action"]),
+        "countries": choices(profile["country"]),
+    }
+    return ExplorerData(accounts=profile, edges=links, memberships=members, clusters=summary,
+                        events=events, reports=reports, options=options)
+
+
+def _memberships(memberships: pd.DataFrame, account_column: str, cluster_column: str) -> pd.DataFrame:
     members = _as_string(memberships[[account_column, cluster_column]], [account_column, cluster_column])
     members = members.rename(columns={account_column: "account_id", cluster_column: "cluster_id"})
-    members = members.dropna().drop_duplicates().sort_values(["cluster_id", "account_id"]).reset_index(drop=True)
+    return members.dropna().drop_duplicates().sort_values(["cluster_id", "account_id"]).reset_index(drop=True)
 
+
+def _cluster_summary(members: pd.DataFrame, clusters: pd.DataFrame | None, cluster_column: str,
+                     score_column: str) -> pd.DataFrame:
+    # One row per cluster: its size from the memberships, then the detector's summary columns.
     sizes = members.groupby("cluster_id", sort=True).size().rename("size").reset_index()
     sizes["size"] = sizes["size"].astype("int64")
     if clusters is not None and len(clusters.columns):
@@ -333,8 +359,11 @@ def explorer_data(
     summary["score"] = pd.to_numeric(summary["score"], errors="coerce").fillna(0.0).astype("float64")
     summary = summary.sort_values(["score", "cluster_id"], ascending=[False, True]).reset_index(drop=True)
     first_columns = ["cluster_id", "size", "score"]
-    summary = summary[first_columns + [c for c in summary.columns if c not in first_columns]]
+    return summary[first_columns + [c for c in summary.columns if c not in first_columns]]
 
+
+def _account_profiles(accounts: pd.DataFrame, members: pd.DataFrame, summary: pd.DataFrame,
+                      account_scores: pd.DataFrame | None, account_column: str, score_column: str) -> pd.DataFrame:
     profile = _as_string(accounts, [account_column]).rename(columns={account_column: "account_id"})
     profile = profile.drop_duplicates("account_id")
     for column in ("username", "country"):
@@ -355,13 +384,11 @@ def explorer_data(
         profile = profile.drop(columns="own_score")
     profile["score"] = pd.to_numeric(profile["score"], errors="coerce").fillna(0.0).astype("float64")
     profile["cluster_id"] = profile["cluster_id"].astype("string")
-    profile = profile.sort_values(["score", "account_id"], ascending=[False, True]).reset_index(drop=True)
+    return profile.sort_values(["score", "account_id"], ascending=[False, True]).reset_index(drop=True)
 
-    links = _as_string(edges[list(EDGE_COLUMNS)], ["account_a", "account_b", "signal", "evidence"])
-    links["weight"] = links["weight"].astype("float64")
-    links = links.sort_values(["weight", "account_a", "account_b", "signal"],
-                              ascending=[False, True, True, True]).reset_index(drop=True)
 
+def _activity(events: pd.DataFrame | None, reports: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    # Events and reports with string ids; absent tables become empty ones with the canonical columns.
     events = (_empty_table({"account_id": "string", "action": "string", "target_id": "string",
                             "ts": "datetime64[ns, UTC]"}) if events is None
               else _as_string(events, ["account_id", "action", "target_id"]))
@@ -370,17 +397,7 @@ def explorer_data(
                else _as_string(reports, ["reporter_id", "target_account_id", "policy"]))
     _require(events, ["account_id", "action", "target_id", "ts"], "events")
     _require(reports, ["reporter_id", "target_account_id", "policy", "ts"], "reports")
-
-    def choices(column: pd.Series) -> tuple[str, ...]:
-        return tuple(sorted(str(v) for v in column.dropna().unique()))
-
-    options = {
-        "policies": choices(reports["policy"]),
-        "actions": choices(events["action"]),
-        "countries": choices(profile["country"]),
-    }
-    return ExplorerData(accounts=profile, edges=links, memberships=members, clusters=summary,
-                        events=events, reports=reports, options=options)
+    return events, reports
 
 
 def from_detection(result, tables: Mapping[str, pd.DataFrame]) -> ExplorerData:

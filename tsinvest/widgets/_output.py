@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from typing import Any
 
 import pandas as pd
 
@@ -38,7 +39,7 @@ def text_output(text: str) -> dict:
     return html_output(f"<pre>{html.escape(safe, quote=True)}</pre>", safe)
 
 
-def figure_output(figure) -> dict:
+def figure_output(figure: Any) -> dict:
     """A display_data entry with a PNG of a matplotlib figure (no pyplot state, no metadata)."""
     buffer = io.BytesIO()
     # Without a Software/date tag the PNG bytes depend on the picture only.
@@ -48,12 +49,12 @@ def figure_output(figure) -> dict:
             "data": {"image/png": encoded, "text/plain": "<Figure>"}}
 
 
-def show(output, *entries: dict) -> None:
+def show(output: Any, *entries: dict) -> None:
     """Replace the content of an ``ipywidgets.Output``."""
     output.outputs = tuple(entries)
 
 
-def output_html(output) -> str:
+def output_html(output: Any) -> str:
     """All HTML (or plain text) currently in an ``Output``: what tests and tooltips read."""
     parts = []
     for entry in output.outputs:
@@ -62,7 +63,7 @@ def output_html(output) -> str:
     return "\n".join(parts)
 
 
-def static_bundle(bundle, what: str) -> dict:
+def static_bundle(bundle: Any, what: str) -> dict:
     """A widget's display bundle whose plain-text form is a sentence for static reports, not a repr.
 
     A saved notebook or an HTML export cannot run widgets; where the widget

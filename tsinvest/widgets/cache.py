@@ -19,10 +19,14 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+
+if TYPE_CHECKING:
+    from tsinvest.detect import DetectionResult
 
 __all__ = ["cache_key", "cached_load", "cached_detect", "app_data_dir", "APP_DATA_VARIABLE", "APP_CACHE_VARIABLE"]
 
@@ -54,7 +58,7 @@ def cache_key(data_dir: str | os.PathLike, settings: Mapping[str, object]) -> st
     from tsinvest.loading import find_table_files
     from tsinvest.notebooks.provenance import file_sha256
 
-    files = find_table_files(data_dir)
+    files = find_table_files(Path(data_dir))
     if not files:
         raise ParameterError("data_dir holds no canonical table files; check the app's data folder")
     description = {
@@ -65,7 +69,7 @@ def cache_key(data_dir: str | os.PathLike, settings: Mapping[str, object]) -> st
     return hashlib.sha256(json.dumps(description, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
-def _cache_root(data_dir, cache_dir) -> Path:
+def _cache_root(data_dir: str | os.PathLike, cache_dir: str | os.PathLike | None) -> Path:
     return Path(cache_dir or os.environ.get(APP_CACHE_VARIABLE) or Path(data_dir).resolve().parent / ".tsinvest-cache")
 
 
@@ -101,7 +105,7 @@ def cached_load(data_dir: str | os.PathLike, *, cache_dir: str | os.PathLike | N
     if (entry / "parameters.json").is_file():
         names = json.loads((entry / "parameters.json").read_text(encoding="utf-8"))["tables"]
         return {name: pd.read_parquet(entry / f"{name}.parquet") for name in names}
-    tables = load_dir(data_dir)
+    tables = load_dir(Path(data_dir))
     _write_entry(_cache_root(data_dir, cache_dir), key, tables, {"tables": list(tables)})
     return tables
 
@@ -114,7 +118,7 @@ def cached_detect(
     seed: int = 0,
     as_of: str | None = None,
     window: float | None = None,
-):
+) -> DetectionResult:
     """:func:`tsinvest.detect.detect` with a folder cache keyed by the inputs' hashes.
 
     Parameters

@@ -18,7 +18,8 @@ within N links of the selection in the full graph.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 import networkx as nx
 import pandas as pd
@@ -30,7 +31,10 @@ from tsinvest.widgets.filters import ExplorerData, FilteredView, search_accounts
 from tsinvest.widgets.selection import account_details, details_html
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from tsinvest.widgets.graph_view import GraphView
+    from tsinvest.widgets.panel import FilterPanel
 
 __all__ = ["explorer_graph", "pivot_graph", "plot_explorer_graph", "GraphExplorer", "SIGNAL_COLOURS"]
 
@@ -175,7 +179,8 @@ def pivot_graph(data: ExplorerData, accounts: str | list[str], *, hops: int = 1,
 
 
 def plot_explorer_graph(G: nx.Graph, *, seed: int = 7, highlight: list[str] | tuple[str, ...] = (),
-                        title: str | None = None, max_nodes: int = 400, figsize: tuple[float, float] = (8.0, 6.0)):
+                        title: str | None = None, max_nodes: int = 400,
+                        figsize: tuple[float, float] = (8.0, 6.0)) -> Figure:
     """Static picture of an explorer graph: colour by cluster, size by score, edge colour by signal.
 
     The fallback for exported reports and kernels without anywidget.
@@ -258,8 +263,9 @@ class GraphExplorer:
     ['1', '2']
     """
 
-    def __init__(self, data: ExplorerData, *, panel=None, backend: Literal["auto", "sigma", "static"] = "auto",
-                 seed: int = 7, hops: int = 1, height: int = 500, max_nodes: int = 2000):
+    def __init__(self, data: ExplorerData, *, panel: FilterPanel | None = None,
+                 backend: Literal["auto", "sigma", "static"] = "auto", seed: int = 7, hops: int = 1,
+                 height: int = 500, max_nodes: int = 2000) -> None:
         try:
             import ipywidgets as widgets
         except ImportError:  # pragma: no cover - ipywidgets is in the notebooks extra
@@ -317,12 +323,12 @@ class GraphExplorer:
             self.update(apply_filters(data, FilterState()))
 
     # Displaying the explorer displays its widget.
-    def _repr_mimebundle_(self, **kwargs):
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         from tsinvest.widgets._output import static_bundle
 
         return static_bundle(self.widget._repr_mimebundle_(**kwargs), "Graph explorer")
 
-    def _repr_pretty_(self, printer, cycle) -> None:
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(f"GraphExplorer({self.graph.number_of_nodes()} accounts, {self.graph.number_of_edges()} links)")
 
     def update(self, view: FilteredView) -> None:
@@ -341,7 +347,7 @@ class GraphExplorer:
         self.graph = G
         self.status.value = f"{G.number_of_nodes()} account(s), {G.number_of_edges()} link(s)"
         if self.backend == "static":
-            highlight = [self.selected] if self.selected in G else []
+            highlight = [self.selected] if self.selected is not None and self.selected in G else []
             output = self._widgets.Output()
             show(output, figure_output(plot_explorer_graph(G, seed=self.seed, highlight=highlight, title=title)))
             self.drawing.children = (output,)
@@ -405,11 +411,11 @@ class GraphExplorer:
         if self._view is not None:
             self.update(self._view)
 
-    def _on_sigma_select(self, change) -> None:
+    def _on_sigma_select(self, change: Mapping[str, Any]) -> None:
         if change["new"] is not None and change["new"] != self.selected:
             self.select(change["new"])
 
-    def _on_search(self, change) -> None:
+    def _on_search(self, change: Mapping[str, Any]) -> None:
         query = change["new"].strip()
         if not query:
             return

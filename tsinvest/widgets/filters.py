@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -145,7 +146,7 @@ class FilterState:
             set_(self, "min_edge_weight", float(self.min_edge_weight))
             set_(self, "min_score", float(self.min_score))
             size = self.min_cluster_size
-            if isinstance(size, float) and not size.is_integer():
+            if isinstance(size, float) and not float(size).is_integer():
                 raise ValueError
             set_(self, "min_cluster_size", int(size))
         except (TypeError, ValueError):
@@ -154,7 +155,7 @@ class FilterState:
             raise ParameterError("min_edge_weight must be >= 0 and min_cluster_size >= 1")
         set_(self, "search", "" if self.search is None else str(self.search).strip())
 
-    def replace(self, **changes) -> FilterState:
+    def replace(self, **changes: Any) -> FilterState:
         """A copy with some filters changed.
 
         Examples
@@ -189,7 +190,7 @@ class FilterState:
         4
         """
         known = {f.name for f in dataclasses.fields(cls)}
-        chosen = {}
+        chosen: dict[str, Any] = {}
         for name, value in parameters.items():
             if not name.startswith(prefix):
                 continue
@@ -400,7 +401,7 @@ def _activity(events: pd.DataFrame | None, reports: pd.DataFrame | None) -> tupl
     return events, reports
 
 
-def from_detection(result, tables: Mapping[str, pd.DataFrame]) -> ExplorerData:
+def from_detection(result: Any, tables: Mapping[str, pd.DataFrame]) -> ExplorerData:
     """Explorer data from a :class:`tsinvest.detect.DetectionResult` and the loaded tables.
 
     Parameters
@@ -455,7 +456,7 @@ def search_accounts(accounts: pd.DataFrame, query: str, *, account_column: str =
     return hit.fillna(False).astype(bool)
 
 
-def _search_key(text: str, matching_key) -> str:
+def _search_key(text: str, matching_key: Callable[[str], str]) -> str:
     # Separators are dropped too: "daily news", "daily_news" and "dailynews" are one search.
     return re.sub(r"[\W_]+", "", matching_key(text))
 

@@ -133,8 +133,9 @@ class GraphView(anywidget.AnyWidget):
     """
 
     _esm = _STATIC / "graph_view.js"
-    nodes = traitlets.Dict({"key": [], "label": [], "x": [], "y": [], "size": [], "color": []}).tag(sync=True)
-    edges = traitlets.Dict({"source": [], "target": [], "size": [], "color": []}).tag(sync=True)
+    nodes: traitlets.Dict = traitlets.Dict(
+        {"key": [], "label": [], "x": [], "y": [], "size": [], "color": []}).tag(sync=True)
+    edges: traitlets.Dict = traitlets.Dict({"source": [], "target": [], "size": [], "color": []}).tag(sync=True)
     selected_node = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     height = traitlets.Int(500).tag(sync=True)
     version = traitlets.Int(0).tag(sync=True)

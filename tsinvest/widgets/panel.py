@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -176,6 +177,8 @@ class FilterPanel(widgets.VBox):
     @property
     def view(self) -> FilteredView:
         """What the current filters leave (recomputed on every change)."""
+        if self._view is None:  # pragma: no cover - the constructor computes the first view
+            raise TsinvestError("the filter panel has no view yet")
         return self._view
 
     def parameters(self) -> dict[str, object]:
@@ -183,7 +186,7 @@ class FilterPanel(widgets.VBox):
         return self._state.to_parameters()
 
     @classmethod
-    def from_parameters(cls, data: ExplorerData, parameters: Mapping[str, object], **options) -> FilterPanel:
+    def from_parameters(cls, data: ExplorerData, parameters: Mapping[str, object], **options: Any) -> FilterPanel:
         """A panel showing the filters saved in notebook parameters (other names are ignored)."""
         return cls(data, FilterState.from_parameters(parameters), **options)
 
@@ -218,7 +221,7 @@ class FilterPanel(widgets.VBox):
             min_score=self.min_score.value, search=self.search.value,
         )
 
-    def _on_change(self, _change) -> None:
+    def _on_change(self, _change: Mapping[str, Any]) -> None:
         if self._holding:
             return
         try:
@@ -256,12 +259,12 @@ class FilterPanel(widgets.VBox):
         for callback in self._listeners:
             callback(view)
 
-    def _repr_mimebundle_(self, **kwargs):
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         from tsinvest.widgets._output import static_bundle
 
         return static_bundle(super()._repr_mimebundle_(**kwargs), "Filter panel")
 
-    def _repr_pretty_(self, printer, cycle) -> None:
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         # Plain-text form saved in notebooks: counts only, no account data.
         printer.text(f"FilterPanel({self._view.summary() if self._view is not None else 'empty'})")
 

@@ -10,12 +10,19 @@ brigading; organic fans spread out.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from tsinvest.exceptions import MissingDependencyError, ParameterError
 from tsinvest.plotting import safe_label
 from tsinvest.widgets._output import figure_output, show, table_output
+from tsinvest.widgets.filters import ExplorerData, FilteredView
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from tsinvest.widgets.panel import FilterPanel
 
 __all__ = ["coaction_timeline", "plot_timeline", "TimelineWidget"]
 
@@ -105,7 +112,8 @@ def coaction_timeline(events: pd.DataFrame, members: Iterable[str], *, reports: 
     return result.reset_index(drop=True)
 
 
-def plot_timeline(timeline: pd.DataFrame, *, title: str | None = None, figsize: tuple[float, float] = (8.0, 3.0)):
+def plot_timeline(timeline: pd.DataFrame, *, title: str | None = None,
+                  figsize: tuple[float, float] = (8.0, 3.0)) -> Figure:
     """Stacked bars of co-actions per bucket, one colour per action.
 
     Returns
@@ -166,7 +174,8 @@ class TimelineWidget:
         The counts currently shown.
     """
 
-    def __init__(self, data, *, panel=None, freq: str = "1h", max_rows: int = 20):
+    def __init__(self, data: ExplorerData, *, panel: FilterPanel | None = None, freq: str = "1h",
+                 max_rows: int = 20) -> None:
         try:
             import ipywidgets as widgets
         except ImportError:  # pragma: no cover - ipywidgets is in the notebooks extra
@@ -175,7 +184,7 @@ class TimelineWidget:
         self.freq = freq
         self.max_rows = max_rows
         self.timeline = pd.DataFrame()
-        self._view = None
+        self._view: FilteredView | None = None
         self._shown: tuple | None = None  # (cluster, event filters) of the timeline on show
         self.cluster = widgets.Dropdown(options=[], description="Cluster")
         self.cluster.add_class("tsinvest-timeline-cluster")
@@ -191,12 +200,12 @@ class TimelineWidget:
 
             self.update(apply_filters(data, FilterState()))
 
-    def _repr_mimebundle_(self, **kwargs):
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         from tsinvest.widgets._output import static_bundle
 
         return static_bundle(self.widget._repr_mimebundle_(**kwargs), "Co-action timeline")
 
-    def update(self, view) -> None:
+    def update(self, view: FilteredView) -> None:
         """Follow a new filtered view: offer its clusters, keep the selection if still shown."""
         self._view = view
         options = view.clusters["cluster_id"].astype(str).tolist()

@@ -18,6 +18,7 @@ within N links of the selection in the full graph.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -52,24 +53,29 @@ SIGNAL_COLOURS = {
 _OTHER_COLOUR = "#7f7f7f"
 
 
-def _pair_edges(edges: pd.DataFrame) -> pd.DataFrame:
-    # One row per pair: total weight, heaviest signal (ties by name), all signals.
-    # A hash aggregation in DuckDB: O(links), no Python call per pair.
+@functools.cache
+def _duckdb() -> Any:
+    # One sandboxed connection per process: opening one costs more than the query on a filter change.
     from tsinvest.loading.sql import sandboxed_connection
 
+    return sandboxed_connection()
+
+
+def _pair_edges(edges: pd.DataFrame) -> list[tuple[str, str, float, str, str]]:
+    # One row per pair, sorted: (account_a, account_b, total weight, heaviest signal (ties by name),
+    # all signals). A hash aggregation in DuckDB: O(links), no Python call per pair.
     frame = pd.DataFrame({"account_a": edges["account_a"].astype(str), "account_b": edges["account_b"].astype(str),
                           "signal": edges["signal"].astype(str), "weight": edges["weight"].astype(float)})
-    connection = sandboxed_connection()
+    connection = _duckdb()
+    connection.register("explorer_links", frame)
     try:
-        connection.register("links", frame)
-        pairs = connection.execute("""
+        return connection.execute("""
             SELECT account_a, account_b, sum(weight) AS weight,
                    first(signal ORDER BY weight DESC, signal) AS signal,
                    string_agg(DISTINCT signal, ',' ORDER BY signal) AS signals
-            FROM links GROUP BY account_a, account_b ORDER BY account_a, account_b""").df()
+            FROM explorer_links GROUP BY account_a, account_b ORDER BY account_a, account_b""").fetchall()
     finally:
-        connection.close()
-    return pairs.astype({"account_a": str, "account_b": str, "signal": str, "signals": str})
+        connection.unregister("explorer_links")
 
 
 def _node_attributes(nodes: list[str], data: ExplorerData, label_column: str) -> list[tuple[str, dict]]:
@@ -126,12 +132,11 @@ def explorer_graph(edges: pd.DataFrame, data: ExplorerData, *, label_column: str
     ('co_follow', 'co_follow,shared_ip', 'a[U+202E]b')
     """
     pairs = _pair_edges(edges)
-    nodes = sorted(set(pairs["account_a"]) | set(pairs["account_b"]))
+    nodes = sorted({a for a, *_ in pairs} | {b for _, b, *_ in pairs})
     G = nx.Graph()
     G.add_nodes_from(_node_attributes(nodes, data, label_column))
-    G.add_edges_from((str(r.account_a), str(r.account_b),
-                      {"signal": str(r.signal), "signals": str(r.signals), "weight": float(r.weight)})
-                     for r in pairs.itertuples(index=False))
+    G.add_edges_from((a, b, {"signal": signal, "signals": signals, "weight": float(weight)})
+                     for a, b, weight, signal, signals in pairs)
     return G
 
 

@@ -104,6 +104,7 @@ def test_sigma_pivot_lays_out_new_accounts_beside_the_known_ones(data, tables):
     explorer = GraphExplorer(data, backend="sigma")
     before = dict(zip(explorer.graph_view.nodes["key"], explorer.graph_view.nodes["x"], strict=True))
     explorer.select(ids[8])  # no links: the pivot is the account alone, placed by its own layout
+    assert explorer.status.value.startswith("8 account(s), 7 link(s); the selected account is not in this graph")
     explorer.expand(hops=2)
     assert explorer.graph_view.nodes["key"] == [ids[8]] and explorer.graph_view.selected_node == ids[8]
     explorer.reset()

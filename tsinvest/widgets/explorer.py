@@ -19,7 +19,7 @@ within N links of the selection in the full graph.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import networkx as nx
@@ -131,10 +131,16 @@ def explorer_graph(edges: pd.DataFrame, data: ExplorerData, *, label_column: str
     >>> G.edges["1", "2"]["signal"], G.edges["1", "2"]["signals"], G.nodes["1"]["label"]
     ('co_follow', 'co_follow,shared_ip', 'a[U+202E]b')
     """
+    return _graph_of(edges, lambda nodes: dict(_node_attributes(nodes, data, label_column)))
+
+
+def _graph_of(edges: pd.DataFrame, attributes_of: Callable[[list[str]], Mapping[str, dict]]) -> nx.Graph:
+    # The graph of explorer_graph, taking node attributes from ``attributes_of(sorted nodes)``.
     pairs = _pair_edges(edges)
     nodes = sorted({a for a, *_ in pairs} | {b for _, b, *_ in pairs})
+    attributes = attributes_of(nodes)
     G = nx.Graph()
-    G.add_nodes_from(_node_attributes(nodes, data, label_column))
+    G.add_nodes_from((node, attributes[node]) for node in nodes)
     G.add_edges_from((a, b, {"signal": signal, "signals": signals, "weight": float(weight)})
                      for a, b, weight, signal, signals in pairs)
     return G
@@ -287,6 +293,7 @@ class GraphExplorer:
         self.selected: str | None = None
         self.graph_view: GraphView | None = None
         self._layout: dict[str, tuple[float, float]] | None = None
+        self._attributes: dict[str, dict] = {}
         # Clusters keep one colour whatever the filters show.
         self._cluster_colour = _cluster_colours(data) if self.backend == "sigma" else {}
         self._view: FilteredView | None = None
@@ -339,7 +346,14 @@ class GraphExplorer:
     def update(self, view: FilteredView) -> None:
         """Draw the links a filtered view shows (called by the panel on every change)."""
         self._view = view
-        self.draw(explorer_graph(view.edges, self.data), title="Linked accounts for the current filters")
+        self.draw(_graph_of(view.edges, self._attributes_of), title="Linked accounts for the current filters")
+
+    def _attributes_of(self, nodes: list[str]) -> Mapping[str, dict]:
+        # Node attributes (display-safe labels...) are computed once per account, not on every change.
+        missing = [node for node in nodes if node not in self._attributes]
+        if missing:
+            self._attributes.update(_node_attributes(missing, self.data, "username"))
+        return self._attributes
 
     def draw(self, G: nx.Graph, *, title: str | None = None) -> None:
         """Draw a graph (cut to ``max_nodes`` best-linked accounts).
@@ -396,7 +410,13 @@ class GraphExplorer:
             return
         details = account_details(self.data, self.selected, view=None)
         show(self.details, html_output(details_html(details), "details of 1 account"))
-        if self.graph_view is not None and self.selected in self.graph:
+        counts = f"{self.graph.number_of_nodes()} account(s), {self.graph.number_of_edges()} link(s)"
+        if self.selected not in self.graph:
+            # Say so rather than leave the reader looking for a node that is not drawn.
+            self.status.value = counts + "; the selected account is not in this graph: Expand selection draws its links"
+            return
+        self.status.value = counts
+        if self.graph_view is not None:
             self.graph_view.selected_node = self.selected
 
     def expand(self, hops: int | None = None) -> None:

@@ -23,6 +23,7 @@ def graph_state(page) -> dict:
         const views = document.querySelectorAll('{GRAPH_VIEW}');
         const el = views[0];
         return {{views: views.length, canvases: el ? el.querySelectorAll('canvas').length : 0,
+                 width: el ? el.getBoundingClientRect().width : 0,
                  nodes: el ? Number(el.dataset.nodes) : -1, edges: el ? Number(el.dataset.edges) : -1,
                  version: el ? el.dataset.version : null, selected: el ? el.dataset.selected : null,
                  cameraRatio: el ? Number(el.dataset.cameraRatio) : null,

@@ -136,7 +136,7 @@ def test_explorer_notebook_in_a_real_browser(tmp_path):
 
                 wait_for_graph(page)
                 first = graph_state(page)
-                assert first["views"] == 1 and first["nodes"] > 0 and first["canvases"] > 0
+                assert first["views"] == 1 and first["nodes"] > 0 and first["canvases"] > 0 and first["width"] > 300
 
                 # Change a filter in the page: only large clusters stay, and the one graph view follows.
                 size = ".tsinvest-filter-min-cluster-size input"
@@ -161,6 +161,10 @@ def test_explorer_notebook_in_a_real_browser(tmp_path):
                                        arg=account, timeout=30_000)
                 page.wait_for_timeout(500)  # the camera animates for 300 ms
                 assert graph_state(page)["cameraRatio"] < 1
+                # The drawing itself: a blank WebGL canvas would compress to almost nothing.
+                drawing = tmp_path / "graph.png"
+                page.locator(".tsinvest-graph-view").first.screenshot(path=str(drawing))
+                assert drawing.stat().st_size > 5_000
 
                 # A hostile username searched for shows as text in the accounts table.
                 search = page.locator(".tsinvest-filter-search input").first

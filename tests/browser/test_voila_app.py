@@ -97,7 +97,7 @@ def test_voila_app_renders_the_explorer_and_caches_detection(tmp_path):
 
                 wait_for_graph(page)
                 first = graph_state(page)
-                assert first["views"] == 1 and first["nodes"] > 0 and first["canvases"] > 0
+                assert first["views"] == 1 and first["nodes"] > 0 and first["canvases"] > 0 and first["width"] > 300
 
                 # Filter changes: the tables follow and the one graph view is updated in place.
                 size = ".tsinvest-filter-min-cluster-size input"
@@ -121,6 +121,10 @@ def test_voila_app_renders_the_explorer_and_caches_detection(tmp_path):
                 page.wait_for_timeout(500)  # the camera animates for 300 ms
                 assert graph_state(page)["cameraRatio"] < 1
                 expect(page.locator(".tsinvest-explorer-details").first).to_contain_text(account, timeout=30_000)
+                # The drawing itself: a blank WebGL canvas would compress to almost nothing.
+                drawing = tmp_path / "graph.png"
+                page.locator(".tsinvest-graph-view").first.screenshot(path=str(drawing))
+                assert drawing.stat().st_size > 5_000
                 screenshot = tmp_path / "voila-explorer.png"
                 page.screenshot(path=str(screenshot), full_page=True)
                 assert screenshot.stat().st_size > 10_000

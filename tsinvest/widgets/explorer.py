@@ -374,7 +374,7 @@ class GraphExplorer:
         if self.graph_view is None:
             from tsinvest.widgets.graph_view import GraphView
 
-            self.graph_view = GraphView(height=self.height)
+            self.graph_view = GraphView(height=self.height, layout=self._widgets.Layout(width="100%"))
             self.graph_view.add_class("tsinvest-explorer-sigma")
             self.graph_view.observe(self._on_sigma_select, names="selected_node")
             self.drawing.children = (self.graph_view,)

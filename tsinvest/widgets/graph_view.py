@@ -59,7 +59,7 @@ def cluster_colours(clusters: list[str] | tuple[str, ...]) -> dict[str, str]:
 
 def graph_payload(graph: nx.Graph, positions: Mapping[str, tuple[float, float]], *,
                   signal_colours: Mapping[str, str], cluster_colour: Mapping[str, str] | None = None,
-                  size_range: tuple[float, float] = (3.0, 12.0),
+                  size_range: tuple[float, float] = (2.0, 8.0),
                   edge_size_range: tuple[float, float] = (0.5, 4.0)) -> tuple[dict[str, list], dict[str, list]]:
     """Column-wise nodes and edges for the browser, in sorted order.
 
@@ -76,7 +76,7 @@ def graph_payload(graph: nx.Graph, positions: Mapping[str, tuple[float, float]],
     >>> G.add_edge("02", "01", signal="co_report", weight=2.0)
     >>> nodes, edges = graph_payload(G, {"01": (0.0, 1.0), "02": (1.0, 0.0)}, signal_colours={"co_report": "#d62728"})
     >>> nodes["key"], nodes["size"], nodes["color"]
-    (['01', '02'], [12.0, 3.0], ['#1f77b4', '#bfbfbf'])
+    (['01', '02'], [8.0, 2.0], ['#1f77b4', '#bfbfbf'])
     >>> edges
     {'source': ['01'], 'target': ['02'], 'size': [4.0], 'color': ['#d62728']}
     """

@@ -32,6 +32,9 @@ function render({ model, el }) {
   container.style.width = "100%";
   el.appendChild(container);
   el.classList.add("tsinvest-graph-view");
+  // The view sits in a flex box: without a width of its own it would shrink to nothing.
+  el.style.width = "100%";
+  el.style.flex = "1 1 auto";
 
   const graph = new Graph({ type: "undirected", multi: false });
   let selected = null;
@@ -42,10 +45,12 @@ function render({ model, el }) {
     renderEdgeLabels: false,
     labelRenderedSizeThreshold: 8,
     zIndex: true,
+    // Nodes keep their size on screen when zooming in, so a dense ring spreads out instead of merging.
+    zoomToSizeRatioFunction: (ratio) => ratio,
     nodeReducer: (node, data) => {
       if (selected === null || !graph.hasNode(selected)) return data;
       if (node === selected) return { ...data, highlighted: true, forceLabel: true, zIndex: 2 };
-      if (neighbours.has(node)) return { ...data, forceLabel: true, zIndex: 1 };
+      if (neighbours.has(node)) return { ...data, zIndex: 1 };
       return { ...data, color: FADED, label: "", zIndex: 0 };
     },
     edgeReducer: (edge, data) => {

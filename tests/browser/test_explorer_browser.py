@@ -151,6 +151,7 @@ def test_explorer_notebook_in_a_real_browser(tmp_path):
                 assert (now["views"], now["canvases"]) == (1, first["canvases"])
                 assert 0 < now["nodes"] < first["nodes"]
 
+                page.locator(".tsinvest-graph-view").first.screenshot(path=str(tmp_path / "graph-filtered.png"))
                 # Find account selects the account in the graph and zooms onto it.
                 page.locator(".tsinvest-filter-panel .lm-TabBar-tab", has_text="Accounts").first.click()
                 account = page.locator(".tsinvest-output-accounts tbody tr td").first.inner_text().strip()

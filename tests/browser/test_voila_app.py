@@ -110,6 +110,7 @@ def test_voila_app_renders_the_explorer_and_caches_detection(tmp_path):
                 assert (now["views"], now["canvases"]) == (1, first["canvases"])
                 assert 0 < now["nodes"] < first["nodes"] and now["status"] != status_before
 
+                page.locator(".tsinvest-graph-view").first.screenshot(path=str(tmp_path / "graph-filtered.png"))
                 # Find account selects the account in the graph and zooms onto it.
                 page.locator(".tsinvest-filter-panel .lm-TabBar-tab", has_text="Accounts").first.click()
                 account = page.locator(".tsinvest-output-accounts tbody tr td").first.inner_text().strip()

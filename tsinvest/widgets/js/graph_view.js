@@ -46,7 +46,7 @@ function render({ model, el }) {
     labelRenderedSizeThreshold: 8,
     zIndex: true,
     // Nodes keep their size on screen when zooming in, so a dense ring spreads out instead of merging.
-    zoomToSizeRatioFunction: (ratio) => ratio,
+    zoomToSizeRatioFunction: () => 1,
     nodeReducer: (node, data) => {
       if (selected === null || !graph.hasNode(selected)) return data;
       if (node === selected) return { ...data, highlighted: true, forceLabel: true, zIndex: 2 };

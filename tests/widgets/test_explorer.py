@@ -97,6 +97,12 @@ def test_sigma_explorer_updates_one_graph_view_in_place(data, tables):
     panel.min_score.value = 0.5
     assert view.nodes["key"] == sorted(ids[:6]) and view.version == 4
     assert view.selected_node == ids[1]
+    panel.min_score.value = 0.65  # the selection is still drawn: it stays selected
+    assert view.selected_node == ids[1] and explorer.selected == ids[1]
+    view.selected_node = None  # a click on the empty stage
+    assert explorer.selected is None
+    panel.min_score.value = 0.5
+    assert view.selected_node is None
 
 
 def test_sigma_pivot_lays_out_new_accounts_beside_the_known_ones(data, tables):

@@ -294,6 +294,7 @@ class GraphExplorer:
         self.graph_view: GraphView | None = None
         self._layout: dict[str, tuple[float, float]] | None = None
         self._attributes: dict[str, dict] = {}
+        self._showing_selection = False
         # Clusters keep one colour whatever the filters show.
         self._cluster_colour = _cluster_colours(data) if self.backend == "sigma" else {}
         self._view: FilteredView | None = None
@@ -381,7 +382,7 @@ class GraphExplorer:
         with self.graph_view.hold_sync():
             self.graph_view.show_graph(G, self._positions(G), signal_colours=SIGNAL_COLOURS,
                                        cluster_colour=self._cluster_colour)
-            self.graph_view.selected_node = self.selected if self.selected in G else None
+            self._show_selection(self.selected if self.selected in G else None)
 
     def _positions(self, G: nx.Graph) -> dict[str, tuple[float, float]]:
         # Every filtered view shows links between cluster members only, so one seeded layout of
@@ -417,7 +418,17 @@ class GraphExplorer:
             return
         self.status.value = counts
         if self.graph_view is not None:
-            self.graph_view.selected_node = self.selected
+            self._show_selection(self.selected)
+
+    def _show_selection(self, account_id: str | None) -> None:
+        # Set from Python: the observer below must not read it as a click in the browser.
+        if self.graph_view is None:
+            return
+        self._showing_selection = True
+        try:
+            self.graph_view.selected_node = account_id
+        finally:
+            self._showing_selection = False
 
     def expand(self, hops: int | None = None) -> None:
         """Pivot: draw the accounts within ``hops`` links of the selection (all links, not only shown ones)."""
@@ -437,7 +448,11 @@ class GraphExplorer:
             self.update(self._view)
 
     def _on_sigma_select(self, change: Mapping[str, Any]) -> None:
-        if change["new"] is not None and change["new"] != self.selected:
+        if self._showing_selection:
+            return
+        if change["new"] is None:
+            self.selected = None  # a click on the empty stage clears the selection (details stay)
+        elif change["new"] != self.selected:
             self.select(change["new"])
 
     def _on_search(self, change: Mapping[str, Any]) -> None:

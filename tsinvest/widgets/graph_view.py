@@ -69,6 +69,11 @@ def graph_payload(graph: nx.Graph, positions: Mapping[str, tuple[float, float]],
     the graph's heaviest link) and ``color`` (from ``signal``). Columns rather
     than one dict per item keep the message small.
 
+    Notes
+    -----
+    O(n log n + m log m) for n accounts and m links (the sorts); the browser
+    rebuilds its graph from the columns in O(n + m).
+
     Examples
     --------
     >>> G = nx.Graph()

@@ -30,14 +30,16 @@ import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from tsinvest.exceptions import ParameterError
-from tsinvest.linking import _kernels, _sweep
+from tsinvest.exceptions import HotTargetWarning, ParameterError
 from tsinvest.schemas import EDGE_COLUMNS, STRING_DTYPE, TIMESTAMP_DTYPE
+
+if TYPE_CHECKING:
+    from tsinvest.linking import _sweep
 
 __all__ = [
     "coordination_edges",
@@ -84,14 +86,6 @@ def _partition_count(events: int) -> int:
 
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt")
-
-
-class HotTargetWarning(UserWarning):
-    """Some targets were left out of a coordination network because they were too busy.
-
-    The message gives only counts; the excluded target ids are in
-    ``edges.attrs["excluded_targets"]``.
-    """
 
 
 # --------------------------------------------------------------------------- loading
@@ -233,6 +227,9 @@ def _file_to_arrow(source, actor, target, time, action, action_column, connectio
 
 
 def _load_events(source, actor, target, time, action, action_column, connection) -> _sweep.EncodedEvents:
+    # numba loads here, not at import: importing this module stays light.
+    from tsinvest.linking import _kernels
+
     # Loading the compiled kernels takes a few tenths of a second in a new
     # process; it overlaps with reading (DuckDB and Arrow release the GIL).
     warming = threading.Thread(target=_kernels.warm_up, name="tsinvest-kernels", daemon=True)
@@ -256,6 +253,8 @@ def _encoded_events(source, actor, target, time, action, action_column, connecti
     # Arrow's hashing releases the GIL: the two columns are encoded at once.
     from concurrent.futures import ThreadPoolExecutor
 
+    from tsinvest.linking import _sweep
+
     with ThreadPoolExecutor(max_workers=min(2, _workers())) as pool:
         (actor_codes, actor_names), (target_codes, target_names) = pool.map(
             _sweep.encode_strings, (actor_strings, target_strings)
@@ -274,6 +273,8 @@ def _hot_targets(events: _sweep.EncodedEvents, window_ns: int, max_actors: int) 
     """Codes of targets with more than ``max_actors`` distinct actors inside one window."""
     # A window can only hold more than max_actors accounts if it holds more than
     # max_actors events: cheap vectorised test first, exact distinct count after.
+    from tsinvest.linking import _sweep
+
     dense = _sweep.dense_window_targets(events.target, events.time, window_ns, max_actors + 1)
     if not dense.size:
         return dense
@@ -351,37 +352,33 @@ def _strings(array) -> pd.arrays.ExtensionArray:
     return pd.array(array.to_pandas(), dtype=STRING_DTYPE)
 
 
-def _edges_for_window(
-    events: _sweep.EncodedEvents,
+def _check_windowed_pairs(target: np.ndarray, times: np.ndarray, window_ns: int, max_windowed_pairs: int) -> None:
+    from tsinvest.linking import _kernels
+
+    needed = int(_kernels.windowed_event_pairs(target, times, window_ns))
+    if needed > max_windowed_pairs:
+        raise ParameterError(
+            f"the co-action network needs {needed:,} windowed event pairs, more than max_windowed_pairs "
+            f"({max_windowed_pairs:,}); pass max_actors_per_window (CLI: --max-actors-per-window 500) to leave "
+            "out hot targets, a smaller window, or a higher max_windowed_pairs"
+        )
+
+
+def _swept_pairs(
+    actor: np.ndarray,
+    target: np.ndarray,
+    times: np.ndarray,
     *,
     window_ns: int,
+    n_actors: int,
     min_weight: int,
-    signal: str,
     evidence_size: int,
-    max_actors_per_window: int | None,
     progress: bool,
-    max_windowed_pairs: int | None = None,
-) -> pd.DataFrame:
-    import pyarrow as pa
+) -> tuple[_sweep.PairSummary, int, int]:
+    """Sweep the events into hash partitions and summarise each pair: (summary, windowed pairs, spilled pairs)."""
     from tqdm.auto import tqdm
 
-    if max_actors_per_window is None:
-        hot = np.empty(0, dtype=np.int32)
-    else:
-        hot = _hot_targets(events, window_ns, max_actors_per_window)
-    actor, target, times = events.actor, events.target, events.time
-    if hot.size:
-        keep = ~np.isin(target, hot)
-        actor, target, times = actor[keep], target[keep], times[keep]
-    if max_windowed_pairs is not None:
-        needed = int(_kernels.windowed_event_pairs(target, times, window_ns))
-        if needed > max_windowed_pairs:
-            raise ParameterError(
-                f"the co-action network needs {needed:,} windowed event pairs, more than max_windowed_pairs "
-                f"({max_windowed_pairs:,}); pass max_actors_per_window (CLI: --max-actors-per-window 500) to leave "
-                "out hot targets, a smaller window, or a higher max_windowed_pairs"
-            )
-    n_actors = max(len(events.actor_names), 1)
+    from tsinvest.linking import _sweep
 
     bounds = _sweep.chunk_bounds(target, _CHUNK_EVENTS)
     bar = None
@@ -400,6 +397,13 @@ def _edges_for_window(
         )
         summary = _sweep.summarize(rows, target, times, min_weight, evidence_size, workers=workers)
         spilled_rows = rows.spilled_rows
+    return summary, windowed_pairs, spilled_rows
+
+
+def _edge_frame(events: _sweep.EncodedEvents, summary: _sweep.PairSummary, n_actors: int, signal: str) -> pd.DataFrame:
+    """The edge table of the summarised pairs, weight desc then ids."""
+    import pyarrow as pa
+
     pairs, weight, first, last = summary.pairs, summary.weight, summary.first, summary.last
     offsets, evidence_codes = summary.evidence_offsets, summary.evidence_targets
 
@@ -413,7 +417,7 @@ def _edges_for_window(
     low, high, weight, first, last = low[order], high[order], weight[order], first[order], last[order]
     evidence = _evidence_json(events.target_names, offsets, evidence_codes).take(pa.array(order))
 
-    edges = pd.DataFrame(
+    return pd.DataFrame(
         {
             "account_a": _strings(events.actor_names.take(pa.array(low))),
             "account_b": _strings(events.actor_names.take(pa.array(high))),
@@ -425,6 +429,43 @@ def _edges_for_window(
         },
         columns=list(EDGE_COLUMNS),
     )
+
+
+def _edges_for_window(
+    events: _sweep.EncodedEvents,
+    *,
+    window_ns: int,
+    min_weight: int,
+    signal: str,
+    evidence_size: int,
+    max_actors_per_window: int | None,
+    progress: bool,
+    max_windowed_pairs: int | None = None,
+) -> pd.DataFrame:
+    import pyarrow as pa
+
+    if max_actors_per_window is None:
+        hot = np.empty(0, dtype=np.int32)
+    else:
+        hot = _hot_targets(events, window_ns, max_actors_per_window)
+    actor, target, times = events.actor, events.target, events.time
+    if hot.size:
+        keep = ~np.isin(target, hot)
+        actor, target, times = actor[keep], target[keep], times[keep]
+    if max_windowed_pairs is not None:
+        _check_windowed_pairs(target, times, window_ns, max_windowed_pairs)
+    n_actors = max(len(events.actor_names), 1)
+    summary, windowed_pairs, spilled_rows = _swept_pairs(
+        actor,
+        target,
+        times,
+        window_ns=window_ns,
+        n_actors=n_actors,
+        min_weight=min_weight,
+        evidence_size=evidence_size,
+        progress=progress,
+    )
+    edges = _edge_frame(events, summary, n_actors, signal)
     excluded = events.target_names.take(pa.array(hot)).to_pylist() if hot.size else []
     edges.attrs["excluded_targets"] = excluded
     edges.attrs["stats"] = {

@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.linking.shared_attributes import _check_columns, _empty_edges, _finalise_edges, _quote
+from tsinvest.linking.edge_tables import empty_edges, finalise_edges
+from tsinvest.linking.shared_attributes import _check_columns, _quote
 from tsinvest.textnorm import PLACEHOLDERS, normalise_text
 
 if TYPE_CHECKING:
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 
 __all__ = ["copy_paste_edges", "near_duplicate_texts"]
 
-SIGNAL = "copy_paste"
 _PLACEHOLDER_CHARS = {placeholder: chr(0xE000 + index) for index, placeholder in enumerate(PLACEHOLDERS)}
 _PLACEHOLDER_PATTERN = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
 _WORD = re.compile(r"\w+")
@@ -405,7 +405,7 @@ def copy_paste_edges(
         if own_connection:
             con.close()
 
-    edges = _finalise_edges(edges, presorted=True) if len(edges) else _empty_edges()
+    edges = finalise_edges(edges, presorted=True) if len(edges) else empty_edges()
     edges.attrs["distinct_texts"] = len(distinct)
     edges.attrs["short_texts_skipped"] = short_skipped
     edges.attrs["common_texts_excluded"] = common_count

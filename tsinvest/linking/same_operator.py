@@ -41,6 +41,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -65,18 +66,14 @@ COMPARISONS = ("shared_device", "shared_ip", "same_username_template", "created_
 #: fitted (see Notes of same_operator_links). Farms reuse devices and proxies
 #: most of the time, templates often, creation bursts and copied display
 #: names less reliably.
-DEFAULT_M_PROBABILITIES = {
+DEFAULT_M_PROBABILITIES = MappingProxyType({
     "shared_device": 0.7,
     "shared_ip": 0.8,
     "same_username_template": 0.6,
     "created_close": 0.5,
     "display_name_similar": 0.3,
     "shared_follows": 0.6,
-}
-
-
-def _bernoulli_likelihood(gamma: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
-    return np.prod(np.where(gamma == 1, probabilities, 1.0 - probabilities), axis=1)
+})
 
 
 def same_operator_links(

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.linking.edge_tables import empty_edges, finalise_edges
 from tsinvest.schemas import EDGE_COLUMNS, STRING_DTYPE, TIMESTAMP_DTYPE
 
 if TYPE_CHECKING:
@@ -69,31 +70,6 @@ def _check_columns(frame: pd.DataFrame, needed: dict[str, str], function: str) -
             f"{function}: input is missing column(s) {', '.join(missing)}; "
             "rename the columns or pass the column names as keyword arguments"
         )
-
-
-def _empty_edges() -> pd.DataFrame:
-    return _finalise_edges(pd.DataFrame({column: [] for column in EDGE_COLUMNS}))
-
-
-def _finalise_edges(edges: pd.DataFrame, *, presorted: bool = False) -> pd.DataFrame:
-    """Canonical dtypes and order of an edge table (weight desc, then ids).
-
-    ``presorted=True`` trusts an SQL ``ORDER BY weight DESC, account_a,
-    account_b, signal`` (DuckDB compares strings byte-wise, the same order
-    as Python for UTF-8) and skips the pandas sort, the slowest step on
-    millions of edges.
-    """
-    edges = edges.loc[:, list(EDGE_COLUMNS)].copy()
-    for column in ("account_a", "account_b", "signal", "evidence"):
-        edges[column] = edges[column].astype(STRING_DTYPE)
-    edges["weight"] = edges["weight"].astype("float64")
-    for column in ("first_ts", "last_ts"):
-        edges[column] = pd.to_datetime(edges[column], utc=True).astype(TIMESTAMP_DTYPE)
-    if not presorted:
-        edges = edges.sort_values(
-            ["weight", "account_a", "account_b", "signal"], ascending=[False, True, True, True], kind="mergesort"
-        )
-    return edges.reset_index(drop=True)
 
 
 def shared_attribute_edges(
@@ -254,7 +230,7 @@ def shared_attribute_edges(
         if own_connection:
             con.close()
 
-    edges = _finalise_edges(edges, presorted=True) if len(edges) else _empty_edges()
+    edges = finalise_edges(edges, presorted=True) if len(edges) else empty_edges()
     hub_counts = dict(zip(hubs["attribute"], hubs["hubs"].astype(int), strict=True))
     edges.attrs["hub_values_excluded"] = {column: int(hub_counts.get(column, 0)) for column in attributes}
     edges.attrs["accounts_seen"] = accounts_seen

@@ -29,6 +29,7 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 
@@ -39,12 +40,12 @@ from tsinvest.synthetic import switches as switch_kinds
 from tsinvest.synthetic import traps as trap_kinds
 from tsinvest.synthetic import trends
 from tsinvest.synthetic.escalations import add_escalations
-from tsinvest.synthetic.world import ACTIONS, ACTION_CODE, END_ISO, START_ISO, World, iso
+from tsinvest.synthetic.world import ACTION_CODE, ACTIONS, END_ISO, START_ISO, World, iso
 
 __all__ = ["generate_sample", "resolve_scale", "SCALES", "MIN_EVENTS", "FILES"]
 
 #: Approximate number of events per named scale.
-SCALES = {"small": 44_000, "medium": 500_000, "large": 5_000_000}
+SCALES = MappingProxyType({"small": 44_000, "medium": 500_000, "large": 5_000_000})
 MIN_EVENTS = 10_000
 FILES = ("accounts.csv", "events.csv", "reports.csv", "logins.csv", "enforcements.csv", "escalations.csv", "truth.json")
 _CHUNK_ROWS = 500_000

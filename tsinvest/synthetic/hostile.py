@@ -16,6 +16,8 @@ True
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import numpy as np
 
 __all__ = ["HOSTILE_STRINGS", "LONG_VALUES", "HOMOGLYPHS", "ZERO_WIDTH", "inject_hostile", "obfuscate"]
@@ -51,7 +53,7 @@ LONG_VALUES: tuple[str, ...] = (
 )
 
 #: Latin letter -> look-alike used to dodge exact-text matching.
-HOMOGLYPHS = {
+HOMOGLYPHS = MappingProxyType({
     "a": "\u0430",  # Cyrillic a
     "e": "\u0435",  # Cyrillic e
     "o": "\u043e",  # Cyrillic o
@@ -60,7 +62,7 @@ HOMOGLYPHS = {
     "i": "1",
     "s": "$",
     "l": "I",
-}
+})
 ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\u2060")
 
 

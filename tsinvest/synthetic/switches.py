@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from types import MappingProxyType
 
 import numpy as np
 
@@ -75,7 +76,7 @@ __all__ = [
 ]
 
 #: Every switch and what it adds, in the order they are applied.
-SWITCHES = {
+SWITCHES = MappingProxyType({
     "viral": "several videos shared by thousands of organic accounts within minutes",
     "heavy_users": "a few organic accounts with 10,000+ events each",
     "notification_fans": "heavy users sharing a big creator's new posts within ~90 s",
@@ -84,7 +85,7 @@ SWITCHES = {
     "blend_in_rings": "amplification rings with blend-in likes of popular videos, 5-20 targets each",
     "substituted_spam": "copy-paste spam with word substitutions, a homoglyph and a zero-width character per message",
     "ban_evasion": "new accounts tied to enforced accounts through devices, IPs, username templates, follows",
-}
+})
 TRAP_SWITCHES = ("viral", "heavy_users", "notification_fans", "carrier_nat", "common_comments")
 ADVERSARY_SWITCHES = ("blend_in_rings", "substituted_spam", "ban_evasion")
 
@@ -357,13 +358,13 @@ def blend_in_ring(world: World, rng: np.random.Generator, organic: Organic, *, n
 
 
 #: Word -> substitutes a spammer rotates between messages.
-SUBSTITUTIONS = {
+SUBSTITUTIONS = MappingProxyType({
     "free": ("gratis", "FREE", "no-cost"), "claim": ("grab", "get", "collect"), "now": ("today", "asap", "rn"),
     "money": ("cash", "$$$", "income"), "click": ("tap", "press", "open"), "link": ("url", "site", "page"),
     "win": ("score", "earn", "take"), "easy": ("simple", "quick", "fast"), "join": ("enter", "hop into", "come to"),
     "profile": ("bio", "page", "account"), "guaranteed": ("100%", "for sure", "promised"),
     "message": ("dm", "text", "ping"), "today": ("tonight", "this week", "now"),
-}
+})
 _SPAM_BASES = (
     "claim your free money now, click the link in my profile and win big today {n}",
     "easy money guaranteed, join my group today and claim your free bonus, message me {n}",

@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import zlib
+from types import MappingProxyType
 
 import numpy as np
 
@@ -47,7 +48,7 @@ START_ISO = "2026-03-02T00:00:00Z"
 END_ISO = "2026-03-30T00:00:00Z"
 
 ACTIONS = ("share", "like", "comment", "post", "follow", "duet", "stitch")
-ACTION_CODE = {action: code for code, action in enumerate(ACTIONS)}
+ACTION_CODE = MappingProxyType({action: code for code, action in enumerate(ACTIONS)})
 POLICIES = (
     "spam",
     "harassment",

@@ -20,7 +20,7 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.schemas import STRING_DTYPE
-from tsinvest.trends._common import as_columns, as_string_columns, quote, require_columns, to_relation
+from tsinvest.trends.inputs import as_columns, as_string_columns, quote, require_columns, to_relation
 
 __all__ = ["coordinated_share", "ASSESSMENTS"]
 

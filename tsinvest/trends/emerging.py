@@ -16,7 +16,7 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.schemas import STRING_DTYPE
-from tsinvest.trends._common import (
+from tsinvest.trends.inputs import (
     parse_window,
     quote,
     require_columns,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
@@ -24,12 +25,12 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.schemas import TIMESTAMP_DTYPE
-from tsinvest.trends._common import FREQ_TIMEDELTA, as_columns
+from tsinvest.trends.inputs import FREQ_TIMEDELTA, as_columns
 
 __all__ = ["detect_spikes", "group_key", "BASELINES", "SPIKE_COLUMNS"]
 
 #: Values of the ``baseline`` column, i.e. which expectation a period was judged against.
-BASELINES = {
+BASELINES = MappingProxyType({
     "seasonal:weekday": "median of the same weekday in the surrounding weeks (daily data, >= 2 weeks)",
     "seasonal:hour_of_week": "median of the same hour of the week in the surrounding weeks (hourly, >= 2 weeks)",
     "seasonal:hour_of_day": "median of the same hour on the surrounding days (hourly data, 2 days to 2 weeks)",
@@ -37,7 +38,7 @@ BASELINES = {
     "rolling_median:no_season": "median of neighbouring periods; weekly data has no modelled season",
     "rolling_median": "median of neighbouring periods (method='robust' was asked for)",
     "none:single_period": "a single period cannot be compared with anything",
-}
+})
 
 #: Columns :func:`detect_spikes` adds after the group columns.
 SPIKE_COLUMNS = ("key", "period_start", "count", "expected", "lower", "upper", "score", "p_value", "flagged", "baseline")

@@ -25,7 +25,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.trends._common import (
+from tsinvest.trends.inputs import (
     FREQ_SQL,
     as_columns,
     as_string_columns,

@@ -1,8 +1,9 @@
-"""Helpers shared by the trends modules: inputs as DuckDB relations, UTC bounds, SQL quoting."""
+"""Inputs of the trends functions: tables as DuckDB relations, UTC bounds, SQL quoting, frequencies."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
@@ -12,8 +13,8 @@ from tsinvest.schemas import STRING_DTYPE, TIMESTAMP_DTYPE
 
 __all__: list[str] = []
 
-FREQ_SQL = {"H": ("hour", "INTERVAL 1 HOUR"), "D": ("day", "INTERVAL 1 DAY"), "W": ("week", "INTERVAL 7 DAY")}
-FREQ_TIMEDELTA = {"H": pd.Timedelta(hours=1), "D": pd.Timedelta(days=1), "W": pd.Timedelta(days=7)}
+FREQ_SQL = MappingProxyType({"H": ("hour", "INTERVAL 1 HOUR"), "D": ("day", "INTERVAL 1 DAY"), "W": ("week", "INTERVAL 7 DAY")})
+FREQ_TIMEDELTA = MappingProxyType({"H": pd.Timedelta(hours=1), "D": pd.Timedelta(days=1), "W": pd.Timedelta(days=7)})
 
 
 def quote(name: str) -> str:

@@ -28,7 +28,6 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.linking.edge_tables import empty_edges, finalise_edges
-from tsinvest.schemas import EDGE_COLUMNS, STRING_DTYPE, TIMESTAMP_DTYPE
 
 if TYPE_CHECKING:
     import duckdb
@@ -51,7 +50,9 @@ def value_weight(accounts_sharing: int) -> float:
     import math
 
     if accounts_sharing < 2:
-        raise ParameterError("value_weight: accounts_sharing must be at least 2 (a value used by one account links nobody)")
+        raise ParameterError(
+            "value_weight: accounts_sharing must be at least 2 (a value used by one account links nobody)"
+        )
     return 1.0 / math.log(accounts_sharing)
 
 
@@ -70,6 +71,53 @@ def _check_columns(frame: pd.DataFrame, needed: dict[str, str], function: str) -
             f"{function}: input is missing column(s) {', '.join(missing)}; "
             "rename the columns or pass the column names as keyword arguments"
         )
+
+
+# Pairs of accounts sharing a kept value (used by 2 to $cap accounts), one row per pair and attribute,
+# after the ``observations`` CTE. The self-join is on kept values only (at most $cap accounts each):
+# O(observations + sum over kept values of accounts^2).
+_PAIRS_SQL = """
+    account_values AS (
+        SELECT attribute, value, account, min(ts) AS first_ts, max(ts) AS last_ts
+        FROM observations GROUP BY attribute, value, account
+    ),
+    value_counts AS (
+        SELECT attribute, value, count(*) AS accounts FROM account_values GROUP BY attribute, value
+    ),
+    kept AS (
+        SELECT v.*, c.accounts, 1.0 / ln(c.accounts) AS value_weight
+        FROM account_values v JOIN value_counts c USING (attribute, value)
+        WHERE c.accounts BETWEEN 2 AND $cap
+    ),
+    pairs AS (
+        SELECT a.attribute, a.value, a.accounts, a.value_weight,
+               a.account AS account_a, b.account AS account_b,
+               least(a.first_ts, b.first_ts) AS first_ts, greatest(a.last_ts, b.last_ts) AS last_ts
+        FROM kept a JOIN kept b
+          ON a.attribute = b.attribute AND a.value = b.value AND a.account < b.account
+    )
+    SELECT account_a, account_b, 'shared_' || attribute AS signal,
+           sum(value_weight) AS weight, min(first_ts) AS first_ts, max(last_ts) AS last_ts,
+           to_json(list({'value': value, 'accounts': accounts} ORDER BY accounts, value)[1:$evidence])::VARCHAR
+               AS evidence
+    FROM pairs
+    GROUP BY account_a, account_b, attribute
+    HAVING sum(value_weight) >= $min_weight
+    ORDER BY weight DESC, account_a, account_b, signal
+"""
+
+
+def _observations_sql(actor: str, attributes: tuple[str, ...], time: str | None, view: str) -> str:
+    """One (account, attribute, value, ts) row per non-empty value of each attribute column of ``view``."""
+    time_sql = f"CAST({_quote(time)} AS TIMESTAMPTZ)" if time is not None else "CAST(NULL AS TIMESTAMPTZ)"
+    observations = " UNION ALL ".join(
+        f"SELECT CAST({_quote(actor)} AS VARCHAR) AS account, {_literal(column)} AS attribute, "
+        f"CAST({_quote(column)} AS VARCHAR) AS value, {time_sql} AS ts FROM {_quote(view)} "
+        f"WHERE {_quote(column)} IS NOT NULL AND trim(CAST({_quote(column)} AS VARCHAR)) <> '' "
+        f"AND {_quote(actor)} IS NOT NULL"
+        for column in attributes
+    )
+    return observations
 
 
 def shared_attribute_edges(
@@ -170,44 +218,8 @@ def shared_attribute_edges(
     columns = [actor, *attributes] + ([time] if time is not None else [])
     frame = logins.loc[:, list(dict.fromkeys(columns))]
     view = f"__tsinvest_shared_attributes_{id(frame)}"
-    time_sql = f"CAST({_quote(time)} AS TIMESTAMPTZ)" if time is not None else "CAST(NULL AS TIMESTAMPTZ)"
-    observations = " UNION ALL ".join(
-        f"SELECT CAST({_quote(actor)} AS VARCHAR) AS account, {_literal(column)} AS attribute, "
-        f"CAST({_quote(column)} AS VARCHAR) AS value, {time_sql} AS ts FROM {_quote(view)} "
-        f"WHERE {_quote(column)} IS NOT NULL AND trim(CAST({_quote(column)} AS VARCHAR)) <> '' "
-        f"AND {_quote(actor)} IS NOT NULL"
-        for column in attributes
-    )
-    query = f"""
-        WITH observations AS ({observations}),
-        account_values AS (
-            SELECT attribute, value, account, min(ts) AS first_ts, max(ts) AS last_ts
-            FROM observations GROUP BY attribute, value, account
-        ),
-        value_counts AS (
-            SELECT attribute, value, count(*) AS accounts FROM account_values GROUP BY attribute, value
-        ),
-        kept AS (
-            SELECT v.*, c.accounts, 1.0 / ln(c.accounts) AS value_weight
-            FROM account_values v JOIN value_counts c USING (attribute, value)
-            WHERE c.accounts BETWEEN 2 AND $cap
-        ),
-        pairs AS (
-            SELECT a.attribute, a.value, a.accounts, a.value_weight,
-                   a.account AS account_a, b.account AS account_b,
-                   least(a.first_ts, b.first_ts) AS first_ts, greatest(a.last_ts, b.last_ts) AS last_ts
-            FROM kept a JOIN kept b
-              ON a.attribute = b.attribute AND a.value = b.value AND a.account < b.account
-        )
-        SELECT account_a, account_b, 'shared_' || attribute AS signal,
-               sum(value_weight) AS weight, min(first_ts) AS first_ts, max(last_ts) AS last_ts,
-               to_json(list({{'value': value, 'accounts': accounts}} ORDER BY accounts, value)[1:$evidence])::VARCHAR
-                   AS evidence
-        FROM pairs
-        GROUP BY account_a, account_b, attribute
-        HAVING sum(value_weight) >= $min_weight
-        ORDER BY weight DESC, account_a, account_b, signal
-    """
+    observations = _observations_sql(actor, attributes, time, view)
+    query = f"WITH observations AS ({observations}),\n{_PAIRS_SQL}"
     hubs_query = f"""
         WITH observations AS ({observations})
         SELECT attribute, count(*) AS hubs FROM (

@@ -300,7 +300,7 @@ def _linked_accounts(
     import duckdb
 
     own_connection = connection is None
-    con = duckdb.connect() if own_connection else connection
+    con = connection if connection is not None else duckdb.connect()
     names = {name: f"__tsinvest_copy_paste_{name}_{id(posts)}" for name in ("posts", "pairs", "texts")}
     try:
         for name, frame in (("posts", posts), ("pairs", pairs), ("texts", texts)):

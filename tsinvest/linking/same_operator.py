@@ -413,7 +413,7 @@ def _compared_pairs(
     import duckdb
 
     own_connection = connection is None
-    con = duckdb.connect() if own_connection else connection
+    con = connection if connection is not None else duckdb.connect()
     names = {name: f"__tsinvest_same_operator_{name}_{id(people)}" for name in ("people", "shared", "candidates")}
     try:
         con.register(names["people"], people)

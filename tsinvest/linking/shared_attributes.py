@@ -230,7 +230,7 @@ def shared_attribute_edges(
     accounts_query = f"WITH observations AS ({observations}) SELECT count(DISTINCT account) FROM observations"
 
     own_connection = connection is None
-    con = duckdb.connect() if own_connection else connection
+    con = connection if connection is not None else duckdb.connect()
     try:
         con.register(view, frame)
         parameters = {"cap": max_accounts_per_value, "evidence": max_evidence, "min_weight": float(min_weight)}

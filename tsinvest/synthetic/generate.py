@@ -27,9 +27,10 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
@@ -159,10 +160,23 @@ def _iso_or_empty(ts: np.ndarray) -> np.ndarray:
     return np.where(missing, "", iso(np.where(missing, 0, ts))).astype(object)
 
 
-def _write_tables(world: World, directory: Path, step) -> None:
+def _write_tables(world: World, directory: Path, step: Callable[[str], None]) -> None:
+    """Write the six tables as CSV, each in its canonical row order (time, then account rank)."""
     ids = world.account_ids
     ranks = _ranks(ids)
+    _write_accounts(world, directory, ids, ranks)
+    step("accounts.csv")
+    _write_events(world, directory, ids, ranks)
+    step("events.csv")
+    _write_reports(world, directory, ids)
+    _write_logins(world, directory, ids, ranks)
+    _write_enforcements(world, directory, ids, ranks)
+    _write_escalations(world, directory, ids)
+    step("other tables")
 
+
+def _write_accounts(world: World, directory: Path, ids: np.ndarray, ranks: np.ndarray) -> None:
+    """accounts.csv, by creation time then account rank."""
     accounts = world.accounts
     created = accounts.column("created_at")
     _write_csv(
@@ -178,8 +192,10 @@ def _write_tables(world: World, directory: Path, step) -> None:
         },
         np.lexsort((ranks, created)),
     )
-    step("accounts.csv")
 
+
+def _write_events(world: World, directory: Path, ids: np.ndarray, ranks: np.ndarray) -> None:
+    """events.csv, by time, account rank, action, then generation order."""
     events = world.events
     who, action, ts = events.column("account"), events.column("action"), events.column("ts")
     action_names = np.array(ACTIONS, dtype=object)
@@ -196,8 +212,10 @@ def _write_tables(world: World, directory: Path, step) -> None:
         },
         np.lexsort((np.arange(len(ts)), action, ranks[who], ts)),
     )
-    step("events.csv")
 
+
+def _write_reports(world: World, directory: Path, ids: np.ndarray) -> None:
+    """reports.csv, by time then report id."""
     reports = world.reports
     r_ts, reporter = reports.column("ts"), reports.column("reporter")
     report_ids = world.numeric_ids(reports.size, "76")
@@ -213,6 +231,10 @@ def _write_tables(world: World, directory: Path, step) -> None:
         },
         np.lexsort((report_ids.astype("U"), r_ts)),
     )
+
+
+def _write_logins(world: World, directory: Path, ids: np.ndarray, ranks: np.ndarray) -> None:
+    """logins.csv, by time, account rank, then generation order."""
     logins = world.logins
     l_ts, l_who = logins.column("ts"), logins.column("account")
     _write_csv(
@@ -226,6 +248,10 @@ def _write_tables(world: World, directory: Path, step) -> None:
         },
         np.lexsort((np.arange(len(l_ts)), ranks[l_who], l_ts)),
     )
+
+
+def _write_enforcements(world: World, directory: Path, ids: np.ndarray, ranks: np.ndarray) -> None:
+    """enforcements.csv, by time, account rank, then generation order."""
     enforcements = world.enforcements
     e_ts, e_who = enforcements.column("ts"), enforcements.column("account")
     _write_csv(
@@ -239,6 +265,10 @@ def _write_tables(world: World, directory: Path, step) -> None:
         },
         np.lexsort((np.arange(len(e_ts)), ranks[e_who], e_ts)),
     )
+
+
+def _write_escalations(world: World, directory: Path, ids: np.ndarray) -> None:
+    """escalations.csv, by opening time then ticket id."""
     escalations = world.escalations
     opened, tickets = escalations.column("opened_at"), escalations.column("ticket_id")
     _write_csv(
@@ -261,7 +291,48 @@ def _write_tables(world: World, directory: Path, step) -> None:
         },
         np.lexsort((tickets.astype("U"), opened)),
     )
-    step("other tables")
+
+
+def _checked_output(seed: object, out: Path) -> Path:
+    """``out`` once the seed and the output folder are usable."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError("seed must be a non-negative whole number")
+    if out.exists() and not out.is_dir():
+        raise ParameterError("out_dir exists and is not a directory; choose a new directory")
+    if out.is_dir() and any((out / name).is_dir() for name in FILES):
+        raise ParameterError("out_dir holds a folder named like a sample file; remove it or choose a new directory")
+    return out
+
+
+def _truth(
+    world: World,
+    built: dict[str, Any],
+    *,
+    seed: int,
+    scale: str | int,
+    n_events: int,
+    adaptive: bool,
+    chosen: Sequence[str],
+) -> dict[str, Any]:
+    """The ground truth written as truth.json (key order is part of the byte-identical output)."""
+    return {
+        "seed": seed,
+        "scale": scale if isinstance(scale, str) and scale in SCALES else n_events,
+        "adaptive": adaptive,
+        # Only when used, so default samples stay byte-identical.
+        **({"switches": list(chosen)} if chosen else {}),
+        "start": START_ISO,
+        "end": END_ISO,
+        **built,
+        "counts": {
+            "accounts": world.accounts.size,
+            "events": world.events.size,
+            "reports": world.reports.size,
+            "logins": world.logins.size,
+            "enforcements": world.enforcements.size,
+            "escalations": world.escalations.size,
+        },
+    }
 
 
 def generate_sample(
@@ -321,13 +392,7 @@ def generate_sample(
 
     n_events = resolve_scale(scale)
     chosen = switch_kinds.resolve_switches(switches)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ParameterError("seed must be a non-negative whole number")
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ParameterError("out_dir exists and is not a directory; choose a new directory")
-    if out.is_dir() and any((out / name).is_dir() for name in FILES):
-        raise ParameterError("out_dir holds a folder named like a sample file; remove it or choose a new directory")
+    out = _checked_output(seed, Path(out_dir))
     show = n_events >= SCALES["medium"] if progress is None else bool(progress)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
@@ -340,24 +405,8 @@ def generate_sample(
     try:
         world = World(int(seed))
         built = _build(world, n_events, bool(adaptive), step, chosen)
-        truth = {
-            "seed": int(seed),
-            "scale": scale if isinstance(scale, str) and scale in SCALES else n_events,
-            "adaptive": bool(adaptive),
-            # Only when used, so default samples stay byte-identical.
-            **({"switches": list(chosen)} if chosen else {}),
-            "start": START_ISO,
-            "end": END_ISO,
-            **built,
-            "counts": {
-                "accounts": world.accounts.size,
-                "events": world.events.size,
-                "reports": world.reports.size,
-                "logins": world.logins.size,
-                "enforcements": world.enforcements.size,
-                "escalations": world.escalations.size,
-            },
-        }
+        truth = _truth(world, built, seed=int(seed), scale=scale, n_events=n_events, adaptive=bool(adaptive),
+                       chosen=chosen)
         _write_tables(world, staging, step)
         with open(staging / "truth.json", "w", encoding="utf-8", newline="\n") as handle:
             json.dump(truth, handle, indent=1, ensure_ascii=False)

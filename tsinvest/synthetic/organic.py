@@ -58,20 +58,15 @@ __all__ = [
 ]
 
 FIRST_NAMES = np.array(
-    """mia leo emma noah ava liam zoe lucas aria omar sofia mateo chloe ethan lina yusuf nora ali maya kai
-    elena ivan hana jin priya arjun fatima diego camila joao ana tom lea finn nina ruby sam alex jade max
-    amara kofi zara ravi mei yuki sara luca ines hugo nadia felix iris theo luna ezra amir rosa dani""".split(),
+    ["mia", "leo", "emma", "noah", "ava", "liam", "zoe", "lucas", "aria", "omar", "sofia", "mateo", "chloe", "ethan", "lina", "yusuf", "nora", "ali", "maya", "kai", "elena", "ivan", "hana", "jin", "priya", "arjun", "fatima", "diego", "camila", "joao", "ana", "tom", "lea", "finn", "nina", "ruby", "sam", "alex", "jade", "max", "amara", "kofi", "zara", "ravi", "mei", "yuki", "sara", "luca", "ines", "hugo", "nadia", "felix", "iris", "theo", "luna", "ezra", "amir", "rosa", "dani"],
     dtype=object,
 )
 _WORDS = np.array(
-    """sunny dancer vibes daily official music cooks gamer travels art moon star pixel lofi skate bakes
-    fitness memes studio nomad wave cosmic bloom coffee chill dreams fox wolf panda tiger ocean city
-    glow retro neon velvet maple echo storm cloud""".split(),
+    ["sunny", "dancer", "vibes", "daily", "official", "music", "cooks", "gamer", "travels", "art", "moon", "star", "pixel", "lofi", "skate", "bakes", "fitness", "memes", "studio", "nomad", "wave", "cosmic", "bloom", "coffee", "chill", "dreams", "fox", "wolf", "panda", "tiger", "ocean", "city", "glow", "retro", "neon", "velvet", "maple", "echo", "storm", "cloud"],
     dtype=object,
 )
 _LAST = np.array(
-    """silva smith garcia kim nguyen muller rossi khan ali chen novak ivanova santos lopez patel sato
-    dubois jansen kowalski yilmaz okafor mensah haddad park cohen""".split(),
+    ["silva", "smith", "garcia", "kim", "nguyen", "muller", "rossi", "khan", "ali", "chen", "novak", "ivanova", "santos", "lopez", "patel", "sato", "dubois", "jansen", "kowalski", "yilmaz", "okafor", "mensah", "haddad", "park", "cohen"],
     dtype=object,
 )
 _DECOR = np.array(["", "", "", "", " ✨", " 🌙", " 🎧", " 🇧🇷", " 💫", " 🌸", " ⚽", " 🎮"], dtype=object)

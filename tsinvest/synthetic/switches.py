@@ -56,7 +56,18 @@ from tsinvest.synthetic.organic import (
     post_captions,
     sprinkle_activity,
 )
-from tsinvest.synthetic.world import ACTION_CODE, DAY, END, POLICIES, START, World, iso, sample_times, weighted_choice
+from tsinvest.synthetic.world import (
+    ACTION_CODE,
+    DAY,
+    END,
+    POLICIES,
+    START,
+    World,
+    ip_addresses,
+    iso,
+    sample_times,
+    weighted_choice,
+)
 
 __all__ = [
     "SWITCHES",
@@ -253,8 +264,6 @@ def carrier_nat(world: World, rng: np.random.Generator, organic: Organic, *, num
     The ban-evasion trap: new accounts behind the same address as enforced
     accounts, related by nothing but the carrier.
     """
-    from tsinvest.synthetic.world import ip_addresses
-
     accounts = organic.take(rng, size)
     ip = str(ip_addresses(rng, 1, "mobile")[0])
     n_banned = int(rng.integers(2, 6))
@@ -439,8 +448,49 @@ def substituted_spam(world: World, rng: np.random.Generator, organic: Organic, *
     }
 
 
-_STEMS = np.array("""nightfox sunnyvibe ghostrider mialuna skyline kingzed lunabae darkstar prettyme
-    bossbabe cryptoking lilsnow redpanda bigdreams goldrush rosequeen wildcat silentwolf""".split(), dtype=object)
+_STEMS = np.array(["nightfox", "sunnyvibe", "ghostrider", "mialuna", "skyline", "kingzed", "lunabae", "darkstar", "prettyme", "bossbabe", "cryptoking", "lilsnow", "redpanda", "bigdreams", "goldrush", "rosequeen", "wildcat", "silentwolf"], dtype=object)
+
+
+_PHONE_AGENT = "Clipr/31.4 (iPhone; iOS 17.3)"
+
+
+def _banned_history(
+    world: World, rng: np.random.Generator, banned: np.ndarray, ban_ts: np.ndarray, home_ips: np.ndarray,
+    devices: np.ndarray, followed: np.ndarray,
+) -> None:
+    """Logins from the operator's phone and home, and its follows, before each enforcement."""
+    n_follow = len(followed)
+    for k in range(len(banned)):
+        before = int(rng.integers(5, 20))
+        ts = START + (rng.random(before) * (ban_ts[k] - START)).astype(np.int64)
+        world.add_logins(np.full(before, banned[k]), ts, np.full(before, home_ips[k], dtype=object),
+                         np.full(before, devices[k], dtype=object), np.full(before, _PHONE_AGENT, dtype=object))
+        f_ts = START + (rng.random(n_follow) * (ban_ts[k] - START)).astype(np.int64)
+        world.add_events(np.full(n_follow, banned[k]), "follow", world.account_ids[followed], f_ts)
+
+
+def _evader_traces(
+    world: World, rng: np.random.Generator, evaders: np.ndarray, created: np.ndarray, ties: np.ndarray,
+    devices: np.ndarray, home_ips: np.ndarray, followed: np.ndarray, *, adaptive: bool,
+) -> None:
+    """Logins and follows of each new account; ``ties`` columns: device, IP, template, follows.
+
+    ``devices`` and ``home_ips`` are those of each new account's operator account.
+    """
+    n_follow = len(followed)
+    for i in range(len(evaders)):
+        n_logins = int(rng.integers(4, 15))
+        ts = created[i] + (rng.random(n_logins) * (END - created[i])).astype(np.int64)
+        device = np.full(n_logins, devices[i] if ties[i, 0] else world.new_devices(1)[0], dtype=object)
+        if ties[i, 1]:
+            ip = np.full(n_logins, home_ips[i], dtype=object)
+        else:
+            ip = ip_addresses(rng, n_logins, "residential" if adaptive else "mobile")
+        world.add_logins(np.full(n_logins, evaders[i]), ts, ip, device, np.full(n_logins, _PHONE_AGENT, dtype=object))
+        if ties[i, 3]:
+            keep = followed[rng.random(n_follow) < 0.8]
+            f_ts = created[i] + (rng.random(len(keep)) * (END - created[i])).astype(np.int64)
+            world.add_events(np.full(len(keep), evaders[i]), "follow", world.account_ids[keep], f_ts)
 
 
 def ban_evasion(world: World, rng: np.random.Generator, organic: Organic, *, number: int,
@@ -474,18 +524,10 @@ def ban_evasion(world: World, rng: np.random.Generator, organic: Organic, *, num
     world.add_enforcements(banned, action, rng.choice(np.array(POLICIES, dtype=object), n_banned), ban_ts)
     # The operator's own phone and home address, and the accounts it follows.
     devices = world.new_devices(n_banned)
-    from tsinvest.synthetic.world import ip_addresses
-
     home_ips = ip_addresses(rng, n_banned, "residential")
     n_follow = int(rng.integers(5, 16))
     followed = organic.accounts[rng.choice(len(organic.accounts), n_follow, replace=False)]
-    for k in range(n_banned):
-        before = int(rng.integers(5, 20))
-        ts = START + (rng.random(before) * (ban_ts[k] - START)).astype(np.int64)
-        world.add_logins(np.full(before, banned[k]), ts, np.full(before, home_ips[k], dtype=object),
-                         np.full(before, devices[k], dtype=object), np.full(before, "Clipr/31.4 (iPhone; iOS 17.3)", dtype=object))
-        f_ts = START + (rng.random(n_follow) * (ban_ts[k] - START)).astype(np.int64)
-        world.add_events(np.full(n_follow, banned[k]), "follow", world.account_ids[followed], f_ts)
+    _banned_history(world, rng, banned, ban_ts, home_ips, devices, followed)
     per_banned = rng.integers(1, 5, n_banned)
     owner = np.repeat(np.arange(n_banned), per_banned)
     n_new = len(owner)
@@ -501,21 +543,7 @@ def ban_evasion(world: World, rng: np.random.Generator, organic: Organic, *, num
         created_at=created, usernames=usernames, display_names=display_names(rng, n_new),
         followers=rng.integers(0, 30, n_new),
     )
-    for i in range(n_new):
-        k = owner[i]
-        n_logins = int(rng.integers(4, 15))
-        ts = created[i] + (rng.random(n_logins) * (END - created[i])).astype(np.int64)
-        device = np.full(n_logins, devices[k] if ties[i, 0] else world.new_devices(1)[0], dtype=object)
-        if ties[i, 1]:
-            ip = np.full(n_logins, home_ips[k], dtype=object)
-        else:
-            ip = ip_addresses(rng, n_logins, "residential" if adaptive else "mobile")
-        world.add_logins(np.full(n_logins, evaders[i]), ts, ip, device,
-                         np.full(n_logins, "Clipr/31.4 (iPhone; iOS 17.3)", dtype=object))
-        if ties[i, 3]:
-            keep = followed[rng.random(n_follow) < 0.8]
-            f_ts = created[i] + (rng.random(len(keep)) * (END - created[i])).astype(np.int64)
-            world.add_events(np.full(len(keep), evaders[i]), "follow", world.account_ids[keep], f_ts)
+    _evader_traces(world, rng, evaders, created, ties, devices[owner], home_ips[owner], followed, adaptive=adaptive)
     sprinkle_activity(world, rng, organic, evaders, low=2, high=10)
     tie_names = ("shared_device", "shared_ip", "username_template", "same_follows")
     return {

@@ -222,6 +222,57 @@ def _hash_slot(code, mask):
 
 
 @njit(nogil=True, cache=True)
+def _grown_table(state, used, size, width):
+    """A ``size``-slot index over the first ``used`` rows and the rows copied into room for ``size // 2``.
+
+    Runs O(log pairs) times per call of :func:`aggregate_pairs`, so it costs nothing per row.
+    """
+    mask = size - 1
+    index = np.full(size, -1, np.int32)
+    for other in range(used):
+        other_slot = _hash_slot(state[other, _KEY], mask)
+        while index[other_slot] >= 0:
+            other_slot = (other_slot + 1) & mask
+        index[other_slot] = other
+    bigger = np.empty((size // 2, width), np.int64)
+    bigger[:used] = state[:used]
+    return index, bigger
+
+
+@njit(nogil=True, cache=True)
+def _kept_pairs(state, used, min_weight, evidence_size):
+    """The output arrays of :func:`aggregate_pairs` from its table rows: pairs with weight >= min_weight."""
+    kept = 0
+    evidence_total = 0
+    for entry in range(used):
+        if state[entry, _WEIGHT] >= min_weight:
+            kept += 1
+            evidence_total += min(state[entry, _WEIGHT], evidence_size)
+    out_pairs = np.empty(kept, np.int64)
+    out_weight = np.empty(kept, np.int64)
+    out_first = np.empty(kept, np.int64)
+    out_last = np.empty(kept, np.int64)
+    offsets = np.zeros(kept + 1, np.int64)
+    evidence_targets = np.empty(evidence_total, np.int32)
+    position = 0
+    written = 0
+    for entry in range(used):
+        weight = state[entry, _WEIGHT]
+        if weight < min_weight:
+            continue
+        out_pairs[position] = state[entry, _KEY]
+        out_weight[position] = weight
+        out_first[position] = state[entry, _EARLIEST]
+        out_last[position] = state[entry, _LATEST]
+        for index_in_list in range(min(weight, evidence_size)):
+            evidence_targets[written] = state[entry, _EVIDENCE + index_in_list]
+            written += 1
+        position += 1
+        offsets[position] = written
+    return out_pairs, out_weight, out_first, out_last, offsets, evidence_targets
+
+
+@njit(nogil=True, cache=True)
 def aggregate_pairs(pair, first, later, events, min_weight, evidence_size):
     """Per pair: distinct targets, earliest and latest linked action, smallest targets.
 
@@ -267,15 +318,7 @@ def aggregate_pairs(pair, first, later, events, min_weight, evidence_size):
             if 2 * (used + 1) > size:  # grow: rehash the index, copy the rows
                 size *= 2
                 mask = size - 1
-                index = np.full(size, -1, np.int32)
-                for other in range(used):
-                    other_slot = _hash_slot(state[other, _KEY], mask)
-                    while index[other_slot] >= 0:
-                        other_slot = (other_slot + 1) & mask
-                    index[other_slot] = other
-                bigger = np.empty((size // 2, width), np.int64)
-                bigger[:used] = state[:used]
-                state = bigger
+                index, state = _grown_table(state, used, size, width)
                 slot = _hash_slot(code, mask)
                 while index[slot] >= 0:
                     slot = (slot + 1) & mask
@@ -309,34 +352,7 @@ def aggregate_pairs(pair, first, later, events, min_weight, evidence_size):
             count -= 1
         state[entry, _EVIDENCE + count] = row_target
 
-    kept = 0
-    evidence_total = 0
-    for entry in range(used):
-        if state[entry, _WEIGHT] >= min_weight:
-            kept += 1
-            evidence_total += min(state[entry, _WEIGHT], evidence_size)
-    out_pairs = np.empty(kept, np.int64)
-    out_weight = np.empty(kept, np.int64)
-    out_first = np.empty(kept, np.int64)
-    out_last = np.empty(kept, np.int64)
-    offsets = np.zeros(kept + 1, np.int64)
-    evidence_targets = np.empty(evidence_total, np.int32)
-    position = 0
-    written = 0
-    for entry in range(used):
-        weight = state[entry, _WEIGHT]
-        if weight < min_weight:
-            continue
-        out_pairs[position] = state[entry, _KEY]
-        out_weight[position] = weight
-        out_first[position] = state[entry, _EARLIEST]
-        out_last[position] = state[entry, _LATEST]
-        for index_in_list in range(min(weight, evidence_size)):
-            evidence_targets[written] = state[entry, _EVIDENCE + index_in_list]
-            written += 1
-        position += 1
-        offsets[position] = written
-    return out_pairs, out_weight, out_first, out_last, offsets, evidence_targets
+    return _kept_pairs(state, used, min_weight, evidence_size)
 
 
 def event_table(target, time):

@@ -195,7 +195,8 @@ def leiden(edges: pd.DataFrame, *, seed: int = 0, resolution: float = 1.0, min_s
     pairs = pairs[pairs["a"] != pairs["b"]].groupby(["a", "b"], sort=True)["w"].sum().reset_index()
     if pairs.empty:
         return membership_table([], min_size=min_size, prefix=prefix)
-    _, community = compiled_leiden(list(zip(pairs["a"].tolist(), pairs["b"].tolist(), pairs["w"].tolist())),
+    weighted_pairs = list(zip(pairs["a"].tolist(), pairs["b"].tolist(), pairs["w"].tolist(), strict=True))
+    _, community = compiled_leiden(weighted_pairs,
                                    resolution=resolution, seed=int(seed) + 1, trials=1)
     found = pd.Series(community, dtype="int64")
     groups = found.groupby(found.to_numpy()).groups.values()
@@ -240,7 +241,8 @@ def edges_within_clusters(edges: pd.DataFrame, memberships: pd.DataFrame) -> pd.
                           on="account_b")
     inside = inside[inside["cluster_id"] == inside["cluster_b"]].drop(columns="cluster_b")
     columns = ["cluster_id", *[c for c in edges.columns]]
-    return inside[columns].sort_values(["cluster_id", "account_a", "account_b"], kind="mergesort").reset_index(drop=True)
+    inside = inside[columns].sort_values(["cluster_id", "account_a", "account_b"], kind="mergesort")
+    return inside.reset_index(drop=True)
 
 
 def k_core(G: nx.Graph, k: int | None = None) -> nx.Graph:

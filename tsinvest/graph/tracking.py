@@ -501,7 +501,8 @@ def compare_windows(
     late = time_window(tables, start=text)
     end = events["ts"].max() + pd.Timedelta(seconds=1) if events is not None and len(events) else split
     before = detect(early, seed=seed, window=window, as_of=text, progress=False)
-    after = detect(late, seed=seed, window=window, as_of=pd.Timestamp(end).strftime("%Y-%m-%dT%H:%M:%SZ"), progress=False)
+    late_end = pd.Timestamp(end).strftime("%Y-%m-%dT%H:%M:%SZ")
+    after = detect(late, seed=seed, window=window, as_of=late_end, progress=False)
     comparison = compare_clusters(before.memberships, after.memberships, threshold=threshold, growth=growth,
                                   flagged_only=flagged_only)
     comparison.parameters["split"] = text

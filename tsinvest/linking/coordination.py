@@ -39,7 +39,12 @@ from tsinvest.exceptions import HotTargetWarning, ParameterError
 from tsinvest.schemas import EDGE_COLUMNS, STRING_DTYPE, TIMESTAMP_DTYPE
 
 if TYPE_CHECKING:
+    import duckdb
+
     from tsinvest.linking import _sweep
+
+# Account and target id columns as pyarrow string arrays, and the times as int64 nanoseconds.
+ArrowEvents = tuple[Any, Any, np.ndarray]
 
 __all__ = [
     "coordination_edges",
@@ -91,7 +96,7 @@ _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt")
 # --------------------------------------------------------------------------- loading
 
 
-def _arrow(con, sql: str, parameters: Sequence[Any] = ()):
+def _arrow(con: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[Any] = ()) -> Any:
     """Run a query and return a pyarrow Table (duckdb 1.1 to 2.x spell this differently)."""
     relation = con.sql(sql, params=list(parameters) or None)
     to_table = getattr(relation, "to_arrow_table", None) or relation.arrow
@@ -126,7 +131,9 @@ def _missing_columns_error(missing: list[str], available: Sequence[str]) -> Para
     )
 
 
-def _frame_to_arrow(frame: pd.DataFrame, actor: str, target: str, time: str, action: str | None, action_column: str):
+def _frame_to_arrow(
+    frame: pd.DataFrame, actor: str, target: str, time: str, action: str | None, action_column: str
+) -> ArrowEvents:
     import pyarrow as pa
 
     needed = [actor, target, time] + ([action_column] if action is not None else [])
@@ -143,7 +150,7 @@ def _frame_to_arrow(frame: pd.DataFrame, actor: str, target: str, time: str, act
         )
     for column in dict.fromkeys((actor, target)):
         dtype = frame[column].dtype
-        if not (isinstance(dtype, pd.StringDtype) or dtype == object or isinstance(dtype, pd.CategoricalDtype)):
+        if not (isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype)) or pd.api.types.is_object_dtype(dtype)):
             raise ParameterError(
                 f"column '{column}' must hold string ids (found {dtype}); ids are never numbers "
                 "because leading zeros and 19-digit ids must survive. Load the table with tsinvest.loading."
@@ -152,7 +159,7 @@ def _frame_to_arrow(frame: pd.DataFrame, actor: str, target: str, time: str, act
     frame = frame.loc[present]
     nanoseconds = frame[time].dt.tz_convert("UTC").dt.as_unit("ns").astype("int64").to_numpy()
 
-    def strings(column: str):
+    def strings(column: str) -> Any:
         try:
             return pa.array(frame[column].astype(STRING_DTYPE), type=pa.string(), from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -161,7 +168,7 @@ def _frame_to_arrow(frame: pd.DataFrame, actor: str, target: str, time: str, act
     return strings(actor), strings(target), nanoseconds
 
 
-def _relation_sql(source: str | os.PathLike, connection) -> str:
+def _relation_sql(source: str | os.PathLike, connection: duckdb.DuckDBPyConnection | None) -> str:
     """SQL naming the rows of a file, or of a table in ``connection``."""
     path = Path(source)
     name = path.name.lower()
@@ -188,11 +195,19 @@ def _relation_sql(source: str | os.PathLike, connection) -> str:
     )
 
 
-def _file_to_arrow(source, actor, target, time, action, action_column, connection):
+def _file_to_arrow(
+    source: str | os.PathLike,
+    actor: str,
+    target: str,
+    time: str,
+    action: str | None,
+    action_column: str,
+    connection: duckdb.DuckDBPyConnection | None,
+) -> ArrowEvents:
     import duckdb
 
     own = connection is None
-    con = duckdb.connect() if own else connection
+    con = connection if connection is not None else duckdb.connect()
     try:
         if own:
             # Timestamp text without an offset, or naive Parquet timestamps, means UTC.
@@ -226,7 +241,15 @@ def _file_to_arrow(source, actor, target, time, action, action_column, connectio
     return table.column("actor"), table.column("target"), nanoseconds
 
 
-def _load_events(source, actor, target, time, action, action_column, connection) -> _sweep.EncodedEvents:
+def _load_events(
+    source: pd.DataFrame | str | os.PathLike,
+    actor: str,
+    target: str,
+    time: str,
+    action: str | None,
+    action_column: str,
+    connection: duckdb.DuckDBPyConnection | None,
+) -> _sweep.EncodedEvents:
     # numba loads here, not at import: importing this module stays light.
     from tsinvest.linking import _kernels
 
@@ -240,7 +263,15 @@ def _load_events(source, actor, target, time, action, action_column, connection)
         warming.join()
 
 
-def _encoded_events(source, actor, target, time, action, action_column, connection) -> _sweep.EncodedEvents:
+def _encoded_events(
+    source: pd.DataFrame | str | os.PathLike,
+    actor: str,
+    target: str,
+    time: str,
+    action: str | None,
+    action_column: str,
+    connection: duckdb.DuckDBPyConnection | None,
+) -> _sweep.EncodedEvents:
     if isinstance(source, pd.DataFrame):
         actor_strings, target_strings, nanoseconds = _frame_to_arrow(source, actor, target, time, action, action_column)
     elif isinstance(source, (str, os.PathLike)):
@@ -304,7 +335,7 @@ def _hot_targets(events: _sweep.EncodedEvents, window_ns: int, max_actors: int) 
 # --------------------------------------------------------------------------- core
 
 
-def _json_strings(names):
+def _json_strings(names: Any) -> Any:
     """The json.dumps text of each string, without its quotes (escapes only where needed)."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -318,7 +349,7 @@ def _json_strings(names):
     return pc.replace_with_mask(names, unsafe, pa.array(escaped, type=pa.string()))
 
 
-def _evidence_json(target_names, offsets: np.ndarray, codes: np.ndarray):
+def _evidence_json(target_names: Any, offsets: np.ndarray, codes: np.ndarray) -> Any:
     """One ``json.dumps(list_of_ids)`` string per pair, built column-wise."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -348,7 +379,7 @@ def _timestamps(nanoseconds: np.ndarray) -> pd.Series:
     return pd.Series(nanoseconds.astype("datetime64[ns]")).dt.tz_localize("UTC").astype(TIMESTAMP_DTYPE)
 
 
-def _strings(array) -> pd.arrays.ExtensionArray:
+def _strings(array: Any) -> pd.api.extensions.ExtensionArray:
     return pd.array(array.to_pandas(), dtype=STRING_DTYPE)
 
 
@@ -502,7 +533,7 @@ def coordination_edges(
     evidence_size: int = 5,
     max_actors_per_window: int | None = DEFAULT_MAX_ACTORS_PER_WINDOW,
     max_windowed_pairs: int | None = None,
-    connection=None,
+    connection: duckdb.DuckDBPyConnection | None = None,
     progress: bool = False,
 ) -> pd.DataFrame:
     """Link accounts that repeatedly act on the same targets within ``window`` seconds.
@@ -662,7 +693,7 @@ def coordination_edges_multiscale(
     signal: str | None = None,
     evidence_size: int = 5,
     max_actors_per_window: int = DEFAULT_MAX_ACTORS_PER_WINDOW,
-    connection=None,
+    connection: duckdb.DuckDBPyConnection | None = None,
     progress: bool = False,
 ) -> pd.DataFrame:
     """Co-action edges at several windows at once, each row tagged with its window.
@@ -710,7 +741,7 @@ def coordination_edges_multiscale(
     nanoseconds = [_check_parameters(w, min_weight, evidence_size, max_actors_per_window) for w in windows]
     events = _load_events(source, actor, target, time, action, action_column, connection)
     frames, excluded = [], {}
-    for seconds, window_ns in zip(windows, nanoseconds):
+    for seconds, window_ns in zip(windows, nanoseconds, strict=True):
         edges = _edges_for_window(
             events,
             window_ns=window_ns,
@@ -737,7 +768,7 @@ def estimate_coordination_window(
     action_column: str = "action",
     quantile: float = 0.1,
     share: float = 0.5,
-    connection=None,
+    connection: duckdb.DuckDBPyConnection | None = None,
 ) -> float:
     """Estimate a coordination window (seconds) from the data, in the spirit of CooRnet.
 

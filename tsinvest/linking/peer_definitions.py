@@ -43,12 +43,16 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Literal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = ["DEFINITIONS", "peer_edges_sql", "peer_coordination_edges"]
 
@@ -210,7 +214,7 @@ def peer_edges_sql(
     """
 
 
-def evidence_text(targets, evidence_size: int) -> str:
+def evidence_text(targets: Iterable[str], evidence_size: int) -> str:
     """``json.dumps`` of the first ``evidence_size`` targets (already sorted): the kit's evidence format."""
     return json.dumps(list(targets)[:evidence_size])
 
@@ -230,7 +234,7 @@ def peer_coordination_edges(
     edge_weight_percentile: float | None = None,
     signal: str | None = None,
     evidence_size: int = 5,
-    connection=None,
+    connection: duckdb.DuckDBPyConnection | None = None,
 ) -> pd.DataFrame:
     """Co-action edges weighted as tsinvest, CooRTweet or the Coordination Network Toolkit weigh them.
 

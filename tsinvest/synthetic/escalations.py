@@ -66,9 +66,11 @@ _ORGANIC_TOPICS: tuple[dict[str, str], ...] = (
     },
     {
         "user": "User report: account impersonating a public figure posts {policy} content, profile photo copied",
-        "partner": "Partner flag: account impersonating one of our creators posts {policy} content, profile photo copied",
-        "regulator": 'Regulator notice (ref. "DSA-Art16"): account impersonating a public figure reported for {policy}; '
-                     "information on the measures taken is requested",
+        "partner": (
+            "Partner flag: account impersonating one of our creators posts {policy} content, profile photo copied"
+        ),
+        "regulator": 'Regulator notice (ref. "DSA-Art16"): account impersonating a public figure reported for '
+                     "{policy}; information on the measures taken is requested",
         "internal": "Internal: lookalike account of a public figure reported for impersonation and {policy}",
     },
     {
@@ -101,14 +103,23 @@ _VICTIM_SUMMARIES = {
 }
 _SUSPECT_SUMMARIES = {
     "amplification": {
-        "internal": "Internal: cluster of accounts resharing the same videos within seconds, suspected paid amplification",
-        "partner": "Partner flag: competitor's videos boosted by the same accounts within seconds, suspected paid amplification",
+        "internal": (
+            "Internal: cluster of accounts resharing the same videos within seconds, suspected paid amplification"
+        ),
+        "partner": (
+            "Partner flag: competitor's videos boosted by the same accounts within seconds, "
+            "suspected paid amplification"
+        ),
         "regulator": 'Regulator inquiry (ref. "DSA-Art34"): suspected inauthentic amplification of videos; '
                      "please describe the detection and measures taken",
     },
     "farm": {
-        "internal": "Internal: many new accounts logging in from the same devices and datacenter IPs, suspected account farm",
-        "partner": "Partner flag: waves of new accounts with templated names following our creators, suspected account farm",
+        "internal": (
+            "Internal: many new accounts logging in from the same devices and datacenter IPs, suspected account farm"
+        ),
+        "partner": (
+            "Partner flag: waves of new accounts with templated names following our creators, suspected account farm"
+        ),
         "regulator": 'Regulator inquiry (ref. "DSA-Art34"): suspected network of fake accounts; '
                      "please describe the detection and measures taken",
     },
@@ -152,7 +163,8 @@ def _status(rng: np.random.Generator, opened: np.ndarray) -> np.ndarray:
     done = rng.random(len(opened)) < np.clip(age_days / 10, 0.05, 0.9)
     closed = rng.random(len(opened)) < 0.5
     in_progress = rng.random(len(opened)) < 0.4
-    return np.where(done, np.where(closed, "closed", "resolved"), np.where(in_progress, "in_progress", "open")).astype(object)
+    finished = np.where(closed, "closed", "resolved")
+    return np.where(done, finished, np.where(in_progress, "in_progress", "open")).astype(object)
 
 
 def _severity(rng: np.random.Generator, priority: np.ndarray, policy: np.ndarray) -> np.ndarray:

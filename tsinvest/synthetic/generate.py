@@ -69,7 +69,9 @@ def resolve_scale(scale: str | int) -> int:
             f"scale must be one of {', '.join(SCALES)} or a number of events (at least {MIN_EVENTS})"
         ) from None
     if isinstance(scale, float) or events < MIN_EVENTS:
-        raise ParameterError(f"scale must be a whole number of events, at least {MIN_EVENTS}, or one of {', '.join(SCALES)}")
+        raise ParameterError(
+            f"scale must be a whole number of events, at least {MIN_EVENTS}, or one of {', '.join(SCALES)}"
+        )
     return events
 
 
@@ -101,13 +103,15 @@ def _build(world: World, n_events: int, adaptive: bool, step, switches: tuple[st
             make = getattr(campaign_kinds, kind)
             first = _groups(4, factor) + 1
             for number in range(first, first + max(2, _groups(2, factor) // 2)):
-                planted.append(make(world, world.rng(f"adaptive-{kind}-{number}"), organic, number=number, adaptive=True))
+                rng = world.rng(f"adaptive-{kind}-{number}")
+                planted.append(make(world, rng, organic, number=number, adaptive=True))
     step("planted campaigns")
 
     traps: list[dict] = []
     viral_size = int(np.clip(6 * n_events / 1000, 250, 4000))
     for number in range(1, (1 if factor < 5 else 2) + 1):
-        traps.append(trap_kinds.viral_burst(world, world.rng(f"viral-{number}"), organic, number=number, size=viral_size))
+        rng = world.rng(f"viral-{number}")
+        traps.append(trap_kinds.viral_burst(world, rng, organic, number=number, size=viral_size))
     for number in range(1, min(3, _groups(1, factor)) + 1):
         traps.append(trap_kinds.fan_community(world, world.rng(f"fans-{number}"), organic, number=number))
     nat_size = int(np.clip(n_events / 160, 250, 3000))
@@ -151,7 +155,7 @@ def _write_csv(path: Path, columns: dict, order: np.ndarray) -> None:
         writer.writerow(list(columns))
         for start in range(0, len(order), _CHUNK_ROWS):
             rows = order[start : start + _CHUNK_ROWS]
-            writer.writerows(zip(*(make(rows).tolist() for make in columns.values())))
+            writer.writerows(zip(*(make(rows).tolist() for make in columns.values()), strict=True))
 
 
 def _iso_or_empty(ts: np.ndarray) -> np.ndarray:

@@ -104,7 +104,7 @@ def inject_hostile(
     hostile_rows, long_rows = chosen[:k], chosen[k:]
     picks = np.resize(np.arange(len(HOSTILE_STRINGS)), k)
     rng.shuffle(picks[len(HOSTILE_STRINGS) :])
-    for row, pick in zip(hostile_rows.tolist(), picks.tolist()):
+    for row, pick in zip(hostile_rows.tolist(), picks.tolist(), strict=True):
         hostile = HOSTILE_STRINGS[pick]
         out[row] = hostile if mode == "replace" or out[row] is None else f"{out[row]} {hostile}"
     for i, row in enumerate(long_rows.tolist()):

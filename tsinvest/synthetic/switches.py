@@ -141,7 +141,9 @@ def _loguniform(rng: np.random.Generator, low: float, high: float) -> float:
     return float(math.exp(rng.uniform(math.log(low), math.log(high))))
 
 
-def _free_organic(organic: Organic, rng: np.random.Generator, n: int, *, weights: np.ndarray | None = None) -> np.ndarray:
+def _free_organic(
+    organic: Organic, rng: np.random.Generator, n: int, *, weights: np.ndarray | None = None
+) -> np.ndarray:
     """``n`` distinct organic accounts not reserved by a campaign or trap, WITHOUT reserving them.
 
     Viral sharers and common commenters are ordinary accounts that also do
@@ -280,7 +282,8 @@ def carrier_nat(world: World, rng: np.random.Generator, organic: Organic, *, num
     # Everyone appears at least once, so the NAT really has all these accounts.
     lo = np.maximum(world.account_created[everyone], START)
     world.add_logins(everyone, lo + (rng.random(len(everyone)) * (END - lo)).astype(np.int64),
-                     np.full(len(everyone), ip, dtype=object), world.device_ids(everyone.astype(np.uint64) * np.uint64(4)),
+                     np.full(len(everyone), ip, dtype=object),
+                     world.device_ids(everyone.astype(np.uint64) * np.uint64(4)),
                      np.full(len(everyone), "Clipr/31.2 (Android 13; SM-A546B)", dtype=object))
     add_personal_logins(world, rng, new, 2 * n_new)
     sprinkle_activity(world, rng, organic, new, low=3, high=12)
@@ -290,8 +293,9 @@ def carrier_nat(world: World, rng: np.random.Generator, organic: Organic, *, num
     }
 
 
-_SHORT_COMMENTS = np.concatenate([COMMON_COMMENTS, np.array(["nice!", "lol", "🔥🔥🔥", "😍", "👏", "yes", "love it", "W"],
-                                                            dtype=object)])
+_SHORT_COMMENTS = np.concatenate(
+    [COMMON_COMMENTS, np.array(["nice!", "lol", "🔥🔥🔥", "😍", "👏", "yes", "love it", "W"], dtype=object)]
+)
 
 
 def common_comments(world: World, rng: np.random.Generator, organic: Organic, *, number: int, size: int) -> dict:
@@ -434,7 +438,7 @@ def substituted_spam(world: World, rng: np.random.Generator, organic: Organic, *
     numbers = rng.integers(2, 99, n).tolist()
     disguised = (rng.random(n) < rate).tolist()
     texts = [substitute(base.format(n=k), rng, substitutions=n_subs) if d else base.format(n=k)
-             for k, d in zip(numbers, disguised)]
+             for k, d in zip(numbers, disguised, strict=True)]
     world.add_events(who, "comment", world.content_ids[content], ts, text=np.array(texts, dtype=object))
     blend_who = np.repeat(members, rng.integers(2, 15, size))
     _engage_popular(world, rng, organic, blend_who, start=world.account_created[blend_who])
@@ -448,7 +452,10 @@ def substituted_spam(world: World, rng: np.random.Generator, organic: Organic, *
     }
 
 
-_STEMS = np.array(["nightfox", "sunnyvibe", "ghostrider", "mialuna", "skyline", "kingzed", "lunabae", "darkstar", "prettyme", "bossbabe", "cryptoking", "lilsnow", "redpanda", "bigdreams", "goldrush", "rosequeen", "wildcat", "silentwolf"], dtype=object)
+_STEMS = np.array([
+    "nightfox", "sunnyvibe", "ghostrider", "mialuna", "skyline", "kingzed", "lunabae", "darkstar", "prettyme",
+    "bossbabe", "cryptoking", "lilsnow", "redpanda", "bigdreams", "goldrush", "rosequeen", "wildcat", "silentwolf",
+], dtype=object)
 
 
 _PHONE_AGENT = "Clipr/31.4 (iPhone; iOS 17.3)"
@@ -592,7 +599,7 @@ def add_switched(world: World, organic: Organic, *, n_events: int, switches: tup
     if "common_comments" in switches:
         size = int(min(np.clip(n_events / 25, 1000, 40_000), 0.7 * n_accounts))
         traps.append(common_comments(world, world.rng("switch-common"), organic, number=11, size=size))
-    for switch, kind, make in (("blend_in_rings", "amplification", blend_in_ring),
+    for switch, _kind, make in (("blend_in_rings", "amplification", blend_in_ring),
                                ("substituted_spam", "copy_paste", substituted_spam),
                                ("ban_evasion", "ban_evasion", ban_evasion)):
         if switch not in switches:

@@ -171,7 +171,8 @@ def ip_addresses(rng: np.random.Generator, n: int, kind: str = "residential") ->
         a, b = pick[:, 0], pick[:, 1]
     c = rng.integers(0, 256, size=n)
     d = rng.integers(1, 255, size=n)
-    return np.array([f"{w}.{x}.{y}.{z}" for w, x, y, z in zip(a.tolist(), b.tolist(), c.tolist(), d.tolist())], dtype=object)
+    octets = zip(a.tolist(), b.tolist(), c.tolist(), d.tolist(), strict=True)
+    return np.array([f"{w}.{x}.{y}.{z}" for w, x, y, z in octets], dtype=object)
 
 
 class _Table:
@@ -230,7 +231,9 @@ class World:
         self._used_ids: set[int] = set()
         self._device_salt = int(self._id_rng.integers(0, 2**62))
         self._device_counter = 0
-        self.accounts = _Table(("account_id", "created_at", "username", "display_name", "country", "follower_count", "status"))
+        self.accounts = _Table(
+            ("account_id", "created_at", "username", "display_name", "country", "follower_count", "status")
+        )
         self.content = _Table(("content_id", "creator", "posted_at"))
         self.events = _Table(("account", "action", "target_id", "ts", "text"))
         self.reports = _Table(("reporter", "target", "content_id", "policy", "ts"))
@@ -330,7 +333,10 @@ class World:
             codes = np.full(n, ACTION_CODE[actions], dtype=np.int8)
         else:
             actions = np.asarray(actions)
-            codes = actions.astype(np.int8) if actions.dtype.kind in "iu" else np.array([ACTION_CODE[a] for a in actions], dtype=np.int8)
+            if actions.dtype.kind in "iu":
+                codes = actions.astype(np.int8)
+            else:
+                codes = np.array([ACTION_CODE[a] for a in actions], dtype=np.int8)
         self.events.add(
             account=np.asarray(accounts, dtype=np.int64),
             action=codes,

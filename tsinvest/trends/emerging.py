@@ -120,7 +120,8 @@ def _occurrences(data, *, windows, kind, text, term, time, actor, connection):
     t = utc_expression(time, types)
     actor_sql = f"CAST({quote(actor)} AS VARCHAR)" if actor else "NULL::VARCHAR"
     selects = [
-        f"SELECT '{label}' AS window, {actor_sql} AS actor, {t} AS ts, unnest({_raw_terms_sql(kind, text, term)}) AS raw "
+        f"SELECT '{label}' AS window, {actor_sql} AS actor, {t} AS ts, "
+        f"unnest({_raw_terms_sql(kind, text, term)}) AS raw "
         f"FROM data WHERE {t} >= {sql_timestamp(lo)} AND {t} < {sql_timestamp(hi)}"
         for label, (lo, hi) in windows.items()
     ]

@@ -13,7 +13,9 @@ from tsinvest.schemas import STRING_DTYPE, TIMESTAMP_DTYPE
 
 __all__: list[str] = []
 
-FREQ_SQL = MappingProxyType({"H": ("hour", "INTERVAL 1 HOUR"), "D": ("day", "INTERVAL 1 DAY"), "W": ("week", "INTERVAL 7 DAY")})
+FREQ_SQL = MappingProxyType(
+    {"H": ("hour", "INTERVAL 1 HOUR"), "D": ("day", "INTERVAL 1 DAY"), "W": ("week", "INTERVAL 7 DAY")}
+)
 FREQ_TIMEDELTA = MappingProxyType({"H": pd.Timedelta(hours=1), "D": pd.Timedelta(days=1), "W": pd.Timedelta(days=7)})
 
 
@@ -87,7 +89,7 @@ def to_relation(data: Any, connection: Any = None):
         relation = connection.table(data)
     else:
         raise ParameterError("data must be a pandas DataFrame, a DuckDB relation, or a table name with connection=")
-    types = {column: str(kind).upper() for column, kind in zip(relation.columns, relation.types)}
+    types = {column: str(kind).upper() for column, kind in zip(relation.columns, relation.types, strict=True)}
     return relation, types
 
 
@@ -123,7 +125,7 @@ def utc_from_duckdb(values: pd.Series) -> pd.Series:
 def as_string_columns(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     for column in columns:
         kind = frame[column].dtype
-        if kind == object or pd.api.types.is_string_dtype(kind):
+        if pd.api.types.is_object_dtype(kind) or pd.api.types.is_string_dtype(kind):
             frame[column] = frame[column].astype(STRING_DTYPE)
     return frame
 

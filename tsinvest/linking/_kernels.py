@@ -121,7 +121,7 @@ def sorted_events(
 
 
 @njit(nogil=True, cache=True)
-def _partition_of(code: np.int64, bits: int, multiplier: np.int64) -> int:
+def _partition_of(code: np.int64, bits: int, multiplier: np.int64) -> int | np.int64:
     if bits == 0:
         return 0
     return ((code * multiplier) >> np.int64(64 - bits)) & np.int64((1 << bits) - 1)

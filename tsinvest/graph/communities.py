@@ -41,7 +41,7 @@ def membership_table(groups: Iterable[Iterable[str]], *, min_size: int = 2, pref
     >>> membership_table([{"b", "a"}, {"c"}], min_size=2)["account_id"].tolist()
     ['a', 'b']
     """
-    rows = []
+    rows: list[tuple[str, str, int]] = []
     for group in groups:
         members = sorted({str(m) for m in group})
         if len(members) < min_size:
@@ -54,7 +54,7 @@ def membership_table(groups: Iterable[Iterable[str]], *, min_size: int = 2, pref
     return table.drop(columns="size").reset_index(drop=True)
 
 
-def _check_graph(G) -> None:
+def _check_graph(G: object) -> None:
     if not isinstance(G, nx.Graph) or G.is_directed():
         raise ParameterError("G must be an undirected networkx.Graph (see tsinvest.graph.account_graph)")
 

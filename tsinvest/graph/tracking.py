@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,7 @@ _TRANSITION_COLUMNS = ["transition", "lineage_id", "kind", "clusters_before", "c
                        "size_after", "shared", "jaccard", "flagged"]
 
 
-def lineage_id(members) -> str:
+def lineage_id(members: Iterable[str]) -> str:
     """A stable lineage id from a cluster's member ids: ``lin-`` and 10 hex digits of their SHA-1.
 
     The same member set gives the same id in every run, on every machine.
@@ -452,7 +452,7 @@ def read_run(run_dir: str | os.PathLike) -> pd.DataFrame:
 
 
 def compare_windows(
-    tables,
+    tables: Mapping[str, pd.DataFrame],
     *,
     split: str | pd.Timestamp | None = None,
     seed: int = 0,

@@ -9,7 +9,8 @@ Examples
 from __future__ import annotations
 
 import unicodedata
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,9 @@ from tsinvest.trends.inputs import (
     utc_expression,
     utc_from_duckdb,
 )
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = ["extract_hashtags", "normalise_term", "term_occurrences", "emerging_terms", "EMERGING_COLUMNS"]
 
@@ -108,8 +112,19 @@ def _raw_terms_sql(kind: str, text: str, term: str | None) -> str:
     return f"regexp_extract_all({cleaned}, '{_WORD_SQL}')"
 
 
-def _occurrences(data, *, windows, kind, text, term, time, actor, connection):
-    """Arrow table (window, actor, ts, raw) of every raw term in the windows, plus a term map."""
+def _occurrences(
+    data: Any,
+    *,
+    windows: Mapping[str, tuple[pd.Timestamp, pd.Timestamp]],
+    kind: str,
+    text: str,
+    term: str | None,
+    time: str,
+    actor: str | None,
+    connection: Any,
+) -> duckdb.DuckDBPyConnection:
+    """A private connection holding ``occurrences`` (window, actor, ts, raw) of every raw term in the
+    windows and ``term_map`` (raw, term); the caller closes it."""
     import duckdb
 
     if kind not in ("hashtags", "words"):

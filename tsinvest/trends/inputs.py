@@ -54,7 +54,7 @@ def parse_window(value: Any, *, name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     except (TypeError, ValueError):
         raise ParameterError(f"{name} must be a (start, end) pair or a 'START/END' string") from None
     start_ts, end_ts = as_utc(start, name=f"{name} start"), as_utc(end, name=f"{name} end")
-    if not start_ts < end_ts:
+    if start_ts is None or end_ts is None or not start_ts < end_ts:
         raise ParameterError(f"{name}: start must be before end (end is exclusive)")
     return start_ts, end_ts
 
@@ -67,7 +67,7 @@ def as_columns(value: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(value)
 
 
-def to_relation(data: Any, connection: Any = None):
+def to_relation(data: Any, connection: Any = None) -> tuple[Any, dict[str, str]]:
     """Return ``(relation, column_types)`` for a DataFrame, a DuckDB relation or a table name.
 
     A DataFrame is scanned through ``connection``, which the caller must keep

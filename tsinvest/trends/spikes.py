@@ -271,9 +271,9 @@ def detect_spikes(
     if frame.empty:
         return _no_spikes(frame, groups)
 
-    matrix_frame, periods, freq = _count_matrix(frame, period, count, freq)
+    matrix_frame, periods, grid_freq = _count_matrix(frame, period, count, freq)
     matrix = matrix_frame.to_numpy(dtype=float)
-    baseline, expected, spread = _expectation(matrix, freq, method, seasons, neighbours)
+    baseline, expected, spread = _expectation(matrix, grid_freq, method, seasons, neighbours)
     score = (matrix - expected) / spread
     from scipy.stats import poisson
 

@@ -80,7 +80,9 @@ def _groups(base: int, factor: float) -> int:
     return base + (int(2 * math.log2(factor)) if factor > 1 else 0)
 
 
-def _build(world: World, n_events: int, adaptive: bool, step, switches: tuple[str, ...] = ()) -> dict:
+def _build(
+    world: World, n_events: int, adaptive: bool, step: Callable[[str], None], switches: tuple[str, ...] = ()
+) -> dict[str, Any]:
     factor = n_events / SCALES["small"]
     organic = organic_module.build_population(
         world, world.rng("population"), n_accounts=max(1000, n_events // 11), n_posts=int(0.05 * n_events)

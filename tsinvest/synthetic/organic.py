@@ -237,9 +237,9 @@ class Organic:
     popularity: np.ndarray
     content_posted: np.ndarray
     content_creator: np.ndarray
-    reserved: np.ndarray = field(default=None)  # type: ignore[assignment]
+    reserved: np.ndarray = field(default=None)  # type: ignore[arg-type]  # filled in __post_init__
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.reserved is None:
             self.reserved = np.zeros(len(self.accounts), dtype=bool)
 
@@ -376,13 +376,14 @@ def add_enforcements(world: World, rng: np.random.Generator, *, share: float = 0
     has_content = np.array([c is not None for c in content], dtype=bool)
     account_action = rng.choice(np.array(["warn", "suspend", "ban"], dtype=object), len(chosen), p=[0.7, 0.25, 0.05])
     action = np.where(has_content & (rng.random(len(chosen)) < 0.85), "remove_content", account_action).astype(object)
-    content = np.where(action == "remove_content", content, None)
+    content = np.where(action == "remove_content", content, np.array(None, dtype=object))
     world.add_enforcements(world.reports.column("target")[chosen], action, world.reports.column("policy")[chosen], ts,
                            content)
 
 
-def add_personal_logins(world: World, rng: np.random.Generator, accounts: np.ndarray, n: int, *, weights=None,
-                        start=None, proxy: bool = False, fixed_ip: str | None = None) -> None:
+def add_personal_logins(world: World, rng: np.random.Generator, accounts: np.ndarray, n: int, *,
+                        weights: np.ndarray | None = None, start: int | None = None, proxy: bool = False,
+                        fixed_ip: str | None = None) -> None:
     """``n`` logins of ``accounts`` from their own devices and home or mobile IPs.
 
     ``proxy=True`` gives every login a fresh residential IP (residential proxies);

@@ -155,7 +155,9 @@ def _free_organic(
     return organic.accounts[rng.choice(free, size=n, replace=False, p=p)]
 
 
-def _new_posts(world: World, rng: np.random.Generator, creator: int, n: int, *, start: int, end: int):
+def _new_posts(
+    world: World, rng: np.random.Generator, creator: int, n: int, *, start: int, end: int
+) -> tuple[np.ndarray, np.ndarray]:
     posted = np.sort(sample_times(rng, n, start=start, end=end))
     content = world.add_content(np.full(n, creator), posted)
     world.add_events(np.full(n, creator), "post", world.content_ids[content], posted, text=post_captions(rng, n))
@@ -177,7 +179,7 @@ def _new_accounts(world: World, rng: np.random.Generator, n: int, *, aged_share:
 
 
 def _engage_popular(world: World, rng: np.random.Generator, organic: Organic, who: np.ndarray, *,
-                    share_p: float = 0.15, comment_p: float = 0.1, start=None) -> None:
+                    share_p: float = 0.15, comment_p: float = 0.1, start: int | None = None) -> None:
     """Likes, shares and comments of popular videos by ``who`` (one event each), at ordinary times."""
     n = len(who)
     if n == 0:
@@ -594,7 +596,7 @@ def add_switched(world: World, organic: Organic, *, n_events: int, switches: tup
             traps.append(notification_fans(world, world.rng(f"switch-notify-{number}"), organic, number=10 + number))
     if "carrier_nat" in switches:
         rng = world.rng("switch-nat")
-        size = int(min(rng.integers(300, 1500), 0.15 * n_accounts))
+        size = int(min(int(rng.integers(300, 1500)), 0.15 * n_accounts))
         traps.append(carrier_nat(world, rng, organic, number=11, size=size))
     if "common_comments" in switches:
         size = int(min(np.clip(n_events / 25, 1000, 40_000), 0.7 * n_accounts))

@@ -44,7 +44,9 @@ def _ids(world: World, accounts: np.ndarray) -> list[str]:
     return sorted(set(world.account_ids[accounts].tolist()))
 
 
-def _creator_posts(world, rng, creator, n, *, latest=END - DAY):
+def _creator_posts(
+    world: World, rng: np.random.Generator, creator: int, n: int, *, latest: int = END - DAY
+) -> tuple[np.ndarray, np.ndarray]:
     posted = np.sort(sample_times(rng, n, start=START, end=latest))
     content = world.add_content(np.full(n, creator), posted)
     world.add_events(np.full(n, creator), "post", world.content_ids[content], posted, text=post_captions(rng, n))

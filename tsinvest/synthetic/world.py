@@ -16,9 +16,14 @@ Examples
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
+
+# A column of values handed to the world: an array or a list.
+Values = np.ndarray | Sequence[Any]
 
 __all__ = [
     "START",
@@ -184,7 +189,7 @@ class _Table:
         self.size = 0
         self._cache: dict[str, np.ndarray] = {}
 
-    def add(self, **values) -> np.ndarray:
+    def add(self, **values: Values) -> np.ndarray:
         lengths = {len(v) for v in values.values()}
         if len(lengths) != 1:
             raise ValueError("columns of one chunk must have the same length")
@@ -205,7 +210,7 @@ class _Table:
         return self._cache[name]
 
 
-def _as_object(values, n: int) -> np.ndarray:
+def _as_object(values: Any, n: int) -> np.ndarray:
     if values is None:
         return np.full(n, None, dtype=object)
     if isinstance(values, str):
@@ -296,12 +301,12 @@ class World:
     def add_accounts(
         self,
         *,
-        created_at,
-        usernames,
-        display_names=None,
-        countries=None,
-        followers=None,
-        status=None,
+        created_at: Values,
+        usernames: Values,
+        display_names: Values | None = None,
+        countries: Values | None = None,
+        followers: Values | None = None,
+        status: Values | None = None,
         leading_zero_fraction: float = 0.03,
     ) -> np.ndarray:
         """Add accounts; return their integer indices."""
@@ -317,7 +322,7 @@ class World:
             status=_as_object("active" if status is None else status, n),
         )
 
-    def add_content(self, creators, posted_at) -> np.ndarray:
+    def add_content(self, creators: Values, posted_at: Values) -> np.ndarray:
         """Add videos; return their integer indices."""
         n = len(creators)
         return self.content.add(
@@ -326,7 +331,9 @@ class World:
             posted_at=np.asarray(posted_at, dtype=np.int64),
         )
 
-    def add_events(self, accounts, actions, target_ids, ts, text=None) -> None:
+    def add_events(
+        self, accounts: Values, actions: Any, target_ids: Values, ts: Values, text: Any = None
+    ) -> None:
         """Add events; ``actions`` are names or codes, ``target_ids`` id strings."""
         n = len(accounts)
         if isinstance(actions, str):
@@ -345,7 +352,9 @@ class World:
             text=_as_object(text, n),
         )
 
-    def add_reports(self, reporters, targets, policy, ts, content_ids=None) -> None:
+    def add_reports(
+        self, reporters: Any, targets: Values, policy: Any, ts: Values, content_ids: Any = None
+    ) -> None:
         n = len(reporters)
         self.reports.add(
             reporter=np.asarray(reporters, dtype=np.int64),
@@ -355,7 +364,9 @@ class World:
             ts=np.asarray(ts, dtype=np.int64),
         )
 
-    def add_logins(self, accounts, ts, ips, devices, user_agents) -> None:
+    def add_logins(
+        self, accounts: Any, ts: Values, ips: Values, devices: Values, user_agents: Values
+    ) -> None:
         n = len(accounts)
         self.logins.add(
             account=np.asarray(accounts, dtype=np.int64),
@@ -365,7 +376,9 @@ class World:
             user_agent=_as_object(user_agents, n),
         )
 
-    def add_enforcements(self, accounts, action, policy, ts, content_ids=None) -> None:
+    def add_enforcements(
+        self, accounts: Any, action: Any, policy: Any, ts: Values, content_ids: Any = None
+    ) -> None:
         n = len(accounts)
         self.enforcements.add(
             account=np.asarray(accounts, dtype=np.int64),

@@ -384,3 +384,10 @@ def test_encode_strings_codes_follow_string_order(make_column):
     assert [names[int(code)].as_py() for code in codes] == values
     empty_codes, empty_names = _sweep.encode_strings(pa.chunked_array([], type=pa.string()))
     assert len(empty_codes) == 0 and len(empty_names) == 0
+
+
+def test_hot_target_warning_is_the_exceptions_class_re_exported():
+    import tsinvest.exceptions
+
+    assert coordination.HotTargetWarning is tsinvest.exceptions.HotTargetWarning
+    assert "HotTargetWarning" in coordination.__all__ and "HotTargetWarning" in tsinvest.exceptions.__all__

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.linking.same_operator import COMPARISONS, same_operator_links
+from tsinvest.linking.same_operator import COMPARISONS, DEFAULT_M_PROBABILITIES, same_operator_links
 
 START = pd.Timestamp("2026-03-02T00:00Z")
 
@@ -145,3 +145,9 @@ def test_u_counts_every_random_draw_and_tiny_inputs_work():
     assert links.attrs["u_probabilities"]["shared_device"] == pytest.approx(0.5 / 1001, abs=1e-6)
     assert links.attrs["u_probabilities"]["created_close"] > 0.99
     assert same_operator_links(accounts.iloc[:1], logins).empty
+
+
+def test_default_m_probabilities_cannot_be_changed_by_a_caller():
+    with pytest.raises(TypeError):
+        DEFAULT_M_PROBABILITIES["shared_device"] = 0.99  # type: ignore[index]
+    assert DEFAULT_M_PROBABILITIES["shared_device"] == 0.7

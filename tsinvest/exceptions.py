@@ -20,6 +20,7 @@ __all__ = [
     "MissingDependencyError",
     "MissingKeyError",
     "NotebookError",
+    "HotTargetWarning",
 ]
 
 
@@ -134,3 +135,11 @@ class RunInterruptedError(NotebookError):
             f"the run was interrupted ({name}); the kernel was stopped and no output, staging folder or "
             "pseudonymised copy was kept"
         )
+
+
+class HotTargetWarning(UserWarning):
+    """Some targets were left out of a coordination network because they were too busy.
+
+    The message gives only counts; the excluded target ids are in
+    ``edges.attrs["excluded_targets"]``.
+    """

@@ -6,7 +6,7 @@ import pytest
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.graph import account_graph, cluster_id_for, components, ego_network, k_core, louvain
-from tsinvest.graph.export import edge_table, write_gexf, write_graphml, write_node_link_json, write_edge_csv
+from tsinvest.graph.export import edge_table, write_edge_csv, write_gexf, write_graphml, write_node_link_json
 
 TS = pd.Timestamp("2026-03-02T00:00:00Z")
 

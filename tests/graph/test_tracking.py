@@ -59,7 +59,8 @@ def test_small_change_is_stable():
 def test_merged_clusters_continue_the_largest_lineage():
     comparison = compare_clusters(members(a="abcdef", b="ghij"), members(x="abcdefghij"))
     row = only(comparison, "merged")
-    assert (row["clusters_before"], row["clusters_after"], row["size_before"], row["size_after"]) == ("a, b", "x", 10, 10)
+    sizes = (row["clusters_before"], row["clusters_after"], row["size_before"], row["size_after"])
+    assert sizes == ("a, b", "x", 10, 10)
     assert row["lineage_id"] == lineage_id("abcdef")
     assert comparison.transitions["transition"].tolist() == ["merged"]
 

@@ -23,7 +23,7 @@ TARGETS = ["t0", "t1", "t2", "007", "x"]
 
 def events_frame(rows, *, actor="account_id", target="target_id", time="ts") -> pd.DataFrame:
     """rows: (account, target, seconds)."""
-    accounts, targets, seconds = zip(*rows) if rows else ((), (), ())
+    accounts, targets, seconds = zip(*rows, strict=True) if rows else ((), (), ())
     return pd.DataFrame(
         {
             actor: pd.array(list(accounts), dtype="string"),
@@ -185,7 +185,8 @@ def test_hot_target_is_excluded_reported_and_warned():
 
 
 def test_parquet_and_csv_files_keep_string_ids(tmp_path):
-    rows = [("0001", "007", 0), ("1234567890123456789", "007", 30), ("0001", "08", 100), ("1234567890123456789", "08", 90)]
+    rows = [("0001", "007", 0), ("1234567890123456789", "007", 30), ("0001", "08", 100),
+            ("1234567890123456789", "08", 90)]
     frame = events_frame(rows)
     frame["action"] = pd.array(["share"] * 4, dtype="string")
     expected = coordination_edges(frame, min_weight=2)
@@ -260,7 +261,8 @@ def test_unknown_file_kind_and_missing_file(tmp_path):
 
 
 def _summary_tuple(summary):
-    return (summary.pairs, summary.weight, summary.first, summary.last, summary.evidence_offsets, summary.evidence_targets)
+    return (summary.pairs, summary.weight, summary.first, summary.last, summary.evidence_offsets,
+            summary.evidence_targets)
 
 
 def _sorted_by_pair(summary):
@@ -302,30 +304,32 @@ def test_partitions_streams_spill_batches_and_splits_keep_the_exact_summary(tmp_
     # target's rows then span several batches of one stream.
     windowed_small, spilled_small, got = run(16, 50 * 16, 2, 37)
     assert windowed_small == windowed and spilled_small > windowed // 2
-    for left, right in zip(expected, got):
+    for left, right in zip(expected, got, strict=True):
         np.testing.assert_array_equal(left, right)
     assert list(tmp_path.iterdir()) == []  # the spill directory is removed
 
     # 64-bit event indices (logs of 2**31 events and more), spilled too.
     windowed_wide, _, wide = run(8, 50 * 16, 2, 37, wide_indices=True)
     assert windowed_wide == windowed
-    for left, right in zip(expected, wide):
+    for left, right in zip(expected, wide, strict=True):
         np.testing.assert_array_equal(left, right)
 
     # A batch smaller than one event's partners grows instead of stalling.
     windowed_tiny, _, tiny = run(4, 1 << 40, 1, 1)
     assert windowed_tiny == windowed
-    for left, right in zip(expected, tiny):
+    for left, right in zip(expected, tiny, strict=True):
         np.testing.assert_array_equal(left, right)
 
     # Re-splitting big partitions before aggregation.
     monkeypatch.setattr(_sweep, "_SPLIT_ROWS", 100)
     _, _, split = run(2, 1 << 40, 2, 10**9)
-    for left, right in zip(expected, split):
+    for left, right in zip(expected, split, strict=True):
         np.testing.assert_array_equal(left, right)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(rows=event_rows, window=st.sampled_from([0, 10, 60]), min_weight=st.integers(1, 3))
 def test_partitioned_spilled_run_matches_brute_force(rows, window, min_weight, tmp_path, monkeypatch):
     from tsinvest.linking import _sweep
@@ -358,7 +362,7 @@ def test_sort_events_orders_and_drops_exact_duplicates(rows, in_time_order):
     time = np.array([r[2] for r in rows], dtype=np.int64)
     got = _sweep.sort_events(actor, target, time)
     expected = sorted(set(rows), key=lambda r: (r[1], r[2], r[0]))
-    assert list(zip(*(column.tolist() for column in got))) == expected or (not rows and not len(got[0]))
+    assert list(zip(*(column.tolist() for column in got), strict=True)) == expected or (not rows and not len(got[0]))
 
 
 @pytest.mark.parametrize(
@@ -384,3 +388,10 @@ def test_encode_strings_codes_follow_string_order(make_column):
     assert [names[int(code)].as_py() for code in codes] == values
     empty_codes, empty_names = _sweep.encode_strings(pa.chunked_array([], type=pa.string()))
     assert len(empty_codes) == 0 and len(empty_names) == 0
+
+
+def test_hot_target_warning_is_the_exceptions_class_re_exported():
+    import tsinvest.exceptions
+
+    assert coordination.HotTargetWarning is tsinvest.exceptions.HotTargetWarning
+    assert "HotTargetWarning" in coordination.__all__ and "HotTargetWarning" in tsinvest.exceptions.__all__

@@ -19,7 +19,7 @@ from tsinvest.linking.coordination import (
 
 
 def frame(rows):
-    accounts, targets, seconds = zip(*rows)
+    accounts, targets, seconds = zip(*rows, strict=True)
     return pd.DataFrame(
         {
             "account_id": pd.array(list(accounts), dtype="string"),
@@ -42,7 +42,7 @@ def reference_window(rows, quantile, share):
         gaps.append(seconds[others[0]] - seconds[0])
         spreads.append(seconds[max(reach, others[0])] - seconds[0])
     threshold = np.quantile(gaps, quantile, method="lower")
-    return float(np.median([s for g, s in zip(gaps, spreads) if g <= threshold]))
+    return float(np.median([s for g, s in zip(gaps, spreads, strict=True) if g <= threshold]))
 
 
 @settings(max_examples=60, deadline=None)

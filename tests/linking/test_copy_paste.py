@@ -17,7 +17,8 @@ VARIANTS = [
     SCRIPT,
     "LIMITED TIME OFFER get ten thousand real followers fast visit our page now https://a.example/1",
     "limited time 0ffer g3t ten th0usand r3al f0llowers fast visit our page now 🔥🔥",
-    "lim\u200bited ti\u200dme off\u00ader get ten thousand re\u0430l f\u043ellowers fast visit our page now",  # zero-width + Cyrillic
+    # zero-width + Cyrillic
+    "lim\u200bited ti\u200dme off\u00ader get ten thousand re\u0430l f\u043ellowers fast visit our page now",
     "limited time offer get ten thousand followers real fast visit our page now",  # word swap
     "limited time offer get ten thousand real followers fast, visit our page today @promo",  # word substituted
 ]
@@ -33,10 +34,14 @@ def _events() -> pd.DataFrame:
         rows.append((account, "comment", text, f"2026-03-{12 + i:02d}T10:00:00Z"))
     rng = np.random.default_rng(0)
     common = ["nice", "lol", "🔥🔥🔥", "great video thanks for sharing this with all of us"]
-    vocabulary = ("cat dog music dance recipe travel beach mountain coffee guitar soccer movie city river "
-                  "garden winter summer camera pizza bike book street sunset puppy kitchen train").split()
+    vocabulary = [
+        "cat", "dog", "music", "dance", "recipe", "travel", "beach", "mountain", "coffee", "guitar", "soccer", "movie",
+        "city", "river", "garden", "winter", "summer", "camera", "pizza", "bike", "book", "street", "sunset", "puppy",
+        "kitchen", "train",
+    ]
     for i, account in enumerate(CROWD):
-        rows.append((account, "comment", common[i % len(common)], f"2026-03-{2 + int(rng.integers(0, 20)):02d}T12:00:00Z"))
+        day = 2 + int(rng.integers(0, 20))
+        rows.append((account, "comment", common[i % len(common)], f"2026-03-{day:02d}T12:00:00Z"))
         # every crowd account also writes something of its own
         remark = " ".join(rng.choice(vocabulary, size=8, replace=False))
         rows.append((account, "comment", remark, "2026-03-10T00:00:00Z"))
@@ -160,7 +165,9 @@ def test_hostile_text_does_not_break_anything():
 
 def test_parameter_errors():
     with pytest.raises(ParameterError, match="'text'"):
-        copy_paste_edges(pd.DataFrame({"account_id": ["1"], "action": ["post"], "ts": [pd.Timestamp("2026-03-02", tz="UTC")]}))
+        copy_paste_edges(
+            pd.DataFrame({"account_id": ["1"], "action": ["post"], "ts": [pd.Timestamp("2026-03-02", tz="UTC")]})
+        )
     with pytest.raises(ParameterError):
         near_duplicate_texts(["a", "b"], threshold=0)
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.linking.same_operator import COMPARISONS, same_operator_links
+from tsinvest.linking.same_operator import COMPARISONS, DEFAULT_M_PROBABILITIES, same_operator_links
 
 START = pd.Timestamp("2026-03-02T00:00Z")
 
@@ -19,7 +19,7 @@ START = pd.Timestamp("2026-03-02T00:00Z")
 def _world(seed: int = 0):
     """400 organic accounts, a farm of 8 on two phones, a banned account and its evader."""
     rng = np.random.default_rng(seed)
-    words = "sun moon river cat maria tom dance pixel nova luna kiwi jade".split()
+    words = ["sun", "moon", "river", "cat", "maria", "tom", "dance", "pixel", "nova", "luna", "kiwi", "jade"]
     rows, logins = [], []
     for i in range(400):
         account = f"{7_200_000_000_000_000_000 + i:019d}"
@@ -89,7 +89,8 @@ def test_more_agreement_means_higher_weight(links, world):
 
 def test_ban_evader_is_flagged(links):
     flagged = links[links["ban_evasion_candidate"]]
-    assert flagged[["enforced_account", "new_account"]].values.tolist() == [["0000000000000000900", "0000000000000000901"]]
+    pairs = flagged[["enforced_account", "new_account"]].values.tolist()
+    assert pairs == [["0000000000000000900", "0000000000000000901"]]
     # a warning is not a ban: the farm is not flagged although farm[0] was warned
     assert flagged["new_account"].str.startswith("0000000000000000001").sum() == 0
 
@@ -129,7 +130,9 @@ def test_sample_farms_are_same_operator():
         load_enforcements(samples / "enforcements.csv"),
     )
     strong = set(map(tuple, links.loc[links["match_probability"] >= 0.5, ["account_a", "account_b"]].values.tolist()))
-    farm_pairs = {p for c in truth["campaigns"] if c["kind"] == "farm" for p in itertools.combinations(sorted(c["accounts"]), 2)}
+    farm_pairs = {
+        p for c in truth["campaigns"] if c["kind"] == "farm" for p in itertools.combinations(sorted(c["accounts"]), 2)
+    }
     assert farm_pairs <= strong
     assert len(strong - farm_pairs) <= 0.05 * len(farm_pairs)
 
@@ -145,3 +148,9 @@ def test_u_counts_every_random_draw_and_tiny_inputs_work():
     assert links.attrs["u_probabilities"]["shared_device"] == pytest.approx(0.5 / 1001, abs=1e-6)
     assert links.attrs["u_probabilities"]["created_close"] > 0.99
     assert same_operator_links(accounts.iloc[:1], logins).empty
+
+
+def test_default_m_probabilities_cannot_be_changed_by_a_caller():
+    with pytest.raises(TypeError):
+        DEFAULT_M_PROBABILITIES["shared_device"] = 0.99  # type: ignore[index]
+    assert DEFAULT_M_PROBABILITIES["shared_device"] == 0.7

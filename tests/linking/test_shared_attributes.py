@@ -116,7 +116,9 @@ def test_no_time_column_and_own_connection():
 
 
 def test_empty_result_has_contract_columns():
-    logins = pd.DataFrame({"account_id": ["a"], "device_id": ["d"], "ip": ["i"], "ts": pd.to_datetime(["2026-03-02"], utc=True)})
+    logins = pd.DataFrame(
+        {"account_id": ["a"], "device_id": ["d"], "ip": ["i"], "ts": pd.to_datetime(["2026-03-02"], utc=True)}
+    )
     edges = shared_attribute_edges(logins)
     assert edges.empty and tuple(edges.columns) == EDGE_COLUMNS
     assert edges.attrs["hub_values_excluded"] == {"device_id": 0, "ip": 0}
@@ -175,6 +177,20 @@ def test_hostile_values_round_trip_through_evidence_json():
 
 
 def test_odd_column_names_are_quoted():
-    logins = pd.DataFrame({"user id": ["1", "2"], 'pay"ment': ["p", "p"], "when": pd.to_datetime(["2026-03-02"] * 2, utc=True)})
+    logins = pd.DataFrame(
+        {"user id": ["1", "2"], 'pay"ment': ["p", "p"], "when": pd.to_datetime(["2026-03-02"] * 2, utc=True)}
+    )
     edges = shared_attribute_edges(logins, attributes=('pay"ment',), actor="user id", time="when")
     assert edges["signal"].tolist() == ['shared_pay"ment']
+
+
+def test_empty_and_finalised_edges_share_the_producers_contract():
+    from tsinvest.linking.edge_tables import empty_edges, finalise_edges
+
+    logins = pd.DataFrame({"account_id": ["2", "1", "3"], "device_id": ["d", "d", "d"],
+                           "ts": pd.to_datetime(["2026-03-02", "2026-03-03", "2026-03-04"], utc=True)})
+    produced = shared_attribute_edges(logins, attributes=("device_id",))
+    assert list(empty_edges().columns) == list(EDGE_COLUMNS)
+    assert empty_edges().dtypes.to_dict() == produced.dtypes.to_dict()
+    shuffled = produced.sample(frac=1.0, random_state=3)
+    pd.testing.assert_frame_equal(finalise_edges(shuffled), produced)

@@ -22,7 +22,7 @@ class Sample:
         self.tables = {
             name: pd.read_csv(directory / f"{name}.csv", dtype=str, keep_default_na=False) for name in TABLES
         }
-        for name, frame in self.tables.items():
+        for frame in self.tables.values():
             for column in ("ts", "created_at", "opened_at", "due_at"):
                 if column in frame:
                     frame[column + "_time"] = pd.to_datetime(frame[column], utc=True)

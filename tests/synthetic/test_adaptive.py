@@ -70,7 +70,7 @@ def test_notification_fans_react_within_two_minutes_as_a_sparse_web(adaptive, sm
     (trap,) = adaptive.entries("notification_fans", "traps")
     events = adaptive["events"]
     posts = events[events["target_id"].isin(set(trap["targets"])) & (events["action"] == "post")]
-    posted = dict(zip(posts["target_id"], _seconds(posts)))
+    posted = dict(zip(posts["target_id"], _seconds(posts), strict=True))
     shares = events[events["account_id"].isin(set(trap["accounts"])) & (events["action"] == "share")
                     & events["target_id"].isin(set(trap["targets"]))]
     delay = _seconds(shares) - shares["target_id"].map(posted)

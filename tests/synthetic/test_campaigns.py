@@ -74,7 +74,8 @@ def test_copy_paste_text_is_near_identical_but_not_synchronised(small):
         comments = events[(events["action"] == "comment") & events["account_id"].isin(set(group["accounts"]))]
         assert set(comments["target_id"]) == set(group["targets"]) and len(group["targets"]) >= 50
         texts = comments["text"].tolist()
-        ratios = [difflib.SequenceMatcher(None, a, b).ratio() for a, b in itertools.islice(itertools.combinations(texts, 2), 300)]
+        pairs = itertools.islice(itertools.combinations(texts, 2), 300)
+        ratios = [difflib.SequenceMatcher(None, a, b).ratio() for a, b in pairs]
         assert np.median(ratios) > 0.8 and len(set(texts)) > len(texts) / 2
         gaps = np.diff(np.sort(_ts(comments).to_numpy()))
         assert np.median(gaps) > 10 * 60  # spread over weeks, not bursts

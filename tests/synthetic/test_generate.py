@@ -262,3 +262,17 @@ def test_progress_bar_goes_to_stderr_only_when_asked(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "tsinvest sample" in captured.err and captured.out == ""
     assert _bytes(tmp_path / "quiet") == _bytes(tmp_path / "loud")
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [("generate", "SCALES"), ("switches", "SWITCHES"), ("switches", "SUBSTITUTIONS"), ("hostile", "HOMOGLYPHS"),
+     ("world", "ACTION_CODE")],
+)
+def test_public_tables_of_the_generator_are_read_only(module, name):
+    import importlib
+
+    table = getattr(importlib.import_module(f"tsinvest.synthetic.{module}"), name)
+    key = next(iter(table))
+    with pytest.raises(TypeError):
+        table[key] = table[key]

@@ -49,7 +49,8 @@ def test_loads_with_the_project_loader_and_truth_is_consistent(folder):
     out, truth = folder
     tables = load_dir(out)
     accounts = set(tables["accounts"]["account_id"])
-    assert {c["kind"] for c in truth["campaigns"]} == {"amplification", "mass_report", "farm", "copy_paste", "ban_evasion"}
+    kinds = {c["kind"] for c in truth["campaigns"]}
+    assert kinds == {"amplification", "mass_report", "farm", "copy_paste", "ban_evasion"}
     assert {t["kind"] for t in truth["traps"]} == {"viral_videos", "heavy_users", "notification_fans", "carrier_nat",
                                                    "common_comments", "fan_community"}
     for entry in truth["campaigns"] + truth["traps"]:

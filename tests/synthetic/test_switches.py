@@ -106,7 +106,7 @@ def test_notification_fans_share_new_posts_within_about_90_seconds(switched):
     (trap,) = _traps(switched, "notification_fans")
     assert len(trap["accounts"]) == 100
     posts = events[(events["action"] == "post") & events["target_id"].isin(trap["targets"])]
-    posted = dict(zip(posts["target_id"], _seconds(posts["ts_time"])))
+    posted = dict(zip(posts["target_id"], _seconds(posts["ts_time"]), strict=True))
     shares = events[(events["action"] == "share") & events["target_id"].isin(trap["targets"])
                     & events["account_id"].isin(trap["accounts"])]
     delay = _seconds(shares["ts_time"]) - shares["target_id"].map(posted).to_numpy()
@@ -170,7 +170,7 @@ def test_substituted_spam_messages_carry_substitution_homoglyph_and_zero_width(s
             assert sum(z in text for z in ZERO_WIDTH) == 1
             assert any(ch in glyphs for ch in text)
         substitutes = {s for options in SUBSTITUTIONS.values() for s in options}
-        assert disguised.map(lambda t: any(s in t for s in substitutes)).mean() > 0.8
+        assert disguised.map(lambda t, substitutes=substitutes: any(s in t for s in substitutes)).mean() > 0.8
 
 
 def test_ban_evaders_are_new_accounts_tied_to_enforced_ones(switched):

@@ -24,7 +24,7 @@ def test_fan_community_reshares_many_posts_over_hours(small):
     (trap,) = small.entries("fan_community", "traps")
     events = small["events"]
     posts = events[events["target_id"].isin(set(trap["targets"])) & (events["action"] == "post")]
-    posted = dict(zip(posts["target_id"], _seconds(posts)))
+    posted = dict(zip(posts["target_id"], _seconds(posts), strict=True))
     shares = events[events["account_id"].isin(set(trap["accounts"])) & events["target_id"].isin(set(trap["targets"]))
                     & (events["action"] == "share")]
     delays = _seconds(shares) - shares["target_id"].map(posted)

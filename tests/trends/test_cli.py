@@ -1,7 +1,6 @@
 """tsinvest trends / tsinvest emerging on small files: columns, sorting, errors, atomic outputs."""
 
 import pandas as pd
-import pytest
 
 from tsinvest.cli import main
 from tsinvest.commands.trends import OUTPUT_COLUMNS
@@ -14,7 +13,8 @@ def _write_reports(folder):
             rows.append((f"{day:03d}{i:016d}", f"0{i:018d}", "0000000000000000042",
                          "spam" if i % 2 else "hate", f"2026-03-{2 + day:02d}T{i % 24:02d}:00:00Z"))
     path = folder / "reports.csv"
-    pd.DataFrame(rows, columns=["report_id", "reporter_id", "target_account_id", "policy", "ts"]).to_csv(path, index=False)
+    columns = ["report_id", "reporter_id", "target_account_id", "policy", "ts"]
+    pd.DataFrame(rows, columns=columns).to_csv(path, index=False)
     return path
 
 

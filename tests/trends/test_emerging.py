@@ -125,3 +125,11 @@ def test_words_mode_counts_words():
                            reference="2026-03-02/2026-03-09")
     assert {"try", "the", "blackoutchallenge", "morning"} <= set(terms["term"])
     assert terms.iloc[0]["term"] in {"try", "the", "blackoutchallenge"}
+
+
+def test_a_missing_window_bound_is_a_parameter_error():
+    posts = _window_posts()
+    with pytest.raises(ParameterError, match="before end"):
+        term_occurrences(posts, start=None, end="2026-03-09")
+    with pytest.raises(ParameterError, match="before end"):
+        emerging_terms(posts, target=("2026-03-09", None), reference="2026-03-02/2026-03-09")

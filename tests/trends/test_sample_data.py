@@ -93,7 +93,9 @@ def test_emerging_hashtag_is_top_and_new_at_default_settings(events, truth):
         assert top["first_seen"] >= pd.Timestamp(planted["start"])
         assert terms["is_new"].sum() == 1  # no organic hashtag looks new
         # Last week against the three before: still first, though no longer new.
-        last_week = emerging_terms(events, target=("2026-03-23", truth["end"]), reference=(truth["start"], "2026-03-23"))
+        last_week = emerging_terms(
+            events, target=("2026-03-23", truth["end"]), reference=(truth["start"], "2026-03-23")
+        )
         assert last_week.iloc[0]["term"] == planted["hashtag"] and not bool(last_week.iloc[0]["is_new"])
 
 

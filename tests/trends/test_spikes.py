@@ -159,3 +159,12 @@ def test_stationary_poisson_noise_is_rarely_flagged(seed, mean):
     spikes = detect_spikes(_daily(counts))
     assert spikes["flagged"].sum() <= 1
     assert np.isfinite(spikes["score"]).all()
+
+
+def test_baselines_and_frequencies_are_read_only():
+    from tsinvest.trends.inputs import FREQ_SQL, FREQ_TIMEDELTA
+    from tsinvest.trends.spikes import BASELINES
+
+    for table in (BASELINES, FREQ_SQL, FREQ_TIMEDELTA):
+        with pytest.raises(TypeError):
+            table["M"] = None

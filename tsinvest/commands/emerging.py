@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     """Load, compare windows, write the ranked terms."""
     from tsinvest.reporting.safe_export import to_safe_csv
     from tsinvest.trends import emerging_terms
-    from tsinvest.trends._common import load_cli_table
+    from tsinvest.trends.inputs import load_cli_table
 
     frame = load_cli_table(args.table_path, args.table, timezone=args.timezone)
     terms = emerging_terms(

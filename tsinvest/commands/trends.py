@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
 
     from tsinvest.reporting.safe_export import to_safe_csv
     from tsinvest.trends import detect_spikes, time_series
-    from tsinvest.trends._common import load_cli_table
+    from tsinvest.trends.inputs import load_cli_table
 
     frame = load_cli_table(args.table_path, args.table, timezone=args.timezone)
     table = args.table or Path(args.table_path).stem

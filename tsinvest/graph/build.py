@@ -10,6 +10,7 @@ analyst can ask "why are these two linked?" of any edge.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import networkx as nx
 import pandas as pd
@@ -23,7 +24,7 @@ __all__ = ["account_graph", "ego_network", "combine_edges"]
 def _evidence_text(values: pd.Series) -> str:
     # Evidence may come as strings, lists or dicts; one stable text per
     # (pair, signal) keeps the graph exportable and the output deterministic.
-    parts = []
+    parts: list[str] = []
     for value in values:
         if value is None or (isinstance(value, float) and pd.isna(value)):
             continue
@@ -161,10 +162,18 @@ def account_graph(*edge_frames: pd.DataFrame, accounts: pd.DataFrame | None = No
     combined = combine_edges(*edge_frames)
     G = nx.Graph()
     G.graph["signals"] = tuple(sorted(combined["signal"].dropna().unique().tolist()))
-    # One pass over the (pair, signal) rows, sorted by pair, so each pair's
-    # signals arrive together; O(E).
-    current, data = None, None
-    edge_list = []
+    G.add_edges_from(_pair_edges(combined))
+    if accounts is not None and len(G):
+        _add_account_attributes(G, accounts, account_column)
+    return G
+
+
+def _pair_edges(combined: pd.DataFrame) -> list[tuple[str, str, dict[str, Any]]]:
+    """One (account_a, account_b, attributes) per pair from the (pair, signal) rows sorted by pair."""
+    # One pass over the rows, sorted by pair, so each pair's signals arrive together; O(E).
+    current: tuple[str, str] | None = None
+    data: dict[str, Any] = {}
+    edge_list: list[tuple[str, str, dict[str, Any]]] = []
     for row in combined.itertuples(index=False):
         pair = (str(row.account_a), str(row.account_b))
         if pair != current:
@@ -183,19 +192,21 @@ def account_graph(*edge_frames: pd.DataFrame, accounts: pd.DataFrame | None = No
             data["last_ts"] = row.last_ts
     if current is not None:
         edge_list.append((*current, data))
-    G.add_edges_from(edge_list)
-    if accounts is not None and len(G):
-        if account_column not in accounts.columns:
-            raise ParameterError(f"accounts has no column '{account_column}'; pass account_column=")
-        present = accounts[accounts[account_column].astype("string").isin(list(G.nodes))]
-        present = present.drop_duplicates(account_column)
-        attributes = present.set_index(present[account_column].astype("string")).drop(columns=[account_column])
-        for node, values in attributes.to_dict(orient="index").items():
-            G.nodes[str(node)].update({k: v for k, v in values.items() if not _is_missing(v)})
-    return G
+    return edge_list
 
 
-def _is_missing(value) -> bool:
+def _add_account_attributes(G: nx.Graph, accounts: pd.DataFrame, account_column: str) -> None:
+    """Columns of ``accounts`` become attributes of the accounts already in ``G`` (missing values left out)."""
+    if account_column not in accounts.columns:
+        raise ParameterError(f"accounts has no column '{account_column}'; pass account_column=")
+    present = accounts[accounts[account_column].astype("string").isin(list(G.nodes))]
+    present = present.drop_duplicates(account_column)
+    attributes = present.set_index(present[account_column].astype("string")).drop(columns=[account_column])
+    for node, values in attributes.to_dict(orient="index").items():
+        G.nodes[str(node)].update({k: v for k, v in values.items() if not _is_missing(v)})
+
+
+def _is_missing(value: object) -> bool:
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
@@ -243,7 +254,7 @@ def ego_network(G: nx.Graph, seeds: str | Iterable[str], hops: int = 1, *,
                              "check the ids or build the graph from more signals")
     wanted = None if signals is None else set(signals)
 
-    def usable(u, v) -> bool:
+    def usable(u: str, v: str) -> bool:
         return wanted is None or bool(wanted.intersection(G.edges[u, v].get("signals", ())))
 
     distance = {s: 0 for s in seeds}

@@ -41,7 +41,7 @@ def membership_table(groups: Iterable[Iterable[str]], *, min_size: int = 2, pref
     >>> membership_table([{"b", "a"}, {"c"}], min_size=2)["account_id"].tolist()
     ['a', 'b']
     """
-    rows = []
+    rows: list[tuple[str, str, int]] = []
     for group in groups:
         members = sorted({str(m) for m in group})
         if len(members) < min_size:
@@ -54,7 +54,7 @@ def membership_table(groups: Iterable[Iterable[str]], *, min_size: int = 2, pref
     return table.drop(columns="size").reset_index(drop=True)
 
 
-def _check_graph(G) -> None:
+def _check_graph(G: object) -> None:
     if not isinstance(G, nx.Graph) or G.is_directed():
         raise ParameterError("G must be an undirected networkx.Graph (see tsinvest.graph.account_graph)")
 
@@ -195,7 +195,8 @@ def leiden(edges: pd.DataFrame, *, seed: int = 0, resolution: float = 1.0, min_s
     pairs = pairs[pairs["a"] != pairs["b"]].groupby(["a", "b"], sort=True)["w"].sum().reset_index()
     if pairs.empty:
         return membership_table([], min_size=min_size, prefix=prefix)
-    _, community = compiled_leiden(list(zip(pairs["a"].tolist(), pairs["b"].tolist(), pairs["w"].tolist())),
+    weighted_pairs = list(zip(pairs["a"].tolist(), pairs["b"].tolist(), pairs["w"].tolist(), strict=True))
+    _, community = compiled_leiden(weighted_pairs,
                                    resolution=resolution, seed=int(seed) + 1, trials=1)
     found = pd.Series(community, dtype="int64")
     groups = found.groupby(found.to_numpy()).groups.values()
@@ -240,7 +241,8 @@ def edges_within_clusters(edges: pd.DataFrame, memberships: pd.DataFrame) -> pd.
                           on="account_b")
     inside = inside[inside["cluster_id"] == inside["cluster_b"]].drop(columns="cluster_b")
     columns = ["cluster_id", *[c for c in edges.columns]]
-    return inside[columns].sort_values(["cluster_id", "account_a", "account_b"], kind="mergesort").reset_index(drop=True)
+    inside = inside[columns].sort_values(["cluster_id", "account_a", "account_b"], kind="mergesort")
+    return inside.reset_index(drop=True)
 
 
 def k_core(G: nx.Graph, k: int | None = None) -> nx.Graph:

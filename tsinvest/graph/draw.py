@@ -10,12 +10,16 @@ drawing of the same graph can share them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import networkx as nx
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.plotting import safe_label
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["draw_account_graph", "account_layout", "most_linked_subgraph"]
 
@@ -87,7 +91,7 @@ def draw_account_graph(
     seed: int = 7,
     max_nodes: int = 400,
     figsize: tuple[float, float] = (8.0, 6.0),
-):
+) -> Figure:
     """Draw an account graph: colour by group, size by score, highlighted accounts ringed.
 
     Parameters
@@ -170,12 +174,23 @@ def draw_account_graph(
                      seed=seed, max_nodes=max_nodes, figsize=figsize)
 
 
-def _draw(graph, *, highlight, groups, node_size, edge_colours, edge_width, title, empty_message, label_nodes,
-          seed, max_nodes, figsize):
+def _draw(
+    graph: nx.Graph,
+    *,
+    highlight: Iterable[str],
+    groups: Mapping[str, object] | None,
+    node_size: float | Literal["score"],
+    edge_colours: Mapping[str, str] | None,
+    edge_width: float | Literal["weight"],
+    title: str | None,
+    empty_message: str,
+    label_nodes: bool,
+    seed: int,
+    max_nodes: int,
+    figsize: tuple[float, float],
+) -> Figure:
     from matplotlib import colormaps
-    from matplotlib.collections import LineCollection
     from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
 
     figure = Figure(figsize=figsize, layout="constrained")
     axes = figure.add_subplot()
@@ -191,27 +206,62 @@ def _draw(graph, *, highlight, groups, node_size, edge_colours, edge_width, titl
         return figure
 
     positions = account_layout(shown, seed=seed)
-    nodes = sorted(positions)
-    attributes = {str(node): data for node, data in shown.nodes(data=True)}
     groups = groups or {}
-    names = sorted({groups[node] for node in nodes if node in groups})
+    found: set[Any] = {groups[node] for node in positions if node in groups}
+    names = sorted(found)
     palette = colormaps["tab20"]
     colour_of = {name: palette(index % 20) for index, name in enumerate(names)}
+    signals = _draw_edges(axes, shown, positions, edge_colours=edge_colours, edge_width=edge_width)
+    _draw_nodes(axes, shown, positions, groups=groups, colour_of=colour_of, node_size=node_size,
+                highlight=highlight, label_nodes=label_nodes)
+    _draw_legend(axes, signals, names, colour_of, edge_colours)
+    axes.autoscale_view()
+    return figure
+
+
+def _draw_edges(
+    axes: Axes,
+    shown: nx.Graph,
+    positions: Mapping[str, tuple[float, float]],
+    *,
+    edge_colours: Mapping[str, str] | None,
+    edge_width: float | Literal["weight"],
+) -> list[str]:
+    """Draw the links as one line collection; returns the signals that have a colour in the legend."""
+    from matplotlib.collections import LineCollection
 
     edges = [(tuple(sorted((str(u), str(v)))), data) for u, v, data in shown.edges(data=True)]
     signals = sorted({str(data.get("signal", "")) for _, data in edges}) if edge_colours is not None else []
     # A fixed drawing order (by signal, then pair) keeps overlapping lines the same on every run.
     edges.sort(key=lambda edge: (str(edge[1].get("signal", "")) if signals else "", edge[0]))
-    if edges:
-        weights = [float(data.get("weight", 1.0)) for _, data in edges]
-        top = max(weights) or 1.0
-        widths = [0.3 + 2.5 * weight / top for weight in weights] if edge_width == "weight" else float(edge_width)
-        colours = ([edge_colours.get(str(data.get("signal", "")), _OTHER_SIGNAL_COLOUR) for _, data in edges]
-                   if edge_colours is not None else "#555555")
-        axes.add_collection(LineCollection([(positions[u], positions[v]) for (u, v), _ in edges], colors=colours,
-                                           linewidths=widths, alpha=0.5 if edge_colours is not None else 0.35,
-                                           zorder=1))
+    if not edges:
+        return signals
+    weights = [float(data.get("weight", 1.0)) for _, data in edges]
+    top = max(weights) or 1.0
+    widths = [0.3 + 2.5 * weight / top for weight in weights] if edge_width == "weight" else float(edge_width)
+    colours = ([edge_colours.get(str(data.get("signal", "")), _OTHER_SIGNAL_COLOUR) for _, data in edges]
+               if edge_colours is not None else "#555555")
+    axes.add_collection(LineCollection([(positions[u], positions[v]) for (u, v), _ in edges], colors=colours,
+                                       linewidths=widths, alpha=0.5 if edge_colours is not None else 0.35,
+                                       zorder=1))
+    return signals
 
+
+def _draw_nodes(
+    axes: Axes,
+    shown: nx.Graph,
+    positions: Mapping[str, tuple[float, float]],
+    *,
+    groups: Mapping[str, object],
+    colour_of: Mapping[object, tuple[float, float, float, float]],
+    node_size: float | Literal["score"],
+    highlight: Iterable[str],
+    label_nodes: bool,
+) -> None:
+    """Draw the accounts coloured by group and sized by score, ring the highlighted ones, label if asked."""
+    nodes = sorted(positions)
+    attributes = {str(node): data for node, data in shown.nodes(data=True)}
+    sizes: float | list[float]
     if node_size == "score":
         sizes = [15 + 120 * max(0.0, min(1.0, float(attributes[node].get("score", 0.0)))) for node in nodes]
         ring = 160.0
@@ -230,14 +280,24 @@ def _draw(graph, *, highlight, groups, node_size, edge_colours, edge_width, titl
             x, y = positions[node]
             axes.text(x, y, safe_label("…" + node[-6:], max_chars=None), fontsize=6, usetex=False)
 
-    # The legend must fit beside the drawing: 12 groups alone, or 10 signals and 10 groups.
+
+def _draw_legend(
+    axes: Axes,
+    signals: list[str],
+    names: list[object],
+    colour_of: Mapping[object, tuple[float, float, float, float]],
+    edge_colours: Mapping[str, str] | None,
+) -> None:
+    """The legend must fit beside the drawing: 12 groups alone, or 10 signals and 10 groups."""
+    from matplotlib.lines import Line2D
+
     coloured = edge_colours is not None
-    handles = [Line2D([], [], color=edge_colours.get(signal, _OTHER_SIGNAL_COLOUR),
-                      label=safe_label(signal, max_chars=None)) for signal in signals[:10]]
+    handles = []
+    if edge_colours is not None:
+        handles = [Line2D([], [], color=edge_colours.get(signal, _OTHER_SIGNAL_COLOUR),
+                          label=safe_label(signal, max_chars=None)) for signal in signals[:10]]
     handles += [Line2D([], [], marker="o", linestyle="", color=colour_of[name],
                        label=safe_label(name, max_chars=None)) for name in names[: 10 if coloured else 12]]
     if handles:
         axes.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0),
                     title="links / clusters" if coloured else "cluster")
-    axes.autoscale_view()
-    return figure

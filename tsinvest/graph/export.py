@@ -9,6 +9,7 @@ folder and renames it into place, so a failed write never leaves half a file.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -28,7 +29,7 @@ __all__ = [
 ]
 
 
-def _scalar(value):
+def _scalar(value: object) -> str | int | float | bool:
     if value is None:
         return ""
     if isinstance(value, pd.Timestamp):
@@ -54,7 +55,7 @@ def _scalar(value):
     return str(value)
 
 
-def _jsonable(value):
+def _jsonable(value: object) -> str | int | float | bool | None:
     scalar = _scalar(value)
     if isinstance(scalar, float) and scalar != scalar:  # NaN is not JSON
         return None
@@ -100,10 +101,10 @@ def edge_table(G: nx.Graph) -> pd.DataFrame:
     >>> edge_table(G)[["account_a", "account_b", "weight"]].values.tolist()
     [['1', '2', 2.0]]
     """
-    rows = []
+    rows: list[dict[str, object]] = []
     for u, v, d in G.edges(data=True):
         a, b = sorted((str(u), str(v)))
-        row = {"account_a": a, "account_b": b}
+        row: dict[str, object] = {"account_a": a, "account_b": b}
         row.update({k: _jsonable(val) for k, val in d.items()})
         rows.append(row)
     table = pd.DataFrame(rows, columns=None if rows else ["account_a", "account_b", "weight"])
@@ -123,7 +124,7 @@ def _atomic_write(path, write) -> Path:
     return Path(path)
 
 
-def write_graphml(G: nx.Graph, path) -> Path:
+def write_graphml(G: nx.Graph, path: str | os.PathLike) -> Path:
     """Write GraphML (yEd, Cytoscape, Gephi), list/dict attributes as JSON text.
 
     Examples
@@ -138,7 +139,7 @@ def write_graphml(G: nx.Graph, path) -> Path:
     return _atomic_write(path, lambda tmp: nx.write_graphml(scalar_graph(G), tmp))
 
 
-def write_gexf(G: nx.Graph, path) -> Path:
+def write_gexf(G: nx.Graph, path: str | os.PathLike) -> Path:
     """Write GEXF (Gephi), list/dict attributes as JSON text.
 
     Examples
@@ -153,7 +154,7 @@ def write_gexf(G: nx.Graph, path) -> Path:
     return _atomic_write(path, lambda tmp: nx.write_gexf(scalar_graph(G), tmp))
 
 
-def write_node_link_json(G: nx.Graph, path) -> Path:
+def write_node_link_json(G: nx.Graph, path: str | os.PathLike) -> Path:
     """Write node-link JSON (D3, vis.js), keys ``nodes`` and ``edges``.
 
     Examples
@@ -165,14 +166,14 @@ def write_node_link_json(G: nx.Graph, path) -> Path:
     ...     len(json.load(open(p))["edges"])
     1
     """
-    def write(tmp):
+    def write(tmp: str | os.PathLike) -> None:
         data = nx.node_link_data(scalar_graph(G), edges="edges")
         with open(tmp, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=1, sort_keys=True)
     return _atomic_write(path, write)
 
 
-def write_edge_csv(G: nx.Graph, path) -> Path:
+def write_edge_csv(G: nx.Graph, path: str | os.PathLike) -> Path:
     """Write the edge list as formula-safe CSV (see :func:`edge_table` and :func:`tsinvest.reporting.to_safe_csv`).
 
     Examples
@@ -192,7 +193,9 @@ def write_edge_csv(G: nx.Graph, path) -> Path:
 _WRITERS = {"graphml": write_graphml, "gexf": write_gexf, "json": write_node_link_json, "csv": write_edge_csv}
 
 
-def write_graph(G: nx.Graph, path, *, format: Literal["graphml", "gexf", "json", "csv"] | None = None) -> Path:
+def write_graph(
+    G: nx.Graph, path: str | os.PathLike, *, format: Literal["graphml", "gexf", "json", "csv"] | None = None
+) -> Path:
     """Write ``G`` in the format named by ``format`` or by the file suffix.
 
     Examples

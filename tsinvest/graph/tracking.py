@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -58,7 +60,7 @@ _TRANSITION_COLUMNS = ["transition", "lineage_id", "kind", "clusters_before", "c
                        "size_after", "shared", "jaccard", "flagged"]
 
 
-def lineage_id(members) -> str:
+def lineage_id(members: Iterable[str]) -> str:
     """A stable lineage id from a cluster's member ids: ``lin-`` and 10 hex digits of their SHA-1.
 
     The same member set gives the same id in every run, on every machine.
@@ -261,31 +263,47 @@ def compare_clusters(
     after = _prepare(after, "after", actor=actor, cluster=cluster)
     overlaps = cluster_overlaps(before, after)
     overlaps["matched"] = overlaps["jaccard"] >= threshold
-    matched = overlaps[overlaps["matched"]]
+    info_before, info_after = _cluster_table(before), _cluster_table(after)
+    after_lineage: dict[str, str] = {}
+    rows = [
+        _network_row(befores, afters, info_before, info_after, growth=growth, nested=nested,
+                     after_lineage=after_lineage)
+        for befores, afters in _networks(overlaps[overlaps["matched"]], info_before, info_after)
+    ]
+    return ClusterComparison(transitions=_transition_table(rows, flagged_only=flagged_only),
+                             lineage=_lineage_table(info_before, after_lineage), overlaps=overlaps,
+                             parameters={"threshold": threshold, "growth": growth, "nested": nested,
+                                         "flagged_only": flagged_only})
 
-    def cluster_table(frame: pd.DataFrame) -> pd.DataFrame:
-        grouped = frame.groupby("cluster_id", sort=True)
-        table = pd.DataFrame({"size": grouped.size(), "kind": grouped["kind"].first(),
-                              "flagged": grouped["flagged"].any()})
-        table["members"] = grouped["account_id"].apply(lambda ids: tuple(sorted(ids)))
-        if "lineage_id" in frame.columns:
-            table["lineage_id"] = grouped["lineage_id"].first()
-        else:
-            table["lineage_id"] = table["members"].map(lineage_id)
-        table["lineage_id"] = table["lineage_id"].where(table["lineage_id"].notna(), table["members"].map(lineage_id))
-        return table
 
-    info_before, info_after = cluster_table(before), cluster_table(after)
+def _cluster_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per cluster: size, kind, flagged, sorted members and lineage id."""
+    grouped = frame.groupby("cluster_id", sort=True)
+    table = pd.DataFrame({"size": grouped.size(), "kind": grouped["kind"].first(),
+                          "flagged": grouped["flagged"].any()})
+    table["members"] = grouped["account_id"].apply(lambda ids: tuple(sorted(ids)))
+    if "lineage_id" in frame.columns:
+        table["lineage_id"] = grouped["lineage_id"].first()
+    else:
+        table["lineage_id"] = table["members"].map(lineage_id)
+    table["lineage_id"] = table["lineage_id"].where(table["lineage_id"].notna(), table["members"].map(lineage_id))
+    return table
+
+
+def _networks(
+    matched: pd.DataFrame, info_before: pd.DataFrame, info_after: pd.DataFrame
+) -> list[tuple[list[str], list[str]]]:
+    """(sorted before ids, sorted after ids) of each connected component of the best-match graph."""
     # Best match of each cluster in the other run (Jaccard, then shared members, then id): clusters of one
     # run may nest (a farm and its core), so "every match over the threshold" would report false merges.
     ranked = matched.sort_values(["jaccard", "shared", "cluster_before", "cluster_after"],
                                  ascending=[False, False, True, True], kind="mergesort")
     best_after = ranked.drop_duplicates("cluster_before").set_index("cluster_before")["cluster_after"].to_dict()
     best_before = ranked.drop_duplicates("cluster_after").set_index("cluster_after")["cluster_before"].to_dict()
-    # Components of the best-match graph: each is one network seen in both runs.
+    # Components of the best-match graph (union-find): each is one network seen in both runs.
     parent: dict[tuple[str, str], tuple[str, str]] = {}
 
-    def root(node):
+    def root(node: tuple[str, str]) -> tuple[str, str]:
         parent.setdefault(node, node)
         while parent[node] != node:
             parent[node] = parent[parent[node]]
@@ -301,71 +319,89 @@ def compare_clusters(
     components: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for node in sorted(parent):
         components.setdefault(root(node), []).append(node)
+    return [
+        (sorted(name for run, name in nodes if run == "before"), sorted(name for run, name in nodes if run == "after"))
+        for nodes in components.values()
+    ]
 
-    def union(ids, info) -> set:
-        return set().union(*[set(info.loc[c, "members"]) for c in ids]) if ids else set()
 
-    def groups(ids, info) -> list[list[str]]:
-        """Clusters of one run nested in one another (overlap >= nested of the smaller) count as one network."""
-        found: list[list[str]] = []
-        for cluster_id in sorted(ids, key=lambda c: (-info.loc[c, "size"], c)):
-            members_ = set(info.loc[cluster_id, "members"])
-            for group in found:
-                largest = set(info.loc[group[0], "members"])
-                if len(members_ & largest) >= nested * min(len(members_), len(largest)):
-                    group.append(cluster_id)
-                    break
-            else:
-                found.append([cluster_id])
-        return found
+def _union(ids: Iterable[str], info: pd.DataFrame) -> set[str]:
+    """Members of any of the clusters ``ids``."""
+    ids = list(ids)
+    return set().union(*[set(info.loc[c, "members"]) for c in ids]) if ids else set()
 
-    after_lineage: dict[str, str] = {}
-    rows: list[dict] = []
-    for nodes in components.values():
-        befores = sorted(name for run, name in nodes if run == "before")
-        afters = sorted(name for run, name in nodes if run == "after")
-        old, new = union(befores, info_before), union(afters, info_after)
-        shared = len(old & new)
-        if not afters:
-            transition = "gone"
-        elif not befores:
-            transition = "new"
+
+def _nested_groups(ids: Iterable[str], info: pd.DataFrame, nested: float) -> list[list[str]]:
+    """Clusters of one run nested in one another (overlap >= nested of the smaller) count as one network."""
+    found: list[list[str]] = []
+    for cluster_id in sorted(ids, key=lambda c: (-info.loc[c, "size"], c)):
+        members = set(info.loc[cluster_id, "members"])
+        for group in found:
+            largest = set(info.loc[group[0], "members"])
+            if len(members & largest) >= nested * min(len(members), len(largest)):
+                group.append(cluster_id)
+                break
         else:
-            groups_before, groups_after = len(groups(befores, info_before)), len(groups(afters, info_after))
-            if groups_before > 1 and groups_before >= groups_after:
-                transition = "merged"
-            elif groups_after > 1:
-                transition = "split"
-            else:
-                change = (len(new) - len(old)) / len(old)
-                transition = "grown" if change >= growth else "shrunk" if change <= -growth else "stable"
-        if befores:
-            # The before-cluster sharing most members with the after side carries its lineage on.
-            heir = sorted(befores, key=lambda c: (-len(set(info_before.loc[c, "members"]) & new),
-                                                  info_before.loc[c, "lineage_id"], c))[0]
-            lineage = info_before.loc[heir, "lineage_id"]
-        else:
-            lineage = info_after.loc[afters[0], "lineage_id"] if len(afters) == 1 else lineage_id(new)
-        if afters:
-            pieces = groups(afters, info_after)
-            keeper = sorted(pieces, key=lambda group: (-len(union(group, info_after) & old), group[0]))[0]
-            for group in pieces:
-                for after_id in group:
-                    after_lineage[after_id] = lineage if group is keeper else info_after.loc[group[0], "lineage_id"]
-        rows.append({
-            "transition": transition,
-            "lineage_id": lineage,
-            "kind": (info_before.loc[befores[0], "kind"] if befores else info_after.loc[afters[0], "kind"]),
-            "clusters_before": ", ".join(befores),
-            "clusters_after": ", ".join(afters),
-            "size_before": len(old),
-            "size_after": len(new),
-            "shared": shared,
-            "jaccard": shared / len(old | new) if (old or new) else 0.0,
-            "flagged": bool(any(info_before.loc[c, "flagged"] for c in befores)
-                            or any(info_after.loc[c, "flagged"] for c in afters)),
-        })
+            found.append([cluster_id])
+    return found
 
+
+def _transition(
+    befores: list[str], afters: list[str], old: set[str], new: set[str], info_before: pd.DataFrame,
+    info_after: pd.DataFrame, *, growth: float, nested: float,
+) -> str:
+    """The name of what happened to one network between the runs (one of :data:`TRANSITIONS`)."""
+    if not afters:
+        return "gone"
+    if not befores:
+        return "new"
+    groups_before = len(_nested_groups(befores, info_before, nested))
+    groups_after = len(_nested_groups(afters, info_after, nested))
+    if groups_before > 1 and groups_before >= groups_after:
+        return "merged"
+    if groups_after > 1:
+        return "split"
+    change = (len(new) - len(old)) / len(old)
+    return "grown" if change >= growth else "shrunk" if change <= -growth else "stable"
+
+
+def _network_row(
+    befores: list[str], afters: list[str], info_before: pd.DataFrame, info_after: pd.DataFrame, *,
+    growth: float, nested: float, after_lineage: dict[str, str],
+) -> dict[str, Any]:
+    """The transition row of one network; records the lineage of its after-clusters in ``after_lineage``."""
+    old, new = _union(befores, info_before), _union(afters, info_after)
+    shared = len(old & new)
+    if befores:
+        # The before-cluster sharing most members with the after side carries its lineage on.
+        heir = sorted(befores, key=lambda c: (-len(set(info_before.loc[c, "members"]) & new),
+                                              info_before.loc[c, "lineage_id"], c))[0]
+        lineage = info_before.loc[heir, "lineage_id"]
+    else:
+        lineage = info_after.loc[afters[0], "lineage_id"] if len(afters) == 1 else lineage_id(new)
+    if afters:
+        pieces = _nested_groups(afters, info_after, nested)
+        keeper = sorted(pieces, key=lambda group: (-len(_union(group, info_after) & old), group[0]))[0]
+        for group in pieces:
+            for after_id in group:
+                after_lineage[after_id] = lineage if group is keeper else info_after.loc[group[0], "lineage_id"]
+    return {
+        "transition": _transition(befores, afters, old, new, info_before, info_after, growth=growth, nested=nested),
+        "lineage_id": lineage,
+        "kind": (info_before.loc[befores[0], "kind"] if befores else info_after.loc[afters[0], "kind"]),
+        "clusters_before": ", ".join(befores),
+        "clusters_after": ", ".join(afters),
+        "size_before": len(old),
+        "size_after": len(new),
+        "shared": shared,
+        "jaccard": shared / len(old | new) if (old or new) else 0.0,
+        "flagged": bool(any(info_before.loc[c, "flagged"] for c in befores)
+                        or any(info_after.loc[c, "flagged"] for c in afters)),
+    }
+
+
+def _transition_table(rows: list[dict[str, Any]], *, flagged_only: bool) -> pd.DataFrame:
+    """Transition rows in report order (kind of transition, largest network first), with their dtypes."""
     transitions = pd.DataFrame(rows, columns=_TRANSITION_COLUMNS)
     if flagged_only:
         transitions = transitions[transitions["flagged"]]
@@ -379,6 +415,11 @@ def compare_clusters(
                                       "size_before": "int64", "size_after": "int64", "shared": "int64",
                                       "jaccard": "float64", "flagged": "bool"})
     transitions["jaccard"] = transitions["jaccard"].round(3)
+    return transitions
+
+
+def _lineage_table(info_before: pd.DataFrame, after_lineage: dict[str, str]) -> pd.DataFrame:
+    """cluster_id, lineage_id and run of every before cluster and every matched after cluster."""
     lineage = pd.concat([
         pd.DataFrame({"cluster_id": info_before.index.astype("string"),
                       "lineage_id": info_before["lineage_id"].astype("string").to_numpy(), "run": "before"}),
@@ -387,9 +428,7 @@ def compare_clusters(
                       "run": "after"}),
     ], ignore_index=True)
     lineage["run"] = lineage["run"].astype("string")
-    return ClusterComparison(transitions=transitions, lineage=lineage, overlaps=overlaps,
-                             parameters={"threshold": threshold, "growth": growth, "nested": nested,
-                                         "flagged_only": flagged_only})
+    return lineage
 
 
 def read_run(run_dir: str | os.PathLike) -> pd.DataFrame:
@@ -413,7 +452,7 @@ def read_run(run_dir: str | os.PathLike) -> pd.DataFrame:
 
 
 def compare_windows(
-    tables,
+    tables: Mapping[str, pd.DataFrame],
     *,
     split: str | pd.Timestamp | None = None,
     seed: int = 0,
@@ -462,7 +501,8 @@ def compare_windows(
     late = time_window(tables, start=text)
     end = events["ts"].max() + pd.Timedelta(seconds=1) if events is not None and len(events) else split
     before = detect(early, seed=seed, window=window, as_of=text, progress=False)
-    after = detect(late, seed=seed, window=window, as_of=pd.Timestamp(end).strftime("%Y-%m-%dT%H:%M:%SZ"), progress=False)
+    late_end = pd.Timestamp(end).strftime("%Y-%m-%dT%H:%M:%SZ")
+    after = detect(late, seed=seed, window=window, as_of=late_end, progress=False)
     comparison = compare_clusters(before.memberships, after.memberships, threshold=threshold, growth=growth,
                                   flagged_only=flagged_only)
     comparison.parameters["split"] = text

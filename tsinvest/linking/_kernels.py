@@ -42,7 +42,9 @@ _TABLE_MULTIPLIER = np.int64(0xD6E8FEB86659FD93 - 2**64)
 
 
 @njit(nogil=True, cache=True)
-def _counting_sort(keys, key_count, values, time):
+def _counting_sort(
+    keys: np.ndarray, key_count: int, values: np.ndarray, time: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stable counting sort of ``(keys, values, time)`` rows by key (``0..key_count-1``): linear.
 
     The sorted keys are written block by block, so only values and times are scattered.
@@ -67,7 +69,9 @@ def _counting_sort(keys, key_count, values, time):
 
 
 @njit(nogil=True, cache=True)
-def sorted_events(actor, target, time, n_actors, n_targets):
+def sorted_events(
+    actor: np.ndarray, target: np.ndarray, time: np.ndarray, n_actors: int, n_targets: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Events sorted by (target, time, actor), exact (actor, target, time) duplicates dropped.
 
     Counting sorts by code are linear. Logs usually arrive in time order: then
@@ -117,14 +121,17 @@ def sorted_events(actor, target, time, n_actors, n_targets):
 
 
 @njit(nogil=True, cache=True)
-def _partition_of(code, bits, multiplier):
+def _partition_of(code: np.int64, bits: int, multiplier: np.int64) -> int | np.int64:
     if bits == 0:
         return 0
     return ((code * multiplier) >> np.int64(64 - bits)) & np.int64((1 << bits) - 1)
 
 
 @njit(nogil=True, cache=True)
-def sweep_batch(actor, target, time, window_ns, n_actors, start, end, capacity, bits, index_like):
+def sweep_batch(
+    actor: np.ndarray, target: np.ndarray, time: np.ndarray, window_ns: int, n_actors: int, start: int, end: int,
+    capacity: int, bits: int, index_like: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
     """Linked event pairs of events ``start..`` (sorted by target, time), grouped by partition.
 
     For each event ``i`` the later events ``j`` on the same target at most
@@ -179,7 +186,9 @@ def sweep_batch(actor, target, time, window_ns, n_actors, start, end, capacity, 
 
 
 @njit(nogil=True, cache=True)
-def group_rows(pair, first, later, bits, level):
+def group_rows(
+    pair: np.ndarray, first: np.ndarray, later: np.ndarray, bits: int, level: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Rows stably grouped by a level-``level`` hash partition of ``pair``; returns the rows and starts."""
     multiplier = PARTITION_MULTIPLIERS[level % 4]
     partition = np.empty(len(pair), np.int32)
@@ -193,7 +202,9 @@ def group_rows(pair, first, later, bits, level):
 
 
 @njit(nogil=True, cache=True)
-def _scatter_by_partition(pair, first, later, partition, starts):
+def _scatter_by_partition(
+    pair: np.ndarray, first: np.ndarray, later: np.ndarray, partition: np.ndarray, starts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows stably reordered by ``partition``; ``starts[p + 1]`` holds partition counts and becomes the starts."""
     for part in range(len(starts) - 1):
         starts[part + 1] += starts[part]
@@ -217,12 +228,65 @@ _KEY, _WEIGHT, _LAST_TARGET, _EARLIEST, _LATEST, _EVIDENCE = 0, 1, 2, 3, 4, 5
 
 
 @njit(nogil=True, cache=True)
-def _hash_slot(code, mask):
+def _hash_slot(code: np.int64, mask: int) -> np.int64:
     return ((code * _TABLE_MULTIPLIER) >> np.int64(20)) & mask
 
 
 @njit(nogil=True, cache=True)
-def aggregate_pairs(pair, first, later, events, min_weight, evidence_size):
+def _grown_table(state: np.ndarray, used: int, size: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """A ``size``-slot index over the first ``used`` rows and the rows copied into room for ``size // 2``.
+
+    Runs O(log pairs) times per call of :func:`aggregate_pairs`, so it costs nothing per row.
+    """
+    mask = size - 1
+    index = np.full(size, -1, np.int32)
+    for other in range(used):
+        other_slot = _hash_slot(state[other, _KEY], mask)
+        while index[other_slot] >= 0:
+            other_slot = (other_slot + 1) & mask
+        index[other_slot] = other
+    bigger = np.empty((size // 2, width), np.int64)
+    bigger[:used] = state[:used]
+    return index, bigger
+
+
+@njit(nogil=True, cache=True)
+def _kept_pairs(state: np.ndarray, used: int, min_weight: int, evidence_size: int) -> tuple[np.ndarray, ...]:
+    """The output arrays of :func:`aggregate_pairs` from its table rows: pairs with weight >= min_weight."""
+    kept = 0
+    evidence_total = 0
+    for entry in range(used):
+        if state[entry, _WEIGHT] >= min_weight:
+            kept += 1
+            evidence_total += min(state[entry, _WEIGHT], evidence_size)
+    out_pairs = np.empty(kept, np.int64)
+    out_weight = np.empty(kept, np.int64)
+    out_first = np.empty(kept, np.int64)
+    out_last = np.empty(kept, np.int64)
+    offsets = np.zeros(kept + 1, np.int64)
+    evidence_targets = np.empty(evidence_total, np.int32)
+    position = 0
+    written = 0
+    for entry in range(used):
+        weight = state[entry, _WEIGHT]
+        if weight < min_weight:
+            continue
+        out_pairs[position] = state[entry, _KEY]
+        out_weight[position] = weight
+        out_first[position] = state[entry, _EARLIEST]
+        out_last[position] = state[entry, _LATEST]
+        for index_in_list in range(min(weight, evidence_size)):
+            evidence_targets[written] = state[entry, _EVIDENCE + index_in_list]
+            written += 1
+        position += 1
+        offsets[position] = written
+    return out_pairs, out_weight, out_first, out_last, offsets, evidence_targets
+
+
+@njit(nogil=True, cache=True)
+def aggregate_pairs(
+    pair: np.ndarray, first: np.ndarray, later: np.ndarray, events: np.ndarray, min_weight: int, evidence_size: int
+) -> tuple[np.ndarray, ...]:
     """Per pair: distinct targets, earliest and latest linked action, smallest targets.
 
     ``first`` / ``later`` index ``events``, an ``(n, 2)`` array of (time,
@@ -267,15 +331,7 @@ def aggregate_pairs(pair, first, later, events, min_weight, evidence_size):
             if 2 * (used + 1) > size:  # grow: rehash the index, copy the rows
                 size *= 2
                 mask = size - 1
-                index = np.full(size, -1, np.int32)
-                for other in range(used):
-                    other_slot = _hash_slot(state[other, _KEY], mask)
-                    while index[other_slot] >= 0:
-                        other_slot = (other_slot + 1) & mask
-                    index[other_slot] = other
-                bigger = np.empty((size // 2, width), np.int64)
-                bigger[:used] = state[:used]
-                state = bigger
+                index, state = _grown_table(state, used, size, width)
                 slot = _hash_slot(code, mask)
                 while index[slot] >= 0:
                     slot = (slot + 1) & mask
@@ -309,37 +365,10 @@ def aggregate_pairs(pair, first, later, events, min_weight, evidence_size):
             count -= 1
         state[entry, _EVIDENCE + count] = row_target
 
-    kept = 0
-    evidence_total = 0
-    for entry in range(used):
-        if state[entry, _WEIGHT] >= min_weight:
-            kept += 1
-            evidence_total += min(state[entry, _WEIGHT], evidence_size)
-    out_pairs = np.empty(kept, np.int64)
-    out_weight = np.empty(kept, np.int64)
-    out_first = np.empty(kept, np.int64)
-    out_last = np.empty(kept, np.int64)
-    offsets = np.zeros(kept + 1, np.int64)
-    evidence_targets = np.empty(evidence_total, np.int32)
-    position = 0
-    written = 0
-    for entry in range(used):
-        weight = state[entry, _WEIGHT]
-        if weight < min_weight:
-            continue
-        out_pairs[position] = state[entry, _KEY]
-        out_weight[position] = weight
-        out_first[position] = state[entry, _EARLIEST]
-        out_last[position] = state[entry, _LATEST]
-        for index_in_list in range(min(weight, evidence_size)):
-            evidence_targets[written] = state[entry, _EVIDENCE + index_in_list]
-            written += 1
-        position += 1
-        offsets[position] = written
-    return out_pairs, out_weight, out_first, out_last, offsets, evidence_targets
+    return _kept_pairs(state, used, min_weight, evidence_size)
 
 
-def event_table(target, time):
+def event_table(target: np.ndarray, time: np.ndarray) -> np.ndarray:
     """``(n, 2)`` int64 array of (time, target) per event, the lookup table of :func:`aggregate_pairs`."""
     events = np.empty((len(target), 2), dtype=np.int64)
     events[:, 0] = time
@@ -348,7 +377,7 @@ def event_table(target, time):
 
 
 @njit(nogil=True, cache=True)
-def dense_window_targets(target, time, window_ns, min_events):
+def dense_window_targets(target: np.ndarray, time: np.ndarray, window_ns: int, min_events: int) -> np.ndarray:
     """Mask of targets (by code) where some window of ``window_ns`` holds ``min_events`` events or more.
 
     Events are sorted by (target, time), so the window opened by event ``i``
@@ -368,7 +397,7 @@ def dense_window_targets(target, time, window_ns, min_events):
 
 
 @njit(nogil=True, cache=True)
-def windowed_event_pairs(target, time, window_ns):
+def windowed_event_pairs(target: np.ndarray, time: np.ndarray, window_ns: int) -> int:
     """Number of event pairs on one target at most ``window_ns`` apart (what the sweep would visit).
 
     Events are sorted by (target, time); a second pointer trails the first, so

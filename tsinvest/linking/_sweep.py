@@ -14,11 +14,16 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from tsinvest.linking import _kernels
+
+# A progress wrapper: ``progress(iterable, total=None)`` returns an iterable over the same items.
+Progress = Callable[..., Iterable[Any]]
 
 __all__ = [
     "EncodedEvents",
@@ -45,12 +50,12 @@ class EncodedEvents:
     actor: np.ndarray  # int32 codes
     target: np.ndarray  # int32 codes
     time: np.ndarray  # int64 nanoseconds since the epoch, UTC
-    actor_names: object
-    target_names: object
+    actor_names: Any  # pyarrow string array
+    target_names: Any  # pyarrow string array
     rows: int  # rows read, before dropping duplicates
 
 
-def encode_strings(column) -> tuple[np.ndarray, object]:
+def encode_strings(column: Any) -> tuple[np.ndarray, Any]:
     """Return int32 codes and the sorted dictionary of a pyarrow string column."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -76,11 +81,11 @@ def encode_strings(column) -> tuple[np.ndarray, object]:
     return codes, dictionary.take(pa.array(order))
 
 
-def _same_array(left, right) -> bool:
+def _same_array(left: Any, right: Any) -> bool:
     """The same Arrow array (same length and buffers), without comparing values."""
     return len(left) == len(right) and all(
         (a is None and b is None) or (a is not None and b is not None and a.address == b.address)
-        for a, b in zip(left.buffers(), right.buffers())
+        for a, b in zip(left.buffers(), right.buffers(), strict=False)
     )
 
 
@@ -148,8 +153,14 @@ class PairRows:
     """
 
     def __init__(
-        self, partitions: int, budget_bytes: int, *, streams: int = 1, wide_indices: bool = False, directory=None
-    ):
+        self,
+        partitions: int,
+        budget_bytes: int,
+        *,
+        streams: int = 1,
+        wide_indices: bool = False,
+        directory: str | None = None,
+    ) -> None:
         if partitions < 1 or partitions > 2**16 or partitions & (partitions - 1):
             raise ValueError("partitions must be a power of two between 1 and 65536")
         self.partitions = partitions
@@ -178,6 +189,7 @@ class PairRows:
                 self._spill()
 
     def _path(self, stream: int, position: int) -> str:
+        assert self.spill_directory is not None  # set by the first spill
         return os.path.join(self.spill_directory, f"partition-{position:05d}-{stream:02d}.rows")
 
     def _spill(self) -> None:
@@ -212,15 +224,16 @@ class PairRows:
             if self.spill_directory is not None and os.path.exists(self._path(stream, position)):
                 rows = np.fromfile(self._path(stream, position), dtype=self.row_dtype)
                 os.remove(self._path(stream, position))
-                for column, name in zip(columns, ("pair", "first", "later")):
+                for column, name in zip(columns, ("pair", "first", "later"), strict=True):
                     column.append(np.ascontiguousarray(rows[name]))
                 del rows
-            for column, values in zip(columns, zip(*pieces) if pieces else ((), (), ())):
+            for column, values in zip(columns, zip(*pieces, strict=True) if pieces else ((), (), ()), strict=True):
                 column.extend(values)
         if not columns[0]:
             index_type = self.row_dtype["first"]
             return np.empty(0, np.int64), np.empty(0, index_type), np.empty(0, index_type)
-        return tuple(np.concatenate(column) if len(column) > 1 else column[0] for column in columns)
+        pair, first, later = (np.concatenate(column) if len(column) > 1 else column[0] for column in columns)
+        return pair, first, later
 
     def close(self) -> None:
         self._pieces = [[[] for _ in range(self.partitions)] for _ in range(self.streams)]
@@ -231,12 +244,21 @@ class PairRows:
     def __enter__(self) -> PairRows:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
 def sweep_into(
-    rows: PairRows, actor, target, time, window_ns, n_actors, bounds, *, batch_rows=2_000_000, progress=None
+    rows: PairRows,
+    actor: np.ndarray,
+    target: np.ndarray,
+    time: np.ndarray,
+    window_ns: int,
+    n_actors: int,
+    bounds: list[tuple[int, int]],
+    *,
+    batch_rows: int = 2_000_000,
+    progress: Progress | None = None,
 ) -> int:
     """Sweep every chunk of ``bounds`` into ``rows``; return the number of windowed event pairs.
 
@@ -264,7 +286,9 @@ def sweep_into(
     return sum(_run_streams(one_chunk, bounds, rows.streams, progress))
 
 
-def _run_streams(function, items, workers, progress=None) -> list:
+def _run_streams(
+    function: Callable[[int, Any], Any], items: Iterable[Any], workers: int, progress: Progress | None = None
+) -> list[Any]:
     """``[function(stream, item) for item in items]`` on ``workers`` threads; ``stream`` numbers the thread."""
     items = list(items)
     if workers <= 1 or len(items) <= 1:
@@ -279,7 +303,7 @@ def _run_streams(function, items, workers, progress=None) -> list:
         local.stream = next(numbers)
 
     with ThreadPoolExecutor(max_workers=workers, initializer=name_thread) as pool:
-        results = pool.map(lambda item: function(local.stream, item), items)
+        results: Iterable[Any] = pool.map(lambda item: function(local.stream, item), items)
         if progress is not None:
             results = progress(results, total=len(items))
         return list(results)
@@ -322,7 +346,16 @@ class PairSummary:
 _SPLIT_ROWS = 4_000_000
 
 
-def summarize_rows(pair, first, later, events, min_weight, evidence_size, *, level=1) -> PairSummary:
+def summarize_rows(
+    pair: np.ndarray,
+    first: np.ndarray,
+    later: np.ndarray,
+    events: np.ndarray,
+    min_weight: int,
+    evidence_size: int,
+    *,
+    level: int = 1,
+) -> PairSummary:
     """Exact per-pair summary of linked rows (all rows of a pair must be here, in stream order).
 
     ``events`` is :func:`tsinvest.linking._kernels.event_table` of the swept events.
@@ -335,13 +368,15 @@ def summarize_rows(pair, first, later, events, min_weight, evidence_size, *, lev
                     pair[begin:end], first[begin:end], later[begin:end], events, min_weight, evidence_size,
                     level=level + 1,
                 )
-                for begin, end in zip(starts[:-1], starts[1:])
+                for begin, end in zip(starts[:-1], starts[1:], strict=True)
             ]
         )
     return PairSummary(*_kernels.aggregate_pairs(pair, first, later, events, min_weight, evidence_size))
 
 
-def summarize(rows: PairRows, target, time, min_weight, evidence_size, *, workers=1) -> PairSummary:
+def summarize(
+    rows: PairRows, target: np.ndarray, time: np.ndarray, min_weight: int, evidence_size: int, *, workers: int = 1
+) -> PairSummary:
     """Summaries of every partition of ``rows``, concatenated (pairs never span partitions)."""
 
     events = _kernels.event_table(target, time)

@@ -30,14 +30,21 @@ import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from tsinvest.exceptions import ParameterError
-from tsinvest.linking import _kernels, _sweep
+from tsinvest.exceptions import HotTargetWarning, ParameterError
 from tsinvest.schemas import EDGE_COLUMNS, STRING_DTYPE, TIMESTAMP_DTYPE
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from tsinvest.linking import _sweep
+
+# Account and target id columns as pyarrow string arrays, and the times as int64 nanoseconds.
+ArrowEvents = tuple[Any, Any, np.ndarray]
 
 __all__ = [
     "coordination_edges",
@@ -86,18 +93,10 @@ _PARQUET_SUFFIXES = (".parquet", ".pq")
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt")
 
 
-class HotTargetWarning(UserWarning):
-    """Some targets were left out of a coordination network because they were too busy.
-
-    The message gives only counts; the excluded target ids are in
-    ``edges.attrs["excluded_targets"]``.
-    """
-
-
 # --------------------------------------------------------------------------- loading
 
 
-def _arrow(con, sql: str, parameters: Sequence[Any] = ()):
+def _arrow(con: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[Any] = ()) -> Any:
     """Run a query and return a pyarrow Table (duckdb 1.1 to 2.x spell this differently)."""
     relation = con.sql(sql, params=list(parameters) or None)
     to_table = getattr(relation, "to_arrow_table", None) or relation.arrow
@@ -132,7 +131,9 @@ def _missing_columns_error(missing: list[str], available: Sequence[str]) -> Para
     )
 
 
-def _frame_to_arrow(frame: pd.DataFrame, actor: str, target: str, time: str, action: str | None, action_column: str):
+def _frame_to_arrow(
+    frame: pd.DataFrame, actor: str, target: str, time: str, action: str | None, action_column: str
+) -> ArrowEvents:
     import pyarrow as pa
 
     needed = [actor, target, time] + ([action_column] if action is not None else [])
@@ -149,7 +150,7 @@ def _frame_to_arrow(frame: pd.DataFrame, actor: str, target: str, time: str, act
         )
     for column in dict.fromkeys((actor, target)):
         dtype = frame[column].dtype
-        if not (isinstance(dtype, pd.StringDtype) or dtype == object or isinstance(dtype, pd.CategoricalDtype)):
+        if not (isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype)) or pd.api.types.is_object_dtype(dtype)):
             raise ParameterError(
                 f"column '{column}' must hold string ids (found {dtype}); ids are never numbers "
                 "because leading zeros and 19-digit ids must survive. Load the table with tsinvest.loading."
@@ -158,7 +159,7 @@ def _frame_to_arrow(frame: pd.DataFrame, actor: str, target: str, time: str, act
     frame = frame.loc[present]
     nanoseconds = frame[time].dt.tz_convert("UTC").dt.as_unit("ns").astype("int64").to_numpy()
 
-    def strings(column: str):
+    def strings(column: str) -> Any:
         try:
             return pa.array(frame[column].astype(STRING_DTYPE), type=pa.string(), from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -167,7 +168,7 @@ def _frame_to_arrow(frame: pd.DataFrame, actor: str, target: str, time: str, act
     return strings(actor), strings(target), nanoseconds
 
 
-def _relation_sql(source: str | os.PathLike, connection) -> str:
+def _relation_sql(source: str | os.PathLike, connection: duckdb.DuckDBPyConnection | None) -> str:
     """SQL naming the rows of a file, or of a table in ``connection``."""
     path = Path(source)
     name = path.name.lower()
@@ -194,11 +195,19 @@ def _relation_sql(source: str | os.PathLike, connection) -> str:
     )
 
 
-def _file_to_arrow(source, actor, target, time, action, action_column, connection):
+def _file_to_arrow(
+    source: str | os.PathLike,
+    actor: str,
+    target: str,
+    time: str,
+    action: str | None,
+    action_column: str,
+    connection: duckdb.DuckDBPyConnection | None,
+) -> ArrowEvents:
     import duckdb
 
     own = connection is None
-    con = duckdb.connect() if own else connection
+    con = connection if connection is not None else duckdb.connect()
     try:
         if own:
             # Timestamp text without an offset, or naive Parquet timestamps, means UTC.
@@ -232,7 +241,18 @@ def _file_to_arrow(source, actor, target, time, action, action_column, connectio
     return table.column("actor"), table.column("target"), nanoseconds
 
 
-def _load_events(source, actor, target, time, action, action_column, connection) -> _sweep.EncodedEvents:
+def _load_events(
+    source: pd.DataFrame | str | os.PathLike,
+    actor: str,
+    target: str,
+    time: str,
+    action: str | None,
+    action_column: str,
+    connection: duckdb.DuckDBPyConnection | None,
+) -> _sweep.EncodedEvents:
+    # numba loads here, not at import: importing this module stays light.
+    from tsinvest.linking import _kernels
+
     # Loading the compiled kernels takes a few tenths of a second in a new
     # process; it overlaps with reading (DuckDB and Arrow release the GIL).
     warming = threading.Thread(target=_kernels.warm_up, name="tsinvest-kernels", daemon=True)
@@ -243,7 +263,15 @@ def _load_events(source, actor, target, time, action, action_column, connection)
         warming.join()
 
 
-def _encoded_events(source, actor, target, time, action, action_column, connection) -> _sweep.EncodedEvents:
+def _encoded_events(
+    source: pd.DataFrame | str | os.PathLike,
+    actor: str,
+    target: str,
+    time: str,
+    action: str | None,
+    action_column: str,
+    connection: duckdb.DuckDBPyConnection | None,
+) -> _sweep.EncodedEvents:
     if isinstance(source, pd.DataFrame):
         actor_strings, target_strings, nanoseconds = _frame_to_arrow(source, actor, target, time, action, action_column)
     elif isinstance(source, (str, os.PathLike)):
@@ -255,6 +283,8 @@ def _encoded_events(source, actor, target, time, action, action_column, connecti
     rows = len(nanoseconds)
     # Arrow's hashing releases the GIL: the two columns are encoded at once.
     from concurrent.futures import ThreadPoolExecutor
+
+    from tsinvest.linking import _sweep
 
     with ThreadPoolExecutor(max_workers=min(2, _workers())) as pool:
         (actor_codes, actor_names), (target_codes, target_names) = pool.map(
@@ -274,6 +304,8 @@ def _hot_targets(events: _sweep.EncodedEvents, window_ns: int, max_actors: int) 
     """Codes of targets with more than ``max_actors`` distinct actors inside one window."""
     # A window can only hold more than max_actors accounts if it holds more than
     # max_actors events: cheap vectorised test first, exact distinct count after.
+    from tsinvest.linking import _sweep
+
     dense = _sweep.dense_window_targets(events.target, events.time, window_ns, max_actors + 1)
     if not dense.size:
         return dense
@@ -303,7 +335,7 @@ def _hot_targets(events: _sweep.EncodedEvents, window_ns: int, max_actors: int) 
 # --------------------------------------------------------------------------- core
 
 
-def _json_strings(names):
+def _json_strings(names: Any) -> Any:
     """The json.dumps text of each string, without its quotes (escapes only where needed)."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -317,7 +349,7 @@ def _json_strings(names):
     return pc.replace_with_mask(names, unsafe, pa.array(escaped, type=pa.string()))
 
 
-def _evidence_json(target_names, offsets: np.ndarray, codes: np.ndarray):
+def _evidence_json(target_names: Any, offsets: np.ndarray, codes: np.ndarray) -> Any:
     """One ``json.dumps(list_of_ids)`` string per pair, built column-wise."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -347,41 +379,37 @@ def _timestamps(nanoseconds: np.ndarray) -> pd.Series:
     return pd.Series(nanoseconds.astype("datetime64[ns]")).dt.tz_localize("UTC").astype(TIMESTAMP_DTYPE)
 
 
-def _strings(array) -> pd.arrays.ExtensionArray:
+def _strings(array: Any) -> pd.api.extensions.ExtensionArray:
     return pd.array(array.to_pandas(), dtype=STRING_DTYPE)
 
 
-def _edges_for_window(
-    events: _sweep.EncodedEvents,
+def _check_windowed_pairs(target: np.ndarray, times: np.ndarray, window_ns: int, max_windowed_pairs: int) -> None:
+    from tsinvest.linking import _kernels
+
+    needed = int(_kernels.windowed_event_pairs(target, times, window_ns))
+    if needed > max_windowed_pairs:
+        raise ParameterError(
+            f"the co-action network needs {needed:,} windowed event pairs, more than max_windowed_pairs "
+            f"({max_windowed_pairs:,}); pass max_actors_per_window (CLI: --max-actors-per-window 500) to leave "
+            "out hot targets, a smaller window, or a higher max_windowed_pairs"
+        )
+
+
+def _swept_pairs(
+    actor: np.ndarray,
+    target: np.ndarray,
+    times: np.ndarray,
     *,
     window_ns: int,
+    n_actors: int,
     min_weight: int,
-    signal: str,
     evidence_size: int,
-    max_actors_per_window: int | None,
     progress: bool,
-    max_windowed_pairs: int | None = None,
-) -> pd.DataFrame:
-    import pyarrow as pa
+) -> tuple[_sweep.PairSummary, int, int]:
+    """Sweep the events into hash partitions and summarise each pair: (summary, windowed pairs, spilled pairs)."""
     from tqdm.auto import tqdm
 
-    if max_actors_per_window is None:
-        hot = np.empty(0, dtype=np.int32)
-    else:
-        hot = _hot_targets(events, window_ns, max_actors_per_window)
-    actor, target, times = events.actor, events.target, events.time
-    if hot.size:
-        keep = ~np.isin(target, hot)
-        actor, target, times = actor[keep], target[keep], times[keep]
-    if max_windowed_pairs is not None:
-        needed = int(_kernels.windowed_event_pairs(target, times, window_ns))
-        if needed > max_windowed_pairs:
-            raise ParameterError(
-                f"the co-action network needs {needed:,} windowed event pairs, more than max_windowed_pairs "
-                f"({max_windowed_pairs:,}); pass max_actors_per_window (CLI: --max-actors-per-window 500) to leave "
-                "out hot targets, a smaller window, or a higher max_windowed_pairs"
-            )
-    n_actors = max(len(events.actor_names), 1)
+    from tsinvest.linking import _sweep
 
     bounds = _sweep.chunk_bounds(target, _CHUNK_EVENTS)
     bar = None
@@ -400,6 +428,13 @@ def _edges_for_window(
         )
         summary = _sweep.summarize(rows, target, times, min_weight, evidence_size, workers=workers)
         spilled_rows = rows.spilled_rows
+    return summary, windowed_pairs, spilled_rows
+
+
+def _edge_frame(events: _sweep.EncodedEvents, summary: _sweep.PairSummary, n_actors: int, signal: str) -> pd.DataFrame:
+    """The edge table of the summarised pairs, weight desc then ids."""
+    import pyarrow as pa
+
     pairs, weight, first, last = summary.pairs, summary.weight, summary.first, summary.last
     offsets, evidence_codes = summary.evidence_offsets, summary.evidence_targets
 
@@ -413,7 +448,7 @@ def _edges_for_window(
     low, high, weight, first, last = low[order], high[order], weight[order], first[order], last[order]
     evidence = _evidence_json(events.target_names, offsets, evidence_codes).take(pa.array(order))
 
-    edges = pd.DataFrame(
+    return pd.DataFrame(
         {
             "account_a": _strings(events.actor_names.take(pa.array(low))),
             "account_b": _strings(events.actor_names.take(pa.array(high))),
@@ -425,6 +460,43 @@ def _edges_for_window(
         },
         columns=list(EDGE_COLUMNS),
     )
+
+
+def _edges_for_window(
+    events: _sweep.EncodedEvents,
+    *,
+    window_ns: int,
+    min_weight: int,
+    signal: str,
+    evidence_size: int,
+    max_actors_per_window: int | None,
+    progress: bool,
+    max_windowed_pairs: int | None = None,
+) -> pd.DataFrame:
+    import pyarrow as pa
+
+    if max_actors_per_window is None:
+        hot = np.empty(0, dtype=np.int32)
+    else:
+        hot = _hot_targets(events, window_ns, max_actors_per_window)
+    actor, target, times = events.actor, events.target, events.time
+    if hot.size:
+        keep = ~np.isin(target, hot)
+        actor, target, times = actor[keep], target[keep], times[keep]
+    if max_windowed_pairs is not None:
+        _check_windowed_pairs(target, times, window_ns, max_windowed_pairs)
+    n_actors = max(len(events.actor_names), 1)
+    summary, windowed_pairs, spilled_rows = _swept_pairs(
+        actor,
+        target,
+        times,
+        window_ns=window_ns,
+        n_actors=n_actors,
+        min_weight=min_weight,
+        evidence_size=evidence_size,
+        progress=progress,
+    )
+    edges = _edge_frame(events, summary, n_actors, signal)
     excluded = events.target_names.take(pa.array(hot)).to_pylist() if hot.size else []
     edges.attrs["excluded_targets"] = excluded
     edges.attrs["stats"] = {
@@ -461,7 +533,7 @@ def coordination_edges(
     evidence_size: int = 5,
     max_actors_per_window: int | None = DEFAULT_MAX_ACTORS_PER_WINDOW,
     max_windowed_pairs: int | None = None,
-    connection=None,
+    connection: duckdb.DuckDBPyConnection | None = None,
     progress: bool = False,
 ) -> pd.DataFrame:
     """Link accounts that repeatedly act on the same targets within ``window`` seconds.
@@ -621,7 +693,7 @@ def coordination_edges_multiscale(
     signal: str | None = None,
     evidence_size: int = 5,
     max_actors_per_window: int = DEFAULT_MAX_ACTORS_PER_WINDOW,
-    connection=None,
+    connection: duckdb.DuckDBPyConnection | None = None,
     progress: bool = False,
 ) -> pd.DataFrame:
     """Co-action edges at several windows at once, each row tagged with its window.
@@ -669,7 +741,7 @@ def coordination_edges_multiscale(
     nanoseconds = [_check_parameters(w, min_weight, evidence_size, max_actors_per_window) for w in windows]
     events = _load_events(source, actor, target, time, action, action_column, connection)
     frames, excluded = [], {}
-    for seconds, window_ns in zip(windows, nanoseconds):
+    for seconds, window_ns in zip(windows, nanoseconds, strict=True):
         edges = _edges_for_window(
             events,
             window_ns=window_ns,
@@ -696,7 +768,7 @@ def estimate_coordination_window(
     action_column: str = "action",
     quantile: float = 0.1,
     share: float = 0.5,
-    connection=None,
+    connection: duckdb.DuckDBPyConnection | None = None,
 ) -> float:
     """Estimate a coordination window (seconds) from the data, in the spirit of CooRnet.
 

@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.linking.shared_attributes import _check_columns, _empty_edges, _finalise_edges, _quote
+from tsinvest.linking.edge_tables import empty_edges, finalise_edges
+from tsinvest.linking.shared_attributes import _check_columns, _quote
 from tsinvest.textnorm import PLACEHOLDERS, normalise_text
 
 if TYPE_CHECKING:
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 
 __all__ = ["copy_paste_edges", "near_duplicate_texts"]
 
-SIGNAL = "copy_paste"
 _PLACEHOLDER_CHARS = {placeholder: chr(0xE000 + index) for index, placeholder in enumerate(PLACEHOLDERS)}
 _PLACEHOLDER_PATTERN = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
 _WORD = re.compile(r"\w+")
@@ -109,7 +109,9 @@ def near_duplicate_texts(
         raise ParameterError("near_duplicate_texts: threshold must be in (0, 1]")
     if shingle_size < 1 or num_perm < 16:
         raise ParameterError("near_duplicate_texts: shingle_size must be >= 1 and num_perm >= 16")
-    empty = pd.DataFrame({"left": np.array([], "int64"), "right": np.array([], "int64"), "similarity": np.array([], "float64")})
+    empty = pd.DataFrame(
+        {"left": np.array([], "int64"), "right": np.array([], "int64"), "similarity": np.array([], "float64")}
+    )
     if len(texts) < 2:
         return empty
     shingle_sets = [_shingles(text, shingle_size) for text in texts]
@@ -139,6 +141,185 @@ def near_duplicate_texts(
     keep = similarity >= threshold
     pairs = pd.DataFrame({"left": left[keep], "right": right[keep], "similarity": similarity[keep]})
     return pairs.sort_values(["left", "right"], kind="mergesort").reset_index(drop=True)
+
+
+# Accounts linked by near-duplicate texts: O(posts + text pairs + linked account pairs) in DuckDB.
+_EDGES_SQL = """
+    WITH account_texts AS (
+        SELECT account, text_id, count(*) AS posts, min(ts) AS first_ts, max(ts) AS last_ts
+        FROM posts GROUP BY account, text_id
+    ),
+    text_pairs AS (
+        SELECT "left" AS t1, "right" AS t2, similarity FROM pairs
+        UNION ALL SELECT text_id, text_id, 1.0 FROM texts
+    ),
+    neighbours AS (   -- each text with itself and its near-duplicates
+        SELECT t1 AS text_id, t2 AS other FROM text_pairs
+        UNION ALL SELECT t2, t1 FROM text_pairs WHERE t1 <> t2
+    ),
+    neighbourhood AS (
+        SELECT n.text_id, count(DISTINCT a.account) AS accounts, sum(a.posts) AS posts
+        FROM neighbours n JOIN account_texts a ON a.text_id = n.other
+        GROUP BY n.text_id
+    ),
+    common AS (
+        SELECT text_id FROM neighbourhood
+        WHERE accounts > $cap AND posts < $repeats * accounts
+    ),
+    kept_pairs AS (
+        SELECT * FROM text_pairs
+        WHERE t1 NOT IN (SELECT text_id FROM common) AND t2 NOT IN (SELECT text_id FROM common)
+    ),
+    links AS (
+        SELECT least(x.account, y.account) AS account_a, greatest(x.account, y.account) AS account_b,
+               p.t1, p.t2, p.similarity,
+               CASE WHEN x.account < y.account THEN p.t1 ELSE p.t2 END AS text_of_a,
+               CASE WHEN x.account < y.account THEN x.posts ELSE y.posts END AS posts_of_a,
+               CASE WHEN x.account < y.account THEN p.t2 ELSE p.t1 END AS text_of_b,
+               CASE WHEN x.account < y.account THEN y.posts ELSE x.posts END AS posts_of_b,
+               least(x.first_ts, y.first_ts) AS first_ts, greatest(x.last_ts, y.last_ts) AS last_ts
+        FROM kept_pairs p
+        JOIN account_texts x ON x.text_id = p.t1
+        JOIN account_texts y ON y.text_id = p.t2
+        WHERE x.account <> y.account
+    ),
+    matched_posts AS (   -- posts of each side that have a near-duplicate on the other side
+        SELECT account_a, account_b, least(sum(posts_of_a), sum(posts_of_b)) AS weight
+        FROM (
+            SELECT account_a, account_b, posts_of_a, 0 AS posts_of_b
+            FROM (SELECT DISTINCT account_a, account_b, text_of_a, posts_of_a FROM links)
+            UNION ALL
+            SELECT account_a, account_b, 0, posts_of_b
+            FROM (SELECT DISTINCT account_a, account_b, text_of_b, posts_of_b FROM links)
+        ) GROUP BY account_a, account_b
+    ),
+    distinct_links AS (
+        SELECT account_a, account_b, t1, t2, any_value(similarity) AS similarity,
+               min(first_ts) AS first_ts, max(last_ts) AS last_ts
+        FROM links GROUP BY account_a, account_b, t1, t2
+    )
+    SELECT l.account_a, l.account_b, 'copy_paste' AS signal, any_value(m.weight)::DOUBLE AS weight,
+           min(l.first_ts) AS first_ts, max(l.last_ts) AS last_ts,
+           to_json(list({'text': left(b1.body, 160), 'matched_text': left(b2.body, 160),
+                         'similarity': round(l.similarity, 3)}
+                        ORDER BY l.similarity DESC, l.t1, l.t2)[1:$evidence])::VARCHAR AS evidence
+    FROM distinct_links l
+    JOIN matched_posts m USING (account_a, account_b)
+    JOIN texts b1 ON b1.text_id = l.t1
+    JOIN texts b2 ON b2.text_id = l.t2
+    GROUP BY l.account_a, l.account_b
+    HAVING any_value(m.weight) >= $min_weight
+    ORDER BY weight DESC, l.account_a, l.account_b
+"""
+
+# How many texts were left out as common phrases (the "common" CTE of _EDGES_SQL, counted).
+_COMMON_TEXTS_SQL = """
+    WITH account_texts AS (SELECT account, text_id, count(*) AS posts FROM posts GROUP BY account, text_id),
+    text_pairs AS (SELECT "left" AS t1, "right" AS t2 FROM pairs UNION ALL SELECT text_id, text_id FROM texts),
+    neighbours AS (SELECT t1 AS text_id, t2 AS other FROM text_pairs
+                   UNION ALL SELECT t2, t1 FROM text_pairs WHERE t1 <> t2)
+    SELECT count(*) FROM (
+        SELECT n.text_id FROM neighbours n JOIN account_texts a ON a.text_id = n.other
+        GROUP BY n.text_id
+        HAVING count(DISTINCT a.account) > $cap AND sum(a.posts) < $repeats * count(DISTINCT a.account)
+    )
+"""
+
+
+def _posts_and_texts(
+    events: pd.DataFrame,
+    *,
+    text: str,
+    actor: str,
+    time: str,
+    action_column: str,
+    action: Sequence[str] | None,
+    min_tokens: int,
+    min_chars: int,
+) -> tuple[pd.DataFrame, list[str], pd.DataFrame, int]:
+    """Posts of long-enough texts, numbered by distinct normalised text.
+
+    Returns ``posts`` (account, text_id, ts), the distinct normalised texts in
+    sorted order, ``texts`` (text_id, body: the first raw text behind each) and
+    the number of posts skipped as too short.
+    """
+    selected = events[events[text].notna() & events[actor].notna()]
+    if action is not None:
+        selected = selected[selected[action_column].isin(list(action))]
+    raw_codes, raw_texts = pd.factorize(selected[text].astype("string"), sort=True)
+    normalised = [normalise_text(raw) for raw in raw_texts]
+    long_enough = np.fromiter(
+        (
+            len(_WORD.findall(stripped)) >= min_tokens and len(stripped.replace(" ", "")) >= min_chars
+            for stripped in (_PLACEHOLDER_PATTERN.sub(" ", value) for value in normalised)
+        ),
+        dtype=bool,
+        count=len(normalised),
+    )
+    keep_rows = long_enough[raw_codes] if len(raw_codes) else np.zeros(0, dtype=bool)
+    # Distinct normalised texts, numbered in sorted order for determinism.
+    distinct = sorted({value for value, ok in zip(normalised, long_enough, strict=True) if ok})
+    text_number = {value: number for number, value in enumerate(distinct)}
+    raw_to_text = np.array([text_number.get(value, -1) for value in normalised], dtype="int64")
+    posts = pd.DataFrame(
+        {
+            "account": selected[actor].astype("string").to_numpy()[keep_rows],
+            "text_id": raw_to_text[raw_codes[keep_rows]] if len(raw_codes) else np.zeros(0, "int64"),
+            "ts": pd.to_datetime(selected[time], utc=True).to_numpy()[keep_rows],
+        }
+    )
+    posts["ts"] = pd.to_datetime(posts["ts"], utc=True)
+    short_skipped = int((~keep_rows).sum())
+
+    # Evidence shows what was really posted: the first raw text (in sorted
+    # order, for determinism) behind each normalised text.
+    exemplar: dict[str, str] = {}
+    for raw, value in zip(raw_texts, normalised, strict=True):
+        exemplar.setdefault(value, raw)
+    texts = pd.DataFrame(
+        {
+            "text_id": np.arange(len(distinct), dtype="int64"),
+            "body": pd.Series([exemplar[value] for value in distinct], dtype="string"),
+        }
+    )
+
+    return posts, distinct, texts, short_skipped
+
+
+def _linked_accounts(
+    posts: pd.DataFrame,
+    pairs: pd.DataFrame,
+    texts: pd.DataFrame,
+    settings: dict[str, float],
+    *,
+    evidence: int,
+    min_weight: float,
+    connection: duckdb.DuckDBPyConnection | None,
+) -> tuple[pd.DataFrame, int]:
+    """Run the edge and common-text queries over the three tables: (raw edges, common texts excluded)."""
+    import duckdb
+
+    own_connection = connection is None
+    con = connection if connection is not None else duckdb.connect()
+    names = {name: f"__tsinvest_copy_paste_{name}_{id(posts)}" for name in ("posts", "pairs", "texts")}
+    try:
+        for name, frame in (("posts", posts), ("pairs", pairs), ("texts", texts)):
+            con.register(names[name], frame)
+
+        def sql(template: str) -> str:
+            for name, view in names.items():
+                template = re.sub(rf"\b(FROM|JOIN) {name}\b", rf"\1 {_quote(view)}", template)
+            return template
+
+        parameters = settings | {"evidence": evidence, "min_weight": float(min_weight)}
+        edges = con.execute(sql(_EDGES_SQL), parameters).df()
+        common_count = int(con.execute(sql(_COMMON_TEXTS_SQL), settings).fetchall()[0][0])
+    finally:
+        for view in names.values():
+            con.unregister(view)
+        if own_connection:
+            con.close()
+    return edges, common_count
 
 
 def copy_paste_edges(
@@ -253,8 +434,6 @@ def copy_paste_edges(
     >>> edges[["account_a", "account_b", "signal"]].values.tolist()
     [['1', '2', 'copy_paste']]
     """
-    import duckdb
-
     if max_accounts_per_text < 2:
         raise ParameterError("copy_paste_edges: max_accounts_per_text must be at least 2")
     if min_tokens < 1 or min_chars < 0 or max_evidence < 1:
@@ -264,148 +443,18 @@ def copy_paste_edges(
         needed["action_column"] = action_column
     _check_columns(events, needed, "copy_paste_edges")
 
-    selected = events[events[text].notna() & events[actor].notna()]
-    if action is not None:
-        selected = selected[selected[action_column].isin(list(action))]
-    raw_codes, raw_texts = pd.factorize(selected[text].astype("string"), sort=True)
-    normalised = [normalise_text(raw) for raw in raw_texts]
-    long_enough = np.fromiter(
-        (
-            len(_WORD.findall(stripped)) >= min_tokens and len(stripped.replace(" ", "")) >= min_chars
-            for stripped in (_PLACEHOLDER_PATTERN.sub(" ", value) for value in normalised)
-        ),
-        dtype=bool,
-        count=len(normalised),
+    posts, distinct, texts, short_skipped = _posts_and_texts(
+        events, text=text, actor=actor, time=time, action_column=action_column, action=action,
+        min_tokens=min_tokens, min_chars=min_chars,
     )
-    keep_rows = long_enough[raw_codes] if len(raw_codes) else np.zeros(0, dtype=bool)
-    # Distinct normalised texts, numbered in sorted order for determinism.
-    distinct = sorted({value for value, ok in zip(normalised, long_enough, strict=True) if ok})
-    text_number = {value: number for number, value in enumerate(distinct)}
-    raw_to_text = np.array([text_number.get(value, -1) for value in normalised], dtype="int64")
-    posts = pd.DataFrame(
-        {
-            "account": selected[actor].astype("string").to_numpy()[keep_rows],
-            "text_id": raw_to_text[raw_codes[keep_rows]] if len(raw_codes) else np.zeros(0, "int64"),
-            "ts": pd.to_datetime(selected[time], utc=True).to_numpy()[keep_rows],
-        }
-    )
-    posts["ts"] = pd.to_datetime(posts["ts"], utc=True)
-    short_skipped = int((~keep_rows).sum())
-
     pairs = near_duplicate_texts(
         distinct, threshold=threshold, num_perm=num_perm, shingle_size=shingle_size, seed=seed, progress=progress
     )
-    # Evidence shows what was really posted: the first raw text (in sorted
-    # order, for determinism) behind each normalised text.
-    exemplar: dict[str, str] = {}
-    for raw, value in zip(raw_texts, normalised, strict=True):
-        exemplar.setdefault(value, raw)
-    texts = pd.DataFrame(
-        {
-            "text_id": np.arange(len(distinct), dtype="int64"),
-            "body": pd.Series([exemplar[value] for value in distinct], dtype="string"),
-        }
+    settings = {"cap": max_accounts_per_text, "repeats": float(min_repeats_per_account)}
+    edges, common_count = _linked_accounts(
+        posts, pairs, texts, settings, evidence=max_evidence, min_weight=min_weight, connection=connection
     )
-
-    query = """
-        WITH account_texts AS (
-            SELECT account, text_id, count(*) AS posts, min(ts) AS first_ts, max(ts) AS last_ts
-            FROM posts GROUP BY account, text_id
-        ),
-        text_pairs AS (
-            SELECT "left" AS t1, "right" AS t2, similarity FROM pairs
-            UNION ALL SELECT text_id, text_id, 1.0 FROM texts
-        ),
-        neighbours AS (   -- each text with itself and its near-duplicates
-            SELECT t1 AS text_id, t2 AS other FROM text_pairs
-            UNION ALL SELECT t2, t1 FROM text_pairs WHERE t1 <> t2
-        ),
-        neighbourhood AS (
-            SELECT n.text_id, count(DISTINCT a.account) AS accounts, sum(a.posts) AS posts
-            FROM neighbours n JOIN account_texts a ON a.text_id = n.other
-            GROUP BY n.text_id
-        ),
-        common AS (
-            SELECT text_id FROM neighbourhood
-            WHERE accounts > $cap AND posts < $repeats * accounts
-        ),
-        kept_pairs AS (
-            SELECT * FROM text_pairs
-            WHERE t1 NOT IN (SELECT text_id FROM common) AND t2 NOT IN (SELECT text_id FROM common)
-        ),
-        links AS (
-            SELECT least(x.account, y.account) AS account_a, greatest(x.account, y.account) AS account_b,
-                   p.t1, p.t2, p.similarity,
-                   CASE WHEN x.account < y.account THEN p.t1 ELSE p.t2 END AS text_of_a,
-                   CASE WHEN x.account < y.account THEN x.posts ELSE y.posts END AS posts_of_a,
-                   CASE WHEN x.account < y.account THEN p.t2 ELSE p.t1 END AS text_of_b,
-                   CASE WHEN x.account < y.account THEN y.posts ELSE x.posts END AS posts_of_b,
-                   least(x.first_ts, y.first_ts) AS first_ts, greatest(x.last_ts, y.last_ts) AS last_ts
-            FROM kept_pairs p
-            JOIN account_texts x ON x.text_id = p.t1
-            JOIN account_texts y ON y.text_id = p.t2
-            WHERE x.account <> y.account
-        ),
-        matched_posts AS (   -- posts of each side that have a near-duplicate on the other side
-            SELECT account_a, account_b, least(sum(posts_of_a), sum(posts_of_b)) AS weight
-            FROM (
-                SELECT account_a, account_b, posts_of_a, 0 AS posts_of_b
-                FROM (SELECT DISTINCT account_a, account_b, text_of_a, posts_of_a FROM links)
-                UNION ALL
-                SELECT account_a, account_b, 0, posts_of_b
-                FROM (SELECT DISTINCT account_a, account_b, text_of_b, posts_of_b FROM links)
-            ) GROUP BY account_a, account_b
-        ),
-        distinct_links AS (
-            SELECT account_a, account_b, t1, t2, any_value(similarity) AS similarity,
-                   min(first_ts) AS first_ts, max(last_ts) AS last_ts
-            FROM links GROUP BY account_a, account_b, t1, t2
-        )
-        SELECT l.account_a, l.account_b, 'copy_paste' AS signal, any_value(m.weight)::DOUBLE AS weight,
-               min(l.first_ts) AS first_ts, max(l.last_ts) AS last_ts,
-               to_json(list({'text': left(b1.body, 160), 'matched_text': left(b2.body, 160),
-                             'similarity': round(l.similarity, 3)}
-                            ORDER BY l.similarity DESC, l.t1, l.t2)[1:$evidence])::VARCHAR AS evidence
-        FROM distinct_links l
-        JOIN matched_posts m USING (account_a, account_b)
-        JOIN texts b1 ON b1.text_id = l.t1
-        JOIN texts b2 ON b2.text_id = l.t2
-        GROUP BY l.account_a, l.account_b
-        HAVING any_value(m.weight) >= $min_weight
-        ORDER BY weight DESC, l.account_a, l.account_b
-    """
-    common_query = """
-        WITH account_texts AS (SELECT account, text_id, count(*) AS posts FROM posts GROUP BY account, text_id),
-        text_pairs AS (SELECT "left" AS t1, "right" AS t2 FROM pairs UNION ALL SELECT text_id, text_id FROM texts),
-        neighbours AS (SELECT t1 AS text_id, t2 AS other FROM text_pairs
-                       UNION ALL SELECT t2, t1 FROM text_pairs WHERE t1 <> t2)
-        SELECT count(*) FROM (
-            SELECT n.text_id FROM neighbours n JOIN account_texts a ON a.text_id = n.other
-            GROUP BY n.text_id HAVING count(DISTINCT a.account) > $cap AND sum(a.posts) < $repeats * count(DISTINCT a.account)
-        )
-    """
-    own_connection = connection is None
-    con = duckdb.connect() if own_connection else connection
-    names = {name: f"__tsinvest_copy_paste_{name}_{id(posts)}" for name in ("posts", "pairs", "texts")}
-    try:
-        for name, frame in (("posts", posts), ("pairs", pairs), ("texts", texts)):
-            con.register(names[name], frame)
-
-        def sql(template: str) -> str:
-            for name, view in names.items():
-                template = re.sub(rf"\b(FROM|JOIN) {name}\b", rf"\1 {_quote(view)}", template)
-            return template
-
-        settings = {"cap": max_accounts_per_text, "repeats": float(min_repeats_per_account)}
-        edges = con.execute(sql(query), settings | {"evidence": max_evidence, "min_weight": float(min_weight)}).df()
-        common_count = int(con.execute(sql(common_query), settings).fetchall()[0][0])
-    finally:
-        for view in names.values():
-            con.unregister(view)
-        if own_connection:
-            con.close()
-
-    edges = _finalise_edges(edges, presorted=True) if len(edges) else _empty_edges()
+    edges = finalise_edges(edges, presorted=True) if len(edges) else empty_edges()
     edges.attrs["distinct_texts"] = len(distinct)
     edges.attrs["short_texts_skipped"] = short_skipped
     edges.attrs["common_texts_excluded"] = common_count

@@ -43,12 +43,16 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Literal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = ["DEFINITIONS", "peer_edges_sql", "peer_coordination_edges"]
 
@@ -58,25 +62,98 @@ DEFINITIONS = ("targets", "content_pairs", "directed")
 Definition = Literal["targets", "content_pairs", "directed"]
 
 
-def check_peer_parameters(definition, window, min_weight, min_participation, edge_weight_percentile, evidence_size):
+def _is_integer_at_least(value: object, least: int) -> bool:
+    return isinstance(value, int) and value >= least
+
+
+def check_peer_parameters(
+    definition: object,
+    window: object,
+    min_weight: object,
+    min_participation: object,
+    edge_weight_percentile: object,
+    evidence_size: object,
+) -> None:
     """Validate the parameters shared by both engines (one message listing every problem)."""
     problems = []
     if definition not in DEFINITIONS:
         problems.append(f"definition must be one of {', '.join(repr(d) for d in DEFINITIONS)}")
     if not isinstance(window, (int, float)) or isinstance(window, bool) or not np.isfinite(window) or window < 0:
         problems.append("window must be a finite number of seconds >= 0")
-    if not isinstance(min_weight, int) or min_weight < 1:
+    if not _is_integer_at_least(min_weight, 1):
         problems.append("min_weight must be an integer >= 1")
-    if not isinstance(min_participation, int) or min_participation < 1:
+    if not _is_integer_at_least(min_participation, 1):
         problems.append("min_participation must be an integer >= 1")
     if edge_weight_percentile is not None and not (
         isinstance(edge_weight_percentile, (int, float)) and 0 <= edge_weight_percentile <= 1
     ):
         problems.append("edge_weight_percentile must be None or a number in [0, 1]")
-    if not isinstance(evidence_size, int) or evidence_size < 0:
+    if not _is_integer_at_least(evidence_size, 0):
         problems.append("evidence_size must be an integer >= 0")
     if problems:
         raise ParameterError("; ".join(problems))
+
+
+def _participation_sql(min_participation: int) -> tuple[str, str]:
+    """The ``active`` accounts query and the ``participating`` CTEs (accounts in enough linked actions)."""
+    active = (
+        f"SELECT actor FROM deduplicated GROUP BY actor HAVING count(*) >= {int(min_participation)}"
+        if min_participation > 1
+        else "SELECT DISTINCT actor FROM deduplicated"
+    )
+    qualified = (
+        """, contents AS (
+            SELECT left_actor AS actor, target, left_t AS t FROM linked
+            UNION SELECT right_actor AS actor, target, right_t AS t FROM linked
+        ), qualified AS (
+            SELECT actor FROM contents GROUP BY actor HAVING count(*) >= {m}
+        ), participating AS (
+            SELECT linked.* FROM linked
+            LEFT JOIN qualified AS q1 ON linked.left_actor = q1.actor
+            LEFT JOIN qualified AS q2 ON linked.right_actor = q2.actor
+            WHERE q1.actor IS NOT NULL OR q2.actor IS NOT NULL
+        )""".format(m=int(min_participation))
+        if min_participation > 1
+        else ", participating AS (SELECT * FROM linked)"
+    )
+    return active, qualified
+
+
+def _actions_sql(definition: Definition) -> tuple[str, str]:
+    """The ``actions`` CTEs of a weight definition and the weight aggregate over them."""
+    if definition == "directed":
+        oriented = """, oriented AS (
+            SELECT DISTINCT left_actor AS account_a, right_actor AS account_b, target, left_t AS t, right_t AS other
+            FROM participating
+            UNION ALL
+            SELECT DISTINCT right_actor AS account_a, left_actor AS account_b, target, right_t AS t, left_t AS other
+            FROM participating
+        ), actions AS (
+            SELECT account_a, account_b, target, t, min(least(t, other)) AS earlier, max(greatest(t, other)) AS later
+            FROM oriented GROUP BY account_a, account_b, target, t
+        )"""
+        weight = "count(*)"
+    else:
+        oriented = """, actions AS (
+            SELECT least(left_actor, right_actor) AS account_a, greatest(left_actor, right_actor) AS account_b,
+                   target, left_t AS earlier, right_t AS later
+            FROM participating
+        )"""
+        weight = "count(DISTINCT target)" if definition == "targets" else "count(*)"
+    return oriented, weight
+
+
+def _kept_pairs_sql(min_weight: int, edge_weight_percentile: float | None) -> tuple[str, str]:
+    """The optional percentile ``threshold`` CTE and the condition a pair must meet to be kept."""
+    threshold = (
+        f", threshold AS (SELECT __tsinvest_quantile(weight, {float(edge_weight_percentile)!r}) AS value FROM pairs)"
+        if edge_weight_percentile is not None
+        else ""
+    )
+    keep = f"weight >= {int(min_weight)}" + (
+        " AND weight > (SELECT value FROM threshold)" if edge_weight_percentile is not None else ""
+    )
+    return threshold, keep
 
 
 def peer_edges_sql(
@@ -105,55 +182,10 @@ def peer_edges_sql(
     (``dt > 0``, or at equal times the smaller account on the left).
     """
     width = max(int(window_units), 1)
-    active = (
-        f"SELECT actor FROM deduplicated GROUP BY actor HAVING count(*) >= {int(min_participation)}"
-        if min_participation > 1
-        else "SELECT DISTINCT actor FROM deduplicated"
-    )
-    qualified = (
-        """, contents AS (
-            SELECT left_actor AS actor, target, left_t AS t FROM linked
-            UNION SELECT right_actor AS actor, target, right_t AS t FROM linked
-        ), qualified AS (
-            SELECT actor FROM contents GROUP BY actor HAVING count(*) >= {m}
-        ), participating AS (
-            SELECT linked.* FROM linked
-            LEFT JOIN qualified AS q1 ON linked.left_actor = q1.actor
-            LEFT JOIN qualified AS q2 ON linked.right_actor = q2.actor
-            WHERE q1.actor IS NOT NULL OR q2.actor IS NOT NULL
-        )""".format(m=int(min_participation))
-        if min_participation > 1
-        else ", participating AS (SELECT * FROM linked)"
-    )
-    if definition == "directed":
-        oriented = """, oriented AS (
-            SELECT DISTINCT left_actor AS account_a, right_actor AS account_b, target, left_t AS t, right_t AS other
-            FROM participating
-            UNION ALL
-            SELECT DISTINCT right_actor AS account_a, left_actor AS account_b, target, right_t AS t, left_t AS other
-            FROM participating
-        ), actions AS (
-            SELECT account_a, account_b, target, t, min(least(t, other)) AS earlier, max(greatest(t, other)) AS later
-            FROM oriented GROUP BY account_a, account_b, target, t
-        )"""
-        weight = "count(*)"
-        source = "actions"
-    else:
-        oriented = """, actions AS (
-            SELECT least(left_actor, right_actor) AS account_a, greatest(left_actor, right_actor) AS account_b,
-                   target, left_t AS earlier, right_t AS later
-            FROM participating
-        )"""
-        weight = "count(DISTINCT target)" if definition == "targets" else "count(*)"
-        source = "actions"
-    threshold = (
-        f", threshold AS (SELECT __tsinvest_quantile(weight, {float(edge_weight_percentile)!r}) AS value FROM pairs)"
-        if edge_weight_percentile is not None
-        else ""
-    )
-    keep = f"weight >= {int(min_weight)}" + (
-        " AND weight > (SELECT value FROM threshold)" if edge_weight_percentile is not None else ""
-    )
+    active, qualified = _participation_sql(min_participation)
+    oriented, weight = _actions_sql(definition)
+    source = "actions"
+    threshold, keep = _kept_pairs_sql(min_weight, edge_weight_percentile)
     return f"""
         WITH deduplicated AS (
             SELECT DISTINCT actor, target, t FROM {events}
@@ -182,7 +214,7 @@ def peer_edges_sql(
     """
 
 
-def evidence_text(targets, evidence_size: int) -> str:
+def evidence_text(targets: Iterable[str], evidence_size: int) -> str:
     """``json.dumps`` of the first ``evidence_size`` targets (already sorted): the kit's evidence format."""
     return json.dumps(list(targets)[:evidence_size])
 
@@ -202,7 +234,7 @@ def peer_coordination_edges(
     edge_weight_percentile: float | None = None,
     signal: str | None = None,
     evidence_size: int = 5,
-    connection=None,
+    connection: duckdb.DuckDBPyConnection | None = None,
 ) -> pd.DataFrame:
     """Co-action edges weighted as tsinvest, CooRTweet or the Coordination Network Toolkit weigh them.
 
@@ -282,7 +314,9 @@ def peer_coordination_edges(
     if isinstance(source, pd.DataFrame):
         actors, targets, nanoseconds = local._frame_to_arrow(source, actor, target, time, action, action_column)
     elif isinstance(source, (str, os.PathLike)):
-        actors, targets, nanoseconds = local._file_to_arrow(source, actor, target, time, action, action_column, connection)
+        actors, targets, nanoseconds = local._file_to_arrow(
+            source, actor, target, time, action, action_column, connection
+        )
     else:
         raise ParameterError("source must be a pandas DataFrame or a path to a Parquet or CSV file")
     from tsinvest.spark.sql import render
@@ -316,5 +350,6 @@ def peer_coordination_edges(
     )
 
 
-def _timestamps(nanoseconds, dtype) -> pd.Series:
-    return pd.Series(np.asarray(nanoseconds, dtype=np.int64).astype("datetime64[ns]")).dt.tz_localize("UTC").astype(dtype)
+def _timestamps(nanoseconds: Any, dtype: Any) -> pd.Series:
+    as_datetimes = pd.Series(np.asarray(nanoseconds, dtype=np.int64).astype("datetime64[ns]"))
+    return as_datetimes.dt.tz_localize("UTC").astype(dtype)

@@ -40,7 +40,9 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -65,18 +67,60 @@ COMPARISONS = ("shared_device", "shared_ip", "same_username_template", "created_
 #: fitted (see Notes of same_operator_links). Farms reuse devices and proxies
 #: most of the time, templates often, creation bursts and copied display
 #: names less reliably.
-DEFAULT_M_PROBABILITIES = {
+DEFAULT_M_PROBABILITIES = MappingProxyType({
     "shared_device": 0.7,
     "shared_ip": 0.8,
     "same_username_template": 0.6,
     "created_close": 0.5,
     "display_name_similar": 0.3,
     "shared_follows": 0.6,
-}
+})
 
 
-def _bernoulli_likelihood(gamma: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
-    return np.prod(np.where(gamma == 1, probabilities, 1.0 - probabilities), axis=1)
+# Comparison vector of each pair in ``candidates``: O(candidates) joins on account ids.
+_COMPARISON_SQL = """
+    WITH templates AS (
+        SELECT template, count(*) AS accounts FROM people WHERE template IS NOT NULL
+        GROUP BY template HAVING count(*) BETWEEN 2 AND $template_cap
+    ),
+    scored AS (
+        -- grouped by row: a random pair drawn twice counts twice for u
+        SELECT c.pair_row, c.account_a, c.account_b,
+               max(CASE WHEN s.kind = 'device' THEN 1 ELSE 0 END) AS shared_device,
+               max(CASE WHEN s.kind = 'ip' THEN 1 ELSE 0 END) AS shared_ip,
+               max(CASE WHEN s.kind = 'follow' THEN 1 ELSE 0 END) AS shared_follows
+        FROM candidates c LEFT JOIN shared s USING (account_a, account_b)
+        GROUP BY c.pair_row, c.account_a, c.account_b
+    )
+    SELECT s.account_a, s.account_b, s.shared_device, s.shared_ip,
+           CASE WHEN a.template = b.template AND a.template IN (SELECT template FROM templates)
+                THEN 1 ELSE 0 END AS same_username_template,
+           CASE WHEN abs(epoch(a.created) - epoch(b.created)) <= $window_seconds THEN 1 ELSE 0 END AS created_close,
+           CASE WHEN jaro_winkler_similarity(a.name_key, b.name_key) >= $name_similarity THEN 1 ELSE 0 END
+               AS display_name_similar,
+           s.shared_follows,
+           a.created AS created_a, b.created AS created_b,
+           (SELECT t.accounts FROM templates t WHERE t.template = a.template) AS template_accounts
+    FROM scored s
+    JOIN people a ON a.account = s.account_a
+    JOIN people b ON b.account = s.account_b
+    ORDER BY s.pair_row
+"""
+
+# Blocking: pairs sharing a device, IP or follows, plus pairs with the same (not too common) template.
+_BLOCKING_SQL = """
+    WITH templates AS (
+        SELECT template FROM people WHERE template IS NOT NULL
+        GROUP BY template HAVING count(*) BETWEEN 2 AND $template_cap
+    )
+    SELECT row_number() OVER (ORDER BY account_a, account_b) AS pair_row, account_a, account_b FROM (
+        SELECT account_a, account_b FROM shared
+        UNION
+        SELECT a.account, b.account FROM people a JOIN people b
+          ON a.template = b.template AND a.account < b.account
+        WHERE a.template IN (SELECT template FROM templates)
+    )
+"""
 
 
 def same_operator_links(
@@ -212,25 +256,81 @@ def same_operator_links(
     >>> links[["enforced_account", "new_account", "ban_evasion_candidate"]].values.tolist()
     [['old', 'new', True]]
     """
-    import duckdb
-
     attributes = tuple(attributes)
+    _check_parameters(attributes, random_pairs, name_similarity, creation_window_days)
+    needed = {"actor": actor, "created": created, "username": username}
+    if display_name is not None:
+        needed["display_name"] = display_name
+    _check_columns(accounts, needed, "same_operator_links")
+    m_start, u_fixed = _given_probabilities(m_probabilities, u_probabilities)
+
+    people = _people(accounts, actor=actor, created=created, username=username, display_name=display_name)
+    shared_pairs = _shared_pairs(
+        logins, follows, attributes=attributes, actor=actor, max_accounts_per_value=max_accounts_per_value,
+        min_follow_weight=min_follow_weight, connection=connection,
+    )
+    n_people = len(people)
+    if n_people < 2:
+        return _empty_links()
+    random_sample = _random_pairs(people, random_pairs, seed)
+    settings = {"template_cap": max_accounts_per_template, "window_seconds": float(creation_window_days) * 86400.0,
+                "name_similarity": float(name_similarity)}
+    compared, random_compared = _compared_pairs(people, shared_pairs, random_sample, settings, connection)
+    u = _u_probabilities(random_compared, u_fixed)
+    m = _m_probabilities(m_start)
+    prior = float(np.clip(expected_partners_per_account / max(n_people - 1, 1), 1e-9, 0.5))
+    if compared.empty:
+        links = _empty_links()
+    else:
+        has_follows = follows is not None and len(follows) > 0
+        weight = _match_weights(compared, u, m, prior, n_people=n_people, has_follows=has_follows,
+                                fixed_template="same_username_template" in u_fixed)
+        links = _scored_links(compared, weight, enforcements, enforced_actions, actor, min_probability)
+    links.attrs.update(
+        m_probabilities=dict(zip(COMPARISONS, np.round(m, 6).tolist(), strict=True)),
+        u_probabilities=dict(zip(COMPARISONS, np.round(u, 6).tolist(), strict=True)),
+        prior_match_share=float(prior), candidate_pairs=len(compared),
+    )
+    return links
+
+
+def _check_parameters(
+    attributes: tuple[str, ...], random_pairs: int, name_similarity: float, creation_window_days: float
+) -> None:
     if len(attributes) != 2:
         raise ParameterError("same_operator_links: attributes= must name exactly two columns (device, ip)")
     if random_pairs < 100:
         raise ParameterError("same_operator_links: random_pairs must be at least 100")
     if not 0.0 < name_similarity <= 1.0 or creation_window_days < 0:
         raise ParameterError("same_operator_links: name_similarity must be in (0, 1], creation_window_days >= 0")
-    needed = {"actor": actor, "created": created, "username": username}
-    if display_name is not None:
-        needed["display_name"] = display_name
-    _check_columns(accounts, needed, "same_operator_links")
+
+
+def _given_probabilities(
+    m_probabilities: Mapping[str, float] | None, u_probabilities: Mapping[str, float] | None
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The m probabilities (defaults overridden by the given ones) and the given u probabilities, checked."""
     m_start = dict(DEFAULT_M_PROBABILITIES) | dict(m_probabilities or {})
     u_fixed = dict(u_probabilities or {})
     unknown = sorted((set(m_start) | set(u_fixed)) - set(COMPARISONS))
     if unknown:
-        raise ParameterError(f"same_operator_links: m_probabilities or u_probabilities name unknown comparison(s) {unknown}; use {COMPARISONS}")
+        raise ParameterError(
+            f"same_operator_links: m_probabilities or u_probabilities name unknown comparison(s) {unknown}; "
+            f"use {COMPARISONS}"
+        )
+    return m_start, u_fixed
 
+
+def _m_probabilities(m_start: Mapping[str, float]) -> np.ndarray:
+    m = np.array([m_start[name] for name in COMPARISONS], dtype="float64")
+    if ((m <= 0) | (m >= 1)).any():
+        raise ParameterError("same_operator_links: m_probabilities must be strictly between 0 and 1")
+    return m
+
+
+def _people(
+    accounts: pd.DataFrame, *, actor: str, created: str, username: str, display_name: str | None
+) -> pd.DataFrame:
+    """One row per account (sorted by id): creation time, username template, display-name matching key."""
     ids = accounts[actor].astype(STRING_DTYPE)
     people = pd.DataFrame(
         {
@@ -249,9 +349,23 @@ def same_operator_links(
     people = people.sort_values("account", kind="mergesort").reset_index(drop=True)
     people["created"] = pd.to_datetime(people["created"], utc=True)
     people["name_key"] = people["name_key"].astype(STRING_DTYPE).replace("", pd.NA)
+    return people
 
+
+def _shared_pairs(
+    logins: pd.DataFrame,
+    follows: pd.DataFrame | None,
+    *,
+    attributes: tuple[str, ...],
+    actor: str,
+    max_accounts_per_value: int,
+    min_follow_weight: float,
+    connection: duckdb.DuckDBPyConnection | None,
+) -> pd.DataFrame:
+    """Account pairs sharing a rare device, IP or (with follows) followed accounts; ``kind`` says which."""
     shared = shared_attribute_edges(
-        logins, attributes=attributes, actor=actor, max_accounts_per_value=max_accounts_per_value, connection=connection
+        logins, attributes=attributes, actor=actor, max_accounts_per_value=max_accounts_per_value,
+        connection=connection,
     )
     shared_pairs = pd.DataFrame(
         {
@@ -267,68 +381,39 @@ def same_operator_links(
         shared_pairs = pd.concat([shared_pairs, pd.DataFrame({
             "account_a": co_follow["account_a"].to_numpy(), "account_b": co_follow["account_b"].to_numpy(),
             "kind": "follow"})], ignore_index=True)
+    return shared_pairs
 
-    rng = np.random.default_rng(seed)
+
+def _random_pairs(people: pd.DataFrame, random_pairs: int, seed: int) -> pd.DataFrame:
+    """``random_pairs`` seeded random pairs of distinct accounts (for the u probabilities)."""
     n_people = len(people)
-    if n_people < 2:
-        return _empty_links()
+    rng = np.random.default_rng(seed)
     left = rng.integers(0, n_people, random_pairs)
     right = rng.integers(0, n_people - 1, random_pairs)
     right = np.where(right >= left, right + 1, right)  # never a pair of an account with itself
     first = people["account"].to_numpy()[left]
     second = people["account"].to_numpy()[right]
-    random_sample = pd.DataFrame(
-        {"pair_row": np.arange(random_pairs), "account_a": np.minimum(first, second), "account_b": np.maximum(first, second)}
+    return pd.DataFrame(
+        {
+            "pair_row": np.arange(random_pairs),
+            "account_a": np.minimum(first, second),
+            "account_b": np.maximum(first, second),
+        }
     )
 
-    comparison_sql = """
-        WITH templates AS (
-            SELECT template, count(*) AS accounts FROM people WHERE template IS NOT NULL
-            GROUP BY template HAVING count(*) BETWEEN 2 AND $template_cap
-        ),
-        scored AS (
-            -- grouped by row: a random pair drawn twice counts twice for u
-            SELECT c.pair_row, c.account_a, c.account_b,
-                   max(CASE WHEN s.kind = 'device' THEN 1 ELSE 0 END) AS shared_device,
-                   max(CASE WHEN s.kind = 'ip' THEN 1 ELSE 0 END) AS shared_ip,
-                   max(CASE WHEN s.kind = 'follow' THEN 1 ELSE 0 END) AS shared_follows
-            FROM candidates c LEFT JOIN shared s USING (account_a, account_b)
-            GROUP BY c.pair_row, c.account_a, c.account_b
-        )
-        SELECT s.account_a, s.account_b, s.shared_device, s.shared_ip,
-               CASE WHEN a.template = b.template AND a.template IN (SELECT template FROM templates)
-                    THEN 1 ELSE 0 END AS same_username_template,
-               CASE WHEN abs(epoch(a.created) - epoch(b.created)) <= $window_seconds THEN 1 ELSE 0 END AS created_close,
-               CASE WHEN jaro_winkler_similarity(a.name_key, b.name_key) >= $name_similarity THEN 1 ELSE 0 END
-                   AS display_name_similar,
-               s.shared_follows,
-               a.created AS created_a, b.created AS created_b,
-               (SELECT t.accounts FROM templates t WHERE t.template = a.template) AS template_accounts
-        FROM scored s
-        JOIN people a ON a.account = s.account_a
-        JOIN people b ON b.account = s.account_b
-        ORDER BY s.pair_row
-    """
-    blocking_sql = """
-        WITH templates AS (
-            SELECT template FROM people WHERE template IS NOT NULL
-            GROUP BY template HAVING count(*) BETWEEN 2 AND $template_cap
-        )
-        SELECT row_number() OVER (ORDER BY account_a, account_b) AS pair_row, account_a, account_b FROM (
-            SELECT account_a, account_b FROM shared
-            UNION
-            SELECT a.account, b.account FROM people a JOIN people b
-              ON a.template = b.template AND a.account < b.account
-            WHERE a.template IN (SELECT template FROM templates)
-        )
-    """
-    settings = {
-        "template_cap": max_accounts_per_template,
-        "window_seconds": float(creation_window_days) * 86400.0,
-        "name_similarity": float(name_similarity),
-    }
+
+def _compared_pairs(
+    people: pd.DataFrame,
+    shared_pairs: pd.DataFrame,
+    random_sample: pd.DataFrame,
+    settings: dict[str, float],
+    connection: duckdb.DuckDBPyConnection | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Comparison vectors of the blocked candidate pairs and of the random pairs, in DuckDB."""
+    import duckdb
+
     own_connection = connection is None
-    con = duckdb.connect() if own_connection else connection
+    con = connection if connection is not None else duckdb.connect()
     names = {name: f"__tsinvest_same_operator_{name}_{id(people)}" for name in ("people", "shared", "candidates")}
     try:
         con.register(names["people"], people)
@@ -341,64 +426,81 @@ def same_operator_links(
                 template = re.sub(rf"\b(FROM|JOIN) {name}\b", rf'\1 "{view}"', template)
             return template
 
-        candidates = con.execute(sql(blocking_sql), {"template_cap": max_accounts_per_template}).df()
+        candidates = con.execute(sql(_BLOCKING_SQL), {"template_cap": settings["template_cap"]}).df()
         con.register(names["candidates"], candidates)
-        compared = con.execute(sql(comparison_sql), settings).df()
+        compared = con.execute(sql(_COMPARISON_SQL), settings).df()
         con.unregister(names["candidates"])
         con.register(names["candidates"], random_sample)
-        random_compared = con.execute(sql(comparison_sql), settings).df()
+        random_compared = con.execute(sql(_COMPARISON_SQL), settings).df()
     finally:
         for view in names.values():
-            try:
+            with contextlib.suppress(Exception):  # a view that was never registered
                 con.unregister(view)
-            except Exception:  # noqa: BLE001 - a view that was never registered
-                pass
         if own_connection:
             con.close()
+    return compared, random_compared
 
+
+def _u_probabilities(random_compared: pd.DataFrame, u_fixed: Mapping[str, float]) -> np.ndarray:
+    """P(agree | different operators) per comparison: agreement among random pairs, smoothed, unless given."""
     random_gamma = random_compared.loc[:, list(COMPARISONS)].to_numpy(dtype="float64")
     u = (random_gamma.sum(axis=0) + 0.5) / (len(random_gamma) + 1.0)
-    u = np.clip([u_fixed.get(name, value) for name, value in zip(COMPARISONS, u, strict=True)], 1e-6, 1 - 1e-3)
-    m = np.array([m_start[name] for name in COMPARISONS], dtype="float64")
-    if ((m <= 0) | (m >= 1)).any():
-        raise ParameterError("same_operator_links: m_probabilities must be strictly between 0 and 1")
+    return np.clip([u_fixed.get(name, value) for name, value in zip(COMPARISONS, u, strict=True)], 1e-6, 1 - 1e-3)
+
+
+def _match_weights(
+    compared: pd.DataFrame,
+    u: np.ndarray,
+    m: np.ndarray,
+    prior: float,
+    *,
+    n_people: int,
+    fixed_template: bool,
+    has_follows: bool,
+) -> np.ndarray:
+    """Fellegi-Sunter match weight (log2 odds) of every compared pair."""
     gamma = compared.loc[:, list(COMPARISONS)].to_numpy(dtype="float64")
-    prior = float(np.clip(expected_partners_per_account / max(n_people - 1, 1), 1e-9, 0.5))
-    if compared.empty:
-        links = _empty_links()
-    else:
-        # Term-frequency adjustment for the username template: agreeing on a
-        # template that 40 accounts share is weaker than on one only 2 share,
-        # so its u is the template's share of accounts, not the average.
-        template_column = COMPARISONS.index("same_username_template")
-        pair_u = np.tile(u, (len(gamma), 1))
-        template_share = compared["template_accounts"].to_numpy(dtype="float64", na_value=np.nan) / n_people
-        if "same_username_template" not in u_fixed:
-            pair_u[:, template_column] = np.where(
-                np.isnan(template_share), u[template_column], np.clip(template_share, 1e-6, 1 - 1e-3)
-            )
-        # A comparison with no data behind it (no follows table) says nothing either way.
-        used = np.array([follows is not None and len(follows) > 0 if name == "shared_follows" else True
-                         for name in COMPARISONS])
-        log_factor = np.where(gamma == 1, np.log2(m / pair_u), np.log2((1 - m) / (1 - u)))[:, used].sum(axis=1)
-        weight = np.log2(prior / (1 - prior)) + log_factor
-        probability = 1.0 / (1.0 + np.power(2.0, -weight))
-        links = compared.loc[:, ["account_a", "account_b", *COMPARISONS]].copy()
-        links.insert(2, "match_weight", weight)
-        links.insert(3, "match_probability", probability)
-        links = _flag_ban_evasion(links, compared, enforcements, enforced_actions, actor)
-        links = links[links["match_probability"] >= min_probability]
-        links = _finalise_links(links)
-    links.attrs.update(
-        m_probabilities=dict(zip(COMPARISONS, np.round(m, 6).tolist(), strict=True)),
-        u_probabilities=dict(zip(COMPARISONS, np.round(u, 6).tolist(), strict=True)),
-        prior_match_share=float(prior),
-        candidate_pairs=len(compared),
-    )
-    return links
+    # Term-frequency adjustment for the username template: agreeing on a
+    # template that 40 accounts share is weaker than on one only 2 share,
+    # so its u is the template's share of accounts, not the average.
+    template_column = COMPARISONS.index("same_username_template")
+    pair_u = np.tile(u, (len(gamma), 1))
+    template_share = compared["template_accounts"].to_numpy(dtype="float64", na_value=np.nan) / n_people
+    if not fixed_template:
+        pair_u[:, template_column] = np.where(
+            np.isnan(template_share), u[template_column], np.clip(template_share, 1e-6, 1 - 1e-3)
+        )
+    # A comparison with no data behind it (no follows table) says nothing either way.
+    used = np.array([has_follows if name == "shared_follows" else True for name in COMPARISONS])
+    log_factor = np.where(gamma == 1, np.log2(m / pair_u), np.log2((1 - m) / (1 - u)))[:, used].sum(axis=1)
+    return np.log2(prior / (1 - prior)) + log_factor
 
 
-def _flag_ban_evasion(links, compared, enforcements, enforced_actions, actor) -> pd.DataFrame:
+def _scored_links(
+    compared: pd.DataFrame,
+    weight: np.ndarray,
+    enforcements: pd.DataFrame | None,
+    enforced_actions: Sequence[str],
+    actor: str,
+    min_probability: float,
+) -> pd.DataFrame:
+    """Links of the compared pairs: weight, probability, comparisons, ban-evasion flags; the likely ones, sorted."""
+    probability = 1.0 / (1.0 + np.power(2.0, -weight))
+    links = compared.loc[:, ["account_a", "account_b", *COMPARISONS]].copy()
+    links.insert(2, "match_weight", weight)
+    links.insert(3, "match_probability", probability)
+    links = _flag_ban_evasion(links, compared, enforcements, enforced_actions, actor)
+    links = links[links["match_probability"] >= min_probability]
+    return _finalise_links(links)
+
+
+def _flag_ban_evasion(
+    links: pd.DataFrame,
+    compared: pd.DataFrame,
+    enforcements: pd.DataFrame | None,
+    enforced_actions: Sequence[str],
+    actor: str,
+) -> pd.DataFrame:
     links["ban_evasion_candidate"] = False
     links["enforced_account"] = pd.array([pd.NA] * len(links), dtype=STRING_DTYPE)
     links["new_account"] = pd.array([pd.NA] * len(links), dtype=STRING_DTYPE)

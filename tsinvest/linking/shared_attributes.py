@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.schemas import EDGE_COLUMNS, STRING_DTYPE, TIMESTAMP_DTYPE
+from tsinvest.linking.edge_tables import empty_edges, finalise_edges
 
 if TYPE_CHECKING:
     import duckdb
@@ -50,7 +50,9 @@ def value_weight(accounts_sharing: int) -> float:
     import math
 
     if accounts_sharing < 2:
-        raise ParameterError("value_weight: accounts_sharing must be at least 2 (a value used by one account links nobody)")
+        raise ParameterError(
+            "value_weight: accounts_sharing must be at least 2 (a value used by one account links nobody)"
+        )
     return 1.0 / math.log(accounts_sharing)
 
 
@@ -71,29 +73,51 @@ def _check_columns(frame: pd.DataFrame, needed: dict[str, str], function: str) -
         )
 
 
-def _empty_edges() -> pd.DataFrame:
-    return _finalise_edges(pd.DataFrame({column: [] for column in EDGE_COLUMNS}))
+# Pairs of accounts sharing a kept value (used by 2 to $cap accounts), one row per pair and attribute,
+# after the ``observations`` CTE. The self-join is on kept values only (at most $cap accounts each):
+# O(observations + sum over kept values of accounts^2).
+_PAIRS_SQL = """
+    account_values AS (
+        SELECT attribute, value, account, min(ts) AS first_ts, max(ts) AS last_ts
+        FROM observations GROUP BY attribute, value, account
+    ),
+    value_counts AS (
+        SELECT attribute, value, count(*) AS accounts FROM account_values GROUP BY attribute, value
+    ),
+    kept AS (
+        SELECT v.*, c.accounts, 1.0 / ln(c.accounts) AS value_weight
+        FROM account_values v JOIN value_counts c USING (attribute, value)
+        WHERE c.accounts BETWEEN 2 AND $cap
+    ),
+    pairs AS (
+        SELECT a.attribute, a.value, a.accounts, a.value_weight,
+               a.account AS account_a, b.account AS account_b,
+               least(a.first_ts, b.first_ts) AS first_ts, greatest(a.last_ts, b.last_ts) AS last_ts
+        FROM kept a JOIN kept b
+          ON a.attribute = b.attribute AND a.value = b.value AND a.account < b.account
+    )
+    SELECT account_a, account_b, 'shared_' || attribute AS signal,
+           sum(value_weight) AS weight, min(first_ts) AS first_ts, max(last_ts) AS last_ts,
+           to_json(list({'value': value, 'accounts': accounts} ORDER BY accounts, value)[1:$evidence])::VARCHAR
+               AS evidence
+    FROM pairs
+    GROUP BY account_a, account_b, attribute
+    HAVING sum(value_weight) >= $min_weight
+    ORDER BY weight DESC, account_a, account_b, signal
+"""
 
 
-def _finalise_edges(edges: pd.DataFrame, *, presorted: bool = False) -> pd.DataFrame:
-    """Canonical dtypes and order of an edge table (weight desc, then ids).
-
-    ``presorted=True`` trusts an SQL ``ORDER BY weight DESC, account_a,
-    account_b, signal`` (DuckDB compares strings byte-wise, the same order
-    as Python for UTF-8) and skips the pandas sort, the slowest step on
-    millions of edges.
-    """
-    edges = edges.loc[:, list(EDGE_COLUMNS)].copy()
-    for column in ("account_a", "account_b", "signal", "evidence"):
-        edges[column] = edges[column].astype(STRING_DTYPE)
-    edges["weight"] = edges["weight"].astype("float64")
-    for column in ("first_ts", "last_ts"):
-        edges[column] = pd.to_datetime(edges[column], utc=True).astype(TIMESTAMP_DTYPE)
-    if not presorted:
-        edges = edges.sort_values(
-            ["weight", "account_a", "account_b", "signal"], ascending=[False, True, True, True], kind="mergesort"
-        )
-    return edges.reset_index(drop=True)
+def _observations_sql(actor: str, attributes: tuple[str, ...], time: str | None, view: str) -> str:
+    """One (account, attribute, value, ts) row per non-empty value of each attribute column of ``view``."""
+    time_sql = f"CAST({_quote(time)} AS TIMESTAMPTZ)" if time is not None else "CAST(NULL AS TIMESTAMPTZ)"
+    observations = " UNION ALL ".join(
+        f"SELECT CAST({_quote(actor)} AS VARCHAR) AS account, {_literal(column)} AS attribute, "
+        f"CAST({_quote(column)} AS VARCHAR) AS value, {time_sql} AS ts FROM {_quote(view)} "
+        f"WHERE {_quote(column)} IS NOT NULL AND trim(CAST({_quote(column)} AS VARCHAR)) <> '' "
+        f"AND {_quote(actor)} IS NOT NULL"
+        for column in attributes
+    )
+    return observations
 
 
 def shared_attribute_edges(
@@ -194,44 +218,8 @@ def shared_attribute_edges(
     columns = [actor, *attributes] + ([time] if time is not None else [])
     frame = logins.loc[:, list(dict.fromkeys(columns))]
     view = f"__tsinvest_shared_attributes_{id(frame)}"
-    time_sql = f"CAST({_quote(time)} AS TIMESTAMPTZ)" if time is not None else "CAST(NULL AS TIMESTAMPTZ)"
-    observations = " UNION ALL ".join(
-        f"SELECT CAST({_quote(actor)} AS VARCHAR) AS account, {_literal(column)} AS attribute, "
-        f"CAST({_quote(column)} AS VARCHAR) AS value, {time_sql} AS ts FROM {_quote(view)} "
-        f"WHERE {_quote(column)} IS NOT NULL AND trim(CAST({_quote(column)} AS VARCHAR)) <> '' "
-        f"AND {_quote(actor)} IS NOT NULL"
-        for column in attributes
-    )
-    query = f"""
-        WITH observations AS ({observations}),
-        account_values AS (
-            SELECT attribute, value, account, min(ts) AS first_ts, max(ts) AS last_ts
-            FROM observations GROUP BY attribute, value, account
-        ),
-        value_counts AS (
-            SELECT attribute, value, count(*) AS accounts FROM account_values GROUP BY attribute, value
-        ),
-        kept AS (
-            SELECT v.*, c.accounts, 1.0 / ln(c.accounts) AS value_weight
-            FROM account_values v JOIN value_counts c USING (attribute, value)
-            WHERE c.accounts BETWEEN 2 AND $cap
-        ),
-        pairs AS (
-            SELECT a.attribute, a.value, a.accounts, a.value_weight,
-                   a.account AS account_a, b.account AS account_b,
-                   least(a.first_ts, b.first_ts) AS first_ts, greatest(a.last_ts, b.last_ts) AS last_ts
-            FROM kept a JOIN kept b
-              ON a.attribute = b.attribute AND a.value = b.value AND a.account < b.account
-        )
-        SELECT account_a, account_b, 'shared_' || attribute AS signal,
-               sum(value_weight) AS weight, min(first_ts) AS first_ts, max(last_ts) AS last_ts,
-               to_json(list({{'value': value, 'accounts': accounts}} ORDER BY accounts, value)[1:$evidence])::VARCHAR
-                   AS evidence
-        FROM pairs
-        GROUP BY account_a, account_b, attribute
-        HAVING sum(value_weight) >= $min_weight
-        ORDER BY weight DESC, account_a, account_b, signal
-    """
+    observations = _observations_sql(actor, attributes, time, view)
+    query = f"WITH observations AS ({observations}),\n{_PAIRS_SQL}"
     hubs_query = f"""
         WITH observations AS ({observations})
         SELECT attribute, count(*) AS hubs FROM (
@@ -242,7 +230,7 @@ def shared_attribute_edges(
     accounts_query = f"WITH observations AS ({observations}) SELECT count(DISTINCT account) FROM observations"
 
     own_connection = connection is None
-    con = duckdb.connect() if own_connection else connection
+    con = connection if connection is not None else duckdb.connect()
     try:
         con.register(view, frame)
         parameters = {"cap": max_accounts_per_value, "evidence": max_evidence, "min_weight": float(min_weight)}
@@ -254,7 +242,7 @@ def shared_attribute_edges(
         if own_connection:
             con.close()
 
-    edges = _finalise_edges(edges, presorted=True) if len(edges) else _empty_edges()
+    edges = finalise_edges(edges, presorted=True) if len(edges) else empty_edges()
     hub_counts = dict(zip(hubs["attribute"], hubs["hubs"].astype(int), strict=True))
     edges.attrs["hub_values_excluded"] = {column: int(hub_counts.get(column, 0)) for column in attributes}
     edges.attrs["accounts_seen"] = accounts_seen

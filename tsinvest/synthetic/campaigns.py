@@ -65,7 +65,8 @@ def _campaign_accounts(world: World, rng: np.random.Generator, n: int, *, adapti
     followers = rng.integers(0, 400 if adaptive else 60, n)
     return world.add_accounts(
         created_at=created, usernames=names, display_names=display_names(rng, n),
-        countries=rng.choice(np.array(["US", "BR", "ID", "IN", "PH", "NG", "VN"], dtype=object), n), followers=followers,
+        countries=rng.choice(np.array(["US", "BR", "ID", "IN", "PH", "NG", "VN"], dtype=object), n),
+        followers=followers,
     )
 
 

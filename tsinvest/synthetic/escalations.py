@@ -17,6 +17,9 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 import numpy as np
 
 from tsinvest.synthetic.hostile import HOSTILE_STRINGS
@@ -63,9 +66,11 @@ _ORGANIC_TOPICS: tuple[dict[str, str], ...] = (
     },
     {
         "user": "User report: account impersonating a public figure posts {policy} content, profile photo copied",
-        "partner": "Partner flag: account impersonating one of our creators posts {policy} content, profile photo copied",
-        "regulator": 'Regulator notice (ref. "DSA-Art16"): account impersonating a public figure reported for {policy}; '
-                     "information on the measures taken is requested",
+        "partner": (
+            "Partner flag: account impersonating one of our creators posts {policy} content, profile photo copied"
+        ),
+        "regulator": 'Regulator notice (ref. "DSA-Art16"): account impersonating a public figure reported for '
+                     "{policy}; information on the measures taken is requested",
         "internal": "Internal: lookalike account of a public figure reported for impersonation and {policy}",
     },
     {
@@ -98,14 +103,23 @@ _VICTIM_SUMMARIES = {
 }
 _SUSPECT_SUMMARIES = {
     "amplification": {
-        "internal": "Internal: cluster of accounts resharing the same videos within seconds, suspected paid amplification",
-        "partner": "Partner flag: competitor's videos boosted by the same accounts within seconds, suspected paid amplification",
+        "internal": (
+            "Internal: cluster of accounts resharing the same videos within seconds, suspected paid amplification"
+        ),
+        "partner": (
+            "Partner flag: competitor's videos boosted by the same accounts within seconds, "
+            "suspected paid amplification"
+        ),
         "regulator": 'Regulator inquiry (ref. "DSA-Art34"): suspected inauthentic amplification of videos; '
                      "please describe the detection and measures taken",
     },
     "farm": {
-        "internal": "Internal: many new accounts logging in from the same devices and datacenter IPs, suspected account farm",
-        "partner": "Partner flag: waves of new accounts with templated names following our creators, suspected account farm",
+        "internal": (
+            "Internal: many new accounts logging in from the same devices and datacenter IPs, suspected account farm"
+        ),
+        "partner": (
+            "Partner flag: waves of new accounts with templated names following our creators, suspected account farm"
+        ),
         "regulator": 'Regulator inquiry (ref. "DSA-Art34"): suspected network of fake accounts; '
                      "please describe the detection and measures taken",
     },
@@ -149,7 +163,8 @@ def _status(rng: np.random.Generator, opened: np.ndarray) -> np.ndarray:
     done = rng.random(len(opened)) < np.clip(age_days / 10, 0.05, 0.9)
     closed = rng.random(len(opened)) < 0.5
     in_progress = rng.random(len(opened)) < 0.4
-    return np.where(done, np.where(closed, "closed", "resolved"), np.where(in_progress, "in_progress", "open")).astype(object)
+    finished = np.where(closed, "closed", "resolved")
+    return np.where(done, finished, np.where(in_progress, "in_progress", "open")).astype(object)
 
 
 def _severity(rng: np.random.Generator, priority: np.ndarray, policy: np.ndarray) -> np.ndarray:
@@ -170,6 +185,97 @@ def _resolved_at(rng: np.random.Generator, opened: np.ndarray, due: np.ndarray, 
     return np.where(done, opened + np.maximum(took, 1), np.iinfo(np.int64).min)
 
 
+@dataclass
+class _Drafts:
+    """Ticket columns gathered in parts (one array per part), concatenated once all are drawn."""
+
+    subject: list[np.ndarray] = field(default_factory=list)
+    channel: list[np.ndarray] = field(default_factory=list)
+    policy: list[np.ndarray] = field(default_factory=list)
+    priority: list[np.ndarray] = field(default_factory=list)
+    opened: list[np.ndarray] = field(default_factory=list)
+    summary: list[np.ndarray] = field(default_factory=list)
+    kind: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, *, subject: np.ndarray, channel: np.ndarray, policy: np.ndarray, priority: np.ndarray,
+            opened: np.ndarray, summary: np.ndarray, kind: str) -> None:
+        self.subject.append(subject)
+        self.channel.append(channel)
+        self.policy.append(policy)
+        self.priority.append(priority)
+        self.opened.append(opened)
+        self.summary.append(summary)
+        self.kind.append(np.full(len(subject), kind, dtype=object))
+
+
+def _add_organic_tickets(drafts: _Drafts, rng: np.random.Generator, organic: Organic, n: int) -> None:
+    """Ordinary tickets, mostly about creators with an audience; a few quote hostile user text."""
+    weights = np.sqrt(organic.followers + 1.0)
+    subject = organic.accounts[rng.choice(len(organic.accounts), n, p=weights / weights.sum())]
+    channels = rng.choice(_CHANNELS, n, p=[0.45, 0.2, 0.1, 0.25])
+    policies = rng.choice(np.array(POLICIES, dtype=object), n)
+    priority = rng.choice(np.array(PRIORITIES, dtype=object), n, p=[0.05, 0.25, 0.5, 0.2])
+    opened = sample_times(rng, n)
+    topics = rng.choice(len(_ORGANIC_TOPICS), n)
+    texts = np.array([_ORGANIC_TOPICS[t][c].format(policy=p.replace("_", " "))
+                      for t, c, p in zip(topics.tolist(), channels.tolist(), policies.tolist(), strict=True)],
+                     dtype=object)
+    hostile = np.flatnonzero(rng.random(n) < 0.08)
+    texts[hostile] = [f"{t} - user wrote: {HOSTILE_STRINGS[int(rng.integers(0, len(HOSTILE_STRINGS)))]}"
+                      for t in texts[hostile]]
+    drafts.add(subject=subject, channel=channels, policy=policies, priority=priority, opened=opened,
+               summary=texts, kind="organic")
+
+
+def _add_victim_tickets(
+    drafts: _Drafts, rng: np.random.Generator, campaign: dict[str, Any], account_index: dict[str, int]
+) -> None:
+    """Tickets from the targets of a mass-report campaign, hours after its first wave."""
+    first_wave = np.datetime64(campaign["waves"][0].rstrip("Z"), "s").astype(np.int64)
+    victims = np.array([account_index[v] for v in campaign["targets"]])
+    k = len(victims)
+    victim_channels = rng.choice(np.array(["user", "partner"], dtype=object), k)
+    opened = np.minimum(first_wave + rng.integers(1800, 12 * 3600, k), END - 1)
+    wording = int(rng.integers(0, len(_VICTIM_SUMMARIES["user"])))
+    summary = np.array([_VICTIM_SUMMARIES[c][wording].format(policy=campaign["policy"].replace("_", " "))
+                        for c in victim_channels.tolist()], dtype=object)
+    drafts.add(subject=victims, channel=victim_channels, policy=np.full(k, campaign["policy"], dtype=object),
+               priority=np.full(k, "high", dtype=object), opened=opened, summary=summary, kind="victim")
+
+
+def _add_suspect_ticket(
+    drafts: _Drafts, rng: np.random.Generator, campaign: dict[str, Any], account_index: dict[str, int]
+) -> None:
+    """One ticket about an account of the campaign, from an internal, partner or regulator channel."""
+    suspect = account_index[campaign["accounts"][int(rng.integers(0, len(campaign["accounts"])))]]
+    suspect_channel = str(rng.choice(["internal", "partner", "regulator"], p=[0.6, 0.3, 0.1]))
+    priority = np.array([rng.choice(["urgent", "high"])], dtype=object)
+    drafts.add(subject=np.array([suspect]), channel=np.array([suspect_channel], dtype=object),
+               policy=np.array([_SUSPECT_POLICY[campaign["kind"]]], dtype=object), priority=priority,
+               opened=sample_times(rng, 1, start=START + 7 * DAY),
+               summary=np.array([_SUSPECT_SUMMARIES[campaign["kind"]][suspect_channel]], dtype=object),
+               kind="suspect")
+
+
+def _reach_requester_assignee(
+    world: World, details: np.random.Generator, subject: np.ndarray, channel: np.ndarray, status: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reach (followers plus views), the requester of partner and regulator tickets, the assignee or None."""
+    total = len(subject)
+    followers = world.accounts.column("follower_count")[subject].astype(np.int64)
+    # Reach: the subject's followers plus views of the videos concerned.
+    reach = followers + np.round(followers * details.lognormal(0.0, 1.0, total)).astype(np.int64) \
+        + details.integers(20, 2000, total)
+    requester = np.full(total, None, dtype=object)
+    for name, names in _REQUESTERS.items():
+        rows = np.flatnonzero(channel == name)
+        requester[rows] = details.choice(np.array(names, dtype=object), len(rows))
+    assignee = details.choice(np.array(_ASSIGNEES, dtype=object), total)
+    unassigned = (status == "open") & (details.random(total) < 0.35)
+    assignee[unassigned] = None
+    return reach, requester, assignee
+
+
 def add_escalations(world: World, rng: np.random.Generator, organic: Organic, *, n_organic: int,
                     campaigns: list[dict]) -> dict:
     """Add ordinary, victim and suspect tickets; return the truth ticket lists.
@@ -181,77 +287,30 @@ def add_escalations(world: World, rng: np.random.Generator, organic: Organic, *,
     generator. Missing values (no resolution yet, no requester for a user, an
     unassigned open ticket) are None, written as empty fields.
     """
-    subject, channel, policy, priority, opened, summary, kind = [], [], [], [], [], [], []
-    # Ordinary tickets, mostly about creators with an audience.
-    n = int(n_organic)
-    weights = np.sqrt(organic.followers + 1.0)
-    subject.append(organic.accounts[rng.choice(len(organic.accounts), n, p=weights / weights.sum())])
-    channels = rng.choice(_CHANNELS, n, p=[0.45, 0.2, 0.1, 0.25])
-    channel.append(channels)
-    policies = rng.choice(np.array(POLICIES, dtype=object), n)
-    policy.append(policies)
-    priority.append(rng.choice(np.array(PRIORITIES, dtype=object), n, p=[0.05, 0.25, 0.5, 0.2]))
-    opened.append(sample_times(rng, n))
-    topics = rng.choice(len(_ORGANIC_TOPICS), n)
-    texts = np.array([_ORGANIC_TOPICS[t][c].format(policy=p.replace("_", " "))
-                      for t, c, p in zip(topics.tolist(), channels.tolist(), policies.tolist())], dtype=object)
-    hostile = np.flatnonzero(rng.random(n) < 0.08)
-    texts[hostile] = [f"{t} - user wrote: {HOSTILE_STRINGS[int(rng.integers(0, len(HOSTILE_STRINGS)))]}" for t in texts[hostile]]
-    summary.append(texts)
-    kind.append(np.full(n, "organic", dtype=object))
+    drafts = _Drafts()
+    _add_organic_tickets(drafts, rng, organic, int(n_organic))
     account_index = {account_id: i for i, account_id in enumerate(world.account_ids.tolist())}
     for campaign in campaigns:
         if campaign["kind"] == "mass_report":
-            first_wave = np.datetime64(campaign["waves"][0].rstrip("Z"), "s").astype(np.int64)
-            victims = np.array([account_index[v] for v in campaign["targets"]])
-            k = len(victims)
-            subject.append(victims)
-            victim_channels = rng.choice(np.array(["user", "partner"], dtype=object), k)
-            channel.append(victim_channels)
-            policy.append(np.full(k, campaign["policy"], dtype=object))
-            priority.append(np.full(k, "high", dtype=object))
-            opened.append(np.minimum(first_wave + rng.integers(1800, 12 * 3600, k), END - 1))
-            wording = int(rng.integers(0, len(_VICTIM_SUMMARIES["user"])))
-            summary.append(np.array([_VICTIM_SUMMARIES[c][wording].format(policy=campaign["policy"].replace("_", " "))
-                                     for c in victim_channels.tolist()], dtype=object))
-            kind.append(np.full(k, "victim", dtype=object))
+            _add_victim_tickets(drafts, rng, campaign, account_index)
         if campaign["kind"] != "mass_report" or rng.random() < 0.5:
-            suspect = account_index[campaign["accounts"][int(rng.integers(0, len(campaign["accounts"])))]]
-            subject.append(np.array([suspect]))
-            suspect_channel = str(rng.choice(["internal", "partner", "regulator"], p=[0.6, 0.3, 0.1]))
-            channel.append(np.array([suspect_channel], dtype=object))
-            policy.append(np.array([_SUSPECT_POLICY[campaign["kind"]]], dtype=object))
-            priority.append(np.array([rng.choice(["urgent", "high"])], dtype=object))
-            opened.append(sample_times(rng, 1, start=START + 7 * DAY))
-            summary.append(np.array([_SUSPECT_SUMMARIES[campaign["kind"]][suspect_channel]], dtype=object))
-            kind.append(np.array(["suspect"], dtype=object))
-    subject_all = np.concatenate(subject)
-    channel_all = np.concatenate(channel)
-    policy_all = np.concatenate(policy)
-    opened_all = np.concatenate(opened)
-    priority_all = np.concatenate(priority)
-    kind_all = np.concatenate(kind)
+            _add_suspect_ticket(drafts, rng, campaign, account_index)
+    subject_all = np.concatenate(drafts.subject)
+    channel_all = np.concatenate(drafts.channel)
+    policy_all = np.concatenate(drafts.policy)
+    opened_all = np.concatenate(drafts.opened)
+    priority_all = np.concatenate(drafts.priority)
+    kind_all = np.concatenate(drafts.kind)
     tickets = _ticket_ids(rng, len(subject_all))
     status = _status(rng, opened_all)
     due = opened_all + np.array([_SLA_HOURS[p] * 3600 for p in priority_all.tolist()], dtype=np.int64)
 
     details = world.rng("escalation-details")
-    total = len(subject_all)
-    followers = world.accounts.column("follower_count")[subject_all].astype(np.int64)
-    # Reach: the subject's followers plus views of the videos concerned.
-    reach = followers + np.round(followers * details.lognormal(0.0, 1.0, total)).astype(np.int64) \
-        + details.integers(20, 2000, total)
-    requester = np.full(total, None, dtype=object)
-    for name, names in _REQUESTERS.items():
-        rows = np.flatnonzero(channel_all == name)
-        requester[rows] = details.choice(np.array(names, dtype=object), len(rows))
-    assignee = details.choice(np.array(_ASSIGNEES, dtype=object), total)
-    unassigned = (status == "open") & (details.random(total) < 0.35)
-    assignee[unassigned] = None
+    reach, requester, assignee = _reach_requester_assignee(world, details, subject_all, channel_all, status)
     world.escalations.add(
         ticket_id=tickets, channel=channel_all, subject=subject_all, policy=policy_all,
         priority=priority_all, opened_at=opened_all, status=status, due_at=due,
-        summary=np.concatenate(summary), resolved_at=_resolved_at(details, opened_all, due, status),
+        summary=np.concatenate(drafts.summary), resolved_at=_resolved_at(details, opened_all, due, status),
         assignee=assignee, requester=requester, reach=reach, severity=_severity(details, priority_all, policy_all),
     )
     return {

@@ -27,8 +27,10 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
@@ -39,12 +41,12 @@ from tsinvest.synthetic import switches as switch_kinds
 from tsinvest.synthetic import traps as trap_kinds
 from tsinvest.synthetic import trends
 from tsinvest.synthetic.escalations import add_escalations
-from tsinvest.synthetic.world import ACTIONS, ACTION_CODE, END_ISO, START_ISO, World, iso
+from tsinvest.synthetic.world import ACTION_CODE, ACTIONS, END_ISO, START_ISO, World, iso
 
 __all__ = ["generate_sample", "resolve_scale", "SCALES", "MIN_EVENTS", "FILES"]
 
 #: Approximate number of events per named scale.
-SCALES = {"small": 44_000, "medium": 500_000, "large": 5_000_000}
+SCALES = MappingProxyType({"small": 44_000, "medium": 500_000, "large": 5_000_000})
 MIN_EVENTS = 10_000
 FILES = ("accounts.csv", "events.csv", "reports.csv", "logins.csv", "enforcements.csv", "escalations.csv", "truth.json")
 _CHUNK_ROWS = 500_000
@@ -67,7 +69,9 @@ def resolve_scale(scale: str | int) -> int:
             f"scale must be one of {', '.join(SCALES)} or a number of events (at least {MIN_EVENTS})"
         ) from None
     if isinstance(scale, float) or events < MIN_EVENTS:
-        raise ParameterError(f"scale must be a whole number of events, at least {MIN_EVENTS}, or one of {', '.join(SCALES)}")
+        raise ParameterError(
+            f"scale must be a whole number of events, at least {MIN_EVENTS}, or one of {', '.join(SCALES)}"
+        )
     return events
 
 
@@ -76,7 +80,9 @@ def _groups(base: int, factor: float) -> int:
     return base + (int(2 * math.log2(factor)) if factor > 1 else 0)
 
 
-def _build(world: World, n_events: int, adaptive: bool, step, switches: tuple[str, ...] = ()) -> dict:
+def _build(
+    world: World, n_events: int, adaptive: bool, step: Callable[[str], None], switches: tuple[str, ...] = ()
+) -> dict[str, Any]:
     factor = n_events / SCALES["small"]
     organic = organic_module.build_population(
         world, world.rng("population"), n_accounts=max(1000, n_events // 11), n_posts=int(0.05 * n_events)
@@ -99,13 +105,15 @@ def _build(world: World, n_events: int, adaptive: bool, step, switches: tuple[st
             make = getattr(campaign_kinds, kind)
             first = _groups(4, factor) + 1
             for number in range(first, first + max(2, _groups(2, factor) // 2)):
-                planted.append(make(world, world.rng(f"adaptive-{kind}-{number}"), organic, number=number, adaptive=True))
+                rng = world.rng(f"adaptive-{kind}-{number}")
+                planted.append(make(world, rng, organic, number=number, adaptive=True))
     step("planted campaigns")
 
     traps: list[dict] = []
     viral_size = int(np.clip(6 * n_events / 1000, 250, 4000))
     for number in range(1, (1 if factor < 5 else 2) + 1):
-        traps.append(trap_kinds.viral_burst(world, world.rng(f"viral-{number}"), organic, number=number, size=viral_size))
+        rng = world.rng(f"viral-{number}")
+        traps.append(trap_kinds.viral_burst(world, rng, organic, number=number, size=viral_size))
     for number in range(1, min(3, _groups(1, factor)) + 1):
         traps.append(trap_kinds.fan_community(world, world.rng(f"fans-{number}"), organic, number=number))
     nat_size = int(np.clip(n_events / 160, 250, 3000))
@@ -149,7 +157,7 @@ def _write_csv(path: Path, columns: dict, order: np.ndarray) -> None:
         writer.writerow(list(columns))
         for start in range(0, len(order), _CHUNK_ROWS):
             rows = order[start : start + _CHUNK_ROWS]
-            writer.writerows(zip(*(make(rows).tolist() for make in columns.values())))
+            writer.writerows(zip(*(make(rows).tolist() for make in columns.values()), strict=True))
 
 
 def _iso_or_empty(ts: np.ndarray) -> np.ndarray:
@@ -158,10 +166,23 @@ def _iso_or_empty(ts: np.ndarray) -> np.ndarray:
     return np.where(missing, "", iso(np.where(missing, 0, ts))).astype(object)
 
 
-def _write_tables(world: World, directory: Path, step) -> None:
+def _write_tables(world: World, directory: Path, step: Callable[[str], None]) -> None:
+    """Write the six tables as CSV, each in its canonical row order (time, then account rank)."""
     ids = world.account_ids
     ranks = _ranks(ids)
+    _write_accounts(world, directory, ids, ranks)
+    step("accounts.csv")
+    _write_events(world, directory, ids, ranks)
+    step("events.csv")
+    _write_reports(world, directory, ids)
+    _write_logins(world, directory, ids, ranks)
+    _write_enforcements(world, directory, ids, ranks)
+    _write_escalations(world, directory, ids)
+    step("other tables")
 
+
+def _write_accounts(world: World, directory: Path, ids: np.ndarray, ranks: np.ndarray) -> None:
+    """accounts.csv, by creation time then account rank."""
     accounts = world.accounts
     created = accounts.column("created_at")
     _write_csv(
@@ -177,8 +198,10 @@ def _write_tables(world: World, directory: Path, step) -> None:
         },
         np.lexsort((ranks, created)),
     )
-    step("accounts.csv")
 
+
+def _write_events(world: World, directory: Path, ids: np.ndarray, ranks: np.ndarray) -> None:
+    """events.csv, by time, account rank, action, then generation order."""
     events = world.events
     who, action, ts = events.column("account"), events.column("action"), events.column("ts")
     action_names = np.array(ACTIONS, dtype=object)
@@ -195,8 +218,10 @@ def _write_tables(world: World, directory: Path, step) -> None:
         },
         np.lexsort((np.arange(len(ts)), action, ranks[who], ts)),
     )
-    step("events.csv")
 
+
+def _write_reports(world: World, directory: Path, ids: np.ndarray) -> None:
+    """reports.csv, by time then report id."""
     reports = world.reports
     r_ts, reporter = reports.column("ts"), reports.column("reporter")
     report_ids = world.numeric_ids(reports.size, "76")
@@ -212,6 +237,10 @@ def _write_tables(world: World, directory: Path, step) -> None:
         },
         np.lexsort((report_ids.astype("U"), r_ts)),
     )
+
+
+def _write_logins(world: World, directory: Path, ids: np.ndarray, ranks: np.ndarray) -> None:
+    """logins.csv, by time, account rank, then generation order."""
     logins = world.logins
     l_ts, l_who = logins.column("ts"), logins.column("account")
     _write_csv(
@@ -225,6 +254,10 @@ def _write_tables(world: World, directory: Path, step) -> None:
         },
         np.lexsort((np.arange(len(l_ts)), ranks[l_who], l_ts)),
     )
+
+
+def _write_enforcements(world: World, directory: Path, ids: np.ndarray, ranks: np.ndarray) -> None:
+    """enforcements.csv, by time, account rank, then generation order."""
     enforcements = world.enforcements
     e_ts, e_who = enforcements.column("ts"), enforcements.column("account")
     _write_csv(
@@ -238,6 +271,10 @@ def _write_tables(world: World, directory: Path, step) -> None:
         },
         np.lexsort((np.arange(len(e_ts)), ranks[e_who], e_ts)),
     )
+
+
+def _write_escalations(world: World, directory: Path, ids: np.ndarray) -> None:
+    """escalations.csv, by opening time then ticket id."""
     escalations = world.escalations
     opened, tickets = escalations.column("opened_at"), escalations.column("ticket_id")
     _write_csv(
@@ -260,7 +297,48 @@ def _write_tables(world: World, directory: Path, step) -> None:
         },
         np.lexsort((tickets.astype("U"), opened)),
     )
-    step("other tables")
+
+
+def _checked_output(seed: object, out: Path) -> Path:
+    """``out`` once the seed and the output folder are usable."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError("seed must be a non-negative whole number")
+    if out.exists() and not out.is_dir():
+        raise ParameterError("out_dir exists and is not a directory; choose a new directory")
+    if out.is_dir() and any((out / name).is_dir() for name in FILES):
+        raise ParameterError("out_dir holds a folder named like a sample file; remove it or choose a new directory")
+    return out
+
+
+def _truth(
+    world: World,
+    built: dict[str, Any],
+    *,
+    seed: int,
+    scale: str | int,
+    n_events: int,
+    adaptive: bool,
+    chosen: Sequence[str],
+) -> dict[str, Any]:
+    """The ground truth written as truth.json (key order is part of the byte-identical output)."""
+    return {
+        "seed": seed,
+        "scale": scale if isinstance(scale, str) and scale in SCALES else n_events,
+        "adaptive": adaptive,
+        # Only when used, so default samples stay byte-identical.
+        **({"switches": list(chosen)} if chosen else {}),
+        "start": START_ISO,
+        "end": END_ISO,
+        **built,
+        "counts": {
+            "accounts": world.accounts.size,
+            "events": world.events.size,
+            "reports": world.reports.size,
+            "logins": world.logins.size,
+            "enforcements": world.enforcements.size,
+            "escalations": world.escalations.size,
+        },
+    }
 
 
 def generate_sample(
@@ -320,13 +398,7 @@ def generate_sample(
 
     n_events = resolve_scale(scale)
     chosen = switch_kinds.resolve_switches(switches)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ParameterError("seed must be a non-negative whole number")
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ParameterError("out_dir exists and is not a directory; choose a new directory")
-    if out.is_dir() and any((out / name).is_dir() for name in FILES):
-        raise ParameterError("out_dir holds a folder named like a sample file; remove it or choose a new directory")
+    out = _checked_output(seed, Path(out_dir))
     show = n_events >= SCALES["medium"] if progress is None else bool(progress)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
@@ -339,24 +411,8 @@ def generate_sample(
     try:
         world = World(int(seed))
         built = _build(world, n_events, bool(adaptive), step, chosen)
-        truth = {
-            "seed": int(seed),
-            "scale": scale if isinstance(scale, str) and scale in SCALES else n_events,
-            "adaptive": bool(adaptive),
-            # Only when used, so default samples stay byte-identical.
-            **({"switches": list(chosen)} if chosen else {}),
-            "start": START_ISO,
-            "end": END_ISO,
-            **built,
-            "counts": {
-                "accounts": world.accounts.size,
-                "events": world.events.size,
-                "reports": world.reports.size,
-                "logins": world.logins.size,
-                "enforcements": world.enforcements.size,
-                "escalations": world.escalations.size,
-            },
-        }
+        truth = _truth(world, built, seed=int(seed), scale=scale, n_events=n_events, adaptive=bool(adaptive),
+                       chosen=chosen)
         _write_tables(world, staging, step)
         with open(staging / "truth.json", "w", encoding="utf-8", newline="\n") as handle:
             json.dump(truth, handle, indent=1, ensure_ascii=False)

@@ -16,6 +16,8 @@ True
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import numpy as np
 
 __all__ = ["HOSTILE_STRINGS", "LONG_VALUES", "HOMOGLYPHS", "ZERO_WIDTH", "inject_hostile", "obfuscate"]
@@ -51,7 +53,7 @@ LONG_VALUES: tuple[str, ...] = (
 )
 
 #: Latin letter -> look-alike used to dodge exact-text matching.
-HOMOGLYPHS = {
+HOMOGLYPHS = MappingProxyType({
     "a": "\u0430",  # Cyrillic a
     "e": "\u0435",  # Cyrillic e
     "o": "\u043e",  # Cyrillic o
@@ -60,7 +62,7 @@ HOMOGLYPHS = {
     "i": "1",
     "s": "$",
     "l": "I",
-}
+})
 ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\u2060")
 
 
@@ -102,7 +104,7 @@ def inject_hostile(
     hostile_rows, long_rows = chosen[:k], chosen[k:]
     picks = np.resize(np.arange(len(HOSTILE_STRINGS)), k)
     rng.shuffle(picks[len(HOSTILE_STRINGS) :])
-    for row, pick in zip(hostile_rows.tolist(), picks.tolist()):
+    for row, pick in zip(hostile_rows.tolist(), picks.tolist(), strict=True):
         hostile = HOSTILE_STRINGS[pick]
         out[row] = hostile if mode == "replace" or out[row] is None else f"{out[row]} {hostile}"
     for i, row in enumerate(long_rows.tolist()):

@@ -58,20 +58,30 @@ __all__ = [
 ]
 
 FIRST_NAMES = np.array(
-    """mia leo emma noah ava liam zoe lucas aria omar sofia mateo chloe ethan lina yusuf nora ali maya kai
-    elena ivan hana jin priya arjun fatima diego camila joao ana tom lea finn nina ruby sam alex jade max
-    amara kofi zara ravi mei yuki sara luca ines hugo nadia felix iris theo luna ezra amir rosa dani""".split(),
+    [
+        "mia", "leo", "emma", "noah", "ava", "liam", "zoe", "lucas", "aria", "omar", "sofia", "mateo", "chloe", "ethan",
+        "lina", "yusuf", "nora", "ali", "maya", "kai", "elena", "ivan", "hana", "jin", "priya", "arjun", "fatima",
+        "diego", "camila", "joao", "ana", "tom", "lea", "finn", "nina", "ruby", "sam", "alex", "jade", "max", "amara",
+        "kofi", "zara", "ravi", "mei", "yuki", "sara", "luca", "ines", "hugo", "nadia", "felix", "iris", "theo", "luna",
+        "ezra", "amir", "rosa", "dani",
+    ],
     dtype=object,
 )
 _WORDS = np.array(
-    """sunny dancer vibes daily official music cooks gamer travels art moon star pixel lofi skate bakes
-    fitness memes studio nomad wave cosmic bloom coffee chill dreams fox wolf panda tiger ocean city
-    glow retro neon velvet maple echo storm cloud""".split(),
+    [
+        "sunny", "dancer", "vibes", "daily", "official", "music", "cooks", "gamer", "travels", "art", "moon", "star",
+        "pixel", "lofi", "skate", "bakes", "fitness", "memes", "studio", "nomad", "wave", "cosmic", "bloom", "coffee",
+        "chill", "dreams", "fox", "wolf", "panda", "tiger", "ocean", "city", "glow", "retro", "neon", "velvet", "maple",
+        "echo", "storm", "cloud",
+    ],
     dtype=object,
 )
 _LAST = np.array(
-    """silva smith garcia kim nguyen muller rossi khan ali chen novak ivanova santos lopez patel sato
-    dubois jansen kowalski yilmaz okafor mensah haddad park cohen""".split(),
+    [
+        "silva", "smith", "garcia", "kim", "nguyen", "muller", "rossi", "khan", "ali", "chen", "novak", "ivanova",
+        "santos", "lopez", "patel", "sato", "dubois", "jansen", "kowalski", "yilmaz", "okafor", "mensah", "haddad",
+        "park", "cohen",
+    ],
     dtype=object,
 )
 _DECOR = np.array(["", "", "", "", " ✨", " 🌙", " 🎧", " 🇧🇷", " 💫", " 🌸", " ⚽", " 🎮"], dtype=object)
@@ -138,7 +148,9 @@ def organic_usernames(rng: np.random.Generator, n: int) -> np.ndarray:
     number = rng.integers(0, 100, n)
     year = rng.integers(70, 100, n) % 100
     out = []
-    for f, w, l, p, num, y in zip(first, word, last, pattern.tolist(), number.tolist(), year.tolist()):
+    for f, w, l, p, num, y in zip(  # noqa: E741 - f, w, l: first name, word, last name
+        first, word, last, pattern.tolist(), number.tolist(), year.tolist(), strict=True
+    ):
         if p == 0:
             out.append(f"{f}_{w}")
         elif p == 1:
@@ -167,7 +179,7 @@ def templated_usernames(rng: np.random.Generator, n: int, *, style: str = "user"
         return np.array([f"user_{d}" for d in digits.tolist()], dtype=object)
     first = rng.choice(FIRST_NAMES, n)
     letter = rng.choice(np.array(list("abcdefghjklmnoprstvwz"), dtype=object), n)
-    return np.array([f"{f}.{c}{d}" for f, c, d in zip(first, letter, digits.tolist())], dtype=object)
+    return np.array([f"{f}.{c}{d}" for f, c, d in zip(first, letter, digits.tolist(), strict=True)], dtype=object)
 
 
 def display_names(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -175,7 +187,8 @@ def display_names(rng: np.random.Generator, n: int) -> np.ndarray:
     first = rng.choice(FIRST_NAMES, n)
     last = rng.choice(_LAST, n)
     decor = rng.choice(_DECOR, n)
-    return np.array([f"{f.title()} {l.title()}{d}" for f, l, d in zip(first, last, decor)], dtype=object)
+    return np.array([f"{f.title()} {surname.title()}{d}" for f, surname, d in zip(first, last, decor, strict=True)],
+                    dtype=object)
 
 
 def comment_texts(rng: np.random.Generator, n: int, *, common_share: float = 0.25) -> np.ndarray:
@@ -195,7 +208,7 @@ def post_captions(rng: np.random.Generator, n: int, *, extra_hashtag: str | None
     k = rng.integers(1, 5, n)
     tags = rng.choice(len(HASHTAGS), size=(n, 4), p=_HASHTAG_WEIGHTS / _HASHTAG_WEIGHTS.sum())
     out = []
-    for c, count, row in zip(caption, k.tolist(), tags.tolist()):
+    for c, count, row in zip(caption, k.tolist(), tags.tolist(), strict=True):
         chosen = " ".join(dict.fromkeys(HASHTAGS[t] for t in row[:count]))
         out.append(f"{c} {extra_hashtag} {chosen}" if extra_hashtag else f"{c} {chosen}")
     return np.array(out, dtype=object)
@@ -224,9 +237,9 @@ class Organic:
     popularity: np.ndarray
     content_posted: np.ndarray
     content_creator: np.ndarray
-    reserved: np.ndarray = field(default=None)  # type: ignore[assignment]
+    reserved: np.ndarray = field(default=None)  # type: ignore[arg-type]  # filled in __post_init__
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.reserved is None:
             self.reserved = np.zeros(len(self.accounts), dtype=bool)
 
@@ -257,7 +270,8 @@ def build_population(world: World, rng: np.random.Generator, *, n_accounts: int,
     usernames = inject_hostile(organic_usernames(rng, n_accounts), rng, fraction=0.01, long_values=1)
     names = inject_hostile(display_names(rng, n_accounts), rng, fraction=0.025, long_values=3, mode="append")
     countries = rng.choice(COUNTRIES, n_accounts, p=_COUNTRY_WEIGHTS / _COUNTRY_WEIGHTS.sum())
-    status = np.where(rng.random(n_accounts) < 0.985, "active", np.where(rng.random(n_accounts) < 0.6, "suspended", "deactivated"))
+    status = np.where(rng.random(n_accounts) < 0.985, "active",
+                      np.where(rng.random(n_accounts) < 0.6, "suspended", "deactivated"))
     accounts = world.add_accounts(
         created_at=created, usernames=usernames, display_names=names, countries=countries,
         followers=followers, status=status.astype(object),
@@ -269,7 +283,8 @@ def build_population(world: World, rng: np.random.Generator, *, n_accounts: int,
     old_posted = np.maximum(START - rng.integers(DAY, 180 * DAY, n_old), created[old_creators] + 3600)
     new_creators = weighted_choice(rng, n_posts, creator_p)
     new_posted = sample_times(rng, n_posts)
-    content = world.add_content(accounts[np.concatenate([old_creators, new_creators])], np.concatenate([old_posted, new_posted]))
+    content = world.add_content(accounts[np.concatenate([old_creators, new_creators])],
+                                np.concatenate([old_posted, new_posted]))
     world.add_events(
         accounts[new_creators], "post", world.content_ids[content[n_old:]], new_posted,
         text=post_captions(rng, n_posts),
@@ -309,7 +324,8 @@ def add_interactions(world: World, rng: np.random.Generator, organic: Organic, n
     targets[follow] = world.account_ids[organic.accounts[followee]]
     text = np.full(n, None, dtype=object)
     comment = actions == ACTION_CODE["comment"]
-    text[comment] = inject_hostile(comment_texts(rng, int(comment.sum())), rng, fraction=0.004, long_values=2, mode="append")
+    text[comment] = inject_hostile(comment_texts(rng, int(comment.sum())), rng, fraction=0.004, long_values=2,
+                                   mode="append")
     world.add_events(organic.accounts[local], actions, targets, ts, text=text)
 
 
@@ -360,12 +376,14 @@ def add_enforcements(world: World, rng: np.random.Generator, *, share: float = 0
     has_content = np.array([c is not None for c in content], dtype=bool)
     account_action = rng.choice(np.array(["warn", "suspend", "ban"], dtype=object), len(chosen), p=[0.7, 0.25, 0.05])
     action = np.where(has_content & (rng.random(len(chosen)) < 0.85), "remove_content", account_action).astype(object)
-    content = np.where(action == "remove_content", content, None)
-    world.add_enforcements(world.reports.column("target")[chosen], action, world.reports.column("policy")[chosen], ts, content)
+    content = np.where(action == "remove_content", content, np.array(None, dtype=object))
+    world.add_enforcements(world.reports.column("target")[chosen], action, world.reports.column("policy")[chosen], ts,
+                           content)
 
 
-def add_personal_logins(world: World, rng: np.random.Generator, accounts: np.ndarray, n: int, *, weights=None,
-                        start=None, proxy: bool = False, fixed_ip: str | None = None) -> None:
+def add_personal_logins(world: World, rng: np.random.Generator, accounts: np.ndarray, n: int, *,
+                        weights: np.ndarray | None = None, start: int | None = None, proxy: bool = False,
+                        fixed_ip: str | None = None) -> None:
     """``n`` logins of ``accounts`` from their own devices and home or mobile IPs.
 
     ``proxy=True`` gives every login a fresh residential IP (residential proxies);
@@ -388,7 +406,8 @@ def add_personal_logins(world: World, rng: np.random.Generator, accounts: np.nda
     # Home IP is stable per account (derived from the account), mobile IPs vary.
     home_rng_values = _hash(who, 17)
     home = np.array(
-        [f"{_RES[v % len(_RES)]}.{(v >> 8) % 256}.{(v >> 16) % 256}.{1 + (v >> 24) % 254}" for v in home_rng_values.tolist()],
+        [f"{_RES[v % len(_RES)]}.{(v >> 8) % 256}.{(v >> 16) % 256}.{1 + (v >> 24) % 254}"
+         for v in home_rng_values.tolist()],
         dtype=object,
     )
     if fixed_ip is not None:

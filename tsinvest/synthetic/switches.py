@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from types import MappingProxyType
 
 import numpy as np
 
@@ -55,7 +56,18 @@ from tsinvest.synthetic.organic import (
     post_captions,
     sprinkle_activity,
 )
-from tsinvest.synthetic.world import ACTION_CODE, DAY, END, POLICIES, START, World, iso, sample_times, weighted_choice
+from tsinvest.synthetic.world import (
+    ACTION_CODE,
+    DAY,
+    END,
+    POLICIES,
+    START,
+    World,
+    ip_addresses,
+    iso,
+    sample_times,
+    weighted_choice,
+)
 
 __all__ = [
     "SWITCHES",
@@ -75,7 +87,7 @@ __all__ = [
 ]
 
 #: Every switch and what it adds, in the order they are applied.
-SWITCHES = {
+SWITCHES = MappingProxyType({
     "viral": "several videos shared by thousands of organic accounts within minutes",
     "heavy_users": "a few organic accounts with 10,000+ events each",
     "notification_fans": "heavy users sharing a big creator's new posts within ~90 s",
@@ -84,7 +96,7 @@ SWITCHES = {
     "blend_in_rings": "amplification rings with blend-in likes of popular videos, 5-20 targets each",
     "substituted_spam": "copy-paste spam with word substitutions, a homoglyph and a zero-width character per message",
     "ban_evasion": "new accounts tied to enforced accounts through devices, IPs, username templates, follows",
-}
+})
 TRAP_SWITCHES = ("viral", "heavy_users", "notification_fans", "carrier_nat", "common_comments")
 ADVERSARY_SWITCHES = ("blend_in_rings", "substituted_spam", "ban_evasion")
 
@@ -129,7 +141,9 @@ def _loguniform(rng: np.random.Generator, low: float, high: float) -> float:
     return float(math.exp(rng.uniform(math.log(low), math.log(high))))
 
 
-def _free_organic(organic: Organic, rng: np.random.Generator, n: int, *, weights: np.ndarray | None = None) -> np.ndarray:
+def _free_organic(
+    organic: Organic, rng: np.random.Generator, n: int, *, weights: np.ndarray | None = None
+) -> np.ndarray:
     """``n`` distinct organic accounts not reserved by a campaign or trap, WITHOUT reserving them.
 
     Viral sharers and common commenters are ordinary accounts that also do
@@ -141,7 +155,9 @@ def _free_organic(organic: Organic, rng: np.random.Generator, n: int, *, weights
     return organic.accounts[rng.choice(free, size=n, replace=False, p=p)]
 
 
-def _new_posts(world: World, rng: np.random.Generator, creator: int, n: int, *, start: int, end: int):
+def _new_posts(
+    world: World, rng: np.random.Generator, creator: int, n: int, *, start: int, end: int
+) -> tuple[np.ndarray, np.ndarray]:
     posted = np.sort(sample_times(rng, n, start=start, end=end))
     content = world.add_content(np.full(n, creator), posted)
     world.add_events(np.full(n, creator), "post", world.content_ids[content], posted, text=post_captions(rng, n))
@@ -163,7 +179,7 @@ def _new_accounts(world: World, rng: np.random.Generator, n: int, *, aged_share:
 
 
 def _engage_popular(world: World, rng: np.random.Generator, organic: Organic, who: np.ndarray, *,
-                    share_p: float = 0.15, comment_p: float = 0.1, start=None) -> None:
+                    share_p: float = 0.15, comment_p: float = 0.1, start: int | None = None) -> None:
     """Likes, shares and comments of popular videos by ``who`` (one event each), at ordinary times."""
     n = len(who)
     if n == 0:
@@ -252,8 +268,6 @@ def carrier_nat(world: World, rng: np.random.Generator, organic: Organic, *, num
     The ban-evasion trap: new accounts behind the same address as enforced
     accounts, related by nothing but the carrier.
     """
-    from tsinvest.synthetic.world import ip_addresses
-
     accounts = organic.take(rng, size)
     ip = str(ip_addresses(rng, 1, "mobile")[0])
     n_banned = int(rng.integers(2, 6))
@@ -270,7 +284,8 @@ def carrier_nat(world: World, rng: np.random.Generator, organic: Organic, *, num
     # Everyone appears at least once, so the NAT really has all these accounts.
     lo = np.maximum(world.account_created[everyone], START)
     world.add_logins(everyone, lo + (rng.random(len(everyone)) * (END - lo)).astype(np.int64),
-                     np.full(len(everyone), ip, dtype=object), world.device_ids(everyone.astype(np.uint64) * np.uint64(4)),
+                     np.full(len(everyone), ip, dtype=object),
+                     world.device_ids(everyone.astype(np.uint64) * np.uint64(4)),
                      np.full(len(everyone), "Clipr/31.2 (Android 13; SM-A546B)", dtype=object))
     add_personal_logins(world, rng, new, 2 * n_new)
     sprinkle_activity(world, rng, organic, new, low=3, high=12)
@@ -280,8 +295,9 @@ def carrier_nat(world: World, rng: np.random.Generator, organic: Organic, *, num
     }
 
 
-_SHORT_COMMENTS = np.concatenate([COMMON_COMMENTS, np.array(["nice!", "lol", "🔥🔥🔥", "😍", "👏", "yes", "love it", "W"],
-                                                            dtype=object)])
+_SHORT_COMMENTS = np.concatenate(
+    [COMMON_COMMENTS, np.array(["nice!", "lol", "🔥🔥🔥", "😍", "👏", "yes", "love it", "W"], dtype=object)]
+)
 
 
 def common_comments(world: World, rng: np.random.Generator, organic: Organic, *, number: int, size: int) -> dict:
@@ -357,13 +373,13 @@ def blend_in_ring(world: World, rng: np.random.Generator, organic: Organic, *, n
 
 
 #: Word -> substitutes a spammer rotates between messages.
-SUBSTITUTIONS = {
+SUBSTITUTIONS = MappingProxyType({
     "free": ("gratis", "FREE", "no-cost"), "claim": ("grab", "get", "collect"), "now": ("today", "asap", "rn"),
     "money": ("cash", "$$$", "income"), "click": ("tap", "press", "open"), "link": ("url", "site", "page"),
     "win": ("score", "earn", "take"), "easy": ("simple", "quick", "fast"), "join": ("enter", "hop into", "come to"),
     "profile": ("bio", "page", "account"), "guaranteed": ("100%", "for sure", "promised"),
     "message": ("dm", "text", "ping"), "today": ("tonight", "this week", "now"),
-}
+})
 _SPAM_BASES = (
     "claim your free money now, click the link in my profile and win big today {n}",
     "easy money guaranteed, join my group today and claim your free bonus, message me {n}",
@@ -424,7 +440,7 @@ def substituted_spam(world: World, rng: np.random.Generator, organic: Organic, *
     numbers = rng.integers(2, 99, n).tolist()
     disguised = (rng.random(n) < rate).tolist()
     texts = [substitute(base.format(n=k), rng, substitutions=n_subs) if d else base.format(n=k)
-             for k, d in zip(numbers, disguised)]
+             for k, d in zip(numbers, disguised, strict=True)]
     world.add_events(who, "comment", world.content_ids[content], ts, text=np.array(texts, dtype=object))
     blend_who = np.repeat(members, rng.integers(2, 15, size))
     _engage_popular(world, rng, organic, blend_who, start=world.account_created[blend_who])
@@ -438,8 +454,52 @@ def substituted_spam(world: World, rng: np.random.Generator, organic: Organic, *
     }
 
 
-_STEMS = np.array("""nightfox sunnyvibe ghostrider mialuna skyline kingzed lunabae darkstar prettyme
-    bossbabe cryptoking lilsnow redpanda bigdreams goldrush rosequeen wildcat silentwolf""".split(), dtype=object)
+_STEMS = np.array([
+    "nightfox", "sunnyvibe", "ghostrider", "mialuna", "skyline", "kingzed", "lunabae", "darkstar", "prettyme",
+    "bossbabe", "cryptoking", "lilsnow", "redpanda", "bigdreams", "goldrush", "rosequeen", "wildcat", "silentwolf",
+], dtype=object)
+
+
+_PHONE_AGENT = "Clipr/31.4 (iPhone; iOS 17.3)"
+
+
+def _banned_history(
+    world: World, rng: np.random.Generator, banned: np.ndarray, ban_ts: np.ndarray, home_ips: np.ndarray,
+    devices: np.ndarray, followed: np.ndarray,
+) -> None:
+    """Logins from the operator's phone and home, and its follows, before each enforcement."""
+    n_follow = len(followed)
+    for k in range(len(banned)):
+        before = int(rng.integers(5, 20))
+        ts = START + (rng.random(before) * (ban_ts[k] - START)).astype(np.int64)
+        world.add_logins(np.full(before, banned[k]), ts, np.full(before, home_ips[k], dtype=object),
+                         np.full(before, devices[k], dtype=object), np.full(before, _PHONE_AGENT, dtype=object))
+        f_ts = START + (rng.random(n_follow) * (ban_ts[k] - START)).astype(np.int64)
+        world.add_events(np.full(n_follow, banned[k]), "follow", world.account_ids[followed], f_ts)
+
+
+def _evader_traces(
+    world: World, rng: np.random.Generator, evaders: np.ndarray, created: np.ndarray, ties: np.ndarray,
+    devices: np.ndarray, home_ips: np.ndarray, followed: np.ndarray, *, adaptive: bool,
+) -> None:
+    """Logins and follows of each new account; ``ties`` columns: device, IP, template, follows.
+
+    ``devices`` and ``home_ips`` are those of each new account's operator account.
+    """
+    n_follow = len(followed)
+    for i in range(len(evaders)):
+        n_logins = int(rng.integers(4, 15))
+        ts = created[i] + (rng.random(n_logins) * (END - created[i])).astype(np.int64)
+        device = np.full(n_logins, devices[i] if ties[i, 0] else world.new_devices(1)[0], dtype=object)
+        if ties[i, 1]:
+            ip = np.full(n_logins, home_ips[i], dtype=object)
+        else:
+            ip = ip_addresses(rng, n_logins, "residential" if adaptive else "mobile")
+        world.add_logins(np.full(n_logins, evaders[i]), ts, ip, device, np.full(n_logins, _PHONE_AGENT, dtype=object))
+        if ties[i, 3]:
+            keep = followed[rng.random(n_follow) < 0.8]
+            f_ts = created[i] + (rng.random(len(keep)) * (END - created[i])).astype(np.int64)
+            world.add_events(np.full(len(keep), evaders[i]), "follow", world.account_ids[keep], f_ts)
 
 
 def ban_evasion(world: World, rng: np.random.Generator, organic: Organic, *, number: int,
@@ -473,18 +533,10 @@ def ban_evasion(world: World, rng: np.random.Generator, organic: Organic, *, num
     world.add_enforcements(banned, action, rng.choice(np.array(POLICIES, dtype=object), n_banned), ban_ts)
     # The operator's own phone and home address, and the accounts it follows.
     devices = world.new_devices(n_banned)
-    from tsinvest.synthetic.world import ip_addresses
-
     home_ips = ip_addresses(rng, n_banned, "residential")
     n_follow = int(rng.integers(5, 16))
     followed = organic.accounts[rng.choice(len(organic.accounts), n_follow, replace=False)]
-    for k in range(n_banned):
-        before = int(rng.integers(5, 20))
-        ts = START + (rng.random(before) * (ban_ts[k] - START)).astype(np.int64)
-        world.add_logins(np.full(before, banned[k]), ts, np.full(before, home_ips[k], dtype=object),
-                         np.full(before, devices[k], dtype=object), np.full(before, "Clipr/31.4 (iPhone; iOS 17.3)", dtype=object))
-        f_ts = START + (rng.random(n_follow) * (ban_ts[k] - START)).astype(np.int64)
-        world.add_events(np.full(n_follow, banned[k]), "follow", world.account_ids[followed], f_ts)
+    _banned_history(world, rng, banned, ban_ts, home_ips, devices, followed)
     per_banned = rng.integers(1, 5, n_banned)
     owner = np.repeat(np.arange(n_banned), per_banned)
     n_new = len(owner)
@@ -500,21 +552,7 @@ def ban_evasion(world: World, rng: np.random.Generator, organic: Organic, *, num
         created_at=created, usernames=usernames, display_names=display_names(rng, n_new),
         followers=rng.integers(0, 30, n_new),
     )
-    for i in range(n_new):
-        k = owner[i]
-        n_logins = int(rng.integers(4, 15))
-        ts = created[i] + (rng.random(n_logins) * (END - created[i])).astype(np.int64)
-        device = np.full(n_logins, devices[k] if ties[i, 0] else world.new_devices(1)[0], dtype=object)
-        if ties[i, 1]:
-            ip = np.full(n_logins, home_ips[k], dtype=object)
-        else:
-            ip = ip_addresses(rng, n_logins, "residential" if adaptive else "mobile")
-        world.add_logins(np.full(n_logins, evaders[i]), ts, ip, device,
-                         np.full(n_logins, "Clipr/31.4 (iPhone; iOS 17.3)", dtype=object))
-        if ties[i, 3]:
-            keep = followed[rng.random(n_follow) < 0.8]
-            f_ts = created[i] + (rng.random(len(keep)) * (END - created[i])).astype(np.int64)
-            world.add_events(np.full(len(keep), evaders[i]), "follow", world.account_ids[keep], f_ts)
+    _evader_traces(world, rng, evaders, created, ties, devices[owner], home_ips[owner], followed, adaptive=adaptive)
     sprinkle_activity(world, rng, organic, evaders, low=2, high=10)
     tie_names = ("shared_device", "shared_ip", "username_template", "same_follows")
     return {
@@ -558,12 +596,12 @@ def add_switched(world: World, organic: Organic, *, n_events: int, switches: tup
             traps.append(notification_fans(world, world.rng(f"switch-notify-{number}"), organic, number=10 + number))
     if "carrier_nat" in switches:
         rng = world.rng("switch-nat")
-        size = int(min(rng.integers(300, 1500), 0.15 * n_accounts))
+        size = int(min(int(rng.integers(300, 1500)), 0.15 * n_accounts))
         traps.append(carrier_nat(world, rng, organic, number=11, size=size))
     if "common_comments" in switches:
         size = int(min(np.clip(n_events / 25, 1000, 40_000), 0.7 * n_accounts))
         traps.append(common_comments(world, world.rng("switch-common"), organic, number=11, size=size))
-    for switch, kind, make in (("blend_in_rings", "amplification", blend_in_ring),
+    for switch, _kind, make in (("blend_in_rings", "amplification", blend_in_ring),
                                ("substituted_spam", "copy_paste", substituted_spam),
                                ("ban_evasion", "ban_evasion", ban_evasion)):
         if switch not in switches:

@@ -44,7 +44,9 @@ def _ids(world: World, accounts: np.ndarray) -> list[str]:
     return sorted(set(world.account_ids[accounts].tolist()))
 
 
-def _creator_posts(world, rng, creator, n, *, latest=END - DAY):
+def _creator_posts(
+    world: World, rng: np.random.Generator, creator: int, n: int, *, latest: int = END - DAY
+) -> tuple[np.ndarray, np.ndarray]:
     posted = np.sort(sample_times(rng, n, start=START, end=latest))
     content = world.add_content(np.full(n, creator), posted)
     world.add_events(np.full(n, creator), "post", world.content_ids[content], posted, text=post_captions(rng, n))
@@ -109,7 +111,8 @@ def carrier_nat(world: World, rng: np.random.Generator, organic: Organic, *, num
         world.device_ids(accounts.astype(np.uint64) * np.uint64(4)),
         np.full(size, "Clipr/31.2 (Android 13; SM-A546B)", dtype=object),
     )
-    return {"id": f"carrier_nat-{number:02d}", "kind": "carrier_nat", "accounts": _ids(world, accounts), "targets": [ip]}
+    return {"id": f"carrier_nat-{number:02d}", "kind": "carrier_nat", "accounts": _ids(world, accounts),
+            "targets": [ip]}
 
 
 def common_comments(world: World, rng: np.random.Generator, organic: Organic, *, number: int, size: int) -> dict:
@@ -119,7 +122,8 @@ def common_comments(world: World, rng: np.random.Generator, organic: Organic, *,
     who = np.repeat(accounts, per)
     n = len(who)
     content = organic.popular_content(rng, n, before=START)
-    world.add_events(who, "comment", world.content_ids[content], sample_times(rng, n), text=rng.choice(COMMON_COMMENTS, n))
+    world.add_events(who, "comment", world.content_ids[content], sample_times(rng, n),
+                     text=rng.choice(COMMON_COMMENTS, n))
     return {
         "id": f"common_comments-{number:02d}",
         "kind": "common_comments",

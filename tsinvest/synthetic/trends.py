@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from tsinvest.synthetic.organic import Organic, add_reports, comment_texts, post_captions
-from tsinvest.synthetic.world import DAY, DAYS, END, POLICIES, START, World, iso, sample_times, weighted_choice
+from tsinvest.synthetic.world import DAY, DAYS, END, POLICIES, START, World, iso, weighted_choice
 
 __all__ = ["EMERGING_HASHTAG", "SPIKE_POLICY", "emerging_hashtag", "report_spike"]
 

@@ -16,8 +16,14 @@ Examples
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
+from types import MappingProxyType
+from typing import Any
 
 import numpy as np
+
+# A column of values handed to the world: an array or a list.
+Values = np.ndarray | Sequence[Any]
 
 __all__ = [
     "START",
@@ -47,7 +53,7 @@ START_ISO = "2026-03-02T00:00:00Z"
 END_ISO = "2026-03-30T00:00:00Z"
 
 ACTIONS = ("share", "like", "comment", "post", "follow", "duet", "stitch")
-ACTION_CODE = {action: code for code, action in enumerate(ACTIONS)}
+ACTION_CODE = MappingProxyType({action: code for code, action in enumerate(ACTIONS)})
 POLICIES = (
     "spam",
     "harassment",
@@ -170,7 +176,8 @@ def ip_addresses(rng: np.random.Generator, n: int, kind: str = "residential") ->
         a, b = pick[:, 0], pick[:, 1]
     c = rng.integers(0, 256, size=n)
     d = rng.integers(1, 255, size=n)
-    return np.array([f"{w}.{x}.{y}.{z}" for w, x, y, z in zip(a.tolist(), b.tolist(), c.tolist(), d.tolist())], dtype=object)
+    octets = zip(a.tolist(), b.tolist(), c.tolist(), d.tolist(), strict=True)
+    return np.array([f"{w}.{x}.{y}.{z}" for w, x, y, z in octets], dtype=object)
 
 
 class _Table:
@@ -182,7 +189,7 @@ class _Table:
         self.size = 0
         self._cache: dict[str, np.ndarray] = {}
 
-    def add(self, **values) -> np.ndarray:
+    def add(self, **values: Values) -> np.ndarray:
         lengths = {len(v) for v in values.values()}
         if len(lengths) != 1:
             raise ValueError("columns of one chunk must have the same length")
@@ -203,7 +210,7 @@ class _Table:
         return self._cache[name]
 
 
-def _as_object(values, n: int) -> np.ndarray:
+def _as_object(values: Any, n: int) -> np.ndarray:
     if values is None:
         return np.full(n, None, dtype=object)
     if isinstance(values, str):
@@ -229,7 +236,9 @@ class World:
         self._used_ids: set[int] = set()
         self._device_salt = int(self._id_rng.integers(0, 2**62))
         self._device_counter = 0
-        self.accounts = _Table(("account_id", "created_at", "username", "display_name", "country", "follower_count", "status"))
+        self.accounts = _Table(
+            ("account_id", "created_at", "username", "display_name", "country", "follower_count", "status")
+        )
         self.content = _Table(("content_id", "creator", "posted_at"))
         self.events = _Table(("account", "action", "target_id", "ts", "text"))
         self.reports = _Table(("reporter", "target", "content_id", "policy", "ts"))
@@ -292,12 +301,12 @@ class World:
     def add_accounts(
         self,
         *,
-        created_at,
-        usernames,
-        display_names=None,
-        countries=None,
-        followers=None,
-        status=None,
+        created_at: Values,
+        usernames: Values,
+        display_names: Values | None = None,
+        countries: Values | None = None,
+        followers: Values | None = None,
+        status: Values | None = None,
         leading_zero_fraction: float = 0.03,
     ) -> np.ndarray:
         """Add accounts; return their integer indices."""
@@ -313,7 +322,7 @@ class World:
             status=_as_object("active" if status is None else status, n),
         )
 
-    def add_content(self, creators, posted_at) -> np.ndarray:
+    def add_content(self, creators: Values, posted_at: Values) -> np.ndarray:
         """Add videos; return their integer indices."""
         n = len(creators)
         return self.content.add(
@@ -322,14 +331,19 @@ class World:
             posted_at=np.asarray(posted_at, dtype=np.int64),
         )
 
-    def add_events(self, accounts, actions, target_ids, ts, text=None) -> None:
+    def add_events(
+        self, accounts: Values, actions: Any, target_ids: Values, ts: Values, text: Any = None
+    ) -> None:
         """Add events; ``actions`` are names or codes, ``target_ids`` id strings."""
         n = len(accounts)
         if isinstance(actions, str):
             codes = np.full(n, ACTION_CODE[actions], dtype=np.int8)
         else:
             actions = np.asarray(actions)
-            codes = actions.astype(np.int8) if actions.dtype.kind in "iu" else np.array([ACTION_CODE[a] for a in actions], dtype=np.int8)
+            if actions.dtype.kind in "iu":
+                codes = actions.astype(np.int8)
+            else:
+                codes = np.array([ACTION_CODE[a] for a in actions], dtype=np.int8)
         self.events.add(
             account=np.asarray(accounts, dtype=np.int64),
             action=codes,
@@ -338,7 +352,9 @@ class World:
             text=_as_object(text, n),
         )
 
-    def add_reports(self, reporters, targets, policy, ts, content_ids=None) -> None:
+    def add_reports(
+        self, reporters: Any, targets: Values, policy: Any, ts: Values, content_ids: Any = None
+    ) -> None:
         n = len(reporters)
         self.reports.add(
             reporter=np.asarray(reporters, dtype=np.int64),
@@ -348,7 +364,9 @@ class World:
             ts=np.asarray(ts, dtype=np.int64),
         )
 
-    def add_logins(self, accounts, ts, ips, devices, user_agents) -> None:
+    def add_logins(
+        self, accounts: Any, ts: Values, ips: Values, devices: Values, user_agents: Values
+    ) -> None:
         n = len(accounts)
         self.logins.add(
             account=np.asarray(accounts, dtype=np.int64),
@@ -358,7 +376,9 @@ class World:
             user_agent=_as_object(user_agents, n),
         )
 
-    def add_enforcements(self, accounts, action, policy, ts, content_ids=None) -> None:
+    def add_enforcements(
+        self, accounts: Any, action: Any, policy: Any, ts: Values, content_ids: Any = None
+    ) -> None:
         n = len(accounts)
         self.enforcements.add(
             account=np.asarray(accounts, dtype=np.int64),

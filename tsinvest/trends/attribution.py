@@ -20,7 +20,7 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.schemas import STRING_DTYPE
-from tsinvest.trends._common import as_columns, as_string_columns, quote, require_columns, to_relation
+from tsinvest.trends.inputs import as_columns, as_string_columns, quote, require_columns, to_relation
 
 __all__ = ["coordinated_share", "ASSESSMENTS"]
 
@@ -32,7 +32,9 @@ def _flagged_ids(flagged_accounts: Iterable[Any]) -> pd.DataFrame:
     if isinstance(flagged_accounts, (str, bytes)):
         raise ParameterError("flagged_accounts must be a collection of account ids, not a single string")
     if isinstance(flagged_accounts, pd.DataFrame):
-        raise ParameterError("flagged_accounts must be ids (a list, set or Series), not a DataFrame; pass frame['account_id']")
+        raise ParameterError(
+            "flagged_accounts must be ids (a list, set or Series), not a DataFrame; pass frame['account_id']"
+        )
     ids = pd.Series(list(flagged_accounts), dtype=object).dropna()
     if not all(isinstance(value, str) for value in ids):
         # Numbers lose leading zeros and 19-digit precision: refuse rather than guess.
@@ -99,8 +101,10 @@ def coordinated_share(
     relation, types = to_relation(frame, connection if connection is not None else private)
     require_columns(types, (actor, *groups))
     flagged = _flagged_ids(flagged_accounts)
-    private.register("rows_in", relation.query("data", f"SELECT {', '.join(quote(g) for g in groups)}, "
-                                                       f"CAST({quote(actor)} AS VARCHAR) AS actor FROM data").to_arrow_table())
+    rows_in = relation.query(
+        "data", f"SELECT {', '.join(quote(g) for g in groups)}, CAST({quote(actor)} AS VARCHAR) AS actor FROM data"
+    )
+    private.register("rows_in", rows_in.to_arrow_table())
     private.register("flagged", flagged)
     group_sql = ", ".join(quote(g) for g in groups)
     result = private.execute(
@@ -124,7 +128,8 @@ def coordinated_share(
     for column in ("total", "coordinated", "accounts", "coordinated_accounts"):
         result[column] = result[column].astype("int64")
     result = as_string_columns(result, groups)
-    ordered = [*groups, "total", "coordinated", "coordinated_share", "accounts", "coordinated_accounts", "account_share", "assessment"]
+    ordered = [*groups, "total", "coordinated", "coordinated_share", "accounts", "coordinated_accounts",
+               "account_share", "assessment"]
     result = result[ordered].sort_values(
         ["coordinated_share", "total", *groups], ascending=[False, False, *[True] * len(groups)], kind="stable",
         na_position="last",

@@ -9,14 +9,15 @@ Examples
 from __future__ import annotations
 
 import unicodedata
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.schemas import STRING_DTYPE
-from tsinvest.trends._common import (
+from tsinvest.trends.inputs import (
     parse_window,
     quote,
     require_columns,
@@ -25,6 +26,9 @@ from tsinvest.trends._common import (
     utc_expression,
     utc_from_duckdb,
 )
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = ["extract_hashtags", "normalise_term", "term_occurrences", "emerging_terms", "EMERGING_COLUMNS"]
 
@@ -108,8 +112,19 @@ def _raw_terms_sql(kind: str, text: str, term: str | None) -> str:
     return f"regexp_extract_all({cleaned}, '{_WORD_SQL}')"
 
 
-def _occurrences(data, *, windows, kind, text, term, time, actor, connection):
-    """Arrow table (window, actor, ts, raw) of every raw term in the windows, plus a term map."""
+def _occurrences(
+    data: Any,
+    *,
+    windows: Mapping[str, tuple[pd.Timestamp, pd.Timestamp]],
+    kind: str,
+    text: str,
+    term: str | None,
+    time: str,
+    actor: str | None,
+    connection: Any,
+) -> duckdb.DuckDBPyConnection:
+    """A private connection holding ``occurrences`` (window, actor, ts, raw) of every raw term in the
+    windows and ``term_map`` (raw, term); the caller closes it."""
     import duckdb
 
     if kind not in ("hashtags", "words"):
@@ -120,7 +135,8 @@ def _occurrences(data, *, windows, kind, text, term, time, actor, connection):
     t = utc_expression(time, types)
     actor_sql = f"CAST({quote(actor)} AS VARCHAR)" if actor else "NULL::VARCHAR"
     selects = [
-        f"SELECT '{label}' AS window, {actor_sql} AS actor, {t} AS ts, unnest({_raw_terms_sql(kind, text, term)}) AS raw "
+        f"SELECT '{label}' AS window, {actor_sql} AS actor, {t} AS ts, "
+        f"unnest({_raw_terms_sql(kind, text, term)}) AS raw "
         f"FROM data WHERE {t} >= {sql_timestamp(lo)} AND {t} < {sql_timestamp(hi)}"
         for label, (lo, hi) in windows.items()
     ]

@@ -15,18 +15,21 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.plotting import safe_label
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 # safe_label is re-exported: it was first defined here and callers still import it from here.
 __all__ = ["plot_spikes", "plot_emerging", "safe_label"]
 
 
-def _no_tex(*texts) -> None:
+def _no_tex(*texts: Any) -> None:
     # rcParams["text.usetex"] may be on in the analyst's session; user text must never reach LaTeX.
     for text in texts:
         text.set_usetex(False)
@@ -39,7 +42,7 @@ def plot_spikes(
     title: str | None = None,
     ax: Any = None,
     figsize: tuple[float, float] = (9.0, 3.2),
-):
+) -> Figure:
     """Draw one group's counts with the expected line, the unremarkable band and flagged periods.
 
     Parameters
@@ -76,7 +79,9 @@ def plot_spikes(
         return _plot_spikes(spikes, key=key, title=title, ax=ax, figsize=figsize)
 
 
-def _plot_spikes(spikes, *, key, title, ax, figsize):
+def _plot_spikes(
+    spikes: pd.DataFrame, *, key: str | None, title: str | None, ax: Any, figsize: tuple[float, float]
+) -> Figure:
     from matplotlib.figure import Figure
 
     required = {"key", "period_start", "count", "expected", "lower", "upper", "flagged", "baseline"}
@@ -126,7 +131,7 @@ def plot_emerging(
     title: str | None = "Emerging terms (target vs reference window)",
     ax: Any = None,
     figsize: tuple[float, float] | None = None,
-):
+) -> Figure:
     r"""Horizontal bar chart of the top terms by ``z``; brand-new terms in a second colour.
 
     Parameters
@@ -161,7 +166,9 @@ def plot_emerging(
         return _plot_emerging(terms, top=top, title=title, ax=ax, figsize=figsize)
 
 
-def _plot_emerging(terms, *, top, title, ax, figsize):
+def _plot_emerging(
+    terms: pd.DataFrame, *, top: int, title: str | None, ax: Any, figsize: tuple[float, float] | None
+) -> Figure:
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
@@ -24,12 +25,12 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.schemas import TIMESTAMP_DTYPE
-from tsinvest.trends._common import FREQ_TIMEDELTA, as_columns
+from tsinvest.trends.inputs import FREQ_TIMEDELTA, as_columns
 
 __all__ = ["detect_spikes", "group_key", "BASELINES", "SPIKE_COLUMNS"]
 
 #: Values of the ``baseline`` column, i.e. which expectation a period was judged against.
-BASELINES = {
+BASELINES = MappingProxyType({
     "seasonal:weekday": "median of the same weekday in the surrounding weeks (daily data, >= 2 weeks)",
     "seasonal:hour_of_week": "median of the same hour of the week in the surrounding weeks (hourly, >= 2 weeks)",
     "seasonal:hour_of_day": "median of the same hour on the surrounding days (hourly data, 2 days to 2 weeks)",
@@ -37,10 +38,12 @@ BASELINES = {
     "rolling_median:no_season": "median of neighbouring periods; weekly data has no modelled season",
     "rolling_median": "median of neighbouring periods (method='robust' was asked for)",
     "none:single_period": "a single period cannot be compared with anything",
-}
+})
 
 #: Columns :func:`detect_spikes` adds after the group columns.
-SPIKE_COLUMNS = ("key", "period_start", "count", "expected", "lower", "upper", "score", "p_value", "flagged", "baseline")
+SPIKE_COLUMNS = (
+    "key", "period_start", "count", "expected", "lower", "upper", "score", "p_value", "flagged", "baseline",
+)
 
 _MAD_TO_SIGMA = 1.4826
 
@@ -105,6 +108,54 @@ def _choose_baseline(freq: str, periods: int, method: str) -> tuple[str, int]:
             "counts; weekly counts have none); use method='auto' to fall back to a rolling median"
         )
     return ("rolling_median:no_season" if freq == "W" else "rolling_median:short_history"), 0
+
+
+def _count_matrix(
+    frame: pd.DataFrame, period: str, count: str, freq: str | None
+) -> tuple[pd.DataFrame, pd.DatetimeIndex, str]:
+    """Counts as a (group key x period) matrix over the whole regular grid, the periods and the freq."""
+    observed_periods = pd.DatetimeIndex(frame[period].drop_duplicates().sort_values())
+    freq = freq or _infer_freq(observed_periods)
+    if freq not in FREQ_TIMEDELTA:
+        raise ParameterError("freq must be one of 'H', 'D', 'W'")
+    periods = pd.date_range(observed_periods[0], observed_periods[-1], freq=FREQ_TIMEDELTA[freq])
+    if not observed_periods.isin(periods).all():
+        raise ParameterError(
+            f"periods are not aligned on a regular freq={freq!r} grid; build the series with time_series()"
+        )
+
+    # The grid makes every group the same length, so one matrix holds all of them.
+    matrix_frame = frame.pivot_table(index="key", columns=period, values=count, aggfunc="sum", fill_value=0)
+    matrix_frame = matrix_frame.reindex(columns=periods, fill_value=0).sort_index()
+    return matrix_frame, periods, freq
+
+
+def _expectation(
+    matrix: np.ndarray, freq: str, method: str, seasons: int, neighbours: int
+) -> tuple[str, np.ndarray, np.ndarray]:
+    """(baseline name, expected count, robust spread) of every cell of the count matrix."""
+    baseline, season = _choose_baseline(freq, matrix.shape[1], method)
+
+    if season:
+        offsets = [k * season for k in range(1, seasons + 1)] + [-k * season for k in range(1, seasons + 1)]
+    else:
+        offsets = list(range(1, neighbours + 1)) + [-k for k in range(1, neighbours + 1)]
+    expected = np.full_like(matrix, np.nan) if baseline == "none:single_period" else _shifted_median(matrix, offsets)
+    residual = matrix - expected
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        center = np.nanmedian(residual, axis=1, keepdims=True)
+        mad = np.nanmedian(np.abs(residual - center), axis=1, keepdims=True)
+    spread = np.fmax(np.fmax(_MAD_TO_SIGMA * np.nan_to_num(mad), np.sqrt(np.fmax(expected, 0))), 1.0)
+    return baseline, expected, spread
+
+
+def _no_spikes(frame: pd.DataFrame, groups: Sequence[str]) -> pd.DataFrame:
+    """The result of an empty series: the group columns and :data:`SPIKE_COLUMNS`, no rows."""
+    empty = pd.DataFrame({c: pd.Series(dtype=frame[c].dtype) for c in groups})
+    for column in SPIKE_COLUMNS:
+        empty[column] = pd.Series(dtype="object")
+    return empty
 
 
 def detect_spikes(
@@ -218,40 +269,12 @@ def detect_spikes(
     frame[period] = pd.to_datetime(frame[period], utc=True)
     frame["key"] = group_key(frame, groups)
     if frame.empty:
-        empty = pd.DataFrame({c: pd.Series(dtype=frame[c].dtype) for c in groups})
-        for column in SPIKE_COLUMNS:
-            empty[column] = pd.Series(dtype="object")
-        return empty
+        return _no_spikes(frame, groups)
 
-    observed_periods = pd.DatetimeIndex(frame[period].drop_duplicates().sort_values())
-    freq = freq or _infer_freq(observed_periods)
-    if freq not in FREQ_TIMEDELTA:
-        raise ParameterError("freq must be one of 'H', 'D', 'W'")
-    periods = pd.date_range(observed_periods[0], observed_periods[-1], freq=FREQ_TIMEDELTA[freq])
-    if not observed_periods.isin(periods).all():
-        raise ParameterError(f"periods are not aligned on a regular freq={freq!r} grid; build the series with time_series()")
-
-    # The grid makes every group the same length, so one matrix holds all of them.
-    matrix_frame = frame.pivot_table(index="key", columns=period, values=count, aggfunc="sum", fill_value=0)
-    matrix_frame = matrix_frame.reindex(columns=periods, fill_value=0).sort_index()
+    matrix_frame, periods, grid_freq = _count_matrix(frame, period, count, freq)
     matrix = matrix_frame.to_numpy(dtype=float)
-    baseline, season = _choose_baseline(freq, matrix.shape[1], method)
-
-    if season:
-        offsets = [k * season for k in range(1, seasons + 1)] + [-k * season for k in range(1, seasons + 1)]
-    else:
-        offsets = list(range(1, neighbours + 1)) + [-k for k in range(1, neighbours + 1)]
-    if baseline == "none:single_period":
-        expected = np.full_like(matrix, np.nan)
-    else:
-        expected = _shifted_median(matrix, offsets)
-    residual = matrix - expected
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        center = np.nanmedian(residual, axis=1, keepdims=True)
-        mad = np.nanmedian(np.abs(residual - center), axis=1, keepdims=True)
-    spread = np.fmax(np.fmax(_MAD_TO_SIGMA * np.nan_to_num(mad), np.sqrt(np.fmax(expected, 0))), 1.0)
-    score = residual / spread
+    baseline, expected, spread = _expectation(matrix, grid_freq, method, seasons, neighbours)
+    score = (matrix - expected) / spread
     from scipy.stats import poisson
 
     p_value = np.where(np.isnan(expected), np.nan, poisson.sf(matrix - 1, np.fmax(np.nan_to_num(expected), 0.5)))

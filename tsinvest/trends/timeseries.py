@@ -25,7 +25,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.trends._common import (
+from tsinvest.trends.inputs import (
     FREQ_SQL,
     as_columns,
     as_string_columns,
@@ -118,10 +118,31 @@ def time_series(
     if start_ts is not None and end_ts is not None and not start_ts < end_ts:
         raise ParameterError("start must be before end (end is exclusive)")
 
+    sql = _counts_sql(utc_expression(time, types), freq, groups, distinct, start_ts, end_ts)
+    result = relation.query("data", sql).df()
+    result["period_start"] = utc_from_duckdb(result["period_start"])
+    result["count"] = result["count"].astype("int64")
+    if distinct:
+        result["distinct_count"] = result["distinct_count"].astype("int64")
+    return as_string_columns(result, groups).reset_index(drop=True)
+
+
+def _counts_sql(
+    t: str,
+    freq: str,
+    groups: tuple[str, ...],
+    distinct: str | None,
+    start_ts: pd.Timestamp | None,
+    end_ts: pd.Timestamp | None,
+) -> str:
+    """The query counting rows of ``data`` per period (and group), every period of the range filled.
+
+    ``t`` is the SQL expression of the UTC time; the grid is every group seen times every period of
+    [start or first period, end or last period], left-joined to the counts: O(rows + groups x periods).
+    """
     unit, step = FREQ_SQL[freq]
-    t = utc_expression(time, types)
     group_aliases = [f"g{i}" for i in range(len(groups))]
-    select_groups = "".join(f", {quote(g)} AS {a}" for g, a in zip(groups, group_aliases))
+    select_groups = "".join(f", {quote(g)} AS {a}" for g, a in zip(groups, group_aliases, strict=True))
     distinct_sql = f", {quote(distinct)} AS d" if distinct else ""
     bin_filters = ["period_start IS NOT NULL"]
     if start_ts is not None:
@@ -132,18 +153,15 @@ def time_series(
     hi = f"{sql_timestamp(end_ts)}" if end_ts is not None else f"data_max + {step}"
     group_by = ", ".join(["period_start", *group_aliases])
     distinct_agg = ", count(DISTINCT d) AS nd" if distinct else ""
-    if groups:
-        groups_cte = f"SELECT DISTINCT {', '.join(group_aliases)} FROM binned"
-    else:
-        groups_cte = "SELECT 1 AS unused"
+    groups_cte = f"SELECT DISTINCT {', '.join(group_aliases)} FROM binned" if groups else "SELECT 1 AS unused"
     join_on = " AND ".join(
         ["grid.period_start = binned.period_start"]
         + [f"grid.{a} IS NOT DISTINCT FROM binned.{a}" for a in group_aliases]
     )
-    out_groups = "".join(f"grid.{a} AS {quote(g)}, " for g, a in zip(groups, group_aliases))
+    out_groups = "".join(f"grid.{a} AS {quote(g)}, " for g, a in zip(groups, group_aliases, strict=True))
     out_distinct = ", coalesce(binned.nd, 0) AS distinct_count" if distinct else ""
     order = ", ".join([*(f"{quote(g)} NULLS LAST" for g in groups), "period_start"])
-    sql = f"""
+    return f"""
         WITH src AS (
             SELECT date_trunc('{unit}', {t}) AS period_start{select_groups}{distinct_sql} FROM data
         ),
@@ -164,9 +182,3 @@ def time_series(
         FROM grid LEFT JOIN binned ON {join_on}
         ORDER BY {order}
     """
-    result = relation.query("data", sql).df()
-    result["period_start"] = utc_from_duckdb(result["period_start"])
-    result["count"] = result["count"].astype("int64")
-    if distinct:
-        result["distinct_count"] = result["distinct_count"].astype("int64")
-    return as_string_columns(result, groups).reset_index(drop=True)

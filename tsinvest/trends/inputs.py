@@ -1,8 +1,9 @@
-"""Helpers shared by the trends modules: inputs as DuckDB relations, UTC bounds, SQL quoting."""
+"""Inputs of the trends functions: tables as DuckDB relations, UTC bounds, SQL quoting, frequencies."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
@@ -12,8 +13,10 @@ from tsinvest.schemas import STRING_DTYPE, TIMESTAMP_DTYPE
 
 __all__: list[str] = []
 
-FREQ_SQL = {"H": ("hour", "INTERVAL 1 HOUR"), "D": ("day", "INTERVAL 1 DAY"), "W": ("week", "INTERVAL 7 DAY")}
-FREQ_TIMEDELTA = {"H": pd.Timedelta(hours=1), "D": pd.Timedelta(days=1), "W": pd.Timedelta(days=7)}
+FREQ_SQL = MappingProxyType(
+    {"H": ("hour", "INTERVAL 1 HOUR"), "D": ("day", "INTERVAL 1 DAY"), "W": ("week", "INTERVAL 7 DAY")}
+)
+FREQ_TIMEDELTA = MappingProxyType({"H": pd.Timedelta(hours=1), "D": pd.Timedelta(days=1), "W": pd.Timedelta(days=7)})
 
 
 def quote(name: str) -> str:
@@ -51,7 +54,7 @@ def parse_window(value: Any, *, name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     except (TypeError, ValueError):
         raise ParameterError(f"{name} must be a (start, end) pair or a 'START/END' string") from None
     start_ts, end_ts = as_utc(start, name=f"{name} start"), as_utc(end, name=f"{name} end")
-    if not start_ts < end_ts:
+    if start_ts is None or end_ts is None or not start_ts < end_ts:
         raise ParameterError(f"{name}: start must be before end (end is exclusive)")
     return start_ts, end_ts
 
@@ -64,7 +67,7 @@ def as_columns(value: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(value)
 
 
-def to_relation(data: Any, connection: Any = None):
+def to_relation(data: Any, connection: Any = None) -> tuple[Any, dict[str, str]]:
     """Return ``(relation, column_types)`` for a DataFrame, a DuckDB relation or a table name.
 
     A DataFrame is scanned through ``connection``, which the caller must keep
@@ -86,7 +89,7 @@ def to_relation(data: Any, connection: Any = None):
         relation = connection.table(data)
     else:
         raise ParameterError("data must be a pandas DataFrame, a DuckDB relation, or a table name with connection=")
-    types = {column: str(kind).upper() for column, kind in zip(relation.columns, relation.types)}
+    types = {column: str(kind).upper() for column, kind in zip(relation.columns, relation.types, strict=True)}
     return relation, types
 
 
@@ -122,7 +125,7 @@ def utc_from_duckdb(values: pd.Series) -> pd.Series:
 def as_string_columns(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     for column in columns:
         kind = frame[column].dtype
-        if kind == object or pd.api.types.is_string_dtype(kind):
+        if pd.api.types.is_object_dtype(kind) or pd.api.types.is_string_dtype(kind):
             frame[column] = frame[column].astype(STRING_DTYPE)
     return frame
 

@@ -278,3 +278,40 @@ def test_a_rerun_removes_outputs_of_the_previous_run_it_does_not_produce_again(n
     assert main(["run", str(loader), "--data", str(data), "--out", str(out)]) == 0
     assert not (out / "rejected").exists()
     assert main(["bundle", str(out), "--out", str(tmp_path / "run.zip")]) == 0
+
+
+def test_failed_cell_error_carries_structured_fields(notebook_factory, data_dir, tmp_path):
+    notebook = notebook_factory(tmp_path / "broken.ipynb", 'account_id: str = "0001"',
+                                "raise KeyError('account ' + account_id)")
+    with pytest.raises(NotebookError) as caught:
+        run_notebook(notebook, tmp_path / "run", parameters={"account_id": "00999"})
+    error = caught.value
+    assert (error.notebook, error.cell_index, error.exception_name) == ("broken", 3, "KeyError")
+    assert error.execution_count == 3  # parameters, injected parameters, then the failing cell
+    assert "00999" not in repr(vars(error))
+
+
+def test_progress_announces_each_step_in_order_and_keeps_the_report_clean(
+    probe_notebook, data_dir, tmp_path, capsys, monkeypatch
+):
+    from tsinvest.notebooks.runner import RUN_STEPS
+
+    # The kernel must silence progress bars itself, even when the caller's environment does not.
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    notebook = probe_notebook.parent / "envprobe.ipynb"
+    nbformat.write(nbformat.read(str(probe_notebook), as_version=4), str(notebook))
+    executed = nbformat.read(str(notebook), as_version=4)
+    executed.cells.append(nbformat.v4.new_code_cell("import os\nprint('tqdm-disable=' + os.environ.get('TQDM_DISABLE', ''))"))
+    executed.cells[-1]["id"] = "env-cell"
+    nbformat.write(executed, str(notebook))
+    run_notebook(notebook, tmp_path / "run", parameters={"data_dir": str(data_dir)}, progress=True)
+    printed = capsys.readouterr().err
+    positions = [printed.index(f"[{number}/{len(RUN_STEPS)}] {step}") for number, step in enumerate(RUN_STEPS, 1)]
+    assert positions == sorted(positions)
+    assert "tsinvest run envprobe: done" in printed
+    assert "tqdm-disable=1" in _outputs_text(tmp_path / "run" / "envprobe.ipynb")
+
+
+def test_no_progress_prints_nothing_on_stderr(probe_notebook, data_dir, tmp_path, capsys):
+    run_notebook(probe_notebook, tmp_path / "run", parameters={"data_dir": str(data_dir)})
+    assert "[1/" not in capsys.readouterr().err

@@ -300,10 +300,11 @@ def test_progress_announces_each_step_in_order_and_keeps_the_report_clean(
     monkeypatch.delenv("TQDM_DISABLE", raising=False)
     notebook = probe_notebook.parent / "envprobe.ipynb"
     nbformat.write(nbformat.read(str(probe_notebook), as_version=4), str(notebook))
-    executed = nbformat.read(str(notebook), as_version=4)
-    executed.cells.append(nbformat.v4.new_code_cell("import os\nprint('tqdm-disable=' + os.environ.get('TQDM_DISABLE', ''))"))
-    executed.cells[-1]["id"] = "env-cell"
-    nbformat.write(executed, str(notebook))
+    probe = nbformat.read(str(notebook), as_version=4)
+    code = "import os\nprint('tqdm-disable=' + os.environ.get('TQDM_DISABLE', ''))"
+    probe.cells.append(nbformat.v4.new_code_cell(code))
+    probe.cells[-1]["id"] = "env-cell"
+    nbformat.write(probe, str(notebook))
     run_notebook(notebook, tmp_path / "run", parameters={"data_dir": str(data_dir)}, progress=True)
     printed = capsys.readouterr().err
     positions = [printed.index(f"[{number}/{len(RUN_STEPS)}] {step}") for number, step in enumerate(RUN_STEPS, 1)]

@@ -316,3 +316,23 @@ def test_progress_announces_each_step_in_order_and_keeps_the_report_clean(
 def test_no_progress_prints_nothing_on_stderr(probe_notebook, data_dir, tmp_path, capsys):
     run_notebook(probe_notebook, tmp_path / "run", parameters={"data_dir": str(data_dir)})
     assert "[1/" not in capsys.readouterr().err
+
+
+def test_input_options_read_the_folder_into_a_canonical_copy(notebook_factory, tmp_path, capsys):
+    data = tmp_path / "naive"
+    data.mkdir()
+    (data / "accounts.csv").write_text("account_id,created_at,username\n00123,2026-01-01 10:00:00,a\n")
+    notebook = notebook_factory(
+        tmp_path / "lister.ipynb", 'data_dir: str = "."',
+        "import pandas, pathlib\nfolder = pathlib.Path(data_dir)\nprint(sorted(p.name for p in folder.iterdir()))\n"
+        "print(pandas.read_parquet(folder / 'accounts.parquet')['created_at'].iloc[0])",
+    )
+    out = tmp_path / "run"
+    # Without the zone the naive time is refused before the notebook starts.
+    assert main(["run", str(notebook), "--data", str(data), "--out", str(out), "--epoch-unit", "s"]) == 1
+    assert "created_at" in capsys.readouterr().err
+    assert main(["run", str(notebook), "--data", str(data), "--out", str(out), "--timezone", "Europe/Berlin"]) == 0
+    printed = _outputs_text(out / "lister.ipynb")
+    assert "['accounts.parquet']" in printed and "2026-01-01 09:00:00+00:00" in printed
+    record = json.loads((out / "run.json").read_text())
+    assert record["parameters"]["data_dir"] == str(data.resolve())

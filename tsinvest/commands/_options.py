@@ -46,8 +46,9 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--epoch-unit", choices=("s", "ms", "excel"),
                        help="unit of numeric timestamps (excel: serial days, needs --timezone)")
     group.add_argument("--on-error", choices=("raise", "quarantine"), default="raise",
-                       help="bad rows: stop with the list of problems (default), or set them aside in "
-                            "<file>.rejected.csv and go on")
+                       help="bad rows: stop with the list of problems (default), or set them aside and go on "
+                            "with the clean rows (in <file>.rejected.csv; `tsinvest run`: OUT_DIR/rejected/ "
+                            "unless --redact, counts in run.json)")
 
 
 def load_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -33,14 +33,24 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from tsinvest.escalations._sql import CLOSED_STATUSES, as_of_timestamp, check_statuses, tickets_cte
+from tsinvest.escalations._sql import (
+    CLOSED_STATUSES,
+    as_of_timestamp,
+    check_statuses,
+    escalations_select,
+    tickets_cte,
+)
 from tsinvest.exceptions import ParameterError
+
+if TYPE_CHECKING:
+    from tsinvest.workspace import Workspace
 from tsinvest.schemas import ESCALATION_CHANNELS, ESCALATION_SEVERITIES
 
-__all__ = ["DEFAULT_PRIORITY_WEIGHTS", "QUEUE_COLUMNS", "priority_weights", "triage_queue"]
+__all__ = ["DEFAULT_PRIORITY_WEIGHTS", "QUEUE_COLUMNS", "priority_weights", "triage_queue", "latest_ticket_time"]
 
 #: Default weights of the priority score (read-only; override with :func:`priority_weights`).
 DEFAULT_PRIORITY_WEIGHTS: Mapping = MappingProxyType({
@@ -212,3 +222,29 @@ def triage_queue(
     frame["overdue"] = frame["overdue"].astype(bool)
     frame["reach"] = frame["reach"].astype("Int64")
     return frame[list(QUEUE_COLUMNS)].reset_index(drop=True)
+
+
+def latest_ticket_time(workspace: Workspace) -> pd.Timestamp | None:
+    """The latest time recorded in the escalations table (opened or resolved), in UTC; None when it is empty.
+
+    What the queue is taken at when no ``as_of`` is given: the data's own
+    clock, never the wall clock.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from tsinvest.workspace import Workspace
+    >>> ws = Workspace()
+    >>> ws.register("escalations", pd.DataFrame({
+    ...     "ticket_id": ["T1"], "channel": ["user"], "subject_account_id": ["007"], "policy": ["spam"],
+    ...     "priority": ["low"], "status": ["resolved"], "opened_at": pd.to_datetime(["2026-03-01"], utc=True),
+    ...     "resolved_at": pd.to_datetime(["2026-03-04 12:00"], utc=True)}))
+    >>> latest_ticket_time(ws)
+    Timestamp('2026-03-04 12:00:00+0000', tz='UTC')
+    """
+    row = workspace.connection.execute(
+        f"SELECT greatest(max(opened_at), max(resolved_at)) FROM ({escalations_select(workspace)})"
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    return pd.Timestamp(row[0]).tz_convert("UTC")

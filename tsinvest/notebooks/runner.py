@@ -89,6 +89,9 @@ REDACTED = "<redacted>"
 # Folder names (inside the run's staging folder) of a redacted run's inputs.
 _REDACTED_DATA = "data"
 _REDACTED_SOURCE = "source"
+_REDACTED_QUARANTINE_NOTE = (
+    "rejected rows of a redacted run hold raw data: counted, then deleted with the staging folder"
+)
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,7 @@ def run_notebook(
     redact: bool = False,
     pseudonymiser: Pseudonymiser | None = None,
     on_error: Literal["raise", "quarantine"] = "raise",
+    load_options: Mapping[str, str] | None = None,
 ) -> RunResult:
     """Execute a notebook with papermill and write the report, atomically.
 
@@ -244,6 +248,12 @@ def run_notebook(
         folder). Rejected rows of an ordinary run land in ``OUT_DIR/rejected/``;
         those of a redacted run are deleted with the staging folder (they hold
         raw data) and only counted. ``run.json`` records the counts.
+    load_options : mapping, optional
+        ``mapping``, ``timezone`` and ``epoch_unit`` of
+        :func:`tsinvest.loading.load_dir` (the command line's input options).
+        When given, the folder is read with them before the run into a
+        canonical copy in the staging folder, and the notebook runs on that
+        copy (as with ``"quarantine"``); ``run.json`` still hashes the original files.
 
     Returns
     -------
@@ -279,7 +289,7 @@ def run_notebook(
     steps = _Steps(Path(str(notebook)).stem, progress)
     steps.start("resolve parameters")
     plan = _resolve(notebook, out_dir, parameters, hide_code=hide_code, redact=redact, pseudonymiser=pseudonymiser,
-                    on_error=on_error)
+                    on_error=on_error, load_options=load_options)
     with _stop_on_signals() as stop:
         staging = Path(tempfile.mkdtemp(prefix=f".tsinvest-run-{plan.info.name}-", dir=plan.out_dir))
         try:
@@ -342,6 +352,7 @@ class _Plan:
     pseudonymiser: Pseudonymiser | None
     on_error: str
     hide_code: bool
+    load_options: dict[str, str]
 
     @property
     def wants_evidence(self) -> bool:
@@ -360,6 +371,7 @@ class _Staged:
     original_data_dir: object
     redaction: dict[str, object] | None = None
     quarantine: dict[str, object] | None = None
+    copied: bool = False
 
 
 def _resolve(
@@ -371,6 +383,7 @@ def _resolve(
     redact: bool,
     pseudonymiser: Pseudonymiser | None,
     on_error: str,
+    load_options: Mapping[str, str] | None,
 ) -> _Plan:
     """Step 1: find the notebook, read its parameters once, check every option; create ``out_dir``."""
     info = find_notebook(notebook)
@@ -391,6 +404,12 @@ def _resolve(
         raise ParameterError("a redacted run needs the data folder: pass --data (or parameters={'data_dir': ...})")
     if on_error == "quarantine" and not isinstance(values.get("data_dir"), str):
         raise ParameterError("on_error='quarantine' applies to the data folder: pass --data")
+    options = {name: value for name, value in (load_options or {}).items() if value is not None}
+    unknown = sorted(set(options) - {"mapping", "timezone", "epoch_unit"})
+    if unknown:
+        raise ParameterError(f"load_options takes mapping, timezone and epoch_unit; not {', '.join(unknown)}")
+    if options and not isinstance(values.get("data_dir"), str):
+        raise ParameterError("--mapping, --timezone and --epoch-unit apply to the data folder: pass --data")
     folder = Path(out_dir)
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         raise ParameterError(
@@ -400,7 +419,7 @@ def _resolve(
     folder.mkdir(parents=True, exist_ok=True)
     _check_replaceable(folder, info.name, EVIDENCE_PARAMETER in declared)
     return _Plan(info=info, declared=declared, values=values, out_dir=folder, pseudonymiser=pseudonymiser,
-                 on_error=on_error, hide_code=hide_code)
+                 on_error=on_error, hide_code=hide_code, load_options=options)
 
 
 def _stage(plan: _Plan, staging: Path) -> _Staged:
@@ -409,9 +428,18 @@ def _stage(plan: _Plan, staging: Path) -> _Staged:
     staged = _Staged(staging=staging, executed=staging / f"{plan.info.name}.ipynb", source=plan.info.path,
                      cwd=plan.info.path.parent, values=values, original_data_dir=values.get("data_dir"))
     if plan.pseudonymiser is not None:
+        on_error, loaded = plan.on_error, None
+        if plan.load_options:
+            # Read with the input options first; the redacted copy is then made of canonical tables.
+            loaded = _load_clean_copy(str(values["data_dir"]), staging, plan.on_error, plan.load_options,
+                                      target="loaded", rejected_name="quarantine-loaded")
+            shutil.rmtree(staging / "quarantine-loaded", ignore_errors=True)
+            values["data_dir"], on_error = str(staging / "loaded"), "raise"
         staged.values, staged.source, treatments, staged.quarantine = _prepare_redacted_run(
-            plan.info, values, staging, plan.pseudonymiser, plan.on_error, tuple(plan.declared.values())
+            plan.info, values, staging, plan.pseudonymiser, on_error, tuple(plan.declared.values())
         )
+        if loaded is not None and plan.on_error == "quarantine":
+            staged.quarantine = {**loaded, "note": _REDACTED_QUARANTINE_NOTE}
         # Relative paths from the staging folder: the executed notebook
         # and its provenance cell then name no local folder.
         staged.cwd = staging
@@ -421,8 +449,10 @@ def _stage(plan: _Plan, staging: Path) -> _Staged:
             "key_check": plan.pseudonymiser.key_check(),
             "columns": [item.to_dict() for item in treatments],
         }
-    elif plan.on_error == "quarantine":
-        staged.quarantine = _load_clean_copy(str(values["data_dir"]), staging)
+    elif plan.on_error == "quarantine" or plan.load_options:
+        counts = _load_clean_copy(str(values["data_dir"]), staging, plan.on_error, plan.load_options)
+        staged.quarantine = counts if plan.on_error == "quarantine" else None
+        staged.copied = True
         values["data_dir"] = str(staging / _REDACTED_DATA)
     if plan.wants_evidence:
         (staging / "evidence").mkdir()
@@ -503,7 +533,7 @@ def _record(plan: _Plan, staged: _Staged) -> dict[str, Any]:
     if staged.redaction is not None:
         data_dir = str(staging / _REDACTED_DATA)
         values["data_dir"] = REDACTED
-    elif staged.quarantine is not None:
+    elif staged.copied:
         values["data_dir"] = staged.original_data_dir
     record = provenance(
         data_dir if isinstance(data_dir, str) else None,
@@ -678,8 +708,7 @@ def _prepare_redacted_run(
     )
     quarantine = _quarantine_counts(rejected) if on_error == "quarantine" else None
     if quarantine is not None:
-        quarantine["note"] = ("rejected rows of a redacted run hold raw data: counted, then deleted with the "
-                              "staging folder")
+        quarantine["note"] = _REDACTED_QUARANTINE_NOTE
     shutil.rmtree(rejected, ignore_errors=True)
     redactor = redacted.redactor()
     # Defaults too: a default ticket or seed account must target the same
@@ -729,16 +758,28 @@ def _quarantine_counts(folder: Path) -> dict[str, object]:
     return {"rejected_rows": counts, "total_rejected_rows": sum(counts.values())}
 
 
-def _load_clean_copy(data_dir: str, staging: Path) -> dict[str, object]:
-    """Load ``data_dir`` with quarantine into ``staging/data`` (Parquet); rejected rows into ``staging/rejected``."""
+def _load_clean_copy(
+    data_dir: str,
+    staging: Path,
+    on_error: str,
+    options: Mapping[str, str],
+    *,
+    target: str = _REDACTED_DATA,
+    rejected_name: str = "rejected",
+) -> dict[str, object]:
+    """Load ``data_dir`` (with the input options) into ``staging/<target>`` as Parquet.
+
+    With ``on_error="quarantine"`` rejected rows land in ``staging/<rejected_name>`` and are counted.
+    """
     from tsinvest.loading import load_dir
 
-    rejected = staging / "rejected"
-    tables = load_dir(data_dir, on_error="quarantine", quarantine_path=rejected)
-    target = staging / _REDACTED_DATA
-    target.mkdir()
+    rejected = staging / rejected_name
+    quarantine_path = rejected if on_error == "quarantine" else None
+    tables = load_dir(data_dir, on_error=on_error, quarantine_path=quarantine_path, **options)  # type: ignore[arg-type]
+    folder = staging / target
+    folder.mkdir()
     for table, frame in tables.items():
-        with atomic_write(target / f"{table}.parquet") as temporary:
+        with atomic_write(folder / f"{table}.parquet") as temporary:
             frame.reset_index(drop=True).to_parquet(temporary, index=False)
     counts = _quarantine_counts(rejected)
     if rejected.is_dir() and not any(rejected.iterdir()):

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
+from tsinvest.detection import DetectionResult
 from tsinvest.exceptions import ParameterError
 from tsinvest.loading import load_dir
 from tsinvest.notebooks.casefile import BrigadeRule, case_file, check_case_ids, preflight
+from tsinvest.schemas import EDGE_COLUMNS
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data_samples"
 AS_OF = "2026-03-30T00:00:00Z"
@@ -153,7 +154,8 @@ def _popular_victim(brigade_reports: int = 85, organic_reports: int = 108):
     })
     clusters = pd.DataFrame({"cluster_id": ["rep-brigade", "amp-fans"], "kind": ["mass_report", "amplification"],
                              "size": [29, 2], "score": [0.9, 0.2], "flagged": [True, False]})
-    detection = SimpleNamespace(memberships=memberships, clusters=clusters, edges=None)
+    edges = pd.DataFrame({column: pd.array([], dtype="string") for column in EDGE_COLUMNS})
+    detection = DetectionResult(memberships=memberships, clusters=clusters, edges=edges)
     tables = {"accounts": accounts, "reports": reports, "escalations": escalations}
     return tables, detection, victim
 

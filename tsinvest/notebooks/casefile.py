@@ -27,6 +27,7 @@ from tsinvest.plotting import safe_label
 
 if TYPE_CHECKING:
     import duckdb
+    from matplotlib.figure import Figure
 
     from tsinvest.detection import DetectionResult
 
@@ -83,7 +84,7 @@ class BrigadeRule:
     min_count: int = 20
     min_share: float = 0.15
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not (0.0 < self.majority_share <= 1.0 and 0.0 <= self.min_share <= 1.0):
             raise ParameterError("BrigadeRule: majority_share must be in (0, 1] and min_share in [0, 1]")
         if self.min_count < 1:
@@ -217,7 +218,7 @@ class CaseFile:
              "recommendation": pd.array(list(self.next_steps), dtype="string")}
         )
 
-    def plot_timeline(self):
+    def plot_timeline(self) -> Figure:
         """Stacked daily activity bars (a matplotlib Figure, not attached to pyplot).
 
         The x axis is calendar time, so quiet days show as gaps; the y axis
@@ -457,7 +458,8 @@ def _timeline(db: _CaseTables, subject: str, as_of: pd.Timestamp) -> pd.DataFram
     """Activity per day and kind (events, logins, reports made and received, enforcements)."""
     day = "strftime(ts, '%Y-%m-%d')"
     sources = [
-        ("events", f"SELECT {day} AS day, 'event: ' || action AS activity FROM events WHERE account_id = ? AND ts <= ?"),
+        ("events", f"SELECT {day} AS day, 'event: ' || action AS activity FROM events "
+                   "WHERE account_id = ? AND ts <= ?"),
         ("logins", f"SELECT {day} AS day, 'login' AS activity FROM logins WHERE account_id = ? AND ts <= ?"),
         ("reports", f"SELECT {day} AS day, 'report made' AS activity FROM reports WHERE reporter_id = ? AND ts <= ?"),
         ("reports", f"SELECT {day} AS day, 'report received' AS activity FROM reports "
@@ -657,7 +659,7 @@ def check_case_ids(
     >>> check_case_ids(folder, account_id="123")
     Traceback (most recent call last):
     ...
-    tsinvest.exceptions.ParameterError: account_id was not found in the accounts table of data_dir; check the id (ids are exact strings, leading zeros count)
+    tsinvest.exceptions.ParameterError: account_id was not found in the accounts table of data_dir; check the id ...
     """
     from tsinvest.loading import find_table_files, load_table
 
@@ -672,23 +674,26 @@ def check_case_ids(
     subject = None if account_id is None else str(account_id)
     if ticket_id is not None:
         if "escalations" not in files:
-            raise ParameterError("ticket_id needs the escalations table, and data_dir has none; give account_id instead")
+            raise ParameterError("ticket_id needs the escalations table, and data_dir has none; "
+                                 "give account_id instead")
         escalations = load_table(files["escalations"], "escalations")
         found = escalations[escalations["ticket_id"].astype(str) == str(ticket_id)]
         if found.empty:
-            raise ParameterError("ticket_id was not found in the escalations table; check the id (ids are exact strings)")
+            raise ParameterError("ticket_id was not found in the escalations table; "
+                                 "check the id (ids are exact strings)")
         ticket_subject = str(found["subject_account_id"].iloc[0])
         if subject is not None and subject != ticket_subject:
             raise ParameterError("account_id is not the subject of ticket_id; give one of them (set the other to None)")
         subject = ticket_subject
     if "accounts" not in files:
-        raise ParameterError("data_dir has no accounts table; a case file needs accounts.csv (or another accounts file)")
+        raise ParameterError("data_dir has no accounts table; "
+                             "a case file needs accounts.csv (or another accounts file)")
     if ticket_id is None:
         accounts = load_table(files["accounts"], "accounts")
         if not (accounts["account_id"].astype(str) == subject).any():
             raise ParameterError("account_id was not found in the accounts table of data_dir; "
                                  "check the id (ids are exact strings, leading zeros count)")
-    return subject
+    return str(subject)
 
 
 def preflight(notebook: str, parameters: Mapping[str, object], defaults: Mapping[str, str] | None = None) -> None:
@@ -724,10 +729,15 @@ def preflight(notebook: str, parameters: Mapping[str, object], defaults: Mapping
         except (ValueError, SyntaxError):
             continue
     values.update(parameters)
-    if not isinstance(values.get("data_dir"), str | os.PathLike):
+    data_dir = values.get("data_dir")
+    if not isinstance(data_dir, str | os.PathLike):
         return
-    check_case_ids(values["data_dir"], ticket_id=values.get("ticket_id"), account_id=values.get("account_id"),
-                   as_of=values.get("as_of"))
+    check_case_ids(data_dir, ticket_id=_optional_text(values.get("ticket_id")),
+                   account_id=_optional_text(values.get("account_id")), as_of=_optional_text(values.get("as_of")))
+
+
+def _optional_text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _subject_clusters(detection: DetectionResult | None, subject: str) -> pd.DataFrame:
@@ -766,7 +776,8 @@ def _reporter_clusters(connection: duckdb.DuckDBPyConnection, reports_received: 
         return pd.DataFrame({name: pd.array([], dtype=dtype) for name, dtype in columns.items()})
     memberships = None if detection is None else detection.memberships
     if memberships is None or len(memberships) == 0:
-        memberships = pd.DataFrame({"account_id": pd.array([], dtype="string"), "cluster_id": pd.array([], dtype="string"),
+        memberships = pd.DataFrame({"account_id": pd.array([], dtype="string"),
+                                    "cluster_id": pd.array([], dtype="string"),
                                     "kind": pd.array([], dtype="string"), "score": pd.array([], dtype="float64"),
                                     "flagged": pd.array([], dtype="bool")})
     members = memberships[["account_id", "cluster_id", "kind", "score", "flagged"]].copy()
@@ -801,7 +812,7 @@ def _hours(delta: pd.Timedelta) -> str:
     return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
-def _ticket_facts(ticket, as_of: pd.Timestamp) -> pd.DataFrame:
+def _ticket_facts(ticket: pd.Series | None, as_of: pd.Timestamp) -> pd.DataFrame:
     """The ticket's own facts, in the order a specialist reads them."""
     if ticket is None:
         return pd.DataFrame({"item": pd.array([], dtype="string"), "value": pd.array([], dtype="string")})
@@ -811,7 +822,9 @@ def _ticket_facts(ticket, as_of: pd.Timestamp) -> pd.DataFrame:
             return None
         value = ticket[name]
         if isinstance(value, pd.Timestamp):
-            return value.tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC") if value.tzinfo else value.strftime("%Y-%m-%d %H:%M")
+            if value.tzinfo:
+                return value.tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
+            return value.strftime("%Y-%m-%d %H:%M")
         return str(value)
 
     items = [("ticket", text("ticket_id")), ("channel", text("channel")), ("requester", text("requester")),
@@ -833,8 +846,10 @@ def _ticket_facts(ticket, as_of: pd.Timestamp) -> pd.DataFrame:
 
 
 def _empty_evasion() -> pd.DataFrame:
-    return pd.DataFrame({"enforced_account": pd.array([], dtype="string"), "new_account": pd.array([], dtype="string"),
-                         "subject_role": pd.array([], dtype="string"), "match_probability": pd.array([], dtype="float64"),
+    return pd.DataFrame({"enforced_account": pd.array([], dtype="string"),
+                         "new_account": pd.array([], dtype="string"),
+                         "subject_role": pd.array([], dtype="string"),
+                         "match_probability": pd.array([], dtype="float64"),
                          "agreements": pd.array([], dtype="string")})
 
 
@@ -844,8 +859,9 @@ def _ban_evasion(tables: Mapping[str, pd.DataFrame], subject: str, as_of: pd.Tim
 
     accounts, logins, enforcements = tables.get("accounts"), tables.get("logins"), tables.get("enforcements")
     needed_accounts = {"account_id", "created_at", "username"}
-    if (logins is None or enforcements is None or enforcements.empty
-            or not needed_accounts <= set(accounts.columns) or not {"account_id", "ts", "device_id", "ip"} <= set(logins.columns)):
+    needed_logins = {"account_id", "ts", "device_id", "ip"}
+    if (accounts is None or logins is None or enforcements is None or enforcements.empty
+            or not needed_accounts <= set(accounts.columns) or not needed_logins <= set(logins.columns)):
         return _empty_evasion()
     accounts = accounts[pd.to_datetime(accounts["created_at"], utc=True) <= as_of]
     if not (accounts["account_id"].astype(str) == subject).any():
@@ -915,7 +931,9 @@ class _CaseFacts:
     def flagged_clusters(self) -> pd.DataFrame:
         """The subject's own flagged clusters."""
         clusters = self.clusters
-        return clusters[clusters["flagged"].astype(bool)] if len(clusters) and "flagged" in clusters.columns else clusters
+        if len(clusters) and "flagged" in clusters.columns:
+            return clusters[clusters["flagged"].astype(bool)]
+        return clusters
 
 
 def _summarise(facts: _CaseFacts, brigade_rule: BrigadeRule) -> tuple[pd.DataFrame, list[str], Verdict]:
@@ -928,7 +946,8 @@ def _summarise(facts: _CaseFacts, brigade_rule: BrigadeRule) -> tuple[pd.DataFra
         found = (f"No coordination, ban-evasion or history signal: {facts.total} report(s) received, "
                  f"none from flagged clusters; the account is in no flagged cluster.")
         action = "Handle as a single-account case under normal policy: review the reported content itself."
-        confidence, reason = "low", "absence of signals is not proof; detection covers co-actions, shared devices/IPs and copied text"
+        confidence = "low"
+        reason = "absence of signals is not proof; detection covers co-actions, shared devices/IPs and copied text"
     verdict = Verdict(found=found, action=action, confidence=confidence, reason=reason)
     summary = pd.DataFrame(
         {"item": pd.array([item for item, _ in items], dtype="string"),
@@ -942,7 +961,8 @@ def _summary_items(facts: _CaseFacts) -> list[tuple[str, str]]:
     items: list[tuple[str, str]] = []
     ticket, profile, timeline, total = facts.ticket, facts.profile, facts.timeline, facts.total
     if ticket is not None:
-        items.append(("ticket", f"{ticket['ticket_id']} ({ticket['channel']}, {ticket['policy']}, priority {ticket['priority']}, {ticket['status']})"))
+        items.append(("ticket", f"{ticket['ticket_id']} ({ticket['channel']}, {ticket['policy']}, "
+                                f"priority {ticket['priority']}, {ticket['status']})"))
     if profile.empty:
         items.append(("profile", "account not in the accounts table"))
     else:
@@ -960,8 +980,9 @@ def _summary_items(facts: _CaseFacts) -> list[tuple[str, str]]:
     flagged_rows = facts.flagged_rows
     if total:
         share = facts.flagged_reports / total
-        items.append(("reports from flagged clusters", f"{facts.flagged_reports} of {total} ({share:.0%}) from "
-                                                        f"{facts.flagged_reporters} reporter(s) in {len(flagged_rows)} flagged cluster(s)"))
+        items.append(("reports from flagged clusters",
+                      f"{facts.flagged_reports} of {total} ({share:.0%}) from {facts.flagged_reporters} reporter(s) "
+                      f"in {len(flagged_rows)} flagged cluster(s)"))
         policies = facts.reports_received["policy"].value_counts()
         top = sorted(policies.items(), key=lambda item: (-item[1], str(item[0])))[0]
         items.append(("most reported policy", f"{top[0]} ({top[1]})"))
@@ -1005,8 +1026,8 @@ def _brigade_signal(facts: _CaseFacts, brigade_rule: BrigadeRule) -> tuple[str, 
     action = ("Do not enforce on these reports: protect the account (restore any automatic restriction it "
               "received from them) and review the reporting cluster(s) for a mass-report brigade.")
     step = (
-        f"Do not enforce on reports alone: {flagged_reports} of {total} reports ({flagged_reports / total:.0%}) come from "
-        f"{flagged_reporters} reporter(s) in flagged cluster(s) {names} (likely a mass-report brigade). "
+        f"Do not enforce on reports alone: {flagged_reports} of {total} reports ({flagged_reports / total:.0%}) "
+        f"come from {flagged_reporters} reporter(s) in flagged cluster(s) {names} (likely a mass-report brigade). "
         "Review the reporters' cluster instead."
     )
     return step, (
@@ -1034,7 +1055,8 @@ def _burst_signal(facts: _CaseFacts) -> tuple[str, _Finding] | None:
     step = (f"{round(burst_share * 100)}% of the reports arrived within 6 hours: check the reporters for a "
             "coordinated mass-report before acting on the account.")
     return step, (
-        f"{round(burst_share * 100)}% of the {total} reports arrived within 6 hours, but few come from flagged clusters.",
+        f"{round(burst_share * 100)}% of the {total} reports arrived within 6 hours, "
+        "but few come from flagged clusters.",
         "Check the reporters for a coordinated mass-report before acting on the account.",
         "low", "timing alone; detection did not flag the reporters",
     )
@@ -1096,7 +1118,8 @@ def _history_signal(facts: _CaseFacts, brigade: bool) -> tuple[str, _Finding | N
     if not len(enforcements):
         return None
     last = enforcements.iloc[-1]
-    history = f"Prior enforcement history ({len(enforcements)} action(s), latest: {last['action']} for {last['policy']}): "
+    history = (f"Prior enforcement history ({len(enforcements)} action(s), "
+               f"latest: {last['action']} for {last['policy']}): ")
     if brigade:
         return (history + "check whether earlier actions were also triggered by the brigade before counting them as "
                 "strikes."), None

@@ -18,11 +18,15 @@ accounts; a ticket touches one when its subject account is
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from tsinvest.escalations._sql import CLOSED_STATUSES, as_of_timestamp, check_statuses, has_table, tickets_cte
 from tsinvest.exceptions import ParameterError
+
+if TYPE_CHECKING:
+    from tsinvest.workspace import Workspace
 
 __all__ = ["NETWORK_COLUMNS", "MEMBERSHIPS_TABLE", "BAN_EVASION_TABLE", "KIND_NAMES", "ticket_networks"]
 
@@ -43,7 +47,7 @@ KIND_NAMES = {"amplification": "amplification ring", "farm": "account farm", "co
               "mass_report": "report brigade"}
 
 
-def _finding(row) -> str:
+def _finding(row: pd.Series) -> str:
     parts = []
     roles = str(row["role"]).split(" and ")
     if "member" in roles:
@@ -62,10 +66,10 @@ def _finding(row) -> str:
 
 
 def ticket_networks(
-    workspace,
+    workspace: Workspace,
     memberships: pd.DataFrame | None,
     *,
-    as_of,
+    as_of: str | pd.Timestamp,
     open_only: bool = True,
     closed_statuses: Sequence[str] = CLOSED_STATUSES,
     ban_evasion: pd.DataFrame | None = None,

@@ -45,10 +45,10 @@ from tsinvest.escalations._sql import (
     tickets_cte,
 )
 from tsinvest.exceptions import ParameterError
+from tsinvest.schemas import ESCALATION_CHANNELS, ESCALATION_SEVERITIES
 
 if TYPE_CHECKING:
     from tsinvest.workspace import Workspace
-from tsinvest.schemas import ESCALATION_CHANNELS, ESCALATION_SEVERITIES
 
 __all__ = ["DEFAULT_PRIORITY_WEIGHTS", "QUEUE_COLUMNS", "priority_weights", "triage_queue", "latest_ticket_time"]
 
@@ -71,7 +71,7 @@ QUEUE_COLUMNS = (
 )
 
 
-def _number(value, name: str) -> float:
+def _number(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
         raise ParameterError(f"priority weight '{name}' must be a non-negative number")
     return float(value)
@@ -102,19 +102,22 @@ def priority_weights(overrides: Mapping | None = None) -> Mapping:
     unknown = sorted(set(overrides) - set(DEFAULT_PRIORITY_WEIGHTS))
     if unknown:
         raise ParameterError(
-            f"unknown priority weight(s) {', '.join(map(str, unknown))}; known: {', '.join(sorted(DEFAULT_PRIORITY_WEIGHTS))}"
+            f"unknown priority weight(s) {', '.join(map(str, unknown))}; "
+            f"known: {', '.join(sorted(DEFAULT_PRIORITY_WEIGHTS))}"
         )
     merged: dict = {}
     for group, vocabulary in (("severity", ESCALATION_SEVERITIES), ("channel", ESCALATION_CHANNELS)):
         extra = dict(overrides.get(group) or {})
         bad = sorted(str(key) for key in set(extra) - set(vocabulary))
         if bad:
-            raise ParameterError(f"priority weight '{group}' accepts only {', '.join(vocabulary)}; remove the other keys")
+            raise ParameterError(f"priority weight '{group}' accepts only {', '.join(vocabulary)}; "
+                                 "remove the other keys")
         values = {**DEFAULT_PRIORITY_WEIGHTS[group], **extra}
         merged[group] = MappingProxyType({key: _number(values[key], f"{group}.{key}") for key in vocabulary})
     merged["horizon_hours"] = _number(overrides.get("horizon_hours", DEFAULT_PRIORITY_WEIGHTS["horizon_hours"]),
                                       "horizon_hours")
-    merged["max_urgency"] = _number(overrides.get("max_urgency", DEFAULT_PRIORITY_WEIGHTS["max_urgency"]), "max_urgency")
+    urgency = overrides.get("max_urgency", DEFAULT_PRIORITY_WEIGHTS["max_urgency"])
+    merged["max_urgency"] = _number(urgency, "max_urgency")
     if merged["horizon_hours"] <= 0 or merged["max_urgency"] < 1:
         raise ParameterError("priority weights need horizon_hours > 0 and max_urgency >= 1")
     return MappingProxyType(merged)
@@ -127,9 +130,9 @@ def _case(column: str, mapping: Mapping[str, str]) -> str:
 
 
 def triage_queue(
-    workspace,
+    workspace: Workspace,
     *,
-    as_of,
+    as_of: str | pd.Timestamp,
     weights: Mapping | None = None,
     closed_statuses: Sequence[str] = CLOSED_STATUSES,
 ) -> pd.DataFrame:

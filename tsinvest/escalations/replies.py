@@ -326,9 +326,25 @@ def draft_reply(
     if identifiers not in ("raw", "pseudonyms", "none"):
         raise ParameterError("identifiers must be 'raw', 'pseudonyms' or 'none'")
     shown = _identified(facts, identifiers, pseudonymiser)
+    context = _template_context(shown, signature=signature, max_actions=max_actions)
+    name = f"{chosen}.{'html' if format == 'html' else 'md'}.j2"
+    environment = _environment(template_dir, format)
+    try:
+        return environment.get_template(name).render(**context)
+    except jinja2.TemplateNotFound:
+        raise ParameterError(f"no template '{name}' in template_dir or the defaults") from None
+    except jinja2.TemplateError as error:
+        raise ParameterError(
+            f"template '{name}' failed ({type(error).__name__}); "
+            "check the variables it uses against draft_reply's notes"
+        ) from None
+
+
+def _template_context(shown: ReplyFacts, *, signature: str, max_actions: int) -> dict[str, object]:
+    """The variables a reply template sees (see :func:`draft_reply`'s notes)."""
     is_open = shown.resolved_at is None and shown.status.lower() not in ("resolved", "closed")
     overdue = bool(is_open and shown.due_at is not None and shown.due_at < shown.as_of)
-    context = {
+    context: dict[str, object] = {
         "ticket": shown.ticket_id,
         "account": shown.subject_account_id,
         "channel": shown.channel,
@@ -354,14 +370,4 @@ def draft_reply(
         "more_actions": max(0, len(shown.enforcements) - max_actions),
         "signature": signature,
     }
-    name = f"{chosen}.{'html' if format == 'html' else 'md'}.j2"
-    environment = _environment(template_dir, format)
-    try:
-        return environment.get_template(name).render(**context)
-    except jinja2.TemplateNotFound:
-        raise ParameterError(f"no template '{name}' in template_dir or the defaults") from None
-    except jinja2.TemplateError as error:
-        raise ParameterError(
-            f"template '{name}' failed ({type(error).__name__}); "
-            "check the variables it uses against draft_reply's notes"
-        ) from None
+    return context

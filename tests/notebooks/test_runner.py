@@ -310,6 +310,8 @@ def test_progress_announces_each_step_in_order_and_keeps_the_report_clean(
     positions = [printed.index(f"[{number}/{len(RUN_STEPS)}] {step}") for number, step in enumerate(RUN_STEPS, 1)]
     assert positions == sorted(positions)
     assert "tsinvest run envprobe: done" in printed
+    # The per-cell bar names the cell running by its first line of code.
+    assert "Executing import os" in printed
     assert "tqdm-disable=1" in _outputs_text(tmp_path / "run" / "envprobe.ipynb")
 
 

@@ -78,6 +78,8 @@ __all__ = [
     "RUN_RECORD",
     "REDACTED",
     "strip_widget_state",
+    "cell_description",
+    "RUN_STEPS",
 ]
 
 #: Parameter through which the runner tells a notebook where to export evidence files.
@@ -482,6 +484,7 @@ def _execute(plan: _Plan, staged: _Staged, stop: dict, *, kernel_name: str, prog
             cwd=str(staged.cwd),
             start_timeout=start_timeout,
             kernel_manager_class=PrivateKernelManager,
+            engine_name=_described_engine(),
         )
     except PapermillExecutionError as error:
         if stop["signum"] is not None:
@@ -495,6 +498,50 @@ def _execute(plan: _Plan, staged: _Staged, stop: dict, *, kernel_name: str, prog
         raise RunInterruptedError(stop["signum"])
     stop["kernel_phase"] = False
     _clean_executed(staged.executed, plan.info, redacted=staged.redaction is not None, staging=staged.staging)
+
+
+def cell_description(cell: Any, *, max_chars: int = 60) -> str | None:
+    """What a code cell does, for the progress bar: its first line of code (not a comment), shortened.
+
+    Parameter cells are described as such (their values may name local folders or ids).
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> cell_description(nbformat.v4.new_code_cell("# Detect\\ndetection = detect(tables, seed=seed, as_of=as_of)"))
+    'detection = detect(tables, seed=seed, as_of=as_of)'
+    >>> cell_description(nbformat.v4.new_markdown_cell("# Title")) is None
+    True
+    """
+    if cell.get("cell_type") != "code":
+        return None
+    tags = cell.get("metadata", {}).get("tags", [])
+    if "parameters" in tags or "injected-parameters" in tags:
+        return "parameters"
+    for line in str(cell.get("source", "")).splitlines():
+        text = "".join(character for character in line.strip() if character.isprintable())
+        if text and not text.startswith("#"):
+            return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+    return None
+
+
+_DESCRIBED_ENGINE = "tsinvest-described"
+
+
+def _described_engine() -> str:
+    """Name of a papermill engine whose per-cell progress bar says which cell runs (registered once)."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class DescribedEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> Any:
+            # papermill reads a description from a `papermill_description=` comment only;
+            # ours comes from the code itself, so notebooks need no markers.
+            nb_man.get_cell_description = lambda cell, escape_str=None: cell_description(cell)
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+
+    papermill_engines.register(_DESCRIBED_ENGINE, DescribedEngine)
+    return _DESCRIBED_ENGINE
 
 
 def _failed_cell(plan: _Plan, staged: _Staged, error: Any) -> NotebookError:

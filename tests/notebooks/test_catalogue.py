@@ -41,7 +41,8 @@ def test_coerce_parameter_uses_declared_type(type_name, raw, expected):
     assert type(value) is type(expected)
 
 
-@pytest.mark.parametrize(("type_name", "raw"), [("int", "00x"), ("float", "abc"), ("bool", "maybe"), ("list[str]", "[1,")])
+@pytest.mark.parametrize(("type_name", "raw"),
+                         [("int", "00x"), ("float", "abc"), ("bool", "maybe"), ("list[str]", "[1,")])
 def test_coerce_parameter_rejects_bad_values_without_quoting_them(type_name, raw):
     with pytest.raises(ParameterError) as caught:
         coerce_parameter(NotebookParameter("hops", type_name, "1"), raw)

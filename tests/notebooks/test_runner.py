@@ -102,7 +102,8 @@ def test_failed_run_does_not_touch_an_earlier_report(probe_notebook, notebook_fa
 def test_unknown_parameter_is_refused_before_running(probe_notebook, data_dir, tmp_path, capsys):
     with pytest.raises(ParameterError):
         run_notebook(probe_notebook, tmp_path / "run", parameters={"acount_id": "1"})
-    code = main(["run", str(probe_notebook), "--data", str(data_dir), "-p", "acount_id", "1", "--out", str(tmp_path / "r")])
+    code = main(["run", str(probe_notebook), "--data", str(data_dir), "-p", "acount_id", "1",
+                 "--out", str(tmp_path / "r")])
     assert code == 1
     assert "acount_id" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
@@ -159,7 +160,9 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.parametrize("signum, redact", [(signal.SIGINT, False), (signal.SIGTERM, True)])
-def test_a_signal_stops_the_run_kills_the_kernel_and_leaves_nothing(notebook_factory, data_dir, tmp_path, signum, redact):
+def test_a_signal_stops_the_run_kills_the_kernel_and_leaves_nothing(
+    notebook_factory, data_dir, tmp_path, signum, redact
+):
     marker = tmp_path / "kernel.pid"
     notebook = _sleeping_notebook(notebook_factory, tmp_path, marker)
     out = tmp_path / "out"

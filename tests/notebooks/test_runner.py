@@ -341,3 +341,28 @@ def test_input_options_read_the_folder_into_a_canonical_copy(notebook_factory, t
     assert "['accounts.parquet']" in printed and "2026-01-01 09:00:00+00:00" in printed
     record = json.loads((out / "run.json").read_text())
     assert record["parameters"]["data_dir"] == str(data.resolve())
+
+
+def test_a_redacted_run_reads_the_folder_with_the_input_options_first(notebook_factory, tmp_path):
+    from tsinvest.reporting import Pseudonymiser
+
+    data = tmp_path / "naive"
+    data.mkdir()
+    (data / "accounts.csv").write_text("account_id,created_at,username\n00123,2026-01-01 10:00:00,a\n"
+                                       "00456,not a time,b\n")
+    notebook = notebook_factory(
+        tmp_path / "lister.ipynb", 'data_dir: str = "."',
+        "import pandas, pathlib\naccounts = pandas.read_parquet(pathlib.Path(data_dir) / 'accounts.parquet')\n"
+        "print(len(accounts), accounts['account_id'].str.startswith('acct_').all(), accounts['created_at'].iloc[0])",
+    )
+    out = tmp_path / "run"
+    run_notebook(notebook, out, parameters={"data_dir": str(data)}, on_error="quarantine",
+                 pseudonymiser=Pseudonymiser(b"test-only-key-0123456789abcdef-runner"),
+                 load_options={"timezone": "Europe/Berlin"})
+    printed = _outputs_text(out / "lister.ipynb")
+    assert "1 True 2026-01-01 09:00:00+00:00" in printed  # the bad row set aside, ids pseudonymised
+    record = json.loads((out / "run.json").read_text())
+    assert record["quarantine"]["total_rejected_rows"] == 1
+    assert "raw data" in record["quarantine"]["note"]
+    assert not (out / "rejected").exists()  # raw rows of a redacted run are never published
+    assert "00456" not in (out / "run.json").read_text() + (out / "lister.html").read_text()

@@ -35,7 +35,9 @@ from tsinvest.commands._options import add_input_options, add_progress_option, l
 from tsinvest.exceptions import ParameterError, RunInterruptedError
 
 if TYPE_CHECKING:
-    from tsinvest.notebooks.catalogue import NotebookInfo
+    from collections.abc import Mapping
+
+    from tsinvest.notebooks.catalogue import NotebookInfo, NotebookParameter
     from tsinvest.notebooks.runner import RunResult
     from tsinvest.reporting import Pseudonymiser
 
@@ -133,11 +135,12 @@ def _refresh(args: argparse.Namespace) -> None:
         print(f"refreshed {info.path}")
 
 
-def _parameter_values(info: NotebookInfo, args: argparse.Namespace) -> dict[str, object]:
+def _parameter_values(
+    info: NotebookInfo, declared: Mapping[str, NotebookParameter], args: argparse.Namespace
+) -> dict[str, object]:
     """``-p`` values converted by their declared types, and ``--data`` as ``data_dir``."""
     from tsinvest.notebooks.catalogue import coerce_parameter
 
-    declared = {parameter.name: parameter for parameter in info.parameters}
     values: dict[str, object] = {}
     for name, raw in args.parameter:
         if name not in declared:
@@ -197,9 +200,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.out:
         raise ParameterError("--out is required: the folder for the executed notebook and report")
     info = find_notebook(args.notebook)
-    values = _parameter_values(info, args)
+    declared = {parameter.name: parameter for parameter in info.parameters}  # read once here
+    values = _parameter_values(info, declared, args)
     # Cheap checks of the notebook's own parameters (a wrong case id) before minutes of execution.
-    preflight(info.name, values, {parameter.name: parameter.default for parameter in info.parameters})
+    preflight(info.name, values, {name: parameter.default for name, parameter in declared.items()})
     pseudonymiser = _pseudonymiser(args)
     options = load_options(args)
     try:

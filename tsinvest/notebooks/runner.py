@@ -388,6 +388,10 @@ def _resolve(
     load_options: Mapping[str, str] | None,
 ) -> _Plan:
     """Step 1: find the notebook, read its parameters once, check every option; create ``out_dir``."""
+    try:
+        import papermill  # noqa: F401 - checked before any work; it runs the notebook in _execute
+    except ImportError:  # pragma: no cover - papermill is in the notebooks extra
+        raise MissingDependencyError("papermill", "notebooks") from None
     info = find_notebook(notebook)
     declared = {parameter.name: parameter for parameter in notebook_parameters(info.path)}
     values: dict[str, object] = dict(parameters or {})

@@ -93,3 +93,9 @@ def test_the_timezone_option_reaches_the_loader(name, tmp_path, capsys):
     capsys.readouterr()
     assert main([name, str(path), *extra, "--timezone", "Europe/Berlin"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_refresh_refuses_options_it_would_ignore(capsys):
+    # Nothing is dropped silently: a refresh reads the sample as committed, so input options are an error.
+    assert main(["run", "--refresh", "case_file", "--timezone", "Europe/Berlin"]) == 1
+    assert "drop --redact and the input options" in capsys.readouterr().err

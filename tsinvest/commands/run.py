@@ -31,7 +31,13 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from tsinvest.commands._options import add_input_options, add_progress_option, load_options, show_progress
+from tsinvest.commands._options import (
+    add_input_options,
+    add_progress_option,
+    input_options_given,
+    load_options,
+    show_progress,
+)
 from tsinvest.exceptions import ParameterError, RunInterruptedError
 
 if TYPE_CHECKING:
@@ -127,8 +133,9 @@ def _refresh(args: argparse.Namespace) -> None:
     from tsinvest.notebooks.catalogue import find_notebook, list_notebooks
     from tsinvest.notebooks.runner import refresh_notebook
 
-    if args.redact:
-        raise ParameterError("--refresh re-executes the committed notebooks on their sample data; drop --redact")
+    if args.redact or input_options_given(args):
+        raise ParameterError("--refresh re-executes the committed notebooks on their sample data as they read it; "
+                             "drop --redact and the input options")
     targets = [find_notebook(args.notebook)] if args.notebook else list_notebooks()
     for info in targets:
         refresh_notebook(info.path)

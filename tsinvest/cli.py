@@ -1,8 +1,10 @@
 """The ``tsinvest`` command line, for headless runs.
 
 Sub-commands are found in :mod:`tsinvest.commands`: every module there defines
-``NAME``, ``HELP``, ``configure(parser)`` and ``run(args) -> int``. Adding a
-command is adding a module; this file never changes for it.
+``NAME``, ``HELP``, ``configure(parser)`` and ``run(args) -> int`` (and
+``ADD_HELP = False`` when it answers ``-h/--help`` itself). Adding a command is
+adding a module; this file never changes for it. Options several commands
+share are defined once in :mod:`tsinvest.commands._options`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import argparse
 import importlib
 import pkgutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from types import ModuleType
 
 from tsinvest import __version__, commands
 from tsinvest.exceptions import TsinvestError
@@ -19,7 +22,7 @@ from tsinvest.exceptions import TsinvestError
 __all__ = ["main", "build_parser"]
 
 
-def _command_modules():
+def _command_modules() -> Iterator[ModuleType]:
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
         if not info.name.startswith("_"):
             yield importlib.import_module(f"{commands.__name__}.{info.name}")
@@ -35,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tsinvest {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _command_modules():
-        sub = subparsers.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        sub = subparsers.add_parser(module.NAME, help=module.HELP, description=module.HELP,
+                                    add_help=getattr(module, "ADD_HELP", True))
         module.configure(sub)
         sub.set_defaults(handler=module.run)
     return parser

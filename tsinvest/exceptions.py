@@ -117,7 +117,30 @@ class MissingKeyError(TsinvestError):
 
 
 class NotebookError(TsinvestError):
-    """A notebook could not be found, parameterised or executed."""
+    """A notebook could not be found, parameterised or executed.
+
+    When a cell failed, the structured fields say where (like papermill's
+    ``PapermillExecutionError``): ``notebook`` (its name), ``cell_index``
+    (position in the executed notebook), ``execution_count`` and
+    ``exception_name`` (the type, e.g. ``"ParameterError"``). The exception's
+    value is never kept: it may quote account data. The fields are ``None``
+    for other failures.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        notebook: str | None = None,
+        cell_index: int | None = None,
+        execution_count: int | None = None,
+        exception_name: str | None = None,
+    ):
+        super().__init__(message)
+        self.notebook = notebook
+        self.cell_index = cell_index
+        self.execution_count = execution_count
+        self.exception_name = exception_name
 
 
 class RunInterruptedError(NotebookError):

@@ -32,13 +32,13 @@ AS_OF = "2026-03-10T00:00:00Z"
 ROWS = [
     # ticket, channel, priority, severity, opened, due, resolved, status, reach, subject, policy
     ("ESC-A", "user", "low", "low", "03-02T00:00", "03-09T00:00", "03-03T00:00", "resolved", "9", "00001", "spam"),
-    ("ESC-B", "partner", "high", "high", "03-02T00:00", "03-03T00:00", "03-05T00:00", "resolved", "99", "00002", "spam"),
-    ("ESC-C", "regulator", "urgent", "critical", "03-08T00:00", "03-08T04:00", "", "open", "999", "farm1", "hate_speech"),
+    ("ESC-B", "partner", "high", "high", "03-02T00:00", "03-03T00:00", "03-05T00:00", "resolved", "99", "00002", "spam"),  # noqa: E501 (one ticket per row, as in the table above)
+    ("ESC-C", "regulator", "urgent", "critical", "03-08T00:00", "03-08T04:00", "", "open", "999", "farm1", "hate_speech"),  # noqa: E501
     ("ESC-D", "user", "normal", "medium", "03-09T00:00", "03-12T00:00", "", "open", "0", "victim", "hate_speech"),
     ("ESC-E", "internal", "normal", "", "03-09T12:00", "03-10T00:00", "", "in_progress", "", "00005", "spam"),
     ("ESC-F", "partner", "high", "high", "03-03T00:00", "03-04T00:00", "", "closed", "5", "00006", "spam"),
     ("ESC-G", "user", "low", "low", "03-11T00:00", "03-18T00:00", "", "open", "5", "00007", "spam"),
-    ("ESC-H", "regulator", "high", "high", "03-06T00:00", "03-07T00:00", "03-12T00:00", "resolved", "9", "00008", "spam"),
+    ("ESC-H", "regulator", "high", "high", "03-06T00:00", "03-07T00:00", "03-12T00:00", "resolved", "9", "00008", "spam"),  # noqa: E501
 ]
 
 

@@ -14,11 +14,13 @@ def test_prints_the_top_and_writes_a_safe_csv(desk_dir, tmp_path, capsys):
     code = main(["queue", str(desk_dir), "--as-of", AS_OF, "--top", "2", "--out", str(out)])
     captured = capsys.readouterr()
     assert code == 0
-    lines = captured.out.splitlines()
+    *lines, summary = captured.out.splitlines()
     assert lines[0].split()[:3] == ["rank", "ticket_id", "channel"]
     assert [line.split()[1] for line in lines[1:]] == ["ESC-C", "ESC-H"]
-    assert "second line" not in captured.out.splitlines()[1:][1]  # the newline in C's summary did not split the row
-    assert "4 open ticket(s) at 2026-03-10T00:00:00Z, 2 overdue" in captured.err
+    assert "second line" not in lines[2]  # the newline in C's summary did not split the row
+    # The summary is the last line on stdout, as with every command.
+    assert summary.startswith("tsinvest queue: 4 open ticket(s) at 2026-03-10T00:00:00Z, 2 overdue")
+    assert captured.err == ""
     with open(out, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [row["ticket_id"] for row in rows] == ["ESC-C", "ESC-H", "ESC-E", "ESC-D"]
@@ -31,7 +33,7 @@ def test_writes_excel(desk_dir, tmp_path, capsys):
 
     out = tmp_path / "queue.xlsx"
     assert main(["queue", str(desk_dir), "--as-of", AS_OF, "--top", "0", "--out", str(out)]) == 0
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr().out.startswith("tsinvest queue: 4 open ticket(s)")  # the summary only
     sheet = load_workbook(out)["queue"]
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert values[1][1] == "ESC-C" and values[1][-1].startswith("'=HYPERLINK")
@@ -41,7 +43,7 @@ def test_writes_excel(desk_dir, tmp_path, capsys):
 def test_default_as_of_is_the_latest_ticket_time_not_the_clock(desk_dir, capsys):
     assert main(["queue", str(desk_dir)]) == 0
     # Latest opened/resolved time in the table: H resolved 2026-03-12T00:00:00Z.
-    assert "at 2026-03-12T00:00:00Z" in capsys.readouterr().err
+    assert "at 2026-03-12T00:00:00Z" in capsys.readouterr().out
 
 
 def test_errors_are_one_line_with_exit_1(desk_dir, tmp_path, capsys):

@@ -77,7 +77,9 @@ def test_review_findings_lead_with_the_verdict(desk):
 
 def test_review_html_escapes_hostile_ids(desk):
     desk.connection.execute("CREATE TABLE hostile AS SELECT * FROM escalations")
-    desk.connection.execute("UPDATE hostile SET ticket_id = '<script>alert(1)</script>\u202e' WHERE ticket_id = 'ESC-C'")
+    desk.connection.execute(
+        "UPDATE hostile SET ticket_id = '<script>alert(1)</script>\u202e' WHERE ticket_id = 'ESC-C'"
+    )
     desk.register("escalations", desk.sql("SELECT * FROM hostile"))
     markup = desk_review(desk, as_of=AS_OF)._repr_html_()
     assert "<script>" not in markup and "&lt;script&gt;" in markup and "\u202e" not in markup

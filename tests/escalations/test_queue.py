@@ -18,17 +18,15 @@ def test_open_tickets_and_overdue_flags(desk):
     # A, B resolved; F closed at an unknown time; G opened after as_of; H resolved only after as_of.
     assert queue["ticket_id"].tolist() == ["ESC-C", "ESC-H", "ESC-E", "ESC-D"]
     assert queue["rank"].tolist() == [1, 2, 3, 4]
-    assert dict(zip(queue["ticket_id"], queue["overdue"])) == {"ESC-C": True, "ESC-H": True, "ESC-E": False,
-                                                               "ESC-D": False}
-    assert dict(zip(queue["ticket_id"], queue["hours_left"])) == {"ESC-C": -44.0, "ESC-H": -72.0, "ESC-E": 0.0,
-                                                                  "ESC-D": 48.0}
-    assert dict(zip(queue["ticket_id"], queue["age_hours"])) == {"ESC-C": 48.0, "ESC-H": 96.0, "ESC-E": 12.0,
-                                                                 "ESC-D": 24.0}
+    by_ticket = queue.set_index("ticket_id")
+    assert by_ticket["overdue"].to_dict() == {"ESC-C": True, "ESC-H": True, "ESC-E": False, "ESC-D": False}
+    assert by_ticket["hours_left"].to_dict() == {"ESC-C": -44.0, "ESC-H": -72.0, "ESC-E": 0.0, "ESC-D": 48.0}
+    assert by_ticket["age_hours"].to_dict() == {"ESC-C": 48.0, "ESC-H": 96.0, "ESC-E": 12.0, "ESC-D": 24.0}
     assert list(queue.columns) == list(QUEUE_COLUMNS)
 
 
 def test_priority_scores_by_hand(desk):
-    scores = dict(zip(*triage_queue(desk, as_of=AS_OF)[["ticket_id", "priority_score"]].T.values))
+    scores = dict(zip(*triage_queue(desk, as_of=AS_OF)[["ticket_id", "priority_score"]].T.values, strict=False))
     # C: critical 8 x (1 + log10(1000)) 4 x urgency (1 + (72 + 44) / 72) x regulator 1.5
     assert scores["ESC-C"] == pytest.approx(round(8 * 4 * (1 + 116 / 72) * 1.5, 3))
     assert scores["ESC-C"] == 125.333
@@ -52,7 +50,7 @@ def test_weights_are_read_only_and_overridable(desk):
         DEFAULT_PRIORITY_WEIGHTS["horizon_hours"] = 1  # type: ignore[index]
     # Users first: D (user, medium) outranks E (internal, medium, due now) when users weigh 2 and internal 0.5.
     queue = triage_queue(desk, as_of=AS_OF, weights={"channel": {"user": 2, "internal": 0.5}})
-    scores = dict(zip(queue["ticket_id"], queue["priority_score"]))
+    scores = dict(zip(queue["ticket_id"], queue["priority_score"], strict=False))
     assert scores["ESC-D"] == round(2 * 1 * (1 + 24 / 72) * 2, 3)
     assert scores["ESC-E"] == 2.0
     assert queue["ticket_id"].tolist().index("ESC-D") < queue["ticket_id"].tolist().index("ESC-E")
@@ -62,7 +60,7 @@ def test_weights_are_read_only_and_overridable(desk):
 def test_urgency_is_capped(desk):
     # With a 10 h horizon C is 44 h overdue: 1 + 54/10 = 6.4, capped at max_urgency 4.
     queue = triage_queue(desk, as_of=AS_OF, weights={"horizon_hours": 10})
-    assert dict(zip(queue["ticket_id"], queue["priority_score"]))["ESC-C"] == 8 * 4 * 4 * 1.5
+    assert dict(zip(queue["ticket_id"], queue["priority_score"], strict=False))["ESC-C"] == 8 * 4 * 4 * 1.5
 
 
 def test_as_of_replays_an_earlier_day(desk):

@@ -29,7 +29,8 @@ def test_redacted_queue_run_leaks_no_raw_id(tmp_path: Path, monkeypatch):
                  "-p", "ticket_id", TICKET]) == 0
     accounts = set(pd.read_csv(SAMPLE / "accounts.csv", dtype=str, keep_default_na=False)["account_id"])
     tickets = set(pd.read_csv(SAMPLE / "escalations.csv", dtype=str, keep_default_na=False)["ticket_id"])
-    outputs = {path.name: path.read_text(encoding="utf-8", errors="replace") for path in out.rglob("*") if path.is_file()}
+    outputs = {path.name: path.read_text(encoding="utf-8", errors="replace")
+               for path in out.rglob("*") if path.is_file()}
     assert {"escalation_queue.ipynb", "escalation_queue.html", "run.json"} <= set(outputs)
     for name, text in outputs.items():
         leaked_tickets = set(re.findall(r"ESC-\d{6}", text)) & tickets

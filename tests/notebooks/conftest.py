@@ -51,5 +51,6 @@ def probe_notebook(tmp_path: Path) -> Path:
         'evidence_dir: "Optional[str]" = None',
         "import json, pathlib  # probe-code-marker\n"
         "print(json.dumps({'account_id': account_id, 'type': type(account_id).__name__, 'hops': hops, 'end': end}))",
-        "if evidence_dir:\n    pathlib.Path(evidence_dir, 'flagged.csv').write_text('account_id\\n' + account_id + '\\n')",
+        "if evidence_dir:\n"
+        "    pathlib.Path(evidence_dir, 'flagged.csv').write_text('account_id\\n' + account_id + '\\n')",
     )

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
+from tsinvest.detection import DetectionResult
 from tsinvest.exceptions import ParameterError
 from tsinvest.loading import load_dir
 from tsinvest.notebooks.casefile import BrigadeRule, case_file, check_case_ids, preflight
+from tsinvest.schemas import EDGE_COLUMNS
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data_samples"
 AS_OF = "2026-03-30T00:00:00Z"
@@ -43,7 +44,7 @@ def test_victim_ticket_case_shows_the_brigade(tables, truth):
         a for c in truth["campaigns"] if c["kind"] == "mass_report" for a in c["accounts"]}
     assert case.reports_received["reporter_id"].isin(brigade).any()
     assert any("mass-report" in step for step in case.next_steps)
-    summary = dict(zip(case.summary["item"], case.summary["value"]))
+    summary = dict(zip(case.summary["item"], case.summary["value"], strict=False))
     assert summary["reports received"].startswith(f"{len(received)} from ")
     assert ticket in summary["ticket"]
     assert (case.related_escalations["relation"] == "subject").any()
@@ -62,7 +63,7 @@ def test_farm_account_links_only_to_farm_mates_and_leading_zeros_survive(tables,
     assert subject not in set(case.linked_accounts["account_id"])
     ordered = case.linked_accounts
     key = list(zip(-(ordered["shared_devices"] + ordered["coordination_weight"]), -ordered["shared_devices"],
-                   -ordered["shared_ips"], ordered["account_id"]))
+                   -ordered["shared_ips"], ordered["account_id"], strict=False))
     assert key == sorted(key)
 
 
@@ -101,7 +102,7 @@ def test_user_errors_name_the_parameter_not_the_value(tables):
 def test_unknown_account_gives_an_empty_but_complete_case(tables):
     case = case_file(tables, account_id="00123", as_of=AS_OF)
     assert case.profile.empty and case.reports_received.empty and case.linked_accounts.empty
-    summary = dict(zip(case.summary["item"], case.summary["value"]))
+    summary = dict(zip(case.summary["item"], case.summary["value"], strict=False))
     assert summary["profile"] == "account not in the accounts table"
     assert case.next_steps[-1].startswith("Attach the summary")
 
@@ -120,7 +121,8 @@ def _popular_victim(brigade_reports: int = 85, organic_reports: int = 108):
                              dtype="string"),
         "created_at": t(*["2025-01-01"] * (1 + 29 + organic_reports)),
     })
-    brigade_rows = [(f"r-b{i:04d}", brigade[i % len(brigade)], pd.Timestamp("2026-03-10T20:00Z") + pd.Timedelta(minutes=i))
+    start = pd.Timestamp("2026-03-10T20:00Z")
+    brigade_rows = [(f"r-b{i:04d}", brigade[i % len(brigade)], start + pd.Timedelta(minutes=i))
                     for i in range(brigade_reports)]
     # Organic reports spread over three weeks, one per reporter.
     organic_rows = [(f"r-o{i:04d}", organic[i], pd.Timestamp("2026-03-02T00:00Z") + pd.Timedelta(hours=5 * i))
@@ -153,7 +155,8 @@ def _popular_victim(brigade_reports: int = 85, organic_reports: int = 108):
     })
     clusters = pd.DataFrame({"cluster_id": ["rep-brigade", "amp-fans"], "kind": ["mass_report", "amplification"],
                              "size": [29, 2], "score": [0.9, 0.2], "flagged": [True, False]})
-    detection = SimpleNamespace(memberships=memberships, clusters=clusters, edges=None)
+    edges = pd.DataFrame({column: pd.array([], dtype="string") for column in EDGE_COLUMNS})
+    detection = DetectionResult(memberships=memberships, clusters=clusters, edges=edges)
     tables = {"accounts": accounts, "reports": reports, "escalations": escalations}
     return tables, detection, victim
 
@@ -173,7 +176,7 @@ def test_popular_victim_of_a_diluted_brigade_is_protected_not_punished():
     assert breakdown.loc["(no cluster)", "reports"] == 106
     assert breakdown.loc["amp-fans", "reports"] == 2 and not bool(breakdown.loc["amp-fans", "flagged"])
     assert case.reporter_clusters["reports"].sum() == 193
-    summary = dict(zip(case.summary["item"], case.summary["value"]))
+    summary = dict(zip(case.summary["item"], case.summary["value"], strict=False))
     assert summary["reports from flagged clusters"].startswith("85 of 193 (44%)")
     assert summary["reporters' flagged clusters"] == "rep-brigade"
 
@@ -196,7 +199,7 @@ def test_brigade_thresholds_are_overridable_and_documented_defaults_hold():
 def test_case_opens_with_the_verdict_and_the_ticket_facts_escaped():
     tables, detection, _ = _popular_victim()
     case = case_file(tables, ticket_id="ESC-1", as_of="2026-03-13T08:00:00Z", detection=detection)
-    facts = dict(zip(case.ticket["item"], case.ticket["value"]))
+    facts = dict(zip(case.ticket["item"], case.ticket["value"], strict=False))
     assert facts["channel"] == "partner" and facts["due"] == "2026-03-12 08:00 UTC"
     assert facts["due status"] == "OVERDUE by 24 h at as_of"
     assert facts["summary"].startswith("Top creator hit by false spam reports")
@@ -225,7 +228,8 @@ def test_ban_evasion_check_flags_a_new_account_of_a_banned_operator():
         "ip": pd.array(["ip-x", "ip-x", *[f"i{i}" for i in range(400)]], dtype="string"),
         "ts": t("2026-03-05", "2026-03-21", *["2026-03-10"] * 400),
     })
-    enforcements = pd.DataFrame({"account_id": pd.array(["0042"], dtype="string"), "action": pd.array(["ban"], dtype="string"),
+    enforcements = pd.DataFrame({"account_id": pd.array(["0042"], dtype="string"),
+                                 "action": pd.array(["ban"], dtype="string"),
                                  "policy": pd.array(["spam"], dtype="string"), "ts": t("2026-03-06")})
     tables = {"accounts": accounts, "logins": logins, "enforcements": enforcements}
     case = case_file(tables, account_id="0043", as_of="2026-03-30T00:00:00Z")

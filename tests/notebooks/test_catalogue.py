@@ -41,7 +41,8 @@ def test_coerce_parameter_uses_declared_type(type_name, raw, expected):
     assert type(value) is type(expected)
 
 
-@pytest.mark.parametrize(("type_name", "raw"), [("int", "00x"), ("float", "abc"), ("bool", "maybe"), ("list[str]", "[1,")])
+@pytest.mark.parametrize(("type_name", "raw"),
+                         [("int", "00x"), ("float", "abc"), ("bool", "maybe"), ("list[str]", "[1,")])
 def test_coerce_parameter_rejects_bad_values_without_quoting_them(type_name, raw):
     with pytest.raises(ParameterError) as caught:
         coerce_parameter(NotebookParameter("hops", type_name, "1"), raw)
@@ -86,3 +87,49 @@ def test_bundled_notebooks_are_listed_with_descriptions():
     for info in infos:
         assert info.description, info.name
         assert info.path.parent.name == "notebooks"
+
+
+def _explorer_state():
+    from tsinvest.widgets.filters import FilterState
+
+    return FilterState(start="2026-03-01T00:00:00Z", end=None, policies=["spam"], actions=["like", "share"],
+                       countries=["BR", "MX"], min_edge_weight=2.5, min_cluster_size=4, min_score=0.7,
+                       search="0042")
+
+
+def _declared_explorer_parameters():
+    from tsinvest.notebooks.catalogue import find_notebook
+
+    return {parameter.name: parameter for parameter in find_notebook("network_explorer").parameters}
+
+
+def test_values_of_the_exported_filter_cell_pass_through_minus_p():
+    import shlex
+
+    from tsinvest.widgets.filters import parameters_cell
+
+    state = _explorer_state()
+    declared = _declared_explorer_parameters()
+    expected = state.to_parameters()
+    for line in parameters_cell(state).splitlines():
+        name, value_text = line.split(":", 1)[0], line.split(" = ", 1)[1]
+        words = shlex.split(value_text)  # what the shell makes of the value pasted after -p NAME
+        if len(words) > 1:  # a list of several items must be quoted for the shell as one word
+            words = shlex.split(shlex.quote(value_text))
+        assert coerce_parameter(declared[name], words[0]) == expected[name], line
+
+
+def test_run_command_line_reads_back_to_the_same_filters():
+    import shlex
+
+    from tsinvest.cli import build_parser
+    from tsinvest.notebooks.catalogue import run_command_line
+    from tsinvest.widgets.filters import FilterState
+
+    state = _explorer_state()
+    line = run_command_line("network_explorer", state.to_parameters(), data_dir="data samples")
+    args = build_parser().parse_args(shlex.split(line)[1:])
+    declared = _declared_explorer_parameters()
+    values = {name: coerce_parameter(declared[name], raw) for name, raw in args.parameter}
+    assert args.data == "data samples"
+    assert FilterState.from_parameters(values) == state

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 import asyncio
 import os
 import stat
+
+import pytest
 
 from tsinvest.notebooks.kernel import PrivateKernelManager
 

@@ -177,7 +177,8 @@ def redacted_runs(tmp_path_factory, hostile_data):
     patch.setenv("TSINVEST_PSEUDONYM_KEY", KEY)
     try:
         coordinated = root / "coordinated"
-        assert main(["run", "coordinated_abuse", "--data", str(hostile_data), "--out", str(coordinated), "--redact"]) == 0
+        arguments = ["run", "coordinated_abuse", "--data", str(hostile_data), "--out", str(coordinated), "--redact"]
+        assert main(arguments) == 0
         patch.delenv("TSINVEST_PSEUDONYM_KEY")  # the second run gets its key from the file only
         case = root / "case"
         assert main(["run", "case_file", "--data", str(hostile_data), "--out", str(case), "--redact",
@@ -327,7 +328,8 @@ def test_hostile_values_never_rewrite_notebook_code(notebook_factory, tmp_path: 
     )
     monkeypatch.setenv("TSINVEST_PSEUDONYM_KEY", KEY)
     out = tmp_path / "out"
-    assert main(["run", str(notebook), "--data", str(data), "--out", str(out), "--redact", "-p", "account_id", "7"]) == 0
+    arguments = ["run", str(notebook), "--data", str(data), "--out", str(out), "--redact", "-p", "account_id", "7"]
+    assert main(arguments) == 0
     pseudonymiser = Pseudonymiser(KEY.encode())
     executed = nbformat.read(str(out / "probe.ipynb"), as_version=4)
     printed = json.loads(executed.cells[-1].outputs[0]["text"])

@@ -14,6 +14,7 @@ import pytest
 
 from tsinvest.cli import main
 from tsinvest.exceptions import NotebookError, ParameterError
+from tsinvest.notebooks.runner import cell_description as runner_describe
 from tsinvest.notebooks.runner import export_html, run_notebook
 
 pytestmark = pytest.mark.notebook
@@ -102,7 +103,8 @@ def test_failed_run_does_not_touch_an_earlier_report(probe_notebook, notebook_fa
 def test_unknown_parameter_is_refused_before_running(probe_notebook, data_dir, tmp_path, capsys):
     with pytest.raises(ParameterError):
         run_notebook(probe_notebook, tmp_path / "run", parameters={"acount_id": "1"})
-    code = main(["run", str(probe_notebook), "--data", str(data_dir), "-p", "acount_id", "1", "--out", str(tmp_path / "r")])
+    code = main(["run", str(probe_notebook), "--data", str(data_dir), "-p", "acount_id", "1",
+                 "--out", str(tmp_path / "r")])
     assert code == 1
     assert "acount_id" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
@@ -159,7 +161,9 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.parametrize("signum, redact", [(signal.SIGINT, False), (signal.SIGTERM, True)])
-def test_a_signal_stops_the_run_kills_the_kernel_and_leaves_nothing(notebook_factory, data_dir, tmp_path, signum, redact):
+def test_a_signal_stops_the_run_kills_the_kernel_and_leaves_nothing(
+    notebook_factory, data_dir, tmp_path, signum, redact
+):
     marker = tmp_path / "kernel.pid"
     notebook = _sleeping_notebook(notebook_factory, tmp_path, marker)
     out = tmp_path / "out"
@@ -278,3 +282,91 @@ def test_a_rerun_removes_outputs_of_the_previous_run_it_does_not_produce_again(n
     assert main(["run", str(loader), "--data", str(data), "--out", str(out)]) == 0
     assert not (out / "rejected").exists()
     assert main(["bundle", str(out), "--out", str(tmp_path / "run.zip")]) == 0
+
+
+def test_failed_cell_error_carries_structured_fields(notebook_factory, data_dir, tmp_path):
+    notebook = notebook_factory(tmp_path / "broken.ipynb", 'account_id: str = "0001"',
+                                "raise KeyError('account ' + account_id)")
+    with pytest.raises(NotebookError) as caught:
+        run_notebook(notebook, tmp_path / "run", parameters={"account_id": "00999"})
+    error = caught.value
+    assert (error.notebook, error.cell_index, error.exception_name) == ("broken", 3, "KeyError")
+    assert error.execution_count == 3  # parameters, injected parameters, then the failing cell
+    assert "00999" not in repr(vars(error))
+
+
+def test_progress_announces_each_step_in_order_and_keeps_the_report_clean(
+    probe_notebook, data_dir, tmp_path, capsys, monkeypatch
+):
+    from tsinvest.notebooks import runner
+    from tsinvest.notebooks.runner import RUN_STEPS
+
+    # The kernel must silence progress bars itself, even when the caller's environment does not.
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    described = []
+    monkeypatch.setattr(runner, "cell_description", lambda cell: described.append(runner_describe(cell)))
+    notebook = probe_notebook.parent / "envprobe.ipynb"
+    nbformat.write(nbformat.read(str(probe_notebook), as_version=4), str(notebook))
+    probe = nbformat.read(str(notebook), as_version=4)
+    code = "import os\nprint('tqdm-disable=' + os.environ.get('TQDM_DISABLE', ''))"
+    probe.cells.append(nbformat.v4.new_code_cell(code))
+    probe.cells[-1]["id"] = "env-cell"
+    nbformat.write(probe, str(notebook))
+    run_notebook(notebook, tmp_path / "run", parameters={"data_dir": str(data_dir)}, progress=True)
+    printed = capsys.readouterr().err
+    positions = [printed.index(f"[{number}/{len(RUN_STEPS)}] {step}") for number, step in enumerate(RUN_STEPS, 1)]
+    assert positions == sorted(positions)
+    assert "tsinvest run envprobe: done" in printed
+    # papermill's per-cell bar (text on a terminal) names each cell by its first line of code.
+    assert "import os" in described and "parameters" in described
+    assert "tqdm-disable=1" in _outputs_text(tmp_path / "run" / "envprobe.ipynb")
+
+
+def test_no_progress_prints_nothing_on_stderr(probe_notebook, data_dir, tmp_path, capsys):
+    run_notebook(probe_notebook, tmp_path / "run", parameters={"data_dir": str(data_dir)})
+    assert "[1/" not in capsys.readouterr().err
+
+
+def test_input_options_read_the_folder_into_a_canonical_copy(notebook_factory, tmp_path, capsys):
+    data = tmp_path / "naive"
+    data.mkdir()
+    (data / "accounts.csv").write_text("account_id,created_at,username\n00123,2026-01-01 10:00:00,a\n")
+    notebook = notebook_factory(
+        tmp_path / "lister.ipynb", 'data_dir: str = "."',
+        "import pandas, pathlib\nfolder = pathlib.Path(data_dir)\nprint(sorted(p.name for p in folder.iterdir()))\n"
+        "print(pandas.read_parquet(folder / 'accounts.parquet')['created_at'].iloc[0])",
+    )
+    out = tmp_path / "run"
+    # Without the zone the naive time is refused before the notebook starts.
+    assert main(["run", str(notebook), "--data", str(data), "--out", str(out), "--epoch-unit", "s"]) == 1
+    assert "created_at" in capsys.readouterr().err
+    assert main(["run", str(notebook), "--data", str(data), "--out", str(out), "--timezone", "Europe/Berlin"]) == 0
+    printed = _outputs_text(out / "lister.ipynb")
+    assert "['accounts.parquet']" in printed and "2026-01-01 09:00:00+00:00" in printed
+    record = json.loads((out / "run.json").read_text())
+    assert record["parameters"]["data_dir"] == str(data.resolve())
+
+
+def test_a_redacted_run_reads_the_folder_with_the_input_options_first(notebook_factory, tmp_path):
+    from tsinvest.reporting import Pseudonymiser
+
+    data = tmp_path / "naive"
+    data.mkdir()
+    (data / "accounts.csv").write_text("account_id,created_at,username\n00123,2026-01-01 10:00:00,a\n"
+                                       "00456,not a time,b\n")
+    notebook = notebook_factory(
+        tmp_path / "lister.ipynb", 'data_dir: str = "."',
+        "import pandas, pathlib\naccounts = pandas.read_parquet(pathlib.Path(data_dir) / 'accounts.parquet')\n"
+        "print(len(accounts), accounts['account_id'].str.startswith('acct_').all(), accounts['created_at'].iloc[0])",
+    )
+    out = tmp_path / "run"
+    run_notebook(notebook, out, parameters={"data_dir": str(data)}, on_error="quarantine",
+                 pseudonymiser=Pseudonymiser(b"test-only-key-0123456789abcdef-runner"),
+                 load_options={"timezone": "Europe/Berlin"})
+    printed = _outputs_text(out / "lister.ipynb")
+    assert "1 True 2026-01-01 09:00:00+00:00" in printed  # the bad row set aside, ids pseudonymised
+    record = json.loads((out / "run.json").read_text())
+    assert record["quarantine"]["total_rejected_rows"] == 1
+    assert "raw data" in record["quarantine"]["note"]
+    assert not (out / "rejected").exists()  # raw rows of a redacted run are never published
+    assert "00456" not in (out / "run.json").read_text() + (out / "lister.html").read_text()

@@ -29,7 +29,7 @@ def test_trends_writes_sorted_spikes(tmp_path, capsys):
     assert flagged[["key", "period_start"]].values.tolist() == [
         ["policy=hate", "2026-03-17T00:00:00Z"], ["policy=spam", "2026-03-17T00:00:00Z"]]
     assert set(spikes["baseline"]) == {"seasonal:weekday"}
-    assert "2 flagged period(s)" in capsys.readouterr().err
+    assert "2 flagged period(s)" in capsys.readouterr().out
     # same input, same bytes
     again = tmp_path / "again.csv"
     main(["trends", str(tmp_path / "reports.csv"), "--by", "policy", "--out", str(again)])

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tsinvest.commands._options import (
+    add_input_options,
+    add_progress_option,
+    input_options_given,
+    load_input_table,
+    show_progress,
+)
+from tsinvest.exceptions import ParameterError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["NAME", "HELP", "configure", "run"]
 
@@ -38,7 +50,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "about 32 GB of spill); use --max-actors-per-window to leave out hot targets instead",
     )
     parser.add_argument("--out", required=True, metavar="EDGES.csv", help="edge table to write (CSV or .parquet)")
-    parser.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    add_input_options(parser)
+    add_progress_option(parser)
     parser.add_argument(
         "--engine",
         choices=("local", "spark"),
@@ -52,8 +65,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _write(edges, out: Path) -> None:
-    """Formula-safe CSV (ids as text, 0600, atomic), or Parquet with microsecond times."""
+def _write(edges: pd.DataFrame, out: Path) -> None:
+    """Formula-safe CSV (ids as text, times as every written table has them; 0600, atomic), or Parquet."""
     from tsinvest.reporting import to_safe_csv
     from tsinvest.reporting.safe_export import atomic_write
 
@@ -62,31 +75,31 @@ def _write(edges, out: Path) -> None:
             frame = edges.assign(first_ts=edges["first_ts"].dt.as_unit("us"), last_ts=edges["last_ts"].dt.as_unit("us"))
             frame.to_parquet(temporary, index=False)
         return
-    frame = edges.copy()
-    for column in ("first_ts", "last_ts"):
-        frame[column] = frame[column].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    to_safe_csv(frame, out, id_columns=["account_a", "account_b"])
+    to_safe_csv(edges, out, id_columns=["account_a", "account_b"])
+
+
+def _edge_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options both engines share."""
+    return {"actor": args.actor, "target": args.target, "time": args.time, "action": args.action,
+            "action_column": args.action_column, "window": args.window, "min_weight": args.min_weight,
+            "signal": args.signal}
 
 
 def _run_spark(args: argparse.Namespace) -> int:
     from tsinvest.linking.coordination import DEFAULT_MAX_ACTORS_PER_WINDOW, HotTargetWarning
     from tsinvest.spark import coordination_edges, local_session
 
+    if input_options_given(args):
+        raise ParameterError("--mapping, --timezone, --epoch-unit and --on-error apply to the local engine; "
+                             "give Spark a table that is already canonical, or drop --engine spark")
     spark = local_session(args.spark_master, app_name="tsinvest-coordination")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", HotTargetWarning)
         edges = coordination_edges(
             args.table_path,
             spark=spark,
-            actor=args.actor,
-            target=args.target,
-            time=args.time,
-            action=args.action,
-            action_column=args.action_column,
-            window=args.window,
-            min_weight=args.min_weight,
-            signal=args.signal,
             max_actors_per_window=args.max_actors_per_window or DEFAULT_MAX_ACTORS_PER_WINDOW,
+            **_edge_options(args),
         ).to_pandas()
     _write(edges, Path(args.out))
     stats = edges.attrs["stats"]
@@ -106,19 +119,14 @@ def run(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         # The summary line below reports exclusions; no need for the warning text too.
         warnings.simplefilter("ignore", HotTargetWarning)
+        # With input options the file is read (and validated) by the loader as its canonical table.
+        source = load_input_table(args.table_path, None, args) if input_options_given(args) else args.table_path
         edges = coordination_edges(
-            args.table_path,
-            actor=args.actor,
-            target=args.target,
-            time=args.time,
-            action=args.action,
-            action_column=args.action_column,
-            window=args.window,
-            min_weight=args.min_weight,
-            signal=args.signal,
+            source,
             max_actors_per_window=args.max_actors_per_window,
             max_windowed_pairs=args.max_windowed_pairs,
-            progress=not args.no_progress and sys.stderr.isatty(),
+            progress=show_progress(args),
+            **_edge_options(args),
         )
     _write(edges, Path(args.out))
     stats = edges.attrs["stats"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tsinvest.commands._options import add_input_options, add_progress_option, load_options, show_progress
+
 __all__ = ["NAME", "HELP", "configure", "run"]
 
 NAME = "detect"
@@ -12,7 +14,7 @@ HELP = ("Detect coordinated account clusters (amplification, mass reports, farms
         "data folder; write clusters.csv, cluster_summary.csv, edges.csv, exclusions.json and graph files.")
 
 
-def _window(text: str):
+def _window(text: str) -> float | str:
     if text == "auto":
         return text
     try:
@@ -24,14 +26,10 @@ def _window(text: str):
 def configure(parser: argparse.ArgumentParser) -> None:
     from tsinvest.detection import KINDS
 
-    parser.add_argument("data_dir", metavar="DATA_DIR", help="folder of canonical tables (accounts.csv, events.csv, ...)")
+    parser.add_argument("data_dir", metavar="DATA_DIR",
+                        help="folder of canonical tables (accounts.csv, events.csv, ...)")
     parser.add_argument("--out", required=True, metavar="OUT_DIR", help="output folder (replaced atomically)")
-    parser.add_argument("--mapping", metavar="FILE", help="YAML file mapping export column names to canonical names")
-    parser.add_argument("--timezone", metavar="TZ", help="IANA zone of timestamps without offset, e.g. Europe/Berlin")
-    parser.add_argument("--epoch-unit", choices=("s", "ms"), help="unit of numeric epoch timestamps")
-    parser.add_argument("--on-error", choices=("raise", "quarantine"), default="raise",
-                        help="bad rows: stop with the list of problems (default), or set them aside in "
-                             "<file>.rejected.csv and go on")
+    add_input_options(parser)
     parser.add_argument("--seed", type=int, default=0, help="seed of Leiden and the null model (default 0)")
     parser.add_argument("--window", type=_window, default=None,
                         help="co-action window in seconds for shares/likes, or 'auto' to estimate it (default 600)")
@@ -42,7 +40,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kinds", nargs="+", choices=KINDS, default=None, help="run only these kinds")
     parser.add_argument("--graph-formats", nargs="*", choices=("graphml", "gexf", "json"),
                         default=["graphml", "gexf", "json"], help="graph files to write (none: --graph-formats)")
-    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    add_progress_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
 
     result = detect(args.data_dir, seed=args.seed, window=args.window, report_window=args.report_window,
                     as_of=args.as_of, n_permutations=args.permutations,
-                    kinds=tuple(args.kinds) if args.kinds else None, mapping=args.mapping, timezone=args.timezone,
-                    epoch_unit=args.epoch_unit, on_error=args.on_error, progress=not args.no_progress)
+                    kinds=tuple(args.kinds) if args.kinds else None, progress=show_progress(args),
+                    **load_options(args))
     out = result.write(args.out, graph_formats=tuple(args.graph_formats))
     flagged = result.clusters[result.clusters["flagged"]] if len(result.clusters) else result.clusters
     print(f"{len(result.clusters)} clusters, {len(flagged)} flagged, "

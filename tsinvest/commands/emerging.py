@@ -8,8 +8,8 @@ with an informative Dirichlet prior (see :func:`tsinvest.trends.emerging_terms`)
 from __future__ import annotations
 
 import argparse
-import sys
 
+from tsinvest.commands._options import add_input_options, load_input_table
 from tsinvest.schemas import TABLE_NAMES
 
 __all__ = ["NAME", "HELP", "configure", "run"]
@@ -26,22 +26,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, metavar="TERMS.csv", help="CSV to write (atomically)")
     parser.add_argument("--text-col", default="text", metavar="COL", help="column parsed for terms (default: text)")
     parser.add_argument("--term-col", metavar="COL", help="take terms verbatim from this column (e.g. a sound id)")
-    parser.add_argument("--kind", choices=("hashtags", "words"), default="hashtags", help="what to parse (default: hashtags)")
+    parser.add_argument("--kind", choices=("hashtags", "words"), default="hashtags",
+                        help="what to parse (default: hashtags)")
     parser.add_argument("--time", default="ts", metavar="COL", help="time column (default: ts)")
     parser.add_argument("--actor", default="account_id", metavar="COL", help="account column (default: account_id)")
     parser.add_argument("--min-count", type=int, default=5, help="minimum uses in the target window (default: 5)")
     parser.add_argument("--min-accounts", type=int, default=3, help="minimum distinct accounts (default: 3)")
     parser.add_argument("--table", choices=TABLE_NAMES, help="canonical table of a file whose name is not the table")
-    parser.add_argument("--timezone", metavar="TZ", help="IANA zone of timestamps written without an offset")
+    add_input_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Load, compare windows, write the ranked terms."""
     from tsinvest.reporting.safe_export import to_safe_csv
     from tsinvest.trends import emerging_terms
-    from tsinvest.trends.inputs import load_cli_table
 
-    frame = load_cli_table(args.table_path, args.table, timezone=args.timezone)
+    frame = load_input_table(args.table_path, args.table, args)
     terms = emerging_terms(
         frame,
         target=args.target,
@@ -55,6 +55,5 @@ def run(args: argparse.Namespace) -> int:
         min_accounts=args.min_accounts,
     )
     to_safe_csv(terms.round({"target_per_10k": 3, "reference_per_10k": 3, "log_odds": 4, "z": 3}), args.out)
-    print(f"tsinvest emerging: {len(terms)} term(s), {int(terms['is_new'].sum())} new; wrote {args.out}",
-          file=sys.stderr)
+    print(f"tsinvest emerging: {len(terms)} term(s), {int(terms['is_new'].sum())} new; wrote {args.out}")
     return 0

@@ -11,7 +11,12 @@ wall clock; the time used is printed.
 from __future__ import annotations
 
 import argparse
-import sys
+from typing import TYPE_CHECKING
+
+from tsinvest.commands._options import add_input_options, load_options
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["NAME", "HELP", "configure", "run", "PRINTED_COLUMNS"]
 
@@ -30,47 +35,37 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "(default: the latest time in the escalations table)")
     parser.add_argument("--out", metavar="FILE", help="write the whole queue to FILE.csv or FILE.xlsx (atomically)")
     parser.add_argument("--top", type=int, default=10, metavar="N", help="rows printed (default: 10; 0 for none)")
+    add_input_options(parser)
 
 
-def _latest_time(workspace):
-    from tsinvest.escalations._sql import escalations_select
-
-    row = workspace.connection.execute(
-        f"SELECT greatest(max(opened_at), max(resolved_at)) FROM ({escalations_select(workspace)})"
-    ).fetchone()
-    return row[0]
-
-
-def _cell(value, width: int) -> str:
+def _cell(value: object, width: int) -> str:
     import pandas as pd
 
     from tsinvest.reporting.safe_html import cell_text
 
-    if isinstance(value, float) and not pd.isna(value):
-        text = f"{value:.1f}"
-    else:
-        text = cell_text(value, max_chars=width)
+    text = f"{value:.1f}" if isinstance(value, float) and not pd.isna(value) else cell_text(value, max_chars=width)
     text = " ".join(text.split())  # newlines and tabs in summaries must not break the table
     return text[:width] + ("…" if len(text) > width else "")
 
 
-def format_table(frame) -> str:
+def format_table(frame: pd.DataFrame) -> str:
     """Plain-text table of the printed columns; hidden characters shown as markers."""
     widths = {"rank": 4, "ticket_id": 20, "channel": 9, "severity": 8, "policy": 19, "hours_left": 10,
               "priority_score": 14, "summary": 60}
     lines = ["  ".join(name.ljust(widths[name]) for name in PRINTED_COLUMNS)]
     for row in frame[list(PRINTED_COLUMNS)].itertuples(index=False):
-        lines.append("  ".join(_cell(value, widths[name]).ljust(widths[name]) for name, value in zip(PRINTED_COLUMNS, row)))
+        cells = zip(PRINTED_COLUMNS, row, strict=True)
+        lines.append("  ".join(_cell(value, widths[name]).ljust(widths[name]) for name, value in cells))
     return "\n".join(line.rstrip() for line in lines)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Rank, print the top rows to stdout, write the file; a one-line summary on stderr."""
+    """Rank, print the top rows, write the file, print a one-line summary."""
     from pathlib import Path
 
     import pandas as pd
 
-    from tsinvest.escalations import triage_queue
+    from tsinvest.escalations import latest_ticket_time, triage_queue
     from tsinvest.exceptions import ParameterError
     from tsinvest.reporting.safe_export import to_safe_csv, to_safe_excel
     from tsinvest.workspace import Workspace
@@ -83,19 +78,16 @@ def run(args: argparse.Namespace) -> int:
     folder = Path(args.data_dir)
     if not folder.is_dir():
         raise ParameterError("DATA_DIR is not a folder; give the folder holding escalations.csv")
-    with Workspace(folder) as workspace:
+    with Workspace(folder, **load_options(args)) as workspace:
         if "escalations" not in workspace.tables():
             raise ParameterError("DATA_DIR has no escalations table; expected escalations.csv (or .parquet, .jsonl)")
         as_of = args.as_of
         if as_of is None:
-            latest = _latest_time(workspace)
-            if latest is None:
+            as_of = latest_ticket_time(workspace)
+            if as_of is None:
                 raise ParameterError("the escalations table is empty; nothing to rank")
-            as_of = pd.Timestamp(latest).tz_convert("UTC")
         queue = triage_queue(workspace, as_of=as_of)
-    from tsinvest.escalations._sql import as_of_timestamp
-
-    stamp = as_of_timestamp(as_of)
+    stamp = pd.Timestamp(as_of).tz_convert("UTC")  # triage_queue accepted it: it has an offset
     if args.top:
         print(format_table(queue.head(args.top)))
     if out is not None:
@@ -106,5 +98,5 @@ def run(args: argparse.Namespace) -> int:
     overdue = int(queue["overdue"].sum())
     written = f"; wrote {out}" if out is not None else ""
     print(f"tsinvest queue: {len(queue)} open ticket(s) at {stamp.strftime('%Y-%m-%dT%H:%M:%SZ')}, "
-          f"{overdue} overdue{written}", file=sys.stderr)
+          f"{overdue} overdue{written}")
     return 0

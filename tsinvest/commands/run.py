@@ -27,23 +27,35 @@ missing key is an error). See :func:`tsinvest.notebooks.runner.run_notebook`.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from typing import TYPE_CHECKING
 
+from tsinvest.commands._options import (
+    add_input_options,
+    add_progress_option,
+    input_options_given,
+    load_options,
+    show_progress,
+)
 from tsinvest.exceptions import ParameterError, RunInterruptedError
 
-__all__ = ["NAME", "HELP", "configure", "run"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from tsinvest.notebooks.catalogue import NotebookInfo, NotebookParameter
+    from tsinvest.notebooks.runner import RunResult
+    from tsinvest.reporting import Pseudonymiser
+
+__all__ = ["NAME", "HELP", "ADD_HELP", "configure", "run"]
 
 NAME = "run"
 HELP = "run an investigation notebook headless and write an HTML report with provenance"
+#: `tsinvest run NOTEBOOK --help` describes the notebook's parameters, so -h/--help is ours.
+ADD_HELP = False
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    # `tsinvest run NOTEBOOK --help` should describe the notebook's parameters,
-    # so -h/--help is ours rather than argparse's.
-    # argparse keeps the conflict policy per argument group, hence both settings.
-    parser.conflict_handler = "resolve"
-    for group in parser._action_groups:
-        group.conflict_handler = "resolve"
     parser.add_argument("-h", "--help", action="store_true", help="show this help, or a notebook's parameters")
     parser.add_argument("notebook", nargs="?", metavar="NOTEBOOK", help="bundled notebook name or path to an .ipynb")
     parser.add_argument("--list", action="store_true", help="list the bundled notebooks and exit")
@@ -56,11 +68,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar=("NAME", "VALUE"),
-        help="set a notebook parameter (repeatable); converted by its declared type",
+        help="set a notebook parameter (repeatable); converted by its declared type; lists as a,b or "
+        "['a', 'b'] (as the explorer's exported parameters cell prints them)",
     )
     parser.add_argument("--out", metavar="OUT_DIR", help="run folder for the executed notebook, report and run.json")
     parser.add_argument("--hide-code", action="store_true", help="leave code out of the HTML report")
-    parser.add_argument("--progress", action="store_true", help="show progress bars on stderr")
+    add_progress_option(parser)
     parser.add_argument(
         "--redact",
         action="store_true",
@@ -69,17 +82,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--key-file", metavar="PATH", help="file holding the pseudonymisation key (with --redact)")
     parser.add_argument(
-        "--on-error",
-        choices=("raise", "quarantine"),
-        default="raise",
-        help="bad rows in the data: stop with a clear error (raise, default) or set them aside and run on the "
-        "clean rows (quarantine; counts in run.json, rejected rows in OUT_DIR/rejected/ unless --redact)",
-    )
-    parser.add_argument(
         "--refresh",
         action="store_true",
         help="re-execute bundled notebooks in place (maintainers: refresh committed outputs for nbval)",
     )
+    add_input_options(parser)
     parser.set_defaults(run_parser=parser)
 
 
@@ -108,37 +115,39 @@ def _print_params(notebook: str) -> None:
         print((line + ("  " + help_text if help_text else "")).rstrip())
 
 
-def run(args: argparse.Namespace) -> int:
-    from tsinvest.notebooks.catalogue import coerce_parameter, find_notebook, list_notebooks
-    from tsinvest.notebooks.runner import refresh_notebook, run_notebook
-
+def _answer_listing(args: argparse.Namespace) -> bool:
+    """``--list``, ``--help`` and ``--params``: print and return True; False when a run is asked for."""
     if args.list:
         _print_list()
-        return 0
-    if args.help or (args.params and not args.notebook):
+    elif args.help or args.params:
         if args.notebook:
             _print_params(args.notebook)
         else:
             args.run_parser.print_help()
-        return 0
-    if args.params:
-        _print_params(args.notebook)
-        return 0
-    if args.refresh:
-        if args.redact:
-            raise ParameterError("--refresh re-executes the committed notebooks on their sample data; drop --redact")
-        targets = [find_notebook(args.notebook)] if args.notebook else list_notebooks()
-        for info in targets:
-            refresh_notebook(info.path)
-            print(f"refreshed {info.path}")
-        return 0
-    if not args.notebook:
-        raise ParameterError("name a NOTEBOOK to run (see `tsinvest run --list`)")
-    if not args.out:
-        raise ParameterError("--out is required: the folder for the executed notebook and report")
+    else:
+        return False
+    return True
 
-    info = find_notebook(args.notebook)
-    declared = {parameter.name: parameter for parameter in info.parameters}
+
+def _refresh(args: argparse.Namespace) -> None:
+    from tsinvest.notebooks.catalogue import find_notebook, list_notebooks
+    from tsinvest.notebooks.runner import refresh_notebook
+
+    if args.redact or input_options_given(args):
+        raise ParameterError("--refresh re-executes the committed notebooks on their sample data as they read it; "
+                             "drop --redact and the input options")
+    targets = [find_notebook(args.notebook)] if args.notebook else list_notebooks()
+    for info in targets:
+        refresh_notebook(info.path)
+        print(f"refreshed {info.path}")
+
+
+def _parameter_values(
+    info: NotebookInfo, declared: Mapping[str, NotebookParameter], args: argparse.Namespace
+) -> dict[str, object]:
+    """``-p`` values converted by their declared types, and ``--data`` as ``data_dir``."""
+    from tsinvest.notebooks.catalogue import coerce_parameter
+
     values: dict[str, object] = {}
     for name, raw in args.parameter:
         if name not in declared:
@@ -155,44 +164,61 @@ def run(args: argparse.Namespace) -> int:
         values["data_dir"] = args.data
     elif "data_dir" in declared and "data_dir" not in values:
         raise ParameterError("--data is required: the folder with the tables to investigate")
+    return values
 
-    # Cheap checks of the notebook's own parameters (a wrong case id) before minutes of execution.
-    from tsinvest.notebooks.casefile import preflight
-    preflight(info.name, values, {parameter.name: parameter.default for parameter in declared.values()})
 
-    pseudonymiser = None
+def _pseudonymiser(args: argparse.Namespace) -> Pseudonymiser | None:
+    """The key holder of a redacted run, read before any work so that a missing key fails in a second."""
     if args.key_file and not args.redact:
         raise ParameterError("--key-file only applies to a redacted run; add --redact")
-    if args.redact:
-        from tsinvest.reporting import Pseudonymiser
+    if not args.redact:
+        return None
+    from tsinvest.reporting import Pseudonymiser
 
-        # Read the key before any work, so a missing key fails in a second.
-        pseudonymiser = Pseudonymiser.from_key_file(args.key_file) if args.key_file else Pseudonymiser.from_env()
+    return Pseudonymiser.from_key_file(args.key_file) if args.key_file else Pseudonymiser.from_env()
 
-    try:
-        result = run_notebook(
-            info.path,
-            args.out,
-            parameters=values,
-            hide_code=args.hide_code,
-            progress=args.progress,
-            pseudonymiser=pseudonymiser,
-            on_error=args.on_error,
-        )
-    except RunInterruptedError as error:
-        print(f"tsinvest run: {error}", file=sys.stderr)
-        return 128 + error.signum
+
+def _print_result(result: RunResult, args: argparse.Namespace, redacted: bool) -> None:
     if args.on_error == "quarantine":
-        import json
-
         quarantine = json.loads(result.record.read_text(encoding="utf-8")).get("quarantine", {})
         print(f"quarantine: {quarantine.get('total_rejected_rows', 0)} rejected row(s) set aside (see run.json)")
     print(f"report: {result.report}")
     print(f"notebook: {result.notebook}")
     print(f"provenance: {result.record}")
-    if pseudonymiser is not None:
+    if redacted:
         print("redacted: identifiers are keyed pseudonyms in every output")
     if result.evidence:
         print(f"evidence: {len(result.evidence)} file(s) in {result.out_dir / 'evidence'}")
     sys.stdout.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    from tsinvest.notebooks.casefile import preflight
+    from tsinvest.notebooks.catalogue import find_notebook
+    from tsinvest.notebooks.runner import run_notebook
+
+    if _answer_listing(args):
+        return 0
+    if args.refresh:
+        _refresh(args)
+        return 0
+    if not args.notebook:
+        raise ParameterError("name a NOTEBOOK to run (see `tsinvest run --list`)")
+    if not args.out:
+        raise ParameterError("--out is required: the folder for the executed notebook and report")
+    info = find_notebook(args.notebook)
+    declared = {parameter.name: parameter for parameter in info.parameters}  # read once here
+    values = _parameter_values(info, declared, args)
+    # Cheap checks of the notebook's own parameters (a wrong case id) before minutes of execution.
+    preflight(info.name, values, {name: parameter.default for name, parameter in declared.items()})
+    pseudonymiser = _pseudonymiser(args)
+    options = load_options(args)
+    try:
+        result = run_notebook(info.path, args.out, parameters=values, hide_code=args.hide_code,
+                              progress=show_progress(args), pseudonymiser=pseudonymiser,
+                              on_error=options.pop("on_error"), load_options=options)
+    except RunInterruptedError as error:
+        print(f"tsinvest run: {error}", file=sys.stderr)
+        return 128 + error.signum
+    _print_result(result, args, pseudonymiser is not None)
     return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tsinvest.commands._options import add_progress_option, show_progress
+
 __all__ = ["NAME", "HELP", "configure", "run"]
 
 NAME = "sample"
@@ -28,7 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="comma-separated structures of real data, all off by default: viral, heavy_users, notification_fans, "
         "carrier_nat, common_comments, blend_in_rings, substituted_spam, ban_evasion; or traps, adversaries, all",
     )
-    parser.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    add_progress_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         scale=args.scale,
         adaptive=args.adaptive,
         switches=args.switches,
-        progress=False if args.no_progress else None,
+        progress=show_progress(args),
     )
     counts = truth["counts"]
     print(

@@ -9,9 +9,13 @@ The CSV has one row per group and period, sorted by key then period.
 from __future__ import annotations
 
 import argparse
-import sys
+from typing import TYPE_CHECKING
 
+from tsinvest.commands._options import add_input_options, load_input_table
 from tsinvest.schemas import TABLE_NAMES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["NAME", "HELP", "configure", "run", "OUTPUT_COLUMNS"]
 
@@ -30,15 +34,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--freq", choices=("H", "D", "W"), default="D", help="period length (default: D)")
     parser.add_argument("--time", metavar="COL", help="time column (default: ts, or the table's first time column)")
     parser.add_argument("--table", choices=TABLE_NAMES, help="canonical table of a file whose name is not the table")
-    parser.add_argument("--timezone", metavar="TZ", help="IANA zone of timestamps written without an offset")
     parser.add_argument("--start", help="first period (default: first period in the data)")
     parser.add_argument("--end", help="end of the last period, exclusive (default: from the data)")
     parser.add_argument("--threshold", type=float, default=4.0, help="score that flags a period (default: 4)")
     parser.add_argument("--min-count", type=int, default=5, help="never flag a period with fewer rows (default: 5)")
     parser.add_argument("--flagged-only", action="store_true", help="write only the flagged periods")
+    add_input_options(parser)
 
 
-def _time_column(frame, requested: str | None, table: str) -> str:
+def _time_column(frame: pd.DataFrame, requested: str | None, table: str) -> str:
     from tsinvest.schemas import TABLES
 
     if requested:
@@ -49,14 +53,13 @@ def _time_column(frame, requested: str | None, table: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Load, count, score, write; print a one-line summary to stderr."""
+    """Load, count, score, write; print a one-line summary."""
     from pathlib import Path
 
     from tsinvest.reporting.safe_export import to_safe_csv
     from tsinvest.trends import detect_spikes, time_series
-    from tsinvest.trends.inputs import load_cli_table
 
-    frame = load_cli_table(args.table_path, args.table, timezone=args.timezone)
+    frame = load_input_table(args.table_path, args.table, args)
     table = args.table or Path(args.table_path).stem
     series = time_series(
         frame, time=_time_column(frame, args.time, table), freq=args.freq, by=args.by, start=args.start, end=args.end
@@ -69,5 +72,5 @@ def run(args: argparse.Namespace) -> int:
     flagged = int(spikes["flagged"].sum())
     methods = ", ".join(sorted(set(spikes["baseline"].dropna())))
     print(f"tsinvest trends: {flagged} flagged period(s) of {len(spikes)}; baseline: {methods or 'none'}; "
-          f"wrote {args.out}", file=sys.stderr)
+          f"wrote {args.out}")
     return 0

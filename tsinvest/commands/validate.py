@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tsinvest.commands._options import add_input_options, load_options
 from tsinvest.exceptions import ParameterError, SchemaValidationError
 from tsinvest.schemas import TABLE_NAMES
 
@@ -28,11 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ``validate`` arguments."""
     parser.add_argument("path", metavar="PATH", help="a table file (e.g. events.csv) or a folder of them")
     parser.add_argument("--table", choices=TABLE_NAMES, help="canonical table of a file whose name is not the table")
-    parser.add_argument("--timezone", metavar="TZ", help="IANA zone of timestamps without offset, e.g. Europe/Berlin")
-    parser.add_argument(
-        "--epoch-unit", choices=("s", "ms", "excel"), help="unit of numeric timestamps (excel: serial days, needs --timezone)"
-    )
-    parser.add_argument("--mapping", metavar="FILE", help="YAML file mapping export column names to canonical names")
+    add_input_options(parser)
 
 
 def _targets(path: Path, table: str | None) -> list[tuple[str, Path]]:
@@ -63,9 +60,7 @@ def run(args: argparse.Namespace) -> int:
     failures = 0
     for table, path in _targets(Path(args.path), args.table):
         try:
-            frame = load_table(
-                path, table, mapping=args.mapping, timezone=args.timezone, epoch_unit=args.epoch_unit
-            )
+            frame = load_table(path, table, **load_options(args))
         except SchemaValidationError as error:
             failures += 1
             print(f"FAIL {error}")

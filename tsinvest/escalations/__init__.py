@@ -25,13 +25,14 @@ Examples
 """
 
 from tsinvest.escalations.networks import ticket_networks
-from tsinvest.escalations.queue import DEFAULT_PRIORITY_WEIGHTS, priority_weights, triage_queue
+from tsinvest.escalations.queue import DEFAULT_PRIORITY_WEIGHTS, latest_ticket_time, priority_weights, triage_queue
 from tsinvest.escalations.sla import backlog_series, sla_figures, ticket_times
 
 __all__ = [
     "DEFAULT_PRIORITY_WEIGHTS",
     "priority_weights",
     "triage_queue",
+    "latest_ticket_time",
     "sla_figures",
     "backlog_series",
     "ticket_times",

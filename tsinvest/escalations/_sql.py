@@ -8,11 +8,15 @@ bound as a parameter.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.schemas import TABLES
+
+if TYPE_CHECKING:
+    from tsinvest.workspace import Workspace
 
 __all__ = ["CLOSED_STATUSES", "as_of_timestamp", "escalations_select", "tickets_cte", "has_table", "check_statuses"]
 
@@ -22,7 +26,7 @@ CLOSED_STATUSES = ("resolved", "closed")
 _SQL_TYPES = {"time": "TIMESTAMPTZ", "integer": "BIGINT", "text": "VARCHAR"}
 
 
-def as_of_timestamp(as_of) -> pd.Timestamp:
+def as_of_timestamp(as_of: object) -> pd.Timestamp:
     """``as_of`` as a UTC timestamp; a time without an offset is refused (never guessed).
 
     Examples
@@ -43,17 +47,17 @@ def as_of_timestamp(as_of) -> pd.Timestamp:
     return stamp.tz_convert("UTC")
 
 
-def has_table(workspace, name: str) -> bool:
+def has_table(workspace: Workspace, name: str) -> bool:
     """Whether the workspace holds a table or view ``name``."""
     return name in workspace.tables()
 
 
-def _present_columns(workspace, table: str) -> set[str]:
+def _present_columns(workspace: Workspace, table: str) -> set[str]:
     rows = workspace.connection.execute(f'DESCRIBE SELECT * FROM "{table}"').fetchall()
     return {row[0] for row in rows}
 
 
-def escalations_select(workspace) -> str:
+def escalations_select(workspace: Workspace) -> str:
     """``SELECT`` of every canonical escalations column; absent optional ones as typed NULLs."""
     if not has_table(workspace, "escalations"):
         raise ParameterError("the workspace has no 'escalations' table; open a data folder with escalations.csv")
@@ -79,7 +83,7 @@ def check_statuses(closed_statuses: Sequence[str]) -> list[str]:
     return sorted({status.strip().lower() for status in closed_statuses})
 
 
-def tickets_cte(workspace) -> str:
+def tickets_cte(workspace: Workspace) -> str:
     """``tickets`` CTE: one row per ticket opened by ``$as_of``, with its state at ``$as_of``.
 
     Parameters bound by the caller: ``$as_of`` (TIMESTAMPTZ), ``$closed``

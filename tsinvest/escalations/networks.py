@@ -18,11 +18,15 @@ accounts; a ticket touches one when its subject account is
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from tsinvest.escalations._sql import CLOSED_STATUSES, as_of_timestamp, check_statuses, has_table, tickets_cte
 from tsinvest.exceptions import ParameterError
+
+if TYPE_CHECKING:
+    from tsinvest.workspace import Workspace
 
 __all__ = ["NETWORK_COLUMNS", "MEMBERSHIPS_TABLE", "BAN_EVASION_TABLE", "KIND_NAMES", "ticket_networks"]
 
@@ -43,7 +47,7 @@ KIND_NAMES = {"amplification": "amplification ring", "farm": "account farm", "co
               "mass_report": "report brigade"}
 
 
-def _finding(row) -> str:
+def _finding(row: pd.Series) -> str:
     parts = []
     roles = str(row["role"]).split(" and ")
     if "member" in roles:
@@ -62,10 +66,10 @@ def _finding(row) -> str:
 
 
 def ticket_networks(
-    workspace,
+    workspace: Workspace,
     memberships: pd.DataFrame | None,
     *,
-    as_of,
+    as_of: str | pd.Timestamp,
     open_only: bool = True,
     closed_statuses: Sequence[str] = CLOSED_STATUSES,
     ban_evasion: pd.DataFrame | None = None,
@@ -125,6 +129,23 @@ def ticket_networks(
     """
     if memberships is None and ban_evasion is None:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in NETWORK_COLUMNS})
+    _register_memberships(workspace, memberships)
+    _register_ban_evasion(workspace, ban_evasion)
+    params = {"as_of": as_of_timestamp(as_of).to_pydatetime(), "closed": check_statuses(closed_statuses),
+              "open_only": bool(open_only)}
+    query = tickets_cte(workspace) + _NETWORKS_QUERY.format(
+        memberships=MEMBERSHIPS_TABLE, ban_evasion=BAN_EVASION_TABLE, report_part=_report_part(workspace)
+    )
+    frame = workspace.sql(query, params)
+    for column in ("reports_received", "reports_from_flagged", "flagged_reporters"):
+        frame[column] = frame[column].astype("int64")
+    frame["overdue"] = frame["overdue"].astype(bool)
+    frame["finding"] = [_finding(row) for row in frame.to_dict("records")] if len(frame) else pd.Series(dtype=object)
+    return frame[list(NETWORK_COLUMNS)].reset_index(drop=True)
+
+
+def _register_memberships(workspace: Workspace, memberships: pd.DataFrame | None) -> None:
+    """The flagged-network memberships as :data:`MEMBERSHIPS_TABLE` (ids as text)."""
     if memberships is None:
         memberships = pd.DataFrame({"account_id": pd.Series(dtype="string"), "cluster_id": pd.Series(dtype="string"),
                                     "kind": pd.Series(dtype="string"), "flagged": pd.Series(dtype=bool)})
@@ -133,6 +154,17 @@ def ticket_networks(
         raise ParameterError(
             f"memberships lacks column(s) {', '.join(missing)}; pass DetectionResult.memberships from tsinvest.detect"
         )
+    members = pd.DataFrame({
+        "account_id": memberships["account_id"].astype("string"),
+        "cluster_id": memberships["cluster_id"].astype("string"),
+        "kind": memberships["kind"].astype("string"),
+        "flagged": memberships["flagged"].astype(bool),
+    })
+    workspace.register(MEMBERSHIPS_TABLE, members)
+
+
+def _register_ban_evasion(workspace: Workspace, ban_evasion: pd.DataFrame | None) -> None:
+    """The ban-evasion candidate pairs as :data:`BAN_EVASION_TABLE`."""
     if ban_evasion is None:
         pairs = pd.DataFrame({"enforced_account": pd.Series(dtype="string"), "new_account": pd.Series(dtype="string")})
     else:
@@ -146,17 +178,12 @@ def ticket_networks(
         pairs = pd.DataFrame({"enforced_account": flagged_pairs["enforced_account"].astype("string"),
                               "new_account": flagged_pairs["new_account"].astype("string")})
     workspace.register(BAN_EVASION_TABLE, pairs.reset_index(drop=True))
-    members = pd.DataFrame({
-        "account_id": memberships["account_id"].astype("string"),
-        "cluster_id": memberships["cluster_id"].astype("string"),
-        "kind": memberships["kind"].astype("string"),
-        "flagged": memberships["flagged"].astype(bool),
-    })
-    workspace.register(MEMBERSHIPS_TABLE, members)
-    params = {"as_of": as_of_timestamp(as_of).to_pydatetime(), "closed": check_statuses(closed_statuses),
-              "open_only": bool(open_only)}
+
+
+def _report_part(workspace: Workspace) -> str:
+    """CTEs of the reports each chosen ticket's subject received from flagged brigade members."""
     if has_table(workspace, "reports"):
-        report_part = f"""
+        return f"""
         , brigade_accounts AS (
             SELECT DISTINCT account_id FROM {MEMBERSHIPS_TABLE} WHERE flagged AND kind = 'mass_report'
         )
@@ -174,19 +201,22 @@ def ticket_networks(
             JOIN {MEMBERSHIPS_TABLE} m ON m.account_id = r.reporter_id AND m.flagged AND m.kind = 'mass_report'
         )"""
     else:
-        report_part = """
+        return """
         , received AS (SELECT NULL::VARCHAR AS ticket_id, 0 AS reports_received, 0 AS reports_from_flagged,
                               0 AS flagged_reporters WHERE FALSE)
         , brigade_clusters AS (SELECT NULL::VARCHAR AS ticket_id, NULL::VARCHAR AS cluster_id WHERE FALSE)"""
-    query = tickets_cte(workspace) + f"""
+
+
+# The query after tickets_cte; {memberships}, {ban_evasion} and {report_part} are filled in by name.
+_NETWORKS_QUERY = """
     , chosen AS (SELECT * FROM tickets WHERE is_open OR NOT $open_only)
     , subject_clusters AS (
         SELECT t.ticket_id, m.kind, m.cluster_id
-        FROM chosen t JOIN {MEMBERSHIPS_TABLE} m ON m.account_id = t.subject_account_id AND m.flagged
+        FROM chosen t JOIN {memberships} m ON m.account_id = t.subject_account_id AND m.flagged
     ){report_part}
     , evasion AS (
         SELECT t.ticket_id, string_agg(DISTINCT b.enforced_account, ', ' ORDER BY b.enforced_account) AS evaded_accounts
-        FROM chosen t JOIN {BAN_EVASION_TABLE} b ON b.new_account = t.subject_account_id
+        FROM chosen t JOIN {ban_evasion} b ON b.new_account = t.subject_account_id
         GROUP BY t.ticket_id
     )
     , touched AS (
@@ -216,9 +246,3 @@ def ticket_networks(
     WHERE x.is_member OR x.is_victim OR x.evaded_accounts IS NOT NULL
     ORDER BY overdue DESC, x.reports_from_flagged DESC, c.ticket_id
     """
-    frame = workspace.sql(query, params)
-    for column in ("reports_received", "reports_from_flagged", "flagged_reporters"):
-        frame[column] = frame[column].astype("int64")
-    frame["overdue"] = frame["overdue"].astype(bool)
-    frame["finding"] = [_finding(row) for row in frame.to_dict("records")] if len(frame) else pd.Series(dtype=object)
-    return frame[list(NETWORK_COLUMNS)].reset_index(drop=True)

@@ -8,7 +8,9 @@ at zero rather than disappearing. Labels from the data go through
 
 Examples
 --------
->>> import pandas as pd
+>>> from typing import TYPE_CHECKING
+
+import pandas as pd
 >>> backlog = pd.DataFrame({"snapshot": pd.date_range("2026-03-03", periods=3, freq="D", tz="UTC"),
 ...                         "open": [1, 3, 2], "overdue": [0, 1, 1], "opened": [1, 2, 0], "resolved": [0, 0, 1]})
 >>> plot_backlog(backlog).axes[0].get_ylabel()
@@ -17,10 +19,17 @@ Examples
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.plotting import safe_label
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
 __all__ = ["plot_backlog", "plot_weekly", "plot_resolution"]
 
@@ -31,16 +40,16 @@ def _check(frame: pd.DataFrame, columns: set[str], source: str) -> None:
         raise ParameterError(f"the table has no column(s) {', '.join(missing)}; pass the output of {source}")
 
 
-def _no_tex(*texts) -> None:
+def _no_tex(*texts: Text) -> None:
     for text in texts:
         text.set_usetex(False)
 
 
-def _naive_utc(times: pd.Series):
+def _naive_utc(times: pd.Series) -> pd.Series:
     return pd.to_datetime(times, utc=True).dt.tz_localize(None).to_numpy()
 
 
-def _finish(ax, *, title: str, xlabel: str, ylabel: str, integer_y: bool = True) -> None:
+def _finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, integer_y: bool = True) -> None:
     from matplotlib.ticker import MaxNLocator
 
     if integer_y:
@@ -54,7 +63,7 @@ def _finish(ax, *, title: str, xlabel: str, ylabel: str, integer_y: bool = True)
 
 
 def plot_backlog(backlog: pd.DataFrame, *, title: str = "Open and overdue tickets at each midnight (UTC)",
-                 figsize: tuple[float, float] = (9.0, 3.2)):
+                 figsize: tuple[float, float] = (9.0, 3.2)) -> Figure:
     """Step lines of open and overdue tickets over time (:func:`~tsinvest.escalations.backlog_series`).
 
     Returns
@@ -79,7 +88,7 @@ def plot_backlog(backlog: pd.DataFrame, *, title: str = "Open and overdue ticket
 
 
 def plot_weekly(weekly: pd.DataFrame, *, title: str = "Tickets per week opened, resolved since, and SLA met",
-                figsize: tuple[float, float] = (9.0, 3.4)):
+                figsize: tuple[float, float] = (9.0, 3.4)) -> Figure:
     """Bars of tickets opened per week (split: resolved by as_of, still open) and the SLA-met rate.
 
     Parameters
@@ -96,7 +105,9 @@ def plot_weekly(weekly: pd.DataFrame, *, title: str = "Tickets per week opened, 
 
     Examples
     --------
-    >>> import pandas as pd
+    >>> from typing import TYPE_CHECKING
+
+import pandas as pd
     >>> weekly = pd.DataFrame({"week": pd.date_range("2026-03-02", periods=3, freq="7D", tz="UTC"),
     ...                        "opened": [4, 0, 3], "resolved": [3, 0, 1], "open": [1, 0, 2],
     ...                        "sla_met_rate": [0.75, None, 0.5]})
@@ -145,7 +156,7 @@ def plot_weekly(weekly: pd.DataFrame, *, title: str = "Tickets per week opened, 
 
 def plot_resolution(times: pd.DataFrame, *, by: str = "channel",
                     title: str = "Hours to resolution by channel (tickets resolved by as_of)",
-                    figsize: tuple[float, float] = (9.0, 3.2)):
+                    figsize: tuple[float, float] = (9.0, 3.2)) -> Figure:
     """Horizontal box plots of hours to resolution per group, with each group's ticket count.
 
     Parameters
@@ -163,7 +174,9 @@ def plot_resolution(times: pd.DataFrame, *, by: str = "channel",
 
     Examples
     --------
-    >>> import pandas as pd
+    >>> from typing import TYPE_CHECKING
+
+import pandas as pd
     >>> times = pd.DataFrame({"channel": ["user", "user", "regulator"], "resolution_hours": [5.0, 30.0, None]})
     >>> [label.get_text() for label in plot_resolution(times).axes[0].get_yticklabels()]
     ['regulator (n=0)', 'user (n=2)']

@@ -33,14 +33,24 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from tsinvest.escalations._sql import CLOSED_STATUSES, as_of_timestamp, check_statuses, tickets_cte
+from tsinvest.escalations._sql import (
+    CLOSED_STATUSES,
+    as_of_timestamp,
+    check_statuses,
+    escalations_select,
+    tickets_cte,
+)
 from tsinvest.exceptions import ParameterError
 from tsinvest.schemas import ESCALATION_CHANNELS, ESCALATION_SEVERITIES
 
-__all__ = ["DEFAULT_PRIORITY_WEIGHTS", "QUEUE_COLUMNS", "priority_weights", "triage_queue"]
+if TYPE_CHECKING:
+    from tsinvest.workspace import Workspace
+
+__all__ = ["DEFAULT_PRIORITY_WEIGHTS", "QUEUE_COLUMNS", "priority_weights", "triage_queue", "latest_ticket_time"]
 
 #: Default weights of the priority score (read-only; override with :func:`priority_weights`).
 DEFAULT_PRIORITY_WEIGHTS: Mapping = MappingProxyType({
@@ -61,7 +71,7 @@ QUEUE_COLUMNS = (
 )
 
 
-def _number(value, name: str) -> float:
+def _number(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
         raise ParameterError(f"priority weight '{name}' must be a non-negative number")
     return float(value)
@@ -92,19 +102,22 @@ def priority_weights(overrides: Mapping | None = None) -> Mapping:
     unknown = sorted(set(overrides) - set(DEFAULT_PRIORITY_WEIGHTS))
     if unknown:
         raise ParameterError(
-            f"unknown priority weight(s) {', '.join(map(str, unknown))}; known: {', '.join(sorted(DEFAULT_PRIORITY_WEIGHTS))}"
+            f"unknown priority weight(s) {', '.join(map(str, unknown))}; "
+            f"known: {', '.join(sorted(DEFAULT_PRIORITY_WEIGHTS))}"
         )
     merged: dict = {}
     for group, vocabulary in (("severity", ESCALATION_SEVERITIES), ("channel", ESCALATION_CHANNELS)):
         extra = dict(overrides.get(group) or {})
         bad = sorted(str(key) for key in set(extra) - set(vocabulary))
         if bad:
-            raise ParameterError(f"priority weight '{group}' accepts only {', '.join(vocabulary)}; remove the other keys")
+            raise ParameterError(f"priority weight '{group}' accepts only {', '.join(vocabulary)}; "
+                                 "remove the other keys")
         values = {**DEFAULT_PRIORITY_WEIGHTS[group], **extra}
         merged[group] = MappingProxyType({key: _number(values[key], f"{group}.{key}") for key in vocabulary})
     merged["horizon_hours"] = _number(overrides.get("horizon_hours", DEFAULT_PRIORITY_WEIGHTS["horizon_hours"]),
                                       "horizon_hours")
-    merged["max_urgency"] = _number(overrides.get("max_urgency", DEFAULT_PRIORITY_WEIGHTS["max_urgency"]), "max_urgency")
+    urgency = overrides.get("max_urgency", DEFAULT_PRIORITY_WEIGHTS["max_urgency"])
+    merged["max_urgency"] = _number(urgency, "max_urgency")
     if merged["horizon_hours"] <= 0 or merged["max_urgency"] < 1:
         raise ParameterError("priority weights need horizon_hours > 0 and max_urgency >= 1")
     return MappingProxyType(merged)
@@ -117,9 +130,9 @@ def _case(column: str, mapping: Mapping[str, str]) -> str:
 
 
 def triage_queue(
-    workspace,
+    workspace: Workspace,
     *,
-    as_of,
+    as_of: str | pd.Timestamp,
     weights: Mapping | None = None,
     closed_statuses: Sequence[str] = CLOSED_STATUSES,
 ) -> pd.DataFrame:
@@ -212,3 +225,29 @@ def triage_queue(
     frame["overdue"] = frame["overdue"].astype(bool)
     frame["reach"] = frame["reach"].astype("Int64")
     return frame[list(QUEUE_COLUMNS)].reset_index(drop=True)
+
+
+def latest_ticket_time(workspace: Workspace) -> pd.Timestamp | None:
+    """The latest time recorded in the escalations table (opened or resolved), in UTC; None when it is empty.
+
+    What the queue is taken at when no ``as_of`` is given: the data's own
+    clock, never the wall clock.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from tsinvest.workspace import Workspace
+    >>> ws = Workspace()
+    >>> ws.register("escalations", pd.DataFrame({
+    ...     "ticket_id": ["T1"], "channel": ["user"], "subject_account_id": ["007"], "policy": ["spam"],
+    ...     "priority": ["low"], "status": ["resolved"], "opened_at": pd.to_datetime(["2026-03-01"], utc=True),
+    ...     "resolved_at": pd.to_datetime(["2026-03-04 12:00"], utc=True)}))
+    >>> latest_ticket_time(ws)
+    Timestamp('2026-03-04 12:00:00+0000', tz='UTC')
+    """
+    row = workspace.connection.execute(
+        f"SELECT greatest(max(opened_at), max(resolved_at)) FROM ({escalations_select(workspace)})"
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    return pd.Timestamp(row[0]).tz_convert("UTC")

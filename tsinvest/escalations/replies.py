@@ -33,12 +33,18 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
 from tsinvest.escalations._sql import as_of_timestamp, escalations_select, has_table
 from tsinvest.exceptions import MissingDependencyError, ParameterError
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from tsinvest.reporting import Pseudonymiser
+    from tsinvest.workspace import Workspace
 
 __all__ = ["AUDIENCES", "TEMPLATE_DIR", "ReplyFacts", "reply_facts", "draft_reply", "markdown_text"]
 
@@ -128,14 +134,15 @@ class ReplyFacts:
     enforcements: tuple[tuple[str, pd.Timestamp], ...] = field(default=())
 
 
-def _value(row: Mapping, column: str):
+def _value(row: Mapping, column: str) -> Any:
     value = row.get(column)
     if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
         return None
     return value
 
 
-def reply_facts(workspace, ticket_id: str, *, as_of, memberships: pd.DataFrame | None = None) -> ReplyFacts:
+def reply_facts(workspace: Workspace, ticket_id: str, *, as_of: str | pd.Timestamp,
+                memberships: pd.DataFrame | None = None) -> ReplyFacts:
     """Read one ticket's facts from the workspace.
 
     Parameters
@@ -186,8 +193,11 @@ def reply_facts(workspace, ticket_id: str, *, as_of, memberships: pd.DataFrame |
         done = workspace.sql(
             "SELECT action, ts FROM enforcements WHERE account_id = $subject AND ts >= $opened AND ts <= $until "
             "ORDER BY ts, action", params)
-        actions = tuple((str(action), ts) for action, ts in zip(done["action"], done["ts"]))
-    role, kinds, clusters, received, flagged = None, (), (), 0, 0
+        actions = tuple((str(action), ts) for action, ts in zip(done["action"], done["ts"], strict=True))
+    role: str | None = None
+    kinds: tuple[str, ...] = ()
+    clusters: tuple[str, ...] = ()
+    received = flagged = 0
     if memberships is not None:
         networks = ticket_networks(workspace, memberships, as_of=stamp, open_only=False)
         mine = networks[networks["ticket_id"] == ticket_id]
@@ -208,7 +218,7 @@ def reply_facts(workspace, ticket_id: str, *, as_of, memberships: pd.DataFrame |
     )
 
 
-def _identified(facts: ReplyFacts, identifiers: str, pseudonymiser) -> ReplyFacts:
+def _identified(facts: ReplyFacts, identifiers: str, pseudonymiser: Pseudonymiser | None) -> ReplyFacts:
     """Facts with ids (also inside the summary) shown raw, as pseudonyms, or not at all."""
     from tsinvest.reporting.pseudonymise import TextRedactor
 
@@ -222,10 +232,11 @@ def _identified(facts: ReplyFacts, identifiers: str, pseudonymiser) -> ReplyFact
     else:
         ticket, account = "[ticket]", "[account]"
     redactor = TextRedactor({facts.ticket_id: ticket, facts.subject_account_id: account})
-    return replace(facts, ticket_id=ticket, subject_account_id=account, summary=redactor.redact(facts.summary))
+    summary = None if facts.summary is None else str(redactor.redact(facts.summary))
+    return replace(facts, ticket_id=ticket, subject_account_id=account, summary=summary)
 
 
-def _environment(template_dir, fmt: str):
+def _environment(template_dir: str | os.PathLike | None, fmt: str) -> SandboxedEnvironment:
     try:
         import jinja2
         from jinja2.sandbox import SandboxedEnvironment
@@ -249,7 +260,7 @@ def _environment(template_dir, fmt: str):
     )
 
 
-def _day(stamp) -> str | None:
+def _day(stamp: object) -> str | None:
     return None if stamp is None else pd.Timestamp(stamp).strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -259,7 +270,7 @@ def draft_reply(
     audience: Literal["partner", "regulator", "internal", "user"] | None = None,
     format: Literal["markdown", "html"] = "markdown",
     identifiers: Literal["raw", "pseudonyms", "none"] = "raw",
-    pseudonymiser=None,
+    pseudonymiser: Pseudonymiser | None = None,
     template_dir: str | os.PathLike | None = None,
     signature: str = "Trust & Safety escalations",
     max_actions: int = 5,
@@ -315,9 +326,25 @@ def draft_reply(
     if identifiers not in ("raw", "pseudonyms", "none"):
         raise ParameterError("identifiers must be 'raw', 'pseudonyms' or 'none'")
     shown = _identified(facts, identifiers, pseudonymiser)
+    context = _template_context(shown, signature=signature, max_actions=max_actions)
+    name = f"{chosen}.{'html' if format == 'html' else 'md'}.j2"
+    environment = _environment(template_dir, format)
+    try:
+        return environment.get_template(name).render(**context)
+    except jinja2.TemplateNotFound:
+        raise ParameterError(f"no template '{name}' in template_dir or the defaults") from None
+    except jinja2.TemplateError as error:
+        raise ParameterError(
+            f"template '{name}' failed ({type(error).__name__}); "
+            "check the variables it uses against draft_reply's notes"
+        ) from None
+
+
+def _template_context(shown: ReplyFacts, *, signature: str, max_actions: int) -> dict[str, object]:
+    """The variables a reply template sees (see :func:`draft_reply`'s notes)."""
     is_open = shown.resolved_at is None and shown.status.lower() not in ("resolved", "closed")
     overdue = bool(is_open and shown.due_at is not None and shown.due_at < shown.as_of)
-    context = {
+    context: dict[str, object] = {
         "ticket": shown.ticket_id,
         "account": shown.subject_account_id,
         "channel": shown.channel,
@@ -343,13 +370,4 @@ def draft_reply(
         "more_actions": max(0, len(shown.enforcements) - max_actions),
         "signature": signature,
     }
-    name = f"{chosen}.{'html' if format == 'html' else 'md'}.j2"
-    environment = _environment(template_dir, format)
-    try:
-        return environment.get_template(name).render(**context)
-    except jinja2.TemplateNotFound:
-        raise ParameterError(f"no template '{name}' in template_dir or the defaults") from None
-    except jinja2.TemplateError as error:
-        raise ParameterError(
-            f"template '{name}' failed ({type(error).__name__}); check the variables it uses against draft_reply's notes"
-        ) from None
+    return context

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -19,6 +20,11 @@ from tsinvest.escalations._sql import CLOSED_STATUSES, as_of_timestamp
 from tsinvest.escalations.networks import ticket_networks
 from tsinvest.escalations.queue import triage_queue
 from tsinvest.escalations.sla import backlog_series, sla_figures, ticket_times
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from tsinvest.workspace import Workspace
 
 __all__ = ["DeskReview", "desk_review", "QUEUE_VIEW_COLUMNS"]
 
@@ -35,8 +41,8 @@ def _percent(part: int, whole: int) -> str:
     return f"{part / whole:.0%}" if whole else "n/a"
 
 
-def _hours(value) -> str:
-    return "n/a" if value is None or pd.isna(value) else f"{float(value):.1f} h"
+def _hours(value: object) -> str:
+    return "n/a" if value is None or pd.isna(value) else f"{float(str(value)):.1f} h"
 
 
 @dataclass(frozen=True)
@@ -124,19 +130,19 @@ class DeskReview:
         """The overdue tickets with the queue's reading columns, most overdue first."""
         return self.overdue[list(QUEUE_VIEW_COLUMNS)]
 
-    def plot_backlog(self):
+    def plot_backlog(self) -> Figure:
         """Open and overdue tickets at each midnight (:func:`~tsinvest.escalations.plots.plot_backlog`)."""
         from tsinvest.escalations.plots import plot_backlog
 
         return plot_backlog(self.backlog)
 
-    def plot_weekly(self):
+    def plot_weekly(self) -> Figure:
         """Tickets opened per week and the SLA-met rate (:func:`~tsinvest.escalations.plots.plot_weekly`)."""
         from tsinvest.escalations.plots import plot_weekly
 
         return plot_weekly(self.by_week)
 
-    def plot_resolution(self, by: str = "channel"):
+    def plot_resolution(self, by: str = "channel") -> Figure:
         """Hours to resolution per group (:func:`~tsinvest.escalations.plots.plot_resolution`)."""
         from tsinvest.escalations.plots import plot_resolution
 
@@ -153,9 +159,9 @@ class DeskReview:
 
 
 def desk_review(
-    workspace,
+    workspace: Workspace,
     *,
-    as_of,
+    as_of: str | pd.Timestamp,
     memberships: pd.DataFrame | None = None,
     ban_evasion: pd.DataFrame | None = None,
     weights: Mapping | None = None,

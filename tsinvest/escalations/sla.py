@@ -33,12 +33,15 @@ one decimal.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
 from tsinvest.escalations._sql import CLOSED_STATUSES, as_of_timestamp, check_statuses, tickets_cte
 from tsinvest.exceptions import ParameterError
+
+if TYPE_CHECKING:
+    from tsinvest.workspace import Workspace
 
 __all__ = ["SLA_COLUMNS", "GROUPINGS", "ticket_times", "sla_figures", "backlog_series"]
 
@@ -54,11 +57,13 @@ SLA_COLUMNS = (
 )
 
 
-def _params(as_of, closed_statuses) -> dict:
+def _params(as_of: object, closed_statuses: Sequence[str]) -> dict:
     return {"as_of": as_of_timestamp(as_of).to_pydatetime(), "closed": check_statuses(closed_statuses)}
 
 
-def ticket_times(workspace, *, as_of, closed_statuses: Sequence[str] = CLOSED_STATUSES) -> pd.DataFrame:
+def ticket_times(
+    workspace: Workspace, *, as_of: str | pd.Timestamp, closed_statuses: Sequence[str] = CLOSED_STATUSES
+) -> pd.DataFrame:
     """Per ticket opened by ``as_of``: its state and durations at ``as_of``.
 
     Returns
@@ -102,12 +107,12 @@ def ticket_times(workspace, *, as_of, closed_statuses: Sequence[str] = CLOSED_ST
 
 
 def sla_figures(
-    workspace,
+    workspace: Workspace,
     *,
-    as_of,
+    as_of: str | pd.Timestamp,
     by: Literal["channel", "policy", "severity", "priority", "week", "all"] = "channel",
     closed_statuses: Sequence[str] = CLOSED_STATUSES,
-    start=None,
+    start: str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """SLA figures per group of tickets opened by ``as_of`` (see the module's definitions).
 
@@ -204,10 +209,10 @@ def sla_figures(
 
 
 def backlog_series(
-    workspace,
+    workspace: Workspace,
     *,
-    as_of,
-    start=None,
+    as_of: str | pd.Timestamp,
+    start: str | pd.Timestamp | None = None,
     closed_statuses: Sequence[str] = CLOSED_STATUSES,
 ) -> pd.DataFrame:
     """Open and overdue tickets at every midnight (UTC) from ``start`` to ``as_of``.

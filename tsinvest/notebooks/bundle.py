@@ -217,7 +217,7 @@ def build_bundle(run_dir: str | os.PathLike, out: str | os.PathLike, *, redact: 
     >>> build_bundle(run, zips / "d.zip")
     Traceback (most recent call last):
     ...
-    tsinvest.exceptions.NotebookError: the run folder does not match its run record; files the run did not write: 'raw.csv'...
+    tsinvest.exceptions.NotebookError: the run folder does not match its run record; files the run did not write: ...
     """
     run_dir = Path(run_dir)
     record_path = run_dir / RUN_RECORD
@@ -262,19 +262,16 @@ def build_bundle(run_dir: str | os.PathLike, out: str | os.PathLike, *, redact: 
         "parameters": record.get("parameters", {}),
         "files": [
             {"path": name, "sha256": file_sha256(path), "bytes": path.stat().st_size}
-            for name, path in zip(names, files)
+            for name, path in zip(names, files, strict=True)
         ],
     }
     if redacted:
         manifest["redacted"] = True
     manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
-    entries = sorted([(name, path) for name, path in zip(names, files)] + [(MANIFEST, None)], key=lambda item: item[0])
+    entries = sorted([*zip(names, files, strict=True), (MANIFEST, None)], key=lambda item: item[0])
     with atomic_write(out, overwrite=False) as temporary:
-        with zipfile.ZipFile(temporary, "w") as archive:
-            for name, path in entries:
-                data = manifest_bytes if path is None else path.read_bytes()
-                archive.writestr(_entry(name), data)
+        _write_zip(temporary, entries, manifest_bytes)
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
     return Bundle(path=out, sha256=digest, files=tuple(name for name, _ in entries))
 
@@ -300,3 +297,11 @@ def read_manifest(bundle: str | os.PathLike, *, verify: bool = True) -> dict:
                 if hashlib.sha256(archive.read(item["path"])).hexdigest() != item["sha256"]:
                     raise NotebookError(f"'{item['path']}' in the bundle does not match its manifest hash")
     return manifest
+
+
+def _write_zip(path: Path, entries: list[tuple[str, Path | None]], manifest_bytes: bytes) -> None:
+    """The zip itself: entries in name order, the manifest's bytes where its path is None."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, source in entries:
+            data = manifest_bytes if source is None else source.read_bytes()
+            archive.writestr(_entry(name), data)

@@ -18,11 +18,18 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.plotting import safe_label
+
+if TYPE_CHECKING:
+    import duckdb
+    from matplotlib.figure import Figure
+
+    from tsinvest.detection import DetectionResult
 
 __all__ = ["BrigadeRule", "Verdict", "CaseFile", "case_file", "check_case_ids", "preflight"]
 
@@ -77,7 +84,7 @@ class BrigadeRule:
     min_count: int = 20
     min_share: float = 0.15
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not (0.0 < self.majority_share <= 1.0 and 0.0 <= self.min_share <= 1.0):
             raise ParameterError("BrigadeRule: majority_share must be in (0, 1] and min_share in [0, 1]")
         if self.min_count < 1:
@@ -211,7 +218,7 @@ class CaseFile:
              "recommendation": pd.array(list(self.next_steps), dtype="string")}
         )
 
-    def plot_timeline(self):
+    def plot_timeline(self) -> Figure:
         """Stacked daily activity bars (a matplotlib Figure, not attached to pyplot).
 
         The x axis is calendar time, so quiet days show as gaps; the y axis
@@ -291,7 +298,7 @@ def case_file(
     ticket_id: str | None = None,
     account_id: str | None = None,
     as_of: str | pd.Timestamp,
-    detection=None,
+    detection: DetectionResult | None = None,
     max_sharing: int = 50,
     brigade_rule: BrigadeRule | None = None,
     check_ban_evasion: bool = True,
@@ -358,164 +365,212 @@ def case_file(
     >>> case.linked_accounts[["account_id", "shared_devices"]].to_dict("records")
     [{'account_id': '00456', 'shared_devices': 1}]
     """
-    import duckdb
-
     if ticket_id is None and account_id is None:
         raise ParameterError("give ticket_id or account_id to open a case file")
     if "accounts" not in tables:
         raise ParameterError("tables must include 'accounts'; load the data folder with load_dir")
     as_of = _as_utc(as_of, "as_of")
     brigade_rule = BrigadeRule() if brigade_rule is None else brigade_rule
-    connection = duckdb.connect()
-    connection.execute("SET TimeZone = 'UTC'")
-    for name, frame in tables.items():
-        connection.register(name, frame)
-
-    def has(*names: str) -> bool:
-        return all(name in tables for name in names)
-
-    def query(sql: str, parameters: list | None = None) -> pd.DataFrame:
-        return connection.execute(sql, parameters or []).df()
-
-    ticket = None
-    if ticket_id is not None:
-        if not has("escalations"):
-            raise ParameterError("ticket_id needs the escalations table; load it or give account_id")
-        found = query("SELECT * FROM escalations WHERE ticket_id = ?", [str(ticket_id)])
-        if found.empty:
-            raise ParameterError("ticket_id was not found in the escalations table; check the id (ids are exact strings)")
-        ticket = found.iloc[0]
-        subject = str(ticket["subject_account_id"])
-        if account_id is not None and str(account_id) != subject:
-            raise ParameterError("account_id is not the subject of ticket_id; give one of them")
-    else:
-        subject = str(account_id)
-
-    # Profile ---------------------------------------------------------------
-    profile = query(
-        "SELECT *, date_diff('day', created_at, ?::TIMESTAMPTZ) AS account_age_days "
-        "FROM accounts WHERE account_id = ?",
-        [as_of, subject],
+    with _CaseTables(tables) as db:
+        ticket, subject = _find_subject(db, ticket_id, account_id)
+        profile = _string_ids(db.query(
+            "SELECT *, date_diff('day', created_at, ?::TIMESTAMPTZ) AS account_age_days "
+            "FROM accounts WHERE account_id = ?",
+            [as_of, subject],
+        ), ("account_id",))
+        timeline = _timeline(db, subject, as_of)
+        reports_received, reports_made = _reports(db, subject, as_of)
+        enforcements = _enforcements(db, subject, as_of)
+        clusters = _subject_clusters(detection, subject)
+        mates = _cluster_members(detection, clusters) - {subject}
+        linked = _linked_accounts(db, subject, as_of, max_sharing=max_sharing, detection=detection, mates=mates)
+        related = _related_escalations(db, subject, as_of)
+        reporter_clusters = _reporter_clusters(db.connection, reports_received, detection)
+    evasion = _ban_evasion(tables, subject, as_of) if check_ban_evasion else _empty_evasion()
+    facts = _CaseFacts(subject=subject, ticket=ticket, profile=profile, timeline=timeline,
+                       reports_received=reports_received, reports_made=reports_made, enforcements=enforcements,
+                       linked=linked, clusters=clusters, related=related, reporter_clusters=reporter_clusters,
+                       ban_evasion=evasion, as_of=as_of)
+    summary, steps, verdict = _summarise(facts, brigade_rule)
+    return CaseFile(
+        account_id=subject,
+        ticket_id=None if ticket_id is None else str(ticket_id),
+        as_of=as_of,
+        profile=profile,
+        timeline=timeline,
+        reports_received=reports_received,
+        reports_made=reports_made,
+        enforcements=enforcements,
+        linked_accounts=linked,
+        clusters=clusters,
+        related_escalations=related,
+        summary=summary,
+        verdict=verdict,
+        ticket=_ticket_facts(ticket, as_of),
+        reporter_clusters=reporter_clusters,
+        ban_evasion=evasion,
+        next_steps=tuple(steps),
     )
-    profile = _string_ids(profile, ("account_id",))
 
-    # Timeline --------------------------------------------------------------
-    parts, arguments = [], []
+
+class _CaseTables:
+    """The canonical tables registered on one DuckDB connection (UTC), closed on leaving the ``with``."""
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame]):
+        import duckdb
+
+        self.tables = tables
+        self.connection = duckdb.connect()
+        self.connection.execute("SET TimeZone = 'UTC'")
+        for name, frame in tables.items():
+            self.connection.register(name, frame)
+
+    def __enter__(self) -> _CaseTables:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.connection.close()
+
+    def has(self, *names: str) -> bool:
+        return all(name in self.tables for name in names)
+
+    def query(self, sql: str, parameters: list | dict | None = None) -> pd.DataFrame:
+        return self.connection.execute(sql, parameters or []).df()
+
+
+def _find_subject(db: _CaseTables, ticket_id: str | None, account_id: str | None) -> tuple[pd.Series | None, str]:
+    """The ticket (when given) and the subject account; a wrong id fails with the reason."""
+    if ticket_id is None:
+        return None, str(account_id)
+    if not db.has("escalations"):
+        raise ParameterError("ticket_id needs the escalations table; load it or give account_id")
+    found = db.query("SELECT * FROM escalations WHERE ticket_id = ?", [str(ticket_id)])
+    if found.empty:
+        raise ParameterError("ticket_id was not found in the escalations table; check the id (ids are exact strings)")
+    ticket = found.iloc[0]
+    subject = str(ticket["subject_account_id"])
+    if account_id is not None and str(account_id) != subject:
+        raise ParameterError("account_id is not the subject of ticket_id; give one of them")
+    return ticket, subject
+
+
+def _timeline(db: _CaseTables, subject: str, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Activity per day and kind (events, logins, reports made and received, enforcements)."""
     day = "strftime(ts, '%Y-%m-%d')"
-    if has("events"):
-        parts.append(f"SELECT {day} AS day, 'event: ' || action AS activity FROM events WHERE account_id = ? AND ts <= ?")
-        arguments += [subject, as_of]
-    if has("logins"):
-        parts.append(f"SELECT {day} AS day, 'login' AS activity FROM logins WHERE account_id = ? AND ts <= ?")
-        arguments += [subject, as_of]
-    if has("reports"):
-        parts.append(f"SELECT {day} AS day, 'report made' AS activity FROM reports WHERE reporter_id = ? AND ts <= ?")
-        parts.append(f"SELECT {day} AS day, 'report received' AS activity FROM reports WHERE target_account_id = ? AND ts <= ?")
-        arguments += [subject, as_of, subject, as_of]
-    if has("enforcements"):
-        parts.append(f"SELECT {day} AS day, 'enforcement: ' || action AS activity FROM enforcements WHERE account_id = ? AND ts <= ?")
-        arguments += [subject, as_of]
-    if parts:
-        timeline = query(
-            "SELECT day, activity, count(*)::BIGINT AS count FROM (" + " UNION ALL ".join(parts) + ") "
-            "GROUP BY ALL ORDER BY day, activity",
-            arguments,
-        )
-    else:
+    sources = [
+        ("events", f"SELECT {day} AS day, 'event: ' || action AS activity FROM events "
+                   "WHERE account_id = ? AND ts <= ?"),
+        ("logins", f"SELECT {day} AS day, 'login' AS activity FROM logins WHERE account_id = ? AND ts <= ?"),
+        ("reports", f"SELECT {day} AS day, 'report made' AS activity FROM reports WHERE reporter_id = ? AND ts <= ?"),
+        ("reports", f"SELECT {day} AS day, 'report received' AS activity FROM reports "
+                    "WHERE target_account_id = ? AND ts <= ?"),
+        ("enforcements", f"SELECT {day} AS day, 'enforcement: ' || action AS activity FROM enforcements "
+                         "WHERE account_id = ? AND ts <= ?"),
+    ]
+    parts = [sql for table, sql in sources if db.has(table)]
+    if not parts:
         timeline = pd.DataFrame({"day": pd.array([], dtype="string"), "activity": pd.array([], dtype="string"),
                                  "count": pd.array([], dtype="int64")})
-    timeline = _string_ids(timeline, ("day", "activity"))
+    else:
+        timeline = db.query(
+            "SELECT day, activity, count(*)::BIGINT AS count FROM (" + " UNION ALL ".join(parts) + ") "
+            "GROUP BY ALL ORDER BY day, activity",
+            [subject, as_of] * len(parts),
+        )
+    return _string_ids(timeline, ("day", "activity"))
 
-    # Reports ---------------------------------------------------------------
-    if has("reports"):
-        present = [column for column in _REPORT_COLUMNS if column in tables["reports"].columns]
-        select = ", ".join(present)
-        reports_received = query(
+
+def _reports(db: _CaseTables, subject: str, as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reports the subject received and made up to ``as_of``, in time order."""
+    if db.has("reports"):
+        select = ", ".join(column for column in _REPORT_COLUMNS if column in db.tables["reports"].columns)
+        received = db.query(
             f"SELECT {select} FROM reports WHERE target_account_id = ? AND ts <= ? ORDER BY ts, report_id",
             [subject, as_of],
         )
-        reports_made = query(
+        made = db.query(
             f"SELECT {select} FROM reports WHERE reporter_id = ? AND ts <= ? ORDER BY ts, report_id",
             [subject, as_of],
         )
     else:
-        reports_received = reports_made = _empty(_REPORT_COLUMNS)
+        received = made = _empty(_REPORT_COLUMNS)
     id_columns = ("report_id", "reporter_id", "target_account_id", "target_content_id")
-    reports_received = _string_ids(reports_received, id_columns)
-    reports_made = _string_ids(reports_made, id_columns)
+    return _string_ids(received, id_columns), _string_ids(made, id_columns)
 
-    if has("enforcements"):
-        enforcements = query(
+
+def _enforcements(db: _CaseTables, subject: str, as_of: pd.Timestamp) -> pd.DataFrame:
+    if db.has("enforcements"):
+        enforcements = db.query(
             "SELECT * FROM enforcements WHERE account_id = ? AND ts <= ? ORDER BY ts, action, policy",
             [subject, as_of],
         )
     else:
         enforcements = _empty(["account_id", "action", "policy", "ts"])
-    enforcements = _string_ids(enforcements, ("account_id", "content_id"))
+    return _string_ids(enforcements, ("account_id", "content_id"))
 
-    # Linked accounts -------------------------------------------------------
-    if has("logins"):
-        columns = tables["logins"].columns
-        kinds = [(kind, column) for kind, column in (("device", "device_id"), ("ip", "ip")) if column in columns]
-    else:
-        kinds = []
-    if kinds:
-        users = " UNION ".join(
-            f"SELECT '{kind}' AS kind, {column} AS value, account_id FROM logins "
-            f"WHERE {column} IS NOT NULL AND ts <= $as_of"
-            for kind, column in kinds
-        )
-        shared = query(
-            f"""
-            WITH users AS ({users}),
-            mine AS (SELECT DISTINCT kind, value FROM users WHERE account_id = $subject),
-            sharing AS (
-                SELECT u.kind, u.value, u.account_id,
-                       count(*) OVER (PARTITION BY u.kind, u.value) AS accounts_on_value
-                FROM users u JOIN mine USING (kind, value)
-            )
-            SELECT account_id,
-                   count(*) FILTER (WHERE kind = 'device')::BIGINT AS shared_devices,
-                   count(*) FILTER (WHERE kind = 'ip')::BIGINT AS shared_ips
-            FROM sharing
-            WHERE account_id <> $subject AND accounts_on_value <= $max_sharing
-            GROUP BY account_id
-            """,
-            {"as_of": as_of, "subject": subject, "max_sharing": int(max_sharing)},
-        )
-    else:
-        shared = pd.DataFrame({"account_id": pd.array([], dtype="string"),
-                               "shared_devices": pd.array([], dtype="int64"),
-                               "shared_ips": pd.array([], dtype="int64")})
-    connection.register("shared_links", _string_ids(shared, ("account_id",)))
 
-    edges = getattr(detection, "edges", None)
-    if edges is not None and len(edges):
-        connection.register("detection_edges", edges)
-        coordination = query(
-            """
-            SELECT CASE WHEN account_a = $subject THEN account_b ELSE account_a END AS account_id,
-                   sum(weight)::DOUBLE AS coordination_weight,
-                   string_agg(DISTINCT signal, ', ' ORDER BY signal) AS signals
-            FROM detection_edges
-            WHERE account_a = $subject OR account_b = $subject
-            GROUP BY ALL
-            """,
-            {"subject": subject},
-        )
-    else:
-        coordination = pd.DataFrame({"account_id": pd.array([], dtype="string"),
-                                     "coordination_weight": pd.array([], dtype="float64"),
-                                     "signals": pd.array([], dtype="string")})
-    connection.register("coordination_links", _string_ids(coordination, ("account_id",)))
-
-    clusters = _subject_clusters(detection, subject)
-    mates = _cluster_members(detection, clusters)
-    connection.register(
-        "cluster_mates", pd.DataFrame({"account_id": pd.array(sorted(mates - {subject}), dtype="string")})
+def _shared_links(db: _CaseTables, subject: str, as_of: pd.Timestamp, max_sharing: int) -> pd.DataFrame:
+    """Accounts sharing a device or IP with the subject (values used by at most ``max_sharing`` accounts)."""
+    columns = db.tables["logins"].columns if db.has("logins") else []
+    kinds = [(kind, column) for kind, column in (("device", "device_id"), ("ip", "ip")) if column in columns]
+    if not kinds:
+        return pd.DataFrame({"account_id": pd.array([], dtype="string"),
+                             "shared_devices": pd.array([], dtype="int64"),
+                             "shared_ips": pd.array([], dtype="int64")})
+    users = " UNION ".join(
+        f"SELECT '{kind}' AS kind, {column} AS value, account_id FROM logins "
+        f"WHERE {column} IS NOT NULL AND ts <= $as_of"
+        for kind, column in kinds
     )
+    shared = db.query(
+        f"""
+        WITH users AS ({users}),
+        mine AS (SELECT DISTINCT kind, value FROM users WHERE account_id = $subject),
+        sharing AS (
+            SELECT u.kind, u.value, u.account_id,
+                   count(*) OVER (PARTITION BY u.kind, u.value) AS accounts_on_value
+            FROM users u JOIN mine USING (kind, value)
+        )
+        SELECT account_id,
+               count(*) FILTER (WHERE kind = 'device')::BIGINT AS shared_devices,
+               count(*) FILTER (WHERE kind = 'ip')::BIGINT AS shared_ips
+        FROM sharing
+        WHERE account_id <> $subject AND accounts_on_value <= $max_sharing
+        GROUP BY account_id
+        """,
+        {"as_of": as_of, "subject": subject, "max_sharing": int(max_sharing)},
+    )
+    return _string_ids(shared, ("account_id",))
 
-    linked = query(
+
+def _coordination_links(db: _CaseTables, subject: str, detection: DetectionResult | None) -> pd.DataFrame:
+    """The subject's coordination edges from detection, summed per other account."""
+    if detection is None or not len(detection.edges):
+        return pd.DataFrame({"account_id": pd.array([], dtype="string"),
+                             "coordination_weight": pd.array([], dtype="float64"),
+                             "signals": pd.array([], dtype="string")})
+    db.connection.register("detection_edges", detection.edges)
+    coordination = db.query(
+        """
+        SELECT CASE WHEN account_a = $subject THEN account_b ELSE account_a END AS account_id,
+               sum(weight)::DOUBLE AS coordination_weight,
+               string_agg(DISTINCT signal, ', ' ORDER BY signal) AS signals
+        FROM detection_edges
+        WHERE account_a = $subject OR account_b = $subject
+        GROUP BY ALL
+        """,
+        {"subject": subject},
+    )
+    return _string_ids(coordination, ("account_id",))
+
+
+def _linked_accounts(db: _CaseTables, subject: str, as_of: pd.Timestamp, *, max_sharing: int,
+                     detection: DetectionResult | None, mates: set[str]) -> pd.DataFrame:
+    """Accounts linked by devices/IPs or coordination; registers the link tables for the escalations query."""
+    db.connection.register("shared_links", _shared_links(db, subject, as_of, max_sharing))
+    db.connection.register("coordination_links", _coordination_links(db, subject, detection))
+    db.connection.register("cluster_mates", pd.DataFrame({"account_id": pd.array(sorted(mates), dtype="string")}))
+    linked = db.query(
         """
         WITH ids AS (SELECT account_id FROM shared_links UNION SELECT account_id FROM coordination_links)
         SELECT ids.account_id, accounts.username,
@@ -531,72 +586,32 @@ def case_file(
         ORDER BY shared_devices + coordination_weight DESC, shared_devices DESC, shared_ips DESC, ids.account_id
         """
     )
-    linked = _string_ids(linked, ("account_id", "username", "signals"))
+    return _string_ids(linked, ("account_id", "username", "signals"))
 
-    # Related escalations ----------------------------------------------------
-    if has("escalations"):
-        related = query(
-            """
-            WITH relations AS (
-                SELECT ?::VARCHAR AS account_id, 'subject' AS relation, 0 AS rank
-                UNION ALL SELECT account_id, 'cluster member', 1 FROM cluster_mates
-                UNION ALL SELECT account_id, 'linked account', 2 FROM shared_links
-                UNION ALL SELECT account_id, 'linked account', 2 FROM coordination_links
-            ),
-            closest AS (SELECT account_id, arg_min(relation, rank) AS relation FROM relations GROUP BY account_id)
-            SELECT e.ticket_id, e.subject_account_id, closest.relation, e.channel, e.policy, e.priority,
-                   e.opened_at, e.status
-            FROM escalations e JOIN closest ON e.subject_account_id = closest.account_id
-            WHERE e.opened_at <= ?
-            ORDER BY e.opened_at, e.ticket_id
-            """,
-            [subject, as_of],
-        )
-    else:
-        related = _empty(["ticket_id", "subject_account_id", "relation", "channel", "policy", "priority", "opened_at", "status"])
-    related = _string_ids(related, ("ticket_id", "subject_account_id"))
 
-    # Reports received by reporter cluster -------------------------------------
-    reporter_clusters = _reporter_clusters(connection, reports_received, detection)
-    connection.close()
-    ticket_facts = _ticket_facts(ticket, as_of)
-    evasion = _ban_evasion(tables, subject, as_of) if check_ban_evasion else _empty_evasion()
-
-    summary, steps, verdict = _summarise(
-        subject=subject,
-        ticket=ticket,
-        profile=profile,
-        timeline=timeline,
-        reports_received=reports_received,
-        reports_made=reports_made,
-        enforcements=enforcements,
-        linked=linked,
-        clusters=clusters,
-        related=related,
-        reporter_clusters=reporter_clusters,
-        ban_evasion=evasion,
-        brigade_rule=brigade_rule,
-        as_of=as_of,
+def _related_escalations(db: _CaseTables, subject: str, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Tickets about the subject, its cluster-mates or linked accounts (needs :func:`_linked_accounts` first)."""
+    if not db.has("escalations"):
+        return _empty(["ticket_id", "subject_account_id", "relation", "channel", "policy", "priority", "opened_at",
+                       "status"])
+    related = db.query(
+        """
+        WITH relations AS (
+            SELECT ?::VARCHAR AS account_id, 'subject' AS relation, 0 AS rank
+            UNION ALL SELECT account_id, 'cluster member', 1 FROM cluster_mates
+            UNION ALL SELECT account_id, 'linked account', 2 FROM shared_links
+            UNION ALL SELECT account_id, 'linked account', 2 FROM coordination_links
+        ),
+        closest AS (SELECT account_id, arg_min(relation, rank) AS relation FROM relations GROUP BY account_id)
+        SELECT e.ticket_id, e.subject_account_id, closest.relation, e.channel, e.policy, e.priority,
+               e.opened_at, e.status
+        FROM escalations e JOIN closest ON e.subject_account_id = closest.account_id
+        WHERE e.opened_at <= ?
+        ORDER BY e.opened_at, e.ticket_id
+        """,
+        [subject, as_of],
     )
-    return CaseFile(
-        account_id=subject,
-        ticket_id=None if ticket_id is None else str(ticket_id),
-        as_of=as_of,
-        profile=profile,
-        timeline=timeline,
-        reports_received=reports_received,
-        reports_made=reports_made,
-        enforcements=enforcements,
-        linked_accounts=linked,
-        clusters=clusters,
-        related_escalations=related,
-        summary=summary,
-        verdict=verdict,
-        ticket=ticket_facts,
-        reporter_clusters=reporter_clusters,
-        ban_evasion=evasion,
-        next_steps=tuple(steps),
-    )
+    return _string_ids(related, ("ticket_id", "subject_account_id"))
 
 
 def check_case_ids(
@@ -644,7 +659,7 @@ def check_case_ids(
     >>> check_case_ids(folder, account_id="123")
     Traceback (most recent call last):
     ...
-    tsinvest.exceptions.ParameterError: account_id was not found in the accounts table of data_dir; check the id (ids are exact strings, leading zeros count)
+    tsinvest.exceptions.ParameterError: account_id was not found in the accounts table of data_dir; check the id ...
     """
     from tsinvest.loading import find_table_files, load_table
 
@@ -659,23 +674,26 @@ def check_case_ids(
     subject = None if account_id is None else str(account_id)
     if ticket_id is not None:
         if "escalations" not in files:
-            raise ParameterError("ticket_id needs the escalations table, and data_dir has none; give account_id instead")
+            raise ParameterError("ticket_id needs the escalations table, and data_dir has none; "
+                                 "give account_id instead")
         escalations = load_table(files["escalations"], "escalations")
         found = escalations[escalations["ticket_id"].astype(str) == str(ticket_id)]
         if found.empty:
-            raise ParameterError("ticket_id was not found in the escalations table; check the id (ids are exact strings)")
+            raise ParameterError("ticket_id was not found in the escalations table; "
+                                 "check the id (ids are exact strings)")
         ticket_subject = str(found["subject_account_id"].iloc[0])
         if subject is not None and subject != ticket_subject:
             raise ParameterError("account_id is not the subject of ticket_id; give one of them (set the other to None)")
         subject = ticket_subject
     if "accounts" not in files:
-        raise ParameterError("data_dir has no accounts table; a case file needs accounts.csv (or another accounts file)")
+        raise ParameterError("data_dir has no accounts table; "
+                             "a case file needs accounts.csv (or another accounts file)")
     if ticket_id is None:
         accounts = load_table(files["accounts"], "accounts")
         if not (accounts["account_id"].astype(str) == subject).any():
             raise ParameterError("account_id was not found in the accounts table of data_dir; "
                                  "check the id (ids are exact strings, leading zeros count)")
-    return subject
+    return str(subject)
 
 
 def preflight(notebook: str, parameters: Mapping[str, object], defaults: Mapping[str, str] | None = None) -> None:
@@ -711,19 +729,23 @@ def preflight(notebook: str, parameters: Mapping[str, object], defaults: Mapping
         except (ValueError, SyntaxError):
             continue
     values.update(parameters)
-    if not isinstance(values.get("data_dir"), str | os.PathLike):
+    data_dir = values.get("data_dir")
+    if not isinstance(data_dir, str | os.PathLike):
         return
-    check_case_ids(values["data_dir"], ticket_id=values.get("ticket_id"), account_id=values.get("account_id"),
-                   as_of=values.get("as_of"))
+    check_case_ids(data_dir, ticket_id=_optional_text(values.get("ticket_id")),
+                   account_id=_optional_text(values.get("account_id")), as_of=_optional_text(values.get("as_of")))
 
 
-def _subject_clusters(detection, subject: str) -> pd.DataFrame:
+def _optional_text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _subject_clusters(detection: DetectionResult | None, subject: str) -> pd.DataFrame:
     """Clusters (from ``detection.clusters``) the subject is a member of, flagged first, by score."""
-    memberships = getattr(detection, "memberships", None)
-    clusters = getattr(detection, "clusters", None)
     columns = ["cluster_id", "kind", "size", "score", "flagged", "explanation"]
-    if memberships is None or clusters is None or len(memberships) == 0:
+    if detection is None or len(detection.memberships) == 0:
         return pd.DataFrame({"cluster_id": pd.array([], dtype="string")})
+    memberships, clusters = detection.memberships, detection.clusters
     ids = set(memberships.loc[memberships["account_id"].astype(str) == subject, "cluster_id"].astype(str))
     chosen = clusters[clusters["cluster_id"].astype(str).isin(ids)]
     chosen = chosen.sort_values(["flagged", "score", "cluster_id"], ascending=[False, False, True], kind="mergesort")
@@ -733,10 +755,10 @@ def _subject_clusters(detection, subject: str) -> pd.DataFrame:
     return chosen
 
 
-def _cluster_members(detection, chosen: pd.DataFrame) -> set[str]:
-    memberships = getattr(detection, "memberships", None)
-    if memberships is None or chosen.empty:
+def _cluster_members(detection: DetectionResult | None, chosen: pd.DataFrame) -> set[str]:
+    if detection is None or chosen.empty:
         return set()
+    memberships = detection.memberships
     rows = memberships[memberships["cluster_id"].astype(str).isin(chosen["cluster_id"].astype(str))]
     return set(rows["account_id"].astype(str))
 
@@ -745,15 +767,17 @@ _NO_CLUSTER = "(no cluster)"
 _CLOSED_STATUSES = ("closed", "resolved")
 
 
-def _reporter_clusters(connection, reports_received: pd.DataFrame, detection) -> pd.DataFrame:
+def _reporter_clusters(connection: duckdb.DuckDBPyConnection, reports_received: pd.DataFrame,
+                       detection: DetectionResult | None) -> pd.DataFrame:
     """Reports received grouped by the reporter's cluster (flagged membership first, then score, then id)."""
     columns = {"reporter_cluster": "string", "kind": "string", "flagged": "bool", "reporters": "int64",
                "reports": "int64", "share": "float64"}
     if reports_received.empty:
         return pd.DataFrame({name: pd.array([], dtype=dtype) for name, dtype in columns.items()})
-    memberships = getattr(detection, "memberships", None)
+    memberships = None if detection is None else detection.memberships
     if memberships is None or len(memberships) == 0:
-        memberships = pd.DataFrame({"account_id": pd.array([], dtype="string"), "cluster_id": pd.array([], dtype="string"),
+        memberships = pd.DataFrame({"account_id": pd.array([], dtype="string"),
+                                    "cluster_id": pd.array([], dtype="string"),
                                     "kind": pd.array([], dtype="string"), "score": pd.array([], dtype="float64"),
                                     "flagged": pd.array([], dtype="bool")})
     members = memberships[["account_id", "cluster_id", "kind", "score", "flagged"]].copy()
@@ -788,7 +812,7 @@ def _hours(delta: pd.Timedelta) -> str:
     return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
-def _ticket_facts(ticket, as_of: pd.Timestamp) -> pd.DataFrame:
+def _ticket_facts(ticket: pd.Series | None, as_of: pd.Timestamp) -> pd.DataFrame:
     """The ticket's own facts, in the order a specialist reads them."""
     if ticket is None:
         return pd.DataFrame({"item": pd.array([], dtype="string"), "value": pd.array([], dtype="string")})
@@ -798,7 +822,9 @@ def _ticket_facts(ticket, as_of: pd.Timestamp) -> pd.DataFrame:
             return None
         value = ticket[name]
         if isinstance(value, pd.Timestamp):
-            return value.tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC") if value.tzinfo else value.strftime("%Y-%m-%d %H:%M")
+            if value.tzinfo:
+                return value.tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
+            return value.strftime("%Y-%m-%d %H:%M")
         return str(value)
 
     items = [("ticket", text("ticket_id")), ("channel", text("channel")), ("requester", text("requester")),
@@ -820,8 +846,10 @@ def _ticket_facts(ticket, as_of: pd.Timestamp) -> pd.DataFrame:
 
 
 def _empty_evasion() -> pd.DataFrame:
-    return pd.DataFrame({"enforced_account": pd.array([], dtype="string"), "new_account": pd.array([], dtype="string"),
-                         "subject_role": pd.array([], dtype="string"), "match_probability": pd.array([], dtype="float64"),
+    return pd.DataFrame({"enforced_account": pd.array([], dtype="string"),
+                         "new_account": pd.array([], dtype="string"),
+                         "subject_role": pd.array([], dtype="string"),
+                         "match_probability": pd.array([], dtype="float64"),
                          "agreements": pd.array([], dtype="string")})
 
 
@@ -831,8 +859,9 @@ def _ban_evasion(tables: Mapping[str, pd.DataFrame], subject: str, as_of: pd.Tim
 
     accounts, logins, enforcements = tables.get("accounts"), tables.get("logins"), tables.get("enforcements")
     needed_accounts = {"account_id", "created_at", "username"}
-    if (logins is None or enforcements is None or enforcements.empty
-            or not needed_accounts <= set(accounts.columns) or not {"account_id", "ts", "device_id", "ip"} <= set(logins.columns)):
+    needed_logins = {"account_id", "ts", "device_id", "ip"}
+    if (accounts is None or logins is None or enforcements is None or enforcements.empty
+            or not needed_accounts <= set(accounts.columns) or not needed_logins <= set(logins.columns)):
         return _empty_evasion()
     accounts = accounts[pd.to_datetime(accounts["created_at"], utc=True) <= as_of]
     if not (accounts["account_id"].astype(str) == subject).any():
@@ -858,12 +887,82 @@ def _ban_evasion(tables: Mapping[str, pd.DataFrame], subject: str, as_of: pd.Tim
     }).reset_index(drop=True)
 
 
-def _summarise(*, subject, ticket, profile, timeline, reports_received, reports_made, enforcements, linked,
-               clusters, related, reporter_clusters, ban_evasion, brigade_rule, as_of
-               ) -> tuple[pd.DataFrame, list[str], Verdict]:
+# (found, action, confidence, reason) of one finding; the first one found leads the verdict.
+_Finding = tuple[str, str, str, str]
+
+
+@dataclass(frozen=True)
+class _CaseFacts:
+    """The tables gathered about the subject, from which the summary, the steps and the verdict are written."""
+
+    subject: str
+    ticket: pd.Series | None
+    profile: pd.DataFrame
+    timeline: pd.DataFrame
+    reports_received: pd.DataFrame
+    reports_made: pd.DataFrame
+    enforcements: pd.DataFrame
+    linked: pd.DataFrame
+    clusters: pd.DataFrame
+    related: pd.DataFrame
+    reporter_clusters: pd.DataFrame
+    ban_evasion: pd.DataFrame
+    as_of: pd.Timestamp
+
+    @property
+    def total(self) -> int:
+        return len(self.reports_received)
+
+    @property
+    def flagged_rows(self) -> pd.DataFrame:
+        """Rows of the reporter breakdown whose cluster is flagged."""
+        rows = self.reporter_clusters
+        return rows[rows["flagged"]] if len(rows) else rows
+
+    @property
+    def flagged_reports(self) -> int:
+        return int(self.flagged_rows["reports"].sum()) if len(self.flagged_rows) else 0
+
+    @property
+    def flagged_reporters(self) -> int:
+        return int(self.flagged_rows["reporters"].sum()) if len(self.flagged_rows) else 0
+
+    @property
+    def flagged_clusters(self) -> pd.DataFrame:
+        """The subject's own flagged clusters."""
+        clusters = self.clusters
+        if len(clusters) and "flagged" in clusters.columns:
+            return clusters[clusters["flagged"].astype(bool)]
+        return clusters
+
+
+def _summarise(facts: _CaseFacts, brigade_rule: BrigadeRule) -> tuple[pd.DataFrame, list[str], Verdict]:
+    items = _summary_items(facts)
+    steps, findings = _findings(facts, brigade_rule)
+    if findings:
+        found = " ".join(finding[0] for finding in findings)
+        _, action, confidence, reason = findings[0]
+    else:
+        found = (f"No coordination, ban-evasion or history signal: {facts.total} report(s) received, "
+                 f"none from flagged clusters; the account is in no flagged cluster.")
+        action = "Handle as a single-account case under normal policy: review the reported content itself."
+        confidence = "low"
+        reason = "absence of signals is not proof; detection covers co-actions, shared devices/IPs and copied text"
+    verdict = Verdict(found=found, action=action, confidence=confidence, reason=reason)
+    summary = pd.DataFrame(
+        {"item": pd.array([item for item, _ in items], dtype="string"),
+         "value": pd.array([value for _, value in items], dtype="string")}
+    )
+    return summary, steps, verdict
+
+
+def _summary_items(facts: _CaseFacts) -> list[tuple[str, str]]:
+    """The summary table's rows, in reading order."""
     items: list[tuple[str, str]] = []
+    ticket, profile, timeline, total = facts.ticket, facts.profile, facts.timeline, facts.total
     if ticket is not None:
-        items.append(("ticket", f"{ticket['ticket_id']} ({ticket['channel']}, {ticket['policy']}, priority {ticket['priority']}, {ticket['status']})"))
+        items.append(("ticket", f"{ticket['ticket_id']} ({ticket['channel']}, {ticket['policy']}, "
+                                f"priority {ticket['priority']}, {ticket['status']})"))
     if profile.empty:
         items.append(("profile", "account not in the accounts table"))
     else:
@@ -876,139 +975,156 @@ def _summarise(*, subject, ticket, profile, timeline, reports_received, reports_
     activity = int(timeline["count"].sum()) if len(timeline) else 0
     active_days = int(timeline["day"].nunique()) if len(timeline) else 0
     items.append(("activity records", f"{activity} over {active_days} day(s)"))
-
-    total = len(reports_received)
-    reporters = int(reports_received["reporter_id"].nunique()) if total else 0
+    reporters = int(facts.reports_received["reporter_id"].nunique()) if total else 0
     items.append(("reports received", f"{total} from {reporters} reporter(s)"))
-    flagged_rows = reporter_clusters[reporter_clusters["flagged"]] if len(reporter_clusters) else reporter_clusters
-    flagged_reports = int(flagged_rows["reports"].sum()) if len(flagged_rows) else 0
-    flagged_reporters = int(flagged_rows["reporters"].sum()) if len(flagged_rows) else 0
+    flagged_rows = facts.flagged_rows
     if total:
-        share = flagged_reports / total
-        items.append(("reports from flagged clusters", f"{flagged_reports} of {total} ({share:.0%}) from "
-                                                        f"{flagged_reporters} reporter(s) in {len(flagged_rows)} flagged cluster(s)"))
-        policies = reports_received["policy"].value_counts()
+        share = facts.flagged_reports / total
+        items.append(("reports from flagged clusters",
+                      f"{facts.flagged_reports} of {total} ({share:.0%}) from {facts.flagged_reporters} reporter(s) "
+                      f"in {len(flagged_rows)} flagged cluster(s)"))
+        policies = facts.reports_received["policy"].value_counts()
         top = sorted(policies.items(), key=lambda item: (-item[1], str(item[0])))[0]
         items.append(("most reported policy", f"{top[0]} ({top[1]})"))
-    items.append(("reports made", str(len(reports_made))))
-    items.append(("enforcements", str(len(enforcements))))
-    items.append(("linked accounts", str(len(linked))))
-    flagged_clusters = clusters[clusters["flagged"].astype(bool)] if len(clusters) and "flagged" in clusters.columns else clusters
+    items.append(("reports made", str(len(facts.reports_made))))
+    items.append(("enforcements", str(len(facts.enforcements))))
+    items.append(("linked accounts", str(len(facts.linked))))
+    flagged_clusters = facts.flagged_clusters
     items.append(("flagged clusters of the account",
                   ", ".join(flagged_clusters["cluster_id"].astype(str)) if len(flagged_clusters) else "none"))
     items.append(("reporters' flagged clusters",
                   ", ".join(flagged_rows["reporter_cluster"].astype(str)) if len(flagged_rows) else "none"))
-    items.append(("ban-evasion links", str(len(ban_evasion))))
-    items.append(("related escalations", str(len(related))))
+    items.append(("ban-evasion links", str(len(facts.ban_evasion))))
+    items.append(("related escalations", str(len(facts.related))))
+    return items
 
+
+def _findings(facts: _CaseFacts, brigade_rule: BrigadeRule) -> tuple[list[str], list[_Finding]]:
+    """Next steps and findings (most important first), each from one signal."""
     steps: list[str] = []
-    verdicts: list[tuple[str, str, str, str]] = []  # (found, action, confidence, reason), most important first
-    burst_share = 0.0
-    if total:
-        times = reports_received["ts"].sort_values()
-        # Share of all reports that fall in the busiest 6 hours: brigades file together.
-        window = pd.Timedelta(hours=6)
-        counts = times.searchsorted(times + window, side="right") - range(len(times))
-        burst_share = float(max(counts)) / total
-    brigade = brigade_rule.fires(flagged_reports, total)
-    if brigade:
-        names = ", ".join(flagged_rows["reporter_cluster"].astype(str).head(3))
-        action = ("Do not enforce on these reports: protect the account (restore any automatic restriction it "
-                  "received from them) and review the reporting cluster(s) for a mass-report brigade.")
-        steps.append(
-            f"Do not enforce on reports alone: {flagged_reports} of {total} reports ({flagged_reports / total:.0%}) come from "
-            f"{flagged_reporters} reporter(s) in flagged cluster(s) {names} (likely a mass-report brigade). "
-            "Review the reporters' cluster instead."
-        )
-        verdicts.append((
-            f"The account is the target of a likely mass-report brigade: {flagged_reports} of its {total} reports "
-            f"({flagged_reports / total:.0%}) come from {flagged_reporters} reporter(s) in flagged cluster(s) {names}.",
-            action,
-            brigade_rule.confidence(flagged_reports, total),
-            f"brigade rule: {flagged_reports} flagged reports (threshold {brigade_rule.min_count} with at least "
-            f"{brigade_rule.min_share:.0%}) and a share of {flagged_reports / total:.0%} (alone enough from "
-            f"{brigade_rule.majority_share:.0%})",
-        ))
-    elif total >= 5 and burst_share >= 0.5:
-        steps.append(
-            f"{round(burst_share * 100)}% of the reports arrived within 6 hours: check the reporters for a "
-            "coordinated mass-report before acting on the account."
-        )
-        verdicts.append((
-            f"{round(burst_share * 100)}% of the {total} reports arrived within 6 hours, but few come from flagged clusters.",
-            "Check the reporters for a coordinated mass-report before acting on the account.",
-            "low", "timing alone; detection did not flag the reporters",
-        ))
-    if len(flagged_clusters):
-        first = flagged_clusters.iloc[0]
-        size = f"{int(first['size'])} accounts, " if "size" in clusters.columns else ""
-        score = f"score {float(first['score']):.2f}" if "score" in clusters.columns else "flagged"
-        kind = f"{first['kind']} " if "kind" in clusters.columns else ""
-        steps.append(
-            f"The account is in flagged cluster {first['cluster_id']} ({size}{score}): review the cluster as a whole "
-            "and consider network-level action rather than a single-account decision."
-        )
-        verdicts.append((
-            f"The account belongs to flagged {kind}cluster {first['cluster_id']} ({size}{score}).",
-            "Review the cluster as a whole and consider network-level action rather than a single-account decision.",
-            "high" if "score" in clusters.columns and float(first["score"]) >= 0.8 else "medium",
-            f"detection flagged the cluster ({score}); see its explanation in the cluster table",
-        ))
-    if len(ban_evasion):
-        first = ban_evasion.iloc[0]
-        role = str(first["subject_role"])
-        steps.append(
-            f"Possible ban evasion: the account is the {role} of {len(ban_evasion)} same-operator link(s) to an "
-            f"account enforced before the other was created (match probability {float(first['match_probability']):.2f}). "
-            "Check the linked account and apply the ban-evasion policy if confirmed."
-        )
-        verdicts.append((
-            f"Possible ban evasion: a same-operator link (probability {float(first['match_probability']):.2f}; "
-            f"{first['agreements']}) ties the account, as {role}, to an account enforced before the other was created.",
-            "Compare the two accounts and apply the ban-evasion policy if the same operator is confirmed.",
-            "high" if float(first["match_probability"]) >= 0.9 else "medium",
-            "same-operator model (shared device/IP, username template, creation time, display name)",
-        ))
-    heavy_devices = int((linked["shared_devices"] > 0).sum()) if len(linked) else 0
-    if heavy_devices >= 3:
-        steps.append(
-            f"Shares devices with {heavy_devices} other accounts: check them as a possible account farm "
-            "(creation dates, usernames, login times)."
-        )
-        verdicts.append((f"The account shares devices with {heavy_devices} other accounts.",
-                         "Check them as a possible account farm (creation dates, usernames, login times).",
-                         "medium", "shared devices alone; families and shops share devices too"))
-    if len(enforcements):
-        last = enforcements.iloc[-1]
-        if brigade:
-            steps.append(
-                f"Prior enforcement history ({len(enforcements)} action(s), latest: {last['action']} for {last['policy']}): "
-                "check whether earlier actions were also triggered by the brigade before counting them as strikes."
-            )
-        else:
-            steps.append(
-                f"Prior enforcement history ({len(enforcements)} action(s), latest: {last['action']} for {last['policy']}): "
-                "apply the repeat-offender policy if the new reports are confirmed."
-            )
-            verdicts.append((f"The account has {len(enforcements)} prior enforcement(s), latest {last['action']} for {last['policy']}.",
-                             "Review the reported content; apply the repeat-offender policy if the new reports are confirmed.",
-                             "medium", "enforcement history; the new reports are not yet confirmed"))
-    if len(related) > (1 if ticket is not None else 0):
+    findings: list[_Finding] = []
+    brigade = brigade_rule.fires(facts.flagged_reports, facts.total)
+    signals = (_brigade_signal(facts, brigade_rule) if brigade else _burst_signal(facts),
+               _cluster_signal(facts), _evasion_signal(facts), _device_signal(facts), _history_signal(facts, brigade))
+    for signal in signals:
+        if signal is not None:
+            step, finding = signal
+            steps.append(step)
+            if finding is not None:
+                findings.append(finding)
+    if len(facts.related) > (1 if facts.ticket is not None else 0):
         steps.append("Other escalations involve this account or its links: merge or cross-reference the tickets.")
     if not steps:
         steps.append("No coordination or history signals found: handle as a single-account case under normal policy.")
     steps.append("Attach the summary table and the provenance section to the ticket so the findings can be reproduced.")
-    if verdicts:
-        found = " ".join(verdict[0] for verdict in verdicts)
-        _, action, confidence, reason = verdicts[0]
-    else:
-        found = (f"No coordination, ban-evasion or history signal: {total} report(s) received, "
-                 f"none from flagged clusters; the account is in no flagged cluster.")
-        action = "Handle as a single-account case under normal policy: review the reported content itself."
-        confidence, reason = "low", "absence of signals is not proof; detection covers co-actions, shared devices/IPs and copied text"
-    verdict = Verdict(found=found, action=action, confidence=confidence, reason=reason)
-    summary = pd.DataFrame(
-        {"item": pd.array([item for item, _ in items], dtype="string"),
-         "value": pd.array([value for _, value in items], dtype="string")}
+    return steps, findings
+
+
+def _brigade_signal(facts: _CaseFacts, brigade_rule: BrigadeRule) -> tuple[str, _Finding]:
+    flagged_reports, total, flagged_reporters = facts.flagged_reports, facts.total, facts.flagged_reporters
+    names = ", ".join(facts.flagged_rows["reporter_cluster"].astype(str).head(3))
+    action = ("Do not enforce on these reports: protect the account (restore any automatic restriction it "
+              "received from them) and review the reporting cluster(s) for a mass-report brigade.")
+    step = (
+        f"Do not enforce on reports alone: {flagged_reports} of {total} reports ({flagged_reports / total:.0%}) "
+        f"come from {flagged_reporters} reporter(s) in flagged cluster(s) {names} (likely a mass-report brigade). "
+        "Review the reporters' cluster instead."
     )
-    return summary, steps, verdict
+    return step, (
+        f"The account is the target of a likely mass-report brigade: {flagged_reports} of its {total} reports "
+        f"({flagged_reports / total:.0%}) come from {flagged_reporters} reporter(s) in flagged cluster(s) {names}.",
+        action,
+        brigade_rule.confidence(flagged_reports, total),
+        f"brigade rule: {flagged_reports} flagged reports (threshold {brigade_rule.min_count} with at least "
+        f"{brigade_rule.min_share:.0%}) and a share of {flagged_reports / total:.0%} (alone enough from "
+        f"{brigade_rule.majority_share:.0%})",
+    )
+
+
+def _burst_signal(facts: _CaseFacts) -> tuple[str, _Finding] | None:
+    """Half the reports or more within 6 hours, from reporters detection did not flag."""
+    total = facts.total
+    if total < 5:
+        return None
+    times = facts.reports_received["ts"].sort_values()
+    # Share of all reports that fall in the busiest 6 hours: brigades file together.
+    counts = times.searchsorted(times + pd.Timedelta(hours=6), side="right") - range(len(times))
+    burst_share = float(max(counts)) / total
+    if burst_share < 0.5:
+        return None
+    step = (f"{round(burst_share * 100)}% of the reports arrived within 6 hours: check the reporters for a "
+            "coordinated mass-report before acting on the account.")
+    return step, (
+        f"{round(burst_share * 100)}% of the {total} reports arrived within 6 hours, "
+        "but few come from flagged clusters.",
+        "Check the reporters for a coordinated mass-report before acting on the account.",
+        "low", "timing alone; detection did not flag the reporters",
+    )
+
+
+def _cluster_signal(facts: _CaseFacts) -> tuple[str, _Finding] | None:
+    flagged_clusters, clusters = facts.flagged_clusters, facts.clusters
+    if not len(flagged_clusters):
+        return None
+    first = flagged_clusters.iloc[0]
+    size = f"{int(first['size'])} accounts, " if "size" in clusters.columns else ""
+    score = f"score {float(first['score']):.2f}" if "score" in clusters.columns else "flagged"
+    kind = f"{first['kind']} " if "kind" in clusters.columns else ""
+    step = (f"The account is in flagged cluster {first['cluster_id']} ({size}{score}): review the cluster as a whole "
+            "and consider network-level action rather than a single-account decision.")
+    return step, (
+        f"The account belongs to flagged {kind}cluster {first['cluster_id']} ({size}{score}).",
+        "Review the cluster as a whole and consider network-level action rather than a single-account decision.",
+        "high" if "score" in clusters.columns and float(first["score"]) >= 0.8 else "medium",
+        f"detection flagged the cluster ({score}); see its explanation in the cluster table",
+    )
+
+
+def _evasion_signal(facts: _CaseFacts) -> tuple[str, _Finding] | None:
+    evasion = facts.ban_evasion
+    if not len(evasion):
+        return None
+    first = evasion.iloc[0]
+    role = str(first["subject_role"])
+    step = (
+        f"Possible ban evasion: the account is the {role} of {len(evasion)} same-operator link(s) to an "
+        f"account enforced before the other was created (match probability {float(first['match_probability']):.2f}). "
+        "Check the linked account and apply the ban-evasion policy if confirmed."
+    )
+    return step, (
+        f"Possible ban evasion: a same-operator link (probability {float(first['match_probability']):.2f}; "
+        f"{first['agreements']}) ties the account, as {role}, to an account enforced before the other was created.",
+        "Compare the two accounts and apply the ban-evasion policy if the same operator is confirmed.",
+        "high" if float(first["match_probability"]) >= 0.9 else "medium",
+        "same-operator model (shared device/IP, username template, creation time, display name)",
+    )
+
+
+def _device_signal(facts: _CaseFacts) -> tuple[str, _Finding] | None:
+    linked = facts.linked
+    heavy_devices = int((linked["shared_devices"] > 0).sum()) if len(linked) else 0
+    if heavy_devices < 3:
+        return None
+    step = (f"Shares devices with {heavy_devices} other accounts: check them as a possible account farm "
+            "(creation dates, usernames, login times).")
+    return step, (f"The account shares devices with {heavy_devices} other accounts.",
+                  "Check them as a possible account farm (creation dates, usernames, login times).",
+                  "medium", "shared devices alone; families and shops share devices too")
+
+
+def _history_signal(facts: _CaseFacts, brigade: bool) -> tuple[str, _Finding | None] | None:
+    """Prior enforcements: strikes to weigh, unless a brigade may have caused them."""
+    enforcements = facts.enforcements
+    if not len(enforcements):
+        return None
+    last = enforcements.iloc[-1]
+    history = (f"Prior enforcement history ({len(enforcements)} action(s), "
+               f"latest: {last['action']} for {last['policy']}): ")
+    if brigade:
+        return (history + "check whether earlier actions were also triggered by the brigade before counting them as "
+                "strikes."), None
+    return history + "apply the repeat-offender policy if the new reports are confirmed.", (
+        f"The account has {len(enforcements)} prior enforcement(s), latest {last['action']} for {last['policy']}.",
+        "Review the reported content; apply the repeat-offender policy if the new reports are confirmed.",
+        "medium", "enforcement history; the new reports are not yet confirmed",
+    )

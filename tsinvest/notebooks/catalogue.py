@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,7 @@ __all__ = [
     "find_notebook",
     "notebook_parameters",
     "coerce_parameter",
+    "run_command_line",
 ]
 
 #: Environment variable naming extra notebook folders.
@@ -246,8 +248,10 @@ def coerce_parameter(parameter: NotebookParameter, raw: str) -> object:
 
     ``str`` and unannotated parameters are returned unchanged (ids keep their
     leading zeros). ``Optional[...]`` accepts ``None``/``null``. ``list[...]``
-    accepts a JSON list or comma-separated items; items of ``list[str]`` stay
-    strings.
+    accepts a JSON list, a Python list literal as a ``parameters`` cell (and
+    the explorer's filter export) prints it (``['BR', 'MX']``), the same with
+    the quotes a shell removed (``[BR, MX]``) or comma-separated items; items
+    of ``list[str]`` stay strings. Values are read as literals only, never run.
 
     Examples
     --------
@@ -259,6 +263,10 @@ def coerce_parameter(parameter: NotebookParameter, raw: str) -> object:
     True
     >>> coerce_parameter(NotebookParameter("seeds", "list[str]", "[]"), "007,0042")
     ['007', '0042']
+    >>> coerce_parameter(NotebookParameter("countries", "list[str]", "[]"), "['BR', 'MX']")
+    ['BR', 'MX']
+    >>> coerce_parameter(NotebookParameter("countries", "list[str]", "[]"), "[BR, MX]")
+    ['BR', 'MX']
     """
     optional, inner = _split_type(parameter.type_name)
     if optional and raw.strip().lower() in _NONE:
@@ -266,19 +274,61 @@ def coerce_parameter(parameter: NotebookParameter, raw: str) -> object:
     list_match = re.fullmatch(r"(?:list|List)(?:\[(.+)\])?", inner)
     if list_match:
         item_type = list_match.group(1) or "str"
-        text = raw.strip()
-        if text.startswith("["):
-            try:
-                items = json.loads(text)
-            except ValueError:
-                raise ParameterError(f"parameter '{parameter.name}' is not a valid JSON list") from None
-            if not isinstance(items, list):
-                raise ParameterError(f"parameter '{parameter.name}' must be a list")
-            # JSON numbers would lose leading zeros; the declared item type decides.
-            items = [str(item) if item_type == "str" else item for item in items]
-        else:
-            items = [item.strip() for item in text.split(",") if item.strip()]
+        items = _list_items(parameter.name, raw.strip(), item_type)
         if item_type == "str":
             return [str(item) for item in items]
         return [_coerce_scalar(parameter.name, item_type, str(item)) for item in items]
     return _coerce_scalar(parameter.name, inner, raw)
+
+
+def _list_items(name: str, text: str, item_type: str) -> list[object]:
+    """Items of a list written as JSON, as a Python literal, as ``[a, b]`` or as ``a,b``."""
+    import ast
+
+    if not text.startswith("["):
+        return [item.strip() for item in text.split(",") if item.strip()]
+    if not text.endswith("]"):
+        raise ParameterError(f"parameter '{name}' is not a valid list; write it as a,b or [\"a\", \"b\"]")
+    items: object = None
+    for parse in (json.loads, ast.literal_eval):  # literals only: a value is never run as code
+        try:
+            items = parse(text)
+            break
+        except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
+            continue
+    if items is None:
+        # The quotes of ['BR', 'MX'] were removed by a shell: [BR, MX].
+        items = [item.strip() for item in text[1:-1].split(",") if item.strip()]
+    if not isinstance(items, list):
+        raise ParameterError(f"parameter '{name}' must be a list")
+    # Numbers would lose leading zeros; the declared item type decides.
+    return [str(item) if item_type == "str" else item for item in items]
+
+
+def run_command_line(notebook: str, parameters: Mapping[str, object], *, data_dir: str | None = None) -> str:
+    """The ``tsinvest run`` command line that sets ``parameters`` (e.g. an explorer's exported filters).
+
+    Every value is written in a form :func:`coerce_parameter` reads back to the
+    same value (lists as JSON, ``None`` as ``None``) and quoted for a POSIX
+    shell, so the line can be pasted as is.
+
+    Examples
+    --------
+    >>> print(run_command_line("network_explorer", {"filter_countries": ["BR", "MX"], "filter_end": None},
+    ...                        data_dir="data"))
+    tsinvest run network_explorer --data data -p filter_countries '["BR", "MX"]' -p filter_end None
+    """
+    import shlex
+
+    words = ["tsinvest", "run", notebook]
+    if data_dir is not None:
+        words += ["--data", data_dir]
+    for name, value in parameters.items():
+        if isinstance(value, list | tuple):
+            text = json.dumps(list(value), ensure_ascii=False)
+        elif isinstance(value, bool):
+            text = "true" if value else "false"
+        else:
+            text = "None" if value is None else str(value)
+        words += ["-p", name, text]
+    return " ".join(shlex.quote(word) for word in words)

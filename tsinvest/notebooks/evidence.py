@@ -18,10 +18,16 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from tsinvest.reporting import Pseudonymiser
 
 __all__ = ["EvidenceFiles", "export_evidence"]
 
@@ -69,8 +75,8 @@ def export_evidence(
     evidence_dir: str | os.PathLike | None,
     tables: Mapping[str, pd.DataFrame],
     *,
-    graph=None,
-    pseudonymiser=None,
+    graph: nx.Graph | None = None,
+    pseudonymiser: Pseudonymiser | None = None,
     id_columns: tuple[str, ...] = _ID_COLUMNS,
     text_columns: tuple[str, ...] = ("evidence", "members", "explanation"),
 ) -> EvidenceFiles:

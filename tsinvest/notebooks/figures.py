@@ -9,9 +9,14 @@ report style of it (grey edges as wide as their weight, equal nodes).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.graph.draw import draw_account_graph
+
+if TYPE_CHECKING:
+    import networkx as nx
+    from matplotlib.figure import Figure
 
 __all__ = ["plot_network", "fold_groups"]
 
@@ -20,7 +25,7 @@ MAX_LEGEND_GROUPS = 12
 
 
 def plot_network(
-    graph,
+    graph: nx.Graph,
     *,
     highlight: Iterable[str] = (),
     groups: dict[str, str] | None = None,
@@ -29,7 +34,7 @@ def plot_network(
     max_nodes: int = 400,
     label_nodes: bool = False,
     figsize: tuple[float, float] = (8.0, 6.0),
-):
+) -> Figure:
     """Draw an account graph: node colour by group, edge width by weight, highlighted accounts ringed.
 
     Parameters

@@ -10,16 +10,25 @@ duplicated. All table work is DuckDB SQL.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.plotting import safe_label
 
-__all__ = ["KIND_SEVERITY", "time_window", "findings_table", "findings_summary", "network_summary", "link_table", "flagged_members", "ClusterEvidence",
-           "cluster_evidence"]
+if TYPE_CHECKING:
+    import duckdb
+    import networkx as nx
+    from matplotlib.figure import Figure
+
+    from tsinvest.detection import DetectionResult
+    from tsinvest.graph.tracking import ClusterComparison
+
+__all__ = ["KIND_SEVERITY", "time_window", "rounded", "findings_table", "findings_summary", "network_summary",
+           "link_table", "flagged_members", "ClusterEvidence", "cluster_evidence"]
 
 _DECIMALS = 3
 
@@ -31,8 +40,14 @@ _DECIMALS = 3
 KIND_SEVERITY = {"mass_report": 3, "farm": 3, "amplification": 2, "copy_paste": 1}
 
 
-def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
-    """Round floats so displayed tables are identical across platforms (shared by the notebook helpers)."""
+def rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """Floats rounded to 3 decimals, index reset, so displayed tables are identical across platforms.
+
+    Examples
+    --------
+    >>> rounded(pd.DataFrame({"score": [0.12345], "id": ["007"]}, index=[4])).to_dict("records")
+    [{'score': 0.123, 'id': '007'}]
+    """
     frame = frame.copy()
     for column in frame.columns:
         if pd.api.types.is_float_dtype(frame[column]):
@@ -82,7 +97,7 @@ def time_window(tables: Mapping[str, pd.DataFrame], *, start: str | None = None,
     return kept
 
 
-def _reach(detection, tables: Mapping[str, pd.DataFrame] | None) -> pd.Series:
+def _reach(detection: DetectionResult, tables: Mapping[str, pd.DataFrame] | None) -> pd.Series:
     """Distinct targets (videos acted on, accounts reported) per cluster, from the members' activity."""
     import duckdb
 
@@ -115,7 +130,8 @@ def _reach(detection, tables: Mapping[str, pd.DataFrame] | None) -> pd.Series:
     return reach.set_index(reach["cluster_id"].astype(str))["reach"]
 
 
-def findings_table(detection, *, flagged_only: bool = True, tables: Mapping[str, pd.DataFrame] | None = None,
+def findings_table(detection: DetectionResult, *, flagged_only: bool = True,
+                   tables: Mapping[str, pd.DataFrame] | None = None,
                    severity: Mapping[str, int] | None = None) -> pd.DataFrame:
     """Flagged clusters ranked by score, then severity of the kind, then reach; floats rounded.
 
@@ -160,12 +176,13 @@ def findings_table(detection, *, flagged_only: bool = True, tables: Mapping[str,
     reach = _reach(detection, tables) if tables is not None else None
     if reach is not None:
         clusters["reach"] = clusters["cluster_id"].astype(str).map(reach).fillna(0).astype("int64")
-    keys = ["_score", "severity", *(["reach"] if reach is not None else []), *(["size"] if "size" in clusters.columns else [])]
+    keys = ["_score", "severity", *(["reach"] if reach is not None else []),
+            *(["size"] if "size" in clusters.columns else [])]
     clusters["_score"] = clusters["score"].astype(float).round(2)
     clusters = clusters.sort_values([*keys, "cluster_id"], ascending=[False] * len(keys) + [True], kind="mergesort")
     keep = [c for c in ("cluster_id", "kind", "size", "score", "severity", "reach", "signals", "explanation")
             if c in clusters.columns]
-    table = _rounded(clusters[keep])
+    table = rounded(clusters[keep])
     if "size" in table.columns:
         table["size"] = table["size"].astype("int64")
     table.insert(0, "rank", range(1, len(table) + 1))
@@ -175,7 +192,8 @@ def findings_table(detection, *, flagged_only: bool = True, tables: Mapping[str,
     return table
 
 
-def findings_summary(findings: pd.DataFrame, *, flagged_accounts: int, comparison=None) -> pd.DataFrame:
+def findings_summary(findings: pd.DataFrame, *, flagged_accounts: int,
+                     comparison: ClusterComparison | None = None) -> pd.DataFrame:
     """The few lines a reader needs first: what was found, the top cluster, what changed over time.
 
     Parameters
@@ -200,14 +218,16 @@ def findings_summary(findings: pd.DataFrame, *, flagged_accounts: int, compariso
     ['1 flagged cluster(s), 9 flagged account(s): 1 farm', 'farm-1: farm, 9 accounts, score 1.00, reach 40 targets']
     """
     kinds = findings["kind"].value_counts() if len(findings) else pd.Series(dtype="int64")
-    by_kind = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items(), key=lambda item: (-item[1], item[0])))
+    ordered = sorted(kinds.items(), key=lambda item: (-item[1], item[0]))
+    by_kind = ", ".join(f"{count} {kind}" for kind, count in ordered)
     items = [("what we found", f"{len(findings)} flagged cluster(s), {flagged_accounts} flagged account(s)"
                                + (f": {by_kind}" if by_kind else ""))]
     if len(findings):
         top = findings.iloc[0]
         reach = f", reach {int(top['reach'])} targets" if "reach" in findings.columns else ""
         items.append(("top cluster (score, then severity and reach)",
-                      f"{top['cluster_id']}: {top['kind']}, {int(top['size'])} accounts, score {float(top['score']):.2f}{reach}"))
+                      f"{top['cluster_id']}: {top['kind']}, {int(top['size'])} accounts, "
+                      f"score {float(top['score']):.2f}{reach}"))
         if "explanation" in findings.columns:
             items.append(("why it is flagged", str(top["explanation"])))
     if comparison is not None:
@@ -221,7 +241,7 @@ def findings_summary(findings: pd.DataFrame, *, flagged_accounts: int, compariso
                          "value": pd.array([v for _, v in items], dtype="string")})
 
 
-def network_summary(ego, seeds, *, graph=None) -> pd.DataFrame:
+def network_summary(ego: nx.Graph, seeds: Sequence[str], *, graph: nx.Graph | None = None) -> pd.DataFrame:
     """What a pivot found, first: how many accounts are near the seeds, through which kinds of links.
 
     Parameters
@@ -245,7 +265,8 @@ def network_summary(ego, seeds, *, graph=None) -> pd.DataFrame:
     >>> ego.add_node("1", hops=0); ego.add_node("2", hops=1); ego.add_node("3", hops=2)
     >>> ego.add_edge("1", "2", signals=("shared_ip",)); ego.add_edge("2", "3", signals=("co_follow", "shared_ip"))
     >>> network_summary(ego, ["1"])["value"].tolist()[:3]
-    ['1 seed account(s), 1 found in the data', '2 account(s): 1 at 1 link, 1 at 2 links', '2 link(s): shared_ip 2, co_follow 1']
+    ['1 seed account(s), 1 found in the data', '2 account(s): 1 at 1 link, 1 at 2 links',
+     '2 link(s): shared_ip 2, co_follow 1']
     """
     seeds = [seeds] if isinstance(seeds, str) else list(seeds)
     hops = pd.Series(dict(ego.nodes(data="hops", default=0)), dtype="int64")
@@ -255,7 +276,8 @@ def network_summary(ego, seeds, *, graph=None) -> pd.DataFrame:
     for *_, names in ego.edges(data="signals", default=()):
         for name in ([names] if isinstance(names, str) else names):
             signals[str(name)] = signals.get(str(name), 0) + 1
-    link_text = ", ".join(f"{name} {count}" for name, count in sorted(signals.items(), key=lambda item: (-item[1], item[0])))
+    by_count = sorted(signals.items(), key=lambda item: (-item[1], item[0]))
+    link_text = ", ".join(f"{name} {count}" for name, count in by_count)
     items = [
         ("seeds", f"{len(seeds)} seed account(s), {sum(seed in ego for seed in seeds)} found in the data"),
         ("accounts near the seeds", f"{len(near)} account(s)" + (": " + ", ".join(
@@ -271,7 +293,7 @@ def network_summary(ego, seeds, *, graph=None) -> pd.DataFrame:
                          "value": pd.array([v for _, v in items], dtype="string")})
 
 
-def link_table(graph) -> pd.DataFrame:
+def link_table(graph: nx.Graph) -> pd.DataFrame:
     """The links of an account graph as a reader's table: evidence as counts and examples, not JSON.
 
     Returns ``account_a, account_b, weight, signals, shared_items, examples,
@@ -283,7 +305,8 @@ def link_table(graph) -> pd.DataFrame:
     --------
     >>> import networkx as nx
     >>> G = nx.Graph()
-    >>> G.add_edge("2", "1", weight=3.0, signals=("shared_ip",), evidence={"shared_ip": '[{"value": "10.0.0.1", "accounts": 2}]'})
+    >>> G.add_edge("2", "1", weight=3.0, signals=("shared_ip",),
+    ...            evidence={"shared_ip": '[{"value": "10.0.0.1", "accounts": 2}]'})
     >>> link_table(G)[["account_a", "account_b", "signals", "shared_items", "examples"]].values.tolist()
     [['1', '2', 'shared_ip', 1, '10.0.0.1']]
     """
@@ -314,27 +337,29 @@ def link_table(graph) -> pd.DataFrame:
     table = table.astype({"account_a": "string", "account_b": "string", "signals": "string", "examples": "string",
                           "shared_items": "int64", "weight": "float64"})
     table = table.sort_values(["weight", "account_a", "account_b"], ascending=[False, True, True], kind="mergesort")
-    return _rounded(table)
+    return rounded(table)
 
 
-def flagged_members(detection) -> pd.DataFrame:
+def flagged_members(detection: DetectionResult) -> pd.DataFrame:
     """Flagged accounts with their cluster, kind and score, sorted by score desc then ids."""
     members = detection.memberships
     members = members[members["flagged"].astype(bool)]
-    keep = [c for c in ("account_id", "cluster_id", "kind", "score", "member_coordinated_share") if c in members.columns]
-    members = members.sort_values(["score", "cluster_id", "account_id"], ascending=[False, True, True], kind="mergesort")
-    return _rounded(members[keep])
+    wanted = ("account_id", "cluster_id", "kind", "score", "member_coordinated_share")
+    keep = [c for c in wanted if c in members.columns]
+    members = members.sort_values(["score", "cluster_id", "account_id"], ascending=[False, True, True],
+                                  kind="mergesort")
+    return rounded(members[keep])
 
 
 def _readable_evidence(edges: pd.DataFrame) -> pd.DataFrame:
     """Replace the JSON ``evidence`` list of each edge by ``shared_items`` (a count) and ``examples`` (first 3)."""
     import json
 
-    def parse(text):
+    def parse(text: object) -> list:
         if text is None or text is pd.NA or (isinstance(text, float) and pd.isna(text)):
             return []
         try:
-            value = json.loads(text)
+            value = json.loads(str(text))
         except (TypeError, ValueError):
             return [str(text)]
         values = value if isinstance(value, list) else [value]
@@ -378,7 +403,7 @@ class ClusterEvidence:
     duplicated_text: pd.DataFrame
     edges: pd.DataFrame
 
-    def plot_timeline(self):
+    def plot_timeline(self) -> Figure:
         """Hourly co-actions of the members (matplotlib Figure, not attached to pyplot)."""
         from matplotlib.figure import Figure
 
@@ -395,7 +420,8 @@ class ClusterEvidence:
 
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_ylabel("actions per hour")
-        axes.set_title(safe_label(f"Cluster {self.cluster_id}: members' actions on shared targets (UTC)", max_chars=None))
+        axes.set_title(safe_label(f"Cluster {self.cluster_id}: members' actions on shared targets (UTC)",
+                                  max_chars=None))
         axes.legend(fontsize=7)
         figure.autofmt_xdate()
         return figure
@@ -406,7 +432,8 @@ class ClusterEvidence:
         items = [("cluster", self.cluster_id), ("members", str(len(self.members))),
                  ("hours with co-actions on shared targets", str(hours)),
                  ("shared devices/IPs", str(len(self.shared_attributes))),
-                 ("duplicated texts", str(len(self.duplicated_text))), ("links inside the cluster", str(len(self.edges)))]
+                 ("duplicated texts", str(len(self.duplicated_text))),
+                 ("links inside the cluster", str(len(self.edges)))]
         return pd.DataFrame({"item": pd.array([i for i, _ in items], dtype="string"),
                              "value": pd.array([v for _, v in items], dtype="string")})
 
@@ -417,12 +444,14 @@ class ClusterEvidence:
 
     def __repr__(self) -> str:
         return (
-            f"ClusterEvidence(members={len(self.members)}, timeline_hours={self.timeline['hour'].nunique() if len(self.timeline) else 0}, "
-            f"shared_attributes={len(self.shared_attributes)}, duplicated_texts={len(self.duplicated_text)}, edges={len(self.edges)})"
+            f"ClusterEvidence(members={len(self.members)}, "
+            f"timeline_hours={self.timeline['hour'].nunique() if len(self.timeline) else 0}, "
+            f"shared_attributes={len(self.shared_attributes)}, duplicated_texts={len(self.duplicated_text)}, "
+            f"edges={len(self.edges)})"
         )
 
 
-def cluster_evidence(detection, tables: Mapping[str, pd.DataFrame], cluster_id: str | None = None, *,
+def cluster_evidence(detection: DetectionResult, tables: Mapping[str, pd.DataFrame], cluster_id: str | None = None, *,
                      max_rows: int = 50) -> ClusterEvidence:
     """Gather the evidence for one cluster (default: the top-ranked flagged cluster).
 
@@ -448,64 +477,83 @@ def cluster_evidence(detection, tables: Mapping[str, pd.DataFrame], cluster_id: 
             raise ParameterError("no flagged cluster to show; lower the thresholds or check the data")
         cluster_id = str(ranked["cluster_id"].iloc[0])
     memberships = detection.memberships
-    members = sorted(memberships.loc[memberships["cluster_id"].astype(str) == str(cluster_id), "account_id"].astype(str).unique())
+    chosen = memberships["cluster_id"].astype(str) == str(cluster_id)
+    members = sorted(memberships.loc[chosen, "account_id"].astype(str).unique())
     if not members:
         raise ParameterError("cluster_id is not a cluster of this detection result")
     connection = duckdb.connect()
-    connection.execute("SET TimeZone = 'UTC'")
-    connection.register("members", pd.DataFrame({"account_id": pd.array(members, dtype="string")}))
-    empty = pd.DataFrame()
-    timeline, shared, duplicated = empty, empty, empty
-    events = tables.get("events")
-    if events is not None:
-        connection.register("events", events)
-        timeline = connection.execute(
-            """
-            WITH mine AS (SELECT e.* FROM events e JOIN members USING (account_id)),
-            shared_targets AS (SELECT target_id FROM mine GROUP BY target_id HAVING count(DISTINCT account_id) >= 2)
-            SELECT strftime(date_trunc('hour', ts), '%Y-%m-%d %H:00') AS hour, action,
-                   count(*)::BIGINT AS actions, count(DISTINCT account_id)::BIGINT AS accounts,
-                   count(DISTINCT target_id)::BIGINT AS targets
-            FROM mine JOIN shared_targets USING (target_id)
-            GROUP BY ALL ORDER BY hour, action
-            """
-        ).df()
-        if "text" in events.columns:
-            duplicated = connection.execute(
-                f"""
-                SELECT text, count(DISTINCT account_id)::BIGINT AS accounts, count(*)::BIGINT AS uses
-                FROM events JOIN members USING (account_id)
-                WHERE text IS NOT NULL AND length(trim(text)) > 0
-                GROUP BY text HAVING count(DISTINCT account_id) >= 2
-                ORDER BY accounts DESC, uses DESC, text LIMIT {int(max_rows)}
-                """
-            ).df()
-    logins = tables.get("logins")
-    if logins is not None:
-        connection.register("logins", logins)
-        parts = [f"SELECT '{column}' AS attribute, {column} AS value, account_id FROM logins JOIN members USING (account_id) "
-                 f"WHERE {column} IS NOT NULL" for column in ("device_id", "ip") if column in logins.columns]
-        if parts:
-            shared = connection.execute(
-                f"""
-                SELECT attribute, value, count(DISTINCT account_id)::BIGINT AS accounts
-                FROM ({' UNION ALL '.join(parts)})
-                GROUP BY ALL HAVING count(DISTINCT account_id) >= 2
-                ORDER BY accounts DESC, attribute, value LIMIT {int(max_rows)}
-                """
-            ).df()
-    connection.close()
-    edges = detection.edges
-    inside = edges[edges["account_a"].astype(str).isin(members) & edges["account_b"].astype(str).isin(members)]
-    inside = inside.sort_values(["weight", "account_a", "account_b", "signal"], ascending=[False, True, True, True],
-                                kind="mergesort").head(max_rows)
-    if "evidence" in inside.columns:
-        inside = _readable_evidence(inside)
+    try:
+        connection.execute("SET TimeZone = 'UTC'")
+        connection.register("members", pd.DataFrame({"account_id": pd.array(members, dtype="string")}))
+        timeline, duplicated = _shared_target_timeline(connection, tables.get("events"), max_rows)
+        shared = _shared_attributes(connection, tables.get("logins"), max_rows)
+    finally:
+        connection.close()
     return ClusterEvidence(
         cluster_id=str(cluster_id),
         members=members,
-        timeline=_rounded(timeline),
-        shared_attributes=_rounded(shared),
-        duplicated_text=_rounded(duplicated),
-        edges=_rounded(inside),
+        timeline=rounded(timeline),
+        shared_attributes=rounded(shared),
+        duplicated_text=rounded(duplicated),
+        edges=rounded(_edges_inside(detection.edges, members, max_rows)),
     )
+
+
+def _shared_target_timeline(connection: duckdb.DuckDBPyConnection, events: pd.DataFrame | None,
+                            max_rows: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hourly actions of the members on targets two or more of them touched, and the texts they duplicated."""
+    if events is None:
+        return pd.DataFrame(), pd.DataFrame()
+    connection.register("events", events)
+    timeline = connection.execute(
+        """
+        WITH mine AS (SELECT e.* FROM events e JOIN members USING (account_id)),
+        shared_targets AS (SELECT target_id FROM mine GROUP BY target_id HAVING count(DISTINCT account_id) >= 2)
+        SELECT strftime(date_trunc('hour', ts), '%Y-%m-%d %H:00') AS hour, action,
+               count(*)::BIGINT AS actions, count(DISTINCT account_id)::BIGINT AS accounts,
+               count(DISTINCT target_id)::BIGINT AS targets
+        FROM mine JOIN shared_targets USING (target_id)
+        GROUP BY ALL ORDER BY hour, action
+        """
+    ).df()
+    if "text" not in events.columns:
+        return timeline, pd.DataFrame()
+    duplicated = connection.execute(
+        f"""
+        SELECT text, count(DISTINCT account_id)::BIGINT AS accounts, count(*)::BIGINT AS uses
+        FROM events JOIN members USING (account_id)
+        WHERE text IS NOT NULL AND length(trim(text)) > 0
+        GROUP BY text HAVING count(DISTINCT account_id) >= 2
+        ORDER BY accounts DESC, uses DESC, text LIMIT {int(max_rows)}
+        """
+    ).df()
+    return timeline, duplicated
+
+
+def _shared_attributes(connection: duckdb.DuckDBPyConnection, logins: pd.DataFrame | None,
+                       max_rows: int) -> pd.DataFrame:
+    """Devices and IPs used by two or more members."""
+    if logins is None:
+        return pd.DataFrame()
+    connection.register("logins", logins)
+    parts = [f"SELECT '{column}' AS attribute, {column} AS value, account_id FROM logins "
+             f"JOIN members USING (account_id) WHERE {column} IS NOT NULL"
+             for column in ("device_id", "ip") if column in logins.columns]
+    if not parts:
+        return pd.DataFrame()
+    return connection.execute(
+        f"""
+        SELECT attribute, value, count(DISTINCT account_id)::BIGINT AS accounts
+        FROM ({' UNION ALL '.join(parts)})
+        GROUP BY ALL HAVING count(DISTINCT account_id) >= 2
+        ORDER BY accounts DESC, attribute, value LIMIT {int(max_rows)}
+        """
+    ).df()
+
+
+def _edges_inside(edges: pd.DataFrame, members: list[str], max_rows: int) -> pd.DataFrame:
+    """The heaviest detection edges between two members, evidence made readable."""
+    inside = edges[edges["account_a"].astype(str).isin(members) & edges["account_b"].astype(str).isin(members)]
+    inside = inside.sort_values(["weight", "account_a", "account_b", "signal"], ascending=[False, True, True, True],
+                                kind="mergesort").head(max_rows)
+    return _readable_evidence(inside) if "evidence" in inside.columns else inside

@@ -22,6 +22,7 @@ import shutil
 import signal
 import tempfile
 import threading
+from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 
@@ -38,7 +39,7 @@ class PrivateKernelManager(AsyncKernelManager):
     Pass it as ``kernel_manager_class`` to nbclient or papermill.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         self._socket_folder = tempfile.mkdtemp(prefix="tsinvest-kernel-")
         kwargs.setdefault("transport", "ipc")
         # An absolute socket path: the kernel runs in the notebook's folder,
@@ -46,9 +47,12 @@ class PrivateKernelManager(AsyncKernelManager):
         kwargs.setdefault("ip", os.path.join(self._socket_folder, "kernel"))
         super().__init__(**kwargs)
 
-    async def _async_launch_kernel(self, kernel_cmd, **kw) -> None:
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
         if _STOPPED.is_set():
             raise RuntimeError("the run is stopping; no new kernel is started")
+        # Progress bars drawn inside the kernel would land in the notebook's outputs (and
+        # the report), differing run to run; progress is the runner's job, on the terminal.
+        kw["env"] = {**kw.get("env", os.environ), "TQDM_DISABLE": "1"}
         await super()._async_launch_kernel(kernel_cmd, **kw)
         with _LOCK:
             _LIVE.add(self)

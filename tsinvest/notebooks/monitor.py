@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.notebooks.findings import _rounded
+from tsinvest.notebooks.findings import rounded
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["TrendMonitor", "trend_monitor"]
 
@@ -52,13 +55,13 @@ class TrendMonitor:
     term_share: pd.DataFrame
     grouping: str
 
-    def plot_spikes(self, key: str | None = None):
+    def plot_spikes(self, key: str | None = None) -> Figure:
         """The series of ``key`` (default: the highest-scoring group) with its baseline band."""
         from tsinvest.trends import plot_spikes
 
         return plot_spikes(self.spikes, key=key)
 
-    def plot_emerging(self, top: int = 15):
+    def plot_emerging(self, top: int = 15) -> Figure:
         """Bar chart of the top emerging terms."""
         from tsinvest.trends import plot_emerging
 
@@ -130,7 +133,7 @@ def trend_monitor(
     >>> monitor.flagged_spikes[["key", "count"]].to_dict("records")
     [{'key': 'policy=spam', 'count': 33}]
     """
-    from tsinvest.trends import coordinated_share, detect_spikes, emerging_terms, term_occurrences, time_series
+    from tsinvest.trends import detect_spikes, time_series
 
     if "reports" not in tables:
         raise ParameterError("tables must include 'reports' for report volumes; load the data folder with load_dir")
@@ -149,28 +152,11 @@ def trend_monitor(
         ["score", "key", "period_start"], ascending=[False, True, True]
     )
     keep = [grouping, "key", "period_start", "count", "expected", "upper", "score", "baseline"]
-    flagged_spikes = _rounded(flagged_spikes[[column for column in keep if column in flagged_spikes.columns]])
+    flagged_spikes = rounded(flagged_spikes[[column for column in keep if column in flagged_spikes.columns]])
 
-    if flagged and len(flagged_spikes):
-        step = {"H": "1h", "D": "1D", "W": "7D"}[freq]
-        periods = reports.assign(period_start=reports["ts"].dt.floor(step) if freq != "W" else
-                                 (reports["ts"].dt.floor("1D") - pd.to_timedelta(reports["ts"].dt.dayofweek, unit="D")))
-        in_spikes = periods.merge(flagged_spikes[[grouping, "period_start"]], on=[grouping, "period_start"])
-        spike_share = _rounded(coordinated_share(in_spikes, flagged, by=[grouping, "period_start"], actor="reporter_id"))
-    else:
-        spike_share = pd.DataFrame()
-
-    emerging = pd.DataFrame()
-    term_share = pd.DataFrame()
-    events = tables.get("events")
-    if events is not None and "text" in events.columns:
-        ranked = emerging_terms(events, target=target, reference=reference)
-        emerging = _rounded(ranked[ranked["z"] > 0].head(top_terms))
-        if flagged and len(emerging):
-            target_start, target_end = target.split("/")
-            uses = term_occurrences(events, start=target_start, end=target_end)
-            uses = uses[uses["term"].isin(emerging["term"])]
-            term_share = _rounded(coordinated_share(uses, flagged, by="term"))
+    spike_share = _spike_share(reports, flagged_spikes, flagged, freq=freq, grouping=grouping)
+    emerging, term_share = _emerging(tables.get("events"), flagged, target=target, reference=reference,
+                                     top_terms=top_terms)
     return TrendMonitor(
         series=series,
         spikes=spikes,
@@ -180,3 +166,34 @@ def trend_monitor(
         term_share=term_share,
         grouping=grouping,
     )
+
+
+def _spike_share(reports: pd.DataFrame, flagged_spikes: pd.DataFrame, flagged: list[str], *,
+                 freq: Literal["H", "D", "W"], grouping: str) -> pd.DataFrame:
+    """Share of each flagged spike's reports filed by flagged accounts."""
+    from tsinvest.trends import coordinated_share
+
+    if not flagged or not len(flagged_spikes):
+        return pd.DataFrame()
+    step = {"H": "1h", "D": "1D", "W": "7D"}[freq]
+    periods = reports.assign(period_start=reports["ts"].dt.floor(step) if freq != "W" else
+                             (reports["ts"].dt.floor("1D") - pd.to_timedelta(reports["ts"].dt.dayofweek, unit="D")))
+    in_spikes = periods.merge(flagged_spikes[[grouping, "period_start"]], on=[grouping, "period_start"])
+    return rounded(coordinated_share(in_spikes, flagged, by=[grouping, "period_start"], actor="reporter_id"))
+
+
+def _emerging(events: pd.DataFrame | None, flagged: list[str], *, target: str, reference: str,
+              top_terms: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Emerging terms of the target window and, with flagged accounts, each term's coordinated share."""
+    from tsinvest.trends import coordinated_share, emerging_terms, term_occurrences
+
+    if events is None or "text" not in events.columns:
+        return pd.DataFrame(), pd.DataFrame()
+    ranked = emerging_terms(events, target=target, reference=reference)
+    emerging = rounded(ranked[ranked["z"] > 0].head(top_terms))
+    if not flagged or not len(emerging):
+        return emerging, pd.DataFrame()
+    target_start, target_end = target.split("/")
+    uses = term_occurrences(events, start=target_start, end=target_end)
+    uses = uses[uses["term"].isin(emerging["term"])]
+    return emerging, rounded(coordinated_share(uses, flagged, by="term"))

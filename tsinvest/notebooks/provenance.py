@@ -97,7 +97,8 @@ def count_rows(path: str | os.PathLike) -> int | None:
         delimiter = "\\t" if suffix == ".tsv" else ","
         reader = f"read_csv({literal}, all_varchar = true, header = true, delim = '{delimiter}')"
     with duckdb.connect() as connection:
-        return int(connection.execute(f"SELECT count(*) FROM {reader}").fetchone()[0])
+        row = connection.execute(f"SELECT count(*) FROM {reader}").fetchone()
+    return int(row[0]) if row is not None else 0
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,8 @@ class Provenance:
         def table(frame: pd.DataFrame) -> str:
             head = "".join(f"<th>{html.escape(str(column))}</th>" for column in frame.columns)
             rows = "".join(
-                "<tr>" + "".join(f"<td>{html.escape('' if pd.isna(value) else str(value))}</td>" for value in row) + "</tr>"
+                "<tr>" + "".join(f"<td>{html.escape('' if pd.isna(value) else str(value))}</td>" for value in row)
+                + "</tr>"
                 for row in frame.itertuples(index=False)
             )
             return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"

@@ -51,17 +51,23 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tsinvest.exceptions import MissingDependencyError, NotebookError, ParameterError, RunInterruptedError
-from tsinvest.notebooks.catalogue import NotebookInfo, find_notebook, notebook_parameters
+from tsinvest.notebooks.catalogue import NotebookInfo, NotebookParameter, find_notebook, notebook_parameters
 from tsinvest.notebooks.provenance import file_sha256, provenance
 from tsinvest.reporting.safe_export import atomic_write, write_json, write_text
+
+if TYPE_CHECKING:
+    from tsinvest.reporting import Pseudonymiser
+    from tsinvest.reporting.dataset import ColumnTreatment
+    from tsinvest.reporting.pseudonymise import TextRedactor
 
 __all__ = [
     "EVIDENCE_PARAMETER",
@@ -72,6 +78,8 @@ __all__ = [
     "RUN_RECORD",
     "REDACTED",
     "strip_widget_state",
+    "cell_description",
+    "RUN_STEPS",
 ]
 
 #: Parameter through which the runner tells a notebook where to export evidence files.
@@ -83,6 +91,9 @@ REDACTED = "<redacted>"
 # Folder names (inside the run's staging folder) of a redacted run's inputs.
 _REDACTED_DATA = "data"
 _REDACTED_SOURCE = "source"
+_REDACTED_QUARANTINE_NOTE = (
+    "rejected rows of a redacted run hold raw data: counted, then deleted with the staging folder"
+)
 
 
 @dataclass(frozen=True)
@@ -113,30 +124,6 @@ class RunResult:
     parameters: dict[str, object]
 
 
-@contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    """Set environment variables for the kernel we are about to start, then restore."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-def _quiet_environment(progress: bool) -> dict[str, str]:
-    # Progress bars write to stderr, which would land in the report (and make
-    # committed outputs differ run to run).
-    values: dict[str, str] = {}
-    if not progress:
-        values["TQDM_DISABLE"] = "1"
-    return values
-
-
 def export_html(notebook_path: str | os.PathLike, html_path: str | os.PathLike, *, hide_code: bool = False) -> Path:
     """Render an executed notebook as a standalone HTML report (atomic write).
 
@@ -164,7 +151,7 @@ def export_html(notebook_path: str | os.PathLike, html_path: str | os.PathLike, 
     return write_text(html_path, body)
 
 
-def strip_widget_state(notebook) -> None:
+def strip_widget_state(notebook: Any) -> None:
     """Drop ipywidgets' saved state from a notebook node, in place.
 
     Jupyter saves every widget model (filter values, selected accounts, the
@@ -185,9 +172,10 @@ def strip_widget_state(notebook) -> None:
         cell.metadata.pop("widgets", None)
 
 
-def _check_parameters(info: NotebookInfo, parameters: Mapping[str, object]) -> None:
-    declared = {parameter.name for parameter in notebook_parameters(info.path)}
-    unknown = sorted(set(parameters) - declared)
+def _check_parameters(
+    info: NotebookInfo, parameters: Mapping[str, object], declared: Mapping[str, NotebookParameter]
+) -> None:
+    unknown = sorted(set(parameters) - set(declared))
     if unknown:
         raise ParameterError(
             f"notebook '{info.name}' has no parameter(s) {', '.join(unknown)}; "
@@ -217,8 +205,9 @@ def run_notebook(
     progress: bool = False,
     start_timeout: int = 60,
     redact: bool = False,
-    pseudonymiser=None,
+    pseudonymiser: Pseudonymiser | None = None,
     on_error: Literal["raise", "quarantine"] = "raise",
+    load_options: Mapping[str, str] | None = None,
 ) -> RunResult:
     """Execute a notebook with papermill and write the report, atomically.
 
@@ -241,7 +230,9 @@ def run_notebook(
     kernel_name : str
         Jupyter kernel to run (``python3`` is the one nbval uses too).
     progress : bool
-        Show papermill's and the notebook's progress bars (stderr).
+        Announce each step of the run and show papermill's per-cell bar on
+        stderr (the command line turns it on when stderr is a terminal). The
+        kernel's own progress bars stay off: they would land in the report.
     start_timeout : int
         Seconds to wait for the kernel to start.
     redact : bool
@@ -259,6 +250,12 @@ def run_notebook(
         folder). Rejected rows of an ordinary run land in ``OUT_DIR/rejected/``;
         those of a redacted run are deleted with the staging folder (they hold
         raw data) and only counted. ``run.json`` records the counts.
+    load_options : mapping, optional
+        ``mapping``, ``timezone`` and ``epoch_unit`` of
+        :func:`tsinvest.loading.load_dir` (the command line's input options).
+        When given, the folder is read with them before the run into a
+        canonical copy in the staging folder, and the notebook runs on that
+        copy (as with ``"quarantine"``); ``run.json`` still hashes the original files.
 
     Returns
     -------
@@ -283,19 +280,122 @@ def run_notebook(
     -----
     The kernel's working folder is the notebook's own folder, as in Jupyter
     and nbval, so a notebook's default parameters behave the same everywhere.
+
+    The run is five named steps, as papermill's execute pipeline: resolve the
+    parameters (the notebook's declared parameters are read once, here),
+    stage the inputs (pseudonymised or quarantined copy, evidence folder),
+    execute, record (report and ``run.json`` in the staging folder) and
+    publish (atomic moves into ``out_dir``). With ``progress`` each step is
+    announced on stderr.
     """
+    steps = _Steps(Path(str(notebook)).stem, progress)
+    steps.start("resolve parameters")
+    plan = _resolve(notebook, out_dir, parameters, hide_code=hide_code, redact=redact, pseudonymiser=pseudonymiser,
+                    on_error=on_error, load_options=load_options)
+    with _stop_on_signals() as stop:
+        staging = Path(tempfile.mkdtemp(prefix=f".tsinvest-run-{plan.info.name}-", dir=plan.out_dir))
+        try:
+            steps.start("stage inputs")
+            staged = _stage(plan, staging)
+            steps.start("execute notebook")
+            _execute(plan, staged, stop, kernel_name=kernel_name, progress=progress, start_timeout=start_timeout)
+            steps.start("record report and provenance")
+            record = _record(plan, staged)
+            steps.start("publish outputs")
+            _publish(plan, staged, record, stop)
+        finally:
+            stop["kernel_phase"] = True  # a second Ctrl-C must not cut the clean-up short
+            shutil.rmtree(staging, ignore_errors=True)
+    steps.done(plan.out_dir)
+    evidence_dir = plan.out_dir / "evidence"
+    evidence = tuple(sorted(path for path in evidence_dir.rglob("*") if path.is_file())) if (
+        plan.wants_evidence and evidence_dir.is_dir()
+    ) else ()
+    return RunResult(
+        out_dir=plan.out_dir,
+        notebook=plan.out_dir / f"{plan.info.name}.ipynb",
+        report=plan.out_dir / f"{plan.info.name}.html",
+        record=plan.out_dir / RUN_RECORD,
+        evidence=evidence,
+        parameters=staged.values,
+    )
+
+
+#: The steps of a run, in order, as announced with ``progress``.
+RUN_STEPS = ("resolve parameters", "stage inputs", "execute notebook", "record report and provenance",
+             "publish outputs")
+
+
+class _Steps:
+    """Announce each step of a run on stderr (when enabled): ``tsinvest run NAME: [2/5] stage inputs``."""
+
+    def __init__(self, notebook: str, enabled: bool):
+        self.notebook = notebook
+        self.enabled = enabled
+
+    def start(self, step: str) -> None:
+        if self.enabled:
+            print(f"tsinvest run {self.notebook}: [{RUN_STEPS.index(step) + 1}/{len(RUN_STEPS)}] {step}",
+                  file=sys.stderr, flush=True)
+
+    def done(self, out_dir: Path) -> None:
+        if self.enabled:
+            print(f"tsinvest run {self.notebook}: done, outputs in {out_dir}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class _Plan:
+    """What a run resolved before any work: the notebook, its declared parameters (read once), the options."""
+
+    info: NotebookInfo
+    declared: dict[str, NotebookParameter]
+    values: dict[str, object]
+    out_dir: Path
+    pseudonymiser: Pseudonymiser | None
+    on_error: str
+    hide_code: bool
+    load_options: dict[str, str]
+
+    @property
+    def wants_evidence(self) -> bool:
+        return EVIDENCE_PARAMETER in self.declared
+
+
+@dataclass
+class _Staged:
+    """The staging folder of a run and what the notebook runs on."""
+
+    staging: Path
+    executed: Path
+    source: Path
+    cwd: Path
+    values: dict[str, object]
+    original_data_dir: object
+    redaction: dict[str, object] | None = None
+    quarantine: dict[str, object] | None = None
+    copied: bool = False
+
+
+def _resolve(
+    notebook: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    parameters: Mapping[str, object] | None,
+    *,
+    hide_code: bool,
+    redact: bool,
+    pseudonymiser: Pseudonymiser | None,
+    on_error: str,
+    load_options: Mapping[str, str] | None,
+) -> _Plan:
+    """Step 1: find the notebook, read its parameters once, check every option; create ``out_dir``."""
     try:
-        import papermill
-        from papermill.exceptions import PapermillExecutionError
-
-        from tsinvest.notebooks.kernel import PrivateKernelManager
-    except ImportError:  # pragma: no cover
+        import papermill  # noqa: F401 - checked before any work; it runs the notebook in _execute
+    except ImportError:  # pragma: no cover - papermill is in the notebooks extra
         raise MissingDependencyError("papermill", "notebooks") from None
-
     info = find_notebook(notebook)
+    declared = {parameter.name: parameter for parameter in notebook_parameters(info.path)}
     values: dict[str, object] = dict(parameters or {})
-    _check_parameters(info, values)
-    declared = {parameter.name for parameter in notebook_parameters(info.path)}
+    _check_parameters(info, values, declared)
     if on_error not in ("raise", "quarantine"):
         raise ParameterError("on_error must be 'raise' or 'quarantine'")
     if pseudonymiser is None and redact:
@@ -310,154 +410,237 @@ def run_notebook(
         raise ParameterError("a redacted run needs the data folder: pass --data (or parameters={'data_dir': ...})")
     if on_error == "quarantine" and not isinstance(values.get("data_dir"), str):
         raise ParameterError("on_error='quarantine' applies to the data folder: pass --data")
-
-    out_dir = Path(out_dir)
-    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
+    options = {name: value for name, value in (load_options or {}).items() if value is not None}
+    unknown = sorted(set(options) - {"mapping", "timezone", "epoch_unit"})
+    if unknown:
+        raise ParameterError(f"load_options takes mapping, timezone and epoch_unit; not {', '.join(unknown)}")
+    if options and not isinstance(values.get("data_dir"), str):
+        raise ParameterError("--mapping, --timezone and --epoch-unit apply to the data folder: pass --data")
+    folder = Path(out_dir)
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         raise ParameterError(
-            f"--out '{out_dir.name}' is an existing file or link, not a folder; give a folder for the run's outputs"
+            f"--out '{folder.name}' is an existing file or link, not a folder; give a folder for the run's outputs"
         )
-    out_dir = out_dir.resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _check_replaceable(out_dir, info.name, EVIDENCE_PARAMETER in declared)
+    folder = folder.resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    _check_replaceable(folder, info.name, EVIDENCE_PARAMETER in declared)
+    return _Plan(info=info, declared=declared, values=values, out_dir=folder, pseudonymiser=pseudonymiser,
+                 on_error=on_error, hide_code=hide_code, load_options=options)
 
-    with _stop_on_signals() as stop:
-        staging = Path(tempfile.mkdtemp(prefix=f".tsinvest-run-{info.name}-", dir=out_dir))
-        try:
-            executed = staging / f"{info.name}.ipynb"
-            source = info.path
-            cwd = info.path.parent
-            redaction: dict[str, object] | None = None
-            quarantine: dict[str, object] | None = None
-            original_data_dir = values.get("data_dir")
-            if pseudonymiser is not None:
-                values, source, treatments, quarantine = _prepare_redacted_run(
-                    info, values, staging, pseudonymiser, on_error
-                )
-                # Relative paths from the staging folder: the executed notebook
-                # and its provenance cell then name no local folder.
-                cwd = staging
-                redaction = {
-                    "note": "redacted run: identifiers in the inputs and parameters were replaced by keyed "
-                    "pseudonyms before the notebook ran; input hashes are those of the pseudonymised tables",
-                    "key_check": pseudonymiser.key_check(),
-                    "columns": [item.to_dict() for item in treatments],
-                }
-            elif on_error == "quarantine":
-                quarantine = _load_clean_copy(str(values["data_dir"]), staging)
-                values["data_dir"] = str(staging / _REDACTED_DATA)
-            if EVIDENCE_PARAMETER in declared:
-                (staging / "evidence").mkdir()
-                values[EVIDENCE_PARAMETER] = "evidence" if redaction is not None else str(staging / "evidence")
-            stop["kernel_phase"] = True
-            try:
-                with _environment(**_quiet_environment(progress)):
-                    papermill.execute_notebook(
-                        str(source),
-                        str(executed),
-                        parameters=values,
-                        kernel_name=kernel_name,
-                        progress_bar=progress,
-                        log_output=False,
-                        cwd=str(cwd),
-                        start_timeout=start_timeout,
-                        kernel_manager_class=PrivateKernelManager,
-                    )
-            except PapermillExecutionError as error:
-                if stop["signum"] is not None:
-                    raise RunInterruptedError(stop["signum"]) from None
-                failed = out_dir / f"failed-{info.name}.ipynb"
-                if executed.exists():
-                    _clean_executed(executed, info, redacted=redaction is not None, staging=staging)
-                    os.replace(executed, failed)
-                raise NotebookError(
-                    f"notebook '{info.name}' failed in cell {error.cell_index} (In [{error.exec_count}]) "
-                    f"with {error.ename}; no report was written. The executed notebook is kept as "
-                    f"{failed.name} in the output folder for debugging."
-                ) from None
-            except BaseException:
-                if stop["signum"] is not None:
-                    raise RunInterruptedError(stop["signum"]) from None
-                raise
-            if stop["signum"] is not None:
-                raise RunInterruptedError(stop["signum"])
-            stop["kernel_phase"] = False
-            _clean_executed(executed, info, redacted=redaction is not None, staging=staging)
 
-            # The evidence folder is an implementation detail of this run; record it relative.
-            if EVIDENCE_PARAMETER in values:
-                values[EVIDENCE_PARAMETER] = "evidence"
-            report = export_html(executed, staging / f"{info.name}.html", hide_code=hide_code)
-            data_dir = original_data_dir
-            if redaction is not None:
-                data_dir = str(staging / _REDACTED_DATA)
-                values["data_dir"] = REDACTED
-            elif quarantine is not None:
-                values["data_dir"] = original_data_dir
-            record = provenance(
-                data_dir if isinstance(data_dir, str) else None,
-                as_of=str(values["as_of"]) if values.get("as_of") is not None else _default_as_of(info),
-                parameters=values,
-                notebook=info.name,
-            ).to_dict()
-            if redaction is not None:
-                record["data_dir"] = REDACTED
-                record["redacted"] = redaction
-            if quarantine is not None:
-                record["quarantine"] = quarantine
-            record["notebook_sha256"] = file_sha256(info.path)
-            record["hide_code"] = hide_code
-            produced = [executed, report]
-            for folder in ("evidence", "rejected"):
-                if (staging / folder).is_dir():
-                    produced += sorted(path for path in (staging / folder).rglob("*") if path.is_file())
-            for path in produced:
-                # Whatever wrote them (notebook code too), outputs hold personal data: owner only.
-                os.chmod(path, 0o600)
-            record["outputs"] = sorted(
-                (
-                    {"path": path.relative_to(staging).as_posix(), "sha256": file_sha256(path), "bytes": path.stat().st_size}
-                    for path in produced
-                ),
-                key=lambda item: item["path"],
-            )
-            write_json(staging / RUN_RECORD, record)
+def _stage(plan: _Plan, staging: Path) -> _Staged:
+    """Step 2: the inputs the notebook runs on (pseudonymised or clean copy) and its evidence folder."""
+    values = dict(plan.values)
+    staged = _Staged(staging=staging, executed=staging / f"{plan.info.name}.ipynb", source=plan.info.path,
+                     cwd=plan.info.path.parent, values=values, original_data_dir=values.get("data_dir"))
+    if plan.pseudonymiser is not None:
+        on_error, loaded = plan.on_error, None
+        if plan.load_options:
+            # Read with the input options first; the redacted copy is then made of canonical tables.
+            loaded = _load_clean_copy(str(values["data_dir"]), staging, plan.on_error, plan.load_options,
+                                      target="loaded", rejected_name="quarantine-loaded")
+            shutil.rmtree(staging / "quarantine-loaded", ignore_errors=True)
+            values["data_dir"], on_error = str(staging / "loaded"), "raise"
+        staged.values, staged.source, treatments, staged.quarantine = _prepare_redacted_run(
+            plan.info, values, staging, plan.pseudonymiser, on_error, tuple(plan.declared.values())
+        )
+        if loaded is not None and plan.on_error == "quarantine":
+            staged.quarantine = {**loaded, "note": _REDACTED_QUARANTINE_NOTE}
+        # Relative paths from the staging folder: the executed notebook
+        # and its provenance cell then name no local folder.
+        staged.cwd = staging
+        staged.redaction = {
+            "note": "redacted run: identifiers in the inputs and parameters were replaced by keyed "
+            "pseudonyms before the notebook ran; input hashes are those of the pseudonymised tables",
+            "key_check": plan.pseudonymiser.key_check(),
+            "columns": [item.to_dict() for item in treatments],
+        }
+    elif plan.on_error == "quarantine" or plan.load_options:
+        counts = _load_clean_copy(str(values["data_dir"]), staging, plan.on_error, plan.load_options)
+        staged.quarantine = counts if plan.on_error == "quarantine" else None
+        staged.copied = True
+        values["data_dir"] = str(staging / _REDACTED_DATA)
+    if plan.wants_evidence:
+        (staging / "evidence").mkdir()
+        staged.values[EVIDENCE_PARAMETER] = "evidence" if staged.redaction is not None else str(staging / "evidence")
+    return staged
 
-            # Checked again: the folder may have changed during a long run.
-            _check_replaceable(out_dir, info.name, EVIDENCE_PARAMETER in declared)
-            previous = _previous_outputs(out_dir) or {}
-            stop["kernel_phase"] = True  # from here a signal only records itself: the moves must all happen
-            # Evidence first, record last: a run.json present means the run is complete.
-            for folder in ("evidence", "rejected"):
-                if (staging / folder).is_dir():
-                    _move_into(staging / folder, out_dir / folder)
-            for name in (executed.name, report.name, RUN_RECORD):
-                _move_into(staging / name, out_dir / name)
-            (out_dir / f"failed-{info.name}.ipynb").unlink(missing_ok=True)
-            # Outputs of the previous run that this one did not produce again (rejected rows of an
-            # earlier quarantine run): ours and unchanged, so removed, or run.json would not list them.
-            current = {item["path"] for item in record["outputs"]}
-            for relative, digest in sorted(previous.items()):
-                stale = out_dir / relative
-                if relative not in current and stale.is_file() and not stale.is_symlink() and file_sha256(stale) == digest:
-                    stale.unlink()
-            rejected = out_dir / "rejected"
-            if rejected.is_dir() and not rejected.is_symlink() and not any(rejected.iterdir()):
-                rejected.rmdir()
-        finally:
-            stop["kernel_phase"] = True  # a second Ctrl-C must not cut the clean-up short
-            shutil.rmtree(staging, ignore_errors=True)
 
-    evidence = tuple(sorted(path for path in (out_dir / "evidence").rglob("*") if path.is_file())) if (
-        EVIDENCE_PARAMETER in declared and (out_dir / "evidence").is_dir()
-    ) else ()
-    return RunResult(
-        out_dir=out_dir,
-        notebook=out_dir / f"{info.name}.ipynb",
-        report=out_dir / f"{info.name}.html",
-        record=out_dir / RUN_RECORD,
-        evidence=evidence,
-        parameters=values,
+def _execute(plan: _Plan, staged: _Staged, stop: dict, *, kernel_name: str, progress: bool,
+             start_timeout: int) -> None:
+    """Step 3: run the notebook with papermill; a failed cell keeps ``failed-<notebook>.ipynb`` and raises."""
+    try:
+        import papermill
+        from papermill.exceptions import PapermillExecutionError
+
+        from tsinvest.notebooks.kernel import PrivateKernelManager
+    except ImportError:  # pragma: no cover
+        raise MissingDependencyError("papermill", "notebooks") from None
+    stop["kernel_phase"] = True
+    try:
+        papermill.execute_notebook(
+            str(staged.source),
+            str(staged.executed),
+            parameters=staged.values,
+            kernel_name=kernel_name,
+            progress_bar=progress,
+            log_output=False,
+            cwd=str(staged.cwd),
+            start_timeout=start_timeout,
+            kernel_manager_class=PrivateKernelManager,
+            engine_name=_described_engine(),
+        )
+    except PapermillExecutionError as error:
+        if stop["signum"] is not None:
+            raise RunInterruptedError(stop["signum"]) from None
+        raise _failed_cell(plan, staged, error) from None
+    except BaseException:
+        if stop["signum"] is not None:
+            raise RunInterruptedError(stop["signum"]) from None
+        raise
+    if stop["signum"] is not None:
+        raise RunInterruptedError(stop["signum"])
+    stop["kernel_phase"] = False
+    _clean_executed(staged.executed, plan.info, redacted=staged.redaction is not None, staging=staged.staging)
+
+
+def cell_description(cell: Any, *, max_chars: int = 60) -> str | None:
+    """What a code cell does, for the progress bar: its first line of code (not a comment), shortened.
+
+    Parameter cells are described as such (their values may name local folders or ids).
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> cell_description(nbformat.v4.new_code_cell("# Detect\\ndetection = detect(tables, seed=seed, as_of=as_of)"))
+    'detection = detect(tables, seed=seed, as_of=as_of)'
+    >>> cell_description(nbformat.v4.new_markdown_cell("# Title")) is None
+    True
+    """
+    if cell.get("cell_type") != "code":
+        return None
+    tags = cell.get("metadata", {}).get("tags", [])
+    if "parameters" in tags or "injected-parameters" in tags:
+        return "parameters"
+    for line in str(cell.get("source", "")).splitlines():
+        text = "".join(character for character in line.strip() if character.isprintable())
+        if text and not text.startswith("#"):
+            return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+    return None
+
+
+_DESCRIBED_ENGINE = "tsinvest-described"
+
+
+def _described_engine() -> str:
+    """Name of a papermill engine whose per-cell progress bar says which cell runs (registered once)."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class DescribedEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> Any:
+            # papermill reads a description from a `papermill_description=` comment only;
+            # ours comes from the code itself, so notebooks need no markers.
+            nb_man.get_cell_description = lambda cell, escape_str=None: cell_description(cell)
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+
+    papermill_engines.register(_DESCRIBED_ENGINE, DescribedEngine)
+    return _DESCRIBED_ENGINE
+
+
+def _failed_cell(plan: _Plan, staged: _Staged, error: Any) -> NotebookError:
+    """Keep the failed notebook next to the outputs; the error names the cell and the exception type only."""
+    failed = plan.out_dir / f"failed-{plan.info.name}.ipynb"
+    if staged.executed.exists():
+        _clean_executed(staged.executed, plan.info, redacted=staged.redaction is not None, staging=staged.staging)
+        os.replace(staged.executed, failed)
+    return NotebookError(
+        f"notebook '{plan.info.name}' failed in cell {error.cell_index} (In [{error.exec_count}]) "
+        f"with {error.ename}; no report was written. The executed notebook is kept as "
+        f"{failed.name} in the output folder for debugging.",
+        notebook=plan.info.name,
+        cell_index=error.cell_index,
+        execution_count=error.exec_count,
+        exception_name=error.ename,
     )
+
+
+def _default_as_of(declared: Mapping[str, NotebookParameter]) -> str | None:
+    parameter = declared.get("as_of")
+    if parameter is None:
+        return None
+    text = parameter.default.strip()
+    return text.strip("\"'") if text not in {"None", ""} else None
+
+
+def _record(plan: _Plan, staged: _Staged) -> dict[str, Any]:
+    """Step 4: the HTML report and ``run.json`` in the staging folder; outputs made owner-only."""
+    values, staging = staged.values, staged.staging
+    # The evidence folder is an implementation detail of this run; record it relative.
+    if EVIDENCE_PARAMETER in values:
+        values[EVIDENCE_PARAMETER] = "evidence"
+    report = export_html(staged.executed, staging / f"{plan.info.name}.html", hide_code=plan.hide_code)
+    data_dir = staged.original_data_dir
+    if staged.redaction is not None:
+        data_dir = str(staging / _REDACTED_DATA)
+        values["data_dir"] = REDACTED
+    elif staged.copied:
+        values["data_dir"] = staged.original_data_dir
+    record = provenance(
+        data_dir if isinstance(data_dir, str) else None,
+        as_of=str(values["as_of"]) if values.get("as_of") is not None else _default_as_of(plan.declared),
+        parameters=values,
+        notebook=plan.info.name,
+    ).to_dict()
+    if staged.redaction is not None:
+        record["data_dir"] = REDACTED
+        record["redacted"] = staged.redaction
+    if staged.quarantine is not None:
+        record["quarantine"] = staged.quarantine
+    record["notebook_sha256"] = file_sha256(plan.info.path)
+    record["hide_code"] = plan.hide_code
+    produced = [staged.executed, report]
+    for folder in ("evidence", "rejected"):
+        if (staging / folder).is_dir():
+            produced += sorted(path for path in (staging / folder).rglob("*") if path.is_file())
+    for path in produced:
+        # Whatever wrote them (notebook code too), outputs hold personal data: owner only.
+        os.chmod(path, 0o600)
+    record["outputs"] = sorted(
+        (
+            {"path": path.relative_to(staging).as_posix(), "sha256": file_sha256(path), "bytes": path.stat().st_size}
+            for path in produced
+        ),
+        key=lambda item: str(item["path"]),
+    )
+    write_json(staging / RUN_RECORD, record)
+    return record
+
+
+def _publish(plan: _Plan, staged: _Staged, record: Mapping[str, Any], stop: dict) -> None:
+    """Step 5: move the outputs into ``out_dir`` (evidence first, ``run.json`` last) and drop stale ones."""
+    out_dir, staging, name = plan.out_dir, staged.staging, plan.info.name
+    # Checked again: the folder may have changed during a long run.
+    _check_replaceable(out_dir, name, plan.wants_evidence)
+    previous = _previous_outputs(out_dir) or {}
+    stop["kernel_phase"] = True  # from here a signal only records itself: the moves must all happen
+    # Evidence first, record last: a run.json present means the run is complete.
+    for folder in ("evidence", "rejected"):
+        if (staging / folder).is_dir():
+            _move_into(staging / folder, out_dir / folder)
+    for file_name in (staged.executed.name, f"{name}.html", RUN_RECORD):
+        _move_into(staging / file_name, out_dir / file_name)
+    (out_dir / f"failed-{name}.ipynb").unlink(missing_ok=True)
+    # Outputs of the previous run that this one did not produce again (rejected rows of an
+    # earlier quarantine run): ours and unchanged, so removed, or run.json would not list them.
+    current = {item["path"] for item in record["outputs"]}
+    for relative, digest in sorted(previous.items()):
+        stale = out_dir / relative
+        if relative not in current and stale.is_file() and not stale.is_symlink() and file_sha256(stale) == digest:
+            stale.unlink()
+    rejected = out_dir / "rejected"
+    if rejected.is_dir() and not rejected.is_symlink() and not any(rejected.iterdir()):
+        rejected.rmdir()
 
 
 @contextmanager
@@ -480,7 +663,7 @@ def _stop_on_signals() -> Iterator[dict]:
         yield state
         return
 
-    def handler(signum, frame):
+    def handler(signum: int, frame: object) -> None:
         if state["signum"] is None:
             state["signum"] = signum
         stop_kernels()
@@ -548,7 +731,14 @@ def _check_replaceable(out_dir: Path, name: str, evidence: bool) -> None:
         )
 
 
-def _prepare_redacted_run(info: NotebookInfo, values: dict[str, object], staging: Path, pseudonymiser, on_error: str):
+def _prepare_redacted_run(
+    info: NotebookInfo,
+    values: dict[str, object],
+    staging: Path,
+    pseudonymiser: Pseudonymiser,
+    on_error: str,
+    declared: tuple[NotebookParameter, ...],
+) -> tuple[dict[str, object], Path, tuple[ColumnTreatment, ...], dict[str, object] | None]:
     """Pseudonymise the inputs into ``staging``, translate parameters as values, stage a notebook copy.
 
     The notebook's code is never rewritten by text replacement: a username
@@ -561,7 +751,6 @@ def _prepare_redacted_run(info: NotebookInfo, values: dict[str, object], staging
     """
     import nbformat
 
-    from tsinvest.notebooks.catalogue import notebook_parameters as read_parameters
     from tsinvest.reporting.dataset import literal_default, pseudonymise_data_dir, translate_parameters
 
     rejected = staging / "quarantine-redacted"
@@ -570,13 +759,13 @@ def _prepare_redacted_run(info: NotebookInfo, values: dict[str, object], staging
     )
     quarantine = _quarantine_counts(rejected) if on_error == "quarantine" else None
     if quarantine is not None:
-        quarantine["note"] = "rejected rows of a redacted run hold raw data: counted, then deleted with the staging folder"
+        quarantine["note"] = _REDACTED_QUARANTINE_NOTE
     shutil.rmtree(rejected, ignore_errors=True)
     redactor = redacted.redactor()
     # Defaults too: a default ticket or seed account must target the same
     # subject in the pseudonymised data, and must not stay raw in the notebook.
     candidates: dict[str, object] = {}
-    for parameter in read_parameters(info.path):
+    for parameter in declared:
         if parameter.name in values or parameter.name in {"data_dir", EVIDENCE_PARAMETER}:
             continue
         try:
@@ -620,16 +809,28 @@ def _quarantine_counts(folder: Path) -> dict[str, object]:
     return {"rejected_rows": counts, "total_rejected_rows": sum(counts.values())}
 
 
-def _load_clean_copy(data_dir: str, staging: Path) -> dict[str, object]:
-    """Load ``data_dir`` with quarantine into ``staging/data`` (Parquet); rejected rows into ``staging/rejected``."""
+def _load_clean_copy(
+    data_dir: str,
+    staging: Path,
+    on_error: str,
+    options: Mapping[str, str],
+    *,
+    target: str = _REDACTED_DATA,
+    rejected_name: str = "rejected",
+) -> dict[str, object]:
+    """Load ``data_dir`` (with the input options) into ``staging/<target>`` as Parquet.
+
+    With ``on_error="quarantine"`` rejected rows land in ``staging/<rejected_name>`` and are counted.
+    """
     from tsinvest.loading import load_dir
 
-    rejected = staging / "rejected"
-    tables = load_dir(data_dir, on_error="quarantine", quarantine_path=rejected)
-    target = staging / _REDACTED_DATA
-    target.mkdir()
+    rejected = staging / rejected_name
+    quarantine_path = rejected if on_error == "quarantine" else None
+    tables = load_dir(data_dir, on_error=on_error, quarantine_path=quarantine_path, **options)  # type: ignore[arg-type]
+    folder = staging / target
+    folder.mkdir()
     for table, frame in tables.items():
-        with atomic_write(target / f"{table}.parquet") as temporary:
+        with atomic_write(folder / f"{table}.parquet") as temporary:
             frame.reset_index(drop=True).to_parquet(temporary, index=False)
     counts = _quarantine_counts(rejected)
     if rejected.is_dir() and not any(rejected.iterdir()):
@@ -680,13 +881,14 @@ def _replace_assigned_values(source: str, values: Mapping[str, object]) -> str:
                 continue
         except (ValueError, SyntaxError):
             continue
-        edits.append((offset(value.lineno, value.col_offset), offset(value.end_lineno, value.end_col_offset), literal))
+        end_line, end_column = value.end_lineno or value.lineno, value.end_col_offset or value.col_offset
+        edits.append((offset(value.lineno, value.col_offset), offset(end_line, end_column), literal))
     for start, end, literal in sorted(edits, reverse=True):
         source = source[:start] + literal + source[end:]
     return source
 
 
-def _redact_comments(source: str, redactor) -> str:
+def _redact_comments(source: str, redactor: TextRedactor) -> str:
     """Redact the text of ``#`` comments only (prose, not code); other tokens are untouched."""
     import io
     import tokenize
@@ -734,14 +936,6 @@ def _clean_executed(path: Path, info: NotebookInfo, *, redacted: bool, staging: 
         nbformat.write(notebook, str(temporary))
 
 
-def _default_as_of(info: NotebookInfo) -> str | None:
-    for parameter in notebook_parameters(info.path):
-        if parameter.name == "as_of":
-            text = parameter.default.strip()
-            return text.strip("\"'") if text not in {"None", ""} else None
-    return None
-
-
 def refresh_notebook(path: str | os.PathLike, *, kernel_name: str = "python3", timeout: int = 600) -> Path:
     """Re-execute a committed notebook in place with its default parameters.
 
@@ -759,9 +953,9 @@ def refresh_notebook(path: str | os.PathLike, *, kernel_name: str = "python3", t
     try:
         import nbformat
         from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError
 
         from tsinvest.notebooks.kernel import PrivateKernelManager
-        from nbclient.exceptions import CellExecutionError
     except ImportError:  # pragma: no cover
         raise MissingDependencyError("nbclient", "notebooks") from None
     path = Path(path).resolve()
@@ -775,8 +969,7 @@ def refresh_notebook(path: str | os.PathLike, *, kernel_name: str = "python3", t
         kernel_manager_class=PrivateKernelManager,
     )
     try:
-        with _environment(**_quiet_environment(False)):
-            client.execute()
+        client.execute()
     except CellExecutionError as error:
         raise NotebookError(f"notebook '{path.name}' failed while refreshing: {type(error).__name__}") from None
     for cell in notebook.cells:

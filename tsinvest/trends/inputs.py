@@ -128,15 +128,3 @@ def as_string_columns(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFra
         if pd.api.types.is_object_dtype(kind) or pd.api.types.is_string_dtype(kind):
             frame[column] = frame[column].astype(STRING_DTYPE)
     return frame
-
-
-def load_cli_table(path: str, table: str | None, *, timezone: str | None = None) -> pd.DataFrame:
-    """Load a table file for the CLI; the table is ``--table`` or the file stem (``reports.csv``)."""
-    from pathlib import Path
-
-    from tsinvest.loading import load_table, table_for_file
-
-    file = Path(path)
-    if not file.is_file():
-        raise ParameterError(f"'{file}' is not a file; pass a table file such as reports.csv")
-    return load_table(file, table_for_file(file, table), timezone=timezone)

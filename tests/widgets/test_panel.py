@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from tsinvest.widgets._output import output_html
 from tsinvest.widgets.filters import FilterState
@@ -59,7 +60,10 @@ def test_parameters_export_and_reload_reproduce_the_view(data):
     assert panel.start.value == dt.date(2026, 3, 2) and panel.countries.value == ("MX",)
     source = panel.export()
     assert "filter_min_edge_weight: float = 2.0" in source
-    assert "filter_min_edge_weight" in output_html(panel.parameters_output)
+    shown = html.unescape(output_html(panel.parameters_output))
+    assert "filter_min_edge_weight" in shown
+    assert "tsinvest run network_explorer --data DATA_DIR" in shown
+    assert "-p filter_countries '[\"MX\"]'" in shown
     parameters = panel.parameters()
     assert parameters["filter_start"] == "2026-03-02T06:00:00Z"  # exact time survives the date picker
     again = FilterPanel.from_parameters(data, {**parameters, "data_dir": "elsewhere"})

@@ -191,10 +191,17 @@ class FilterPanel(widgets.VBox):
         return cls(data, FilterState.from_parameters(parameters), **options)
 
     def export(self) -> str:
-        """Show and return the source of a ``parameters`` cell reproducing the current filters."""
+        """Show and return the source of a ``parameters`` cell reproducing the current filters.
+
+        The exact ``tsinvest run`` command line for the same filters is shown below it, so a
+        colleague can reproduce the view headless without retyping list values.
+        """
+        from tsinvest.notebooks.catalogue import run_command_line
+
         source = parameters_cell(self._state)
+        command = run_command_line("network_explorer", self.parameters(), data_dir="DATA_DIR")
         show(self.parameters_output, text_output(
-            "# Paste into the parameters cell, or pass with tsinvest run -p NAME VALUE:\n" + source))
+            "# Paste into the parameters cell:\n" + source + "\n# or run headless (replace DATA_DIR):\n" + command))
         return source
 
     def link(self, callback: Callable[[FilteredView], None]) -> None:

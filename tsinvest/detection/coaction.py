@@ -17,7 +17,7 @@ from typing import Literal
 
 import pandas as pd
 
-from tsinvest.detection.base import MEMBER_COLUMNS, Detector, DetectionSettings, KindResult, feature, judge_clusters
+from tsinvest.detection.base import MEMBER_COLUMNS, DetectionSettings, Detector, KindResult, feature, judge_clusters
 from tsinvest.detection.clustering import cluster_family
 
 __all__ = ["COACTION_THRESHOLDS", "run_coaction", "coaction_decide", "coaction_describe", "describe_duration",
@@ -77,7 +77,10 @@ def describe_duration(seconds: float) -> str:
 
 
 def coaction_decide(row: Mapping, limits: Mapping[str, float]) -> tuple[float, bool]:
-    """Score = 0.3 burst share + 0.2 coordinated share + 0.2 density + 0.3 (1 - p / 0.05); flagged when every limit holds."""
+    """Score = 0.3 burst share + 0.2 coordinated share + 0.2 density + 0.3 (1 - p / 0.05).
+
+    Flagged when every limit holds.
+    """
     share = feature(row, "coordinated_share")
     burst = feature(row, "burst_share")
     density = feature(row, "density")
@@ -118,7 +121,6 @@ def _flooded_targets(actions: pd.DataFrame, *, target: str, window: float, limit
     One sort by (target, time), then one comparison of each action with the
     one ``limit`` places later: ``O(N log N)``.
     """
-    import numpy as np
 
     if len(actions) <= limit:
         return []

@@ -43,6 +43,8 @@ MIN_AUTO_WINDOW = 10.0
 DataArgument = str | os.PathLike | Mapping[str, pd.DataFrame]
 #: A column mapping for :func:`tsinvest.loading.load_dir` (a dict or a YAML/JSON file).
 MappingArgument = Mapping[str, str] | str | Path | None
+#: Graph files :meth:`DetectionResult.write` can add.
+GraphFormat = Literal["graphml", "gexf", "json"]
 
 _MEMBERSHIP_COLUMNS = ["account_id", "cluster_id", "kind", "signal", "score", "flagged", "member_coordinated_share"]
 _FIRST_CLUSTER_COLUMNS = ["cluster_id", "kind", "signal", "signals", "size", "score", "flagged"]
@@ -113,7 +115,7 @@ class DetectionResult:
         return sorted(rows["account_id"].astype(str).unique().tolist())
 
     def write(self, out_dir: str | os.PathLike, *,
-              graph_formats: tuple[str, ...] = ("graphml", "gexf", "json")) -> Path:
+              graph_formats: tuple[GraphFormat, ...] = ("graphml", "gexf", "json")) -> Path:
         """Write all outputs into ``out_dir`` atomically (temporary folder, then rename).
 
         Files (mode 0600): ``clusters.csv``, ``cluster_summary.csv``,
@@ -127,7 +129,7 @@ class DetectionResult:
         from tsinvest.reporting import to_safe_csv
         from tsinvest.reporting.safe_export import write_json
 
-        suffix: dict[str, Literal["graphml", "gexf", "json"]] = {"graphml": "graphml", "gexf": "gexf", "json": "json"}
+        suffix = {"graphml": "graphml", "gexf": "gexf", "json": "json"}
         unknown = [name for name in graph_formats if name not in suffix]
         if unknown:
             raise ParameterError("graph_formats may hold 'graphml', 'gexf', 'json'")
@@ -147,7 +149,7 @@ class DetectionResult:
             write_json(staging / "exclusions.json", self.exclusions)
             write_json(staging / "parameters.json", self.parameters)
             for name in graph_formats:
-                export.write_graph(self.graph, staging / f"graph.{suffix[name]}", format=suffix[name])
+                export.write_graph(self.graph, staging / f"graph.{suffix[name]}", format=name)
             for path in staging.iterdir():
                 path.chmod(0o600)
             if out.exists():

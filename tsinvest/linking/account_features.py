@@ -22,10 +22,17 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.linking.shared_attributes import _check_columns
 from tsinvest.schemas import STRING_DTYPE
 
 __all__ = ["CreationBurst", "creation_burst", "username_template", "username_template_share", "account_age_days"]
+
+
+def _check_columns(frame: pd.DataFrame, needed: dict[str, str], function: str) -> None:
+    missing = [f"'{column}' (parameter {parameter}=)" for parameter, column in needed.items()
+               if column not in frame.columns]
+    if missing:
+        raise ParameterError(f"{function}: input is missing column(s) {', '.join(missing)}; "
+                             "rename the columns or pass the column names as keyword arguments")
 
 
 @dataclass(frozen=True)

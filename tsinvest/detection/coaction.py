@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from tsinvest.detection.base import MEMBER_COLUMNS, DetectionSettings, Detector, KindResult, feature, judge_clusters
@@ -47,14 +48,27 @@ COACTION_THRESHOLDS = MappingProxyType({
     # When the cluster acts on a target, at least this share of everyone
     # acting on it within the window is the cluster: a ring owns its bursts
     # (0.9 and more), while a clustering of a viral video's crowd holds a
-    # slice of the thousands acting at once (0.1 to 0.5).
-    "min_burst_share": 0.6,
+    # slice of the thousands acting at once (0.1 to 0.5), and a handful of
+    # fans who happen to share a creator's posts minutes apart hold 0.6-0.7
+    # (they share the posts with the rest of the creator's audience).
+    "min_burst_share": 0.8,
     # Member rule: a member of a flagged cluster is flagged when at least this
     # share of its own actions is coordinated with the cluster ...
     "min_member_share": 0.15,
+    # ... it acts inside the cluster's bursts, not beside them: its median gap
+    # to the nearest co-member is at most this multiple of the cluster's
+    # median gap (or the floor below, whichever is larger). A bystander who
+    # reported the brigade's victim 40 minutes after the wave, or liked a
+    # boosted video minutes after the ring, is hundreds of times slower ...
+    "max_member_gap_ratio": 30,
+    # (gaps within this many seconds are "the same moment" for any cluster) ...
+    "member_gap_floor_s": 30,
     # ... and it has at least this fraction of the cluster's median number of
-    # coordinated actions (an organic user who brushed against a ring once stays out).
+    # coordinated actions (an organic user who brushed against a ring once
+    # stays out) or, in a ring that acts on many targets, this many
+    # coordinated actions (a member who joined a few of the ring's bursts).
     "min_member_typical_ratio": 0.5,
+    "min_member_coordinated": 2,
 })
 
 
@@ -107,9 +121,15 @@ def coaction_describe(row: Mapping, verb: str) -> list[str]:
 
 
 def _member_rule(coordination: pd.DataFrame, limits: Mapping[str, float]) -> pd.DataFrame:
-    typical = coordination.groupby("cluster_id")["coordinated"].transform("median").fillna(0)
-    flagged = ((coordination["coordinated_share"] >= limits["min_member_share"])
-               & (coordination["coordinated"] >= limits["min_member_typical_ratio"] * typical))
+    """Which members of a cluster are flagged with it (see the ``min_member_*`` thresholds)."""
+    by_cluster = coordination.groupby("cluster_id")
+    typical = by_cluster["coordinated"].transform("median").fillna(0)
+    cluster_gap = by_cluster["median_gap_s"].transform("median")
+    allowed_gap = np.maximum(limits["max_member_gap_ratio"] * cluster_gap.fillna(0), limits["member_gap_floor_s"])
+    enough = ((coordination["coordinated"] >= limits["min_member_typical_ratio"] * typical)
+              | (coordination["coordinated"] >= limits["min_member_coordinated"]))
+    in_bursts = (coordination["median_gap_s"] <= allowed_gap).fillna(False).astype(bool)
+    flagged = (coordination["coordinated_share"] >= limits["min_member_share"]) & enough & in_bursts
     return pd.DataFrame({"cluster_id": coordination["cluster_id"], "account_id": coordination["account_id"],
                          "member_flagged": flagged.to_numpy(dtype=bool),
                          "member_coordinated_share": coordination["coordinated_share"].astype("float64")})

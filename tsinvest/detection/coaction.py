@@ -116,7 +116,8 @@ def coaction_describe(row: Mapping, verb: str) -> list[str]:
         f"{feature(row, 'coordinated_share'):.0%} of their actions were coordinated",
         f"they were {feature(row, 'burst_share'):.0%} of everyone acting on those targets at those times",
         f"density {feature(row, 'density'):.2f}",
-        f"{describe_p_value(feature(row, 'p_value', 1.0))} vs shuffled null",
+        (f"{describe_p_value(feature(row, 'p_value', 1.0))} vs shuffled null" if feature(row, "permutations") else
+         "not tested against the shuffled null (other rules already fail)"),
     ]
 
 
@@ -164,7 +165,9 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     targets that are not hot, ``E`` edges and ``M`` actions by cluster members:
     edges ``O(N + P)`` (compiled sweep; a hot target is dropped before it adds
     pairs); clusters ``O(E)``; member coordination ``O(M log M)``; null model
-    ``O(k M log M)`` for ``k`` samples (sequential stop). No stage forms pairs
+    ``O(k M' log M')`` for ``k`` samples (sequential stop) and the ``M'``
+    actions of the clusters that pass every other rule (the null can only
+    unflag, so only those are tested; the others show no p-value). No stage forms pairs
     of actions outside the window, so a video shared by 20,000 accounts at
     once costs its rows.
     """
@@ -199,13 +202,18 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     inside = edges_within_clusters(edges, memberships)
     coordination = member_coordination(actions, memberships, window=window, actor=actor, target=target,
                                        source=source, excluded_targets=excluded)
-    null = coaction_null(actions, memberships, window=window, n_permutations=settings.n_permutations,
-                         shuffle=shuffle, anchor=anchor, stratum=source, seed=settings.seed, actor=actor, target=target,
-                         excluded_targets=excluded, progress=False)
     features = cluster_features(memberships, inside.drop(columns="cluster_id"), coordination=coordination,
                                 accounts=accounts, as_of=settings.as_of)
+    # The null model can only unflag: it runs for the clusters every other rule would flag.
+    candidates = [row["cluster_id"] for row in features.to_dict(orient="records")
+                  if detector.decide({**row, "p_value": 0.0}, limits)[1]]
+    null = coaction_null(actions, memberships[memberships["cluster_id"].isin(candidates)], window=window,
+                         n_permutations=settings.n_permutations, shuffle=shuffle, anchor=anchor, stratum=source,
+                         seed=settings.seed, actor=actor, target=target, excluded_targets=excluded, progress=False)
     features = features.merge(null[["cluster_id", "z_score", "p_value", "permutations"]], on="cluster_id", how="left")
+    features["permutations"] = features["permutations"].fillna(0).astype("int64")
     exclusions["null_samples"] = int(null["permutations"].sum())
+    exclusions["null_tested_clusters"] = len(candidates)
     clusters = judge_clusters(detector, features, inside, limits)
     return KindResult(detector.kind, edges, clusters, _member_rule(coordination, limits), exclusions)
 

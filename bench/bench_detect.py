@@ -133,7 +133,8 @@ def main(argv=None) -> int:
         print(f"events/s        {counts['events'] / total:,.0f}")
         print(f"peak RSS        {peak / 1024:,.0f} MiB (detect process {figures['maxrss_kib'] / 1024:,.0f} MiB, "
               f"its children {figures['children_maxrss_kib'] / 1024:,.0f} MiB)")
-        print(f"clusters        {figures['clusters']} ({figures['flagged_clusters']} flagged), edges {figures['edges']:,}")
+        print(f"clusters        {figures['clusters']} ({figures['flagged_clusters']} flagged), "
+              f"edges {figures['edges']:,}")
         print(f"flagged         {figures['flagged_accounts']}", flush=True)
     return 0
 

@@ -125,16 +125,17 @@ def main(argv=None) -> int:
     generators = ("project", "independent") if args.generator == "both" else (args.generator,)
     settings = ("plain", "adaptive") if args.setting == "both" else (args.setting,)
     print(f"tuning seeds: {list(TUNING_SEEDS)}; evaluation seeds: {EVALUATION_SEEDS[0]}-{EVALUATION_SEEDS[-1]}")
-    print(f"this run: {label} seeds {seeds}, generators {list(generators)}, settings {list(settings)}, size {args.size}")
+    print(f"this run: {label} seeds {seeds}, generators {list(generators)}, settings {list(settings)}, "
+          f"size {args.size}")
 
     runs = []
     if args.data:
-        plan = [("folder", "adaptive" if json.loads((Path(args.data) / "truth.json").read_text())["adaptive"] else "plain",
-                 None)]
+        adaptive = json.loads((Path(args.data) / "truth.json").read_text())["adaptive"]
+        plan = [("folder", "adaptive" if adaptive else "plain", None)]
     else:
         plan = [(g, s, seed) for g in generators for s in settings for seed in seeds]
-    print(f"{'generator':<11} {'setting':<8} {'seed':>5} {'kind':<14} {'prec':>5} {'recall':>6} {'flagged':>7} {'planted':>7}"
-          "   trap accounts flagged")
+    print(f"{'generator':<11} {'setting':<8} {'seed':>5} {'kind':<14} {'prec':>5} {'recall':>6} {'flagged':>7} "
+          f"{'planted':>7}   trap accounts flagged")
     for generator, setting, seed in plan:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(args.data) if args.data else Path(tmp) / "folder"
@@ -167,7 +168,8 @@ def main(argv=None) -> int:
     failures = _summary(runs)
     if args.json:
         Path(args.json).write_text(json.dumps(runs, indent=1, default=str) + "\n", encoding="utf-8")
-    print("OK: every kind at or above the bar, no trap flagged" if not failures else f"{failures} check(s) below the bar")
+    print("OK: every kind at or above the bar, no trap flagged" if not failures
+          else f"{failures} check(s) below the bar")
     return 0 if not failures else 1
 
 

@@ -142,7 +142,6 @@ def _flooded_targets(actions: pd.DataFrame, *, target: str, window: float, limit
     One sort by (target, time), then one comparison of each action with the
     one ``limit`` places later: ``O(N log N)``.
     """
-
     if len(actions) <= limit:
         return []
     frame = pd.DataFrame({"target": actions[target].astype("string").to_numpy(),

@@ -235,3 +235,15 @@ def test_a_few_fans_sharing_a_creators_posts_minutes_apart_are_not_a_ring():
     limits = Amplification().limits()
     assert not Amplification.decide(fans, limits)[1]
     assert Amplification.decide(ring, limits)[1]
+
+
+def test_the_null_model_runs_only_for_clusters_the_other_rules_would_flag():
+    events = ring_events()
+    tested = detect({"events": events}, n_permutations=99, progress=False)
+    assert (tested.clusters["permutations"] > 0).all()
+    assert tested.exclusions["amplification"]["null_tested_clusters"] == 1
+    too_small = detect({"events": events}, n_permutations=99, progress=False,
+                       thresholds={"amplification": {"min_size": 7}})
+    assert (too_small.clusters["permutations"] == 0).all() and too_small.clusters["p_value"].isna().all()
+    assert too_small.exclusions["amplification"]["null_tested_clusters"] == 0
+    assert too_small.clusters["explanation"].str.contains("not tested against the shuffled null").all()

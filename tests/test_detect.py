@@ -95,7 +95,8 @@ def test_adaptive_sample_quality(tmp_path):
 
 
 def test_auto_window_and_bad_window(tmp_path):
-    events = pd.DataFrame({"account_id": ["1", "2"] * 3, "action": "share", "target_id": ["v1", "v1", "v2", "v2", "v3", "v3"],
+    events = pd.DataFrame({"account_id": ["1", "2"] * 3, "action": "share",
+                           "target_id": ["v1", "v1", "v2", "v2", "v3", "v3"],
                            "ts": pd.to_datetime([0, 5, 100, 104, 900, 903], unit="s", utc=True)})
     result = detect({"events": events}, window="auto", n_permutations=9, progress=False)
     assert 0 < result.parameters["window"] < 600

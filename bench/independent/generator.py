@@ -52,9 +52,11 @@ DAYS = 21
 END = START + DAYS * 86_400
 DAY = 86_400
 
-_SYLLABLES = np.array("ka ri to mu ne sa lo vi da pe zu ha mi ko ra ne ta yu bo li".split(), dtype=object)
-_NOUNS = np.array("""koala breeze mango pixel comet lotus ember harbor maple quartz river saffron
-    tundra velvet willow yonder zephyr cobalt dune fern grove indigo jasper lagoon""".split(), dtype=object)
+_SYLLABLES = np.array(["ka", "ri", "to", "mu", "ne", "sa", "lo", "vi", "da", "pe", "zu", "ha", "mi", "ko", "ra", "ne",
+                       "ta", "yu", "bo", "li"], dtype=object)
+_NOUNS = np.array(["koala", "breeze", "mango", "pixel", "comet", "lotus", "ember", "harbor", "maple", "quartz", "river",
+                   "saffron", "tundra", "velvet", "willow", "yonder", "zephyr", "cobalt", "dune", "fern", "grove",
+                   "indigo", "jasper", "lagoon"], dtype=object)
 _UNICODE = np.array(["ana\u00efs", "j\u00falia", "\u0441\u0430\u0448\u0430", "\u674e\u534e", "\u0645\u0631\u064a\u0645",
                      "s\u00f8ren", "\u00e7a\u011fla", "\u0928\u0940\u0924\u093e"], dtype=object)
 _HOSTILE = ["<script>alert(1)</script>", "=HYPERLINK(\"http://x\",\"y\")", "None", "import os", "\u202eevil",
@@ -62,8 +64,8 @@ _HOSTILE = ["<script>alert(1)</script>", "=HYPERLINK(\"http://x\",\"y\")", "None
 _REACTIONS = np.array(["so true", "hahaha this", "need this", "where is this place", "this made my day",
                        "can't stop watching", "who's here after the news", "the ending though", "big mood",
                        "tell me more", "saving this", "legend", "instant follow", "again please"], dtype=object)
-_SHORT = np.array(["nice", "lol", "wow", "\U0001F525", "\U0001F602", "\u2764\ufe0f", "omg", "first", "yes", "\U0001F44F",
-                   "lmao", "cute"], dtype=object)
+_SHORT = np.array(["nice", "lol", "wow", "\U0001F525", "\U0001F602", "\u2764\ufe0f", "omg", "first", "yes",
+                   "\U0001F44F", "lmao", "cute"], dtype=object)
 _POLICIES = np.array(["harassment", "spam", "hate_speech", "nudity", "misinformation", "violent_extremism",
                       "dangerous_challenge"], dtype=object)
 _AGENTS = np.array(["Reel/9.1 iOS 17.5", "Reel/9.1 Android 14", "Reel/9.0 Android 12", "Mozilla/5.0 Chrome/126",
@@ -112,11 +114,12 @@ class _Ids:
             low = self.rng.integers(0, 2**22, len(snow))
             values = (ms << 22 | low) % (8 * 10**18) + 10**18
             it = iter(values.tolist())
-            out[snow] = self._unique(lambda k: [f"{next(it, int(self.rng.integers(10**18, 9 * 10**18)))}" for _ in range(k)],
-                                     len(snow))
+            out[snow] = self._unique(
+                lambda k: [f"{next(it, int(self.rng.integers(10**18, 9 * 10**18)))}" for _ in range(k)], len(snow))
         padded = np.flatnonzero(kind == 1)
         out[padded] = self._unique(
-            lambda k: [f"{int(v):0{w}d}" for v, w in zip(self.rng.integers(1, 10**7, k), self.rng.integers(8, 13, k))],
+            lambda k: [f"{int(v):0{w}d}"
+                       for v, w in zip(self.rng.integers(1, 10**7, k), self.rng.integers(8, 13, k), strict=True)],
             len(padded))
         lead = np.flatnonzero(kind == 2)
         out[lead] = self._unique(lambda k: [f"0{int(v):018d}" for v in self.rng.integers(10**16, 10**18, k)], len(lead))
@@ -142,7 +145,8 @@ def _uuid_fmt(values: np.ndarray) -> np.ndarray:
 def _ipv4(rng: np.random.Generator, n: int, first=None) -> np.ndarray:
     a = rng.integers(11, 223, n) if first is None else np.full(n, first)
     b, c, d = rng.integers(0, 256, n), rng.integers(0, 256, n), rng.integers(1, 255, n)
-    return np.array([f"{w}.{x}.{y}.{z}" for w, x, y, z in zip(a.tolist(), b.tolist(), c.tolist(), d.tolist())], dtype=object)
+    quads = zip(a.tolist(), b.tolist(), c.tolist(), d.tolist(), strict=True)
+    return np.array([f"{w}.{x}.{y}.{z}" for w, x, y, z in quads], dtype=object)
 
 
 def _ipv6(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -287,7 +291,8 @@ def _hawkes(folder: _Folder, rng, videos: np.ndarray, posted: np.ndarray, immigr
     kind = rng.choice(np.array(["like", "share", "comment", "duet"], dtype=object), n, p=[0.62, 0.2, 0.15, 0.03])
     text = np.full(n, None, dtype=object)
     c = kind == "comment"
-    text[c] = np.where(rng.random(int(c.sum())) < 0.3, rng.choice(_SHORT, int(c.sum())), rng.choice(_REACTIONS, int(c.sum())))
+    text[c] = np.where(rng.random(int(c.sum())) < 0.3, rng.choice(_SHORT, int(c.sum())),
+                       rng.choice(_REACTIONS, int(c.sum())))
     folder.event(who, kind, videos[vid], ts, text)
     return n
 
@@ -319,7 +324,9 @@ def _spam_text(rng, base: str, obfuscate: bool) -> str:
     return text
 
 
-def generate(out_dir, *, seed: int, events: int = 40_000, adaptive: bool = False) -> dict:
+# One narrative of the folder in the order of its random draws; split up, every step would thread the
+# generator and a dozen accumulating tables through, and any reordering would change every seed's data.
+def generate(out_dir, *, seed: int, events: int = 40_000, adaptive: bool = False) -> dict:  # noqa: C901
     """Write a folder of canonical tables plus ``truth.json``; return the truth.
 
     Examples
@@ -348,7 +355,7 @@ def generate(out_dir, *, seed: int, events: int = 40_000, adaptive: bool = False
     n_vid = max(500, int(events * 0.04))
     owners = organic[rng.choice(n_org, n_vid, p=fame / fame.sum())]
     posted = np.where(rng.random(n_vid) < 0.5, START - rng.integers(DAY, 90 * DAY, n_vid), _diurnal(rng, n_vid))
-    videos = f.videos(owners, posted)
+    f.videos(owners, posted)
     vid_ids = np.concatenate(f.video_ids)
     new_post = posted >= START
     f.event(owners[new_post], "post", vid_ids[new_post], posted[new_post], rng.choice(_REACTIONS, int(new_post.sum())))
@@ -370,7 +377,8 @@ def generate(out_dir, *, seed: int, events: int = 40_000, adaptive: bool = False
             return
         lo = np.maximum(f.created[w], START)
         ts = lo + (rng.random(len(w)) * (END - lo)).astype(np.int64)
-        f.event(w, np.where(rng.random(len(w)) < 0.75, "like", "share").astype(object), _popular(state, rng, len(w)), ts)
+        f.event(w, np.where(rng.random(len(w)) < 0.75, "like", "share").astype(object), _popular(state, rng, len(w)),
+                ts)
 
     def adversaries(n, aged_share, start_hint=START):
         aged = rng.random(n) < aged_share
@@ -407,7 +415,8 @@ def generate(out_dir, *, seed: int, events: int = 40_000, adaptive: bool = False
         ts = np.minimum(first[t_i] + rng.lognormal(math.log(median), 0.9, len(t_i)).astype(np.int64), END - 1)
         f.event(members[m_i], "share", targets[t_i], ts)
         liked = rng.random(len(t_i)) < 0.5
-        f.event(members[m_i][liked], "like", targets[t_i][liked], np.minimum(ts[liked] + rng.integers(2, 90, int(liked.sum())), END - 1))
+        f.event(members[m_i][liked], "like", targets[t_i][liked],
+                np.minimum(ts[liked] + rng.integers(2, 90, int(liked.sum())), END - 1))
         blend(members, rng.poisson(ratio * np.bincount(m_i, minlength=size)))
         f.own_logins(members, rng.integers(2, 8, size), proxy=adaptive)
         campaigns.append({"id": f"amplification-{g + 1:02d}", "kind": "amplification", "members": members,
@@ -433,7 +442,8 @@ def generate(out_dir, *, seed: int, events: int = 40_000, adaptive: bool = False
             rows_v.append(victims[v])
             rows_t.append(w_start + (rng.beta(1.2, 3.0, len(r)) * duration).astype(np.int64))
         who = np.concatenate(rows_r)
-        report_rows.append((who, np.concatenate(rows_v), np.concatenate(rows_t), np.full(len(who), policy, dtype=object)))
+        report_rows.append((who, np.concatenate(rows_v), np.concatenate(rows_t),
+                            np.full(len(who), policy, dtype=object)))
         blend(members, rng.integers(2, 15, size))
         f.own_logins(members, rng.integers(1, 6, size), proxy=adaptive)
         campaigns.append({"id": f"mass_report-{g + 1:02d}", "kind": "mass_report", "members": np.unique(who),
@@ -448,7 +458,8 @@ def generate(out_dir, *, seed: int, events: int = 40_000, adaptive: bool = False
             c = START - (rng.gamma(2.0, 300, size) * DAY).astype(np.int64) - 30 * DAY
             names = None
         else:
-            c = START + int(rng.integers(-20, 10)) * DAY + np.sort(rng.integers(0, int(rng.uniform(600, 4 * 3600)), size))
+            c = (START + int(rng.integers(-20, 10)) * DAY
+                 + np.sort(rng.integers(0, int(rng.uniform(600, 4 * 3600)), size)))
             names = np.array([f"{stem}{int(v):04d}" for v in rng.integers(0, 10_000, size)], dtype=object)
         members = f.accounts(c, names)
         n_dev = int(rng.integers(1, 6))
@@ -484,7 +495,7 @@ def generate(out_dir, *, seed: int, events: int = 40_000, adaptive: bool = False
         ts = lo + (rng.random(len(who)) * (END - lo)).astype(np.int64)
         rate = float(rng.uniform(0.85, 1.0)) if adaptive else 0.0
         texts = [_spam_text(rng, base.format(n=int(k)), bool(o))
-                 for k, o in zip(rng.integers(1, 999, len(who)), rng.random(len(who)) < rate)]
+                 for k, o in zip(rng.integers(1, 999, len(who)), rng.random(len(who)) < rate, strict=True)]
         f.event(who, "comment", _popular(state, rng, len(who)), ts, np.array(texts, dtype=object))
         blend(members, rng.integers(1, 12, size))
         f.own_logins(members, rng.integers(1, 5, size), proxy=adaptive)
@@ -498,7 +509,8 @@ def generate(out_dir, *, seed: int, events: int = 40_000, adaptive: bool = False
         n_b = int(rng.integers(1, 4))
         stem = str(rng.choice(_SYLLABLES)) + str(rng.choice(_NOUNS))
         width = int(rng.integers(2, 5))
-        names = lambda k: np.array([f"{stem}_{int(v):0{width}d}" for v in rng.integers(0, 10**width, k)], dtype=object)  # noqa: E731
+        def names(k: int, stem: str = stem, width: int = width) -> np.ndarray:
+            return np.array([f"{stem}_{int(v):0{width}d}" for v in rng.integers(0, 10**width, k)], dtype=object)
         banned = f.accounts(START - (rng.gamma(2, 200, n_b) * DAY).astype(np.int64) - 10 * DAY, names(n_b),
                             np.full(n_b, "banned", dtype=object))
         ban_ts = START + rng.integers(DAY, 12 * DAY, n_b)
@@ -562,10 +574,12 @@ def generate(out_dir, *, seed: int, events: int = 40_000, adaptive: bool = False
         vid = np.concatenate(f.video_ids)[v][0]
         f.event(owner, "post", [vid], p, ["going viral"])
         # Self-exciting pile-on: delays lognormal around a per-video median of 1-5 minutes.
-        ts = p[0] + int(rng.integers(120, 3600)) + rng.lognormal(math.log(rng.uniform(60, 300)), 0.8, size).astype(np.int64)
+        ts = (p[0] + int(rng.integers(120, 3600))
+              + rng.lognormal(math.log(rng.uniform(60, 300)), 0.8, size).astype(np.int64))
         f.event(sharers, "share", np.full(size, vid, dtype=object), ts)
         lk = rng.random(size) < 0.6
-        f.event(sharers[lk], "like", np.full(int(lk.sum()), vid, dtype=object), ts[lk] + rng.integers(1, 40, int(lk.sum())))
+        f.event(sharers[lk], "like", np.full(int(lk.sum()), vid, dtype=object),
+                ts[lk] + rng.integers(1, 40, int(lk.sum())))
         traps.append({"id": f"viral_videos-{g + 1:02d}", "kind": "viral_videos", "members": sharers, "targets": [vid]})
 
     heavy = take(int(np.clip(events // 300_000, 2, 15)), activity)
@@ -584,9 +598,11 @@ def generate(out_dir, *, seed: int, events: int = 40_000, adaptive: bool = False
     pids = np.concatenate(f.video_ids)[pv]
     f.event(np.repeat(star, n_p), "post", pids, p, np.full(n_p, "new video out", dtype=object))
     pi, fi = np.nonzero(rng.random((n_p, len(fans))) < rng.uniform(0.2, 0.5))
-    f.event(fans[fi], "share", pids[pi], p[pi] + np.clip(rng.lognormal(math.log(45), 0.5, len(pi)), 5, 150).astype(np.int64))
+    f.event(fans[fi], "share", pids[pi],
+            p[pi] + np.clip(rng.lognormal(math.log(45), 0.5, len(pi)), 5, 150).astype(np.int64))
     blend(fans, rng.integers(200, 800, len(fans)))
-    traps.append({"id": "notification_fans-01", "kind": "notification_fans", "members": fans, "targets": sorted(pids.tolist())})
+    traps.append({"id": "notification_fans-01", "kind": "notification_fans", "members": fans,
+                  "targets": sorted(pids.tolist())})
 
     club_star = take(1, fame)
     club = take(int(rng.integers(40, 120)), activity)
@@ -596,7 +612,8 @@ def generate(out_dir, *, seed: int, events: int = 40_000, adaptive: bool = False
     cids = np.concatenate(f.video_ids)[cv]
     f.event(np.repeat(club_star, n_p), "post", cids, p, np.full(n_p, "for my fans", dtype=object))
     pi, fi = np.nonzero(rng.random((n_p, len(club))) < 0.5)
-    f.event(club[fi], "share", cids[pi], np.minimum(p[pi] + rng.lognormal(math.log(3 * 3600), 1.0, len(pi)).astype(np.int64), END - 1))
+    f.event(club[fi], "share", cids[pi],
+            np.minimum(p[pi] + rng.lognormal(math.log(3 * 3600), 1.0, len(pi)).astype(np.int64), END - 1))
     traps.append({"id": "fan_community-01", "kind": "fan_community", "members": club, "targets": sorted(cids.tolist())})
 
     nat_size = int(min(rng.integers(300, 1200), 0.2 * n_org))
@@ -620,8 +637,10 @@ def generate(out_dir, *, seed: int, events: int = 40_000, adaptive: bool = False
     commenters = organic[rng.choice(n_org, int(min(max(1000, events / 20), 0.7 * n_org)), replace=False)]
     cw = np.repeat(commenters, rng.integers(1, 4, len(commenters)))
     f.event(cw, "comment", _popular(state, rng, len(cw)), _diurnal(rng, len(cw)),
-            rng.choice(_SHORT, len(cw), p=(1 / np.arange(1, len(_SHORT) + 1)) / (1 / np.arange(1, len(_SHORT) + 1)).sum()))
-    traps.append({"id": "common_comments-01", "kind": "common_comments", "members": commenters, "texts": sorted(_SHORT.tolist())})
+            rng.choice(_SHORT, len(cw),
+                       p=(1 / np.arange(1, len(_SHORT) + 1)) / (1 / np.arange(1, len(_SHORT) + 1)).sum()))
+    traps.append({"id": "common_comments-01", "kind": "common_comments", "members": commenters,
+                  "texts": sorted(_SHORT.tolist())})
 
     # -- organic background fills the rest --------------------------------------
     so_far = sum(len(e[0]) for e in f.events) + sum(len(r[0]) for r in follow_rows)
@@ -641,8 +660,8 @@ def generate(out_dir, *, seed: int, events: int = 40_000, adaptive: bool = False
     enforce = rng.random(n_rep) < 0.1
     e_ts = r_ts[enforce] + rng.lognormal(math.log(8 * 3600), 1.0, int(enforce.sum())).astype(np.int64)
     ok = e_ts < END
-    enforcement_rows.append((reported[enforce][ok], rng.choice(np.array(["warning", "content_removal", "account_ban"], dtype=object),
-                                                                  int(ok.sum()), p=[0.6, 0.35, 0.05]),
+    outcomes = np.array(["warning", "content_removal", "account_ban"], dtype=object)
+    enforcement_rows.append((reported[enforce][ok], rng.choice(outcomes, int(ok.sum()), p=[0.6, 0.35, 0.05]),
                              rng.choice(_POLICIES, int(ok.sum())), e_ts[ok]))
 
     # -- ids and tables ---------------------------------------------------------------
@@ -657,7 +676,8 @@ def generate(out_dir, *, seed: int, events: int = 40_000, adaptive: bool = False
 
     def stamp(ts: np.ndarray) -> np.ndarray:
         ms = rng.integers(0, 1000, len(ts))
-        base = pd.to_datetime(np.asarray(ts, dtype=np.int64), unit="s").strftime("%Y-%m-%dT%H:%M:%S").to_numpy(dtype=object)
+        seconds = pd.to_datetime(np.asarray(ts, dtype=np.int64), unit="s")
+        base = seconds.strftime("%Y-%m-%dT%H:%M:%S").to_numpy(dtype=object)
         return base + np.char.mod(".%03d+00:00", ms).astype(object)
 
     tables = {}
@@ -688,7 +708,8 @@ def generate(out_dir, *, seed: int, events: int = 40_000, adaptive: bool = False
     e_ts = np.concatenate([x[3] for x in enforcement_rows])
     tables["enforcements"] = pd.DataFrame({
         "account_id": account_ids[np.concatenate([x[0] for x in enforcement_rows])],
-        "action": np.concatenate([x[1] for x in enforcement_rows]), "policy": np.concatenate([x[2] for x in enforcement_rows]),
+        "action": np.concatenate([x[1] for x in enforcement_rows]),
+        "policy": np.concatenate([x[2] for x in enforcement_rows]),
         "ts": stamp(e_ts),
     }).iloc[np.argsort(e_ts, kind="stable")]
 

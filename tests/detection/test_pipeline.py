@@ -208,3 +208,42 @@ def test_a_flood_by_few_accounts_on_one_target_is_left_out_and_counted():
     result = detect({"events": events}, n_permutations=99, progress=False)
     assert result.exclusions["amplification"]["flooded_targets"] == 1
     assert result.flagged_accounts() == [f"r{m}" for m in range(6)]
+
+
+def test_a_bystander_who_reports_the_brigades_victim_later_is_not_flagged():
+    """Ten accounts report one victim for one policy within two minutes; an organic user reports the same
+    victim for the same policy 40 minutes later (popular accounts draw organic reports). Inside the
+    co-reporting window it joins the brigade's cluster, but it acted beside the wave, not in it."""
+    rows = [(f"b{m}", "victim", "harassment", 3 * 86400 + 11 * m) for m in range(10)]
+    rows.append(("bystander", "victim", "harassment", 3 * 86400 + 40 * 60))
+    rows += [(f"o{i}", f"someone{i % 7}", "spam", 86400 * (i % 6) + 977 * i) for i in range(40)]
+    reports = pd.DataFrame(rows, columns=["reporter_id", "target_account_id", "policy", "s"])
+    reports["ts"] = pd.to_datetime(reports.pop("s"), unit="s", utc=True)
+    result = detect({"reports": reports}, n_permutations=99, progress=False)
+    members = result.memberships
+    assert "bystander" in set(members["account_id"])  # clustered with the brigade ...
+    assert result.flagged_accounts("mass_report") == [f"b{m}" for m in range(10)]  # ... but not flagged
+
+
+def test_a_few_fans_sharing_a_creators_posts_minutes_apart_are_not_a_ring():
+    """Five fans of one creator, each sharing its posts hours after they appear, coincide within minutes on a few
+    posts (features of such a cluster on independently generated data): they are 70% of those sharing the posts
+    at those moments, the rest of the audience the other 30%. A ring owns its bursts."""
+    fans = {"size": 5, "density": 0.4, "coordinated_share": 0.45, "burst_share": 0.70, "p_value": 0.005,
+            "median_gap_s": 377.0}
+    ring = {**fans, "burst_share": 0.95, "median_gap_s": 2.0}
+    limits = Amplification().limits()
+    assert not Amplification.decide(fans, limits)[1]
+    assert Amplification.decide(ring, limits)[1]
+
+
+def test_the_null_model_runs_only_for_clusters_the_other_rules_would_flag():
+    events = ring_events()
+    tested = detect({"events": events}, n_permutations=99, progress=False)
+    assert (tested.clusters["permutations"] > 0).all()
+    assert tested.exclusions["amplification"]["null_tested_clusters"] == 1
+    too_small = detect({"events": events}, n_permutations=99, progress=False,
+                       thresholds={"amplification": {"min_size": 7}})
+    assert (too_small.clusters["permutations"] == 0).all() and too_small.clusters["p_value"].isna().all()
+    assert too_small.exclusions["amplification"]["null_tested_clusters"] == 0
+    assert too_small.clusters["explanation"].str.contains("not tested against the shuffled null").all()

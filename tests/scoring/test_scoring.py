@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+
 from tsinvest.scoring import cluster_features, coaction_null, member_coordination
 
 

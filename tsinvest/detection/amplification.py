@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from tsinvest.detection.base import Detector, DetectionSettings, KindResult, feature
+from tsinvest.detection.base import DetectionSettings, Detector, KindResult, feature
 from tsinvest.detection.coaction import (
     COACTION_THRESHOLDS,
     coaction_decide,

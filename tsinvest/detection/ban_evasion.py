@@ -8,7 +8,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from tsinvest.detection.base import MEMBER_COLUMNS, Detector, DetectionSettings, KindResult, feature, judge_clusters
+from tsinvest.detection.base import MEMBER_COLUMNS, DetectionSettings, Detector, KindResult, feature, judge_clusters
 from tsinvest.schemas import STRING_DTYPE, TIMESTAMP_DTYPE
 
 __all__ = ["BanEvasion", "ENFORCED_ACTION_WORDS", "account_enforcement_actions"]
@@ -160,7 +160,8 @@ class BanEvasion(Detector):
         links = same_operator_links(tables["accounts"], tables["logins"], enforcements, follows=follows,
                                     display_name="display_name" if "display_name" in tables["accounts"] else None,
                                     enforced_actions=account_enforcement_actions(enforcements["action"]),
-                                    max_accounts_per_value=int(limits["max_accounts_per_value"]), seed=settings.seed + 2)
+                                    max_accounts_per_value=int(limits["max_accounts_per_value"]),
+                                    seed=settings.seed + 2)
         exclusions = {"compared_pairs": int(links.attrs.get("candidate_pairs", 0))}
         strong = links[links["match_probability"] >= limits["min_match_probability"]].reset_index(drop=True)
         members = _evasion_groups(strong, tables["accounts"], enforcements, prefix=self.prefix)

@@ -179,6 +179,6 @@ def judge_clusters(detector: Detector, features: pd.DataFrame, inside: pd.DataFr
     scored["flagged"] = np.array([bool(flag) for _, flag in decisions], dtype=bool)
     scored["explanation"] = pd.array(
         ["; ".join(detector.describe(record) + _creation_note(record)) + (". Flagged." if flag else ". Not flagged.")
-         for record, (_, flag) in zip(records, decisions)], dtype="string")
+         for record, (_, flag) in zip(records, decisions, strict=True)], dtype="string")
     scored = scored.sort_values(["score", "cluster_id"], ascending=[False, True], kind="mergesort")
     return scored.reset_index(drop=True)

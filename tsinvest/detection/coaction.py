@@ -15,9 +15,10 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
-from tsinvest.detection.base import MEMBER_COLUMNS, Detector, DetectionSettings, KindResult, feature, judge_clusters
+from tsinvest.detection.base import MEMBER_COLUMNS, DetectionSettings, Detector, KindResult, feature, judge_clusters
 from tsinvest.detection.clustering import cluster_family
 
 __all__ = ["COACTION_THRESHOLDS", "run_coaction", "coaction_decide", "coaction_describe", "describe_duration",
@@ -47,14 +48,27 @@ COACTION_THRESHOLDS = MappingProxyType({
     # When the cluster acts on a target, at least this share of everyone
     # acting on it within the window is the cluster: a ring owns its bursts
     # (0.9 and more), while a clustering of a viral video's crowd holds a
-    # slice of the thousands acting at once (0.1 to 0.5).
-    "min_burst_share": 0.6,
+    # slice of the thousands acting at once (0.1 to 0.5), and a handful of
+    # fans who happen to share a creator's posts minutes apart hold 0.6-0.7
+    # (they share the posts with the rest of the creator's audience).
+    "min_burst_share": 0.8,
     # Member rule: a member of a flagged cluster is flagged when at least this
     # share of its own actions is coordinated with the cluster ...
     "min_member_share": 0.15,
+    # ... it acts inside the cluster's bursts, not beside them: its median gap
+    # to the nearest co-member is at most this multiple of the cluster's
+    # median gap (or the floor below, whichever is larger). A bystander who
+    # reported the brigade's victim 40 minutes after the wave, or liked a
+    # boosted video minutes after the ring, is hundreds of times slower ...
+    "max_member_gap_ratio": 30,
+    # (gaps within this many seconds are "the same moment" for any cluster) ...
+    "member_gap_floor_s": 30,
     # ... and it has at least this fraction of the cluster's median number of
-    # coordinated actions (an organic user who brushed against a ring once stays out).
+    # coordinated actions (an organic user who brushed against a ring once
+    # stays out) or, in a ring that acts on many targets, this many
+    # coordinated actions (a member who joined a few of the ring's bursts).
     "min_member_typical_ratio": 0.5,
+    "min_member_coordinated": 2,
 })
 
 
@@ -77,7 +91,10 @@ def describe_duration(seconds: float) -> str:
 
 
 def coaction_decide(row: Mapping, limits: Mapping[str, float]) -> tuple[float, bool]:
-    """Score = 0.3 burst share + 0.2 coordinated share + 0.2 density + 0.3 (1 - p / 0.05); flagged when every limit holds."""
+    """Score = 0.3 burst share + 0.2 coordinated share + 0.2 density + 0.3 (1 - p / 0.05).
+
+    Flagged when every limit holds.
+    """
     share = feature(row, "coordinated_share")
     burst = feature(row, "burst_share")
     density = feature(row, "density")
@@ -99,14 +116,21 @@ def coaction_describe(row: Mapping, verb: str) -> list[str]:
         f"{feature(row, 'coordinated_share'):.0%} of their actions were coordinated",
         f"they were {feature(row, 'burst_share'):.0%} of everyone acting on those targets at those times",
         f"density {feature(row, 'density'):.2f}",
-        f"{describe_p_value(feature(row, 'p_value', 1.0))} vs shuffled null",
+        (f"{describe_p_value(feature(row, 'p_value', 1.0))} vs shuffled null" if feature(row, "permutations") else
+         "not tested against the shuffled null (other rules already fail)"),
     ]
 
 
 def _member_rule(coordination: pd.DataFrame, limits: Mapping[str, float]) -> pd.DataFrame:
-    typical = coordination.groupby("cluster_id")["coordinated"].transform("median").fillna(0)
-    flagged = ((coordination["coordinated_share"] >= limits["min_member_share"])
-               & (coordination["coordinated"] >= limits["min_member_typical_ratio"] * typical))
+    """Which members of a cluster are flagged with it (see the ``min_member_*`` thresholds)."""
+    by_cluster = coordination.groupby("cluster_id")
+    typical = by_cluster["coordinated"].transform("median").fillna(0)
+    cluster_gap = by_cluster["median_gap_s"].transform("median")
+    allowed_gap = np.maximum(limits["max_member_gap_ratio"] * cluster_gap.fillna(0), limits["member_gap_floor_s"])
+    enough = ((coordination["coordinated"] >= limits["min_member_typical_ratio"] * typical)
+              | (coordination["coordinated"] >= limits["min_member_coordinated"]))
+    in_bursts = (coordination["median_gap_s"] <= allowed_gap).fillna(False).astype(bool)
+    flagged = (coordination["coordinated_share"] >= limits["min_member_share"]) & enough & in_bursts
     return pd.DataFrame({"cluster_id": coordination["cluster_id"], "account_id": coordination["account_id"],
                          "member_flagged": flagged.to_numpy(dtype=bool),
                          "member_coordinated_share": coordination["coordinated_share"].astype("float64")})
@@ -118,8 +142,6 @@ def _flooded_targets(actions: pd.DataFrame, *, target: str, window: float, limit
     One sort by (target, time), then one comparison of each action with the
     one ``limit`` places later: ``O(N log N)``.
     """
-    import numpy as np
-
     if len(actions) <= limit:
         return []
     frame = pd.DataFrame({"target": actions[target].astype("string").to_numpy(),
@@ -142,7 +164,9 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     targets that are not hot, ``E`` edges and ``M`` actions by cluster members:
     edges ``O(N + P)`` (compiled sweep; a hot target is dropped before it adds
     pairs); clusters ``O(E)``; member coordination ``O(M log M)``; null model
-    ``O(k M log M)`` for ``k`` samples (sequential stop). No stage forms pairs
+    ``O(k M' log M')`` for ``k`` samples (sequential stop) and the ``M'``
+    actions of the clusters that pass every other rule (the null can only
+    unflag, so only those are tested; the others show no p-value). No stage forms pairs
     of actions outside the window, so a video shared by 20,000 accounts at
     once costs its rows.
     """
@@ -177,13 +201,18 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     inside = edges_within_clusters(edges, memberships)
     coordination = member_coordination(actions, memberships, window=window, actor=actor, target=target,
                                        source=source, excluded_targets=excluded)
-    null = coaction_null(actions, memberships, window=window, n_permutations=settings.n_permutations,
-                         shuffle=shuffle, anchor=anchor, stratum=source, seed=settings.seed, actor=actor, target=target,
-                         excluded_targets=excluded, progress=False)
     features = cluster_features(memberships, inside.drop(columns="cluster_id"), coordination=coordination,
                                 accounts=accounts, as_of=settings.as_of)
+    # The null model can only unflag: it runs for the clusters every other rule would flag.
+    candidates = [row["cluster_id"] for row in features.to_dict(orient="records")
+                  if detector.decide({**row, "p_value": 0.0}, limits)[1]]
+    null = coaction_null(actions, memberships[memberships["cluster_id"].isin(candidates)], window=window,
+                         n_permutations=settings.n_permutations, shuffle=shuffle, anchor=anchor, stratum=source,
+                         seed=settings.seed, actor=actor, target=target, excluded_targets=excluded, progress=False)
     features = features.merge(null[["cluster_id", "z_score", "p_value", "permutations"]], on="cluster_id", how="left")
+    features["permutations"] = features["permutations"].fillna(0).astype("int64")
     exclusions["null_samples"] = int(null["permutations"].sum())
+    exclusions["null_tested_clusters"] = len(candidates)
     clusters = judge_clusters(detector, features, inside, limits)
     return KindResult(detector.kind, edges, clusters, _member_rule(coordination, limits), exclusions)
 

@@ -7,7 +7,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from tsinvest.detection.base import MEMBER_COLUMNS, Detector, DetectionSettings, KindResult, feature, judge_clusters
+from tsinvest.detection.base import MEMBER_COLUMNS, DetectionSettings, Detector, KindResult, feature, judge_clusters
 from tsinvest.detection.clustering import cluster_family
 
 __all__ = ["CopyPaste"]
@@ -46,7 +46,8 @@ class CopyPaste(Detector):
     prefix = "copy"
     required = ("events",)
     thresholds = MappingProxyType({
-        "similarity": 0.55, "min_tokens": 8, "max_accounts_per_text": 10, "edge_min_weight": 2.0, "dense_component": 0.5,
+        "similarity": 0.55, "min_tokens": 8, "max_accounts_per_text": 10, "edge_min_weight": 2.0,
+        "dense_component": 0.5,
         "min_size": 4, "min_density": 0.2, "min_duplicated_per_member": 3.0,
     })
 

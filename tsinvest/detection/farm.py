@@ -10,8 +10,8 @@ import pandas as pd
 
 from tsinvest.detection.base import (
     MEMBER_COLUMNS,
-    Detector,
     DetectionSettings,
+    Detector,
     KindResult,
     empty_edges,
     feature,
@@ -120,42 +120,15 @@ class Farm(Detector):
 
     def run(self, tables: Mapping[str, pd.DataFrame], settings: DetectionSettings,
             limits: Mapping[str, float]) -> KindResult:
-        from tsinvest.graph.communities import edges_within_clusters, membership_table
-        from tsinvest.linking.shared_attributes import shared_attribute_edges
+        from tsinvest.graph.communities import edges_within_clusters
         from tsinvest.scoring import cluster_features
 
         logins, events = tables.get("logins"), tables.get("events")
-        cap = int(limits["max_accounts_per_value"])
-        attribute_edges, follow_edges = empty_edges(), empty_edges()
-        exclusions = {}
-        if logins is not None and len(logins):
-            attributes = tuple(c for c in ("device_id", "ip") if c in logins.columns)
-            if attributes:
-                attribute_edges = shared_attribute_edges(logins, attributes=attributes, max_accounts_per_value=cap)
-                for column, count in attribute_edges.attrs.get("hub_values_excluded", {}).items():
-                    exclusions[f"hub_{column}_values"] = int(count)
         follows = events[events["action"] == "follow"] if events is not None and len(events) else None
-        if follows is not None and len(follows):
-            follow_edges = shared_attribute_edges(follows, attributes=("target_id",), max_accounts_per_value=cap)
-            hubs = follow_edges.attrs.get("hub_values_excluded", {})
-            exclusions["hub_follow_targets"] = int(hubs.get("target_id", 0))
-            follow_edges = follow_edges.assign(signal=pd.array(["co_follow"] * len(follow_edges), dtype="string"))
-        attribute_edges.attrs, follow_edges.attrs = {}, {}
+        attribute_edges, follow_edges, exclusions = _farm_edges(logins, follows, int(limits["max_accounts_per_value"]))
         edges = pd.concat([attribute_edges, follow_edges], ignore_index=True)
         edges = edges.assign(weight=edges["weight"].astype("float64"))
-        options = dict(seed=settings.seed, min_size=settings.min_cluster_size, prefix=self.prefix,
-                       dense_component=limits["dense_component"])
-        by_attributes = cluster_family(attribute_edges, **options)
-        by_follows = cluster_family(follow_edges, **options)
-        if len(by_follows):
-            _, focus = follow_focus(follows, by_follows, common_share=limits["common_follow_share"])
-            core = focus[(focus["member_focus"] >= limits["min_member_focus"])
-                         & (focus["member_common_follows"] >= limits["min_member_common_follows"])]
-            groups = core.groupby("cluster_id")["account_id"].agg(list).tolist()
-            by_follows = membership_table(groups, min_size=settings.min_cluster_size, prefix=self.prefix)
-            by_follows = by_follows[~by_follows["cluster_id"].isin(set(by_attributes["cluster_id"]))]
-        # Each part is judged on its own: an account may sit in a device cluster and a co-follow cluster at once.
-        memberships = pd.concat([by_attributes, by_follows], ignore_index=True)
+        memberships = self._clusters(attribute_edges, follow_edges, follows, settings, limits)
         if memberships.empty:
             return KindResult(self.kind, edges, pd.DataFrame(columns=["cluster_id"]),
                               pd.DataFrame(columns=list(MEMBER_COLUMNS)), exclusions)
@@ -170,17 +143,28 @@ class Farm(Detector):
         focus, member_focus = follow_focus(follows, memberships, common_share=limits["common_follow_share"])
         features = features.merge(focus, on="cluster_id", how="left")
         clusters = judge_clusters(self, features, inside, limits)
-        shared = inside[inside["signal"].astype("string").str.startswith("shared_")]
-        attached = pd.concat([shared[["cluster_id", "account_a"]].set_axis(["cluster_id", "account_id"], axis=1),
-                              shared[["cluster_id", "account_b"]].set_axis(["cluster_id", "account_id"], axis=1)])
-        attached = attached.drop_duplicates().assign(attached=True)
-        members = member_focus.merge(attached, on=["cluster_id", "account_id"], how="left")
-        flagged = (members["attached"].fillna(False).astype(bool)
-                   | ((members["member_focus"] >= limits["min_member_focus"])
-                      & (members["member_common_follows"] >= limits["min_member_common_follows"])))
-        members = pd.DataFrame({"cluster_id": members["cluster_id"], "account_id": members["account_id"],
-                                "member_flagged": flagged.to_numpy(dtype=bool), "member_coordinated_share": np.nan})
-        return KindResult(self.kind, edges, clusters, members, exclusions)
+        return KindResult(self.kind, edges, clusters, _farm_members(inside, member_focus, limits), exclusions)
+
+    def _clusters(self, attribute_edges: pd.DataFrame, follow_edges: pd.DataFrame, follows: pd.DataFrame | None,
+                  settings: DetectionSettings, limits: Mapping[str, float]) -> pd.DataFrame:
+        """Device/IP clusters, then co-follow clusters cut to their focused core (each judged on its own)."""
+        from tsinvest.graph.communities import membership_table
+
+        def clusters_of(edges: pd.DataFrame) -> pd.DataFrame:
+            return cluster_family(edges, seed=settings.seed, min_size=settings.min_cluster_size, prefix=self.prefix,
+                                  dense_component=limits["dense_component"])
+
+        by_attributes = clusters_of(attribute_edges)
+        by_follows = clusters_of(follow_edges)
+        if len(by_follows):
+            _, focus = follow_focus(follows, by_follows, common_share=limits["common_follow_share"])
+            core = focus[(focus["member_focus"] >= limits["min_member_focus"])
+                         & (focus["member_common_follows"] >= limits["min_member_common_follows"])]
+            groups = core.groupby("cluster_id")["account_id"].agg(list).tolist()
+            by_follows = membership_table(groups, min_size=settings.min_cluster_size, prefix=self.prefix)
+            by_follows = by_follows[~by_follows["cluster_id"].isin(set(by_attributes["cluster_id"]))]
+        # An account may sit in a device cluster and a co-follow cluster at once.
+        return pd.concat([by_attributes, by_follows], ignore_index=True)
 
     @staticmethod
     def _farm_score(row: Mapping) -> float:
@@ -214,3 +198,39 @@ class Farm(Detector):
         if not np.isnan(template):
             parts.append(f"{template:.0%} of usernames share one template")
         return parts
+
+
+def _farm_edges(logins: pd.DataFrame | None, follows: pd.DataFrame | None,
+                cap: int) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """Shared device/IP edges, co-follow edges, and the hub values each left out (counts)."""
+    from tsinvest.linking.shared_attributes import shared_attribute_edges
+
+    attribute_edges, follow_edges = empty_edges(), empty_edges()
+    exclusions: dict[str, int] = {}
+    if logins is not None and len(logins):
+        attributes = tuple(c for c in ("device_id", "ip") if c in logins.columns)
+        if attributes:
+            attribute_edges = shared_attribute_edges(logins, attributes=attributes, max_accounts_per_value=cap)
+            for column, count in attribute_edges.attrs.get("hub_values_excluded", {}).items():
+                exclusions[f"hub_{column}_values"] = int(count)
+    if follows is not None and len(follows):
+        follow_edges = shared_attribute_edges(follows, attributes=("target_id",), max_accounts_per_value=cap)
+        hubs = follow_edges.attrs.get("hub_values_excluded", {})
+        exclusions["hub_follow_targets"] = int(hubs.get("target_id", 0))
+        follow_edges = follow_edges.assign(signal=pd.array(["co_follow"] * len(follow_edges), dtype="string"))
+    attribute_edges.attrs, follow_edges.attrs = {}, {}
+    return attribute_edges, follow_edges, exclusions
+
+
+def _farm_members(inside: pd.DataFrame, member_focus: pd.DataFrame, limits: Mapping[str, float]) -> pd.DataFrame:
+    """Member rule: attached to the cluster through a shared device/IP, or focused on its common follows."""
+    shared = inside[inside["signal"].astype("string").str.startswith("shared_")]
+    attached = pd.concat([shared[["cluster_id", "account_a"]].set_axis(["cluster_id", "account_id"], axis=1),
+                          shared[["cluster_id", "account_b"]].set_axis(["cluster_id", "account_id"], axis=1)])
+    attached = attached.drop_duplicates().assign(attached=True)
+    members = member_focus.merge(attached, on=["cluster_id", "account_id"], how="left")
+    flagged = (members["attached"].fillna(False).astype(bool)
+               | ((members["member_focus"] >= limits["min_member_focus"])
+                  & (members["member_common_follows"] >= limits["min_member_common_follows"])))
+    return pd.DataFrame({"cluster_id": members["cluster_id"], "account_id": members["account_id"],
+                         "member_flagged": flagged.to_numpy(dtype=bool), "member_coordinated_share": np.nan})

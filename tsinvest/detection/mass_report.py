@@ -7,7 +7,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from tsinvest.detection.base import Detector, DetectionSettings, KindResult
+from tsinvest.detection.base import DetectionSettings, Detector, KindResult
 from tsinvest.detection.coaction import COACTION_THRESHOLDS, coaction_decide, coaction_describe, run_coaction
 
 __all__ = ["MassReport"]

@@ -39,6 +39,13 @@ DEFAULT_REPORT_WINDOW = 3600.0
 #: second make the estimate 0 s, which would link only exact ties.
 MIN_AUTO_WINDOW = 10.0
 
+#: What :func:`detect` reads: a folder of canonical tables or frames keyed by table name.
+DataArgument = str | os.PathLike | Mapping[str, pd.DataFrame]
+#: A column mapping for :func:`tsinvest.loading.load_dir` (a dict or a YAML/JSON file).
+MappingArgument = Mapping[str, str] | str | Path | None
+#: Graph files :meth:`DetectionResult.write` can add.
+GraphFormat = Literal["graphml", "gexf", "json"]
+
 _MEMBERSHIP_COLUMNS = ["account_id", "cluster_id", "kind", "signal", "score", "flagged", "member_coordinated_share"]
 _FIRST_CLUSTER_COLUMNS = ["cluster_id", "kind", "signal", "signals", "size", "score", "flagged"]
 
@@ -108,7 +115,7 @@ class DetectionResult:
         return sorted(rows["account_id"].astype(str).unique().tolist())
 
     def write(self, out_dir: str | os.PathLike, *,
-              graph_formats: tuple[str, ...] = ("graphml", "gexf", "json")) -> Path:
+              graph_formats: tuple[GraphFormat, ...] = ("graphml", "gexf", "json")) -> Path:
         """Write all outputs into ``out_dir`` atomically (temporary folder, then rename).
 
         Files (mode 0600): ``clusters.csv``, ``cluster_summary.csv``,
@@ -158,8 +165,9 @@ class DetectionResult:
         return out
 
 
-def _load(data, *, mapping=None, timezone: str | None = None, epoch_unit: str | None = None,
-          on_error: str = "raise") -> dict[str, pd.DataFrame]:
+def _load(data: DataArgument, *, mapping: MappingArgument = None, timezone: str | None = None,
+          epoch_unit: Literal["s", "ms"] | None = None,
+          on_error: Literal["raise", "quarantine"] = "raise") -> dict[str, pd.DataFrame]:
     if isinstance(data, Mapping):
         return dict(data)
     if isinstance(data, (str, os.PathLike)):
@@ -174,7 +182,7 @@ def _load(data, *, mapping=None, timezone: str | None = None, epoch_unit: str | 
     raise ParameterError("data must be a folder path or a dict of table name -> DataFrame")
 
 
-def _as_of(tables: Mapping[str, pd.DataFrame], as_of) -> pd.Timestamp | None:
+def _as_of(tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp | str | None) -> pd.Timestamp | None:
     if as_of is not None:
         stamp = pd.Timestamp(as_of)
         if stamp.tzinfo is None:
@@ -186,7 +194,7 @@ def _as_of(tables: Mapping[str, pd.DataFrame], as_of) -> pd.Timestamp | None:
     return max(latest) if latest else None
 
 
-def _window(window, events: pd.DataFrame | None) -> tuple[float, str]:
+def _window(window: float | str | None, events: pd.DataFrame | None) -> tuple[float, str]:
     """The co-action window in seconds and how it was chosen."""
     from tsinvest.detection.amplification import ENGAGEMENT_ACTIONS
 
@@ -214,10 +222,11 @@ def _window(window, events: pd.DataFrame | None) -> tuple[float, str]:
     return float(window), "given"
 
 
-def detect(data, *, seed: int = 0, window: float | Literal["auto"] | None = None,
-           report_window: float | None = None, as_of=None, n_permutations: int = 199, min_cluster_size: int = 3,
-           thresholds: Mapping[str, Mapping[str, float]] | None = None, kinds: tuple[str, ...] | None = None,
-           mapping=None, timezone: str | None = None, epoch_unit: Literal["s", "ms"] | None = None,
+def detect(data: DataArgument, *, seed: int = 0, window: float | Literal["auto"] | None = None,
+           report_window: float | None = None, as_of: pd.Timestamp | str | None = None, n_permutations: int = 199,
+           min_cluster_size: int = 3, thresholds: Mapping[str, Mapping[str, float]] | None = None,
+           kinds: tuple[str, ...] | None = None, mapping: MappingArgument = None, timezone: str | None = None,
+           epoch_unit: Literal["s", "ms"] | None = None,
            on_error: Literal["raise", "quarantine"] = "raise", progress: bool = True) -> DetectionResult:
     """Find, score and explain clusters of coordinated accounts in a data folder.
 

@@ -868,7 +868,7 @@ def nearest_partner_gaps(key: np.ndarray, actor: np.ndarray, time: np.ndarray) -
 
     Notes
     -----
-    Actions are sorted by (key, time, actor) and cut into runs of one account.
+    Actions are sorted by (key, time) and cut into runs of one account.
     The nearest action of *another* account is the last action of the
     previous run or the first of the next run (when they share the key), so
     one sort and a few vectorised passes give every gap: ``O(N log N)`` time,
@@ -890,7 +890,8 @@ def nearest_partner_gaps(key: np.ndarray, actor: np.ndarray, time: np.ndarray) -
     gaps = np.full(count, np.inf)
     if count < 2:
         return gaps
-    order = np.lexsort((actor, time, key))
+    # Ties in time need no order by actor: tied actions of two accounts are 0 apart whichever comes first.
+    order = np.lexsort((time, key))
     k, a, t = key[order], actor[order], time[order].astype(np.float64)
     new_run = np.ones(count, dtype=bool)
     new_run[1:] = (k[1:] != k[:-1]) | (a[1:] != a[:-1])

@@ -8,6 +8,8 @@ counted with one sort, never a self-join on target.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -24,7 +26,7 @@ FEATURE_COLUMNS = (
 )
 
 
-def _check(frame: pd.DataFrame, columns, name: str) -> None:
+def _check(frame: pd.DataFrame, columns: Iterable[str], name: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ParameterError(f"{name} lacks column(s) {', '.join(missing)}; pass the column names as keyword arguments")
@@ -65,7 +67,8 @@ def _window_counts(keys: np.ndarray, seconds: np.ndarray, query_keys: np.ndarray
     combined = np.sort(keys.astype(np.int64) * span + (seconds - base))
     query = query_keys.astype(np.int64) * span + (query_seconds - base)
     reach = int(np.floor(window))
-    return np.searchsorted(combined, query + reach, side="right") - np.searchsorted(combined, query - reach, side="left")
+    upper = np.searchsorted(combined, query + reach, side="right")
+    return upper - np.searchsorted(combined, query - reach, side="left")
 
 
 def _burst_share(actions: pd.DataFrame, members: pd.DataFrame, *, window: float, target: str, time: str) -> np.ndarray:
@@ -85,7 +88,7 @@ def _burst_share(actions: pd.DataFrame, members: pd.DataFrame, *, window: float,
 
 def member_coordination(actions: pd.DataFrame, memberships: pd.DataFrame, *, window: float,
                         actor: str = "account_id", target: str = "target_id", time: str = "ts",
-                        source: str | None = None, excluded_targets=()) -> pd.DataFrame:
+                        source: str | None = None, excluded_targets: Iterable[str] = ()) -> pd.DataFrame:
     """How much of each member's activity is coordinated with the rest of its cluster.
 
     An action of a member is *coordinated* when another member of the same
@@ -181,15 +184,6 @@ def member_coordination(actions: pd.DataFrame, memberships: pd.DataFrame, *, win
     return result[columns].sort_values(["cluster_id", "account_id"]).reset_index(drop=True)
 
 
-def _longest_burst_share(hours: np.ndarray, width: float) -> float:
-    """Largest share of values inside any interval of ``width`` (two-pointer over sorted values)."""
-    if hours.size == 0:
-        return float("nan")
-    values = np.sort(hours)
-    ends = np.searchsorted(values, values + width, side="right")
-    return float((ends - np.arange(values.size)).max() / values.size)
-
-
 def cluster_features(memberships: pd.DataFrame, edges: pd.DataFrame, *,
                      coordination: pd.DataFrame | None = None,
                      accounts: pd.DataFrame | None = None,
@@ -237,8 +231,6 @@ def cluster_features(memberships: pd.DataFrame, edges: pd.DataFrame, *,
     >>> f[["size", "edges", "density", "mean_weight"]].values.tolist()
     [[3.0, 2.0, 0.6666666666666666, 3.0]]
     """
-    import json
-
     from tsinvest.graph.communities import edges_within_clusters
 
     _check(memberships, ["account_id", "cluster_id"], "memberships")
@@ -246,19 +238,34 @@ def cluster_features(memberships: pd.DataFrame, edges: pd.DataFrame, *,
     sizes = members.groupby("cluster_id").size().rename("size").astype("float64")
     features = pd.DataFrame(index=sizes.index)
     features["size"] = sizes
-
     # An account may sit in several clusters (a farm's device cluster and its co-follow cluster).
     inside = edges_within_clusters(edges[["account_a", "account_b", "signal", "weight", "evidence"]], members)
     inside = inside.rename(columns={"cluster_id": "ca"})
+    _add_shape(features, inside)
+    _add_evidence(features, inside)
+    _add_coordination(features, coordination)
+    _add_accounts(features, members, accounts, as_of=as_of, burst_hours=burst_hours)
+    features = features.reset_index(names="cluster_id")
+    features["cluster_id"] = features["cluster_id"].astype("string")
+    return features[["cluster_id", *FEATURE_COLUMNS]].sort_values("cluster_id").reset_index(drop=True)
+
+
+def _add_shape(features: pd.DataFrame, inside: pd.DataFrame) -> None:
+    """``edges``, ``total_weight``, ``density``, ``mean_weight`` from the edges inside each cluster."""
     pair_weight = inside.groupby(["ca", "account_a", "account_b"])["weight"].sum().reset_index()
     per_cluster = pair_weight.groupby("ca")["weight"].agg(["count", "sum"])
     features["edges"] = per_cluster["count"].reindex(features.index).fillna(0).astype("float64")
     features["total_weight"] = per_cluster["sum"].reindex(features.index).fillna(0).astype("float64")
     possible = features["size"] * (features["size"] - 1) / 2
     features["density"] = np.where(possible > 0, features["edges"] / possible.clip(lower=1), 0.0)
-    features["mean_weight"] = np.where(features["edges"] > 0, features["total_weight"] / features["edges"].clip(lower=1), 0.0)
+    features["mean_weight"] = np.where(features["edges"] > 0,
+                                       features["total_weight"] / features["edges"].clip(lower=1), 0.0)
 
-    # Shared attribute values and duplicated texts from the evidence of edges inside clusters.
+
+def _add_evidence(features: pd.DataFrame, inside: pd.DataFrame) -> None:
+    """``shared_values`` and ``duplicated_texts`` from the evidence of edges inside clusters."""
+    import json
+
     shared_rows = inside[inside["signal"].astype("string").str.startswith("shared_")]
     shared_counts = {}
     for cid, group in shared_rows.groupby("ca"):
@@ -275,46 +282,48 @@ def cluster_features(memberships: pd.DataFrame, edges: pd.DataFrame, *,
     copies = inside[inside["signal"] == "copy_paste"].groupby("ca")["weight"].sum()
     features["duplicated_texts"] = copies.reindex(features.index).fillna(0.0).astype("float64")
 
-    nan = pd.Series(np.nan, index=features.index, dtype="float64")
-    if coordination is not None and len(coordination):
-        weighted = coordination.assign(burst=coordination["burst_share"].fillna(0) * coordination["coordinated"])
-        c = weighted.groupby("cluster_id").agg(
-            actions=("actions", "sum"), coordinated=("coordinated", "sum"), median_gap_s=("median_gap_s", "median"),
-            burst=("burst", "sum"))
-        features["burst_share"] = (c["burst"] / c["coordinated"].clip(lower=1)).reindex(features.index)
-        features["actions"] = c["actions"].reindex(features.index).astype("float64")
-        features["coordinated_share"] = (c["coordinated"] / c["actions"].clip(lower=1)).reindex(features.index)
-        features["coordinated_targets"] = c["coordinated"].reindex(features.index).astype("float64")
-        features["median_gap_s"] = c["median_gap_s"].reindex(features.index)
-        src = coordination.dropna(subset=["top_source"]).groupby(["cluster_id", "top_source"])["top_source_coordinated"].sum()
-        top = src.groupby(level="cluster_id").max() if len(src) else pd.Series(dtype="float64")
-        features["top_source_share"] = (top / c["coordinated"].clip(lower=1)).reindex(features.index)
-    else:
+
+def _add_coordination(features: pd.DataFrame, coordination: pd.DataFrame | None) -> None:
+    """Co-action features from :func:`member_coordination` (NaN without it)."""
+    if coordination is None or not len(coordination):
         for column in ("actions", "coordinated_share", "coordinated_targets", "median_gap_s", "top_source_share",
                        "burst_share"):
-            features[column] = nan
+            features[column] = np.nan
+        return
+    weighted = coordination.assign(burst=coordination["burst_share"].fillna(0) * coordination["coordinated"])
+    c = weighted.groupby("cluster_id").agg(
+        actions=("actions", "sum"), coordinated=("coordinated", "sum"), median_gap_s=("median_gap_s", "median"),
+        burst=("burst", "sum"))
+    features["burst_share"] = (c["burst"] / c["coordinated"].clip(lower=1)).reindex(features.index)
+    features["actions"] = c["actions"].reindex(features.index).astype("float64")
+    features["coordinated_share"] = (c["coordinated"] / c["actions"].clip(lower=1)).reindex(features.index)
+    features["coordinated_targets"] = c["coordinated"].reindex(features.index).astype("float64")
+    features["median_gap_s"] = c["median_gap_s"].reindex(features.index)
+    sources = coordination.dropna(subset=["top_source"])
+    per_source = sources.groupby(["cluster_id", "top_source"])["top_source_coordinated"].sum()
+    top = per_source.groupby(level="cluster_id").max() if len(per_source) else pd.Series(dtype="float64")
+    features["top_source_share"] = (top / c["coordinated"].clip(lower=1)).reindex(features.index)
+
+
+def _add_accounts(features: pd.DataFrame, members: pd.DataFrame, accounts: pd.DataFrame | None, *,
+                  as_of: pd.Timestamp | str | None, burst_hours: float) -> None:
+    """Creation span and burst, median age and username templates (:mod:`tsinvest.linking.account_features`)."""
+    from tsinvest.linking.account_features import account_age_days, creation_burst, username_template_share
 
     for column in ("creation_span_hours", "creation_burst_share", "median_age_days", "template_share"):
-        features[column] = nan
-    if accounts is not None and len(accounts):
-        from tsinvest.linking.account_features import username_template_share
-
-        _check(accounts, ["account_id", "created_at"], "accounts")
-        info = accounts.drop_duplicates("account_id").assign(account_id=lambda f: f["account_id"].astype("string"))
-        joined = members.merge(info, on="account_id", how="left")
-        hours = (joined["created_at"] - pd.Timestamp(0, tz="UTC")).dt.total_seconds() / 3600.0
-        joined["hours"] = hours
-        reference = pd.Timestamp(as_of) if as_of is not None else None
-        for cid, group in joined.groupby("cluster_id"):
-            h = group["hours"].dropna().to_numpy()
-            if h.size:
-                features.loc[cid, "creation_span_hours"] = float(h.max() - h.min())
-                features.loc[cid, "creation_burst_share"] = _longest_burst_share(h, burst_hours)
-                if reference is not None:
-                    age = (reference - group["created_at"].dropna()).dt.total_seconds() / 86400.0
-                    features.loc[cid, "median_age_days"] = float(age.median())
-            if "username" in group:
-                features.loc[cid, "template_share"] = username_template_share(group["username"].dropna())
-    features = features.reset_index(names="cluster_id")
-    features["cluster_id"] = features["cluster_id"].astype("string")
-    return features[["cluster_id", *FEATURE_COLUMNS]].sort_values("cluster_id").reset_index(drop=True)
+        features[column] = np.nan
+    if accounts is None or not len(accounts):
+        return
+    _check(accounts, ["account_id", "created_at"], "accounts")
+    info = accounts.drop_duplicates("account_id").assign(account_id=lambda f: f["account_id"].astype("string"))
+    joined = members.merge(info, on="account_id", how="left")
+    if as_of is not None:
+        ages = account_age_days(joined, as_of).to_numpy()
+        features["median_age_days"] = pd.Series(ages).groupby(joined["cluster_id"].to_numpy()).median()
+    for cid, group in joined.groupby("cluster_id"):
+        burst = creation_burst(group, group["account_id"], burst_hours=burst_hours)
+        if burst.accounts:
+            features.loc[cid, "creation_span_hours"] = burst.span_hours
+            features.loc[cid, "creation_burst_share"] = burst.largest_burst_share
+        if "username" in group:
+            features.loc[cid, "template_share"] = username_template_share(group["username"].dropna())

@@ -11,6 +11,8 @@ by shuffling times and recounting.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -25,7 +27,8 @@ __all__ = ["coaction_null"]
 SCALES = (1.0, 0.1, 0.01)
 
 
-def _coordinated_counts(key, actor, ns, cluster, window_ns: float, n_clusters: int) -> np.ndarray:
+def _coordinated_counts(key: np.ndarray, actor: np.ndarray, ns: np.ndarray, cluster: np.ndarray, window_ns: float,
+                        n_clusters: int) -> np.ndarray:
     """Per cluster, coordinated actions counted at every scale of :data:`SCALES` and summed."""
     from tsinvest.linking.coordination import nearest_partner_gaps
 
@@ -39,7 +42,9 @@ def _coordinated_counts(key, actor, ns, cluster, window_ns: float, n_clusters: i
 
 def _shuffled_within(values: np.ndarray, group: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Permute ``values`` within groups; rows are sorted by ``group``, so each group is contiguous."""
-    order = np.lexsort((rng.random(len(values)), group))
+    # One float sort instead of a two-key lexsort: group codes are small integers, so adding a uniform
+    # [0, 1) draw orders rows by group, then randomly within it.
+    order = np.argsort(group + rng.random(len(values)), kind="stable")
     shuffled = np.empty_like(values)
     shuffled[order] = values
     return shuffled
@@ -47,9 +52,9 @@ def _shuffled_within(values: np.ndarray, group: np.ndarray, rng: np.random.Gener
 
 def coaction_null(actions: pd.DataFrame, memberships: pd.DataFrame, *, window: float,
                   n_permutations: int = 199, shuffle: Literal["account", "uniform"] = "account",
-                  anchor: str | None = None, stratum: str | None = None, seed: int = 0, actor: str = "account_id", target: str = "target_id",
-                  time: str = "ts", excluded_targets=(), stop_after: int = 10,
-                  progress: bool = False) -> pd.DataFrame:
+                  anchor: str | None = None, stratum: str | None = None, seed: int = 0, actor: str = "account_id",
+                  target: str = "target_id", time: str = "ts", excluded_targets: Iterable[str] = (),
+                  stop_after: int = 10, progress: bool = False) -> pd.DataFrame:
     """Observed co-action of each cluster against a shuffled null.
 
     The statistic counts *coordinated member actions* (actions of a member
@@ -152,8 +157,6 @@ def coaction_null(actions: pd.DataFrame, memberships: pd.DataFrame, *, window: f
     >>> int(result["observed"][0]), bool(result["p_value"][0] <= 0.02)
     (90, True)
     """
-    from tqdm.auto import tqdm
-
     from tsinvest.scoring.features import member_actions
 
     if shuffle not in ("account", "uniform"):
@@ -164,8 +167,9 @@ def coaction_null(actions: pd.DataFrame, memberships: pd.DataFrame, *, window: f
         raise ParameterError("window must be >= 0 seconds")
     frame = member_actions(actions, memberships, actor=actor, target=target, time=time,
                            extra=tuple(c for c in (anchor, stratum) if c))
-    if len(excluded_targets):
-        frame = frame[~frame["target"].isin(list(excluded_targets))]
+    excluded = list(excluded_targets)
+    if excluded:
+        frame = frame[~frame["target"].isin(excluded)]
     clusters = sorted(memberships["cluster_id"].astype("string").unique().tolist())
     result = pd.DataFrame({"cluster_id": pd.array(clusters, dtype="string")})
     empty = dict(observed=0.0, null_mean=0.0, null_std=0.0, z_score=0.0, p_value=1.0, permutations=0)
@@ -173,57 +177,13 @@ def coaction_null(actions: pd.DataFrame, memberships: pd.DataFrame, *, window: f
         return result.assign(**empty)
     all_ns = actions[time].dropna()
     span = ((all_ns.min() - pd.Timestamp(0, tz="UTC")).value, (all_ns.max() - pd.Timestamp(0, tz="UTC")).value)
-    # Rows grouped by (cluster, actor, anchored, stratum): the unit a permutation shuffles within.
-    if anchor:
-        published = frame[anchor].dt.tz_convert("UTC").dt.as_unit("ns")
-        anchored = published.notna().to_numpy()
-        reference = published.fillna(pd.Timestamp(0, tz="UTC")).astype("int64").to_numpy()
-    else:
-        anchored = np.zeros(len(frame), dtype=bool)
-        reference = np.zeros(len(frame), dtype=np.int64)
-    strata = (pd.factorize(frame[stratum].astype("string"), use_na_sentinel=True)[0].astype(np.int64) + 1
-              if stratum else np.zeros(len(frame), dtype=np.int64))
-    order = np.lexsort((frame["ns"].to_numpy(), strata, anchored, frame["actor"].to_numpy(),
-                        frame["cluster"].to_numpy()))
-    cluster = frame["cluster"].to_numpy()[order]
-    actor_codes = frame["actor"].to_numpy()[order]
-    key = frame["key"].to_numpy()[order]
-    ns = frame["ns"].to_numpy()[order]
-    anchored, reference = anchored[order], reference[order]
-    values = np.where(anchored, ns - reference, ns)
-    strata = strata[order]
-    unit = (cluster * (actor_codes.max() + 1) + actor_codes) * 2 + anchored
-    group = pd.factorize(pd.MultiIndex.from_arrays([unit, strata]), sort=True)[0] if stratum else unit
+    rows = _ShuffleRows.of(frame, anchor=anchor, stratum=stratum)
     names = frame["cluster_id"].drop_duplicates().sort_values().tolist()
-    n_clusters = len(names)
     window_ns = float(window) * 1e9
-    observed = _coordinated_counts(key, actor_codes, ns, cluster, window_ns, n_clusters)
-
-    rng = np.random.default_rng(seed)
-    sums = np.zeros(n_clusters)
-    squares = np.zeros(n_clusters)
-    exceed = np.zeros(n_clusters, dtype=np.int64)
-    drawn = np.zeros(n_clusters, dtype=np.int64)
-    active = np.ones(n_clusters, dtype=bool)
-    rows = np.ones(len(key), dtype=bool)
-    for _ in tqdm(range(n_permutations), desc="null model", unit="sample", disable=not progress, leave=False):
-        if not active.any():
-            break
-        if shuffle == "account":
-            shuffled = _shuffled_within(values[rows], group[rows], rng)
-            times = np.where(anchored[rows], reference[rows] + shuffled, shuffled)
-        else:
-            times = rng.integers(span[0], span[1] + 1, int(rows.sum()), dtype=np.int64)
-        counts = _coordinated_counts(key[rows], actor_codes[rows], times, cluster[rows], window_ns, n_clusters)
-        sums[active] += counts[active]
-        squares[active] += counts[active] ** 2
-        exceed[active] += counts[active] >= observed[active]
-        drawn[active] += 1
-        if stop_after:
-            stopped = active & (exceed >= stop_after)
-            if stopped.any():
-                active &= ~stopped
-                rows = active[cluster]
+    observed = _coordinated_counts(rows.key, rows.actor, rows.ns, rows.cluster, window_ns, len(names))
+    sums, squares, exceed, drawn = _sample(rows, observed, window_ns=window_ns, span=span, shuffle=shuffle,
+                                           n_permutations=n_permutations, stop_after=stop_after, seed=seed,
+                                           progress=progress)
     drawn_safe = np.maximum(drawn, 1)
     mean = sums / drawn_safe
     variance = np.where(drawn > 1, (squares - drawn * mean**2) / np.maximum(drawn - 1, 1), 0.0)
@@ -239,3 +199,75 @@ def coaction_null(actions: pd.DataFrame, memberships: pd.DataFrame, *, window: f
     result = result.merge(found, on="cluster_id", how="left").fillna(empty)
     result["permutations"] = result["permutations"].astype("int64")
     return result.sort_values("cluster_id").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _ShuffleRows:
+    """Member actions sorted by (cluster, actor, anchored, stratum, time): each shuffle unit is contiguous."""
+
+    cluster: np.ndarray
+    actor: np.ndarray
+    key: np.ndarray
+    ns: np.ndarray
+    anchored: np.ndarray
+    reference: np.ndarray
+    values: np.ndarray
+    group: np.ndarray
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, *, anchor: str | None, stratum: str | None) -> _ShuffleRows:
+        if anchor:
+            published = frame[anchor].dt.tz_convert("UTC").dt.as_unit("ns")
+            anchored = published.notna().to_numpy()
+            reference = published.fillna(pd.Timestamp(0, tz="UTC")).astype("int64").to_numpy()
+        else:
+            anchored = np.zeros(len(frame), dtype=bool)
+            reference = np.zeros(len(frame), dtype=np.int64)
+        strata = (pd.factorize(frame[stratum].astype("string"), use_na_sentinel=True)[0].astype(np.int64) + 1
+                  if stratum else np.zeros(len(frame), dtype=np.int64))
+        order = np.lexsort((frame["ns"].to_numpy(), strata, anchored, frame["actor"].to_numpy(),
+                            frame["cluster"].to_numpy()))
+        cluster = frame["cluster"].to_numpy()[order]
+        actor_codes = frame["actor"].to_numpy()[order]
+        ns = frame["ns"].to_numpy()[order]
+        anchored, reference, strata = anchored[order], reference[order], strata[order]
+        unit = (cluster * (actor_codes.max() + 1) + actor_codes) * 2 + anchored
+        group = pd.factorize(pd.MultiIndex.from_arrays([unit, strata]), sort=True)[0] if stratum else unit
+        return cls(cluster=cluster, actor=actor_codes, key=frame["key"].to_numpy()[order], ns=ns, anchored=anchored,
+                   reference=reference, values=np.where(anchored, ns - reference, ns), group=group)
+
+
+def _sample(rows: _ShuffleRows, observed: np.ndarray, *, window_ns: float, span: tuple[int, int],
+            shuffle: str, n_permutations: int, stop_after: int, seed: int,
+            progress: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Null samples with the sequential stop: per cluster the sum and sum of squares, exceedances, samples drawn."""
+    from tqdm.auto import tqdm
+
+    n_clusters = len(observed)
+    rng = np.random.default_rng(seed)
+    sums = np.zeros(n_clusters)
+    squares = np.zeros(n_clusters)
+    exceed = np.zeros(n_clusters, dtype=np.int64)
+    drawn = np.zeros(n_clusters, dtype=np.int64)
+    active = np.ones(n_clusters, dtype=bool)
+    live = np.ones(len(rows.key), dtype=bool)
+    for _ in tqdm(range(n_permutations), desc="null model", unit="sample", disable=not progress, leave=False):
+        if not active.any():
+            break
+        if shuffle == "account":
+            shuffled = _shuffled_within(rows.values[live], rows.group[live], rng)
+            times = np.where(rows.anchored[live], rows.reference[live] + shuffled, shuffled)
+        else:
+            times = rng.integers(span[0], span[1] + 1, int(live.sum()), dtype=np.int64)
+        counts = _coordinated_counts(rows.key[live], rows.actor[live], times, rows.cluster[live], window_ns,
+                                     n_clusters)
+        sums[active] += counts[active]
+        squares[active] += counts[active] ** 2
+        exceed[active] += counts[active] >= observed[active]
+        drawn[active] += 1
+        if stop_after:
+            stopped = active & (exceed >= stop_after)
+            if stopped.any():
+                active &= ~stopped
+                live = active[rows.cluster]
+    return sums, squares, exceed, drawn

@@ -54,8 +54,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def _write(edges, out: Path) -> None:
     """Formula-safe CSV (ids as text, 0600, atomic), or Parquet with microsecond times."""
+    from tsinvest.files import atomic_write
     from tsinvest.reporting import to_safe_csv
-    from tsinvest.reporting.safe_export import atomic_write
 
     if out.suffix.lower() in (".parquet", ".pq"):
         with atomic_write(out) as temporary:

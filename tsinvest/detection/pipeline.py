@@ -8,9 +8,7 @@ and assembles their results into one :class:`DetectionResult`.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -118,9 +116,9 @@ class DetectionResult:
         ``graph.json`` for the asked ``graph_formats``. An existing
         ``out_dir`` is replaced only once the new one is complete.
         """
+        from tsinvest.files import staged_folder, write_json
         from tsinvest.graph import export
         from tsinvest.reporting import to_safe_csv
-        from tsinvest.reporting.safe_export import write_json
 
         suffix = {"graphml": "graphml", "gexf": "gexf", "json": "json"}
         unknown = [name for name in graph_formats if name not in suffix]
@@ -129,9 +127,7 @@ class DetectionResult:
         out = Path(out_dir)
         if out.exists() and not out.is_dir():
             raise ParameterError("out_dir exists and is not a folder; choose another --out")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-        try:
+        with staged_folder(out) as staging:
             ids = ["account_id", "cluster_id", "account_a", "account_b"]
             to_safe_csv(self.memberships, staging / "clusters.csv", id_columns=ids)
             to_safe_csv(self.clusters, staging / "cluster_summary.csv", id_columns=ids)
@@ -145,16 +141,6 @@ class DetectionResult:
                 export.write_graph(self.graph, staging / f"graph.{suffix[name]}", format=name)
             for path in staging.iterdir():
                 path.chmod(0o600)
-            if out.exists():
-                previous = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-                os.replace(out, previous / "old")
-                os.replace(staging, out)
-                shutil.rmtree(previous, ignore_errors=True)
-            else:
-                os.replace(staging, out)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         return out
 
 

@@ -116,7 +116,7 @@ def edge_table(G: nx.Graph) -> pd.DataFrame:
 
 def _atomic_write(path, write) -> Path:
     # The kit's one writer: private (0600) temporary file, moved into place on success.
-    from tsinvest.reporting.safe_export import atomic_write
+    from tsinvest.files import atomic_write
 
     with atomic_write(path) as temporary:
         write(temporary)

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError, Problem, SchemaValidationError
+from tsinvest.loading.issues import RowIssue
 from tsinvest.loading.mapping import apply_mapping, resolve_mapping
 from tsinvest.loading.readers import (
     COMPRESSIONS,
@@ -54,7 +55,6 @@ from tsinvest.loading.readers import (
 from tsinvest.loading.timestamps import EPOCH_UNITS, check_timezone
 from tsinvest.loading.validation import (
     Notice,
-    RowIssue,
     coerce_columns,
     header_looks_like_data,
     missing_column_problems,

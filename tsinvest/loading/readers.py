@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError, Problem, SchemaValidationError, UnsafeInputError
-from tsinvest.loading.validation import RowIssue
+from tsinvest.loading.issues import RowIssue
 
 __all__ = [
     "RawTable",

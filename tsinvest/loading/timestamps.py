@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.loading.issues import RowIssue, arrow_mask, arrow_text, number_to_text
 
 __all__ = ["to_utc", "check_timezone", "EPOCH_UNITS"]
 
@@ -82,8 +83,6 @@ def _utc_ns_values(values) -> np.ndarray:
 
 
 def _typed_to_utc(series, column, timezone):
-    from tsinvest.loading.validation import RowIssue
-
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         return series.dt.tz_convert("UTC").astype(pd.DatetimeTZDtype("ns", "UTC")), []
     present = series.notna().to_numpy()
@@ -107,8 +106,6 @@ def _typed_to_utc(series, column, timezone):
 
 def _excel_to_utc(values, positions, *, column, timezone, result, issues) -> None:
     """Excel serial days -> UTC, as local wall-clock times in ``timezone``."""
-    from tsinvest.loading.validation import RowIssue
-
     if timezone is None:
         issues.append(
             RowIssue(column, "Excel serial dates have no time zone; pass timezone= with the zone they were recorded in", positions)
@@ -165,8 +162,6 @@ def to_utc(
     >>> str(times[0])
     '2026-03-02 10:00:00+00:00'
     """
-    from tsinvest.loading.validation import RowIssue, _number_to_text
-
     check_timezone(timezone)
     if epoch_unit is not None and epoch_unit not in EPOCH_UNITS:
         raise ParameterError(f"epoch_unit={epoch_unit!r} is not supported; use one of {EPOCH_UNITS} or None")
@@ -180,15 +175,13 @@ def to_utc(
         # rule set applies (naive datetimes stay naive and are reported).
         series = series.map(
             lambda v: v if v is None or isinstance(v, str) or (isinstance(v, float) and np.isnan(v))
-            else (v.isoformat() if hasattr(v, "isoformat") else _number_to_text(v) or repr(v))
+            else (v.isoformat() if hasattr(v, "isoformat") else number_to_text(v) or repr(v))
         )
     elif pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         series = series.astype(object).map(
-            lambda v: None if pd.isna(v) else (_number_to_text(v) or repr(float(v)))
+            lambda v: None if pd.isna(v) else (number_to_text(v) or repr(float(v)))
         )
     import pyarrow.compute as pc
-
-    from tsinvest.loading.validation import arrow_mask, arrow_text
 
     trimmed = pc.utf8_trim_whitespace(arrow_text(series))
     text = pd.Series(trimmed.to_numpy(zero_copy_only=False), dtype=object)

@@ -23,25 +23,24 @@ from __future__ import annotations
 
 import difflib
 import re
-from decimal import Decimal
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import Problem
+from tsinvest.loading.issues import MAX_EXACT_FLOAT, RowIssue, arrow_mask, arrow_text, number_to_text
 from tsinvest.loading.timestamps import to_utc
 from tsinvest.schemas import STRING_DTYPE, TableSpec
 
 __all__ = [
-    "RowIssue",
     "Notice",
     "CONTROL_CHARACTERS",
     "make_controls_visible",
     "MAX_ROWS_LISTED",
     "MAX_EXTRA_COLUMNS_CONVERTED",
-    "MAX_EXACT_FLOAT",
     "to_text",
     "to_count",
     "coerce_columns",
@@ -57,24 +56,9 @@ __all__ = [
 MAX_EXTRA_COLUMNS_CONVERTED = 1000
 #: How many example row numbers one Problem keeps (``count`` always has the total).
 MAX_ROWS_LISTED = 1000
-#: Integers above this are not exactly representable as a float (Excel number cells,
-#: float columns): an id stored that way has already been rounded.
-MAX_EXACT_FLOAT = 2**53
 
 _TIME_WORDS = ("time", "date", "_at", "ts", "when", "created")
 _INTEGER_TEXT = re.compile(r"^\s*[+-]?\d+(?:\.0*)?\s*$")
-
-
-@dataclass(frozen=True)
-class RowIssue:
-    """Rows (frame positions, 0-based) of one column that break one rule.
-
-    ``column`` is None for whole-row problems such as ragged rows.
-    """
-
-    column: str | None
-    reason: str
-    positions: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -125,25 +109,6 @@ def make_controls_visible(series: pd.Series, *, column: str) -> tuple[pd.Series,
     return cleaned, Notice(column, _CONTROLS_VISIBLE, int(hit.sum()))
 
 
-def arrow_text(series: pd.Series):
-    """The values of a text column as a pyarrow string array (nulls for missing).
-
-    Regex and substring tests run in Arrow's C++ kernels instead of a Python
-    call per row, which matters on multi-million-row files.
-    """
-    import pyarrow as pa
-
-    values = series.astype(object).to_numpy()
-    return pa.array(values, type=pa.string(), from_pandas=True)
-
-
-def arrow_mask(array) -> np.ndarray:
-    """Boolean numpy mask from an Arrow boolean array, nulls as False."""
-    import pyarrow.compute as pc
-
-    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
 def _positions(mask) -> np.ndarray:
     return np.flatnonzero(np.asarray(mask, dtype=bool))
 
@@ -162,26 +127,6 @@ def _is_missing(series: pd.Series) -> np.ndarray:
             empty = np.fromiter((isinstance(v, str) and v == "" for v in values), dtype=bool, count=len(values))
         missing = missing | empty
     return missing
-
-
-def _number_to_text(value) -> str | None:
-    """Text of a non-string scalar; None when a float cannot be an exact id."""
-    if isinstance(value, bool | np.bool_):
-        return "true" if value else "false"
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    if isinstance(value, float | np.floating):
-        if value.is_integer() and abs(value) < MAX_EXACT_FLOAT:
-            return str(int(value))
-        return None
-    if isinstance(value, Decimal):
-        # Parquet/SQL decimal: an integral decimal is its integer text ("123.00" -> "123").
-        if value.is_finite() and value == value.to_integral_value():
-            return str(int(value))
-        return None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
 
 
 def _nested(value) -> bool:
@@ -232,7 +177,7 @@ def to_text(series: pd.Series, *, column: str, is_id: bool) -> tuple[pd.Series, 
                 boolean[position] = True
                 out[position] = None
             else:
-                converted = _number_to_text(value)
+                converted = number_to_text(value)
                 if converted is None:
                     if isinstance(value, Decimal):
                         if is_id:
@@ -307,7 +252,7 @@ def to_count(series: pd.Series, *, column: str) -> tuple[pd.Series, list[RowIssu
         issues = [RowIssue(column, "not a whole number", _positions(bad))] if bad.any() else []
         return result, issues
     text = series.astype(object).where(~pd.Series(missing, index=index), None)
-    text = text.map(lambda v: v if v is None or isinstance(v, str) else _number_to_text(v) or repr(v))
+    text = text.map(lambda v: v if v is None or isinstance(v, str) else number_to_text(v) or repr(v))
     text = text.astype(STRING_DTYPE)
     import pyarrow.compute as pc
 

@@ -59,9 +59,9 @@ from pathlib import Path
 from typing import Literal
 
 from tsinvest.exceptions import MissingDependencyError, NotebookError, ParameterError, RunInterruptedError
+from tsinvest.files import atomic_write, replace_folder, write_json, write_text
 from tsinvest.notebooks.catalogue import NotebookInfo, find_notebook, notebook_parameters
 from tsinvest.notebooks.provenance import file_sha256, provenance
-from tsinvest.reporting.safe_export import atomic_write, write_json, write_text
 
 __all__ = [
     "EVIDENCE_PARAMETER",
@@ -194,17 +194,6 @@ def _check_parameters(info: NotebookInfo, parameters: Mapping[str, object]) -> N
             f"its parameters are: {', '.join(sorted(declared)) or 'none'} "
             f"(see `tsinvest run {info.name} --params`)"
         )
-
-
-def _move_into(source: Path, target: Path) -> None:
-    """Replace ``target`` (file or folder) by ``source`` without a moment of half-written content."""
-    if source.is_dir() and target.exists():
-        trash = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, trash)
-        os.replace(source, target)
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        os.replace(source, target)
 
 
 def run_notebook(
@@ -429,9 +418,9 @@ def run_notebook(
             # Evidence first, record last: a run.json present means the run is complete.
             for folder in ("evidence", "rejected"):
                 if (staging / folder).is_dir():
-                    _move_into(staging / folder, out_dir / folder)
+                    replace_folder(staging / folder, out_dir / folder)
             for name in (executed.name, report.name, RUN_RECORD):
-                _move_into(staging / name, out_dir / name)
+                replace_folder(staging / name, out_dir / name)
             (out_dir / f"failed-{info.name}.ipynb").unlink(missing_ok=True)
             # Outputs of the previous run that this one did not produce again (rejected rows of an
             # earlier quarantine run): ours and unchanged, so removed, or run.json would not list them.

@@ -363,9 +363,8 @@ def pseudonymise_data_dir(
     >>> sorted(path.name for path in target.iterdir()), "00123" in (target / "logins.parquet").read_bytes().decode("latin-1")
     (['logins.parquet'], False)
     """
+    from tsinvest.files import atomic_write
     from tsinvest.loading import load_dir
-
-    from tsinvest.reporting.safe_export import atomic_write
 
     if on_error == "raise":
         tables = load_dir(data_dir)

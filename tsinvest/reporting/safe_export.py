@@ -27,13 +27,9 @@ Choices, so that readers know what they are looking at:
   ``a,"x`` and ``=1+1"`` (the quotes only count at the start of a field),
   so the marker itself must be defused. The cost is a visible ``'`` inside
   such text, which is rare outside attacks.
-* Every file the kit writes goes through :func:`atomic_write` (and its
-  helpers :func:`write_text`, :func:`write_bytes`, :func:`write_json`): a
-  temporary file in the target folder, created readable by its owner only
-  (mode 0600, since it holds personal data), moved into place with
-  :func:`os.replace` only once complete, so a failed export leaves no half
-  file; symbolic links are never written through, and ``overwrite=False``
-  refuses to replace an existing file.
+* Every file the kit writes goes through :func:`tsinvest.files.atomic_write`
+  (re-exported here with :func:`write_text`, :func:`write_bytes`,
+  :func:`write_json`): mode 0600, moved into place only once complete.
 
 Examples
 --------
@@ -43,19 +39,17 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import json
 import math
 import os
 import re
-import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.files import atomic_write, write_bytes, write_json, write_text
 
 __all__ = [
     "DANGEROUS_PREFIXES",
@@ -259,109 +253,6 @@ def safe_frame(frame: pd.DataFrame, *, id_columns: Sequence[str] | None = None) 
     result = pd.concat(parts, axis=1, ignore_index=True) if parts else pd.DataFrame(index=pd.RangeIndex(len(frame)))
     result.columns = headers
     return result
-
-
-@contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[Path]:
-    """Yield a private temporary path next to ``path``; move it into place only on success.
-
-    The one way tsinvest writes a file: the temporary file is created with
-    mode 0600 (owner only) in the target's folder, the caller fills it, and
-    it replaces ``path`` atomically when the ``with`` block ends without an
-    exception (otherwise it is deleted and ``path`` is untouched).
-
-    Parameters
-    ----------
-    path : path-like
-        The file to write; its folder is created if missing.
-    overwrite : bool, default True
-        With False an existing ``path`` is never replaced (a hard link
-        publishes the file, which fails if the name is taken).
-
-    Raises
-    ------
-    ParameterError
-        ``path`` is a symbolic link, a folder, or exists while
-        ``overwrite=False``. The message names the file, never its content.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib, stat
-    >>> target = pathlib.Path(tempfile.mkdtemp()) / "note.txt"
-    >>> with atomic_write(target) as temporary:
-    ...     _ = temporary.write_text("done")
-    >>> target.read_text(), oct(stat.S_IMODE(target.stat().st_mode))
-    ('done', '0o600')
-    >>> with atomic_write(target, overwrite=False) as temporary:
-    ...     _ = temporary.write_text("again")
-    Traceback (most recent call last):
-    ...
-    tsinvest.exceptions.ParameterError: 'note.txt' already exists ...
-    """
-    target = Path(path)
-    if target.is_symlink():
-        raise ParameterError(f"'{target.name}' is a symbolic link; tsinvest never writes through links (remove it)")
-    if target.is_dir():
-        raise ParameterError(f"'{target.name}' is a folder; give a file name")
-    if not overwrite and target.exists():
-        raise ParameterError(f"'{target.name}' already exists and tsinvest does not overwrite it; choose another name")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    try:
-        yield Path(temporary)
-        # Some writers recreate the file; the mode must still be owner-only.
-        os.chmod(temporary, 0o600)
-        if overwrite:
-            os.replace(temporary, target)
-        else:
-            try:
-                os.link(temporary, target)
-            except FileExistsError:
-                raise ParameterError(
-                    f"'{target.name}' already exists and tsinvest does not overwrite it; choose another name"
-                ) from None
-            except OSError:  # a filesystem without hard links: check, then replace
-                if target.exists():
-                    raise ParameterError(
-                        f"'{target.name}' already exists and tsinvest does not overwrite it; choose another name"
-                    ) from None
-                os.replace(temporary, target)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-
-
-# Kept for callers of the earlier private name.
-def _atomic_path(path: str | os.PathLike, suffix: str = ".tmp"):
-    return atomic_write(path)
-
-
-def write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool = True) -> Path:
-    """Write bytes through :func:`atomic_write` (mode 0600, atomic)."""
-    with atomic_write(path, overwrite=overwrite) as temporary:
-        temporary.write_bytes(data)
-    return Path(path)
-
-
-def write_text(path: str | os.PathLike, text: str, *, encoding: str = "utf-8", overwrite: bool = True) -> Path:
-    """Write text through :func:`atomic_write` (mode 0600, atomic).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> write_text(pathlib.Path(tempfile.mkdtemp()) / "a.txt", "hi").read_text()
-    'hi'
-    """
-    return write_bytes(path, text.encode(encoding), overwrite=overwrite)
-
-
-def write_json(path: str | os.PathLike, value: object, *, overwrite: bool = True) -> Path:
-    """Write JSON (sorted keys, two-space indent, final newline) through :func:`atomic_write`."""
-    return write_text(path, json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n", overwrite=overwrite)
 
 
 def to_safe_csv(

@@ -44,6 +44,7 @@ import pandas as pd
 from tsinvest.exceptions import ParameterError, SchemaValidationError
 from tsinvest.loading import load_table, scan_table_files
 from tsinvest.loading.loaders import warn_skipped
+from tsinvest.loading.sql import quote_identifier, quote_literal
 from tsinvest.schemas import TABLES, TIMESTAMP_DTYPE, table_spec
 
 __all__ = ["Workspace", "IN_MEMORY_BELOW"]
@@ -54,14 +55,6 @@ IN_MEMORY_BELOW = 64 * 1024 * 1024
 # Same rules as tsinvest.loading.timestamps: an offset only counts after a clock time.
 _OFFSET_PATTERN = r"(?:\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*[+-]\d{2}(?::?\d{2})?|\d\s*[Zz])$"
 _NUMBER_PATTERN = r"^[+-]?\d+(?:\.\d+)?$"
-
-
-def _quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _escape_glob(path: str) -> str:
@@ -89,12 +82,12 @@ def _confined_connection(database: str, readable, memory_limit: str | None, temp
     try:
         connection.execute("SET TimeZone = 'UTC'")
         if memory_limit:
-            connection.execute(f"SET memory_limit = {_quote_literal(memory_limit)}")
+            connection.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
         allowed_paths = sorted({text for path in readable for text in (str(path), _escape_glob(str(path)))})
         if allowed_paths:
             connection.execute("SET allowed_paths = ?", [allowed_paths])
         if temp_directory:
-            connection.execute(f"SET temp_directory = {_quote_literal(str(temp_directory))}")
+            connection.execute(f"SET temp_directory = {quote_literal(str(temp_directory))}")
             connection.execute("SET allowed_directories = ?", [[str(Path(temp_directory).resolve()) + os.sep]])
         connection.execute("SET enable_external_access = false")
         connection.execute("SET lock_configuration = true")
@@ -111,11 +104,11 @@ def _utc_expression(quoted: str, kind: str, *, column: str, source: str, timezon
     epoch numbers need ``epoch_unit``; otherwise the query fails with a clear
     message naming the column and option (never a value).
     """
-    naive_error = _quote_literal(
+    naive_error = quote_literal(
         f"{source}: column '{column}' has timestamps without a UTC offset; pass timezone= (e.g. 'Europe/Berlin')"
     )
-    epoch_error = _quote_literal(f"{source}: column '{column}' holds epoch numbers; pass epoch_unit='s' or 'ms'")
-    zone = _quote_literal(timezone) if timezone else None
+    epoch_error = quote_literal(f"{source}: column '{column}' holds epoch numbers; pass epoch_unit='s' or 'ms'")
+    zone = quote_literal(timezone) if timezone else None
 
     def epoch(number: str) -> str:
         if epoch_unit == "s":
@@ -139,8 +132,8 @@ def _utc_expression(quoted: str, kind: str, *, column: str, source: str, timezon
     naive = f"timezone({zone}, CAST({text} AS TIMESTAMP))" if zone else f"error({naive_error})"
     return (
         f"CASE WHEN {quoted} IS NULL OR {text} = '' THEN NULL "
-        f"WHEN regexp_matches({text}, {_quote_literal(_OFFSET_PATTERN)}) THEN CAST({text} AS TIMESTAMPTZ) "
-        f"WHEN regexp_matches({text}, {_quote_literal(_NUMBER_PATTERN)}) THEN {epoch(text)} "
+        f"WHEN regexp_matches({text}, {quote_literal(_OFFSET_PATTERN)}) THEN CAST({text} AS TIMESTAMPTZ) "
+        f"WHEN regexp_matches({text}, {quote_literal(_NUMBER_PATTERN)}) THEN {epoch(text)} "
         f"ELSE {naive} END"
     )
 
@@ -235,7 +228,7 @@ class Workspace:
         spec = table_spec(table)
         renames = resolve_mapping(mapping, table=table)
         # DuckDB expands ? * [ in file names as globs: escape them so only this file is read.
-        literal = _quote_literal(_escape_glob(str(path)))
+        literal = quote_literal(_escape_glob(str(path)))
         if path.suffix.lower() == ".parquet":
             reader = f"read_parquet({literal})"
         else:
@@ -253,8 +246,8 @@ class Workspace:
             )
         selected = []
         for original, column, kind in present:
-            quoted = _quote_identifier(original)
-            alias = _quote_identifier(column)
+            quoted = quote_identifier(original)
+            alias = quote_identifier(column)
             if column in spec.time_columns:
                 expression = _utc_expression(quoted, kind, column=column, source=path.name, timezone=timezone, epoch_unit=epoch_unit)
                 selected.append(f"{expression} AS {alias}")
@@ -265,7 +258,7 @@ class Workspace:
             else:
                 selected.append(f"{quoted} AS {alias}")
         self.connection.execute(
-            f"CREATE OR REPLACE VIEW {_quote_identifier(table)} AS SELECT {', '.join(selected)} FROM {reader}"
+            f"CREATE OR REPLACE VIEW {quote_identifier(table)} AS SELECT {', '.join(selected)} FROM {reader}"
         )
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
@@ -311,7 +304,7 @@ class Workspace:
             raise ParameterError(f"no table '{name}' in this workspace; tables: {known}")
         if name in self._frames:
             return self._frames[name]
-        return self.sql(f"SELECT * FROM {_quote_identifier(name)}")
+        return self.sql(f"SELECT * FROM {quote_identifier(name)}")
 
     def canonical_tables(self) -> dict[str, pd.DataFrame]:
         """Every canonical table present, as DataFrames (loads in-place views)."""

@@ -26,7 +26,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ``queue`` arguments."""
     parser.add_argument("data_dir", metavar="DATA_DIR", help="folder with escalations.csv (and enforcements)")
     parser.add_argument("--as-of", metavar="TIME",
-                        help="time the queue is looked at, ISO 8601 with offset, e.g. 2026-03-30T00:00:00Z "
+                        help="time the queue is looked at, ISO 8601 (UTC without an offset), e.g. 2026-03-30T00:00:00Z "
                              "(default: the latest time in the escalations table)")
     parser.add_argument("--out", metavar="FILE", help="write the whole queue to FILE.csv or FILE.xlsx (atomically)")
     parser.add_argument("--top", type=int, default=10, metavar="N", help="rows printed (default: 10; 0 for none)")

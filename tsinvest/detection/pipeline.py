@@ -22,6 +22,7 @@ import pandas as pd
 
 from tsinvest.detection.base import DetectionSettings, KindResult
 from tsinvest.exceptions import ParameterError
+from tsinvest.loading.timestamps import utc_bound
 
 __all__ = ["DetectionResult", "detect", "DEFAULT_WINDOW", "DEFAULT_REPORT_WINDOW", "MIN_AUTO_WINDOW"]
 
@@ -162,10 +163,7 @@ def _load(data, *, mapping=None, timezone: str | None = None, epoch_unit: str | 
 
 def _as_of(tables: Mapping[str, pd.DataFrame], as_of) -> pd.Timestamp | None:
     if as_of is not None:
-        stamp = pd.Timestamp(as_of)
-        if stamp.tzinfo is None:
-            raise ParameterError("as_of must be timezone-aware, e.g. '2026-03-30T00:00:00Z'")
-        return stamp.tz_convert("UTC")
+        return utc_bound(as_of, name="as_of")
     # The latest observed time: results never depend on when the code runs.
     latest = [frame["ts"].max() for name, frame in tables.items() if name in ("events", "reports", "logins")
               and "ts" in frame and len(frame)]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.loading.timestamps import utc_bound
 from tsinvest.schemas import TABLES
 
 __all__ = ["CLOSED_STATUSES", "as_of_timestamp", "escalations_select", "tickets_cte", "has_table", "check_statuses"]
@@ -22,25 +23,17 @@ CLOSED_STATUSES = ("resolved", "closed")
 _SQL_TYPES = {"time": "TIMESTAMPTZ", "integer": "BIGINT", "text": "VARCHAR"}
 
 
-def as_of_timestamp(as_of) -> pd.Timestamp:
-    """``as_of`` as a UTC timestamp; a time without an offset is refused (never guessed).
+def as_of_timestamp(as_of: object) -> pd.Timestamp:
+    """``as_of`` as a UTC timestamp, required (see :func:`tsinvest.loading.timestamps.utc_bound`).
 
     Examples
     --------
     >>> as_of_timestamp("2026-03-30T02:00:00+02:00")
     Timestamp('2026-03-30 00:00:00+0000', tz='UTC')
+    >>> as_of_timestamp("2026-03-30")
+    Timestamp('2026-03-30 00:00:00+0000', tz='UTC')
     """
-    if as_of is None:
-        raise ParameterError("as_of is required (the time the queue is looked at), e.g. '2026-03-30T00:00:00Z'")
-    try:
-        stamp = pd.Timestamp(as_of)
-    except (TypeError, ValueError):
-        raise ParameterError("as_of is not a time; write it as ISO 8601 with an offset, e.g. 2026-03-30T00:00:00Z") from None
-    if stamp is pd.NaT or pd.isna(stamp):
-        raise ParameterError("as_of is missing; write it as ISO 8601 with an offset, e.g. 2026-03-30T00:00:00Z")
-    if stamp.tzinfo is None:
-        raise ParameterError("as_of has no UTC offset; add one (e.g. 2026-03-30T00:00:00Z) so the time is not guessed")
-    return stamp.tz_convert("UTC")
+    return utc_bound(as_of, name="as_of", required=True)
 
 
 def has_table(workspace, name: str) -> bool:

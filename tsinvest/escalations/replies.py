@@ -145,7 +145,7 @@ def reply_facts(workspace, ticket_id: str, *, as_of, memberships: pd.DataFrame |
     ticket_id : str
         The ticket (exact string).
     as_of : str or Timestamp
-        Facts up to this time, with a UTC offset.
+        Facts up to this time (ISO 8601; a time without an offset is UTC).
     memberships : DataFrame, optional
         ``DetectionResult.memberships``, to say whether the subject is in or
         was targeted by a flagged network.

@@ -23,6 +23,7 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.linking.shared_attributes import _check_columns
+from tsinvest.loading.timestamps import utc_bound
 from tsinvest.schemas import STRING_DTYPE
 
 __all__ = ["CreationBurst", "creation_burst", "username_template", "username_template_share", "account_age_days"]
@@ -225,9 +226,7 @@ def account_age_days(
     {'007': 0.5}
     """
     _check_columns(accounts, {"actor": actor, "created": created}, "account_age_days")
-    reference = pd.Timestamp(as_of)
-    if reference.tzinfo is None:
-        raise ParameterError("account_age_days: as_of must be timezone-aware, e.g. '2026-03-30T00:00:00Z'")
+    reference = utc_bound(as_of, name="account_age_days: as_of", required=True)
     created_at = pd.to_datetime(accounts[created], utc=True)
     ages = (reference.tz_convert("UTC") - created_at).dt.total_seconds() / 86400.0
     return pd.Series(

@@ -37,6 +37,7 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.linking import _kernels, _sweep
+from tsinvest.loading.sql import quote_identifier, quote_literal
 from tsinvest.schemas import EDGE_COLUMNS, STRING_DTYPE, TIMESTAMP_DTYPE
 
 __all__ = [
@@ -120,10 +121,6 @@ def _check_parameters(window: float, min_weight: int, evidence_size: int, max_ac
     return int(round(float(window) * 1_000_000_000))
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _missing_columns_error(missing: list[str], available: Sequence[str]) -> ParameterError:
     return ParameterError(
         f"missing column(s) {', '.join(repr(c) for c in missing)}; the table has "
@@ -175,7 +172,7 @@ def _relation_sql(source: str | os.PathLike, connection) -> str:
         if path.is_dir():  # a partitioned Parquet data set
             path = path / "**" / "*.parquet"
             name = ".parquet"
-        literal = "'" + str(path).replace("'", "''") + "'"
+        literal = quote_literal(path)
         if name.endswith(_PARQUET_SUFFIXES):
             return f"read_parquet({literal})"
         if name.endswith(_CSV_SUFFIXES):
@@ -187,7 +184,7 @@ def _relation_sql(source: str | os.PathLike, connection) -> str:
     if connection is not None and isinstance(source, str):
         tables = {row[0] for row in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         if source in tables:
-            return _quote(source)
+            return quote_identifier(source)
     raise ParameterError(
         f"source '{path.name}' is not an existing file{' or a table of connection' if connection is not None else ''}; "
         "check the path"
@@ -209,14 +206,15 @@ def _file_to_arrow(source, actor, target, time, action, action_column, connectio
         missing = [c for c in dict.fromkeys(needed) if c not in columns]
         if missing:
             raise _missing_columns_error(missing, columns)
-        where = [f"{_quote(c)} IS NOT NULL" for c in (actor, target, time)]
+        where = [f"{quote_identifier(c)} IS NOT NULL" for c in (actor, target, time)]
         parameters: list[Any] = []
         if action is not None:
-            where.append(f"CAST({_quote(action_column)} AS VARCHAR) = ?")
+            where.append(f"CAST({quote_identifier(action_column)} AS VARCHAR) = ?")
             parameters.append(action)
         sql = (
-            f"SELECT CAST({_quote(actor)} AS VARCHAR) AS actor, CAST({_quote(target)} AS VARCHAR) AS target, "
-            f"epoch_ns(CAST({_quote(time)} AS TIMESTAMPTZ)) AS ns FROM {relation} WHERE {' AND '.join(where)}"
+            f"SELECT CAST({quote_identifier(actor)} AS VARCHAR) AS actor, "
+            f"CAST({quote_identifier(target)} AS VARCHAR) AS target, "
+            f"epoch_ns(CAST({quote_identifier(time)} AS TIMESTAMPTZ)) AS ns FROM {relation} WHERE {' AND '.join(where)}"
         )
         try:
             table = _arrow(con, sql, parameters)

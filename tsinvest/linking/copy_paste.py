@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.linking.shared_attributes import _check_columns, _empty_edges, _finalise_edges, _quote
+from tsinvest.linking.shared_attributes import _check_columns, _empty_edges, _finalise_edges
+from tsinvest.loading.sql import quote_identifier
 from tsinvest.textnorm import PLACEHOLDERS, normalise_text
 
 if TYPE_CHECKING:
@@ -393,7 +394,7 @@ def copy_paste_edges(
 
         def sql(template: str) -> str:
             for name, view in names.items():
-                template = re.sub(rf"\b(FROM|JOIN) {name}\b", rf"\1 {_quote(view)}", template)
+                template = re.sub(rf"\b(FROM|JOIN) {name}\b", rf"\1 {quote_identifier(view)}", template)
             return template
 
         settings = {"cap": max_accounts_per_text, "repeats": float(min_repeats_per_account)}

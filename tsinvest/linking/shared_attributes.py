@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.loading.sql import quote_identifier, quote_literal
 from tsinvest.schemas import EDGE_COLUMNS, STRING_DTYPE, TIMESTAMP_DTYPE
 
 if TYPE_CHECKING:
@@ -52,14 +53,6 @@ def value_weight(accounts_sharing: int) -> float:
     if accounts_sharing < 2:
         raise ParameterError("value_weight: accounts_sharing must be at least 2 (a value used by one account links nobody)")
     return 1.0 / math.log(accounts_sharing)
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _check_columns(frame: pd.DataFrame, needed: dict[str, str], function: str) -> None:
@@ -194,12 +187,12 @@ def shared_attribute_edges(
     columns = [actor, *attributes] + ([time] if time is not None else [])
     frame = logins.loc[:, list(dict.fromkeys(columns))]
     view = f"__tsinvest_shared_attributes_{id(frame)}"
-    time_sql = f"CAST({_quote(time)} AS TIMESTAMPTZ)" if time is not None else "CAST(NULL AS TIMESTAMPTZ)"
+    time_sql = f"CAST({quote_identifier(time)} AS TIMESTAMPTZ)" if time is not None else "CAST(NULL AS TIMESTAMPTZ)"
     observations = " UNION ALL ".join(
-        f"SELECT CAST({_quote(actor)} AS VARCHAR) AS account, {_literal(column)} AS attribute, "
-        f"CAST({_quote(column)} AS VARCHAR) AS value, {time_sql} AS ts FROM {_quote(view)} "
-        f"WHERE {_quote(column)} IS NOT NULL AND trim(CAST({_quote(column)} AS VARCHAR)) <> '' "
-        f"AND {_quote(actor)} IS NOT NULL"
+        f"SELECT CAST({quote_identifier(actor)} AS VARCHAR) AS account, {quote_literal(column)} AS attribute, "
+        f"CAST({quote_identifier(column)} AS VARCHAR) AS value, {time_sql} AS ts FROM {quote_identifier(view)} "
+        f"WHERE {quote_identifier(column)} IS NOT NULL AND trim(CAST({quote_identifier(column)} AS VARCHAR)) <> '' "
+        f"AND {quote_identifier(actor)} IS NOT NULL"
         for column in attributes
     )
     query = f"""

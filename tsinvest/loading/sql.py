@@ -39,6 +39,8 @@ import json
 from tsinvest.exceptions import ParameterError, UnsafeInputError
 
 __all__ = [
+    "quote_identifier",
+    "quote_literal",
     "SANDBOX_CONFIG",
     "ALLOWED_TABLE_FUNCTIONS",
     "check_single_select",
@@ -58,6 +60,34 @@ SANDBOX_CONFIG = {
 ALLOWED_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})
 
 _REFUSED = "a SQL input may hold exactly one SELECT query"
+
+
+def quote_identifier(name: object) -> str:
+    """Quote a column or table name for DuckDB SQL; names come from users and files.
+
+    The one way tsinvest puts a name into SQL text: double quotes around it,
+    inner double quotes doubled, so no name can end the identifier.
+
+    Examples
+    --------
+    >>> print(quote_identifier('x" OR 1=1 --'))
+    "x"" OR 1=1 --"
+    """
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def quote_literal(text: object) -> str:
+    """Quote a text value (a file path, a pattern) as a DuckDB string literal.
+
+    Values are passed as query parameters wherever DuckDB allows; this is for
+    the places it does not (a path in ``read_parquet``).
+
+    Examples
+    --------
+    >>> quote_literal("it's.csv")
+    "'it''s.csv'"
+    """
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def check_single_select(query: str, *, source: str) -> None:

@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import re
+from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,7 @@ import pandas as pd
 from tsinvest.exceptions import ParameterError
 from tsinvest.loading.issues import RowIssue, arrow_mask, arrow_text, number_to_text
 
-__all__ = ["to_utc", "check_timezone", "EPOCH_UNITS"]
+__all__ = ["to_utc", "utc_bound", "check_timezone", "EPOCH_UNITS"]
 
 EPOCH_UNITS = ("s", "ms", "excel")
 # Excel serial dates (days since 1899-12-30) of plausible data are 10,000-1,000,000 (1927-4637);
@@ -55,6 +56,65 @@ _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _EPOCH_UNIT_SPLIT = 1e11
 _OUTSIDE_RANGE = "timestamp outside the supported years 1678-2261"
 _UNPARSEABLE = "unparseable timestamp (expected ISO 8601 such as 2026-03-02T10:00:00Z)"
+
+
+@overload
+def utc_bound(value: object, *, name: str, required: Literal[True]) -> pd.Timestamp: ...
+
+
+@overload
+def utc_bound(value: object, *, name: str, required: bool = False) -> pd.Timestamp | None: ...
+
+
+def utc_bound(value: object, *, name: str, required: bool = False) -> pd.Timestamp | None:
+    """Parse a time bound (``as_of``, ``start``, ``end``, ``split``) as a UTC timestamp.
+
+    The one rule for every bound a caller types: a value with an offset is
+    converted to UTC, and a value without one (a date such as
+    ``"2026-03-30"`` or a time such as ``"2026-03-30T12:00"``) is read as
+    UTC, since the whole kit works in UTC. This differs on purpose from
+    loaded *data*, where a naive time is refused unless ``timezone=`` names
+    its zone: a row's zone is unknown, an analyst's bound is written in the
+    kit's own time.
+
+    Parameters
+    ----------
+    value : str, datetime, Timestamp or None
+        The bound; None means "no bound" and is returned as None.
+    name : str
+        Parameter name used in the error message.
+    required : bool, default False
+        Refuse None (``as_of`` of a queue or a case file has no default:
+        nothing defaults to the wall clock).
+
+    Raises
+    ------
+    ParameterError
+        ``value`` is not a date or time, is missing (NaT), or is None while
+        ``required``. The message names the parameter, never the value.
+
+    Examples
+    --------
+    >>> utc_bound("2026-03-30", name="as_of")
+    Timestamp('2026-03-30 00:00:00+0000', tz='UTC')
+    >>> utc_bound("2026-03-30T02:00:00+02:00", name="as_of")
+    Timestamp('2026-03-30 00:00:00+0000', tz='UTC')
+    >>> utc_bound(None, name="start") is None
+    True
+    """
+    if value is None:
+        if required:
+            raise ParameterError(f"{name} is required; write it as ISO 8601, e.g. 2026-03-30T00:00:00Z")
+        return None
+    try:
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"{name} is not a date or time; write it as ISO 8601, e.g. 2026-03-30 or 2026-03-30T00:00:00Z"
+        ) from None
+    if pd.isna(stamp):
+        raise ParameterError(f"{name} is missing (NaT); write it as ISO 8601, e.g. 2026-03-30T00:00:00Z")
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
 def check_timezone(timezone: str | None) -> None:

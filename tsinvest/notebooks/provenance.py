@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.loading.sql import quote_literal
 
 __all__ = [
     "DEFAULT_PACKAGES",
@@ -88,7 +89,7 @@ def count_rows(path: str | os.PathLike) -> int | None:
         return None
     if suffix == ".xlsx":
         return len(pd.read_excel(path, dtype=str))
-    literal = "'" + str(path).replace("'", "''") + "'"
+    literal = quote_literal(path)
     if suffix == ".parquet":
         reader = f"read_parquet({literal})"
     elif suffix in {".jsonl", ".ndjson"}:

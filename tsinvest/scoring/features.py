@@ -298,13 +298,14 @@ def cluster_features(memberships: pd.DataFrame, edges: pd.DataFrame, *,
         features[column] = nan
     if accounts is not None and len(accounts):
         from tsinvest.linking.account_features import username_template_share
+        from tsinvest.loading.timestamps import utc_bound
 
         _check(accounts, ["account_id", "created_at"], "accounts")
         info = accounts.drop_duplicates("account_id").assign(account_id=lambda f: f["account_id"].astype("string"))
         joined = members.merge(info, on="account_id", how="left")
         hours = (joined["created_at"] - pd.Timestamp(0, tz="UTC")).dt.total_seconds() / 3600.0
         joined["hours"] = hours
-        reference = pd.Timestamp(as_of) if as_of is not None else None
+        reference = utc_bound(as_of, name="as_of")
         for cid, group in joined.groupby("cluster_id"):
             h = group["hours"].dropna().to_numpy()
             if h.size:

@@ -8,6 +8,8 @@ from typing import Any
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.loading.sql import quote_identifier
+from tsinvest.loading.timestamps import utc_bound
 from tsinvest.schemas import STRING_DTYPE, TIMESTAMP_DTYPE
 
 __all__: list[str] = []
@@ -16,27 +18,9 @@ FREQ_SQL = {"H": ("hour", "INTERVAL 1 HOUR"), "D": ("day", "INTERVAL 1 DAY"), "W
 FREQ_TIMEDELTA = {"H": pd.Timedelta(hours=1), "D": pd.Timedelta(days=1), "W": pd.Timedelta(days=7)}
 
 
-def quote(name: str) -> str:
-    """Quote an identifier for DuckDB SQL (column names come from users)."""
-    return '"' + str(name).replace('"', '""') + '"'
-
-
 def sql_timestamp(value: pd.Timestamp) -> str:
     """A naive-UTC TIMESTAMP literal built from a parsed Timestamp, never from raw user text."""
     return f"TIMESTAMP '{value.tz_convert('UTC').tz_localize(None).isoformat(sep=' ')}'"
-
-
-def as_utc(value: Any, *, name: str) -> pd.Timestamp | None:
-    """Parse a bound; naive values are read as UTC."""
-    if value is None:
-        return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise ParameterError(f"{name} is not a date or timestamp; pass e.g. '2026-03-02' or '2026-03-02T00:00:00Z'") from None
-    if stamp is pd.NaT:
-        raise ParameterError(f"{name} is missing (NaT); pass a date or timestamp")
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
 def parse_window(value: Any, *, name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -50,7 +34,7 @@ def parse_window(value: Any, *, name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
         start, end = value
     except (TypeError, ValueError):
         raise ParameterError(f"{name} must be a (start, end) pair or a 'START/END' string") from None
-    start_ts, end_ts = as_utc(start, name=f"{name} start"), as_utc(end, name=f"{name} end")
+    start_ts, end_ts = utc_bound(start, name=f"{name} start"), utc_bound(end, name=f"{name} end")
     if not start_ts < end_ts:
         raise ParameterError(f"{name}: start must be before end (end is exclusive)")
     return start_ts, end_ts
@@ -104,7 +88,7 @@ def utc_expression(column: str, types: dict[str, str]) -> str:
     """SQL for a time column as naive UTC, so truncation never depends on the session time zone."""
     kind = types[column]
     if kind.startswith("TIMESTAMP WITH TIME ZONE") or kind == "TIMESTAMPTZ":
-        return f"timezone('UTC', {quote(column)})"
+        return f"timezone('UTC', {quote_identifier(column)})"
     raise ParameterError(
         f"column {column!r} must hold time-zone-aware UTC timestamps; load the table with "
         "tsinvest.loading.load_table or convert it with pd.to_datetime(..., utc=True)"

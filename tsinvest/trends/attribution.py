@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.loading.sql import quote_identifier
 from tsinvest.schemas import STRING_DTYPE
-from tsinvest.trends._common import as_columns, as_string_columns, quote, require_columns, to_relation
+from tsinvest.trends._common import as_columns, as_string_columns, require_columns, to_relation
 
 __all__ = ["coordinated_share", "ASSESSMENTS"]
 
@@ -99,10 +100,10 @@ def coordinated_share(
     relation, types = to_relation(frame, connection if connection is not None else private)
     require_columns(types, (actor, *groups))
     flagged = _flagged_ids(flagged_accounts)
-    private.register("rows_in", relation.query("data", f"SELECT {', '.join(quote(g) for g in groups)}, "
-                                                       f"CAST({quote(actor)} AS VARCHAR) AS actor FROM data").to_arrow_table())
+    private.register("rows_in", relation.query("data", f"SELECT {', '.join(quote_identifier(g) for g in groups)}, "
+                                                       f"CAST({quote_identifier(actor)} AS VARCHAR) AS actor FROM data").to_arrow_table())
     private.register("flagged", flagged)
-    group_sql = ", ".join(quote(g) for g in groups)
+    group_sql = ", ".join(quote_identifier(g) for g in groups)
     result = private.execute(
         f"""
         SELECT {group_sql},

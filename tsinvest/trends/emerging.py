@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.loading.sql import quote_identifier
 from tsinvest.schemas import STRING_DTYPE
 from tsinvest.trends._common import (
     parse_window,
-    quote,
     require_columns,
     sql_timestamp,
     to_relation,
@@ -101,8 +101,8 @@ def extract_hashtags(text: str | None) -> list[str]:
 
 def _raw_terms_sql(kind: str, text: str, term: str | None) -> str:
     if term is not None:
-        return f"[CAST({quote(term)} AS VARCHAR)]"
-    cleaned = f"regexp_replace({quote(text)}, '{_INVISIBLE_SQL}', '', 'g')"
+        return f"[CAST({quote_identifier(term)} AS VARCHAR)]"
+    cleaned = f"regexp_replace({quote_identifier(text)}, '{_INVISIBLE_SQL}', '', 'g')"
     if kind == "hashtags":
         return f"regexp_extract_all({cleaned}, '{_TAG_SQL}', 1)"
     return f"regexp_extract_all({cleaned}, '{_WORD_SQL}')"
@@ -118,7 +118,7 @@ def _occurrences(data, *, windows, kind, text, term, time, actor, connection):
     relation, types = to_relation(data, connection if connection is not None else private)
     require_columns(types, (time, actor, term if term is not None else text))
     t = utc_expression(time, types)
-    actor_sql = f"CAST({quote(actor)} AS VARCHAR)" if actor else "NULL::VARCHAR"
+    actor_sql = f"CAST({quote_identifier(actor)} AS VARCHAR)" if actor else "NULL::VARCHAR"
     selects = [
         f"SELECT '{label}' AS window, {actor_sql} AS actor, {t} AS ts, unnest({_raw_terms_sql(kind, text, term)}) AS raw "
         f"FROM data WHERE {t} >= {sql_timestamp(lo)} AND {t} < {sql_timestamp(hi)}"

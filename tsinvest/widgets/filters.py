@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.loading.timestamps import utc_bound
 from tsinvest.schemas import EDGE_COLUMNS
 
 __all__ = [
@@ -72,15 +73,9 @@ _PARAMETER_TYPES = {
 def _utc_text(value: object, name: str) -> str | None:
     if value is None or value == "":
         return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} must be an ISO 8601 time such as 2026-03-02T00:00:00Z") from None
-    if pd.isna(stamp):
+    if pd.api.types.is_scalar(value) and pd.isna(value):  # NaT from a cleared date picker: no bound
         return None
-    # Naive times are read as UTC: the whole kit works in UTC.
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_bound(value, name=name, required=True).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _text_tuple(values: object, name: str) -> tuple[str, ...]:

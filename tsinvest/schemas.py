@@ -22,11 +22,12 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from tsinvest.exceptions import UnknownTableError
+from tsinvest.exceptions import ParameterError, UnknownTableError
 
 __all__ = [
     "TableSpec",
@@ -39,6 +40,7 @@ __all__ = [
     "STRING_DTYPE",
     "EDGE_COLUMNS",
     "table_spec",
+    "require_columns",
 ]
 
 #: dtype of every time column after loading.
@@ -184,6 +186,61 @@ def table_spec(table: str) -> TableSpec:
         ) from None
 
 
+def require_columns(
+    available: Iterable[Hashable],
+    needed: Mapping[str, str | None] | Iterable[str | None],
+    *,
+    name: str,
+) -> None:
+    """Raise one error naming every missing column, with the parameter that names each.
+
+    The one required-column check of the kit: a caller learns about all
+    missing columns at once, and which keyword argument to change.
+
+    Parameters
+    ----------
+    available : iterable
+        The input's column names (a DataFrame iterates over its columns).
+    needed : mapping or iterable
+        ``{parameter: column}`` for columns a caller chose by keyword
+        argument, or plain column names; None entries are skipped (an
+        optional column that was not asked for).
+    name : str
+        What is checked, named in the message (``"copy_paste_edges"``,
+        ``"memberships"``).
+
+    Raises
+    ------
+    ParameterError
+        Listing every missing column, sorted, never a row value.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"ts": []})
+    >>> require_columns(frame, {"time": "ts"}, name="coordination_edges")
+    >>> require_columns(frame, {"actor": "account_id", "target": "target_id", "time": "ts"},
+    ...                 name="coordination_edges")
+    Traceback (most recent call last):
+    ...
+    tsinvest.exceptions.ParameterError: coordination_edges lacks column(s) 'account_id' (parameter actor=), \
+'target_id' (parameter target=); rename the columns or pass their names as keyword arguments
+    """
+    present = set(available)
+    pairs = needed.items() if isinstance(needed, Mapping) else ((None, column) for column in needed)
+    missing: dict[str, str | None] = {}
+    for parameter, column in pairs:
+        if column is not None and column not in present:
+            missing.setdefault(column, parameter)
+    if missing:
+        listed = ", ".join(
+            repr(column) + (f" (parameter {missing[column]}=)" if missing[column] else "") for column in sorted(missing)
+        )
+        raise ParameterError(
+            f"{name} lacks column(s) {listed}; rename the columns or pass their names as keyword arguments"
+        )
+
+
 _ISO_COUNTRIES = tuple(
     """AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV
     BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET
@@ -192,7 +249,7 @@ _ISO_COUNTRIES = tuple(
     ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE
     PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST
     SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS
-    XK YE YT ZA ZM ZW""".split()
+    XK YE YT ZA ZM ZW""".split()  # noqa: SIM905 -- 249 codes read better as a block than as quoted strings
 )
 _POLICIES = (
     "spam", "harassment", "hate_speech", "violent_extremism", "dangerous_challenge", "misinformation", "nudity",
@@ -211,7 +268,9 @@ CLOSED_VOCABULARIES: dict[str, dict[str, tuple[str, ...]]] = {
         "status": ("active", "suspended", "deactivated", "banned", "deleted", "restricted"),
     },
     "events": {
-        "action": ("share", "like", "comment", "post", "follow", "duet", "stitch", "view", "unfollow", "repost", "save"),
+        "action": (
+            "share", "like", "comment", "post", "follow", "duet", "stitch", "view", "unfollow", "repost", "save",
+        ),
         "target_type": ("video", "account", "comment", "live", "sound", "hashtag"),
     },
     "reports": {"policy": _POLICIES},

@@ -22,9 +22,8 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.linking.shared_attributes import _check_columns
 from tsinvest.loading.timestamps import utc_bound
-from tsinvest.schemas import STRING_DTYPE
+from tsinvest.schemas import STRING_DTYPE, require_columns
 
 __all__ = ["CreationBurst", "creation_burst", "username_template", "username_template_share", "account_age_days"]
 
@@ -105,7 +104,7 @@ def creation_burst(
     """
     if window_hours <= 0:
         raise ParameterError("creation_burst: window_hours must be positive")
-    _check_columns(accounts, {"actor": actor, "created": created}, "creation_burst")
+    require_columns(accounts, {"actor": actor, "created": created}, name="creation_burst")
     wanted = pd.Index(pd.unique(pd.Series(list(members), dtype=STRING_DTYPE).dropna()))
     ids = accounts[actor].astype(STRING_DTYPE)
     times = pd.to_datetime(accounts.loc[ids.isin(wanted).to_numpy(), created], utc=True).dropna()
@@ -225,7 +224,7 @@ def account_age_days(
     >>> account_age_days(accounts, "2026-03-02T00:00Z").to_dict()
     {'007': 0.5}
     """
-    _check_columns(accounts, {"actor": actor, "created": created}, "account_age_days")
+    require_columns(accounts, {"actor": actor, "created": created}, name="account_age_days")
     reference = utc_bound(as_of, name="account_age_days: as_of", required=True)
     created_at = pd.to_datetime(accounts[created], utc=True)
     ages = (reference.tz_convert("UTC") - created_at).dt.total_seconds() / 86400.0

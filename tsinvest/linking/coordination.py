@@ -38,7 +38,7 @@ import pandas as pd
 from tsinvest.exceptions import ParameterError
 from tsinvest.linking import _kernels, _sweep
 from tsinvest.loading.sql import quote_identifier, quote_literal
-from tsinvest.schemas import EDGE_COLUMNS, STRING_DTYPE, TIMESTAMP_DTYPE
+from tsinvest.schemas import EDGE_COLUMNS, STRING_DTYPE, TIMESTAMP_DTYPE, require_columns
 
 __all__ = [
     "coordination_edges",
@@ -121,21 +121,16 @@ def _check_parameters(window: float, min_weight: int, evidence_size: int, max_ac
     return int(round(float(window) * 1_000_000_000))
 
 
-def _missing_columns_error(missing: list[str], available: Sequence[str]) -> ParameterError:
-    return ParameterError(
-        f"missing column(s) {', '.join(repr(c) for c in missing)}; the table has "
-        f"{len(available)} column(s): {', '.join(repr(str(c)) for c in available)}. "
-        "Pass actor=, target=, time= or action_column= to name the right columns."
-    )
+def _named_columns(actor: str, target: str, time: str, action: str | None, action_column: str) -> dict[str, str | None]:
+    """The columns the caller named, by parameter; ``action_column`` only counts with ``action``."""
+    return {"actor": actor, "target": target, "time": time,
+            "action_column": action_column if action is not None else None}
 
 
 def _frame_to_arrow(frame: pd.DataFrame, actor: str, target: str, time: str, action: str | None, action_column: str):
     import pyarrow as pa
 
-    needed = [actor, target, time] + ([action_column] if action is not None else [])
-    missing = [c for c in dict.fromkeys(needed) if c not in frame.columns]
-    if missing:
-        raise _missing_columns_error(missing, list(frame.columns))
+    require_columns(frame, _named_columns(actor, target, time, action, action_column), name="coordination_edges")
     if action is not None:
         frame = frame.loc[frame[action_column].astype(STRING_DTYPE) == action, [actor, target, time]]
     times = frame[time]
@@ -202,10 +197,7 @@ def _file_to_arrow(source, actor, target, time, action, action_column, connectio
             con.execute("SET TimeZone = 'UTC'").fetchall()
         relation = _relation_sql(source, con)
         columns = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
-        needed = [actor, target, time] + ([action_column] if action is not None else [])
-        missing = [c for c in dict.fromkeys(needed) if c not in columns]
-        if missing:
-            raise _missing_columns_error(missing, columns)
+        require_columns(columns, _named_columns(actor, target, time, action, action_column), name="coordination_edges")
         where = [f"{quote_identifier(c)} IS NOT NULL" for c in (actor, target, time)]
         parameters: list[Any] = []
         if action is not None:

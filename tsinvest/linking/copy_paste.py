@@ -31,8 +31,9 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.linking.shared_attributes import _check_columns, _empty_edges, _finalise_edges
+from tsinvest.linking.shared_attributes import _empty_edges, _finalise_edges
 from tsinvest.loading.sql import quote_identifier
+from tsinvest.schemas import require_columns
 from tsinvest.textnorm import PLACEHOLDERS, normalise_text
 
 if TYPE_CHECKING:
@@ -263,7 +264,7 @@ def copy_paste_edges(
     needed = {"actor": actor, "text": text, "time": time}
     if action is not None:
         needed["action_column"] = action_column
-    _check_columns(events, needed, "copy_paste_edges")
+    require_columns(events, needed, name="copy_paste_edges")
 
     selected = events[events[text].notna() & events[actor].notna()]
     if action is not None:

@@ -48,8 +48,8 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.linking.account_features import username_template
-from tsinvest.linking.shared_attributes import _check_columns, shared_attribute_edges
-from tsinvest.schemas import STRING_DTYPE
+from tsinvest.linking.shared_attributes import shared_attribute_edges
+from tsinvest.schemas import STRING_DTYPE, require_columns
 from tsinvest.textnorm import matching_key
 
 if TYPE_CHECKING:
@@ -224,7 +224,7 @@ def same_operator_links(
     needed = {"actor": actor, "created": created, "username": username}
     if display_name is not None:
         needed["display_name"] = display_name
-    _check_columns(accounts, needed, "same_operator_links")
+    require_columns(accounts, needed, name="same_operator_links")
     m_start = dict(DEFAULT_M_PROBABILITIES) | dict(m_probabilities or {})
     u_fixed = dict(u_probabilities or {})
     unknown = sorted((set(m_start) | set(u_fixed)) - set(COMPARISONS))
@@ -404,7 +404,8 @@ def _flag_ban_evasion(links, compared, enforcements, enforced_actions, actor) ->
     links["new_account"] = pd.array([pd.NA] * len(links), dtype=STRING_DTYPE)
     if enforcements is None or enforcements.empty:
         return links
-    _check_columns(enforcements, {"actor": actor, "action": "action", "time": "ts"}, "same_operator_links(enforcements)")
+    require_columns(enforcements, {"actor": actor, "action": "action", "time": "ts"},
+                    name="same_operator_links(enforcements)")
     enforced = enforcements[enforcements["action"].isin(list(enforced_actions))]
     first_enforced = (
         pd.DataFrame({"account": enforced[actor].astype(STRING_DTYPE), "ts": pd.to_datetime(enforced["ts"], utc=True)})

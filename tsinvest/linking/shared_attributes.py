@@ -28,7 +28,7 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.loading.sql import quote_identifier, quote_literal
-from tsinvest.schemas import EDGE_COLUMNS, STRING_DTYPE, TIMESTAMP_DTYPE
+from tsinvest.schemas import EDGE_COLUMNS, STRING_DTYPE, TIMESTAMP_DTYPE, require_columns
 
 if TYPE_CHECKING:
     import duckdb
@@ -53,15 +53,6 @@ def value_weight(accounts_sharing: int) -> float:
     if accounts_sharing < 2:
         raise ParameterError("value_weight: accounts_sharing must be at least 2 (a value used by one account links nobody)")
     return 1.0 / math.log(accounts_sharing)
-
-
-def _check_columns(frame: pd.DataFrame, needed: dict[str, str], function: str) -> None:
-    missing = [f"'{column}' (parameter {parameter}=)" for parameter, column in needed.items() if column not in frame.columns]
-    if missing:
-        raise ParameterError(
-            f"{function}: input is missing column(s) {', '.join(missing)}; "
-            "rename the columns or pass the column names as keyword arguments"
-        )
 
 
 def _empty_edges() -> pd.DataFrame:
@@ -182,7 +173,7 @@ def shared_attribute_edges(
     needed = {"actor": actor} | {f"attributes[{i}]": column for i, column in enumerate(attributes)}
     if time is not None:
         needed["time"] = time
-    _check_columns(logins, needed, "shared_attribute_edges")
+    require_columns(logins, needed, name="shared_attribute_edges")
 
     columns = [actor, *attributes] + ([time] if time is not None else [])
     frame = logins.loc[:, list(dict.fromkeys(columns))]

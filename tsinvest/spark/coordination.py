@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.schemas import require_columns
 from tsinvest.spark.session import require_pyspark
 
 __all__ = [
@@ -146,14 +147,6 @@ def _check_parameters(window, min_weight, evidence_size, max_actors_per_window, 
     return int(round(window * 1_000_000))
 
 
-def _missing_columns_error(missing, available) -> ParameterError:
-    return ParameterError(
-        f"missing column(s) {', '.join(repr(c) for c in missing)}; the table has "
-        f"{len(available)} column(s): {', '.join(repr(str(c)) for c in available)}. "
-        "Pass actor=, target=, time= or action_column= to name the right columns."
-    )
-
-
 def _pandas_to_spark(spark, frame, columns: list[str], time: str):
     """A pandas frame as a Spark DataFrame: string ids, microsecond UTC times (checked, never truncated)."""
     import pandas as pd
@@ -260,7 +253,9 @@ def spark_events(
     from pyspark.sql import DataFrame
     from pyspark.sql import functions as F
 
-    needed = list(dict.fromkeys([actor, target, time] + ([action_column] if action is not None else [])))
+    named = {"actor": actor, "target": target, "time": time,
+             "action_column": action_column if action is not None else None}
+    needed = [column for column in dict.fromkeys(named.values()) if column is not None]
     if isinstance(source, DataFrame):
         frame = source
         spark = source.sparkSession
@@ -268,17 +263,13 @@ def spark_events(
         if spark is None:
             raise ParameterError("spark must be a SparkSession when source is not a Spark DataFrame; see tsinvest.spark.local_session")
         if isinstance(source, pd.DataFrame):
-            missing = [c for c in needed if c not in source.columns]
-            if missing:
-                raise _missing_columns_error(missing, list(source.columns))
+            require_columns(source.columns, named, name="coordination_edges")
             frame = _pandas_to_spark(spark, source, needed, time)
         elif isinstance(source, (str, os.PathLike)):
             frame = _read_source(spark, source)
         else:
             raise ParameterError("source must be a Spark or pandas DataFrame, a path to a Parquet or CSV file, or a table name")
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        raise _missing_columns_error(missing, frame.columns)
+    require_columns(frame.columns, named, name="coordination_edges")
     if action is not None:
         frame = frame.where(F.col(action_column).cast("string") == F.lit(action))
     time_type = dict(frame.dtypes)[time]

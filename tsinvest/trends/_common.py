@@ -74,16 +74,6 @@ def to_relation(data: Any, connection: Any = None):
     return relation, types
 
 
-def require_columns(types: dict[str, str], needed: Iterable[str | None], *, what: str = "table") -> None:
-    """One error listing every missing column."""
-    missing = sorted({c for c in needed if c is not None and c not in types})
-    if missing:
-        raise ParameterError(
-            f"the {what} has no column(s) {', '.join(repr(c) for c in missing)}; "
-            "pass the right names (time=, by=, distinct=, text=, actor=) or rename the columns"
-        )
-
-
 def utc_expression(column: str, types: dict[str, str]) -> str:
     """SQL for a time column as naive UTC, so truncation never depends on the session time zone."""
     kind = types[column]

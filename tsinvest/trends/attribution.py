@@ -20,8 +20,8 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.loading.sql import quote_identifier
-from tsinvest.schemas import STRING_DTYPE
-from tsinvest.trends._common import as_columns, as_string_columns, require_columns, to_relation
+from tsinvest.schemas import STRING_DTYPE, require_columns
+from tsinvest.trends._common import as_columns, as_string_columns, to_relation
 
 __all__ = ["coordinated_share", "ASSESSMENTS"]
 
@@ -98,7 +98,7 @@ def coordinated_share(
         raise ParameterError("by must name at least one column (the policy, term, ...)")
     private = duckdb.connect()
     relation, types = to_relation(frame, connection if connection is not None else private)
-    require_columns(types, (actor, *groups))
+    require_columns(types, (actor, *groups), name="the table")
     flagged = _flagged_ids(flagged_accounts)
     private.register("rows_in", relation.query("data", f"SELECT {', '.join(quote_identifier(g) for g in groups)}, "
                                                        f"CAST({quote_identifier(actor)} AS VARCHAR) AS actor FROM data").to_arrow_table())

@@ -16,10 +16,9 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.loading.sql import quote_identifier
-from tsinvest.schemas import STRING_DTYPE
+from tsinvest.schemas import STRING_DTYPE, require_columns
 from tsinvest.trends._common import (
     parse_window,
-    require_columns,
     sql_timestamp,
     to_relation,
     utc_expression,
@@ -116,7 +115,7 @@ def _occurrences(data, *, windows, kind, text, term, time, actor, connection):
         raise ParameterError("kind must be 'hashtags' or 'words'")
     private = duckdb.connect()
     relation, types = to_relation(data, connection if connection is not None else private)
-    require_columns(types, (time, actor, term if term is not None else text))
+    require_columns(types, (time, actor, term if term is not None else text), name="the table")
     t = utc_expression(time, types)
     actor_sql = f"CAST({quote_identifier(actor)} AS VARCHAR)" if actor else "NULL::VARCHAR"
     selects = [

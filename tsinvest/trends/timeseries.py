@@ -27,11 +27,11 @@ import pandas as pd
 from tsinvest.exceptions import ParameterError
 from tsinvest.loading.sql import quote_identifier
 from tsinvest.loading.timestamps import utc_bound
+from tsinvest.schemas import require_columns
 from tsinvest.trends._common import (
     FREQ_SQL,
     as_columns,
     as_string_columns,
-    require_columns,
     sql_timestamp,
     to_relation,
     utc_expression,
@@ -113,7 +113,7 @@ def time_series(
     # Kept in a local so the connection outlives the relation (DuckDB 1.1 does not tie them).
     private = duckdb.connect() if connection is None else connection
     relation, types = to_relation(data, private)
-    require_columns(types, (time, *groups, distinct))
+    require_columns(types, (time, *groups, distinct), name="the table")
     start_ts, end_ts = utc_bound(start, name="start"), utc_bound(end, name="end")
     if start_ts is not None and end_ts is not None and not start_ts < end_ts:
         raise ParameterError("start must be before end (end is exclusive)")

@@ -38,7 +38,7 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.loading.timestamps import utc_bound
-from tsinvest.schemas import EDGE_COLUMNS
+from tsinvest.schemas import EDGE_COLUMNS, require_columns
 
 __all__ = [
     "FilterState",
@@ -220,12 +220,6 @@ def _as_string(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     return frame
 
 
-def _require(frame: pd.DataFrame, columns: Iterable[str], name: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ParameterError(f"{name} lacks column(s) {', '.join(missing)}")
-
-
 @dataclass(frozen=True)
 class ExplorerData:
     """Everything the widgets show, normalised once.
@@ -305,9 +299,9 @@ def explorer_data(
     >>> data.accounts["score"].tolist()
     [0.9, 0.9, 0.0]
     """
-    _require(accounts, [account_column], "accounts")
-    _require(edges, EDGE_COLUMNS, "edges")
-    _require(memberships, [account_column, cluster_column], "memberships")
+    require_columns(accounts, [account_column], name="accounts")
+    require_columns(edges, EDGE_COLUMNS, name="edges")
+    require_columns(memberships, [account_column, cluster_column], name="memberships")
     members = _as_string(memberships[[account_column, cluster_column]], [account_column, cluster_column])
     members = members.rename(columns={account_column: "account_id", cluster_column: "cluster_id"})
     members = members.dropna().drop_duplicates().sort_values(["cluster_id", "account_id"]).reset_index(drop=True)
@@ -315,7 +309,7 @@ def explorer_data(
     sizes = members.groupby("cluster_id", sort=True).size().rename("size").reset_index()
     sizes["size"] = sizes["size"].astype("int64")
     if clusters is not None and len(clusters.columns):
-        _require(clusters, [cluster_column], "clusters")
+        require_columns(clusters, [cluster_column], name="clusters")
         summary = _as_string(clusters, [cluster_column]).rename(columns={cluster_column: "cluster_id"})
         summary = summary.drop(columns=[c for c in ("size",) if c in summary.columns])
         summary = sizes.merge(summary, on="cluster_id", how="left")
@@ -341,7 +335,7 @@ def explorer_data(
     best = best.drop_duplicates("account_id")
     profile = profile.merge(best, on="account_id", how="left")
     if account_scores is not None:
-        _require(account_scores, [account_column, score_column], "account_scores")
+        require_columns(account_scores, [account_column, score_column], name="account_scores")
         own = _as_string(account_scores[[account_column, score_column]], [account_column])
         own = own.rename(columns={account_column: "account_id", score_column: "own_score"})
         own = own.drop_duplicates("account_id")
@@ -363,8 +357,8 @@ def explorer_data(
     reports = (_empty_table({"report_id": "string", "reporter_id": "string", "target_account_id": "string",
                              "policy": "string", "ts": "datetime64[ns, UTC]"}) if reports is None
                else _as_string(reports, ["reporter_id", "target_account_id", "policy"]))
-    _require(events, ["account_id", "action", "target_id", "ts"], "events")
-    _require(reports, ["reporter_id", "target_account_id", "policy", "ts"], "reports")
+    require_columns(events, ["account_id", "action", "target_id", "ts"], name="events")
+    require_columns(reports, ["reporter_id", "target_account_id", "policy", "ts"], name="reports")
 
     def choices(column: pd.Series) -> tuple[str, ...]:
         return tuple(sorted(str(v) for v in column.dropna().unique()))

@@ -44,12 +44,12 @@ import pandas as pd
 from tsinvest.exceptions import ParameterError, SchemaValidationError
 from tsinvest.loading import load_table, scan_table_files
 from tsinvest.loading.loaders import warn_skipped
+from tsinvest.loading.readers import duckdb_reader, escape_glob, file_format
 from tsinvest.loading.sql import quote_identifier, quote_literal
 from tsinvest.schemas import TABLES, TIMESTAMP_DTYPE, table_spec
 
 __all__ = ["Workspace", "IN_MEMORY_BELOW"]
 
-_IN_PLACE_SUFFIXES = {".csv", ".tsv", ".parquet"}
 #: Default size from which CSV/TSV/Parquet files are queried in place instead of loaded.
 IN_MEMORY_BELOW = 64 * 1024 * 1024
 # Same rules as tsinvest.loading.timestamps: an offset only counts after a clock time.
@@ -57,15 +57,10 @@ _OFFSET_PATTERN = r"(?:\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*[+-]\d{2}(?::?\d{2})
 _NUMBER_PATTERN = r"^[+-]?\d+(?:\.\d+)?$"
 
 
-def _escape_glob(path: str) -> str:
-    """Make DuckDB read exactly ``path``: ``?``, ``*`` and ``[`` become one-character classes.
-
-    Examples
-    --------
-    >>> _escape_glob("/data/case?1/[a]*.csv")
-    '/data/case[?]1/[[]a][*].csv'
-    """
-    return "".join(f"[{char}]" if char in "?*[" else char for char in path)
+def _queried_in_place(path: Path) -> bool:
+    """Uncompressed delimited text and Parquet files can be views on the file (see :data:`tsinvest.loading.readers.READERS`)."""
+    form, compression = file_format(path)
+    return form is not None and form.kind in ("delimited", "parquet") and compression is None
 
 
 def _confined_connection(database: str, readable, memory_limit: str | None, temp_directory: str | None):
@@ -83,7 +78,7 @@ def _confined_connection(database: str, readable, memory_limit: str | None, temp
         connection.execute("SET TimeZone = 'UTC'")
         if memory_limit:
             connection.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
-        allowed_paths = sorted({text for path in readable for text in (str(path), _escape_glob(str(path)))})
+        allowed_paths = sorted({text for path in readable for text in (str(path), escape_glob(str(path)))})
         if allowed_paths:
             connection.execute("SET allowed_paths = ?", [allowed_paths])
         if temp_directory:
@@ -197,7 +192,7 @@ class Workspace:
         in_place = {
             table: path.resolve()
             for table, path in files.items()
-            if path.suffix.lower() in _IN_PLACE_SUFFIXES and path.stat().st_size >= in_memory_below
+            if _queried_in_place(path) and path.stat().st_size >= in_memory_below
         }
         self.connection = _confined_connection(database, in_place.values(), memory_limit, temp_directory)
         for table, path in sorted(files.items()):
@@ -228,12 +223,7 @@ class Workspace:
         spec = table_spec(table)
         renames = resolve_mapping(mapping, table=table)
         # DuckDB expands ? * [ in file names as globs: escape them so only this file is read.
-        literal = quote_literal(_escape_glob(str(path)))
-        if path.suffix.lower() == ".parquet":
-            reader = f"read_parquet({literal})"
-        else:
-            delimiter = "\\t" if path.suffix.lower() == ".tsv" else ","
-            reader = f"read_csv({literal}, all_varchar = true, header = true, delim = '{delimiter}')"
+        reader = duckdb_reader(path)
         described = self.connection.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
         present = [(row[0], renames.get(row[0], row[0]), str(row[1]).upper()) for row in described]
         names = [name for _, name, _ in present]

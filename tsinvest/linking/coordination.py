@@ -37,7 +37,8 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.linking import _kernels, _sweep
-from tsinvest.loading.sql import quote_identifier, quote_literal
+from tsinvest.loading.readers import duckdb_reader
+from tsinvest.loading.sql import quote_identifier
 from tsinvest.schemas import EDGE_COLUMNS, STRING_DTYPE, TIMESTAMP_DTYPE, require_columns
 
 __all__ = [
@@ -83,8 +84,6 @@ def _partition_count(events: int) -> int:
     """
     return 1 << int(min(10, max(0, math.ceil(math.log2(max(events, 1) / 20_000)))))
 
-_PARQUET_SUFFIXES = (".parquet", ".pq")
-_CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt")
 
 
 class HotTargetWarning(UserWarning):
@@ -162,20 +161,15 @@ def _frame_to_arrow(frame: pd.DataFrame, actor: str, target: str, time: str, act
 def _relation_sql(source: str | os.PathLike, connection) -> str:
     """SQL naming the rows of a file, or of a table in ``connection``."""
     path = Path(source)
-    name = path.name.lower()
     if path.exists():
-        if path.is_dir():  # a partitioned Parquet data set
-            path = path / "**" / "*.parquet"
-            name = ".parquet"
-        literal = quote_literal(path)
-        if name.endswith(_PARQUET_SUFFIXES):
-            return f"read_parquet({literal})"
-        if name.endswith(_CSV_SUFFIXES):
-            # Every column as text: ids keep their leading zeros and full 19 digits.
-            return f"read_csv({literal}, all_varchar = true, header = true)"
-        raise ParameterError(
-            f"source file '{path.name}' is neither Parquet (.parquet) nor CSV (.csv); convert it or pass a DataFrame"
-        )
+        # A folder is a partitioned Parquet data set.
+        reader = duckdb_reader(path / "**" / "*.parquet", glob=True) if path.is_dir() else duckdb_reader(path)
+        if reader is None:
+            raise ParameterError(
+                f"source file '{path.name}' is neither Parquet nor CSV/TSV nor JSON Lines (formats DuckDB reads "
+                "in place); convert it or pass a DataFrame"
+            )
+        return reader
     if connection is not None and isinstance(source, str):
         tables = {row[0] for row in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         if source in tables:

@@ -46,6 +46,7 @@ from tsinvest.loading.mapping import apply_mapping, resolve_mapping
 from tsinvest.loading.readers import (
     COMPRESSIONS,
     FILE_EXTENSIONS,
+    READERS,
     RawTable,
     is_sql_query,
     read_source,
@@ -480,12 +481,14 @@ def _classify(path: Path) -> tuple[str | None, str | None, bool]:
         return None, f"not named after a canonical table ({', '.join(TABLE_NAMES)})", False
     if compression is not None and compression not in COMPRESSIONS:
         return None, f".{compression} compression is not supported; decompress it first or use .gz, .bz2 or .xz", True
-    if compression is not None and suffix not in ("csv", "tsv", "jsonl", "json"):
-        return None, "only text formats (csv, tsv, jsonl, json) are read compressed; decompress it first", True
-    if suffix in ("sql", "duckdb"):
-        return None, "SQL inputs are not loaded from a folder; pass the file itself (with --table)", True
-    if suffix not in FILE_EXTENSIONS:
+    form = READERS.get(suffix)
+    if compression is not None and (form is None or not form.text):
+        text_formats = ", ".join(name for name, other in READERS.items() if other.text)
+        return None, f"only text formats ({text_formats}) are read compressed; decompress it first", True
+    if form is None:
         return None, unsupported_reason(suffix), True
+    if not form.table:
+        return None, "SQL inputs are not loaded from a folder; pass the file itself (with --table)", True
     return table, None, True
 
 
@@ -510,7 +513,7 @@ def scan_table_files(directory: str | Path) -> TableFiles:
     ...     _ = (Path(folder) / "truth.json").write_text("{}")
     ...     print("\\n".join(scan_table_files(folder).describe()))
     found   Events.csv -> 'events'
-    skipped reports.xls: unsupported file type '.xls' (save it as .xlsx); supported: .csv, .tsv, .jsonl, .json, .parquet, .xlsx (text formats also .gz/.bz2/.xz), .duckdb, .sql, a DataFrame or a SQL query
+    skipped reports.xls: unsupported file type '.xls' (save it as .xlsx); supported: .csv, .tsv, .tab, .jsonl, .ndjson, .json, .parquet, .pq, .xlsx (text formats also .gz/.bz2/.xz), .duckdb, .sql, a DataFrame or a SQL query
     skipped truth.json: not named after a canonical table (accounts, events, reports, logins, enforcements, escalations)
     """
     directory = Path(directory)

@@ -42,8 +42,11 @@ import io
 import json
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -57,21 +60,67 @@ __all__ = [
     "is_sql_query",
     "split_suffixes",
     "unsupported_reason",
+    "FileFormat",
+    "READERS",
     "FILE_EXTENSIONS",
     "COMPRESSIONS",
+    "file_format",
+    "duckdb_reader",
+    "escape_glob",
     "SOURCE_DATAFRAME",
     "SOURCE_QUERY",
 ]
 
-#: File extensions read as tables (besides .duckdb and .sql, which hold tables or queries).
-FILE_EXTENSIONS = ("csv", "tsv", "jsonl", "json", "parquet", "xlsx")
 #: Compression suffixes read transparently on text formats (csv, tsv, jsonl, json): events.csv.gz.
 COMPRESSIONS = ("gz", "bz2", "xz")
 #: A compressed input may expand to at most this many times its size (and always to 64 MiB).
 MAX_COMPRESSION_RATIO = 200
 MIN_DECOMPRESSED_LIMIT = 64 * 2**20
 _UNSUPPORTED_COMPRESSIONS = {"zst": "zstd -d", "zip": "unzip", "7z": "7z x", "lz4": "lz4 -d"}
-_TEXT_FORMATS = ("csv", "tsv", "tab", "jsonl", "ndjson", "json")
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """How one readable file format is read: by :func:`read_source`, and in place by DuckDB.
+
+    Attributes
+    ----------
+    kind : {"delimited", "json", "parquet", "xlsx", "duckdb", "sql"}
+        The reader :func:`read_source` uses.
+    delimiter : str or None
+        Field separator of a delimited format.
+    text : bool
+        A text format, also read compressed (``events.csv.gz``).
+    table : bool
+        Holds one table (found by ``load_dir`` and the workspace by file name);
+        ``.duckdb`` and ``.sql`` hold tables or queries and are passed by name.
+    """
+
+    kind: Literal["delimited", "json", "parquet", "xlsx", "duckdb", "sql"]
+    delimiter: str | None = None
+    text: bool = False
+    table: bool = True
+
+
+#: The reader registry: file suffix (lower case) -> format. Every list of readable
+#: suffixes in tsinvest (``load_dir``, the workspace, ``coordination_edges`` on a path,
+#: the provenance row counts) is derived from it.
+READERS: Mapping[str, FileFormat] = MappingProxyType({
+    "csv": FileFormat("delimited", ",", text=True),
+    "tsv": FileFormat("delimited", "\t", text=True),
+    "tab": FileFormat("delimited", "\t", text=True),
+    "jsonl": FileFormat("json", text=True),
+    "ndjson": FileFormat("json", text=True),
+    "json": FileFormat("json", text=True),
+    "parquet": FileFormat("parquet"),
+    "pq": FileFormat("parquet"),
+    "xlsx": FileFormat("xlsx"),
+    "duckdb": FileFormat("duckdb", table=False),
+    "sql": FileFormat("sql", table=False),
+})
+#: File extensions read as tables (besides .duckdb and .sql, which hold tables or queries).
+FILE_EXTENSIONS = tuple(suffix for suffix, form in READERS.items() if form.table)
+_TEXT_FORMATS = tuple(suffix for suffix, form in READERS.items() if form.text)
 SOURCE_DATAFRAME = "<DataFrame>"
 SOURCE_QUERY = "<SQL query>"
 
@@ -146,6 +195,69 @@ def split_suffixes(path: str | Path) -> tuple[str, str, str | None]:
     if len(parts) < 2:
         return name, "", compression
     return ".".join(parts[:-1]), parts[-1].lower(), compression
+
+
+_COMPRESSED_TEXT_ONLY = f"only text formats ({', '.join(_TEXT_FORMATS)}) are read compressed; decompress it first"
+
+
+def file_format(path: str | Path) -> tuple[FileFormat | None, str | None]:
+    """The registered format of a file name and its compression (None, None if unknown).
+
+    Examples
+    --------
+    >>> form, compression = file_format("Events.TSV.gz")
+    >>> form.kind, form.delimiter, compression
+    ('delimited', '\\t', 'gz')
+    >>> file_format("notes.txt")
+    (None, None)
+    """
+    _, suffix, compression = split_suffixes(path)
+    form = READERS.get(suffix)
+    if form is None or (compression is not None and not (form.text and compression in COMPRESSIONS)):
+        return None, None
+    return form, compression
+
+
+def escape_glob(path: str) -> str:
+    """Make DuckDB read exactly ``path``: ``?``, ``*`` and ``[`` become one-character classes.
+
+    Examples
+    --------
+    >>> escape_glob("/data/case?1/[a]*.csv")
+    '/data/case[?]1/[[]a][*].csv'
+    """
+    return "".join(f"[{char}]" if char in "?*[" else char for char in path)
+
+
+def duckdb_reader(path: str | Path, *, glob: bool = False) -> str | None:
+    """SQL that reads the file ``path`` in place with DuckDB, every delimited column as text.
+
+    Covers the registered formats DuckDB reads itself: delimited text (also
+    gzip-compressed), JSON Lines and Parquet; None for any other file. The
+    path is glob-escaped (only this file is read) unless ``glob=True``.
+
+    Examples
+    --------
+    >>> print(duckdb_reader("/data/it's events.tsv"))
+    read_csv('/data/it''s events.tsv', all_varchar = true, header = true, delim = '\\t')
+    >>> duckdb_reader("events.xlsx") is None
+    True
+    """
+    from tsinvest.loading.sql import quote_literal
+
+    form, compression = file_format(path)
+    if form is None or compression not in (None, "gz"):
+        return None
+    literal = quote_literal(str(path) if glob else escape_glob(str(path)))
+    if form.kind == "parquet":
+        return f"read_parquet({literal})"
+    if form.kind == "delimited":
+        # Every column as text: ids keep their leading zeros and full 19 digits.
+        delimiter = str(form.delimiter).replace("\t", "\\t")
+        return f"read_csv({literal}, all_varchar = true, header = true, delim = '{delimiter}')"
+    if form.kind == "json" and split_suffixes(path)[1] != "json":
+        return f"read_json({literal}, format = 'newline_delimited')"
+    return None
 
 
 def _read_bytes(path: Path, compression: str | None, *, source: str, table: str) -> bytes:
@@ -611,7 +723,6 @@ def _read_xlsx(path: Path, *, source: str, table: str) -> RawTable:
 
 def _run_query(query: str, *, connection, source: str, untrusted: bool) -> RawTable:
     """Run one SELECT; ``untrusted`` (a .sql file or .duckdb view) also forbids file readers."""
-    import duckdb
 
     from tsinvest.loading.sql import check_references, check_single_select, sandboxed_connection, trusted_connection
 
@@ -722,17 +833,16 @@ def read_source(source, *, table: str, connection=None) -> RawTable:
             f"({_UNSUPPORTED_COMPRESSIONS[compression]}) or use .gz, .bz2 or .xz"
         )
     if compression and suffix not in _TEXT_FORMATS:
-        raise ParameterError(f"'{name}': only text formats (csv, tsv, jsonl, json) are read compressed; decompress it first")
-    if suffix in _TEXT_FORMATS:
+        raise ParameterError(f"'{name}': {_COMPRESSED_TEXT_ONLY}")
+    form = READERS.get(suffix)
+    if form is not None and form.text:
         data = _read_bytes(path, compression, source=name, table=table)
-        if suffix == "csv":
-            return _read_delimited(data, path, sep=",", source=name, table=table)
-        if suffix in ("tsv", "tab"):
-            return _read_delimited(data, path, sep="\t", source=name, table=table)
+        if form.kind == "delimited":
+            return _read_delimited(data, path, sep=str(form.delimiter), source=name, table=table)
         return _read_json(data, path, source=name, table=table, array_allowed=suffix == "json")
-    if suffix in ("parquet", "pq"):
+    if form is not None and form.kind == "parquet":
         return _read_parquet(path, source=name, table=table)
-    if suffix == "xlsx":
+    if form is not None and form.kind == "xlsx":
         return _read_xlsx(path, source=name, table=table)
     if suffix == "duckdb":
         return _read_duckdb_file(path, table=table, source=name)
@@ -753,6 +863,6 @@ def unsupported_reason(suffix: str) -> str:
     return (
         f"unsupported file type '.{suffix}'"
         + (f" ({hints[suffix]})" if suffix in hints else "")
-        + "; supported: .csv, .tsv, .jsonl, .json, .parquet, .xlsx (text formats also .gz/.bz2/.xz), "
-        ".duckdb, .sql, a DataFrame or a SQL query"
+        + f"; supported: {', '.join('.' + suffix for suffix in FILE_EXTENSIONS)} "
+        f"(text formats also {'/'.join('.' + name for name in COMPRESSIONS)}), .duckdb, .sql, a DataFrame or a SQL query"
     )

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import Problem
-from tsinvest.loading.issues import MAX_EXACT_FLOAT, RowIssue, arrow_mask, arrow_text, number_to_text
+from tsinvest.loading.issues import RowIssue, arrow_mask, arrow_text, number_to_text
 from tsinvest.loading.timestamps import to_utc
 from tsinvest.schemas import STRING_DTYPE, TableSpec
 

@@ -284,7 +284,9 @@ def _read_bytes(path: Path, compression: str | None, *, source: str, table: str)
                     )
                 chunks.append(chunk)
     except (OSError, EOFError, lzma.LZMAError, ValueError) as error:
-        _fail(source, table, f"not a readable .{compression} file ({type(error).__name__}); the archive is damaged or cut off")
+        _fail(
+            source, table, f"not a readable .{compression} file ({type(error).__name__}); the archive is damaged or cut off"
+        )
     return b"".join(chunks)
 
 
@@ -371,7 +373,9 @@ def _line_endings(text: str, *, source: str, table: str) -> tuple[str, bool]:
     if re.search("\r(?!\n)", text) is None:
         return text, False
     if _LONE_CR in text:
-        _fail(source, table, "file mixes line endings with carriage returns inside fields; save it with LF line endings")
+        _fail(
+            source, table, "file mixes line endings with carriage returns inside fields; save it with LF line endings"
+        )
     return re.sub("\r(?!\n)", _LONE_CR, text), True
 
 
@@ -384,73 +388,86 @@ def _restore_lone_cr(frame: pd.DataFrame, names: list[str]) -> tuple[pd.DataFram
 
 
 def _read_delimited(data: bytes, path: Path, *, sep: str, source: str, table: str) -> RawTable:
+    """CSV or TSV: pandas' C parser when every row has the header's width, else the exact csv-module path."""
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         _fail(source, table, "file is empty: no header row and no data")
     text = _decode(data, source=source, table=table, header_lines=1)
     text, lone_cr = _line_endings(text, source=source, table=table)
     with _unlimited_csv_fields():
-        try:
-            # C-level scan of field counts only: no Python work per row on the happy path.
-            lengths = np.fromiter(map(len, csv.reader(io.StringIO(text), delimiter=sep, strict=True)), dtype=np.int64)
-            truncated = False
-        except csv.Error as error:
-            lengths = None
-            truncated = "unexpected end of data" in str(error)
-        frame = None
-        if lengths is not None and len(lengths):
-            width = lengths[0]
-            body = lengths[1:]
-            # pandas < 2.2's C parser cuts a field at a NUL byte, so such files take the exact
-            # csv-module path below and the NUL is reported instead of silently dropped.
-            if np.all((body == width) | (body == 0)) and "\x00" not in text and width <= _WIDE:
-                frame = pd.read_csv(
-                    io.StringIO(text),
-                    sep=sep,
-                    header=None,
-                    dtype=object,
-                    keep_default_na=False,
-                    na_filter=False,
-                    skip_blank_lines=False,
-                    engine="c",
-                )
-                if len(frame) != len(lengths) or frame.shape[1] != width:
-                    frame = None  # the two parsers disagree: use the exact csv-module path
-        if frame is not None:
+        lengths, truncated = _field_counts(text, sep)
+        frame = _regular_frame(text, sep, lengths) if lengths is not None and len(lengths) else None
+        if frame is not None and lengths is not None:
             names = _clean_names(frame.iloc[0].tolist())
             frame = frame.iloc[1:].reset_index(drop=True)
             frame.columns = range(len(names))
-            row_numbers = np.arange(1, len(frame) + 1)
-            keep = body != 0
+            keep = lengths[1:] != 0
             issues: list[RowIssue] = []
         else:
-            records = list(csv.reader(io.StringIO(text), delimiter=sep, strict=False))
-            names = _clean_names(records[0])
-            width = len(names)
-            rows = records[1:]
-            keep = np.array([len(r) > 0 for r in rows], dtype=bool)
-            wrong = np.array([len(r) not in (0, width) for r in rows], dtype=bool)
-            fixed = []
-            for record in rows:
-                if len(record) > width:
-                    # Keep the overflow visible in the last column of the rejected row.
-                    record = record[: width - 1] + [sep.join(record[width - 1:])]
-                fixed.append(record + [""] * (width - len(record)))
-            cells = np.empty((len(fixed), width), dtype=object)
-            if fixed:
-                cells[:] = fixed  # one 2-D object block: pandas would otherwise build one array per column
-            frame = pd.DataFrame(cells, columns=range(width), dtype=object)
-            row_numbers = np.arange(1, len(frame) + 1)
-            issues = []
-            if truncated and len(rows):
-                wrong[-1] = False
-                issues.append(RowIssue(None, _TRUNCATED, np.array([len(rows) - 1])))
-            if wrong.any():
-                issues.append(RowIssue(None, _RAGGED, np.flatnonzero(wrong)))
+            names, frame, keep, issues = _exact_rows(text, sep, truncated=truncated)
+    row_numbers = np.arange(1, len(frame) + 1)
     if not keep.all():
         frame, row_numbers, issues = _drop_rows(frame, row_numbers, issues, keep)
     if lone_cr:
         frame, names = _restore_lone_cr(frame, names)
     return RawTable(source, path, names, frame, row_numbers, issues)
+
+
+def _field_counts(text: str, sep: str) -> tuple[np.ndarray | None, bool]:
+    """Fields per record (a C-level scan, no Python work per row), or None and whether the file is cut off."""
+    try:
+        lengths = np.fromiter(map(len, csv.reader(io.StringIO(text), delimiter=sep, strict=True)), dtype=np.int64)
+    except csv.Error as error:
+        return None, "unexpected end of data" in str(error)
+    return lengths, False
+
+
+def _regular_frame(text: str, sep: str, lengths: np.ndarray) -> pd.DataFrame | None:
+    """All records (header first) by pandas' C parser, or None when rows are ragged or the parsers disagree."""
+    width = lengths[0]
+    body = lengths[1:]
+    # pandas < 2.2's C parser cuts a field at a NUL byte, so such files take the exact
+    # csv-module path and the NUL is reported instead of silently dropped.
+    if not (np.all((body == width) | (body == 0)) and "\x00" not in text and width <= _WIDE):
+        return None
+    frame = pd.read_csv(
+        io.StringIO(text),
+        sep=sep,
+        header=None,
+        dtype=object,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,
+        engine="c",
+    )
+    if len(frame) != len(lengths) or frame.shape[1] != width:
+        return None
+    return frame
+
+
+def _exact_rows(text: str, sep: str, *, truncated: bool) -> tuple[list[str], pd.DataFrame, np.ndarray, list[RowIssue]]:
+    """Names, cells padded to the header's width, non-blank rows and ragged/truncated rows, by the csv module."""
+    records = list(csv.reader(io.StringIO(text), delimiter=sep, strict=False))
+    names = _clean_names(records[0])
+    width = len(names)
+    rows = records[1:]
+    keep = np.array([len(r) > 0 for r in rows], dtype=bool)
+    wrong = np.array([len(r) not in (0, width) for r in rows], dtype=bool)
+    fixed = []
+    for record in rows:
+        if len(record) > width:
+            # Keep the overflow visible in the last column of the rejected row.
+            record = record[: width - 1] + [sep.join(record[width - 1:])]
+        fixed.append(record + [""] * (width - len(record)))
+    cells = np.empty((len(fixed), width), dtype=object)
+    if fixed:
+        cells[:] = fixed  # one 2-D object block: pandas would otherwise build one array per column
+    issues = []
+    if truncated and len(rows):
+        wrong[-1] = False
+        issues.append(RowIssue(None, _TRUNCATED, np.array([len(rows) - 1])))
+    if wrong.any():
+        issues.append(RowIssue(None, _RAGGED, np.flatnonzero(wrong)))
+    return names, pd.DataFrame(cells, columns=range(width), dtype=object), keep, issues
 
 
 def _drop_rows(frame, row_numbers, issues, keep):
@@ -480,7 +497,9 @@ def _pairs(items):
 
 def _json_loads(text: str):
     # Numbers stay exact text: a 19-digit id must never pass through float.
-    return json.loads(text, parse_int=str, parse_float=_JsonFloat, parse_constant=_JsonConstant, object_pairs_hook=_pairs)
+    return json.loads(
+        text, parse_int=str, parse_float=_JsonFloat, parse_constant=_JsonConstant, object_pairs_hook=_pairs
+    )
 
 
 _TOO_DEEP = "JSON nested too deeply to read (more than about 1,000 levels)"
@@ -494,7 +513,18 @@ def _read_json(data: bytes, path: Path, *, source: str, table: str, array_allowe
     if not data.strip():
         _fail(source, table, "file is empty: no JSON lines")
     text = _decode(data, source=source, table=table, header_lines=0)
-    items: list[tuple[int, object]] = []  # (row number, parsed value or an exception)
+    records = _JsonRecords()
+    for row_number, value in _json_items(text, source=source, table=table, array_allowed=array_allowed):
+        records.add(row_number, value)
+    names, frame = _object_block(records.records)
+    return RawTable(
+        source, path, _clean_names(names), frame, np.asarray(records.row_numbers, dtype=np.int64),
+        records.issues(), records.value_kinds(),
+    )
+
+
+def _json_items(text: str, *, source: str, table: str, array_allowed: bool) -> list[tuple[int, object]]:
+    """(row number, parsed value or the exception that stopped parsing it) per JSON line or array element."""
     if array_allowed and text.lstrip().startswith("["):
         try:
             document = _json_loads(text)
@@ -503,87 +533,94 @@ def _read_json(data: bytes, path: Path, *, source: str, table: str, array_allowe
         except ValueError as error:
             where = f" at line {error.lineno}, column {error.colno}" if hasattr(error, "lineno") else ""
             _fail(source, table, f"not valid JSON{where}; check that the export finished")
-        items = list(enumerate(document, start=1))
-    else:
-        # Split on "\n" only: JSON strings may legally contain U+2028 and friends.
-        for line_number, line in enumerate(text.split("\n"), start=1):
-            if not line.strip():
-                continue
-            try:
-                items.append((line_number, _json_loads(line)))
-            except (ValueError, RecursionError) as error:
-                items.append((line_number, error))
-    records: list[dict] = []
-    row_numbers: list[int] = []
-    invalid: list[int] = []
-    too_deep: list[int] = []
-    not_object: list[int] = []
-    repeated: list[int] = []
-    # JSON kinds that can never be an id; kept as text for other columns, reported for ids.
-    kinds: dict[str, dict[str, list[int]]] = {}
+        return list(enumerate(document, start=1))
+    items: list[tuple[int, object]] = []
+    # Split on "\n" only: JSON strings may legally contain U+2028 and friends.
+    for line_number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append((line_number, _json_loads(line)))
+        except (ValueError, RecursionError) as error:
+            items.append((line_number, error))
+    return items
 
-    def as_text(key, value):
+
+class _JsonRecords:
+    """Parsed JSON objects as text cells, with the rows that are not objects and the value kinds per key."""
+
+    def __init__(self) -> None:
+        self.records: list[dict[str, str | None]] = []
+        self.row_numbers: list[int] = []
+        self.invalid: list[int] = []
+        self.too_deep: list[int] = []
+        self.not_object: list[int] = []
+        self.repeated: list[int] = []
+        # JSON kinds that can never be an id; kept as text for other columns, reported for ids.
+        self.kinds: dict[str, dict[str, list[int]]] = {}
+
+    def add(self, row_number: int, value: object) -> None:
+        position = len(self.records)
+        record: dict[str, str | None] = {}
+        if isinstance(value, RecursionError):
+            self.too_deep.append(position)
+        elif isinstance(value, ValueError):
+            self.invalid.append(position)
+        elif not isinstance(value, dict):
+            self.not_object.append(position)
+        else:
+            if isinstance(value, _Repeated):
+                self.repeated.append(position)
+            record = {str(key): self._as_text(str(key), item) for key, item in value.items()}
+        self.records.append(record)
+        self.row_numbers.append(row_number)
+
+    def _kind(self, key: str, kind: str) -> None:
+        self.kinds.setdefault(key, {}).setdefault(kind, []).append(len(self.records))
+
+    def _as_text(self, key: str, value: object) -> str | None:
         if isinstance(value, _JsonFloat):
-            kind = "non-finite number (NaN or Infinity)" if isinstance(value, _JsonConstant) else "number with a fraction or exponent"
-            kinds.setdefault(key, {}).setdefault(kind, []).append(len(records))
+            if isinstance(value, _JsonConstant):
+                self._kind(key, "non-finite number (NaN or Infinity)")
+            else:
+                self._kind(key, "number with a fraction or exponent")
             return str(value)
         if value is None or isinstance(value, str):
             return value
         if isinstance(value, bool):
-            kinds.setdefault(key, {}).setdefault("true/false value", []).append(len(records))
+            self._kind(key, "true/false value")
             return "true" if value else "false"
-        kinds.setdefault(key, {}).setdefault("list or object", []).append(len(records))
+        self._kind(key, "list or object")
         try:
             return json.dumps(value, ensure_ascii=False)
         except RecursionError:
             return None
 
-    for row_number, value in items:
-        if isinstance(value, RecursionError):
-            too_deep.append(len(records))
-            value = {}
-        elif isinstance(value, ValueError):
-            invalid.append(len(records))
-            value = {}
-        elif not isinstance(value, dict):
-            not_object.append(len(records))
-            value = {}
-        else:
-            if isinstance(value, _Repeated):
-                repeated.append(len(records))
-            value = {str(key): as_text(str(key), item) for key, item in value.items()}
-        records.append(value)
-        row_numbers.append(row_number)
-    names: list[str] = []
-    seen: set[str] = set()
-    for record in records:
-        for key in record:
-            if key not in seen:
-                seen.add(key)
-                names.append(key)
-    cells = np.empty((len(records), len(names)), dtype=object)
-    if records and names:
-        # One 2-D object block: pandas would otherwise build one array per column (slow when wide).
-        cells[:] = [[record.get(name) for name in names] for record in records]
-    frame = pd.DataFrame(cells, columns=range(len(names)), dtype=object)
+    def issues(self) -> list[RowIssue]:
+        found = [
+            ("not valid JSON (a cut-off or malformed line)", self.invalid),
+            (_TOO_DEEP, self.too_deep),
+            ("not a JSON object (each line or array element must be {...})", self.not_object),
+            ("repeats a key inside one object (ambiguous value)", self.repeated),
+        ]
+        return [RowIssue(None, reason, np.array(positions)) for reason, positions in found if positions]
+
+    def value_kinds(self) -> dict[str, dict[str, np.ndarray]]:
+        return {
+            name: {kind: np.asarray(positions, dtype=np.int64) for kind, positions in found.items()}
+            for name, found in self.kinds.items()
+        }
+
+
+def _object_block(records: list[dict[str, str | None]]) -> tuple[list[str], pd.DataFrame]:
+    """Keys in first-seen order and the cells as one 2-D object block (one array per column is slow when wide)."""
+    names = list(dict.fromkeys(key for record in records for key in record))
     if not names:
-        frame = pd.DataFrame(index=range(len(records)))
-    issues = []
-    if invalid:
-        issues.append(RowIssue(None, "not valid JSON (a cut-off or malformed line)", np.array(invalid)))
-    if too_deep:
-        issues.append(RowIssue(None, _TOO_DEEP, np.array(too_deep)))
-    if not_object:
-        issues.append(RowIssue(None, "not a JSON object (each line or array element must be {...})", np.array(not_object)))
-    if repeated:
-        issues.append(RowIssue(None, "repeats a key inside one object (ambiguous value)", np.array(repeated)))
-    value_kinds = {
-        name: {kind: np.asarray(positions, dtype=np.int64) for kind, positions in found.items()}
-        for name, found in kinds.items()
-    }
-    return RawTable(
-        source, path, _clean_names(names), frame, np.asarray(row_numbers, dtype=np.int64), issues, value_kinds
-    )
+        return names, pd.DataFrame(index=range(len(records)))
+    cells = np.empty((len(records), len(names)), dtype=object)
+    if records:
+        cells[:] = [[record.get(name) for name in names] for record in records]
+    return names, pd.DataFrame(cells, columns=range(len(names)), dtype=object)
 
 
 def _integer_dtype(arrow_type):
@@ -650,7 +687,7 @@ def _from_arrow(arrow_table, *, source: str, path: Path | None) -> RawTable:
     names = _clean_names(arrow_table.column_names)
     columns = []
     issues: list[RowIssue] = []
-    for name, column in zip(names, arrow_table.columns):
+    for name, column in zip(names, arrow_table.columns, strict=True):
         kind = column.type
         if pa.types.is_dictionary(kind):
             column = pc.cast(column, kind.value_type)
@@ -864,5 +901,6 @@ def unsupported_reason(suffix: str) -> str:
         f"unsupported file type '.{suffix}'"
         + (f" ({hints[suffix]})" if suffix in hints else "")
         + f"; supported: {', '.join('.' + suffix for suffix in FILE_EXTENSIONS)} "
-        f"(text formats also {'/'.join('.' + name for name in COMPRESSIONS)}), .duckdb, .sql, a DataFrame or a SQL query"
+        f"(text formats also {'/'.join('.' + name for name in COMPRESSIONS)}), "
+        ".duckdb, .sql, a DataFrame or a SQL query"
     )

@@ -147,73 +147,22 @@ def to_text(series: pd.Series, *, column: str, is_id: bool) -> tuple[pd.Series, 
     (['7276431715937856976', '123'], [])
     >>> text, issues = to_text(pd.Series([7.276431715937857e18]), column="account_id", is_id=True)
     >>> issues[0].reason
-    'id stored as a number beyond 2**53: its digits were already rounded by the spreadsheet or float column; store ids as text and export again'
+    'id stored as a number beyond 2**53: its digits were already rounded by the spreadsheet or float column; ...'
     """
     missing = _is_missing(series)
     issues: list[RowIssue] = []
     dtype = series.dtype
-    if isinstance(dtype, pd.StringDtype) or pd.api.types.is_integer_dtype(dtype):
-        text = series.astype(STRING_DTYPE)
-    elif dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+    all_text = pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
+    if isinstance(dtype, pd.StringDtype) or pd.api.types.is_integer_dtype(dtype) or all_text:
         text = series.astype(STRING_DTYPE)
     else:
         # Mixed or float values (spreadsheets, hand-built frames): only these rows
         # need a per-value look, the string happy path above stays vectorised.
-        values = series.astype(object).to_numpy()
-        out = np.empty(len(values), dtype=object)
-        rounded = np.zeros(len(values), dtype=bool)
-        fractional = np.zeros(len(values), dtype=bool)
-        nested = np.zeros(len(values), dtype=bool)
-        boolean = np.zeros(len(values), dtype=bool)
-        for position, value in enumerate(values):
-            if _nested(value):
-                nested[position] = True
-                out[position] = None
-            elif missing[position]:
-                out[position] = None
-            elif isinstance(value, str):
-                out[position] = value
-            elif is_id and isinstance(value, bool | np.bool_):
-                boolean[position] = True
-                out[position] = None
-            else:
-                converted = number_to_text(value)
-                if converted is None:
-                    if isinstance(value, Decimal):
-                        if is_id:
-                            fractional[position] = True
-                        else:
-                            converted = str(value)
-                    elif value.is_integer():
-                        rounded[position] = True
-                    elif is_id:
-                        fractional[position] = True
-                    else:
-                        converted = repr(float(value))
-                out[position] = converted
-        if rounded.any():
-            reason = (
-                "id stored as a number beyond 2**53: its digits were already rounded by the spreadsheet "
-                "or float column; store ids as text and export again"
-                if is_id
-                else "number beyond 2**53 stored as a float: its digits were already rounded"
-            )
-            issues.append(RowIssue(column, reason, _positions(rounded)))
-        if fractional.any():
-            issues.append(
-                RowIssue(column, "id stored as a fractional or non-finite number; ids must be text", _positions(fractional))
-            )
-        if nested.any():
-            issues.append(
-                RowIssue(column, "a list or nested value where one text value is expected; export one value per cell", _positions(nested))
-            )
-        if boolean.any():
-            issues.append(RowIssue(column, "id is a true/false value; ids must be text", _positions(boolean)))
-        text = pd.Series(pd.array(out, dtype=STRING_DTYPE), index=series.index)
+        text, issues = _mixed_to_text(series, missing, column=column, is_id=is_id)
     text = text.mask(pd.Series(missing, index=series.index))
-    import pyarrow.compute as pc
-
     if is_id:
+        import pyarrow.compute as pc
+
         # Free text is cleaned by make_controls_visible; an id with a control character is corrupt.
         control = arrow_mask(pc.match_substring_regex(arrow_text(text), CONTROL_CHARACTERS))
         if control.any():
@@ -225,6 +174,60 @@ def to_text(series: pd.Series, *, column: str, is_id: bool) -> tuple[pd.Series, 
                 )
             )
     return text, issues
+
+
+def _problem_reasons(is_id: bool) -> dict[str, str]:
+    """Why a non-text cell was not converted, by problem, in the order issues are reported."""
+    return {
+        "rounded": (
+            "id stored as a number beyond 2**53: its digits were already rounded by the spreadsheet "
+            "or float column; store ids as text and export again"
+            if is_id
+            else "number beyond 2**53 stored as a float: its digits were already rounded"
+        ),
+        "fractional": "id stored as a fractional or non-finite number; ids must be text",
+        "nested": "a list or nested value where one text value is expected; export one value per cell",
+        "boolean": "id is a true/false value; ids must be text",
+    }
+
+
+def _cell_text(value: object, *, is_id: bool) -> tuple[str | None, str | None]:
+    """(text, problem) of one non-missing, non-nested cell that is not already a string."""
+    if is_id and isinstance(value, bool | np.bool_):
+        return None, "boolean"
+    converted = number_to_text(value)
+    if converted is not None:
+        return converted, None
+    if isinstance(value, Decimal):
+        return (None, "fractional") if is_id else (str(value), None)
+    if value.is_integer():  # type: ignore[attr-defined]  # a float: number_to_text only gives up on those
+        return None, "rounded"
+    return (None, "fractional") if is_id else (repr(float(value)), None)  # type: ignore[arg-type]
+
+
+def _mixed_to_text(
+    series: pd.Series, missing: np.ndarray, *, column: str, is_id: bool
+) -> tuple[pd.Series, list[RowIssue]]:
+    values = series.astype(object).to_numpy()
+    out = np.empty(len(values), dtype=object)
+    problems: dict[str, list[int]] = {}
+    for position, value in enumerate(values):
+        if _nested(value):
+            out[position], problem = None, "nested"
+        elif missing[position]:
+            out[position], problem = None, None
+        elif isinstance(value, str):
+            out[position], problem = value, None
+        else:
+            out[position], problem = _cell_text(value, is_id=is_id)
+        if problem is not None:
+            problems.setdefault(problem, []).append(position)
+    issues = [
+        RowIssue(column, reason, np.asarray(problems[problem], dtype=np.int64))
+        for problem, reason in _problem_reasons(is_id).items()
+        if problem in problems
+    ]
+    return pd.Series(pd.array(out, dtype=STRING_DTYPE), index=series.index), issues
 
 
 def to_count(series: pd.Series, *, column: str) -> tuple[pd.Series, list[RowIssue]]:

@@ -58,7 +58,7 @@ _NUMBER_PATTERN = r"^[+-]?\d+(?:\.\d+)?$"
 
 
 def _queried_in_place(path: Path) -> bool:
-    """Uncompressed delimited text and Parquet files can be views on the file (see :data:`tsinvest.loading.readers.READERS`)."""
+    """Uncompressed delimited text and Parquet files can be views on the file (see ``loading.readers.READERS``)."""
     form, compression = file_format(path)
     return form is not None and form.kind in ("delimited", "parquet") and compression is None
 
@@ -120,7 +120,9 @@ def _utc_expression(quoted: str, kind: str, *, column: str, source: str, timezon
     if kind.startswith("TIMESTAMP WITH TIME ZONE"):
         return quoted
     if kind.startswith(("TIMESTAMP", "DATE")):
-        return f"timezone({zone}, CAST({quoted} AS TIMESTAMP))" if zone else f"CASE WHEN {quoted} IS NULL THEN NULL ELSE error({naive_error}) END"
+        if zone:
+            return f"timezone({zone}, CAST({quoted} AS TIMESTAMP))"
+        return f"CASE WHEN {quoted} IS NULL THEN NULL ELSE error({naive_error}) END"
     if kind in ("BIGINT", "INTEGER", "HUGEINT", "DOUBLE", "FLOAT", "UBIGINT", "SMALLINT") or kind.startswith("DECIMAL"):
         return f"CASE WHEN {quoted} IS NULL THEN NULL ELSE {epoch(quoted)} END"
     text = f"trim(CAST({quoted} AS VARCHAR))"
@@ -239,7 +241,9 @@ class Workspace:
             quoted = quote_identifier(original)
             alias = quote_identifier(column)
             if column in spec.time_columns:
-                expression = _utc_expression(quoted, kind, column=column, source=path.name, timezone=timezone, epoch_unit=epoch_unit)
+                expression = _utc_expression(
+                    quoted, kind, column=column, source=path.name, timezone=timezone, epoch_unit=epoch_unit
+                )
                 selected.append(f"{expression} AS {alias}")
             elif column in spec.integer_columns:
                 selected.append(f"CAST({quoted} AS BIGINT) AS {alias}")
@@ -257,7 +261,9 @@ class Workspace:
         Use it to bring results back into SQL: flagged clusters, edges, spikes.
         """
         if not name.isidentifier():
-            raise ParameterError(f"table name must be a plain identifier (letters, digits, _), got a name of length {len(name)}")
+            raise ParameterError(
+                f"table name must be a plain identifier (letters, digits, _), got a name of length {len(name)}"
+            )
         self.connection.register(name, frame)
         self._frames[name] = frame
 
@@ -279,7 +285,7 @@ class Workspace:
         if relation is None:
             return pd.DataFrame()
         frame = relation.df()
-        for column, column_type in zip(relation.columns, relation.types):
+        for column, column_type in zip(relation.columns, relation.types, strict=True):
             kind = str(column_type).upper()
             if kind == "VARCHAR":
                 frame[column] = frame[column].astype("string")

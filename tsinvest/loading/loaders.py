@@ -211,30 +211,14 @@ def _validated(
 ) -> pd.DataFrame:
     names = apply_mapping(raw.names, mapping)
     counts = Counter(names)
-    fatal: list[Problem] = []
-    headerless = header_looks_like_data(names)
-    for name, count in counts.items():
-        if count > 1 and not headerless:  # a headerless file's "names" are values: never quote them
-            origins = sorted({raw.names[i] for i, n in enumerate(names) if n == name} - {name})
-            via = f" (after mapping {', '.join(repr(o) for o in origins)})" if origins else ""
-            fatal.append(
-                Problem(name, f"column name appears {count} times in the header{via}; rename or drop the copies")
-            )
-    fatal += missing_column_problems(names, spec)
+    fatal = _header_problems(raw.names, names, counts) + missing_column_problems(names, spec)
     unique = [i for i, name in enumerate(names) if counts[name] == 1]
     named = raw.frame[unique] if unique else pd.DataFrame(index=raw.frame.index)
     named.columns = [names[i] for i in unique]
 
     notices: list[Notice] = []
     frame, issues = coerce_columns(named, spec, timezone=timezone, epoch_unit=epoch_unit, notices=notices)
-    renamed = dict(zip(raw.names, names))
-    issues = [RowIssue(renamed.get(i.column, i.column) if i.column else None, i.reason, i.positions) for i in raw.issues] + issues
-    for raw_name, kinds in raw.value_kinds.items():
-        if renamed.get(raw_name) in spec.id_columns:
-            issues += [
-                RowIssue(renamed[raw_name], f"id is a JSON {kind}; write ids as JSON strings (or whole numbers)", positions)
-                for kind, positions in sorted(kinds.items())
-            ]
+    issues = _reading_issues(raw, names, spec) + issues
     flagged: dict[str, set[int]] = {}
     for issue in issues:
         if issue.column is not None:
@@ -247,19 +231,9 @@ def _validated(
         raise SchemaValidationError(raw.source, spec.name, problems)
 
     rows_read = len(frame)
-    rejected_positions = np.unique(np.concatenate([np.asarray(i.positions, dtype=np.int64) for i in issues])) if issues else np.array([], dtype=np.int64)
-    rejected_path = None
-    if len(rejected_positions):
-        reasons = _row_reasons(issues, rejected_positions, rows_read)
-        target = quarantine_path if quarantine_path is not None else rejected_path_for(raw.path)
-        _write_rejected(_quarantine_frame(raw, rejected_positions, reasons), target)
-        rejected_path = str(target)
-        keep = np.ones(rows_read, dtype=bool)
-        keep[rejected_positions] = False
-        frame = frame.loc[keep]
-    frame = frame.reset_index(drop=True)
+    frame, rejected, rejected_path = _set_aside(frame, raw, issues, quarantine_path)
     described = tuple(notice.describe() for notice in notices)
-    report = LoadReport(raw.source, spec.name, rows_read, len(frame), len(rejected_positions), rejected_path, described)
+    report = LoadReport(raw.source, spec.name, rows_read, len(frame), rejected, rejected_path, described)
     frame.attrs.update({f"{_ATTR}{key}": value for key, value in report.__dict__.items()})
     if described:
         warnings.warn(f"{raw.source}: {'; '.join(described)}", ValuesCleanedWarning, stacklevel=_outside_stacklevel())
@@ -267,6 +241,54 @@ def _validated(
         warnings.warn(report.summary(), RowsRejectedWarning, stacklevel=_outside_stacklevel())
     logger.info(report.summary())
     return frame
+
+
+def _header_problems(raw_names: list[str], names: list[str], counts: Counter[str]) -> list[Problem]:
+    """Column names that appear more than once in the header (after mapping)."""
+    if header_looks_like_data(names):  # a headerless file's "names" are values: never quote them
+        return []
+    problems = []
+    for name, count in counts.items():
+        if count > 1:
+            origins = sorted({raw_names[i] for i, n in enumerate(names) if n == name} - {name})
+            via = f" (after mapping {', '.join(repr(o) for o in origins)})" if origins else ""
+            problems.append(
+                Problem(name, f"column name appears {count} times in the header{via}; rename or drop the copies")
+            )
+    return problems
+
+
+def _reading_issues(raw: RawTable, names: list[str], spec: TableSpec) -> list[RowIssue]:
+    """The reader's row issues under the mapped column names, and JSON values that cannot be ids."""
+    renamed = dict(zip(raw.names, names, strict=True))
+    issues = [
+        RowIssue(renamed.get(i.column, i.column) if i.column else None, i.reason, i.positions) for i in raw.issues
+    ]
+    for raw_name, kinds in raw.value_kinds.items():
+        if renamed.get(raw_name) in spec.id_columns:
+            column = renamed[raw_name]
+            issues += [
+                RowIssue(column, f"id is a JSON {kind}; write ids as JSON strings (or whole numbers)", positions)
+                for kind, positions in sorted(kinds.items())
+            ]
+    return issues
+
+
+def _set_aside(
+    frame: pd.DataFrame, raw: RawTable, issues: list[RowIssue], quarantine_path: Path | None
+) -> tuple[pd.DataFrame, int, str | None]:
+    """Drop every row with an issue, writing them to the quarantine file: (kept rows, rows set aside, file)."""
+    if not issues:
+        return frame.reset_index(drop=True), 0, None
+    rejected = np.unique(np.concatenate([np.asarray(i.positions, dtype=np.int64) for i in issues]))
+    if not len(rejected):
+        return frame.reset_index(drop=True), 0, None
+    reasons = _row_reasons(issues, rejected, len(frame))
+    target = quarantine_path if quarantine_path is not None else rejected_path_for(raw.path)
+    _write_rejected(_quarantine_frame(raw, rejected, reasons), target)
+    keep = np.ones(len(frame), dtype=bool)
+    keep[rejected] = False
+    return frame.loc[keep].reset_index(drop=True), len(rejected), str(target)
 
 
 def _outside_stacklevel() -> int:
@@ -360,7 +382,8 @@ def load_table(
     spec = table_spec(table)
     _check_options(on_error, timezone, epoch_unit)
     flat = resolve_mapping(mapping, table=table)
-    is_path = isinstance(source, str | Path) and not (isinstance(source, str) and is_sql_query(source) and not Path(source).exists())
+    is_query = isinstance(source, str) and is_sql_query(source) and not Path(source).exists()
+    is_path = isinstance(source, str | Path) and not is_query
     if on_error == "quarantine" and quarantine_path is None and not is_path:
         raise ParameterError(
             "on_error='quarantine' with a DataFrame or SQL query source needs quarantine_path= for the rejected rows"
@@ -513,7 +536,7 @@ def scan_table_files(directory: str | Path) -> TableFiles:
     ...     _ = (Path(folder) / "truth.json").write_text("{}")
     ...     print("\\n".join(scan_table_files(folder).describe()))
     found   Events.csv -> 'events'
-    skipped reports.xls: unsupported file type '.xls' (save it as .xlsx); supported: .csv, .tsv, .tab, .jsonl, .ndjson, .json, .parquet, .pq, .xlsx (text formats also .gz/.bz2/.xz), .duckdb, .sql, a DataFrame or a SQL query
+    skipped reports.xls: unsupported file type '.xls' (save it as .xlsx); supported: .csv, .tsv, ...
     skipped truth.json: not named after a canonical table (accounts, events, reports, logins, enforcements, escalations)
     """
     directory = Path(directory)
@@ -556,7 +579,9 @@ def warn_skipped(files: TableFiles) -> None:
     suspicious = [item for item in files.skipped if item.looks_like_table]
     if suspicious:
         listing = "; ".join(f"{item.name}: {item.reason}" for item in suspicious)
-        warnings.warn(f"{files.directory}: not loaded: {listing}", FilesSkippedWarning, stacklevel=_outside_stacklevel())
+        warnings.warn(
+            f"{files.directory}: not loaded: {listing}", FilesSkippedWarning, stacklevel=_outside_stacklevel()
+        )
 
 
 def load_dir(

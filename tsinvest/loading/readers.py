@@ -284,9 +284,8 @@ def _read_bytes(path: Path, compression: str | None, *, source: str, table: str)
                     )
                 chunks.append(chunk)
     except (OSError, EOFError, lzma.LZMAError, ValueError) as error:
-        _fail(
-            source, table, f"not a readable .{compression} file ({type(error).__name__}); the archive is damaged or cut off"
-        )
+        reason = f"not a readable .{compression} file ({type(error).__name__}); the archive is damaged or cut off"
+        _fail(source, table, reason)
     return b"".join(chunks)
 
 

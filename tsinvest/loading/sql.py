@@ -29,7 +29,7 @@ Examples
 >>> check_single_select("SELECT 1; COPY (SELECT 1) TO 'x.csv'", source="q.sql")
 Traceback (most recent call last):
 ...
-tsinvest.exceptions.UnsafeInputError: q.sql: refused: holds 2 SQL statements; a SQL input may hold exactly one SELECT query
+tsinvest.exceptions.UnsafeInputError: q.sql: refused: holds 2 SQL statements; a SQL input may hold exactly one ...
 """
 
 from __future__ import annotations
@@ -107,7 +107,9 @@ def check_single_select(query: str, *, source: str) -> None:
         raise UnsafeInputError(f"{source}: refused: holds {len(statements)} SQL statements; {_REFUSED}")
     kind = statements[0].type.name
     if kind != "SELECT":
-        raise UnsafeInputError(f"{source}: refused: {kind} statement; {_REFUSED} (no COPY, ATTACH, INSTALL, LOAD, PRAGMA, SET)")
+        raise UnsafeInputError(
+            f"{source}: refused: {kind} statement; {_REFUSED} (no COPY, ATTACH, INSTALL, LOAD, PRAGMA, SET)"
+        )
 
 
 def _walk(node, functions: set[str], tables: set[str]) -> None:

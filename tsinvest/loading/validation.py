@@ -152,7 +152,8 @@ def to_text(series: pd.Series, *, column: str, is_id: bool) -> tuple[pd.Series, 
     missing = _is_missing(series)
     issues: list[RowIssue] = []
     dtype = series.dtype
-    all_text = pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
+    is_object = pd.api.types.is_object_dtype(dtype)
+    all_text = is_object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
     if isinstance(dtype, pd.StringDtype) or pd.api.types.is_integer_dtype(dtype) or all_text:
         text = series.astype(STRING_DTYPE)
     else:

@@ -33,6 +33,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 import pandas as pd
 
@@ -57,26 +58,19 @@ __all__ = [
 #: :data:`tsinvest.schemas.TABLES`, plus the names people go by).
 #: ``events.target_id`` is special-cased: account targets (follows) get the
 #: account kind, so a follow still points at the followed account's pseudonym.
-COLUMN_KINDS: dict[str, dict[str, Kind]] = {
-    "accounts": {"account_id": "acct", "username": "user", "display_name": "user"},
-    "events": {"account_id": "acct", "target_id": "content"},
-    "reports": {"report_id": "report", "reporter_id": "acct", "target_account_id": "acct", "target_content_id": "content"},
-    "logins": {"account_id": "acct", "ip": "ip", "device_id": "device"},
-    "enforcements": {"account_id": "acct", "content_id": "content"},
-    "escalations": {"ticket_id": "ticket", "subject_account_id": "acct"},
-}
+COLUMN_KINDS: Mapping[str, Mapping[str, Kind]] = MappingProxyType(
+    {name: spec.pseudonym_kinds for name, spec in TABLES.items()}
+)
 
 #: Canonical free-text columns: raw ids inside them are replaced.
-TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "events": ("text",),
-    "logins": ("user_agent",),
-    "escalations": ("summary",),
-}
+TEXT_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {name: spec.text_columns for name, spec in TABLES.items() if spec.text_columns}
+)
 
 #: Notebook parameters whose value is an identifier (or a list of them), by kind.
 #: Other string parameters go through the text redactor (e.g. a search box
 #: holding an account id or username).
-ID_PARAMETERS: dict[str, Kind] = {
+ID_PARAMETERS: Mapping[str, Kind] = MappingProxyType({
     "account_id": "acct",
     "seed_accounts": "acct",
     "accounts": "acct",
@@ -85,7 +79,7 @@ ID_PARAMETERS: dict[str, Kind] = {
     "report_id": "report",
     "device_id": "device",
     "ip": "ip",
-}
+})
 
 
 

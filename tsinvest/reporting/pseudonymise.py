@@ -30,12 +30,13 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Literal, get_args
+from typing import get_args
 
 import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import MissingKeyError, ParameterError
+from tsinvest.schemas import PseudonymKind
 
 __all__ = [
     "Kind",
@@ -54,7 +55,8 @@ __all__ = [
 #: What an identifier is; also the pseudonym prefix. Part of the HMAC input,
 #: so the same string used as an account id and as a username gets unrelated
 #: pseudonyms (a reader cannot link the two columns through the pseudonyms).
-Kind = Literal["acct", "user", "ip", "device", "email", "content", "report", "ticket", "phone", "number", "value"]
+#: Pseudonym kinds (declared once, in :mod:`tsinvest.schemas`).
+Kind = PseudonymKind
 KINDS: tuple[str, ...] = get_args(Kind)
 
 #: Shortest key accepted, in bytes (``secrets.token_hex(32)`` gives 64).

@@ -41,6 +41,7 @@ __all__ = [
     "MEMBERSHIPS",
     "CLUSTER_SUMMARY",
     "dtype_problems",
+    "conform",
     "TABLE_NAMES",
     "ESCALATION_CHANNELS",
     "ESCALATION_SEVERITIES",
@@ -287,6 +288,37 @@ DERIVED_TABLES: Mapping[str, TableSpec] = MappingProxyType(
 )
 
 
+def _dtypes(spec: TableSpec) -> dict[str, tuple[str, ...]]:
+    """Accepted dtypes of every column of ``spec``, the one it is cast to first."""
+    by_role = {
+        "time": (str(TIMESTAMP_DTYPE),),
+        "count": ("int64", "Int64"),
+        "number": ("float64",),
+        "flag": ("bool",),
+    }
+    return {column: by_role.get(str(spec.role(column)), (str(STRING_DTYPE),)) for column in spec.columns}
+
+
+def conform(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    """Cast the columns of ``spec`` present in ``frame`` to their declared dtypes (see :func:`dtype_problems`).
+
+    What every producer of a derived table calls last. Times are not parsed
+    here: a time column must already hold UTC timestamps.
+
+    Examples
+    --------
+    >>> summary = conform(pd.DataFrame({"cluster_id": ["c1"], "size": [3.0], "flagged": [1]}), CLUSTER_SUMMARY)
+    >>> summary.dtypes.astype(str).tolist()
+    ['string', 'int64', 'bool']
+    """
+    casts = {
+        column: accepted[0]
+        for column, accepted in _dtypes(spec).items()
+        if column in frame.columns and column not in spec.time_columns and str(frame[column].dtype) not in accepted
+    }
+    return frame.astype(casts) if casts else frame
+
+
 def dtype_problems(frame: pd.DataFrame, spec: TableSpec) -> list[str]:
     """Where ``frame`` breaks the column and dtype contract of ``spec``, one line per column.
 
@@ -300,19 +332,7 @@ def dtype_problems(frame: pd.DataFrame, spec: TableSpec) -> list[str]:
     >>> dtype_problems(edges, EDGES)[:2]
     ["'weight' is string, expected float64", "'first_ts' is string, expected datetime64[ns, UTC]"]
     """
-    expected: dict[str, tuple[str, ...]] = {}
-    for column in spec.columns:
-        role = spec.role(column)
-        if role == "time":
-            expected[column] = (str(TIMESTAMP_DTYPE),)
-        elif role == "count":
-            expected[column] = ("int64", "Int64")
-        elif role == "number":
-            expected[column] = ("float64",)
-        elif role == "flag":
-            expected[column] = ("bool",)
-        else:
-            expected[column] = (str(STRING_DTYPE),)
+    expected = _dtypes(spec)
     problems = [f"{column!r} is missing" for column in spec.required if column not in frame.columns]
     for column, allowed in expected.items():
         if column in frame.columns and str(frame[column].dtype) not in allowed:

@@ -23,6 +23,7 @@ import pandas as pd
 from tsinvest.detection.base import DetectionSettings, KindResult
 from tsinvest.exceptions import ParameterError
 from tsinvest.loading.timestamps import utc_bound
+from tsinvest.schemas import CLUSTER_SUMMARY, MEMBERSHIPS, conform
 
 __all__ = ["DetectionResult", "detect", "DEFAULT_WINDOW", "DEFAULT_REPORT_WINDOW", "MIN_AUTO_WINDOW"]
 
@@ -38,8 +39,8 @@ DEFAULT_REPORT_WINDOW = 3600.0
 #: second make the estimate 0 s, which would link only exact ties.
 MIN_AUTO_WINDOW = 10.0
 
-_MEMBERSHIP_COLUMNS = ["account_id", "cluster_id", "kind", "signal", "score", "flagged", "member_coordinated_share"]
-_FIRST_CLUSTER_COLUMNS = ["cluster_id", "kind", "signal", "signals", "size", "score", "flagged"]
+_MEMBERSHIP_COLUMNS = list(MEMBERSHIPS.required)
+_FIRST_CLUSTER_COLUMNS = list(CLUSTER_SUMMARY.required)
 
 
 @dataclass
@@ -347,9 +348,7 @@ def _assemble(results: list[KindResult], tables: Mapping[str, pd.DataFrame]) -> 
         members.append(rows[_MEMBERSHIP_COLUMNS])
     memberships = (pd.concat(members, ignore_index=True) if members
                    else pd.DataFrame({c: pd.Series(dtype="object") for c in _MEMBERSHIP_COLUMNS}))
-    memberships = memberships.astype({"account_id": "string", "cluster_id": "string", "kind": "string",
-                                      "signal": "string", "score": "float64", "flagged": "bool",
-                                      "member_coordinated_share": "float64"})
+    memberships = conform(memberships, MEMBERSHIPS)
     memberships = memberships.sort_values(["score", "cluster_id", "account_id"], ascending=[False, True, True],
                                           kind="mergesort").reset_index(drop=True)
     if summaries:
@@ -363,6 +362,7 @@ def _assemble(results: list[KindResult], tables: Mapping[str, pd.DataFrame]) -> 
         clusters[numeric] = clusters[numeric].round(6)
     else:
         clusters = pd.DataFrame(columns=_FIRST_CLUSTER_COLUMNS + ["explanation"])
+    clusters = conform(clusters, CLUSTER_SUMMARY)
     edges = combine_edges(*[found.edges for found in results]) if results else combine_edges()
     exclusions = {found.kind: dict(sorted(found.exclusions.items())) for found in results}
     return DetectionResult(memberships=memberships, clusters=clusters, edges=edges, exclusions=exclusions,

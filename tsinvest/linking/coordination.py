@@ -402,7 +402,7 @@ def _edges_for_window(
             "account_a": _strings(events.actor_names.take(pa.array(low))),
             "account_b": _strings(events.actor_names.take(pa.array(high))),
             "signal": pd.Series(signal, index=range(len(weight)), dtype=STRING_DTYPE),
-            "weight": weight.astype(np.int64),
+            "weight": weight.astype(np.float64),  # float64 like every edge table (schemas.EDGES)
             "first_ts": _timestamps(first),
             "last_ts": _timestamps(last),
             "evidence": _strings(evidence),

@@ -305,7 +305,7 @@ def peer_coordination_edges(
             "account_a": pd.array(result.column("account_a").to_pylist(), dtype=STRING_DTYPE),
             "account_b": pd.array(result.column("account_b").to_pylist(), dtype=STRING_DTYPE),
             "signal": pd.Series(name, index=range(rows), dtype=STRING_DTYPE),
-            "weight": np.asarray(result.column("weight").to_numpy(), dtype=np.int64),
+            "weight": np.asarray(result.column("weight").to_numpy(), dtype=np.float64),
             "first_ts": _timestamps(result.column("first_t").to_numpy(), TIMESTAMP_DTYPE),
             "last_ts": _timestamps(result.column("last_t").to_numpy(), TIMESTAMP_DTYPE),
             "evidence": pd.array(

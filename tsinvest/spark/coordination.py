@@ -48,8 +48,8 @@ class SparkEdges:
     Attributes
     ----------
     edges : pyspark.sql.DataFrame
-        Columns ``EDGE_COLUMNS`` (``weight`` a long, ``first_ts`` /
-        ``last_ts`` timestamps), sorted by weight descending, then
+        Columns ``EDGE_COLUMNS`` (``weight`` a double, float64 in pandas like
+        every edge table, ``first_ts`` / ``last_ts`` timestamps), sorted by weight descending, then
         ``account_a``, ``account_b``.
     excluded_targets : pyspark.sql.DataFrame
         One column ``target_id``: the hot targets left out (see the Notes of
@@ -527,7 +527,7 @@ def coordination_edges(
         "account_a",
         "account_b",
         F.lit(name).alias("signal"),
-        F.col("weight").cast("long").alias("weight"),
+        F.col("weight").cast("double").alias("weight"),
         F.timestamp_micros("first_us").alias("first_ts"),
         F.timestamp_micros("last_us").alias("last_ts"),
         _evidence(F.col("targets") if evidence_size else None, evidence_size).alias("evidence"),

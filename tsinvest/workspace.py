@@ -36,12 +36,14 @@ Results of the graph and trend functions can be registered back with
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
 
-from tsinvest.exceptions import ParameterError, SchemaValidationError
+from tsinvest.exceptions import ParameterError, Problem, SchemaValidationError
 from tsinvest.loading import load_table, scan_table_files
 from tsinvest.loading.loaders import warn_skipped
 from tsinvest.loading.readers import duckdb_reader, escape_glob, file_format
@@ -63,7 +65,9 @@ def _queried_in_place(path: Path) -> bool:
     return form is not None and form.kind in ("delimited", "parquet") and compression is None
 
 
-def _confined_connection(database: str, readable, memory_limit: str | None, temp_directory: str | None):
+def _confined_connection(
+    database: str, readable: Iterable[Path], memory_limit: str | None, temp_directory: str | None
+) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection that reads only the workspace's own files.
 
     No extension downloads or autoloading; external access is switched off
@@ -92,7 +96,9 @@ def _confined_connection(database: str, readable, memory_limit: str | None, temp
     return connection
 
 
-def _utc_expression(quoted: str, kind: str, *, column: str, source: str, timezone, epoch_unit) -> str:
+def _utc_expression(
+    quoted: str, kind: str, *, column: str, source: str, timezone: str | None, epoch_unit: str | None
+) -> str:
     """SQL turning one time column into TIMESTAMPTZ with the loaders' rules.
 
     Offsets are honoured, naive times use ``timezone`` (never a silent UTC),
@@ -175,8 +181,8 @@ class Workspace:
         in_memory_below: int = IN_MEMORY_BELOW,
         memory_limit: str | None = None,
         temp_directory: str | None = None,
-        **load_options,
-    ):
+        **load_options: Any,
+    ) -> None:
         if in_memory_below < 0:
             raise ParameterError("in_memory_below must be a number of bytes >= 0")
         unknown = sorted(set(load_options) - {"timezone", "epoch_unit", "mapping", "on_error"})
@@ -208,7 +214,7 @@ class Workspace:
     def __enter__(self) -> Workspace:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def close(self) -> None:
@@ -216,7 +222,13 @@ class Workspace:
         self.connection.close()
 
     def _register_file_view(
-        self, table: str, path: Path, *, timezone: str | None = None, epoch_unit: str | None = None, mapping=None
+        self,
+        table: str,
+        path: Path,
+        *,
+        timezone: str | None = None,
+        epoch_unit: str | None = None,
+        mapping: Mapping[str, str] | str | Path | None = None,
     ) -> None:
         from tsinvest.loading import resolve_mapping
         from tsinvest.loading.timestamps import check_timezone
@@ -307,7 +319,5 @@ class Workspace:
         return {name: self.table(name) for name in TABLES if name in self.tables()}
 
 
-def _missing_column_problem(column: str):
-    from tsinvest.exceptions import Problem
-
+def _missing_column_problem(column: str) -> Problem:
     return Problem(column=column, reason="required column is missing")

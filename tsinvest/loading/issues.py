@@ -71,7 +71,7 @@ def number_to_text(value: object) -> str | None:
     if isinstance(value, int | np.integer):
         return str(int(value))
     if isinstance(value, float | np.floating):
-        if value.is_integer() and abs(value) < MAX_EXACT_FLOAT:
+        if value.is_integer() and abs(float(value)) < MAX_EXACT_FLOAT:
             return str(int(value))
         return None
     if isinstance(value, Decimal):

@@ -32,10 +32,11 @@ import logging
 import os
 import warnings
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from types import FrameType
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -63,6 +64,9 @@ from tsinvest.loading.validation import (
     schema_issues,
 )
 from tsinvest.schemas import TABLE_NAMES, TableSpec, table_spec
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = [
     "OnError",
@@ -147,7 +151,7 @@ def load_report(frame: pd.DataFrame) -> LoadReport:
     )
 
 
-def rejected_path_for(path: str | Path) -> Path:
+def rejected_path_for(path: str | os.PathLike[str]) -> Path:
     """Default quarantine file of an input file: ``<file>.rejected.csv`` beside it.
 
     Examples
@@ -159,7 +163,7 @@ def rejected_path_for(path: str | Path) -> Path:
     return path.with_name(path.name + ".rejected.csv")
 
 
-def _check_options(on_error, timezone, epoch_unit):
+def _check_options(on_error: str, timezone: str | None, epoch_unit: str | None) -> None:
     if on_error not in ("raise", "quarantine"):
         raise ParameterError(f"on_error={on_error!r} is not supported; use 'raise' or 'quarantine'")
     if epoch_unit is not None and epoch_unit not in EPOCH_UNITS:
@@ -167,7 +171,7 @@ def _check_options(on_error, timezone, epoch_unit):
     check_timezone(timezone)
 
 
-def _sort_key(problem: Problem, spec: TableSpec):
+def _sort_key(problem: Problem, spec: TableSpec) -> tuple[int, str, tuple[int, ...], str]:
     if problem.column is None:
         rank = -1
     elif problem.column in spec.columns:
@@ -284,7 +288,12 @@ def _set_aside(
     if not len(rejected):
         return frame.reset_index(drop=True), 0, None
     reasons = _row_reasons(issues, rejected, len(frame))
-    target = quarantine_path if quarantine_path is not None else rejected_path_for(raw.path)
+    if quarantine_path is not None:
+        target = quarantine_path
+    elif raw.path is not None:
+        target = rejected_path_for(raw.path)
+    else:
+        raise ParameterError("on_error='quarantine' on a DataFrame or query needs quarantine_path= (a file to write)")
     _write_rejected(_quarantine_frame(raw, rejected, reasons), target)
     keep = np.ones(len(frame), dtype=bool)
     keep[rejected] = False
@@ -295,10 +304,11 @@ def _outside_stacklevel() -> int:
     """Stack level of the first caller outside this package, so warnings point at user code."""
     import sys
 
-    level, frame = 1, sys._getframe(1)
+    level = 1
+    caller: FrameType | None = sys._getframe(1)
     package = str(Path(__file__).parent)
-    while frame is not None and frame.f_code.co_filename.startswith(package):
-        level, frame = level + 1, frame.f_back
+    while caller is not None and caller.f_code.co_filename.startswith(package):
+        level, caller = level + 1, caller.f_back
     return level
 
 
@@ -312,15 +322,15 @@ def _row_reasons(issues: list[RowIssue], rejected: np.ndarray, size: int) -> lis
 
 
 def load_table(
-    source,
+    source: str | Path | pd.DataFrame,
     table: str,
     *,
     mapping: Mapping[str, str] | str | Path | None = None,
     timezone: str | None = None,
     epoch_unit: Literal["s", "ms", "excel"] | None = None,
     on_error: OnError = "raise",
-    quarantine_path: str | Path | None = None,
-    connection=None,
+    quarantine_path: str | os.PathLike[str] | None = None,
+    connection: duckdb.DuckDBPyConnection | None = None,
 ) -> pd.DataFrame:
     """Load one canonical table from a file, a DataFrame or a SQL query, validated.
 
@@ -400,16 +410,16 @@ def load_table(
     )
 
 
-def _helper(table: str):
+def _helper(table: str) -> Callable[..., pd.DataFrame]:
     def load(
-        source,
+        source: str | Path | pd.DataFrame,
         *,
         mapping: Mapping[str, str] | str | Path | None = None,
         timezone: str | None = None,
         epoch_unit: Literal["s", "ms", "excel"] | None = None,
         on_error: OnError = "raise",
-        quarantine_path: str | Path | None = None,
-        connection=None,
+        quarantine_path: str | os.PathLike[str] | None = None,
+        connection: duckdb.DuckDBPyConnection | None = None,
     ) -> pd.DataFrame:
         return load_table(
             source,
@@ -515,7 +525,7 @@ def _classify(path: Path) -> tuple[str | None, str | None, bool]:
     return table, None, True
 
 
-def scan_table_files(directory: str | Path) -> TableFiles:
+def scan_table_files(directory: str | os.PathLike[str]) -> TableFiles:
     """Find one file per canonical table in ``directory``, and say why every other file was skipped.
 
     A table file is named after its table, in any case (``events.csv``,
@@ -558,7 +568,7 @@ def scan_table_files(directory: str | Path) -> TableFiles:
     return TableFiles(directory, ordered, tuple(skipped))
 
 
-def find_table_files(directory: str | Path) -> dict[str, Path]:
+def find_table_files(directory: str | os.PathLike[str]) -> dict[str, Path]:
     """The table files of a folder, ``{table: path}`` in canonical order (see :func:`scan_table_files`).
 
     Examples
@@ -585,13 +595,13 @@ def warn_skipped(files: TableFiles) -> None:
 
 
 def load_dir(
-    directory: str | Path,
+    directory: str | os.PathLike[str],
     *,
     mapping: Mapping[str, str] | str | Path | None = None,
     timezone: str | None = None,
     epoch_unit: Literal["s", "ms", "excel"] | None = None,
     on_error: OnError = "raise",
-    quarantine_path: str | Path | None = None,
+    quarantine_path: str | os.PathLike[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Load every canonical table found in a directory (see :func:`find_table_files`).
 

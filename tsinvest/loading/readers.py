@@ -42,17 +42,21 @@ import io
 import json
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, NoReturn, cast
 
 import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError, Problem, SchemaValidationError, UnsafeInputError
 from tsinvest.loading.issues import RowIssue
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
 
 __all__ = [
     "RawTable",
@@ -156,7 +160,7 @@ class RawTable:
     value_kinds: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
-def is_sql_query(source) -> bool:
+def is_sql_query(source: object) -> bool:
     """True when ``source`` is query text rather than a path.
 
     Examples
@@ -167,11 +171,11 @@ def is_sql_query(source) -> bool:
     return isinstance(source, str) and bool(_SQL_START.match(source))
 
 
-def _fail(source: str, table: str, reason: str, *, rows: tuple[int, ...] = (), count: int = 0):
+def _fail(source: str, table: str, reason: str, *, rows: tuple[int, ...] = (), count: int = 0) -> NoReturn:
     raise SchemaValidationError(source, table, [Problem(None, reason, rows, count)])
 
 
-def _clean_names(names) -> list[str]:
+def _clean_names(names: Iterable[object]) -> list[str]:
     cleaned = []
     for position, name in enumerate(names, start=1):
         text = "" if name is None else str(name).strip()
@@ -267,7 +271,7 @@ def _read_bytes(path: Path, compression: str | None, *, source: str, table: str)
     import gzip
     import lzma
 
-    opener = {"gz": gzip.open, "bz2": bz2.open, "xz": lzma.open}[compression]
+    opener = {"gz": gzip.GzipFile, "bz2": bz2.BZ2File, "xz": lzma.LZMAFile}[compression]
     # A decompression bomb (a few KB that expand to terabytes) must fail fast, not fill memory.
     limit = max(MIN_DECOMPRESSED_LIMIT, MAX_COMPRESSION_RATIO * path.stat().st_size)
     chunks, total = [], 0
@@ -344,7 +348,7 @@ def _decode(data: bytes, *, source: str, table: str, header_lines: int) -> str:
 
 
 @contextlib.contextmanager
-def _unlimited_csv_fields():
+def _unlimited_csv_fields() -> Iterator[None]:
     # The csv module refuses fields over 128 KiB by default; long user text is legitimate.
     previous = csv.field_size_limit()
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -469,7 +473,9 @@ def _exact_rows(text: str, sep: str, *, truncated: bool) -> tuple[list[str], pd.
     return names, pd.DataFrame(cells, columns=range(width), dtype=object), keep, issues
 
 
-def _drop_rows(frame, row_numbers, issues, keep):
+def _drop_rows(
+    frame: pd.DataFrame, row_numbers: np.ndarray, issues: list[RowIssue], keep: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray, list[RowIssue]]:
     """Drop blank rows but keep row numbers and issue positions aligned."""
     new_position = np.cumsum(keep) - 1
     frame = frame.loc[keep].reset_index(drop=True)
@@ -489,12 +495,12 @@ class _Repeated(dict):
     """A JSON object that repeated one of its keys (ambiguous value)."""
 
 
-def _pairs(items):
+def _pairs(items: list[tuple[str, object]]) -> dict[str, object]:
     result = dict(items)
     return _Repeated(result) if len(result) != len(items) else result
 
 
-def _json_loads(text: str):
+def _json_loads(text: str) -> object:
     # Numbers stay exact text: a 19-digit id must never pass through float.
     return json.loads(
         text, parse_int=str, parse_float=_JsonFloat, parse_constant=_JsonConstant, object_pairs_hook=_pairs
@@ -530,9 +536,9 @@ def _json_items(text: str, *, source: str, table: str, array_allowed: bool) -> l
         except RecursionError:
             _fail(source, table, _TOO_DEEP)
         except ValueError as error:
-            where = f" at line {error.lineno}, column {error.colno}" if hasattr(error, "lineno") else ""
+            where = f" at line {error.lineno}, column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
             _fail(source, table, f"not valid JSON{where}; check that the export finished")
-        return list(enumerate(document, start=1))
+        return list(enumerate(cast("list[object]", document), start=1))
     items: list[tuple[int, object]] = []
     # Split on "\n" only: JSON strings may legally contain U+2028 and friends.
     for line_number, line in enumerate(text.split("\n"), start=1):
@@ -622,7 +628,7 @@ def _object_block(records: list[dict[str, str | None]]) -> tuple[list[str], pd.D
     return names, pd.DataFrame(cells, columns=range(len(names)), dtype=object)
 
 
-def _integer_dtype(arrow_type):
+def _integer_dtype(arrow_type: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:
     import pyarrow as pa
 
     if pa.types.is_integer(arrow_type):
@@ -637,7 +643,7 @@ _NOT_UTF8 = "binary value that is not UTF-8 text; ids and text must be exported 
 _OUTSIDE_RANGE = "timestamp outside the supported years 1678-2261"
 
 
-def _binary_as_text(column, name: str, issues: list[RowIssue]):
+def _binary_as_text(column: pa.ChunkedArray, name: str, issues: list[RowIssue]) -> pa.Array | pa.ChunkedArray:
     """Binary cells (Parquet ``binary``) are text in bytes: decode, or report the rows that are not UTF-8."""
     import pyarrow as pa
 
@@ -657,7 +663,9 @@ def _binary_as_text(column, name: str, issues: list[RowIssue]):
     return pa.array(decoded, type=pa.string())
 
 
-def _timestamps_in_range(column, name: str, issues: list[RowIssue]):
+def _timestamps_in_range(
+    column: pa.ChunkedArray, name: str, issues: list[RowIssue]
+) -> pa.Array | pa.ChunkedArray:
     """Null out (and report) typed timestamps pandas cannot hold in nanoseconds (e.g. year 9999)."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -678,7 +686,7 @@ def _timestamps_in_range(column, name: str, issues: list[RowIssue]):
     return column
 
 
-def _from_arrow(arrow_table, *, source: str, path: Path | None) -> RawTable:
+def _from_arrow(arrow_table: pa.Table, *, source: str, path: Path | None) -> RawTable:
     """Arrow -> pandas keeping integers exact (nullable Int), text as text, decimals as Decimal."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -738,7 +746,7 @@ def _read_xlsx(path: Path, *, source: str, table: str) -> RawTable:
     keep = np.array([any(value is not None for value in row) for row in body], dtype=bool)
     overflow = np.array([any(value is not None for value in row[width:]) for row in body], dtype=bool)
 
-    def cell(value):
+    def cell(value: object) -> object:
         # Excel holds every number as a double: make that explicit so ids beyond
         # 2**53 are reported by the id check instead of passing as exact ints.
         if isinstance(value, int) and not isinstance(value, bool):
@@ -757,7 +765,9 @@ def _read_xlsx(path: Path, *, source: str, table: str) -> RawTable:
     return raw
 
 
-def _run_query(query: str, *, connection, source: str, untrusted: bool) -> RawTable:
+def _run_query(
+    query: str, *, connection: duckdb.DuckDBPyConnection | None, source: str, untrusted: bool
+) -> RawTable:
     """Run one SELECT; ``untrusted`` (a .sql file or .duckdb view) also forbids file readers."""
 
     from tsinvest.loading.sql import check_references, check_single_select, sandboxed_connection, trusted_connection
@@ -765,17 +775,16 @@ def _run_query(query: str, *, connection, source: str, untrusted: bool) -> RawTa
     check_single_select(query, source=source)
     if untrusted:
         check_references(query, source=source)
-    owned = connection is None
-    if owned:
-        connection = sandboxed_connection() if untrusted else trusted_connection()
-    try:
+    if connection is not None:
         return _fetch(query, source=source, connection=connection)
+    owned = sandboxed_connection() if untrusted else trusted_connection()
+    try:
+        return _fetch(query, source=source, connection=owned)
     finally:
-        if owned:
-            connection.close()
+        owned.close()
 
 
-def _fetch(query: str, *, source: str, connection) -> RawTable:
+def _fetch(query: str, *, source: str, connection: duckdb.DuckDBPyConnection) -> RawTable:
     import duckdb
 
     try:
@@ -839,7 +848,9 @@ def _from_dataframe(frame: pd.DataFrame) -> RawTable:
     return RawTable(SOURCE_DATAFRAME, None, names, positional, np.arange(1, len(positional) + 1))
 
 
-def read_source(source, *, table: str, connection=None) -> RawTable:
+def read_source(
+    source: str | Path | pd.DataFrame, *, table: str, connection: duckdb.DuckDBPyConnection | None = None
+) -> RawTable:
     """Read ``source`` (see module table) into a :class:`RawTable`.
 
     Raises
@@ -851,7 +862,7 @@ def read_source(source, *, table: str, connection=None) -> RawTable:
     """
     if isinstance(source, pd.DataFrame):
         return _from_dataframe(source)
-    if is_sql_query(source) and not Path(source).exists():
+    if isinstance(source, str) and is_sql_query(source) and not Path(source).exists():
         return _run_query(source, connection=connection, source=SOURCE_QUERY, untrusted=False)
     if not isinstance(source, str | Path):
         raise ParameterError(

@@ -35,8 +35,12 @@ tsinvest.exceptions.UnsafeInputError: q.sql: refused: holds 2 SQL statements; a 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from tsinvest.exceptions import ParameterError, UnsafeInputError
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = [
     "quote_identifier",
@@ -112,7 +116,7 @@ def check_single_select(query: str, *, source: str) -> None:
         )
 
 
-def _walk(node, functions: set[str], tables: set[str]) -> None:
+def _walk(node: object, functions: set[str], tables: set[str]) -> None:
     if isinstance(node, dict):
         kind = node.get("type")
         if kind == "TABLE_FUNCTION":
@@ -161,7 +165,7 @@ def check_references(query: str, *, source: str) -> None:
         )
 
 
-def sandboxed_connection(database: str = ":memory:"):
+def sandboxed_connection(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
     """A DuckDB connection that cannot reach files, the network or extensions.
 
     ``database`` other than ``":memory:"`` is opened read-only.
@@ -173,7 +177,7 @@ def sandboxed_connection(database: str = ":memory:"):
     return duckdb.connect(database, read_only=True, config=dict(SANDBOX_CONFIG))
 
 
-def trusted_connection():
+def trusted_connection() -> duckdb.DuckDBPyConnection:
     """A fresh connection for the analyst's own query text: files allowed, no extension downloads."""
     import duckdb
 

@@ -108,7 +108,7 @@ def utc_bound(value: object, *, name: str, required: bool = False) -> pd.Timesta
             raise ParameterError(f"{name} is required; write it as ISO 8601, e.g. 2026-03-30T00:00:00Z")
         return None
     try:
-        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+        stamp = pd.Timestamp(value)
     except (TypeError, ValueError):
         raise ParameterError(
             f"{name} is not a date or time; write it as ISO 8601, e.g. 2026-03-30 or 2026-03-30T00:00:00Z"
@@ -137,13 +137,13 @@ def check_timezone(timezone: str | None) -> None:
         ) from None
 
 
-def _utc_ns_values(values) -> np.ndarray:
+def _utc_ns_values(values: pd.Series | pd.DatetimeIndex) -> np.ndarray:
     """Aware timestamps -> naive UTC datetime64[ns] numpy values (NaT kept)."""
     series = pd.Series(values)
     return series.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]").to_numpy()
 
 
-def _typed_to_utc(series, column, timezone):
+def _typed_to_utc(series: pd.Series, column: str, timezone: str | None) -> tuple[pd.Series, list[RowIssue]]:
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         return series.dt.tz_convert("UTC").astype(pd.DatetimeTZDtype("ns", "UTC")), []
     present = series.notna().to_numpy()

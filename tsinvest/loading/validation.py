@@ -26,6 +26,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -34,6 +36,9 @@ from tsinvest.exceptions import Problem
 from tsinvest.loading.issues import RowIssue, arrow_mask, arrow_text, number_to_text
 from tsinvest.loading.timestamps import to_utc
 from tsinvest.schemas import STRING_DTYPE, TableSpec
+
+if TYPE_CHECKING:
+    import pandera.pandas as pandera
 
 __all__ = [
     "Notice",
@@ -109,7 +114,7 @@ def make_controls_visible(series: pd.Series, *, column: str) -> tuple[pd.Series,
     return cleaned, Notice(column, _CONTROLS_VISIBLE, int(hit.sum()))
 
 
-def _positions(mask) -> np.ndarray:
+def _positions(mask: np.ndarray | pd.Series) -> np.ndarray:
     return np.flatnonzero(np.asarray(mask, dtype=bool))
 
 
@@ -129,7 +134,7 @@ def _is_missing(series: pd.Series) -> np.ndarray:
     return missing
 
 
-def _nested(value) -> bool:
+def _nested(value: object) -> bool:
     return isinstance(value, list | tuple | dict | np.ndarray | set)
 
 
@@ -366,17 +371,17 @@ def _text_block(extras: pd.DataFrame, notices: list[Notice]) -> pd.DataFrame | N
     return pd.DataFrame(values, index=extras.index, columns=extras.columns, dtype=object)
 
 
-def _pandera():
+def _pandera() -> ModuleType:
     # pandera 0.24 moved the pandas API to ``pandera.pandas`` (the top-level import now warns);
     # older releases, still allowed by pyproject, only have the top-level module.
     try:
         import pandera.pandas as pa
     except ModuleNotFoundError:
-        import pandera as pa
+        import pandera as pa  # type: ignore[no-redef]  # pandera < 0.24
     return pa
 
 
-def build_schema(spec: TableSpec, present: list[str]):
+def build_schema(spec: TableSpec, present: list[str]) -> pandera.DataFrameSchema:
     """Build the pandera schema of a canonical table (only columns present).
 
     Required columns may not hold missing values, the primary key is unique,

@@ -45,11 +45,16 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.files import atomic_write, write_bytes, write_json, write_text
+
+if TYPE_CHECKING:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = [
     "DANGEROUS_PREFIXES",
@@ -93,8 +98,10 @@ def is_dangerous(text: str, *, after_separators: bool = False) -> bool:
     --------
     >>> is_dangerous("=cmd"), is_dangerous(" \\u200b+1"), is_dangerous("a=b"), is_dangerous("'=1")
     (True, True, False, False)
-    >>> is_dangerous("x;=1+1"), is_dangerous("x;=1+1", after_separators=True), is_dangerous("x;'=1", after_separators=True)
-    (False, True, False)
+    >>> is_dangerous("x;=1+1"), is_dangerous("x;=1+1", after_separators=True)
+    (False, True)
+    >>> is_dangerous("x;'=1", after_separators=True)
+    False
     """
     if _DANGEROUS_RE.match(text):
         return True
@@ -157,7 +164,9 @@ def _is_missing(value: object) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def _prepare(frame: pd.DataFrame, *, id_columns: Sequence[str] | None, excel: bool):
+def _prepare(
+    frame: pd.DataFrame, *, id_columns: Sequence[str] | None, excel: bool
+) -> tuple[list[str], list[list[object]], list[str]]:
     """Column-wise conversion shared by CSV and Excel.
 
     Returns (headers, columns, kinds) where kinds[i] is "text", "number",
@@ -172,42 +181,46 @@ def _prepare(frame: pd.DataFrame, *, id_columns: Sequence[str] | None, excel: bo
         column = frame.iloc[:, position]
         header = str(name)
         dtype = column.dtype
+        values: list[object]
         if pd.api.types.is_bool_dtype(dtype) and not _is_id_column(name, id_columns):
             values = [None if _is_missing(value) else bool(value) for value in column.astype(object).tolist()]
             kind = "bool"
         elif pd.api.types.is_datetime64_any_dtype(dtype):
-            utc = column.dt.tz_localize("UTC") if column.dt.tz is None else column.dt.tz_convert("UTC")
-            if excel:
-                naive = utc.dt.tz_localize(None).astype(object).tolist()
-                values = [None if _is_missing(value) else value.to_pydatetime() for value in naive]
-                header = f"{header} (UTC)"
-                kind = "datetime"
-            else:
-                present = utc.dropna()
-                has_fraction = bool(((present.dt.microsecond != 0) | (present.dt.nanosecond != 0)).any())
-                pattern = "%Y-%m-%dT%H:%M:%S.%fZ" if has_fraction else "%Y-%m-%dT%H:%M:%SZ"
-                values = [None if _is_missing(value) else value for value in utc.dt.strftime(pattern).astype(object)]
-                kind = "text"
+            values, kind = _time_values(column, excel=excel)
+            header = f"{header} (UTC)" if excel else header
         elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-            raw = column.astype(object).tolist()
-            too_big = pd.api.types.is_integer_dtype(dtype) and any(
-                not _is_missing(value) and abs(int(value)) > _MAX_SAFE_INTEGER for value in raw
-            )
-            if _is_id_column(name, id_columns) or too_big:
-                # Integer ids: str(int) keeps every digit; a float id has already lost them.
-                values = _text_values(column, excel=excel)
-                kind = "text"
-            else:
-                values = [_number(value) for value in raw]
-                kind = "number"
+            values, kind = _number_values(column, is_id=_is_id_column(name, id_columns), excel=excel)
         else:
-            values = _text_values(column, excel=excel)
-            kind = "text"
+            values, kind = _text_values(column, excel=excel), "text"
         headers.append(header)
         columns.append(values)
         kinds.append(kind)
     header_texts = neutralise_text((_excel_text(h) if excel else h for h in headers), after_separators=not excel)
-    return header_texts, columns, kinds
+    return [str(header) for header in header_texts], columns, kinds
+
+
+def _time_values(column: pd.Series, *, excel: bool) -> tuple[list[object], str]:
+    """UTC times: naive datetimes for Excel, ISO 8601 text ending in Z for CSV (microseconds only if any)."""
+    utc = column.dt.tz_localize("UTC") if column.dt.tz is None else column.dt.tz_convert("UTC")
+    if excel:
+        naive = utc.dt.tz_localize(None).astype(object).tolist()
+        return [None if _is_missing(value) else value.to_pydatetime() for value in naive], "datetime"
+    present = utc.dropna()
+    has_fraction = bool(((present.dt.microsecond != 0) | (present.dt.nanosecond != 0)).any())
+    pattern = "%Y-%m-%dT%H:%M:%S.%fZ" if has_fraction else "%Y-%m-%dT%H:%M:%SZ"
+    return [None if _is_missing(value) else value for value in utc.dt.strftime(pattern).astype(object)], "text"
+
+
+def _number_values(column: pd.Series, *, is_id: bool, excel: bool) -> tuple[list[object], str]:
+    """Numbers as numbers, except ids and integers too large for a spreadsheet's floats, written as text."""
+    raw = column.astype(object).tolist()
+    too_big = pd.api.types.is_integer_dtype(column.dtype) and any(
+        not _is_missing(value) and abs(int(value)) > _MAX_SAFE_INTEGER for value in raw
+    )
+    if is_id or too_big:
+        # Integer ids: str(int) keeps every digit; a float id has already lost them.
+        return _text_values(column, excel=excel), "text"
+    return [_number(value) for value in raw], "number"
 
 
 def _number(value: object) -> object:
@@ -244,7 +257,7 @@ def safe_frame(frame: pd.DataFrame, *, id_columns: Sequence[str] | None = None) 
     """
     headers, columns, kinds = _prepare(frame, id_columns=id_columns, excel=False)
     parts = []
-    for position, (values, kind) in enumerate(zip(columns, kinds)):
+    for position, (values, kind) in enumerate(zip(columns, kinds, strict=True)):
         if kind == "number" and not any(isinstance(value, str) for value in values):
             # The original numeric dtype, so the CSV shows 2 and not 2.0.
             parts.append(frame.iloc[:, position].reset_index(drop=True))
@@ -322,6 +335,30 @@ def _check_sheet_names(names: Sequence[object]) -> None:
         raise ParameterError("to_safe_excel: invalid sheet names: " + "; ".join(problems))
 
 
+def _text_cell(sheet: Worksheet, value: object) -> WriteOnlyCell:
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    cell.number_format = "@"
+    return cell
+
+
+def _cell_for(sheet: Worksheet, value: object, kind: str) -> object:
+    """One Excel cell: text cells typed as text (never a formula), times with a date format."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if value is None:
+        return None
+    if kind == "text" or isinstance(value, str):
+        return _text_cell(sheet, value)
+    if kind == "datetime":
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd hh:mm:ss"
+        return cell
+    return value
+
+
 def to_safe_excel(
     frames_by_sheet_name: Mapping[str, pd.DataFrame],
     path: str | os.PathLike,
@@ -370,7 +407,6 @@ def to_safe_excel(
     [('1234567890123456789', 's'), ("'=1+1", 's'), (12, 'n')]
     """
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     if not frames_by_sheet_name:
         raise ParameterError("to_safe_excel: frames_by_sheet_name is empty; pass at least one sheet")
@@ -380,26 +416,9 @@ def to_safe_excel(
         sheet = workbook.create_sheet(title=sheet_name)
         headers, columns, kinds = _prepare(frame, id_columns=id_columns, excel=True)
 
-        def text_cell(value: str):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"
-            cell.number_format = "@"
-            return cell
-
-        def cell_for(value: object, kind: str):
-            if value is None:
-                return None
-            if kind == "text" or isinstance(value, str):
-                return text_cell(value)
-            if kind == "datetime":
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "yyyy-mm-dd hh:mm:ss"
-                return cell
-            return value
-
-        sheet.append([text_cell(header) for header in headers])
-        for row in zip(*columns):
-            sheet.append([cell_for(value, kind) for value, kind in zip(row, kinds)])
+        sheet.append([_text_cell(sheet, header) for header in headers])
+        for row in zip(*columns, strict=True):
+            sheet.append([_cell_for(sheet, value, kind) for value, kind in zip(row, kinds, strict=True)])
     with atomic_write(path) as temporary:
         workbook.save(temporary)
     return Path(path)

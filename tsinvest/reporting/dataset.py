@@ -38,7 +38,6 @@ from types import MappingProxyType
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.loading.loaders import OnError
 from tsinvest.reporting.pseudonymise import Kind, Pseudonymiser, TextRedactor
 from tsinvest.schemas import TABLES
 
@@ -378,7 +377,7 @@ def pseudonymise_data_dir(
     out_dir: str | os.PathLike,
     pseudonymiser: Pseudonymiser,
     *,
-    on_error: OnError = "raise",
+    on_error: str = "raise",
     quarantine_path: str | os.PathLike | None = None,
 ) -> RedactedTables:
     """Load every canonical table of a folder, pseudonymise it, write ``<table>.parquet``.
@@ -418,8 +417,10 @@ def pseudonymise_data_dir(
 
     if on_error == "raise":
         tables = load_dir(data_dir)
+    elif on_error == "quarantine":
+        tables = load_dir(data_dir, on_error="quarantine", quarantine_path=quarantine_path)
     else:
-        tables = load_dir(data_dir, on_error=on_error, quarantine_path=quarantine_path)
+        raise ParameterError(f"on_error={on_error!r} is not supported; use 'raise' or 'quarantine'")
     redacted = pseudonymise_tables(tables, pseudonymiser)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

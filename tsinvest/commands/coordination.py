@@ -55,9 +55,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def _write(edges, out: Path) -> None:
     """Formula-safe CSV (ids as text, 0600, atomic), or Parquet with microsecond times."""
     from tsinvest.files import atomic_write
+    from tsinvest.loading.readers import file_format
     from tsinvest.reporting import to_safe_csv
 
-    if out.suffix.lower() in (".parquet", ".pq"):
+    form, _ = file_format(out)
+    if form is not None and form.kind == "parquet":
         with atomic_write(out) as temporary:
             frame = edges.assign(first_ts=edges["first_ts"].dt.as_unit("us"), last_ts=edges["last_ts"].dt.as_unit("us"))
             frame.to_parquet(temporary, index=False)

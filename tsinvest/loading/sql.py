@@ -35,6 +35,8 @@ tsinvest.exceptions.UnsafeInputError: q.sql: refused: holds 2 SQL statements; a 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from tsinvest.exceptions import ParameterError, UnsafeInputError
@@ -54,12 +56,12 @@ __all__ = [
 ]
 
 #: DuckDB settings of the connection an untrusted SQL input runs on.
-SANDBOX_CONFIG = {
+SANDBOX_CONFIG: Mapping[str, bool] = MappingProxyType({
     "enable_external_access": False,
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
     "lock_configuration": True,
-}
+})
 #: Table functions that only compute values (no file, network or catalog access).
 ALLOWED_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})
 

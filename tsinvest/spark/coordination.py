@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.schemas import require_columns
+from tsinvest.schemas import EDGE_COLUMNS, require_columns
 from tsinvest.spark.session import require_pyspark
 
 __all__ = [
@@ -31,7 +31,6 @@ __all__ = [
 #: The local engine's default (see :data:`tsinvest.linking.coordination.DEFAULT_MAX_ACTORS_PER_WINDOW`).
 DEFAULT_MAX_ACTORS_PER_WINDOW = 500
 
-EDGE_COLUMNS = ("account_a", "account_b", "signal", "weight", "first_ts", "last_ts", "evidence")
 
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.loading.readers import file_format
 from tsinvest.schemas import EDGE_COLUMNS, require_columns
 from tsinvest.spark.session import require_pyspark
 
@@ -31,9 +32,6 @@ __all__ = [
 #: The local engine's default (see :data:`tsinvest.linking.coordination.DEFAULT_MAX_ACTORS_PER_WINDOW`).
 DEFAULT_MAX_ACTORS_PER_WINDOW = 500
 
-
-_PARQUET_SUFFIXES = (".parquet", ".pq")
-_CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt")
 
 # json.dumps (ensure_ascii) escapes exactly these: quote, backslash and
 # everything outside printable ASCII (Python's json.encoder.ESCAPE_ASCII).
@@ -196,16 +194,16 @@ def _read_source(spark, source):
     from pathlib import Path
 
     path = Path(source)
-    name = path.name.lower()
     if path.exists():
-        if path.is_dir() or name.endswith(_PARQUET_SUFFIXES):
+        form, compression = file_format(path)
+        if path.is_dir() or (form is not None and form.kind == "parquet"):
             return spark.read.parquet(str(path))
-        if name.endswith(_CSV_SUFFIXES):
+        if form is not None and form.kind == "delimited" and compression in (None, "gz"):
             # Every column as text: ids keep their leading zeros and full 19 digits.
-            separator = "\t" if name.endswith(".tsv") else ","
-            return spark.read.option("header", True).option("inferSchema", False).option("sep", separator).csv(str(path))
+            reader = spark.read.option("header", True).option("inferSchema", False)
+            return reader.option("sep", form.delimiter).csv(str(path))
         raise ParameterError(
-            f"source file '{path.name}' is neither Parquet (.parquet) nor CSV (.csv); convert it or pass a DataFrame"
+            f"source file '{path.name}' is neither Parquet nor CSV/TSV; convert it or pass a DataFrame"
         )
     if isinstance(source, str) and spark.catalog.tableExists(source):
         return spark.table(source)

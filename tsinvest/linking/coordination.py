@@ -18,7 +18,7 @@ Examples
 ... })
 >>> edges = coordination_edges(shares, window=60, min_weight=2)
 >>> edges[["account_a", "account_b", "weight", "evidence"]].to_dict("records")
-[{'account_a': '001', 'account_b': '002', 'weight': 2, 'evidence': '["v1", "v2"]'}]
+[{'account_a': '001', 'account_b': '002', 'weight': 2.0, 'evidence': '["v1", "v2"]'}]
 """
 
 from __future__ import annotations
@@ -573,9 +573,9 @@ def coordination_edges(
     >>> edges = coordination_edges(reports, actor="reporter_id", target="target_account_id",
     ...                            signal="co_report")
     >>> edges[["account_a", "account_b", "signal", "weight"]].to_dict("records")
-    [{'account_a': 'r1', 'account_b': 'r2', 'signal': 'co_report', 'weight': 2},
-     {'account_a': 'r1', 'account_b': 'r3', 'signal': 'co_report', 'weight': 2},
-     {'account_a': 'r2', 'account_b': 'r3', 'signal': 'co_report', 'weight': 2}]
+    [{'account_a': 'r1', 'account_b': 'r2', 'signal': 'co_report', 'weight': 2.0},
+     {'account_a': 'r1', 'account_b': 'r3', 'signal': 'co_report', 'weight': 2.0},
+     {'account_a': 'r2', 'account_b': 'r3', 'signal': 'co_report', 'weight': 2.0}]
     """
     window_ns = _check_parameters(window, min_weight, evidence_size, max_actors_per_window)
     events = _load_events(source, actor, target, time, action, action_column, connection)
@@ -644,8 +644,8 @@ def coordination_edges_multiscale(
     ... })
     >>> edges = coordination_edges_multiscale(events, windows=(10, 600), min_weight=1)
     >>> edges[["window", "account_a", "account_b", "weight"]].to_dict("records")
-    [{'window': 10.0, 'account_a': 'a', 'account_b': 'b', 'weight': 1},
-     {'window': 600.0, 'account_a': 'a', 'account_b': 'b', 'weight': 2}]
+    [{'window': 10.0, 'account_a': 'a', 'account_b': 'b', 'weight': 1.0},
+     {'window': 600.0, 'account_a': 'a', 'account_b': 'b', 'weight': 2.0}]
     """
     windows = sorted({float(w) for w in windows})
     if not windows:

@@ -267,9 +267,9 @@ def peer_coordination_edges(
     >>> for definition in ("targets", "content_pairs", "directed"):
     ...     edges = peer_coordination_edges(shares, definition=definition)
     ...     print(definition, edges[["account_a", "account_b", "weight"]].values.tolist())
-    targets [['a', 'b', 2]]
-    content_pairs [['a', 'b', 3]]
-    directed [['a', 'b', 3], ['b', 'a', 2]]
+    targets [['a', 'b', 2.0]]
+    content_pairs [['a', 'b', 3.0]]
+    directed [['a', 'b', 3.0], ['b', 'a', 2.0]]
     """
     check_peer_parameters(definition, window, min_weight, min_participation, edge_weight_percentile, evidence_size)
     import duckdb

@@ -93,9 +93,9 @@ def run(args: argparse.Namespace) -> int:
                 raise ParameterError("the escalations table is empty; nothing to rank")
             as_of = pd.Timestamp(latest).tz_convert("UTC")
         queue = triage_queue(workspace, as_of=as_of)
-    from tsinvest.escalations._sql import as_of_timestamp
+    from tsinvest.loading.timestamps import utc_bound
 
-    stamp = as_of_timestamp(as_of)
+    stamp = utc_bound(as_of, name="as_of", required=True)
     if args.top:
         print(format_table(queue.head(args.top)))
     if out is not None:

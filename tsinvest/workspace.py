@@ -43,11 +43,12 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from tsinvest.exceptions import ParameterError, Problem, SchemaValidationError
+from tsinvest.exceptions import ParameterError, SchemaValidationError
 from tsinvest.loading import load_table, scan_table_files
 from tsinvest.loading.loaders import warn_skipped
 from tsinvest.loading.readers import duckdb_reader, escape_glob, file_format
 from tsinvest.loading.sql import quote_identifier, quote_literal
+from tsinvest.loading.validation import missing_column_problems
 from tsinvest.schemas import TABLES, TIMESTAMP_DTYPE, table_spec
 
 __all__ = ["Workspace", "IN_MEMORY_BELOW"]
@@ -241,13 +242,9 @@ class Workspace:
         described = self.connection.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
         present = [(row[0], renames.get(row[0], row[0]), str(row[1]).upper()) for row in described]
         names = [name for _, name, _ in present]
-        missing = [column for column in spec.required if column not in names]
+        missing = missing_column_problems(names, spec)
         if missing:
-            raise SchemaValidationError(
-                path.name,
-                table,
-                [_missing_column_problem(column) for column in missing],
-            )
+            raise SchemaValidationError(path.name, table, missing)
         selected = []
         for original, column, kind in present:
             quoted = quote_identifier(original)
@@ -317,7 +314,3 @@ class Workspace:
     def canonical_tables(self) -> dict[str, pd.DataFrame]:
         """Every canonical table present, as DataFrames (loads in-place views)."""
         return {name: self.table(name) for name in TABLES if name in self.tables()}
-
-
-def _missing_column_problem(column: str) -> Problem:
-    return Problem(column=column, reason="required column is missing")

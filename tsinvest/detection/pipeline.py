@@ -23,7 +23,7 @@ import pandas as pd
 from tsinvest.detection.base import DetectionSettings, KindResult
 from tsinvest.exceptions import ParameterError
 from tsinvest.loading.timestamps import utc_bound
-from tsinvest.schemas import CLUSTER_SUMMARY, MEMBERSHIPS, conform
+from tsinvest.schemas import CLUSTER_SUMMARY, EDGES, MEMBERSHIPS, conform
 
 __all__ = ["DetectionResult", "detect", "DEFAULT_WINDOW", "DEFAULT_REPORT_WINDOW", "MIN_AUTO_WINDOW"]
 
@@ -130,7 +130,7 @@ class DetectionResult:
         if out.exists() and not out.is_dir():
             raise ParameterError("out_dir exists and is not a folder; choose another --out")
         with staged_folder(out) as staging:
-            ids = ["account_id", "cluster_id", "account_a", "account_b"]
+            ids = sorted({*MEMBERSHIPS.id_columns, *CLUSTER_SUMMARY.id_columns, *EDGES.id_columns})
             to_safe_csv(self.memberships, staging / "clusters.csv", id_columns=ids)
             to_safe_csv(self.clusters, staging / "cluster_summary.csv", id_columns=ids)
             edges = self.edges.copy()

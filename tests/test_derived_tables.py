@@ -95,3 +95,15 @@ def test_every_column_has_one_role_and_identifiers_have_a_pseudonym_kind(spec):
         if spec.role(column) == "id" and column != "cluster_id":
             assert column in spec.pseudonym_kinds, f"{spec.name}.{column} has no pseudonym kind"
     assert spec.role("not_a_column") is None
+
+
+def test_a_spec_survives_pickle_and_deepcopy_read_only():
+    import copy
+    import pickle
+
+    spec = TABLES["escalations"]
+    for clone in (pickle.loads(pickle.dumps(spec)), copy.deepcopy(spec)):
+        assert clone == spec
+        assert clone.allowed_values["channel"] == spec.allowed_values["channel"]
+        with pytest.raises(TypeError):
+            clone.pseudonym_kinds["ticket_id"] = "acct"  # type: ignore[index]

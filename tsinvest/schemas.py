@@ -1,9 +1,13 @@
-"""Canonical tables: the column names every part of tsinvest relies on.
+"""Canonical and derived tables: the column names, dtypes and roles every part of tsinvest relies on.
 
-Each table is described once, declaratively, by a :class:`TableSpec`. Loaders
-validate inputs against these specs, the workspace registers tables under these
-names, and the detectors read these columns. More columns than the spec lists
-are allowed and kept.
+Each table is described once, declaratively, by a :class:`TableSpec`: the
+canonical input tables (:data:`TABLES`) and the tables tsinvest derives
+(:data:`EDGES`, :data:`MEMBERSHIPS`, :data:`CLUSTER_SUMMARY`). Loaders validate
+inputs against these specs, the workspace registers tables under these names,
+the detectors read these columns and conform their outputs with
+:func:`conform`, and redaction reads each column's role (:meth:`TableSpec.role`:
+identifier and pseudonym kind, time, free text, closed vocabulary). More
+columns than the spec lists are allowed and kept.
 
 Types, for every table:
 
@@ -22,8 +26,8 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Literal
 
@@ -122,6 +126,14 @@ class TableSpec:
     float_columns: tuple[str, ...] = ()
     flag_columns: tuple[str, ...] = ()
 
+    def __reduce__(self) -> tuple[Callable[..., TableSpec], tuple[dict[str, object]]]:
+        # Read-only mappings cannot be pickled or deep-copied as such: travel as dicts.
+        state = {
+            item.name: dict(value) if isinstance(value := getattr(self, item.name), Mapping) else value
+            for item in fields(self)
+        }
+        return _rebuilt_spec, (state,)
+
     @property
     def columns(self) -> tuple[str, ...]:
         """Every canonical column, required first."""
@@ -167,6 +179,12 @@ class TableSpec:
             if column in columns:
                 return role
         return "other" if column in self.columns else None
+
+
+def _rebuilt_spec(state: dict[str, object]) -> TableSpec:
+    return TableSpec(**{  # type: ignore[arg-type]
+        name: MappingProxyType(value) if isinstance(value, dict) else value for name, value in state.items()
+    })
 
 
 TABLES: Mapping[str, TableSpec] = MappingProxyType({

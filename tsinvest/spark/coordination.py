@@ -93,7 +93,7 @@ class SparkEdges:
             if name in ("first_ts", "last_ts"):
                 values = pd.to_datetime(values, utc=True).astype(TIMESTAMP_DTYPE)
             elif name == "weight":
-                values = values.astype("int64")
+                values = values.astype("float64")  # like every edge table (tsinvest.schemas.EDGES)
             else:
                 values = pd.array(values, dtype=STRING_DTYPE)
             columns[name] = values

@@ -251,7 +251,7 @@ def display_safe(text: str) -> str:
             or (category == "Cc" and char not in "\t\n")
         )
         if hidden and char == "\u200d" and 0 < index < len(text) - 1:
-            if _emoji_like(text[index - 1]) and _emoji_like(text[index + 1]):
-                hidden = False
+            # A zero-width joiner between two emoji builds one emoji (family, flags): not hidden.
+            hidden = not (_emoji_like(text[index - 1]) and _emoji_like(text[index + 1]))
         out.append(f"[U+{ord(char):04X}]" if hidden else char)
     return "".join(out)

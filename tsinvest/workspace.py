@@ -36,7 +36,9 @@ Results of the graph and trend functions can be registered back with
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -44,11 +46,13 @@ import pandas as pd
 from tsinvest.exceptions import ParameterError, SchemaValidationError
 from tsinvest.loading import load_table, scan_table_files
 from tsinvest.loading.loaders import warn_skipped
+from tsinvest.loading.readers import duckdb_reader, escape_glob, file_format
+from tsinvest.loading.sql import quote_identifier, quote_literal
+from tsinvest.loading.validation import missing_column_problems
 from tsinvest.schemas import TABLES, TIMESTAMP_DTYPE, table_spec
 
 __all__ = ["Workspace", "IN_MEMORY_BELOW"]
 
-_IN_PLACE_SUFFIXES = {".csv", ".tsv", ".parquet"}
 #: Default size from which CSV/TSV/Parquet files are queried in place instead of loaded.
 IN_MEMORY_BELOW = 64 * 1024 * 1024
 # Same rules as tsinvest.loading.timestamps: an offset only counts after a clock time.
@@ -56,26 +60,15 @@ _OFFSET_PATTERN = r"(?:\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*[+-]\d{2}(?::?\d{2})
 _NUMBER_PATTERN = r"^[+-]?\d+(?:\.\d+)?$"
 
 
-def _quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def _queried_in_place(path: Path) -> bool:
+    """Uncompressed delimited text and Parquet files can be views on the file (see ``loading.readers.READERS``)."""
+    form, compression = file_format(path)
+    return form is not None and form.kind in ("delimited", "parquet") and compression is None
 
 
-def _quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _escape_glob(path: str) -> str:
-    """Make DuckDB read exactly ``path``: ``?``, ``*`` and ``[`` become one-character classes.
-
-    Examples
-    --------
-    >>> _escape_glob("/data/case?1/[a]*.csv")
-    '/data/case[?]1/[[]a][*].csv'
-    """
-    return "".join(f"[{char}]" if char in "?*[" else char for char in path)
-
-
-def _confined_connection(database: str, readable, memory_limit: str | None, temp_directory: str | None):
+def _confined_connection(
+    database: str, readable: Iterable[Path], memory_limit: str | None, temp_directory: str | None
+) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection that reads only the workspace's own files.
 
     No extension downloads or autoloading; external access is switched off
@@ -89,12 +82,12 @@ def _confined_connection(database: str, readable, memory_limit: str | None, temp
     try:
         connection.execute("SET TimeZone = 'UTC'")
         if memory_limit:
-            connection.execute(f"SET memory_limit = {_quote_literal(memory_limit)}")
-        allowed_paths = sorted({text for path in readable for text in (str(path), _escape_glob(str(path)))})
+            connection.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
+        allowed_paths = sorted({text for path in readable for text in (str(path), escape_glob(str(path)))})
         if allowed_paths:
             connection.execute("SET allowed_paths = ?", [allowed_paths])
         if temp_directory:
-            connection.execute(f"SET temp_directory = {_quote_literal(str(temp_directory))}")
+            connection.execute(f"SET temp_directory = {quote_literal(str(temp_directory))}")
             connection.execute("SET allowed_directories = ?", [[str(Path(temp_directory).resolve()) + os.sep]])
         connection.execute("SET enable_external_access = false")
         connection.execute("SET lock_configuration = true")
@@ -104,18 +97,20 @@ def _confined_connection(database: str, readable, memory_limit: str | None, temp
     return connection
 
 
-def _utc_expression(quoted: str, kind: str, *, column: str, source: str, timezone, epoch_unit) -> str:
+def _utc_expression(
+    quoted: str, kind: str, *, column: str, source: str, timezone: str | None, epoch_unit: str | None
+) -> str:
     """SQL turning one time column into TIMESTAMPTZ with the loaders' rules.
 
     Offsets are honoured, naive times use ``timezone`` (never a silent UTC),
     epoch numbers need ``epoch_unit``; otherwise the query fails with a clear
     message naming the column and option (never a value).
     """
-    naive_error = _quote_literal(
+    naive_error = quote_literal(
         f"{source}: column '{column}' has timestamps without a UTC offset; pass timezone= (e.g. 'Europe/Berlin')"
     )
-    epoch_error = _quote_literal(f"{source}: column '{column}' holds epoch numbers; pass epoch_unit='s' or 'ms'")
-    zone = _quote_literal(timezone) if timezone else None
+    epoch_error = quote_literal(f"{source}: column '{column}' holds epoch numbers; pass epoch_unit='s' or 'ms'")
+    zone = quote_literal(timezone) if timezone else None
 
     def epoch(number: str) -> str:
         if epoch_unit == "s":
@@ -132,15 +127,17 @@ def _utc_expression(quoted: str, kind: str, *, column: str, source: str, timezon
     if kind.startswith("TIMESTAMP WITH TIME ZONE"):
         return quoted
     if kind.startswith(("TIMESTAMP", "DATE")):
-        return f"timezone({zone}, CAST({quoted} AS TIMESTAMP))" if zone else f"CASE WHEN {quoted} IS NULL THEN NULL ELSE error({naive_error}) END"
+        if zone:
+            return f"timezone({zone}, CAST({quoted} AS TIMESTAMP))"
+        return f"CASE WHEN {quoted} IS NULL THEN NULL ELSE error({naive_error}) END"
     if kind in ("BIGINT", "INTEGER", "HUGEINT", "DOUBLE", "FLOAT", "UBIGINT", "SMALLINT") or kind.startswith("DECIMAL"):
         return f"CASE WHEN {quoted} IS NULL THEN NULL ELSE {epoch(quoted)} END"
     text = f"trim(CAST({quoted} AS VARCHAR))"
     naive = f"timezone({zone}, CAST({text} AS TIMESTAMP))" if zone else f"error({naive_error})"
     return (
         f"CASE WHEN {quoted} IS NULL OR {text} = '' THEN NULL "
-        f"WHEN regexp_matches({text}, {_quote_literal(_OFFSET_PATTERN)}) THEN CAST({text} AS TIMESTAMPTZ) "
-        f"WHEN regexp_matches({text}, {_quote_literal(_NUMBER_PATTERN)}) THEN {epoch(text)} "
+        f"WHEN regexp_matches({text}, {quote_literal(_OFFSET_PATTERN)}) THEN CAST({text} AS TIMESTAMPTZ) "
+        f"WHEN regexp_matches({text}, {quote_literal(_NUMBER_PATTERN)}) THEN {epoch(text)} "
         f"ELSE {naive} END"
     )
 
@@ -185,8 +182,8 @@ class Workspace:
         in_memory_below: int = IN_MEMORY_BELOW,
         memory_limit: str | None = None,
         temp_directory: str | None = None,
-        **load_options,
-    ):
+        **load_options: Any,
+    ) -> None:
         if in_memory_below < 0:
             raise ParameterError("in_memory_below must be a number of bytes >= 0")
         unknown = sorted(set(load_options) - {"timezone", "epoch_unit", "mapping", "on_error"})
@@ -204,7 +201,7 @@ class Workspace:
         in_place = {
             table: path.resolve()
             for table, path in files.items()
-            if path.suffix.lower() in _IN_PLACE_SUFFIXES and path.stat().st_size >= in_memory_below
+            if _queried_in_place(path) and path.stat().st_size >= in_memory_below
         }
         self.connection = _confined_connection(database, in_place.values(), memory_limit, temp_directory)
         for table, path in sorted(files.items()):
@@ -218,7 +215,7 @@ class Workspace:
     def __enter__(self) -> Workspace:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def close(self) -> None:
@@ -226,7 +223,13 @@ class Workspace:
         self.connection.close()
 
     def _register_file_view(
-        self, table: str, path: Path, *, timezone: str | None = None, epoch_unit: str | None = None, mapping=None
+        self,
+        table: str,
+        path: Path,
+        *,
+        timezone: str | None = None,
+        epoch_unit: str | None = None,
+        mapping: Mapping[str, str] | str | Path | None = None,
     ) -> None:
         from tsinvest.loading import resolve_mapping
         from tsinvest.loading.timestamps import check_timezone
@@ -235,28 +238,21 @@ class Workspace:
         spec = table_spec(table)
         renames = resolve_mapping(mapping, table=table)
         # DuckDB expands ? * [ in file names as globs: escape them so only this file is read.
-        literal = _quote_literal(_escape_glob(str(path)))
-        if path.suffix.lower() == ".parquet":
-            reader = f"read_parquet({literal})"
-        else:
-            delimiter = "\\t" if path.suffix.lower() == ".tsv" else ","
-            reader = f"read_csv({literal}, all_varchar = true, header = true, delim = '{delimiter}')"
+        reader = duckdb_reader(path)
         described = self.connection.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
         present = [(row[0], renames.get(row[0], row[0]), str(row[1]).upper()) for row in described]
         names = [name for _, name, _ in present]
-        missing = [column for column in spec.required if column not in names]
+        missing = missing_column_problems(names, spec)
         if missing:
-            raise SchemaValidationError(
-                path.name,
-                table,
-                [_missing_column_problem(column) for column in missing],
-            )
+            raise SchemaValidationError(path.name, table, missing)
         selected = []
         for original, column, kind in present:
-            quoted = _quote_identifier(original)
-            alias = _quote_identifier(column)
+            quoted = quote_identifier(original)
+            alias = quote_identifier(column)
             if column in spec.time_columns:
-                expression = _utc_expression(quoted, kind, column=column, source=path.name, timezone=timezone, epoch_unit=epoch_unit)
+                expression = _utc_expression(
+                    quoted, kind, column=column, source=path.name, timezone=timezone, epoch_unit=epoch_unit
+                )
                 selected.append(f"{expression} AS {alias}")
             elif column in spec.integer_columns:
                 selected.append(f"CAST({quoted} AS BIGINT) AS {alias}")
@@ -265,7 +261,7 @@ class Workspace:
             else:
                 selected.append(f"{quoted} AS {alias}")
         self.connection.execute(
-            f"CREATE OR REPLACE VIEW {_quote_identifier(table)} AS SELECT {', '.join(selected)} FROM {reader}"
+            f"CREATE OR REPLACE VIEW {quote_identifier(table)} AS SELECT {', '.join(selected)} FROM {reader}"
         )
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
@@ -274,7 +270,9 @@ class Workspace:
         Use it to bring results back into SQL: flagged clusters, edges, spikes.
         """
         if not name.isidentifier():
-            raise ParameterError(f"table name must be a plain identifier (letters, digits, _), got a name of length {len(name)}")
+            raise ParameterError(
+                f"table name must be a plain identifier (letters, digits, _), got a name of length {len(name)}"
+            )
         self.connection.register(name, frame)
         self._frames[name] = frame
 
@@ -296,7 +294,7 @@ class Workspace:
         if relation is None:
             return pd.DataFrame()
         frame = relation.df()
-        for column, column_type in zip(relation.columns, relation.types):
+        for column, column_type in zip(relation.columns, relation.types, strict=True):
             kind = str(column_type).upper()
             if kind == "VARCHAR":
                 frame[column] = frame[column].astype("string")
@@ -311,14 +309,8 @@ class Workspace:
             raise ParameterError(f"no table '{name}' in this workspace; tables: {known}")
         if name in self._frames:
             return self._frames[name]
-        return self.sql(f"SELECT * FROM {_quote_identifier(name)}")
+        return self.sql(f"SELECT * FROM {quote_identifier(name)}")
 
     def canonical_tables(self) -> dict[str, pd.DataFrame]:
         """Every canonical table present, as DataFrames (loads in-place views)."""
         return {name: self.table(name) for name in TABLES if name in self.tables()}
-
-
-def _missing_column_problem(column: str):
-    from tsinvest.exceptions import Problem
-
-    return Problem(column=column, reason="required column is missing")

@@ -77,8 +77,8 @@ def test_bad_weights_are_parameter_errors(bad):
         priority_weights(bad)
 
 
-@pytest.mark.parametrize("as_of", [None, "2026-03-10T00:00:00", "yesterday"])
-def test_as_of_must_be_an_explicit_utc_time(desk, as_of):
+@pytest.mark.parametrize("as_of", [None, "yesterday"])
+def test_as_of_must_be_an_explicit_time(desk, as_of):
     with pytest.raises(ParameterError, match="as_of"):
         triage_queue(desk, as_of=as_of)
 

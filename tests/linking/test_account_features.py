@@ -69,13 +69,14 @@ def test_username_templates():
     assert username_template_share(pd.Series(["anna_12", "michael_904", "x"]), collapse_runs=True) == pytest.approx(2 / 3)
 
 
-def test_account_age_requires_aware_as_of():
+def test_account_age_reads_a_naive_as_of_as_utc():
     accounts = _accounts()
     ages = account_age_days(accounts, pd.Timestamp("2026-03-06T02:00Z"))
     assert ages.index.dtype == "string"
     assert ages.loc["0000000000000000000"] == pytest.approx(1.0)
     assert ages.loc["0000000000000000059"] > 0
-    with pytest.raises(ParameterError, match="timezone-aware"):
-        account_age_days(accounts, "2026-03-06")
+    pd.testing.assert_series_equal(account_age_days(accounts, "2026-03-06T02:00"), ages)
+    with pytest.raises(ParameterError, match="as_of is required"):
+        account_age_days(accounts, None)
     with pytest.raises(ParameterError, match="'created_at'"):
         account_age_days(accounts.drop(columns="created_at"), "2026-03-06Z")

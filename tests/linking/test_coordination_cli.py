@@ -26,7 +26,8 @@ def test_writes_edges_and_prints_a_summary(tmp_path, capsys):
     edges = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
     assert out.stat().st_mode & 0o777 == 0o600
     assert edges[["account_a", "account_b", "weight", "evidence"]].values.tolist() == [
-        ["0000000000000000001", "0000000000000000002", "2", '["007", "008"]']
+        # weight is float64 in every edge table (tsinvest.schemas.EDGES)
+        ["0000000000000000001", "0000000000000000002", "2.0", '["007", "008"]']
     ]
     # The timestamp format of every written table (fractions only when a time has them).
     assert edges["first_ts"].tolist() == ["2026-03-02T00:00:00Z"]

@@ -88,7 +88,7 @@ def test_output_types_signal_and_action_filter(engine):
     )
     edges = engine(frame, action="share", min_weight=1)
     assert edges["signal"].tolist() == ["co_share"]
-    assert str(edges["weight"].dtype) == "int64"
+    assert str(edges["weight"].dtype) == "float64"
     assert str(edges["first_ts"].dtype) == "datetime64[ns, UTC]"
     assert isinstance(edges["account_a"].dtype, pd.StringDtype)
 

@@ -66,11 +66,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _write(edges: pd.DataFrame, out: Path) -> None:
-    """Formula-safe CSV (ids as text, times as every written table has them; 0600, atomic), or Parquet."""
+    """Formula-safe CSV (ids as text, times as every written table has them; 0600, atomic), or Parquet
+    with microsecond times."""
+    from tsinvest.files import atomic_write
+    from tsinvest.loading.readers import file_format
     from tsinvest.reporting import to_safe_csv
-    from tsinvest.reporting.safe_export import atomic_write
 
-    if out.suffix.lower() in (".parquet", ".pq"):
+    form, _ = file_format(out)
+    if form is not None and form.kind == "parquet":
         with atomic_write(out) as temporary:
             frame = edges.assign(first_ts=edges["first_ts"].dt.as_unit("us"), last_ts=edges["last_ts"].dt.as_unit("us"))
             frame.to_parquet(temporary, index=False)

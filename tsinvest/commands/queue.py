@@ -31,7 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ``queue`` arguments."""
     parser.add_argument("data_dir", metavar="DATA_DIR", help="folder with escalations.csv (and enforcements)")
     parser.add_argument("--as-of", metavar="TIME",
-                        help="time the queue is looked at, ISO 8601 with offset, e.g. 2026-03-30T00:00:00Z "
+                        help="time the queue is looked at, ISO 8601 (UTC without an offset), e.g. 2026-03-30T00:00:00Z "
                              "(default: the latest time in the escalations table)")
     parser.add_argument("--out", metavar="FILE", help="write the whole queue to FILE.csv or FILE.xlsx (atomically)")
     parser.add_argument("--top", type=int, default=10, metavar="N", help="rows printed (default: 10; 0 for none)")
@@ -63,10 +63,9 @@ def run(args: argparse.Namespace) -> int:
     """Rank, print the top rows, write the file, print a one-line summary."""
     from pathlib import Path
 
-    import pandas as pd
-
     from tsinvest.escalations import latest_ticket_time, triage_queue
     from tsinvest.exceptions import ParameterError
+    from tsinvest.loading.timestamps import utc_bound
     from tsinvest.reporting.safe_export import to_safe_csv, to_safe_excel
     from tsinvest.workspace import Workspace
 
@@ -87,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
             if as_of is None:
                 raise ParameterError("the escalations table is empty; nothing to rank")
         queue = triage_queue(workspace, as_of=as_of)
-    stamp = pd.Timestamp(as_of).tz_convert("UTC")  # triage_queue accepted it: it has an offset
+    stamp = utc_bound(as_of, name="as_of", required=True)
     if args.top:
         print(format_table(queue.head(args.top)))
     if out is not None:

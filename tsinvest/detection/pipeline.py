@@ -8,9 +8,7 @@ and assembles their results into one :class:`DetectionResult`.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +22,8 @@ import pandas as pd
 
 from tsinvest.detection.base import DetectionSettings, KindResult
 from tsinvest.exceptions import ParameterError
+from tsinvest.loading.timestamps import utc_bound
+from tsinvest.schemas import CLUSTER_SUMMARY, EDGES, MEMBERSHIPS, conform
 
 __all__ = ["DetectionResult", "detect", "DEFAULT_WINDOW", "DEFAULT_REPORT_WINDOW", "MIN_AUTO_WINDOW"]
 
@@ -46,8 +46,8 @@ MappingArgument = Mapping[str, str] | str | Path | None
 #: Graph files :meth:`DetectionResult.write` can add.
 GraphFormat = Literal["graphml", "gexf", "json"]
 
-_MEMBERSHIP_COLUMNS = ["account_id", "cluster_id", "kind", "signal", "score", "flagged", "member_coordinated_share"]
-_FIRST_CLUSTER_COLUMNS = ["cluster_id", "kind", "signal", "signals", "size", "score", "flagged"]
+_MEMBERSHIP_COLUMNS = list(MEMBERSHIPS.required)
+_FIRST_CLUSTER_COLUMNS = list(CLUSTER_SUMMARY.required)
 
 
 @dataclass
@@ -125,9 +125,9 @@ class DetectionResult:
         ``graph.json`` for the asked ``graph_formats``. An existing
         ``out_dir`` is replaced only once the new one is complete.
         """
+        from tsinvest.files import staged_folder, write_json
         from tsinvest.graph import export
         from tsinvest.reporting import to_safe_csv
-        from tsinvest.reporting.safe_export import write_json
 
         suffix = {"graphml": "graphml", "gexf": "gexf", "json": "json"}
         unknown = [name for name in graph_formats if name not in suffix]
@@ -136,10 +136,8 @@ class DetectionResult:
         out = Path(out_dir)
         if out.exists() and not out.is_dir():
             raise ParameterError("out_dir exists and is not a folder; choose another --out")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-        try:
-            ids = ["account_id", "cluster_id", "account_a", "account_b"]
+        with staged_folder(out) as staging:
+            ids = sorted({*MEMBERSHIPS.id_columns, *CLUSTER_SUMMARY.id_columns, *EDGES.id_columns})
             to_safe_csv(self.memberships, staging / "clusters.csv", id_columns=ids)
             to_safe_csv(self.clusters, staging / "cluster_summary.csv", id_columns=ids)
             edges = self.edges.copy()
@@ -152,16 +150,6 @@ class DetectionResult:
                 export.write_graph(self.graph, staging / f"graph.{suffix[name]}", format=name)
             for path in staging.iterdir():
                 path.chmod(0o600)
-            if out.exists():
-                previous = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-                os.replace(out, previous / "old")
-                os.replace(staging, out)
-                shutil.rmtree(previous, ignore_errors=True)
-            else:
-                os.replace(staging, out)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         return out
 
 
@@ -184,10 +172,7 @@ def _load(data: DataArgument, *, mapping: MappingArgument = None, timezone: str 
 
 def _as_of(tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp | str | None) -> pd.Timestamp | None:
     if as_of is not None:
-        stamp = pd.Timestamp(as_of)
-        if stamp.tzinfo is None:
-            raise ParameterError("as_of must be timezone-aware, e.g. '2026-03-30T00:00:00Z'")
-        return stamp.tz_convert("UTC")
+        return utc_bound(as_of, name="as_of")
     # The latest observed time: results never depend on when the code runs.
     latest = [frame["ts"].max() for name, frame in tables.items() if name in ("events", "reports", "logins")
               and "ts" in frame and len(frame)]
@@ -372,9 +357,7 @@ def _assemble(results: list[KindResult], tables: Mapping[str, pd.DataFrame]) -> 
         members.append(rows[_MEMBERSHIP_COLUMNS])
     memberships = (pd.concat(members, ignore_index=True) if members
                    else pd.DataFrame({c: pd.Series(dtype="object") for c in _MEMBERSHIP_COLUMNS}))
-    memberships = memberships.astype({"account_id": "string", "cluster_id": "string", "kind": "string",
-                                      "signal": "string", "score": "float64", "flagged": "bool",
-                                      "member_coordinated_share": "float64"})
+    memberships = conform(memberships, MEMBERSHIPS)
     memberships = memberships.sort_values(["score", "cluster_id", "account_id"], ascending=[False, True, True],
                                           kind="mergesort").reset_index(drop=True)
     if summaries:
@@ -388,6 +371,7 @@ def _assemble(results: list[KindResult], tables: Mapping[str, pd.DataFrame]) -> 
         clusters[numeric] = clusters[numeric].round(6)
     else:
         clusters = pd.DataFrame(columns=_FIRST_CLUSTER_COLUMNS + ["explanation"])
+    clusters = conform(clusters, CLUSTER_SUMMARY)
     edges = combine_edges(*[found.edges for found in results]) if results else combine_edges()
     exclusions = {found.kind: dict(sorted(found.exclusions.items())) for found in results}
     return DetectionResult(memberships=memberships, clusters=clusters, edges=edges, exclusions=exclusions,

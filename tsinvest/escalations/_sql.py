@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.schemas import TABLES
+from tsinvest.loading.timestamps import utc_bound
+from tsinvest.schemas import TABLES, require_columns
 
 if TYPE_CHECKING:
     from tsinvest.workspace import Workspace
@@ -27,24 +28,16 @@ _SQL_TYPES = {"time": "TIMESTAMPTZ", "integer": "BIGINT", "text": "VARCHAR"}
 
 
 def as_of_timestamp(as_of: object) -> pd.Timestamp:
-    """``as_of`` as a UTC timestamp; a time without an offset is refused (never guessed).
+    """``as_of`` as a UTC timestamp, required (see :func:`tsinvest.loading.timestamps.utc_bound`).
 
     Examples
     --------
     >>> as_of_timestamp("2026-03-30T02:00:00+02:00")
     Timestamp('2026-03-30 00:00:00+0000', tz='UTC')
+    >>> as_of_timestamp("2026-03-30")
+    Timestamp('2026-03-30 00:00:00+0000', tz='UTC')
     """
-    if as_of is None:
-        raise ParameterError("as_of is required (the time the queue is looked at), e.g. '2026-03-30T00:00:00Z'")
-    try:
-        stamp = pd.Timestamp(as_of)
-    except (TypeError, ValueError):
-        raise ParameterError("as_of is not a time; write it as ISO 8601 with an offset, e.g. 2026-03-30T00:00:00Z") from None
-    if stamp is pd.NaT or pd.isna(stamp):
-        raise ParameterError("as_of is missing; write it as ISO 8601 with an offset, e.g. 2026-03-30T00:00:00Z")
-    if stamp.tzinfo is None:
-        raise ParameterError("as_of has no UTC offset; add one (e.g. 2026-03-30T00:00:00Z) so the time is not guessed")
-    return stamp.tz_convert("UTC")
+    return utc_bound(as_of, name="as_of", required=True)
 
 
 def has_table(workspace: Workspace, name: str) -> bool:
@@ -63,9 +56,7 @@ def escalations_select(workspace: Workspace) -> str:
         raise ParameterError("the workspace has no 'escalations' table; open a data folder with escalations.csv")
     spec = TABLES["escalations"]
     present = _present_columns(workspace, "escalations")
-    missing = [column for column in spec.required if column not in present]
-    if missing:
-        raise ParameterError(f"escalations lacks required column(s) {', '.join(missing)}; load it with load_table first")
+    require_columns(present, spec.required, name="escalations")
     parts = []
     for column in spec.columns:
         kind = "time" if column in spec.time_columns else "integer" if column in spec.integer_columns else "text"

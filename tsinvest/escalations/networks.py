@@ -24,6 +24,7 @@ import pandas as pd
 
 from tsinvest.escalations._sql import CLOSED_STATUSES, as_of_timestamp, check_statuses, has_table, tickets_cte
 from tsinvest.exceptions import ParameterError
+from tsinvest.schemas import require_columns
 
 if TYPE_CHECKING:
     from tsinvest.workspace import Workspace
@@ -149,11 +150,7 @@ def _register_memberships(workspace: Workspace, memberships: pd.DataFrame | None
     if memberships is None:
         memberships = pd.DataFrame({"account_id": pd.Series(dtype="string"), "cluster_id": pd.Series(dtype="string"),
                                     "kind": pd.Series(dtype="string"), "flagged": pd.Series(dtype=bool)})
-    missing = [column for column in ("account_id", "cluster_id", "kind", "flagged") if column not in memberships.columns]
-    if missing:
-        raise ParameterError(
-            f"memberships lacks column(s) {', '.join(missing)}; pass DetectionResult.memberships from tsinvest.detect"
-        )
+    require_columns(memberships, ("account_id", "cluster_id", "kind", "flagged"), name="memberships")
     members = pd.DataFrame({
         "account_id": memberships["account_id"].astype("string"),
         "cluster_id": memberships["cluster_id"].astype("string"),

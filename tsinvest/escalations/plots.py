@@ -25,6 +25,7 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.plotting import safe_label
+from tsinvest.schemas import require_columns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -32,12 +33,6 @@ if TYPE_CHECKING:
     from matplotlib.text import Text
 
 __all__ = ["plot_backlog", "plot_weekly", "plot_resolution"]
-
-
-def _check(frame: pd.DataFrame, columns: set[str], source: str) -> None:
-    missing = sorted(columns - set(frame.columns))
-    if missing:
-        raise ParameterError(f"the table has no column(s) {', '.join(missing)}; pass the output of {source}")
 
 
 def _no_tex(*texts: Text) -> None:
@@ -73,7 +68,7 @@ def plot_backlog(backlog: pd.DataFrame, *, title: str = "Open and overdue ticket
     import matplotlib
     from matplotlib.figure import Figure
 
-    _check(backlog, {"snapshot", "open", "overdue"}, "backlog_series()")
+    require_columns(backlog, {"snapshot", "open", "overdue"}, name="backlog_series() output")
     if backlog.empty:
         raise ParameterError("backlog is empty; nothing to plot (no ticket opened before as_of)")
     with matplotlib.rc_context({"text.usetex": False}):
@@ -119,7 +114,7 @@ import pandas as pd
     from matplotlib.figure import Figure
     from matplotlib.ticker import PercentFormatter
 
-    _check(weekly, {"week", "opened", "resolved", "open", "sla_met_rate"}, "sla_figures(by='week')")
+    require_columns(weekly, ["week", "opened", "resolved", "open", "sla_met_rate"], name="sla_figures(by='week')")
     if weekly.empty:
         raise ParameterError("weekly is empty; nothing to plot")
     with matplotlib.rc_context({"text.usetex": False}):
@@ -184,7 +179,7 @@ import pandas as pd
     import matplotlib
     from matplotlib.figure import Figure
 
-    _check(times, {by, "resolution_hours"}, "ticket_times()")
+    require_columns(times, {by, "resolution_hours"}, name="ticket_times() output")
     if times.empty:
         raise ParameterError("times is empty; nothing to plot")
     groups = sorted(times[by].dropna().astype(str).unique().tolist())

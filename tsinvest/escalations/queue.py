@@ -143,7 +143,7 @@ def triage_queue(
     workspace : tsinvest.workspace.Workspace
         Holds ``escalations`` (and ``enforcements``, unused here).
     as_of : str or Timestamp
-        The time the queue is looked at, with a UTC offset. Tickets opened
+        The time the queue is looked at (ISO 8601; a time without an offset is UTC). Tickets opened
         later are not in the queue; tickets resolved later are still open.
     weights : mapping, optional
         Overrides of :data:`DEFAULT_PRIORITY_WEIGHTS` (see :func:`priority_weights`).

@@ -152,7 +152,7 @@ def reply_facts(workspace: Workspace, ticket_id: str, *, as_of: str | pd.Timesta
     ticket_id : str
         The ticket (exact string).
     as_of : str or Timestamp
-        Facts up to this time, with a UTC offset.
+        Facts up to this time (ISO 8601; a time without an offset is UTC).
     memberships : DataFrame, optional
         ``DetectionResult.memberships``, to say whether the subject is in or
         was targeted by a flagged network.

@@ -175,7 +175,7 @@ def desk_review(
         Holds ``escalations``; ``enforcements`` (first action) and ``reports``
         (brigade victims) are used when present.
     as_of : str or Timestamp
-        The time the desk is looked at, with a UTC offset.
+        The time the desk is looked at (ISO 8601; a time without an offset is UTC).
     memberships : DataFrame, optional
         ``DetectionResult.memberships`` from :func:`tsinvest.detect.detect`;
         without it (and without ``ban_evasion``) networks are not checked,

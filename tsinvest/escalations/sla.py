@@ -120,7 +120,7 @@ def sla_figures(
     ----------
     workspace : tsinvest.workspace.Workspace
     as_of : str or Timestamp
-        Time the figures are taken at, with a UTC offset.
+        Time the figures are taken at (ISO 8601; a time without an offset is UTC).
     by : {"channel", "policy", "severity", "priority", "week", "all"}
         Grouping. ``week`` is the ISO week (Monday 00:00 UTC) the ticket was
         *opened* in; every week from ``start`` (default: the first ticket's)

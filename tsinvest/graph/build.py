@@ -16,7 +16,7 @@ import networkx as nx
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.schemas import EDGE_COLUMNS
+from tsinvest.schemas import EDGE_COLUMNS, require_columns
 
 __all__ = ["account_graph", "ego_network", "combine_edges"]
 
@@ -67,12 +67,7 @@ def combine_edges(*edge_frames: pd.DataFrame) -> pd.DataFrame:
     """
     frames = []
     for number, frame in enumerate(edge_frames):
-        missing = [c for c in EDGE_COLUMNS if c not in frame.columns]
-        if missing:
-            raise ParameterError(
-                f"edge table #{number + 1} lacks column(s) {', '.join(missing)}; "
-                "pass tables made by tsinvest.linking (columns tsinvest.schemas.EDGE_COLUMNS)"
-            )
+        require_columns(frame, EDGE_COLUMNS, name=f"edge table #{number + 1} (made by tsinvest.linking)")
         frames.append(frame[list(EDGE_COLUMNS)])
     if not frames or all(len(f) == 0 for f in frames):
         empty = pd.DataFrame({c: pd.Series(dtype="string") for c in EDGE_COLUMNS})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -115,9 +116,9 @@ def edge_table(G: nx.Graph) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def _atomic_write(path, write) -> Path:
+def _atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
     # The kit's one writer: private (0600) temporary file, moved into place on success.
-    from tsinvest.reporting.safe_export import atomic_write
+    from tsinvest.files import atomic_write
 
     with atomic_write(path) as temporary:
         write(temporary)

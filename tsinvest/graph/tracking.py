@@ -486,6 +486,7 @@ def compare_windows(
     one detection on the whole period.
     """
     from tsinvest.detect import detect
+    from tsinvest.loading.timestamps import utc_bound
     from tsinvest.notebooks.findings import time_window
 
     events = tables.get("events")
@@ -494,12 +495,11 @@ def compare_windows(
             raise ParameterError("compare_windows: give split= (no events to find the middle of the period)")
         first, last = events["ts"].min(), events["ts"].max()
         split = (first + (last - first) / 2).floor("D")
-    split = pd.Timestamp(split)
-    split = split.tz_localize("UTC") if split.tzinfo is None else split.tz_convert("UTC")
-    text = split.strftime("%Y-%m-%dT%H:%M:%SZ")
+    boundary = utc_bound(split, name="split", required=True)
+    text = boundary.strftime("%Y-%m-%dT%H:%M:%SZ")
     early = time_window(tables, end=text)
     late = time_window(tables, start=text)
-    end = events["ts"].max() + pd.Timedelta(seconds=1) if events is not None and len(events) else split
+    end = events["ts"].max() + pd.Timedelta(seconds=1) if events is not None and len(events) else boundary
     before = detect(early, seed=seed, window=window, as_of=text, progress=False)
     late_end = pd.Timestamp(end).strftime("%Y-%m-%dT%H:%M:%SZ")
     after = detect(late, seed=seed, window=window, as_of=late_end, progress=False)

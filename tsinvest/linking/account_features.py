@@ -22,17 +22,10 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.schemas import STRING_DTYPE
+from tsinvest.loading.timestamps import utc_bound
+from tsinvest.schemas import STRING_DTYPE, require_columns
 
 __all__ = ["CreationBurst", "creation_burst", "username_template", "username_template_share", "account_age_days"]
-
-
-def _check_columns(frame: pd.DataFrame, needed: dict[str, str], function: str) -> None:
-    missing = [f"'{column}' (parameter {parameter}=)" for parameter, column in needed.items()
-               if column not in frame.columns]
-    if missing:
-        raise ParameterError(f"{function}: input is missing column(s) {', '.join(missing)}; "
-                             "rename the columns or pass the column names as keyword arguments")
 
 
 @dataclass(frozen=True)
@@ -120,7 +113,7 @@ def creation_burst(
     """
     if window_hours <= 0 or burst_hours <= 0:
         raise ParameterError("creation_burst: window_hours and burst_hours must be positive")
-    _check_columns(accounts, {"actor": actor, "created": created}, "creation_burst")
+    require_columns(accounts, {"actor": actor, "created": created}, name="creation_burst")
     wanted = pd.Index(pd.unique(pd.Series(list(members), dtype=STRING_DTYPE).dropna()))
     ids = accounts[actor].astype(STRING_DTYPE)
     times = pd.to_datetime(accounts.loc[ids.isin(wanted).to_numpy(), created], utc=True).dropna()
@@ -248,10 +241,8 @@ def account_age_days(
     >>> account_age_days(accounts, "2026-03-02T00:00Z").to_dict()
     {'007': 0.5}
     """
-    _check_columns(accounts, {"actor": actor, "created": created}, "account_age_days")
-    reference = pd.Timestamp(as_of)
-    if reference.tzinfo is None:
-        raise ParameterError("account_age_days: as_of must be timezone-aware, e.g. '2026-03-30T00:00:00Z'")
+    require_columns(accounts, {"actor": actor, "created": created}, name="account_age_days")
+    reference = utc_bound(as_of, name="account_age_days: as_of", required=True)
     created_at = pd.to_datetime(accounts[created], utc=True)
     ages = (reference.tz_convert("UTC") - created_at).dt.total_seconds() / 86400.0
     return pd.Series(

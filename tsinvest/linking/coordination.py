@@ -18,7 +18,7 @@ Examples
 ... })
 >>> edges = coordination_edges(shares, window=60, min_weight=2)
 >>> edges[["account_a", "account_b", "weight", "evidence"]].to_dict("records")
-[{'account_a': '001', 'account_b': '002', 'weight': 2, 'evidence': '["v1", "v2"]'}]
+[{'account_a': '001', 'account_b': '002', 'weight': 2.0, 'evidence': '["v1", "v2"]'}]
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import HotTargetWarning, ParameterError
-from tsinvest.schemas import EDGE_COLUMNS, STRING_DTYPE, TIMESTAMP_DTYPE
+from tsinvest.loading.readers import duckdb_reader
+from tsinvest.loading.sql import quote_identifier
+from tsinvest.schemas import EDGE_COLUMNS, STRING_DTYPE, TIMESTAMP_DTYPE, require_columns
 
 if TYPE_CHECKING:
     import duckdb
@@ -89,8 +91,6 @@ def _partition_count(events: int) -> int:
     """
     return 1 << int(min(10, max(0, math.ceil(math.log2(max(events, 1) / 20_000)))))
 
-_PARQUET_SUFFIXES = (".parquet", ".pq")
-_CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt")
 
 
 # --------------------------------------------------------------------------- loading
@@ -119,16 +119,10 @@ def _check_parameters(window: float, min_weight: int, evidence_size: int, max_ac
     return int(round(float(window) * 1_000_000_000))
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _missing_columns_error(missing: list[str], available: Sequence[str]) -> ParameterError:
-    return ParameterError(
-        f"missing column(s) {', '.join(repr(c) for c in missing)}; the table has "
-        f"{len(available)} column(s): {', '.join(repr(str(c)) for c in available)}. "
-        "Pass actor=, target=, time= or action_column= to name the right columns."
-    )
+def _named_columns(actor: str, target: str, time: str, action: str | None, action_column: str) -> dict[str, str | None]:
+    """The columns the caller named, by parameter; ``action_column`` only counts with ``action``."""
+    return {"actor": actor, "target": target, "time": time,
+            "action_column": action_column if action is not None else None}
 
 
 def _frame_to_arrow(
@@ -136,10 +130,7 @@ def _frame_to_arrow(
 ) -> ArrowEvents:
     import pyarrow as pa
 
-    needed = [actor, target, time] + ([action_column] if action is not None else [])
-    missing = [c for c in dict.fromkeys(needed) if c not in frame.columns]
-    if missing:
-        raise _missing_columns_error(missing, list(frame.columns))
+    require_columns(frame, _named_columns(actor, target, time, action, action_column), name="coordination_edges")
     if action is not None:
         frame = frame.loc[frame[action_column].astype(STRING_DTYPE) == action, [actor, target, time]]
     times = frame[time]
@@ -171,24 +162,19 @@ def _frame_to_arrow(
 def _relation_sql(source: str | os.PathLike, connection: duckdb.DuckDBPyConnection | None) -> str:
     """SQL naming the rows of a file, or of a table in ``connection``."""
     path = Path(source)
-    name = path.name.lower()
     if path.exists():
-        if path.is_dir():  # a partitioned Parquet data set
-            path = path / "**" / "*.parquet"
-            name = ".parquet"
-        literal = "'" + str(path).replace("'", "''") + "'"
-        if name.endswith(_PARQUET_SUFFIXES):
-            return f"read_parquet({literal})"
-        if name.endswith(_CSV_SUFFIXES):
-            # Every column as text: ids keep their leading zeros and full 19 digits.
-            return f"read_csv({literal}, all_varchar = true, header = true)"
-        raise ParameterError(
-            f"source file '{path.name}' is neither Parquet (.parquet) nor CSV (.csv); convert it or pass a DataFrame"
-        )
+        # A folder is a partitioned Parquet data set.
+        reader = duckdb_reader(path / "**" / "*.parquet", glob=True) if path.is_dir() else duckdb_reader(path)
+        if reader is None:
+            raise ParameterError(
+                f"source file '{path.name}' is neither Parquet nor CSV/TSV nor JSON Lines (formats DuckDB reads "
+                "in place); convert it or pass a DataFrame"
+            )
+        return reader
     if connection is not None and isinstance(source, str):
         tables = {row[0] for row in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         if source in tables:
-            return _quote(source)
+            return quote_identifier(source)
     raise ParameterError(
         f"source '{path.name}' is not an existing file{' or a table of connection' if connection is not None else ''}; "
         "check the path"
@@ -214,18 +200,16 @@ def _file_to_arrow(
             con.execute("SET TimeZone = 'UTC'").fetchall()
         relation = _relation_sql(source, con)
         columns = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
-        needed = [actor, target, time] + ([action_column] if action is not None else [])
-        missing = [c for c in dict.fromkeys(needed) if c not in columns]
-        if missing:
-            raise _missing_columns_error(missing, columns)
-        where = [f"{_quote(c)} IS NOT NULL" for c in (actor, target, time)]
+        require_columns(columns, _named_columns(actor, target, time, action, action_column), name="coordination_edges")
+        where = [f"{quote_identifier(c)} IS NOT NULL" for c in (actor, target, time)]
         parameters: list[Any] = []
         if action is not None:
-            where.append(f"CAST({_quote(action_column)} AS VARCHAR) = ?")
+            where.append(f"CAST({quote_identifier(action_column)} AS VARCHAR) = ?")
             parameters.append(action)
         sql = (
-            f"SELECT CAST({_quote(actor)} AS VARCHAR) AS actor, CAST({_quote(target)} AS VARCHAR) AS target, "
-            f"epoch_ns(CAST({_quote(time)} AS TIMESTAMPTZ)) AS ns FROM {relation} WHERE {' AND '.join(where)}"
+            f"SELECT CAST({quote_identifier(actor)} AS VARCHAR) AS actor, "
+            f"CAST({quote_identifier(target)} AS VARCHAR) AS target, "
+            f"epoch_ns(CAST({quote_identifier(time)} AS TIMESTAMPTZ)) AS ns FROM {relation} WHERE {' AND '.join(where)}"
         )
         try:
             table = _arrow(con, sql, parameters)
@@ -453,7 +437,7 @@ def _edge_frame(events: _sweep.EncodedEvents, summary: _sweep.PairSummary, n_act
             "account_a": _strings(events.actor_names.take(pa.array(low))),
             "account_b": _strings(events.actor_names.take(pa.array(high))),
             "signal": pd.Series(signal, index=range(len(weight)), dtype=STRING_DTYPE),
-            "weight": weight.astype(np.int64),
+            "weight": weight.astype(np.float64),  # float64 like every edge table (schemas.EDGES)
             "first_ts": _timestamps(first),
             "last_ts": _timestamps(last),
             "evidence": _strings(evidence),
@@ -661,9 +645,9 @@ def coordination_edges(
     >>> edges = coordination_edges(reports, actor="reporter_id", target="target_account_id",
     ...                            signal="co_report")
     >>> edges[["account_a", "account_b", "signal", "weight"]].to_dict("records")
-    [{'account_a': 'r1', 'account_b': 'r2', 'signal': 'co_report', 'weight': 2},
-     {'account_a': 'r1', 'account_b': 'r3', 'signal': 'co_report', 'weight': 2},
-     {'account_a': 'r2', 'account_b': 'r3', 'signal': 'co_report', 'weight': 2}]
+    [{'account_a': 'r1', 'account_b': 'r2', 'signal': 'co_report', 'weight': 2.0},
+     {'account_a': 'r1', 'account_b': 'r3', 'signal': 'co_report', 'weight': 2.0},
+     {'account_a': 'r2', 'account_b': 'r3', 'signal': 'co_report', 'weight': 2.0}]
     """
     window_ns = _check_parameters(window, min_weight, evidence_size, max_actors_per_window)
     events = _load_events(source, actor, target, time, action, action_column, connection)
@@ -732,8 +716,8 @@ def coordination_edges_multiscale(
     ... })
     >>> edges = coordination_edges_multiscale(events, windows=(10, 600), min_weight=1)
     >>> edges[["window", "account_a", "account_b", "weight"]].to_dict("records")
-    [{'window': 10.0, 'account_a': 'a', 'account_b': 'b', 'weight': 1},
-     {'window': 600.0, 'account_a': 'a', 'account_b': 'b', 'weight': 2}]
+    [{'window': 10.0, 'account_a': 'a', 'account_b': 'b', 'weight': 1.0},
+     {'window': 600.0, 'account_a': 'a', 'account_b': 'b', 'weight': 2.0}]
     """
     windows = sorted({float(w) for w in windows})
     if not windows:

@@ -32,7 +32,8 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.linking.edge_tables import empty_edges, finalise_edges
-from tsinvest.linking.shared_attributes import _check_columns, _quote
+from tsinvest.loading.sql import quote_identifier
+from tsinvest.schemas import require_columns
 from tsinvest.textnorm import PLACEHOLDERS, normalise_text
 
 if TYPE_CHECKING:
@@ -308,7 +309,7 @@ def _linked_accounts(
 
         def sql(template: str) -> str:
             for name, view in names.items():
-                template = re.sub(rf"\b(FROM|JOIN) {name}\b", rf"\1 {_quote(view)}", template)
+                template = re.sub(rf"\b(FROM|JOIN) {name}\b", rf"\1 {quote_identifier(view)}", template)
             return template
 
         parameters = settings | {"evidence": evidence, "min_weight": float(min_weight)}
@@ -441,7 +442,7 @@ def copy_paste_edges(
     needed = {"actor": actor, "text": text, "time": time}
     if action is not None:
         needed["action_column"] = action_column
-    _check_columns(events, needed, "copy_paste_edges")
+    require_columns(events, needed, name="copy_paste_edges")
 
     posts, distinct, texts, short_skipped = _posts_and_texts(
         events, text=text, actor=actor, time=time, action_column=action_column, action=action,

@@ -299,9 +299,9 @@ def peer_coordination_edges(
     >>> for definition in ("targets", "content_pairs", "directed"):
     ...     edges = peer_coordination_edges(shares, definition=definition)
     ...     print(definition, edges[["account_a", "account_b", "weight"]].values.tolist())
-    targets [['a', 'b', 2]]
-    content_pairs [['a', 'b', 3]]
-    directed [['a', 'b', 3], ['b', 'a', 2]]
+    targets [['a', 'b', 2.0]]
+    content_pairs [['a', 'b', 3.0]]
+    directed [['a', 'b', 3.0], ['b', 'a', 2.0]]
     """
     check_peer_parameters(definition, window, min_weight, min_participation, edge_weight_percentile, evidence_size)
     import duckdb
@@ -339,7 +339,7 @@ def peer_coordination_edges(
             "account_a": pd.array(result.column("account_a").to_pylist(), dtype=STRING_DTYPE),
             "account_b": pd.array(result.column("account_b").to_pylist(), dtype=STRING_DTYPE),
             "signal": pd.Series(name, index=range(rows), dtype=STRING_DTYPE),
-            "weight": np.asarray(result.column("weight").to_numpy(), dtype=np.int64),
+            "weight": np.asarray(result.column("weight").to_numpy(), dtype=np.float64),
             "first_ts": _timestamps(result.column("first_t").to_numpy(), TIMESTAMP_DTYPE),
             "last_ts": _timestamps(result.column("last_t").to_numpy(), TIMESTAMP_DTYPE),
             "evidence": pd.array(

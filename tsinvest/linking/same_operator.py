@@ -50,8 +50,8 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.linking.account_features import username_template
-from tsinvest.linking.shared_attributes import _check_columns, shared_attribute_edges
-from tsinvest.schemas import STRING_DTYPE
+from tsinvest.linking.shared_attributes import shared_attribute_edges
+from tsinvest.schemas import STRING_DTYPE, require_columns
 from tsinvest.textnorm import matching_key
 
 if TYPE_CHECKING:
@@ -261,7 +261,7 @@ def same_operator_links(
     needed = {"actor": actor, "created": created, "username": username}
     if display_name is not None:
         needed["display_name"] = display_name
-    _check_columns(accounts, needed, "same_operator_links")
+    require_columns(accounts, needed, name="same_operator_links")
     m_start, u_fixed = _given_probabilities(m_probabilities, u_probabilities)
 
     people = _people(accounts, actor=actor, created=created, username=username, display_name=display_name)
@@ -506,7 +506,8 @@ def _flag_ban_evasion(
     links["new_account"] = pd.array([pd.NA] * len(links), dtype=STRING_DTYPE)
     if enforcements is None or enforcements.empty:
         return links
-    _check_columns(enforcements, {"actor": actor, "action": "action", "time": "ts"}, "same_operator_links(enforcements)")
+    require_columns(enforcements, {"actor": actor, "action": "action", "time": "ts"},
+                    name="same_operator_links(enforcements)")
     enforced = enforcements[enforcements["action"].isin(list(enforced_actions))]
     first_enforced = (
         pd.DataFrame({"account": enforced[actor].astype(STRING_DTYPE), "ts": pd.to_datetime(enforced["ts"], utc=True)})

@@ -28,6 +28,8 @@ import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.linking.edge_tables import empty_edges, finalise_edges
+from tsinvest.loading.sql import quote_identifier, quote_literal
+from tsinvest.schemas import require_columns
 
 if TYPE_CHECKING:
     import duckdb
@@ -54,23 +56,6 @@ def value_weight(accounts_sharing: int) -> float:
             "value_weight: accounts_sharing must be at least 2 (a value used by one account links nobody)"
         )
     return 1.0 / math.log(accounts_sharing)
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _check_columns(frame: pd.DataFrame, needed: dict[str, str], function: str) -> None:
-    missing = [f"'{column}' (parameter {parameter}=)" for parameter, column in needed.items() if column not in frame.columns]
-    if missing:
-        raise ParameterError(
-            f"{function}: input is missing column(s) {', '.join(missing)}; "
-            "rename the columns or pass the column names as keyword arguments"
-        )
 
 
 # Pairs of accounts sharing a kept value (used by 2 to $cap accounts), one row per pair and attribute,
@@ -109,12 +94,12 @@ _PAIRS_SQL = """
 
 def _observations_sql(actor: str, attributes: tuple[str, ...], time: str | None, view: str) -> str:
     """One (account, attribute, value, ts) row per non-empty value of each attribute column of ``view``."""
-    time_sql = f"CAST({_quote(time)} AS TIMESTAMPTZ)" if time is not None else "CAST(NULL AS TIMESTAMPTZ)"
+    time_sql = f"CAST({quote_identifier(time)} AS TIMESTAMPTZ)" if time is not None else "CAST(NULL AS TIMESTAMPTZ)"
     observations = " UNION ALL ".join(
-        f"SELECT CAST({_quote(actor)} AS VARCHAR) AS account, {_literal(column)} AS attribute, "
-        f"CAST({_quote(column)} AS VARCHAR) AS value, {time_sql} AS ts FROM {_quote(view)} "
-        f"WHERE {_quote(column)} IS NOT NULL AND trim(CAST({_quote(column)} AS VARCHAR)) <> '' "
-        f"AND {_quote(actor)} IS NOT NULL"
+        f"SELECT CAST({quote_identifier(actor)} AS VARCHAR) AS account, {quote_literal(column)} AS attribute, "
+        f"CAST({quote_identifier(column)} AS VARCHAR) AS value, {time_sql} AS ts FROM {quote_identifier(view)} "
+        f"WHERE {quote_identifier(column)} IS NOT NULL AND trim(CAST({quote_identifier(column)} AS VARCHAR)) <> '' "
+        f"AND {quote_identifier(actor)} IS NOT NULL"
         for column in attributes
     )
     return observations
@@ -213,7 +198,7 @@ def shared_attribute_edges(
     needed = {"actor": actor} | {f"attributes[{i}]": column for i, column in enumerate(attributes)}
     if time is not None:
         needed["time"] = time
-    _check_columns(logins, needed, "shared_attribute_edges")
+    require_columns(logins, needed, name="shared_attribute_edges")
 
     columns = [actor, *attributes] + ([time] if time is not None else [])
     frame = logins.loc[:, list(dict.fromkeys(columns))]

@@ -12,16 +12,14 @@ Examples
 """
 
 from tsinvest.loading.loaders import (
+    FilesSkippedWarning,
     LoadReport,
     OnError,
     RowsRejectedWarning,
-    ValuesCleanedWarning,
-    FilesSkippedWarning,
     SkippedFile,
     TableFiles,
+    ValuesCleanedWarning,
     find_table_files,
-    scan_table_files,
-    table_for_file,
     load_accounts,
     load_dir,
     load_enforcements,
@@ -32,6 +30,8 @@ from tsinvest.loading.loaders import (
     load_reports,
     load_table,
     rejected_path_for,
+    scan_table_files,
+    table_for_file,
 )
 from tsinvest.loading.mapping import resolve_mapping
 from tsinvest.loading.readers import FILE_EXTENSIONS

@@ -32,19 +32,22 @@ import logging
 import os
 import warnings
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from types import FrameType
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError, Problem, SchemaValidationError
+from tsinvest.loading.issues import RowIssue
 from tsinvest.loading.mapping import apply_mapping, resolve_mapping
 from tsinvest.loading.readers import (
     COMPRESSIONS,
     FILE_EXTENSIONS,
+    READERS,
     RawTable,
     is_sql_query,
     read_source,
@@ -54,7 +57,6 @@ from tsinvest.loading.readers import (
 from tsinvest.loading.timestamps import EPOCH_UNITS, check_timezone
 from tsinvest.loading.validation import (
     Notice,
-    RowIssue,
     coerce_columns,
     header_looks_like_data,
     missing_column_problems,
@@ -62,6 +64,9 @@ from tsinvest.loading.validation import (
     schema_issues,
 )
 from tsinvest.schemas import TABLE_NAMES, TableSpec, table_spec
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = [
     "OnError",
@@ -146,7 +151,7 @@ def load_report(frame: pd.DataFrame) -> LoadReport:
     )
 
 
-def rejected_path_for(path: str | Path) -> Path:
+def rejected_path_for(path: str | os.PathLike[str]) -> Path:
     """Default quarantine file of an input file: ``<file>.rejected.csv`` beside it.
 
     Examples
@@ -158,7 +163,7 @@ def rejected_path_for(path: str | Path) -> Path:
     return path.with_name(path.name + ".rejected.csv")
 
 
-def _check_options(on_error, timezone, epoch_unit):
+def _check_options(on_error: str, timezone: str | None, epoch_unit: str | None) -> None:
     if on_error not in ("raise", "quarantine"):
         raise ParameterError(f"on_error={on_error!r} is not supported; use 'raise' or 'quarantine'")
     if epoch_unit is not None and epoch_unit not in EPOCH_UNITS:
@@ -166,7 +171,7 @@ def _check_options(on_error, timezone, epoch_unit):
     check_timezone(timezone)
 
 
-def _sort_key(problem: Problem, spec: TableSpec):
+def _sort_key(problem: Problem, spec: TableSpec) -> tuple[int, str, tuple[int, ...], str]:
     if problem.column is None:
         rank = -1
     elif problem.column in spec.columns:
@@ -210,30 +215,14 @@ def _validated(
 ) -> pd.DataFrame:
     names = apply_mapping(raw.names, mapping)
     counts = Counter(names)
-    fatal: list[Problem] = []
-    headerless = header_looks_like_data(names)
-    for name, count in counts.items():
-        if count > 1 and not headerless:  # a headerless file's "names" are values: never quote them
-            origins = sorted({raw.names[i] for i, n in enumerate(names) if n == name} - {name})
-            via = f" (after mapping {', '.join(repr(o) for o in origins)})" if origins else ""
-            fatal.append(
-                Problem(name, f"column name appears {count} times in the header{via}; rename or drop the copies")
-            )
-    fatal += missing_column_problems(names, spec)
+    fatal = _header_problems(raw.names, names, counts) + missing_column_problems(names, spec)
     unique = [i for i, name in enumerate(names) if counts[name] == 1]
     named = raw.frame[unique] if unique else pd.DataFrame(index=raw.frame.index)
     named.columns = [names[i] for i in unique]
 
     notices: list[Notice] = []
     frame, issues = coerce_columns(named, spec, timezone=timezone, epoch_unit=epoch_unit, notices=notices)
-    renamed = dict(zip(raw.names, names))
-    issues = [RowIssue(renamed.get(i.column, i.column) if i.column else None, i.reason, i.positions) for i in raw.issues] + issues
-    for raw_name, kinds in raw.value_kinds.items():
-        if renamed.get(raw_name) in spec.id_columns:
-            issues += [
-                RowIssue(renamed[raw_name], f"id is a JSON {kind}; write ids as JSON strings (or whole numbers)", positions)
-                for kind, positions in sorted(kinds.items())
-            ]
+    issues = _reading_issues(raw, names, spec) + issues
     flagged: dict[str, set[int]] = {}
     for issue in issues:
         if issue.column is not None:
@@ -246,19 +235,9 @@ def _validated(
         raise SchemaValidationError(raw.source, spec.name, problems)
 
     rows_read = len(frame)
-    rejected_positions = np.unique(np.concatenate([np.asarray(i.positions, dtype=np.int64) for i in issues])) if issues else np.array([], dtype=np.int64)
-    rejected_path = None
-    if len(rejected_positions):
-        reasons = _row_reasons(issues, rejected_positions, rows_read)
-        target = quarantine_path if quarantine_path is not None else rejected_path_for(raw.path)
-        _write_rejected(_quarantine_frame(raw, rejected_positions, reasons), target)
-        rejected_path = str(target)
-        keep = np.ones(rows_read, dtype=bool)
-        keep[rejected_positions] = False
-        frame = frame.loc[keep]
-    frame = frame.reset_index(drop=True)
+    frame, rejected, rejected_path = _set_aside(frame, raw, issues, quarantine_path)
     described = tuple(notice.describe() for notice in notices)
-    report = LoadReport(raw.source, spec.name, rows_read, len(frame), len(rejected_positions), rejected_path, described)
+    report = LoadReport(raw.source, spec.name, rows_read, len(frame), rejected, rejected_path, described)
     frame.attrs.update({f"{_ATTR}{key}": value for key, value in report.__dict__.items()})
     if described:
         warnings.warn(f"{raw.source}: {'; '.join(described)}", ValuesCleanedWarning, stacklevel=_outside_stacklevel())
@@ -268,14 +247,68 @@ def _validated(
     return frame
 
 
+def _header_problems(raw_names: list[str], names: list[str], counts: Counter[str]) -> list[Problem]:
+    """Column names that appear more than once in the header (after mapping)."""
+    if header_looks_like_data(names):  # a headerless file's "names" are values: never quote them
+        return []
+    problems = []
+    for name, count in counts.items():
+        if count > 1:
+            origins = sorted({raw_names[i] for i, n in enumerate(names) if n == name} - {name})
+            via = f" (after mapping {', '.join(repr(o) for o in origins)})" if origins else ""
+            problems.append(
+                Problem(name, f"column name appears {count} times in the header{via}; rename or drop the copies")
+            )
+    return problems
+
+
+def _reading_issues(raw: RawTable, names: list[str], spec: TableSpec) -> list[RowIssue]:
+    """The reader's row issues under the mapped column names, and JSON values that cannot be ids."""
+    renamed = dict(zip(raw.names, names, strict=True))
+    issues = [
+        RowIssue(renamed.get(i.column, i.column) if i.column else None, i.reason, i.positions) for i in raw.issues
+    ]
+    for raw_name, kinds in raw.value_kinds.items():
+        if renamed.get(raw_name) in spec.id_columns:
+            column = renamed[raw_name]
+            issues += [
+                RowIssue(column, f"id is a JSON {kind}; write ids as JSON strings (or whole numbers)", positions)
+                for kind, positions in sorted(kinds.items())
+            ]
+    return issues
+
+
+def _set_aside(
+    frame: pd.DataFrame, raw: RawTable, issues: list[RowIssue], quarantine_path: Path | None
+) -> tuple[pd.DataFrame, int, str | None]:
+    """Drop every row with an issue, writing them to the quarantine file: (kept rows, rows set aside, file)."""
+    if not issues:
+        return frame.reset_index(drop=True), 0, None
+    rejected = np.unique(np.concatenate([np.asarray(i.positions, dtype=np.int64) for i in issues]))
+    if not len(rejected):
+        return frame.reset_index(drop=True), 0, None
+    reasons = _row_reasons(issues, rejected, len(frame))
+    if quarantine_path is not None:
+        target = quarantine_path
+    elif raw.path is not None:
+        target = rejected_path_for(raw.path)
+    else:
+        raise ParameterError("on_error='quarantine' on a DataFrame or query needs quarantine_path= (a file to write)")
+    _write_rejected(_quarantine_frame(raw, rejected, reasons), target)
+    keep = np.ones(len(frame), dtype=bool)
+    keep[rejected] = False
+    return frame.loc[keep].reset_index(drop=True), len(rejected), str(target)
+
+
 def _outside_stacklevel() -> int:
     """Stack level of the first caller outside this package, so warnings point at user code."""
     import sys
 
-    level, frame = 1, sys._getframe(1)
+    level = 1
+    caller: FrameType | None = sys._getframe(1)
     package = str(Path(__file__).parent)
-    while frame is not None and frame.f_code.co_filename.startswith(package):
-        level, frame = level + 1, frame.f_back
+    while caller is not None and caller.f_code.co_filename.startswith(package):
+        level, caller = level + 1, caller.f_back
     return level
 
 
@@ -289,15 +322,15 @@ def _row_reasons(issues: list[RowIssue], rejected: np.ndarray, size: int) -> lis
 
 
 def load_table(
-    source,
+    source: str | Path | pd.DataFrame,
     table: str,
     *,
     mapping: Mapping[str, str] | str | Path | None = None,
     timezone: str | None = None,
     epoch_unit: Literal["s", "ms", "excel"] | None = None,
     on_error: OnError = "raise",
-    quarantine_path: str | Path | None = None,
-    connection=None,
+    quarantine_path: str | os.PathLike[str] | None = None,
+    connection: duckdb.DuckDBPyConnection | None = None,
 ) -> pd.DataFrame:
     """Load one canonical table from a file, a DataFrame or a SQL query, validated.
 
@@ -359,7 +392,8 @@ def load_table(
     spec = table_spec(table)
     _check_options(on_error, timezone, epoch_unit)
     flat = resolve_mapping(mapping, table=table)
-    is_path = isinstance(source, str | Path) and not (isinstance(source, str) and is_sql_query(source) and not Path(source).exists())
+    is_query = isinstance(source, str) and is_sql_query(source) and not Path(source).exists()
+    is_path = isinstance(source, str | Path) and not is_query
     if on_error == "quarantine" and quarantine_path is None and not is_path:
         raise ParameterError(
             "on_error='quarantine' with a DataFrame or SQL query source needs quarantine_path= for the rejected rows"
@@ -376,16 +410,16 @@ def load_table(
     )
 
 
-def _helper(table: str):
+def _helper(table: str) -> Callable[..., pd.DataFrame]:
     def load(
-        source,
+        source: str | Path | pd.DataFrame,
         *,
         mapping: Mapping[str, str] | str | Path | None = None,
         timezone: str | None = None,
         epoch_unit: Literal["s", "ms", "excel"] | None = None,
         on_error: OnError = "raise",
-        quarantine_path: str | Path | None = None,
-        connection=None,
+        quarantine_path: str | os.PathLike[str] | None = None,
+        connection: duckdb.DuckDBPyConnection | None = None,
     ) -> pd.DataFrame:
         return load_table(
             source,
@@ -480,16 +514,18 @@ def _classify(path: Path) -> tuple[str | None, str | None, bool]:
         return None, f"not named after a canonical table ({', '.join(TABLE_NAMES)})", False
     if compression is not None and compression not in COMPRESSIONS:
         return None, f".{compression} compression is not supported; decompress it first or use .gz, .bz2 or .xz", True
-    if compression is not None and suffix not in ("csv", "tsv", "jsonl", "json"):
-        return None, "only text formats (csv, tsv, jsonl, json) are read compressed; decompress it first", True
-    if suffix in ("sql", "duckdb"):
-        return None, "SQL inputs are not loaded from a folder; pass the file itself (with --table)", True
-    if suffix not in FILE_EXTENSIONS:
+    form = READERS.get(suffix)
+    if compression is not None and (form is None or not form.text):
+        text_formats = ", ".join(name for name, other in READERS.items() if other.text)
+        return None, f"only text formats ({text_formats}) are read compressed; decompress it first", True
+    if form is None:
         return None, unsupported_reason(suffix), True
+    if not form.table:
+        return None, "SQL inputs are not loaded from a folder; pass the file itself (with --table)", True
     return table, None, True
 
 
-def scan_table_files(directory: str | Path) -> TableFiles:
+def scan_table_files(directory: str | os.PathLike[str]) -> TableFiles:
     """Find one file per canonical table in ``directory``, and say why every other file was skipped.
 
     A table file is named after its table, in any case (``events.csv``,
@@ -510,7 +546,7 @@ def scan_table_files(directory: str | Path) -> TableFiles:
     ...     _ = (Path(folder) / "truth.json").write_text("{}")
     ...     print("\\n".join(scan_table_files(folder).describe()))
     found   Events.csv -> 'events'
-    skipped reports.xls: unsupported file type '.xls' (save it as .xlsx); supported: .csv, .tsv, .jsonl, .json, .parquet, .xlsx (text formats also .gz/.bz2/.xz), .duckdb, .sql, a DataFrame or a SQL query
+    skipped reports.xls: unsupported file type '.xls' (save it as .xlsx); supported: .csv, .tsv, ...
     skipped truth.json: not named after a canonical table (accounts, events, reports, logins, enforcements, escalations)
     """
     directory = Path(directory)
@@ -532,7 +568,7 @@ def scan_table_files(directory: str | Path) -> TableFiles:
     return TableFiles(directory, ordered, tuple(skipped))
 
 
-def find_table_files(directory: str | Path) -> dict[str, Path]:
+def find_table_files(directory: str | os.PathLike[str]) -> dict[str, Path]:
     """The table files of a folder, ``{table: path}`` in canonical order (see :func:`scan_table_files`).
 
     Examples
@@ -553,17 +589,19 @@ def warn_skipped(files: TableFiles) -> None:
     suspicious = [item for item in files.skipped if item.looks_like_table]
     if suspicious:
         listing = "; ".join(f"{item.name}: {item.reason}" for item in suspicious)
-        warnings.warn(f"{files.directory}: not loaded: {listing}", FilesSkippedWarning, stacklevel=_outside_stacklevel())
+        warnings.warn(
+            f"{files.directory}: not loaded: {listing}", FilesSkippedWarning, stacklevel=_outside_stacklevel()
+        )
 
 
 def load_dir(
-    directory: str | Path,
+    directory: str | os.PathLike[str],
     *,
     mapping: Mapping[str, str] | str | Path | None = None,
     timezone: str | None = None,
     epoch_unit: Literal["s", "ms", "excel"] | None = None,
     on_error: OnError = "raise",
-    quarantine_path: str | Path | None = None,
+    quarantine_path: str | os.PathLike[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Load every canonical table found in a directory (see :func:`find_table_files`).
 

@@ -42,14 +42,21 @@ import io
 import json
 import re
 import sys
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Literal, NoReturn, cast
 
 import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError, Problem, SchemaValidationError, UnsafeInputError
-from tsinvest.loading.validation import RowIssue
+from tsinvest.loading.issues import RowIssue
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
 
 __all__ = [
     "RawTable",
@@ -57,21 +64,67 @@ __all__ = [
     "is_sql_query",
     "split_suffixes",
     "unsupported_reason",
+    "FileFormat",
+    "READERS",
     "FILE_EXTENSIONS",
     "COMPRESSIONS",
+    "file_format",
+    "duckdb_reader",
+    "escape_glob",
     "SOURCE_DATAFRAME",
     "SOURCE_QUERY",
 ]
 
-#: File extensions read as tables (besides .duckdb and .sql, which hold tables or queries).
-FILE_EXTENSIONS = ("csv", "tsv", "jsonl", "json", "parquet", "xlsx")
 #: Compression suffixes read transparently on text formats (csv, tsv, jsonl, json): events.csv.gz.
 COMPRESSIONS = ("gz", "bz2", "xz")
 #: A compressed input may expand to at most this many times its size (and always to 64 MiB).
 MAX_COMPRESSION_RATIO = 200
 MIN_DECOMPRESSED_LIMIT = 64 * 2**20
 _UNSUPPORTED_COMPRESSIONS = {"zst": "zstd -d", "zip": "unzip", "7z": "7z x", "lz4": "lz4 -d"}
-_TEXT_FORMATS = ("csv", "tsv", "tab", "jsonl", "ndjson", "json")
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """How one readable file format is read: by :func:`read_source`, and in place by DuckDB.
+
+    Attributes
+    ----------
+    kind : {"delimited", "json", "parquet", "xlsx", "duckdb", "sql"}
+        The reader :func:`read_source` uses.
+    delimiter : str or None
+        Field separator of a delimited format.
+    text : bool
+        A text format, also read compressed (``events.csv.gz``).
+    table : bool
+        Holds one table (found by ``load_dir`` and the workspace by file name);
+        ``.duckdb`` and ``.sql`` hold tables or queries and are passed by name.
+    """
+
+    kind: Literal["delimited", "json", "parquet", "xlsx", "duckdb", "sql"]
+    delimiter: str | None = None
+    text: bool = False
+    table: bool = True
+
+
+#: The reader registry: file suffix (lower case) -> format. Every list of readable
+#: suffixes in tsinvest (``load_dir``, the workspace, ``coordination_edges`` on a path,
+#: the provenance row counts) is derived from it.
+READERS: Mapping[str, FileFormat] = MappingProxyType({
+    "csv": FileFormat("delimited", ",", text=True),
+    "tsv": FileFormat("delimited", "\t", text=True),
+    "tab": FileFormat("delimited", "\t", text=True),
+    "jsonl": FileFormat("json", text=True),
+    "ndjson": FileFormat("json", text=True),
+    "json": FileFormat("json", text=True),
+    "parquet": FileFormat("parquet"),
+    "pq": FileFormat("parquet"),
+    "xlsx": FileFormat("xlsx"),
+    "duckdb": FileFormat("duckdb", table=False),
+    "sql": FileFormat("sql", table=False),
+})
+#: File extensions read as tables (besides .duckdb and .sql, which hold tables or queries).
+FILE_EXTENSIONS = tuple(suffix for suffix, form in READERS.items() if form.table)
+_TEXT_FORMATS = tuple(suffix for suffix, form in READERS.items() if form.text)
 SOURCE_DATAFRAME = "<DataFrame>"
 SOURCE_QUERY = "<SQL query>"
 
@@ -107,7 +160,7 @@ class RawTable:
     value_kinds: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
-def is_sql_query(source) -> bool:
+def is_sql_query(source: object) -> bool:
     """True when ``source`` is query text rather than a path.
 
     Examples
@@ -118,11 +171,11 @@ def is_sql_query(source) -> bool:
     return isinstance(source, str) and bool(_SQL_START.match(source))
 
 
-def _fail(source: str, table: str, reason: str, *, rows: tuple[int, ...] = (), count: int = 0):
+def _fail(source: str, table: str, reason: str, *, rows: tuple[int, ...] = (), count: int = 0) -> NoReturn:
     raise SchemaValidationError(source, table, [Problem(None, reason, rows, count)])
 
 
-def _clean_names(names) -> list[str]:
+def _clean_names(names: Iterable[object]) -> list[str]:
     cleaned = []
     for position, name in enumerate(names, start=1):
         text = "" if name is None else str(name).strip()
@@ -148,6 +201,69 @@ def split_suffixes(path: str | Path) -> tuple[str, str, str | None]:
     return ".".join(parts[:-1]), parts[-1].lower(), compression
 
 
+_COMPRESSED_TEXT_ONLY = f"only text formats ({', '.join(_TEXT_FORMATS)}) are read compressed; decompress it first"
+
+
+def file_format(path: str | Path) -> tuple[FileFormat | None, str | None]:
+    """The registered format of a file name and its compression (None, None if unknown).
+
+    Examples
+    --------
+    >>> form, compression = file_format("Events.TSV.gz")
+    >>> form.kind, form.delimiter, compression
+    ('delimited', '\\t', 'gz')
+    >>> file_format("notes.txt")
+    (None, None)
+    """
+    _, suffix, compression = split_suffixes(path)
+    form = READERS.get(suffix)
+    if form is None or (compression is not None and not (form.text and compression in COMPRESSIONS)):
+        return None, None
+    return form, compression
+
+
+def escape_glob(path: str) -> str:
+    """Make DuckDB read exactly ``path``: ``?``, ``*`` and ``[`` become one-character classes.
+
+    Examples
+    --------
+    >>> escape_glob("/data/case?1/[a]*.csv")
+    '/data/case[?]1/[[]a][*].csv'
+    """
+    return "".join(f"[{char}]" if char in "?*[" else char for char in path)
+
+
+def duckdb_reader(path: str | Path, *, glob: bool = False) -> str | None:
+    """SQL that reads the file ``path`` in place with DuckDB, every delimited column as text.
+
+    Covers the registered formats DuckDB reads itself: delimited text (also
+    gzip-compressed), JSON Lines and Parquet; None for any other file. The
+    path is glob-escaped (only this file is read) unless ``glob=True``.
+
+    Examples
+    --------
+    >>> print(duckdb_reader("/data/it's events.tsv"))
+    read_csv('/data/it''s events.tsv', all_varchar = true, header = true, delim = '\\t')
+    >>> duckdb_reader("events.xlsx") is None
+    True
+    """
+    from tsinvest.loading.sql import quote_literal
+
+    form, compression = file_format(path)
+    if form is None or compression not in (None, "gz"):
+        return None
+    literal = quote_literal(str(path) if glob else escape_glob(str(path)))
+    if form.kind == "parquet":
+        return f"read_parquet({literal})"
+    if form.kind == "delimited":
+        # Every column as text: ids keep their leading zeros and full 19 digits.
+        delimiter = str(form.delimiter).replace("\t", "\\t")
+        return f"read_csv({literal}, all_varchar = true, header = true, delim = '{delimiter}')"
+    if form.kind == "json" and split_suffixes(path)[1] != "json":
+        return f"read_json({literal}, format = 'newline_delimited')"
+    return None
+
+
 def _read_bytes(path: Path, compression: str | None, *, source: str, table: str) -> bytes:
     if compression is None:
         return path.read_bytes()
@@ -155,7 +271,7 @@ def _read_bytes(path: Path, compression: str | None, *, source: str, table: str)
     import gzip
     import lzma
 
-    opener = {"gz": gzip.open, "bz2": bz2.open, "xz": lzma.open}[compression]
+    opener = {"gz": gzip.GzipFile, "bz2": bz2.BZ2File, "xz": lzma.LZMAFile}[compression]
     # A decompression bomb (a few KB that expand to terabytes) must fail fast, not fill memory.
     limit = max(MIN_DECOMPRESSED_LIMIT, MAX_COMPRESSION_RATIO * path.stat().st_size)
     chunks, total = [], 0
@@ -172,7 +288,8 @@ def _read_bytes(path: Path, compression: str | None, *, source: str, table: str)
                     )
                 chunks.append(chunk)
     except (OSError, EOFError, lzma.LZMAError, ValueError) as error:
-        _fail(source, table, f"not a readable .{compression} file ({type(error).__name__}); the archive is damaged or cut off")
+        reason = f"not a readable .{compression} file ({type(error).__name__}); the archive is damaged or cut off"
+        _fail(source, table, reason)
     return b"".join(chunks)
 
 
@@ -231,7 +348,7 @@ def _decode(data: bytes, *, source: str, table: str, header_lines: int) -> str:
 
 
 @contextlib.contextmanager
-def _unlimited_csv_fields():
+def _unlimited_csv_fields() -> Iterator[None]:
     # The csv module refuses fields over 128 KiB by default; long user text is legitimate.
     previous = csv.field_size_limit()
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -259,7 +376,9 @@ def _line_endings(text: str, *, source: str, table: str) -> tuple[str, bool]:
     if re.search("\r(?!\n)", text) is None:
         return text, False
     if _LONE_CR in text:
-        _fail(source, table, "file mixes line endings with carriage returns inside fields; save it with LF line endings")
+        _fail(
+            source, table, "file mixes line endings with carriage returns inside fields; save it with LF line endings"
+        )
     return re.sub("\r(?!\n)", _LONE_CR, text), True
 
 
@@ -272,68 +391,23 @@ def _restore_lone_cr(frame: pd.DataFrame, names: list[str]) -> tuple[pd.DataFram
 
 
 def _read_delimited(data: bytes, path: Path, *, sep: str, source: str, table: str) -> RawTable:
+    """CSV or TSV: pandas' C parser when every row has the header's width, else the exact csv-module path."""
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         _fail(source, table, "file is empty: no header row and no data")
     text = _decode(data, source=source, table=table, header_lines=1)
     text, lone_cr = _line_endings(text, source=source, table=table)
     with _unlimited_csv_fields():
-        try:
-            # C-level scan of field counts only: no Python work per row on the happy path.
-            lengths = np.fromiter(map(len, csv.reader(io.StringIO(text), delimiter=sep, strict=True)), dtype=np.int64)
-            truncated = False
-        except csv.Error as error:
-            lengths = None
-            truncated = "unexpected end of data" in str(error)
-        frame = None
-        if lengths is not None and len(lengths):
-            width = lengths[0]
-            body = lengths[1:]
-            # pandas < 2.2's C parser cuts a field at a NUL byte, so such files take the exact
-            # csv-module path below and the NUL is reported instead of silently dropped.
-            if np.all((body == width) | (body == 0)) and "\x00" not in text and width <= _WIDE:
-                frame = pd.read_csv(
-                    io.StringIO(text),
-                    sep=sep,
-                    header=None,
-                    dtype=object,
-                    keep_default_na=False,
-                    na_filter=False,
-                    skip_blank_lines=False,
-                    engine="c",
-                )
-                if len(frame) != len(lengths) or frame.shape[1] != width:
-                    frame = None  # the two parsers disagree: use the exact csv-module path
-        if frame is not None:
+        lengths, truncated = _field_counts(text, sep)
+        frame = _regular_frame(text, sep, lengths) if lengths is not None and len(lengths) else None
+        if frame is not None and lengths is not None:
             names = _clean_names(frame.iloc[0].tolist())
             frame = frame.iloc[1:].reset_index(drop=True)
             frame.columns = range(len(names))
-            row_numbers = np.arange(1, len(frame) + 1)
-            keep = body != 0
+            keep = lengths[1:] != 0
             issues: list[RowIssue] = []
         else:
-            records = list(csv.reader(io.StringIO(text), delimiter=sep, strict=False))
-            names = _clean_names(records[0])
-            width = len(names)
-            rows = records[1:]
-            keep = np.array([len(r) > 0 for r in rows], dtype=bool)
-            wrong = np.array([len(r) not in (0, width) for r in rows], dtype=bool)
-            fixed = []
-            for record in rows:
-                if len(record) > width:
-                    # Keep the overflow visible in the last column of the rejected row.
-                    record = record[: width - 1] + [sep.join(record[width - 1:])]
-                fixed.append(record + [""] * (width - len(record)))
-            cells = np.empty((len(fixed), width), dtype=object)
-            if fixed:
-                cells[:] = fixed  # one 2-D object block: pandas would otherwise build one array per column
-            frame = pd.DataFrame(cells, columns=range(width), dtype=object)
-            row_numbers = np.arange(1, len(frame) + 1)
-            issues = []
-            if truncated and len(rows):
-                wrong[-1] = False
-                issues.append(RowIssue(None, _TRUNCATED, np.array([len(rows) - 1])))
-            if wrong.any():
-                issues.append(RowIssue(None, _RAGGED, np.flatnonzero(wrong)))
+            names, frame, keep, issues = _exact_rows(text, sep, truncated=truncated)
+    row_numbers = np.arange(1, len(frame) + 1)
     if not keep.all():
         frame, row_numbers, issues = _drop_rows(frame, row_numbers, issues, keep)
     if lone_cr:
@@ -341,7 +415,67 @@ def _read_delimited(data: bytes, path: Path, *, sep: str, source: str, table: st
     return RawTable(source, path, names, frame, row_numbers, issues)
 
 
-def _drop_rows(frame, row_numbers, issues, keep):
+def _field_counts(text: str, sep: str) -> tuple[np.ndarray | None, bool]:
+    """Fields per record (a C-level scan, no Python work per row), or None and whether the file is cut off."""
+    try:
+        lengths = np.fromiter(map(len, csv.reader(io.StringIO(text), delimiter=sep, strict=True)), dtype=np.int64)
+    except csv.Error as error:
+        return None, "unexpected end of data" in str(error)
+    return lengths, False
+
+
+def _regular_frame(text: str, sep: str, lengths: np.ndarray) -> pd.DataFrame | None:
+    """All records (header first) by pandas' C parser, or None when rows are ragged or the parsers disagree."""
+    width = lengths[0]
+    body = lengths[1:]
+    # pandas < 2.2's C parser cuts a field at a NUL byte, so such files take the exact
+    # csv-module path and the NUL is reported instead of silently dropped.
+    if not (np.all((body == width) | (body == 0)) and "\x00" not in text and width <= _WIDE):
+        return None
+    frame = pd.read_csv(
+        io.StringIO(text),
+        sep=sep,
+        header=None,
+        dtype=object,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,
+        engine="c",
+    )
+    if len(frame) != len(lengths) or frame.shape[1] != width:
+        return None
+    return frame
+
+
+def _exact_rows(text: str, sep: str, *, truncated: bool) -> tuple[list[str], pd.DataFrame, np.ndarray, list[RowIssue]]:
+    """Names, cells padded to the header's width, non-blank rows and ragged/truncated rows, by the csv module."""
+    records = list(csv.reader(io.StringIO(text), delimiter=sep, strict=False))
+    names = _clean_names(records[0])
+    width = len(names)
+    rows = records[1:]
+    keep = np.array([len(r) > 0 for r in rows], dtype=bool)
+    wrong = np.array([len(r) not in (0, width) for r in rows], dtype=bool)
+    fixed = []
+    for record in rows:
+        if len(record) > width:
+            # Keep the overflow visible in the last column of the rejected row.
+            record = record[: width - 1] + [sep.join(record[width - 1:])]
+        fixed.append(record + [""] * (width - len(record)))
+    cells = np.empty((len(fixed), width), dtype=object)
+    if fixed:
+        cells[:] = fixed  # one 2-D object block: pandas would otherwise build one array per column
+    issues = []
+    if truncated and len(rows):
+        wrong[-1] = False
+        issues.append(RowIssue(None, _TRUNCATED, np.array([len(rows) - 1])))
+    if wrong.any():
+        issues.append(RowIssue(None, _RAGGED, np.flatnonzero(wrong)))
+    return names, pd.DataFrame(cells, columns=range(width), dtype=object), keep, issues
+
+
+def _drop_rows(
+    frame: pd.DataFrame, row_numbers: np.ndarray, issues: list[RowIssue], keep: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray, list[RowIssue]]:
     """Drop blank rows but keep row numbers and issue positions aligned."""
     new_position = np.cumsum(keep) - 1
     frame = frame.loc[keep].reset_index(drop=True)
@@ -361,14 +495,16 @@ class _Repeated(dict):
     """A JSON object that repeated one of its keys (ambiguous value)."""
 
 
-def _pairs(items):
+def _pairs(items: list[tuple[str, object]]) -> dict[str, object]:
     result = dict(items)
     return _Repeated(result) if len(result) != len(items) else result
 
 
-def _json_loads(text: str):
+def _json_loads(text: str) -> object:
     # Numbers stay exact text: a 19-digit id must never pass through float.
-    return json.loads(text, parse_int=str, parse_float=_JsonFloat, parse_constant=_JsonConstant, object_pairs_hook=_pairs)
+    return json.loads(
+        text, parse_int=str, parse_float=_JsonFloat, parse_constant=_JsonConstant, object_pairs_hook=_pairs
+    )
 
 
 _TOO_DEEP = "JSON nested too deeply to read (more than about 1,000 levels)"
@@ -382,99 +518,117 @@ def _read_json(data: bytes, path: Path, *, source: str, table: str, array_allowe
     if not data.strip():
         _fail(source, table, "file is empty: no JSON lines")
     text = _decode(data, source=source, table=table, header_lines=0)
-    items: list[tuple[int, object]] = []  # (row number, parsed value or an exception)
+    records = _JsonRecords()
+    for row_number, value in _json_items(text, source=source, table=table, array_allowed=array_allowed):
+        records.add(row_number, value)
+    names, frame = _object_block(records.records)
+    return RawTable(
+        source, path, _clean_names(names), frame, np.asarray(records.row_numbers, dtype=np.int64),
+        records.issues(), records.value_kinds(),
+    )
+
+
+def _json_items(text: str, *, source: str, table: str, array_allowed: bool) -> list[tuple[int, object]]:
+    """(row number, parsed value or the exception that stopped parsing it) per JSON line or array element."""
     if array_allowed and text.lstrip().startswith("["):
         try:
             document = _json_loads(text)
         except RecursionError:
             _fail(source, table, _TOO_DEEP)
         except ValueError as error:
-            where = f" at line {error.lineno}, column {error.colno}" if hasattr(error, "lineno") else ""
+            where = f" at line {error.lineno}, column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
             _fail(source, table, f"not valid JSON{where}; check that the export finished")
-        items = list(enumerate(document, start=1))
-    else:
-        # Split on "\n" only: JSON strings may legally contain U+2028 and friends.
-        for line_number, line in enumerate(text.split("\n"), start=1):
-            if not line.strip():
-                continue
-            try:
-                items.append((line_number, _json_loads(line)))
-            except (ValueError, RecursionError) as error:
-                items.append((line_number, error))
-    records: list[dict] = []
-    row_numbers: list[int] = []
-    invalid: list[int] = []
-    too_deep: list[int] = []
-    not_object: list[int] = []
-    repeated: list[int] = []
-    # JSON kinds that can never be an id; kept as text for other columns, reported for ids.
-    kinds: dict[str, dict[str, list[int]]] = {}
+        return list(enumerate(cast("list[object]", document), start=1))
+    items: list[tuple[int, object]] = []
+    # Split on "\n" only: JSON strings may legally contain U+2028 and friends.
+    for line_number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append((line_number, _json_loads(line)))
+        except (ValueError, RecursionError) as error:
+            items.append((line_number, error))
+    return items
 
-    def as_text(key, value):
+
+class _JsonRecords:
+    """Parsed JSON objects as text cells, with the rows that are not objects and the value kinds per key."""
+
+    def __init__(self) -> None:
+        self.records: list[dict[str, str | None]] = []
+        self.row_numbers: list[int] = []
+        self.invalid: list[int] = []
+        self.too_deep: list[int] = []
+        self.not_object: list[int] = []
+        self.repeated: list[int] = []
+        # JSON kinds that can never be an id; kept as text for other columns, reported for ids.
+        self.kinds: dict[str, dict[str, list[int]]] = {}
+
+    def add(self, row_number: int, value: object) -> None:
+        position = len(self.records)
+        record: dict[str, str | None] = {}
+        if isinstance(value, RecursionError):
+            self.too_deep.append(position)
+        elif isinstance(value, ValueError):
+            self.invalid.append(position)
+        elif not isinstance(value, dict):
+            self.not_object.append(position)
+        else:
+            if isinstance(value, _Repeated):
+                self.repeated.append(position)
+            record = {str(key): self._as_text(str(key), item) for key, item in value.items()}
+        self.records.append(record)
+        self.row_numbers.append(row_number)
+
+    def _kind(self, key: str, kind: str) -> None:
+        self.kinds.setdefault(key, {}).setdefault(kind, []).append(len(self.records))
+
+    def _as_text(self, key: str, value: object) -> str | None:
         if isinstance(value, _JsonFloat):
-            kind = "non-finite number (NaN or Infinity)" if isinstance(value, _JsonConstant) else "number with a fraction or exponent"
-            kinds.setdefault(key, {}).setdefault(kind, []).append(len(records))
+            if isinstance(value, _JsonConstant):
+                self._kind(key, "non-finite number (NaN or Infinity)")
+            else:
+                self._kind(key, "number with a fraction or exponent")
             return str(value)
         if value is None or isinstance(value, str):
             return value
         if isinstance(value, bool):
-            kinds.setdefault(key, {}).setdefault("true/false value", []).append(len(records))
+            self._kind(key, "true/false value")
             return "true" if value else "false"
-        kinds.setdefault(key, {}).setdefault("list or object", []).append(len(records))
+        self._kind(key, "list or object")
         try:
             return json.dumps(value, ensure_ascii=False)
         except RecursionError:
             return None
 
-    for row_number, value in items:
-        if isinstance(value, RecursionError):
-            too_deep.append(len(records))
-            value = {}
-        elif isinstance(value, ValueError):
-            invalid.append(len(records))
-            value = {}
-        elif not isinstance(value, dict):
-            not_object.append(len(records))
-            value = {}
-        else:
-            if isinstance(value, _Repeated):
-                repeated.append(len(records))
-            value = {str(key): as_text(str(key), item) for key, item in value.items()}
-        records.append(value)
-        row_numbers.append(row_number)
-    names: list[str] = []
-    seen: set[str] = set()
-    for record in records:
-        for key in record:
-            if key not in seen:
-                seen.add(key)
-                names.append(key)
-    cells = np.empty((len(records), len(names)), dtype=object)
-    if records and names:
-        # One 2-D object block: pandas would otherwise build one array per column (slow when wide).
-        cells[:] = [[record.get(name) for name in names] for record in records]
-    frame = pd.DataFrame(cells, columns=range(len(names)), dtype=object)
+    def issues(self) -> list[RowIssue]:
+        found = [
+            ("not valid JSON (a cut-off or malformed line)", self.invalid),
+            (_TOO_DEEP, self.too_deep),
+            ("not a JSON object (each line or array element must be {...})", self.not_object),
+            ("repeats a key inside one object (ambiguous value)", self.repeated),
+        ]
+        return [RowIssue(None, reason, np.array(positions)) for reason, positions in found if positions]
+
+    def value_kinds(self) -> dict[str, dict[str, np.ndarray]]:
+        return {
+            name: {kind: np.asarray(positions, dtype=np.int64) for kind, positions in found.items()}
+            for name, found in self.kinds.items()
+        }
+
+
+def _object_block(records: list[dict[str, str | None]]) -> tuple[list[str], pd.DataFrame]:
+    """Keys in first-seen order and the cells as one 2-D object block (one array per column is slow when wide)."""
+    names = list(dict.fromkeys(key for record in records for key in record))
     if not names:
-        frame = pd.DataFrame(index=range(len(records)))
-    issues = []
-    if invalid:
-        issues.append(RowIssue(None, "not valid JSON (a cut-off or malformed line)", np.array(invalid)))
-    if too_deep:
-        issues.append(RowIssue(None, _TOO_DEEP, np.array(too_deep)))
-    if not_object:
-        issues.append(RowIssue(None, "not a JSON object (each line or array element must be {...})", np.array(not_object)))
-    if repeated:
-        issues.append(RowIssue(None, "repeats a key inside one object (ambiguous value)", np.array(repeated)))
-    value_kinds = {
-        name: {kind: np.asarray(positions, dtype=np.int64) for kind, positions in found.items()}
-        for name, found in kinds.items()
-    }
-    return RawTable(
-        source, path, _clean_names(names), frame, np.asarray(row_numbers, dtype=np.int64), issues, value_kinds
-    )
+        return names, pd.DataFrame(index=range(len(records)))
+    cells = np.empty((len(records), len(names)), dtype=object)
+    if records:
+        cells[:] = [[record.get(name) for name in names] for record in records]
+    return names, pd.DataFrame(cells, columns=range(len(names)), dtype=object)
 
 
-def _integer_dtype(arrow_type):
+def _integer_dtype(arrow_type: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:
     import pyarrow as pa
 
     if pa.types.is_integer(arrow_type):
@@ -489,7 +643,7 @@ _NOT_UTF8 = "binary value that is not UTF-8 text; ids and text must be exported 
 _OUTSIDE_RANGE = "timestamp outside the supported years 1678-2261"
 
 
-def _binary_as_text(column, name: str, issues: list[RowIssue]):
+def _binary_as_text(column: pa.ChunkedArray, name: str, issues: list[RowIssue]) -> pa.Array | pa.ChunkedArray:
     """Binary cells (Parquet ``binary``) are text in bytes: decode, or report the rows that are not UTF-8."""
     import pyarrow as pa
 
@@ -509,7 +663,9 @@ def _binary_as_text(column, name: str, issues: list[RowIssue]):
     return pa.array(decoded, type=pa.string())
 
 
-def _timestamps_in_range(column, name: str, issues: list[RowIssue]):
+def _timestamps_in_range(
+    column: pa.ChunkedArray, name: str, issues: list[RowIssue]
+) -> pa.Array | pa.ChunkedArray:
     """Null out (and report) typed timestamps pandas cannot hold in nanoseconds (e.g. year 9999)."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -530,7 +686,7 @@ def _timestamps_in_range(column, name: str, issues: list[RowIssue]):
     return column
 
 
-def _from_arrow(arrow_table, *, source: str, path: Path | None) -> RawTable:
+def _from_arrow(arrow_table: pa.Table, *, source: str, path: Path | None) -> RawTable:
     """Arrow -> pandas keeping integers exact (nullable Int), text as text, decimals as Decimal."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -538,7 +694,7 @@ def _from_arrow(arrow_table, *, source: str, path: Path | None) -> RawTable:
     names = _clean_names(arrow_table.column_names)
     columns = []
     issues: list[RowIssue] = []
-    for name, column in zip(names, arrow_table.columns):
+    for name, column in zip(names, arrow_table.columns, strict=True):
         kind = column.type
         if pa.types.is_dictionary(kind):
             column = pc.cast(column, kind.value_type)
@@ -590,7 +746,7 @@ def _read_xlsx(path: Path, *, source: str, table: str) -> RawTable:
     keep = np.array([any(value is not None for value in row) for row in body], dtype=bool)
     overflow = np.array([any(value is not None for value in row[width:]) for row in body], dtype=bool)
 
-    def cell(value):
+    def cell(value: object) -> object:
         # Excel holds every number as a double: make that explicit so ids beyond
         # 2**53 are reported by the id check instead of passing as exact ints.
         if isinstance(value, int) and not isinstance(value, bool):
@@ -609,26 +765,26 @@ def _read_xlsx(path: Path, *, source: str, table: str) -> RawTable:
     return raw
 
 
-def _run_query(query: str, *, connection, source: str, untrusted: bool) -> RawTable:
+def _run_query(
+    query: str, *, connection: duckdb.DuckDBPyConnection | None, source: str, untrusted: bool
+) -> RawTable:
     """Run one SELECT; ``untrusted`` (a .sql file or .duckdb view) also forbids file readers."""
-    import duckdb
 
     from tsinvest.loading.sql import check_references, check_single_select, sandboxed_connection, trusted_connection
 
     check_single_select(query, source=source)
     if untrusted:
         check_references(query, source=source)
-    owned = connection is None
-    if owned:
-        connection = sandboxed_connection() if untrusted else trusted_connection()
-    try:
+    if connection is not None:
         return _fetch(query, source=source, connection=connection)
+    owned = sandboxed_connection() if untrusted else trusted_connection()
+    try:
+        return _fetch(query, source=source, connection=owned)
     finally:
-        if owned:
-            connection.close()
+        owned.close()
 
 
-def _fetch(query: str, *, source: str, connection) -> RawTable:
+def _fetch(query: str, *, source: str, connection: duckdb.DuckDBPyConnection) -> RawTable:
     import duckdb
 
     try:
@@ -692,7 +848,9 @@ def _from_dataframe(frame: pd.DataFrame) -> RawTable:
     return RawTable(SOURCE_DATAFRAME, None, names, positional, np.arange(1, len(positional) + 1))
 
 
-def read_source(source, *, table: str, connection=None) -> RawTable:
+def read_source(
+    source: str | Path | pd.DataFrame, *, table: str, connection: duckdb.DuckDBPyConnection | None = None
+) -> RawTable:
     """Read ``source`` (see module table) into a :class:`RawTable`.
 
     Raises
@@ -704,7 +862,7 @@ def read_source(source, *, table: str, connection=None) -> RawTable:
     """
     if isinstance(source, pd.DataFrame):
         return _from_dataframe(source)
-    if is_sql_query(source) and not Path(source).exists():
+    if isinstance(source, str) and is_sql_query(source) and not Path(source).exists():
         return _run_query(source, connection=connection, source=SOURCE_QUERY, untrusted=False)
     if not isinstance(source, str | Path):
         raise ParameterError(
@@ -722,17 +880,16 @@ def read_source(source, *, table: str, connection=None) -> RawTable:
             f"({_UNSUPPORTED_COMPRESSIONS[compression]}) or use .gz, .bz2 or .xz"
         )
     if compression and suffix not in _TEXT_FORMATS:
-        raise ParameterError(f"'{name}': only text formats (csv, tsv, jsonl, json) are read compressed; decompress it first")
-    if suffix in _TEXT_FORMATS:
+        raise ParameterError(f"'{name}': {_COMPRESSED_TEXT_ONLY}")
+    form = READERS.get(suffix)
+    if form is not None and form.text:
         data = _read_bytes(path, compression, source=name, table=table)
-        if suffix == "csv":
-            return _read_delimited(data, path, sep=",", source=name, table=table)
-        if suffix in ("tsv", "tab"):
-            return _read_delimited(data, path, sep="\t", source=name, table=table)
+        if form.kind == "delimited":
+            return _read_delimited(data, path, sep=str(form.delimiter), source=name, table=table)
         return _read_json(data, path, source=name, table=table, array_allowed=suffix == "json")
-    if suffix in ("parquet", "pq"):
+    if form is not None and form.kind == "parquet":
         return _read_parquet(path, source=name, table=table)
-    if suffix == "xlsx":
+    if form is not None and form.kind == "xlsx":
         return _read_xlsx(path, source=name, table=table)
     if suffix == "duckdb":
         return _read_duckdb_file(path, table=table, source=name)
@@ -753,6 +910,7 @@ def unsupported_reason(suffix: str) -> str:
     return (
         f"unsupported file type '.{suffix}'"
         + (f" ({hints[suffix]})" if suffix in hints else "")
-        + "; supported: .csv, .tsv, .jsonl, .json, .parquet, .xlsx (text formats also .gz/.bz2/.xz), "
+        + f"; supported: {', '.join('.' + suffix for suffix in FILE_EXTENSIONS)} "
+        f"(text formats also {'/'.join('.' + name for name in COMPRESSIONS)}), "
         ".duckdb, .sql, a DataFrame or a SQL query"
     )

@@ -29,16 +29,24 @@ Examples
 >>> check_single_select("SELECT 1; COPY (SELECT 1) TO 'x.csv'", source="q.sql")
 Traceback (most recent call last):
 ...
-tsinvest.exceptions.UnsafeInputError: q.sql: refused: holds 2 SQL statements; a SQL input may hold exactly one SELECT query
+tsinvest.exceptions.UnsafeInputError: q.sql: refused: holds 2 SQL statements; a SQL input may hold exactly one ...
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from tsinvest.exceptions import ParameterError, UnsafeInputError
 
+if TYPE_CHECKING:
+    import duckdb
+
 __all__ = [
+    "quote_identifier",
+    "quote_literal",
     "SANDBOX_CONFIG",
     "ALLOWED_TABLE_FUNCTIONS",
     "check_single_select",
@@ -48,16 +56,44 @@ __all__ = [
 ]
 
 #: DuckDB settings of the connection an untrusted SQL input runs on.
-SANDBOX_CONFIG = {
+SANDBOX_CONFIG: Mapping[str, bool] = MappingProxyType({
     "enable_external_access": False,
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
     "lock_configuration": True,
-}
+})
 #: Table functions that only compute values (no file, network or catalog access).
 ALLOWED_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})
 
 _REFUSED = "a SQL input may hold exactly one SELECT query"
+
+
+def quote_identifier(name: object) -> str:
+    """Quote a column or table name for DuckDB SQL; names come from users and files.
+
+    The one way tsinvest puts a name into SQL text: double quotes around it,
+    inner double quotes doubled, so no name can end the identifier.
+
+    Examples
+    --------
+    >>> print(quote_identifier('x" OR 1=1 --'))
+    "x"" OR 1=1 --"
+    """
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def quote_literal(text: object) -> str:
+    """Quote a text value (a file path, a pattern) as a DuckDB string literal.
+
+    Values are passed as query parameters wherever DuckDB allows; this is for
+    the places it does not (a path in ``read_parquet``).
+
+    Examples
+    --------
+    >>> quote_literal("it's.csv")
+    "'it''s.csv'"
+    """
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def check_single_select(query: str, *, source: str) -> None:
@@ -77,10 +113,12 @@ def check_single_select(query: str, *, source: str) -> None:
         raise UnsafeInputError(f"{source}: refused: holds {len(statements)} SQL statements; {_REFUSED}")
     kind = statements[0].type.name
     if kind != "SELECT":
-        raise UnsafeInputError(f"{source}: refused: {kind} statement; {_REFUSED} (no COPY, ATTACH, INSTALL, LOAD, PRAGMA, SET)")
+        raise UnsafeInputError(
+            f"{source}: refused: {kind} statement; {_REFUSED} (no COPY, ATTACH, INSTALL, LOAD, PRAGMA, SET)"
+        )
 
 
-def _walk(node, functions: set[str], tables: set[str]) -> None:
+def _walk(node: object, functions: set[str], tables: set[str]) -> None:
     if isinstance(node, dict):
         kind = node.get("type")
         if kind == "TABLE_FUNCTION":
@@ -129,7 +167,7 @@ def check_references(query: str, *, source: str) -> None:
         )
 
 
-def sandboxed_connection(database: str = ":memory:"):
+def sandboxed_connection(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
     """A DuckDB connection that cannot reach files, the network or extensions.
 
     ``database`` other than ``":memory:"`` is opened read-only.
@@ -141,7 +179,7 @@ def sandboxed_connection(database: str = ":memory:"):
     return duckdb.connect(database, read_only=True, config=dict(SANDBOX_CONFIG))
 
 
-def trusted_connection():
+def trusted_connection() -> duckdb.DuckDBPyConnection:
     """A fresh connection for the analyst's own query text: files allowed, no extension downloads."""
     import duckdb
 

@@ -28,13 +28,15 @@ Examples
 from __future__ import annotations
 
 import re
+from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.loading.issues import RowIssue, arrow_mask, arrow_text, number_to_text
 
-__all__ = ["to_utc", "check_timezone", "EPOCH_UNITS"]
+__all__ = ["to_utc", "utc_bound", "check_timezone", "EPOCH_UNITS"]
 
 EPOCH_UNITS = ("s", "ms", "excel")
 # Excel serial dates (days since 1899-12-30) of plausible data are 10,000-1,000,000 (1927-4637);
@@ -53,7 +55,67 @@ _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 # and seconds when read as milliseconds (after March 1973): no platform data is older.
 _EPOCH_UNIT_SPLIT = 1e11
 _OUTSIDE_RANGE = "timestamp outside the supported years 1678-2261"
+_DAYLIGHT_SAVING = "local time is ambiguous or does not exist (daylight-saving change)"
 _UNPARSEABLE = "unparseable timestamp (expected ISO 8601 such as 2026-03-02T10:00:00Z)"
+
+
+@overload
+def utc_bound(value: object, *, name: str, required: Literal[True]) -> pd.Timestamp: ...
+
+
+@overload
+def utc_bound(value: object, *, name: str, required: bool = False) -> pd.Timestamp | None: ...
+
+
+def utc_bound(value: object, *, name: str, required: bool = False) -> pd.Timestamp | None:
+    """Parse a time bound (``as_of``, ``start``, ``end``, ``split``) as a UTC timestamp.
+
+    The one rule for every bound a caller types: a value with an offset is
+    converted to UTC, and a value without one (a date such as
+    ``"2026-03-30"`` or a time such as ``"2026-03-30T12:00"``) is read as
+    UTC, since the whole kit works in UTC. This differs on purpose from
+    loaded *data*, where a naive time is refused unless ``timezone=`` names
+    its zone: a row's zone is unknown, an analyst's bound is written in the
+    kit's own time.
+
+    Parameters
+    ----------
+    value : str, datetime, Timestamp or None
+        The bound; None means "no bound" and is returned as None.
+    name : str
+        Parameter name used in the error message.
+    required : bool, default False
+        Refuse None (``as_of`` of a queue or a case file has no default:
+        nothing defaults to the wall clock).
+
+    Raises
+    ------
+    ParameterError
+        ``value`` is not a date or time, is missing (NaT), or is None while
+        ``required``. The message names the parameter, never the value.
+
+    Examples
+    --------
+    >>> utc_bound("2026-03-30", name="as_of")
+    Timestamp('2026-03-30 00:00:00+0000', tz='UTC')
+    >>> utc_bound("2026-03-30T02:00:00+02:00", name="as_of")
+    Timestamp('2026-03-30 00:00:00+0000', tz='UTC')
+    >>> utc_bound(None, name="start") is None
+    True
+    """
+    if value is None:
+        if required:
+            raise ParameterError(f"{name} is required; write it as ISO 8601, e.g. 2026-03-30T00:00:00Z")
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"{name} is not a date or time; write it as ISO 8601, e.g. 2026-03-30 or 2026-03-30T00:00:00Z"
+        ) from None
+    if pd.isna(stamp):
+        raise ParameterError(f"{name} is missing (NaT); write it as ISO 8601, e.g. 2026-03-30T00:00:00Z")
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
 def check_timezone(timezone: str | None) -> None:
@@ -75,15 +137,13 @@ def check_timezone(timezone: str | None) -> None:
         ) from None
 
 
-def _utc_ns_values(values) -> np.ndarray:
+def _utc_ns_values(values: pd.Series | pd.DatetimeIndex) -> np.ndarray:
     """Aware timestamps -> naive UTC datetime64[ns] numpy values (NaT kept)."""
     series = pd.Series(values)
     return series.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]").to_numpy()
 
 
-def _typed_to_utc(series, column, timezone):
-    from tsinvest.loading.validation import RowIssue
-
+def _typed_to_utc(series: pd.Series, column: str, timezone: str | None) -> tuple[pd.Series, list[RowIssue]]:
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         return series.dt.tz_convert("UTC").astype(pd.DatetimeTZDtype("ns", "UTC")), []
     present = series.notna().to_numpy()
@@ -99,35 +159,8 @@ def _typed_to_utc(series, column, timezone):
     bad = present & local.isna().to_numpy()
     issues = []
     if bad.any():
-        issues.append(
-            RowIssue(column, "local time is ambiguous or does not exist (daylight-saving change)", np.flatnonzero(bad))
-        )
+        issues.append(RowIssue(column, _DAYLIGHT_SAVING, np.flatnonzero(bad)))
     return local.dt.tz_convert("UTC").astype(pd.DatetimeTZDtype("ns", "UTC")), issues
-
-
-def _excel_to_utc(values, positions, *, column, timezone, result, issues) -> None:
-    """Excel serial days -> UTC, as local wall-clock times in ``timezone``."""
-    from tsinvest.loading.validation import RowIssue
-
-    if timezone is None:
-        issues.append(
-            RowIssue(column, "Excel serial dates have no time zone; pass timezone= with the zone they were recorded in", positions)
-        )
-        return
-    inside = np.isfinite(values) & (values > 0) & (values < 2958466)  # 9999-12-31 is the last Excel date
-    if (~inside).any():
-        issues.append(RowIssue(column, _OUTSIDE_RANGE, positions[~inside]))
-    nanoseconds = np.round(np.where(inside, values, 0) * 86_400_000_000).astype(np.int64) * 1000
-    local = pd.Series(_EXCEL_EPOCH + nanoseconds.astype("timedelta64[ns]"))
-    in_range = inside & (local > pd.Timestamp.min.ceil("s")).to_numpy() & (local < pd.Timestamp.max.floor("s")).to_numpy()
-    if (inside & ~in_range).any():
-        issues.append(RowIssue(column, _OUTSIDE_RANGE, positions[inside & ~in_range]))
-    localized = local.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
-    gap = in_range & localized.isna().to_numpy()
-    if gap.any():
-        issues.append(RowIssue(column, "local time is ambiguous or does not exist (daylight-saving change)", positions[gap]))
-    converted = _utc_ns_values(localized)
-    result[positions[in_range]] = converted[in_range]
 
 
 def to_utc(
@@ -136,7 +169,7 @@ def to_utc(
     column: str,
     timezone: str | None = None,
     epoch_unit: str | None = None,
-):
+) -> tuple[pd.Series, list[RowIssue]]:
     """Convert one column to ``datetime64[ns, UTC]``.
 
     Parameters
@@ -165,113 +198,150 @@ def to_utc(
     >>> str(times[0])
     '2026-03-02 10:00:00+00:00'
     """
-    from tsinvest.loading.validation import RowIssue, _number_to_text
-
     check_timezone(timezone)
     if epoch_unit is not None and epoch_unit not in EPOCH_UNITS:
         raise ParameterError(f"epoch_unit={epoch_unit!r} is not supported; use one of {EPOCH_UNITS} or None")
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         return _typed_to_utc(series.reset_index(drop=True), column, timezone)
-
-    index = series.index
-    series = series.reset_index(drop=True)
-    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty"):
-        # Spreadsheet datetimes or mixed objects: render each as ISO text so one
-        # rule set applies (naive datetimes stay naive and are reported).
-        series = series.map(
-            lambda v: v if v is None or isinstance(v, str) or (isinstance(v, float) and np.isnan(v))
-            else (v.isoformat() if hasattr(v, "isoformat") else _number_to_text(v) or repr(v))
-        )
-    elif pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
-        series = series.astype(object).map(
-            lambda v: None if pd.isna(v) else (_number_to_text(v) or repr(float(v)))
-        )
     import pyarrow.compute as pc
 
-    from tsinvest.loading.validation import arrow_mask, arrow_text
-
-    trimmed = pc.utf8_trim_whitespace(arrow_text(series))
-    text = pd.Series(trimmed.to_numpy(zero_copy_only=False), dtype=object)
+    trimmed = pc.utf8_trim_whitespace(arrow_text(_as_text(series.reset_index(drop=True))))
+    conversion = _TextConversion(pd.Series(trimmed.to_numpy(zero_copy_only=False), dtype=object), column)
     missing = arrow_mask(pc.is_null(trimmed)) | arrow_mask(pc.equal(trimmed, ""))
-    result = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
-    issues: list[RowIssue] = []
-
     numeric = arrow_mask(pc.match_substring_regex(trimmed, _NUMBER.pattern)) & ~missing
     with_offset = arrow_mask(pc.match_substring_regex(trimmed, _OFFSET.pattern)) & ~missing & ~numeric
     naive = ~missing & ~numeric & ~with_offset
-
     if numeric.any():
-        values_all = pd.to_numeric(text[numeric], errors="coerce").to_numpy(dtype=float)
-        excel_like = (np.abs(values_all) >= _EXCEL_LOW) & (np.abs(values_all) < _EXCEL_HIGH)
-        numeric_positions = np.flatnonzero(numeric)
-        if epoch_unit == "excel":
-            _excel_to_utc(values_all, numeric_positions, column=column, timezone=timezone, result=result, issues=issues)
-        elif epoch_unit is None:
-            if excel_like.any():
-                issues.append(RowIssue(column, _EXCEL_HINT, numeric_positions[excel_like]))
-            if (~excel_like).any():
-                issues.append(
-                    RowIssue(
-                        column,
-                        "epoch number; pass epoch_unit='s' or 'ms' to read epoch times",
-                        numeric_positions[~excel_like],
-                    )
-                )
-        else:
-            values = values_all
-            if epoch_unit == "s":
-                reported = np.abs(values) >= _EPOCH_UNIT_SPLIT
-                hint = "epoch value too large for seconds (looks like milliseconds: pass epoch_unit='ms')"
-                if excel_like.any():
-                    # Read as seconds these would be January 1970: say what they are instead.
-                    issues.append(RowIssue(column, _EXCEL_HINT, numeric_positions[excel_like]))
-                wrong_unit = reported | excel_like
-            else:
-                reported = wrong_unit = np.abs(values) < _EPOCH_UNIT_SPLIT
-                hint = "epoch value too small for milliseconds (looks like seconds: pass epoch_unit='s')"
-            positions = numeric_positions
-            if reported.any():
-                issues.append(RowIssue(column, hint, positions[reported]))
-            good = positions[~wrong_unit]
-            if len(good):
-                # Whole units go through int64 and the decimal digits are added as exact
-                # nanoseconds: a float epoch is off by ~100 ns on pandas 2 (1772445600.25 s
-                # became ...00.249999872), and ids/evidence must not depend on the version.
-                parts = text.iloc[good].astype(str).str.partition(".")
-                whole = parts[0].astype("int64").to_numpy()
-                digits = 9 if epoch_unit == "s" else 6
-                # Nanosecond UTC spans 1677-2262: pandas 2 turns a later epoch into NaT
-                # silently and pandas 3 raises, so report it the same way as ISO text.
-                limit = (2**63 - 1) // 10**digits - 1
-                outside = np.abs(whole) > limit
-                if outside.any():
-                    issues.append(RowIssue(column, _OUTSIDE_RANGE, good[outside]))
-                    whole = np.where(outside, 0, whole)
-                fraction = parts[2].str.slice(0, digits).str.pad(digits, side="right", fillchar="0")
-                fraction_ns = fraction.astype("int64").to_numpy()
-                sign = np.where(parts[0].str.startswith("-").to_numpy(dtype=bool), -1, 1)
-                parsed = pd.to_datetime(whole, unit=epoch_unit, utc=True, errors="coerce")
-                parsed = parsed + pd.to_timedelta(sign * fraction_ns, unit="ns")
-                result[good] = np.where(outside, np.datetime64("NaT"), _utc_ns_values(parsed))
+        conversion.numbers(np.flatnonzero(numeric), epoch_unit=epoch_unit, timezone=timezone)
+    if with_offset.any():
+        positions = np.flatnonzero(with_offset)
+        conversion.result[positions] = _utc_ns_values(conversion.parse_iso(positions, utc=True))
+    if naive.any():
+        conversion.naive(np.flatnonzero(naive), timezone=timezone)
+    return pd.Series(conversion.result, index=series.index).dt.tz_localize("UTC"), conversion.issues
 
-    def _within_ns_range(parsed: pd.Series, positions: np.ndarray) -> pd.Series:
-        # pandas 3 may parse at microsecond resolution; nanosecond UTC (our dtype)
-        # only spans 1677-2262, so report rather than overflow later.
+
+def _as_text(series: pd.Series) -> pd.Series:
+    """Numbers and spreadsheet datetimes as text, so one rule set applies to every input."""
+    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty"):
+        # Spreadsheet datetimes or mixed objects: render each as ISO text (naive datetimes stay
+        # naive and are reported).
+        return series.map(
+            lambda v: v if v is None or isinstance(v, str) or (isinstance(v, float) and np.isnan(v))
+            else (v.isoformat() if hasattr(v, "isoformat") else number_to_text(v) or repr(v))
+        )
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        return series.astype(object).map(lambda v: None if pd.isna(v) else (number_to_text(v) or repr(float(v))))
+    return series
+
+
+class _TextConversion:
+    """The state of one text column's conversion: trimmed text, UTC values so far, issues by reason."""
+
+    def __init__(self, text: pd.Series, column: str) -> None:
+        self.text = text
+        self.column = column
+        self.result = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
+        self.issues: list[RowIssue] = []
+
+    def report(self, reason: str, positions: np.ndarray) -> None:
+        self.issues.append(RowIssue(self.column, reason, positions))
+
+    def numbers(self, positions: np.ndarray, *, epoch_unit: str | None, timezone: str | None) -> None:
+        """Bare numbers: epoch times in ``epoch_unit``, Excel serial days, or reported."""
+        values = pd.to_numeric(self.text.iloc[positions], errors="coerce").to_numpy(dtype=float)
+        excel_like = (np.abs(values) >= _EXCEL_LOW) & (np.abs(values) < _EXCEL_HIGH)
+        if epoch_unit == "excel":
+            self.excel_days(values, positions, timezone=timezone)
+            return
+        if epoch_unit is None:
+            if excel_like.any():
+                self.report(_EXCEL_HINT, positions[excel_like])
+            if (~excel_like).any():
+                self.report("epoch number; pass epoch_unit='s' or 'ms' to read epoch times", positions[~excel_like])
+            return
+        if epoch_unit == "s":
+            reported = np.abs(values) >= _EPOCH_UNIT_SPLIT
+            hint = "epoch value too large for seconds (looks like milliseconds: pass epoch_unit='ms')"
+            if excel_like.any():
+                # Read as seconds these would be January 1970: say what they are instead.
+                self.report(_EXCEL_HINT, positions[excel_like])
+            wrong_unit = reported | excel_like
+        else:
+            reported = wrong_unit = np.abs(values) < _EPOCH_UNIT_SPLIT
+            hint = "epoch value too small for milliseconds (looks like seconds: pass epoch_unit='s')"
+        if reported.any():
+            self.report(hint, positions[reported])
+        good = positions[~wrong_unit]
+        if len(good):
+            self.epochs(good, epoch_unit)
+
+    def excel_days(self, values: np.ndarray, positions: np.ndarray, *, timezone: str | None) -> None:
+        """Excel serial days -> UTC, as local wall-clock times in ``timezone``."""
+        if timezone is None:
+            self.report("Excel serial dates have no time zone; pass timezone= with the zone they were recorded in",
+                        positions)
+            return
+        inside = np.isfinite(values) & (values > 0) & (values < 2958466)  # 9999-12-31 is the last Excel date
+        if (~inside).any():
+            self.report(_OUTSIDE_RANGE, positions[~inside])
+        nanoseconds = np.round(np.where(inside, values, 0) * 86_400_000_000).astype(np.int64) * 1000
+        local = pd.Series(_EXCEL_EPOCH + nanoseconds.astype("timedelta64[ns]"))
+        low, high = pd.Timestamp.min.ceil("s"), pd.Timestamp.max.floor("s")
+        in_range = inside & (local > low).to_numpy() & (local < high).to_numpy()
+        if (inside & ~in_range).any():
+            self.report(_OUTSIDE_RANGE, positions[inside & ~in_range])
+        localized = local.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+        gap = in_range & localized.isna().to_numpy()
+        if gap.any():
+            self.report(_DAYLIGHT_SAVING, positions[gap])
+        converted = _utc_ns_values(localized)
+        self.result[positions[in_range]] = converted[in_range]
+
+    def epochs(self, positions: np.ndarray, epoch_unit: str) -> None:
+        """Exact epoch times: whole units through int64, the decimal digits added as nanoseconds.
+
+        A float epoch is off by ~100 ns on pandas 2 (1772445600.25 s became
+        ...00.249999872), and ids/evidence must not depend on the version.
+        """
+        parts = self.text.iloc[positions].astype(str).str.partition(".")
+        whole = parts[0].astype("int64").to_numpy()
+        digits = 9 if epoch_unit == "s" else 6
+        # Nanosecond UTC spans 1677-2262: pandas 2 turns a later epoch into NaT
+        # silently and pandas 3 raises, so report it the same way as ISO text.
+        limit = (2**63 - 1) // 10**digits - 1
+        outside = np.abs(whole) > limit
+        if outside.any():
+            self.report(_OUTSIDE_RANGE, positions[outside])
+            whole = np.where(outside, 0, whole)
+        fraction = parts[2].str.slice(0, digits).str.pad(digits, side="right", fillchar="0")
+        fraction_ns = fraction.astype("int64").to_numpy()
+        sign = np.where(parts[0].str.startswith("-").to_numpy(dtype=bool), -1, 1)
+        parsed = pd.to_datetime(whole, unit=epoch_unit, utc=True, errors="coerce")
+        parsed = parsed + pd.to_timedelta(sign * fraction_ns, unit="ns")
+        self.result[positions] = np.where(outside, np.datetime64("NaT"), _utc_ns_values(parsed))
+
+    def within_ns_range(self, parsed: pd.Series, positions: np.ndarray) -> pd.Series:
+        """Report values outside nanosecond UTC (1677-2262), which pandas 3 may parse at microseconds."""
         tz = getattr(parsed.dtype, "tz", None)
         low, high = pd.Timestamp.min.ceil("s"), pd.Timestamp.max.floor("s")
         if tz is not None:
             low, high = low.tz_localize(tz), high.tz_localize(tz)
         outside = (parsed.notna() & ((parsed < low) | (parsed > high))).to_numpy()
         if outside.any():
-            issues.append(RowIssue(column, _OUTSIDE_RANGE, positions[outside]))
+            self.report(_OUTSIDE_RANGE, positions[outside])
             parsed = parsed.mask(pd.Series(outside, index=parsed.index))
         return parsed
 
-    def beyond_ns_years(positions: np.ndarray, failed: np.ndarray) -> np.ndarray:
-        # pandas 2 parses at nanosecond resolution and coerces a year such as 9999 to NaT,
-        # where pandas 3 parses it (then _within_ns_range reports it): tell such rows apart
-        # from garbage by re-reading them with an in-range leap year.
-        candidates = text.iloc[positions[failed]]
+    def beyond_ns_years(self, positions: np.ndarray, failed: np.ndarray) -> np.ndarray:
+        """Which failed rows hold a readable time in a year outside 1678-2261.
+
+        pandas 2 parses at nanosecond resolution and coerces a year such as 9999
+        to NaT, where pandas 3 parses it (then :meth:`within_ns_range` reports
+        it): such rows are told apart from garbage by re-reading them with an
+        in-range leap year.
+        """
+        candidates = self.text.iloc[positions[failed]]
         year = pd.to_numeric(candidates.str.extract(r"^(\d{4})-", expand=False), errors="coerce")
         odd_year = ((year < 1678) | (year > 2261)).to_numpy(dtype=bool)
         moved = candidates.str.replace(r"^\d{4}-", "2000-", n=1, regex=True)
@@ -280,55 +350,41 @@ def to_utc(
         mask[np.flatnonzero(failed)] = odd_year & readable
         return mask
 
-    def parse_iso(positions: np.ndarray, *, utc: bool) -> pd.Series:
-        parsed = pd.to_datetime(text.iloc[positions], format="ISO8601", utc=utc, errors="coerce")
+    def parse_iso(self, positions: np.ndarray, *, utc: bool) -> pd.Series:
+        parsed = pd.to_datetime(self.text.iloc[positions], format="ISO8601", utc=utc, errors="coerce")
         failed = parsed.isna().to_numpy()
-        outside = beyond_ns_years(positions, failed) if failed.any() else np.zeros(len(positions), dtype=bool)
+        outside = self.beyond_ns_years(positions, failed) if failed.any() else np.zeros(len(positions), dtype=bool)
         unparseable = failed & ~outside
         if unparseable.any():
-            issues.append(RowIssue(column, _UNPARSEABLE, positions[unparseable]))
+            self.report(_UNPARSEABLE, positions[unparseable])
         if outside.any():
-            issues.append(RowIssue(column, _OUTSIDE_RANGE, positions[outside]))
-        return _within_ns_range(parsed, positions)
+            self.report(_OUTSIDE_RANGE, positions[outside])
+        return self.within_ns_range(parsed, positions)
 
-    if with_offset.any():
-        positions = np.flatnonzero(with_offset)
-        parsed = parse_iso(positions, utc=True)
-        result[positions] = _utc_ns_values(parsed)
-
-    if naive.any():
-        positions = np.flatnonzero(naive)
+    def naive(self, positions: np.ndarray, *, timezone: str | None) -> None:
+        """Times without an offset: local times in ``timezone``, or reported without one."""
         if timezone is None:
             # Tell apart "naive but readable" from garbage so the fix is clear.
-            parsed = pd.to_datetime(text.iloc[positions], format="ISO8601", errors="coerce")
+            parsed = pd.to_datetime(self.text.iloc[positions], format="ISO8601", errors="coerce")
             readable = parsed.notna().to_numpy()
-            readable = readable | beyond_ns_years(positions, ~readable)
+            readable = readable | self.beyond_ns_years(positions, ~readable)
             if readable.any():
-                issues.append(
-                    RowIssue(
-                        column,
-                        "timestamp has no UTC offset (naive); add an offset such as Z or +02:00, "
-                        "or pass timezone= with the zone it was recorded in",
-                        positions[readable],
-                    )
+                self.report(
+                    "timestamp has no UTC offset (naive); add an offset such as Z or +02:00, "
+                    "or pass timezone= with the zone it was recorded in",
+                    positions[readable],
                 )
             if (~readable).any():
-                issues.append(RowIssue(column, _UNPARSEABLE, positions[~readable]))
-        else:
-            parsed = parse_iso(positions, utc=False)
-            if getattr(parsed.dtype, "tz", None) is not None:
-                # pandas returns tz-aware values only if every string had an offset.
-                localized = parsed
-            else:
-                localized = parsed.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
-            gap = localized.isna().to_numpy() & parsed.notna().to_numpy()
-            if gap.any():
-                issues.append(
-                    RowIssue(
-                        column,
-                        "local time is ambiguous or does not exist (daylight-saving change); add a UTC offset",
-                        positions[gap],
-                    )
-                )
-            result[positions] = _utc_ns_values(localized)
-    return pd.Series(result, index=index).dt.tz_localize("UTC"), issues
+                self.report(_UNPARSEABLE, positions[~readable])
+            return
+        parsed = self.parse_iso(positions, utc=False)
+        # pandas returns tz-aware values only if every string had an offset.
+        localized = parsed if getattr(parsed.dtype, "tz", None) is not None else parsed.dt.tz_localize(
+            timezone, ambiguous="NaT", nonexistent="NaT"
+        )
+        gap = localized.isna().to_numpy() & parsed.notna().to_numpy()
+        if gap.any():
+            self.report(
+                "local time is ambiguous or does not exist (daylight-saving change); add a UTC offset", positions[gap]
+            )
+        self.result[positions] = _utc_ns_values(localized)

@@ -23,25 +23,29 @@ from __future__ import annotations
 
 import difflib
 import re
-from decimal import Decimal
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import Problem
+from tsinvest.loading.issues import RowIssue, arrow_mask, arrow_text, number_to_text
 from tsinvest.loading.timestamps import to_utc
 from tsinvest.schemas import STRING_DTYPE, TableSpec
 
+if TYPE_CHECKING:
+    import pandera.pandas as pandera
+
 __all__ = [
-    "RowIssue",
     "Notice",
     "CONTROL_CHARACTERS",
     "make_controls_visible",
     "MAX_ROWS_LISTED",
     "MAX_EXTRA_COLUMNS_CONVERTED",
-    "MAX_EXACT_FLOAT",
     "to_text",
     "to_count",
     "coerce_columns",
@@ -57,24 +61,9 @@ __all__ = [
 MAX_EXTRA_COLUMNS_CONVERTED = 1000
 #: How many example row numbers one Problem keeps (``count`` always has the total).
 MAX_ROWS_LISTED = 1000
-#: Integers above this are not exactly representable as a float (Excel number cells,
-#: float columns): an id stored that way has already been rounded.
-MAX_EXACT_FLOAT = 2**53
 
 _TIME_WORDS = ("time", "date", "_at", "ts", "when", "created")
 _INTEGER_TEXT = re.compile(r"^\s*[+-]?\d+(?:\.0*)?\s*$")
-
-
-@dataclass(frozen=True)
-class RowIssue:
-    """Rows (frame positions, 0-based) of one column that break one rule.
-
-    ``column`` is None for whole-row problems such as ragged rows.
-    """
-
-    column: str | None
-    reason: str
-    positions: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -125,26 +114,7 @@ def make_controls_visible(series: pd.Series, *, column: str) -> tuple[pd.Series,
     return cleaned, Notice(column, _CONTROLS_VISIBLE, int(hit.sum()))
 
 
-def arrow_text(series: pd.Series):
-    """The values of a text column as a pyarrow string array (nulls for missing).
-
-    Regex and substring tests run in Arrow's C++ kernels instead of a Python
-    call per row, which matters on multi-million-row files.
-    """
-    import pyarrow as pa
-
-    values = series.astype(object).to_numpy()
-    return pa.array(values, type=pa.string(), from_pandas=True)
-
-
-def arrow_mask(array) -> np.ndarray:
-    """Boolean numpy mask from an Arrow boolean array, nulls as False."""
-    import pyarrow.compute as pc
-
-    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _positions(mask) -> np.ndarray:
+def _positions(mask: np.ndarray | pd.Series) -> np.ndarray:
     return np.flatnonzero(np.asarray(mask, dtype=bool))
 
 
@@ -164,27 +134,7 @@ def _is_missing(series: pd.Series) -> np.ndarray:
     return missing
 
 
-def _number_to_text(value) -> str | None:
-    """Text of a non-string scalar; None when a float cannot be an exact id."""
-    if isinstance(value, bool | np.bool_):
-        return "true" if value else "false"
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    if isinstance(value, float | np.floating):
-        if value.is_integer() and abs(value) < MAX_EXACT_FLOAT:
-            return str(int(value))
-        return None
-    if isinstance(value, Decimal):
-        # Parquet/SQL decimal: an integral decimal is its integer text ("123.00" -> "123").
-        if value.is_finite() and value == value.to_integral_value():
-            return str(int(value))
-        return None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-def _nested(value) -> bool:
+def _nested(value: object) -> bool:
     return isinstance(value, list | tuple | dict | np.ndarray | set)
 
 
@@ -202,73 +152,23 @@ def to_text(series: pd.Series, *, column: str, is_id: bool) -> tuple[pd.Series, 
     (['7276431715937856976', '123'], [])
     >>> text, issues = to_text(pd.Series([7.276431715937857e18]), column="account_id", is_id=True)
     >>> issues[0].reason
-    'id stored as a number beyond 2**53: its digits were already rounded by the spreadsheet or float column; store ids as text and export again'
+    'id stored as a number beyond 2**53: its digits were already rounded by the spreadsheet or float column; ...'
     """
     missing = _is_missing(series)
     issues: list[RowIssue] = []
     dtype = series.dtype
-    if isinstance(dtype, pd.StringDtype) or pd.api.types.is_integer_dtype(dtype):
-        text = series.astype(STRING_DTYPE)
-    elif dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+    is_object = pd.api.types.is_object_dtype(dtype)
+    all_text = is_object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
+    if isinstance(dtype, pd.StringDtype) or pd.api.types.is_integer_dtype(dtype) or all_text:
         text = series.astype(STRING_DTYPE)
     else:
         # Mixed or float values (spreadsheets, hand-built frames): only these rows
         # need a per-value look, the string happy path above stays vectorised.
-        values = series.astype(object).to_numpy()
-        out = np.empty(len(values), dtype=object)
-        rounded = np.zeros(len(values), dtype=bool)
-        fractional = np.zeros(len(values), dtype=bool)
-        nested = np.zeros(len(values), dtype=bool)
-        boolean = np.zeros(len(values), dtype=bool)
-        for position, value in enumerate(values):
-            if _nested(value):
-                nested[position] = True
-                out[position] = None
-            elif missing[position]:
-                out[position] = None
-            elif isinstance(value, str):
-                out[position] = value
-            elif is_id and isinstance(value, bool | np.bool_):
-                boolean[position] = True
-                out[position] = None
-            else:
-                converted = _number_to_text(value)
-                if converted is None:
-                    if isinstance(value, Decimal):
-                        if is_id:
-                            fractional[position] = True
-                        else:
-                            converted = str(value)
-                    elif value.is_integer():
-                        rounded[position] = True
-                    elif is_id:
-                        fractional[position] = True
-                    else:
-                        converted = repr(float(value))
-                out[position] = converted
-        if rounded.any():
-            reason = (
-                "id stored as a number beyond 2**53: its digits were already rounded by the spreadsheet "
-                "or float column; store ids as text and export again"
-                if is_id
-                else "number beyond 2**53 stored as a float: its digits were already rounded"
-            )
-            issues.append(RowIssue(column, reason, _positions(rounded)))
-        if fractional.any():
-            issues.append(
-                RowIssue(column, "id stored as a fractional or non-finite number; ids must be text", _positions(fractional))
-            )
-        if nested.any():
-            issues.append(
-                RowIssue(column, "a list or nested value where one text value is expected; export one value per cell", _positions(nested))
-            )
-        if boolean.any():
-            issues.append(RowIssue(column, "id is a true/false value; ids must be text", _positions(boolean)))
-        text = pd.Series(pd.array(out, dtype=STRING_DTYPE), index=series.index)
+        text, issues = _mixed_to_text(series, missing, column=column, is_id=is_id)
     text = text.mask(pd.Series(missing, index=series.index))
-    import pyarrow.compute as pc
-
     if is_id:
+        import pyarrow.compute as pc
+
         # Free text is cleaned by make_controls_visible; an id with a control character is corrupt.
         control = arrow_mask(pc.match_substring_regex(arrow_text(text), CONTROL_CHARACTERS))
         if control.any():
@@ -280,6 +180,60 @@ def to_text(series: pd.Series, *, column: str, is_id: bool) -> tuple[pd.Series, 
                 )
             )
     return text, issues
+
+
+def _problem_reasons(is_id: bool) -> dict[str, str]:
+    """Why a non-text cell was not converted, by problem, in the order issues are reported."""
+    return {
+        "rounded": (
+            "id stored as a number beyond 2**53: its digits were already rounded by the spreadsheet "
+            "or float column; store ids as text and export again"
+            if is_id
+            else "number beyond 2**53 stored as a float: its digits were already rounded"
+        ),
+        "fractional": "id stored as a fractional or non-finite number; ids must be text",
+        "nested": "a list or nested value where one text value is expected; export one value per cell",
+        "boolean": "id is a true/false value; ids must be text",
+    }
+
+
+def _cell_text(value: object, *, is_id: bool) -> tuple[str | None, str | None]:
+    """(text, problem) of one non-missing, non-nested cell that is not already a string."""
+    if is_id and isinstance(value, bool | np.bool_):
+        return None, "boolean"
+    converted = number_to_text(value)
+    if converted is not None:
+        return converted, None
+    if isinstance(value, Decimal):
+        return (None, "fractional") if is_id else (str(value), None)
+    if value.is_integer():  # type: ignore[attr-defined]  # a float: number_to_text only gives up on those
+        return None, "rounded"
+    return (None, "fractional") if is_id else (repr(float(value)), None)  # type: ignore[arg-type]
+
+
+def _mixed_to_text(
+    series: pd.Series, missing: np.ndarray, *, column: str, is_id: bool
+) -> tuple[pd.Series, list[RowIssue]]:
+    values = series.astype(object).to_numpy()
+    out = np.empty(len(values), dtype=object)
+    problems: dict[str, list[int]] = {}
+    for position, value in enumerate(values):
+        if _nested(value):
+            out[position], problem = None, "nested"
+        elif missing[position]:
+            out[position], problem = None, None
+        elif isinstance(value, str):
+            out[position], problem = value, None
+        else:
+            out[position], problem = _cell_text(value, is_id=is_id)
+        if problem is not None:
+            problems.setdefault(problem, []).append(position)
+    issues = [
+        RowIssue(column, reason, np.asarray(problems[problem], dtype=np.int64))
+        for problem, reason in _problem_reasons(is_id).items()
+        if problem in problems
+    ]
+    return pd.Series(pd.array(out, dtype=STRING_DTYPE), index=series.index), issues
 
 
 def to_count(series: pd.Series, *, column: str) -> tuple[pd.Series, list[RowIssue]]:
@@ -307,7 +261,7 @@ def to_count(series: pd.Series, *, column: str) -> tuple[pd.Series, list[RowIssu
         issues = [RowIssue(column, "not a whole number", _positions(bad))] if bad.any() else []
         return result, issues
     text = series.astype(object).where(~pd.Series(missing, index=index), None)
-    text = text.map(lambda v: v if v is None or isinstance(v, str) else _number_to_text(v) or repr(v))
+    text = text.map(lambda v: v if v is None or isinstance(v, str) else number_to_text(v) or repr(v))
     text = text.astype(STRING_DTYPE)
     import pyarrow.compute as pc
 
@@ -417,17 +371,17 @@ def _text_block(extras: pd.DataFrame, notices: list[Notice]) -> pd.DataFrame | N
     return pd.DataFrame(values, index=extras.index, columns=extras.columns, dtype=object)
 
 
-def _pandera():
+def _pandera() -> ModuleType:
     # pandera 0.24 moved the pandas API to ``pandera.pandas`` (the top-level import now warns);
     # older releases, still allowed by pyproject, only have the top-level module.
     try:
         import pandera.pandas as pa
     except ModuleNotFoundError:
-        import pandera as pa
+        import pandera as pa  # type: ignore[no-redef]  # pandera < 0.24
     return pa
 
 
-def build_schema(spec: TableSpec, present: list[str]):
+def build_schema(spec: TableSpec, present: list[str]) -> pandera.DataFrameSchema:
     """Build the pandera schema of a canonical table (only columns present).
 
     Required columns may not hold missing values, the primary key is unique,

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tsinvest.exceptions import NotebookError, ParameterError
+from tsinvest.files import atomic_write
 from tsinvest.notebooks.provenance import file_sha256
 from tsinvest.notebooks.runner import RUN_RECORD
-from tsinvest.reporting.safe_export import atomic_write
 
 __all__ = ["MANIFEST", "BUNDLE_FORMAT", "Bundle", "build_bundle", "default_bundle_path", "read_manifest"]
 

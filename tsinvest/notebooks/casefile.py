@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.loading.timestamps import utc_bound
 from tsinvest.plotting import safe_label
 
 if TYPE_CHECKING:
@@ -271,16 +272,6 @@ class CaseFile:
         )
 
 
-def _as_utc(value: str | pd.Timestamp, name: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} must be an ISO 8601 time such as 2026-03-30T00:00:00Z") from None
-    if pd.isna(stamp):
-        raise ParameterError(f"{name} must be an ISO 8601 time such as 2026-03-30T00:00:00Z")
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-
-
 def _string_ids(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     for column in columns:
         if column in frame.columns:
@@ -369,7 +360,7 @@ def case_file(
         raise ParameterError("give ticket_id or account_id to open a case file")
     if "accounts" not in tables:
         raise ParameterError("tables must include 'accounts'; load the data folder with load_dir")
-    as_of = _as_utc(as_of, "as_of")
+    as_of = utc_bound(as_of, name="as_of", required=True)
     brigade_rule = BrigadeRule() if brigade_rule is None else brigade_rule
     with _CaseTables(tables) as db:
         ticket, subject = _find_subject(db, ticket_id, account_id)
@@ -666,7 +657,7 @@ def check_case_ids(
     if ticket_id is None and account_id is None:
         raise ParameterError("give ticket_id or account_id to open a case file")
     if as_of is not None:
-        _as_utc(as_of, "as_of")
+        utc_bound(as_of, name="as_of")
     folder = Path(data_dir)
     if not folder.is_dir():
         raise ParameterError("data_dir is not a folder; pass the folder of canonical tables with --data")

@@ -69,18 +69,10 @@ def time_window(tables: Mapping[str, pd.DataFrame], *, start: str | None = None,
     >>> time_window({"events": events}, start="2026-03-05")["events"]["account_id"].tolist()
     ['2']
     """
+    from tsinvest.loading.timestamps import utc_bound
     from tsinvest.schemas import TABLES
 
-    def bound(value: str | None, name: str) -> pd.Timestamp | None:
-        if value is None:
-            return None
-        try:
-            stamp = pd.Timestamp(value)
-        except (TypeError, ValueError):
-            raise ParameterError(f"{name} must be an ISO 8601 time such as 2026-03-02T00:00:00Z") from None
-        return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-
-    lower, upper = bound(start, "start"), bound(end, "end")
+    lower, upper = utc_bound(start, name="start"), utc_bound(end, name="end")
     kept = {}
     for name, frame in tables.items():
         spec = TABLES.get(name)

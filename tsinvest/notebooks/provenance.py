@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.loading.readers import duckdb_reader, file_format
 
 __all__ = [
     "DEFAULT_PACKAGES",
@@ -45,7 +46,6 @@ DEFAULT_PACKAGES = (
     "pandera",
 )
 
-_TABULAR_SUFFIXES = {".csv", ".tsv", ".parquet", ".jsonl", ".ndjson", ".xlsx"}
 
 
 def file_sha256(path: str | os.PathLike, *, chunk_size: int = 1 << 20) -> str:
@@ -83,19 +83,12 @@ def count_rows(path: str | os.PathLike) -> int | None:
     import duckdb
 
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in _TABULAR_SUFFIXES:
-        return None
-    if suffix == ".xlsx":
+    form, _ = file_format(path)
+    if form is not None and form.kind == "xlsx":
         return len(pd.read_excel(path, dtype=str))
-    literal = "'" + str(path).replace("'", "''") + "'"
-    if suffix == ".parquet":
-        reader = f"read_parquet({literal})"
-    elif suffix in {".jsonl", ".ndjson"}:
-        reader = f"read_json({literal}, format = 'newline_delimited')"
-    else:
-        delimiter = "\\t" if suffix == ".tsv" else ","
-        reader = f"read_csv({literal}, all_varchar = true, header = true, delim = '{delimiter}')"
+    reader = duckdb_reader(path)
+    if reader is None:
+        return None
     with duckdb.connect() as connection:
         row = connection.execute(f"SELECT count(*) FROM {reader}").fetchone()
     return int(row[0]) if row is not None else 0

@@ -60,9 +60,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from tsinvest.exceptions import MissingDependencyError, NotebookError, ParameterError, RunInterruptedError
+from tsinvest.files import atomic_write, replace_folder, write_json, write_text
 from tsinvest.notebooks.catalogue import NotebookInfo, NotebookParameter, find_notebook, notebook_parameters
 from tsinvest.notebooks.provenance import file_sha256, provenance
-from tsinvest.reporting.safe_export import atomic_write, write_json, write_text
 
 if TYPE_CHECKING:
     from tsinvest.reporting import Pseudonymiser
@@ -182,17 +182,6 @@ def _check_parameters(
             f"its parameters are: {', '.join(sorted(declared)) or 'none'} "
             f"(see `tsinvest run {info.name} --params`)"
         )
-
-
-def _move_into(source: Path, target: Path) -> None:
-    """Replace ``target`` (file or folder) by ``source`` without a moment of half-written content."""
-    if source.is_dir() and target.exists():
-        trash = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, trash)
-        os.replace(source, target)
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        os.replace(source, target)
 
 
 def run_notebook(
@@ -627,9 +616,9 @@ def _publish(plan: _Plan, staged: _Staged, record: Mapping[str, Any], stop: dict
     # Evidence first, record last: a run.json present means the run is complete.
     for folder in ("evidence", "rejected"):
         if (staging / folder).is_dir():
-            _move_into(staging / folder, out_dir / folder)
+            replace_folder(staging / folder, out_dir / folder)
     for file_name in (staged.executed.name, f"{name}.html", RUN_RECORD):
-        _move_into(staging / file_name, out_dir / file_name)
+        replace_folder(staging / file_name, out_dir / file_name)
     (out_dir / f"failed-{name}.ipynb").unlink(missing_ok=True)
     # Outputs of the previous run that this one did not produce again (rejected rows of an
     # earlier quarantine run): ours and unchanged, so removed, or run.json would not list them.

@@ -19,6 +19,7 @@ Examples
 True
 """
 
+from tsinvest.reporting.dataset import pseudonymise_data_dir, pseudonymise_tables
 from tsinvest.reporting.pseudonymise import (
     Pseudonymiser,
     TextRedactor,
@@ -26,7 +27,6 @@ from tsinvest.reporting.pseudonymise import (
     pseudonymise_graph,
     redact_text,
 )
-from tsinvest.reporting.dataset import pseudonymise_data_dir, pseudonymise_tables
 from tsinvest.reporting.safe_export import safe_frame, to_safe_csv, to_safe_excel
 from tsinvest.reporting.safe_html import SafeTable, display_table, safe_table_html
 

@@ -33,6 +33,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 import pandas as pd
 
@@ -57,26 +58,19 @@ __all__ = [
 #: :data:`tsinvest.schemas.TABLES`, plus the names people go by).
 #: ``events.target_id`` is special-cased: account targets (follows) get the
 #: account kind, so a follow still points at the followed account's pseudonym.
-COLUMN_KINDS: dict[str, dict[str, Kind]] = {
-    "accounts": {"account_id": "acct", "username": "user", "display_name": "user"},
-    "events": {"account_id": "acct", "target_id": "content"},
-    "reports": {"report_id": "report", "reporter_id": "acct", "target_account_id": "acct", "target_content_id": "content"},
-    "logins": {"account_id": "acct", "ip": "ip", "device_id": "device"},
-    "enforcements": {"account_id": "acct", "content_id": "content"},
-    "escalations": {"ticket_id": "ticket", "subject_account_id": "acct"},
-}
+COLUMN_KINDS: Mapping[str, Mapping[str, Kind]] = MappingProxyType(
+    {name: spec.pseudonym_kinds for name, spec in TABLES.items()}
+)
 
 #: Canonical free-text columns: raw ids inside them are replaced.
-TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "events": ("text",),
-    "logins": ("user_agent",),
-    "escalations": ("summary",),
-}
+TEXT_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {name: spec.text_columns for name, spec in TABLES.items() if spec.text_columns}
+)
 
 #: Notebook parameters whose value is an identifier (or a list of them), by kind.
 #: Other string parameters go through the text redactor (e.g. a search box
 #: holding an account id or username).
-ID_PARAMETERS: dict[str, Kind] = {
+ID_PARAMETERS: Mapping[str, Kind] = MappingProxyType({
     "account_id": "acct",
     "seed_accounts": "acct",
     "accounts": "acct",
@@ -85,7 +79,7 @@ ID_PARAMETERS: dict[str, Kind] = {
     "report_id": "report",
     "device_id": "device",
     "ip": "ip",
-}
+})
 
 
 
@@ -238,75 +232,19 @@ def pseudonymise_tables(tables: Mapping[str, pd.DataFrame], pseudonymiser: Pseud
     Cost: one HMAC per distinct value plus one regex pass over the free text
     (data_samples: about 45 000 rows, a couple of seconds).
     """
-    account_values: set[str] = set()
-    for table, frame in tables.items():
-        for column in frame.columns:
-            if column_kind(table, column) == "acct":
-                account_values.update(value for value in frame[column].dropna().astype(str) if value)
-
+    account_values = _account_values(tables)
     mapping: dict[str, str] = {}
     result: dict[str, pd.DataFrame] = {}
     treatments: list[ColumnTreatment] = []
     text_targets: dict[str, list[str]] = {}
-    # Account columns first, so a string that is both an account id and, say, a
-    # content id is replaced inside text by its account pseudonym.
-    order = {kind: position for position, kind in enumerate(
-        ("acct", "user", "email", "phone", "ip", "device", "ticket", "report", "content", "number", "value"))}
     for table, frame in tables.items():
         out = frame.copy()
-        spec = TABLES.get(table)
-        canonical = spec.columns if spec is not None else ()
-        vocabularies = spec.closed_vocabularies if spec is not None else {}
-        kept_types = (spec.time_columns + spec.integer_columns) if spec is not None else ()
-        kinds: dict[str, Kind] = {}
-        text_targets[table] = []
-        for column in frame.columns:
-            series = frame[column]
-            kind = column_kind(table, column)
-            if kind is not None:
-                kinds[column] = kind
-            elif column in TEXT_COLUMNS.get(table, ()):
-                text_targets[table].append(column)
-                treatments.append(ColumnTreatment(table, column, "text-redacted", "declared free text"))
-            elif column in vocabularies and _is_text(series):
-                values = series.astype("string")
-                outside = values.notna() & ~values.isin(vocabularies[column]).fillna(False)
-                if outside.any():
-                    replaced = values.copy()
-                    replaced[outside] = pseudonymiser.pseudonymise(values[outside], kind="value")
-                    out[column] = replaced
-                    count = int(values[outside].nunique())
-                    treatments.append(ColumnTreatment(
-                        table, column, "partly-pseudonymised",
-                        f"closed vocabulary; {count} distinct value(s) outside the declared set pseudonymised"))
-                else:
-                    treatments.append(ColumnTreatment(table, column, "raw", "closed vocabulary, every value declared"))
-            elif column in kept_types or (column not in canonical and (
-                    pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.is_bool_dtype(series))):
-                treatments.append(ColumnTreatment(table, column, "raw", "time, count or boolean column"))
-            else:
-                kinds[column] = "value"
-        for column, kind in sorted(kinds.items(), key=lambda item: order[item[1]]):
-            values = frame[column].astype("string")
-            if table == "events" and column == "target_id":
-                is_account = values.isin(account_values).fillna(False)
-                if "target_type" in frame.columns:
-                    is_account |= frame["target_type"].astype("string").eq("account").fillna(False)
-                replaced = pseudonymiser.pseudonymise(values, kind="content")
-                if is_account.any():
-                    replaced[is_account] = pseudonymiser.pseudonymise(values[is_account], kind="acct")
-                    _collect(mapping, values[is_account], replaced[is_account])
-                _collect(mapping, values[~is_account], replaced[~is_account])
-            else:
-                replaced = pseudonymiser.pseudonymise(values, kind=kind)
-                _collect(mapping, values, replaced)
-            out[column] = replaced
-            if column in canonical and kind != "value":
-                reason = f"identifier ({kind})"
-            elif column in canonical:
-                reason = "no closed vocabulary declared for this column"
-            else:
-                reason = f"column not in the schema ({kind})"
+        kinds, text_targets[table] = _classify_columns(table, frame, out, pseudonymiser, treatments)
+        # Account columns first, so a string that is both an account id and, say, a
+        # content id is replaced inside text by its account pseudonym.
+        for column, kind in sorted(kinds.items(), key=lambda item: _KIND_ORDER[item[1]]):
+            out[column] = _pseudonymised_column(table, frame, column, kind, pseudonymiser, account_values, mapping)
+            reason = _pseudonymised_reason(table, column, kind)
             treatments.append(ColumnTreatment(table, column, "pseudonymised", reason))
         result[table] = out
 
@@ -318,9 +256,118 @@ def pseudonymise_tables(tables: Mapping[str, pd.DataFrame], pseudonymiser: Pseud
     return RedactedTables(tables=result, mapping=mapping, columns=tuple(treatments), pseudonymiser=pseudonymiser)
 
 
+_KIND_ORDER: Mapping[str, int] = MappingProxyType({
+    kind: position
+    for position, kind in enumerate(
+        ("acct", "user", "email", "phone", "ip", "device", "ticket", "report", "content", "number", "value")
+    )
+})
+
+
+def _account_values(tables: Mapping[str, pd.DataFrame]) -> set[str]:
+    """Every raw account id of every table (``events.target_id`` of a follow is one)."""
+    values: set[str] = set()
+    for table, frame in tables.items():
+        for column in frame.columns:
+            if column_kind(table, column) == "acct":
+                values.update(value for value in frame[column].dropna().astype(str) if value)
+    return values
+
+
+def _classify_columns(
+    table: str,
+    frame: pd.DataFrame,
+    out: pd.DataFrame,
+    pseudonymiser: Pseudonymiser,
+    treatments: list[ColumnTreatment],
+) -> tuple[dict[str, Kind], list[str]]:
+    """Columns to pseudonymise whole (by kind) and free-text columns; closed vocabularies handled in ``out``."""
+    spec = TABLES.get(table)
+    canonical = spec.columns if spec is not None else ()
+    vocabularies = spec.closed_vocabularies if spec is not None else {}
+    kept_types = (spec.time_columns + spec.integer_columns) if spec is not None else ()
+    kinds: dict[str, Kind] = {}
+    text: list[str] = []
+    for column in frame.columns:
+        series = frame[column]
+        kind = column_kind(table, column)
+        if kind is not None:
+            kinds[column] = kind
+        elif column in TEXT_COLUMNS.get(table, ()):
+            text.append(column)
+            treatments.append(ColumnTreatment(table, column, "text-redacted", "declared free text"))
+        elif column in vocabularies and _is_text(series):
+            treatments.append(_vocabulary_column(table, column, series, vocabularies[column], out, pseudonymiser))
+        elif column in kept_types or (column not in canonical and (
+                pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.is_bool_dtype(series))):
+            treatments.append(ColumnTreatment(table, column, "raw", "time, count or boolean column"))
+        else:
+            kinds[column] = "value"
+    return kinds, text
+
+
+def _vocabulary_column(
+    table: str,
+    column: str,
+    series: pd.Series,
+    vocabulary: tuple[str, ...],
+    out: pd.DataFrame,
+    pseudonymiser: Pseudonymiser,
+) -> ColumnTreatment:
+    """Keep the declared values of a closed-vocabulary column; pseudonymise any other (an id typed into it)."""
+    values = series.astype("string")
+    outside = values.notna() & ~values.isin(vocabulary).fillna(False)
+    if not outside.any():
+        return ColumnTreatment(table, column, "raw", "closed vocabulary, every value declared")
+    replaced = values.copy()
+    replaced[outside] = pseudonymiser.pseudonymise(values[outside], kind="value")
+    out[column] = replaced
+    count = int(values[outside].nunique())
+    return ColumnTreatment(
+        table, column, "partly-pseudonymised",
+        f"closed vocabulary; {count} distinct value(s) outside the declared set pseudonymised")
+
+
+def _pseudonymised_column(
+    table: str,
+    frame: pd.DataFrame,
+    column: str,
+    kind: Kind,
+    pseudonymiser: Pseudonymiser,
+    account_values: set[str],
+    mapping: dict[str, str],
+) -> pd.Series:
+    """One column's pseudonyms, recording raw -> pseudonym pairs in ``mapping`` for the text redactor."""
+    values = frame[column].astype("string")
+    if table != "events" or column != "target_id":
+        replaced = pseudonymiser.pseudonymise(values, kind=kind)
+        _collect(mapping, values, replaced)
+        return replaced
+    # A followed account keeps its account pseudonym, so a follow still points at it.
+    is_account = values.isin(account_values).fillna(False)
+    if "target_type" in frame.columns:
+        is_account |= frame["target_type"].astype("string").eq("account").fillna(False)
+    replaced = pseudonymiser.pseudonymise(values, kind="content")
+    if is_account.any():
+        replaced[is_account] = pseudonymiser.pseudonymise(values[is_account], kind="acct")
+        _collect(mapping, values[is_account], replaced[is_account])
+    _collect(mapping, values[~is_account], replaced[~is_account])
+    return replaced
+
+
+def _pseudonymised_reason(table: str, column: str, kind: Kind) -> str:
+    spec = TABLES.get(table)
+    canonical = spec.columns if spec is not None else ()
+    if column in canonical and kind != "value":
+        return f"identifier ({kind})"
+    if column in canonical:
+        return "no closed vocabulary declared for this column"
+    return f"column not in the schema ({kind})"
+
+
 def _collect(mapping: dict[str, str], raw: pd.Series, tokens: pd.Series) -> None:
     pairs = pd.DataFrame({"raw": raw.to_numpy(), "token": tokens.to_numpy()}).dropna().drop_duplicates("raw")
-    for value, token in zip(pairs["raw"].tolist(), pairs["token"].tolist()):
+    for value, token in zip(pairs["raw"].tolist(), pairs["token"].tolist(), strict=True):
         if value:
             mapping.setdefault(str(value), str(token))
 
@@ -360,17 +407,20 @@ def pseudonymise_data_dir(
     >>> source, target = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp()) / "data"
     >>> _ = (source / "logins.csv").write_text("account_id,ts,ip\\n00123,2026-03-02T10:00:00Z,10.0.0.1\\n")
     >>> redacted = pseudonymise_data_dir(source, target, Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60"))
-    >>> sorted(path.name for path in target.iterdir()), "00123" in (target / "logins.parquet").read_bytes().decode("latin-1")
-    (['logins.parquet'], False)
+    >>> sorted(path.name for path in target.iterdir())
+    ['logins.parquet']
+    >>> "00123" in (target / "logins.parquet").read_bytes().decode("latin-1")
+    False
     """
+    from tsinvest.files import atomic_write
     from tsinvest.loading import load_dir
-
-    from tsinvest.reporting.safe_export import atomic_write
 
     if on_error == "raise":
         tables = load_dir(data_dir)
+    elif on_error == "quarantine":
+        tables = load_dir(data_dir, on_error="quarantine", quarantine_path=quarantine_path)
     else:
-        tables = load_dir(data_dir, on_error=on_error, quarantine_path=quarantine_path)
+        raise ParameterError(f"on_error={on_error!r} is not supported; use 'raise' or 'quarantine'")
     redacted = pseudonymise_tables(tables, pseudonymiser)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -445,5 +495,7 @@ def literal_default(text: str) -> object:
     try:
         return ast.literal_eval(text.strip())
     except (ValueError, SyntaxError):
-        raise ParameterError("a notebook parameter default is not a plain literal; pass the parameter explicitly") from None
+        raise ParameterError(
+            "a notebook parameter default is not a plain literal; pass the parameter explicitly"
+        ) from None
 

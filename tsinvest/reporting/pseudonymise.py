@@ -30,12 +30,16 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, get_args
 
 import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import MissingKeyError, ParameterError
+from tsinvest.schemas import PseudonymKind
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "Kind",
@@ -54,7 +58,8 @@ __all__ = [
 #: What an identifier is; also the pseudonym prefix. Part of the HMAC input,
 #: so the same string used as an account id and as a username gets unrelated
 #: pseudonyms (a reader cannot link the two columns through the pseudonyms).
-Kind = Literal["acct", "user", "ip", "device", "email", "content", "report", "ticket", "phone", "number", "value"]
+#: Pseudonym kinds (declared once, in :mod:`tsinvest.schemas`).
+Kind = PseudonymKind
 KINDS: tuple[str, ...] = get_args(Kind)
 
 #: Shortest key accepted, in bytes (``secrets.token_hex(32)`` gives 64).
@@ -67,7 +72,8 @@ DEFAULT_LENGTH = 12
 _HOW_TO_SET_KEY = (
     "Generate one with: python -c \"import secrets; print(secrets.token_hex(32))\" and either "
     "export it as {var}=<key> or save it in a file readable only by you and use "
-    "`tsinvest run --redact --key-file PATH` or Pseudonymiser.from_key_file(path). Keep the same key to keep pseudonyms joinable across reports."
+    "`tsinvest run --redact --key-file PATH` or Pseudonymiser.from_key_file(path). "
+    "Keep the same key to keep pseudonyms joinable across reports."
 )
 
 
@@ -127,7 +133,9 @@ class Pseudonymiser:
         if not isinstance(key, bytes | bytearray):
             raise ParameterError("key must be bytes; use Pseudonymiser.from_env() or from_key_file() for text keys")
         if not key:
-            raise MissingKeyError("The pseudonymisation key is empty. " + _HOW_TO_SET_KEY.format(var="TSINVEST_PSEUDONYM_KEY"))
+            raise MissingKeyError(
+                "The pseudonymisation key is empty. " + _HOW_TO_SET_KEY.format(var="TSINVEST_PSEUDONYM_KEY")
+            )
         problem = key_strength_problem(bytes(key))
         if problem is not None:
             raise MissingKeyError(
@@ -195,7 +203,7 @@ class Pseudonymiser:
         >>> Pseudonymiser.from_env("TSINVEST_DOCTEST_UNSET_KEY")
         Traceback (most recent call last):
         ...
-        tsinvest.exceptions.MissingKeyError: No pseudonymisation key: environment variable TSINVEST_DOCTEST_UNSET_KEY is not set...
+        tsinvest.exceptions.MissingKeyError: No pseudonymisation key: environment variable ... is not set...
         """
         text = os.environ.get(var)
         if text is None:
@@ -279,7 +287,7 @@ class Pseudonymiser:
             tokens.append(label + outer.hexdigest()[:length])
         return tokens
 
-    def _distinct(self, values: Iterable[object]) -> tuple[object, list[str]]:
+    def _distinct(self, values: Iterable[object]) -> tuple[np.ndarray, list[str]]:
         series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
         codes, distinct = pd.factorize(series.astype("string"), use_na_sentinel=True)
         return codes, [str(value) for value in distinct]
@@ -301,7 +309,7 @@ class Pseudonymiser:
         """
         _check_kind(kind)
         _, distinct = self._distinct(values)
-        result = {raw: token for raw, token in zip(distinct, self._tokens(distinct, kind)) if raw != ""}
+        result = {raw: token for raw, token in zip(distinct, self._tokens(distinct, kind), strict=True) if raw != ""}
         _check_collisions(result, kind, self.length)
         return result
 
@@ -320,7 +328,8 @@ class Pseudonymiser:
         # distinct ids, not rows.
         codes, distinct = self._distinct(values)
         tokens = self._tokens(distinct, kind)
-        _check_collisions({raw: token for raw, token in zip(distinct, tokens) if raw != ""}, kind, self.length)
+        pairs = {raw: token for raw, token in zip(distinct, tokens, strict=True) if raw != ""}
+        _check_collisions(pairs, kind, self.length)
         gathered = np.asarray(tokens + [None], dtype=object)[codes]  # code -1 (missing) picks None
         return pd.Series(gathered, index=values.index, name=values.name, dtype="string")
 
@@ -472,7 +481,7 @@ class TextRedactor:
         branches.append(f"(?P<word>{_BEFORE}{_SIMPLE_TOKEN.pattern})")
         self._pattern = re.compile("|".join(branches)) if (lookup or pseudonymiser is not None) else None
 
-    def _unknown(self, text: str, kind: str) -> str:
+    def _unknown(self, text: str, kind: Kind) -> str:
         if self._pseudonymiser is None:
             return text
         return self._pseudonymiser.pseudonym(text.casefold() if kind in ("user", "email") else text, kind=kind)
@@ -559,7 +568,7 @@ def redact_text(
     redactor = TextRedactor(mapping, pseudonymiser=pseudonymiser)
     if isinstance(text, pd.Series):
         return redactor.redact_series(text)
-    return redactor.redact(text)  # type: ignore[return-value]
+    return redactor.redact(text)
 
 
 # Token bounds of a word: not glued to a word character, nor to a dot that
@@ -676,8 +685,8 @@ def pseudonymise_frame(
     --------
     >>> frame = pd.DataFrame({"account_a": ["1", "2"], "account_b": ["2", "3"],
     ...                       "evidence": ['{"ip": "10.0.0.1", "with": "3"}', "shared with 1"]})
-    >>> out = pseudonymise_frame(frame, Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60"), columns=["account_a", "account_b"],
-    ...                          text_columns=["evidence"])
+    >>> key = Pseudonymiser(b"doctest-key-6f0c1e9a2b7d4c8e3f5a9b1d7c2e4f60")
+    >>> out = pseudonymise_frame(frame, key, columns=["account_a", "account_b"], text_columns=["evidence"])
     >>> out.loc[0, "account_b"] == out.loc[1, "account_a"]
     True
     >>> out.loc[1, "evidence"] == "shared with " + out.loc[0, "account_a"]
@@ -697,7 +706,7 @@ def pseudonymise_frame(
     for column, column_kind in kinds.items():
         result[column] = pseudonymiser.pseudonymise(frame[column], kind=column_kind)
         if text_columns:
-            for raw, token in zip(frame[column].astype("string").tolist(), result[column].tolist()):
+            for raw, token in zip(frame[column].astype("string").tolist(), result[column].tolist(), strict=True):
                 if isinstance(raw, str) and raw:
                     text_mapping.setdefault(raw, token)
     if text_columns:
@@ -711,13 +720,13 @@ def pseudonymise_frame(
 
 
 def pseudonymise_graph(
-    graph,
+    graph: nx.Graph,
     pseudonymiser: Pseudonymiser,
     *,
     kind: Kind = "acct",
     id_attributes: Mapping[str, Kind] | None = None,
     mapping: Mapping[str, str] | None = None,
-):
+) -> nx.Graph:
     """A copy of a networkx graph with nodes and string attributes pseudonymised.
 
     Parameters
@@ -773,8 +782,8 @@ def pseudonymise_graph(
         text_mapping.setdefault(raw, token)
     redactor = TextRedactor(text_mapping)
 
-    def clean_attributes(data: Mapping) -> dict:
-        cleaned = {}
+    def clean_attributes(data: Mapping[str, object]) -> dict[object, object]:
+        cleaned: dict[object, object] = {}
         for name, value in data.items():
             if name in attribute_mappings and isinstance(value, str):
                 cleaned[name] = attribute_mappings[name].get(value, value)

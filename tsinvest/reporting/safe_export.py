@@ -27,13 +27,9 @@ Choices, so that readers know what they are looking at:
   ``a,"x`` and ``=1+1"`` (the quotes only count at the start of a field),
   so the marker itself must be defused. The cost is a visible ``'`` inside
   such text, which is rare outside attacks.
-* Every file the kit writes goes through :func:`atomic_write` (and its
-  helpers :func:`write_text`, :func:`write_bytes`, :func:`write_json`): a
-  temporary file in the target folder, created readable by its owner only
-  (mode 0600, since it holds personal data), moved into place with
-  :func:`os.replace` only once complete, so a failed export leaves no half
-  file; symbolic links are never written through, and ``overwrite=False``
-  refuses to replace an existing file.
+* Every file the kit writes goes through :func:`tsinvest.files.atomic_write`
+  (re-exported here with :func:`write_text`, :func:`write_bytes`,
+  :func:`write_json`): mode 0600, moved into place only once complete.
 
 Examples
 --------
@@ -43,19 +39,22 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import json
 import math
 import os
 import re
-import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.files import atomic_write, write_bytes, write_json, write_text
+
+if TYPE_CHECKING:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = [
     "DANGEROUS_PREFIXES",
@@ -99,8 +98,10 @@ def is_dangerous(text: str, *, after_separators: bool = False) -> bool:
     --------
     >>> is_dangerous("=cmd"), is_dangerous(" \\u200b+1"), is_dangerous("a=b"), is_dangerous("'=1")
     (True, True, False, False)
-    >>> is_dangerous("x;=1+1"), is_dangerous("x;=1+1", after_separators=True), is_dangerous("x;'=1", after_separators=True)
-    (False, True, False)
+    >>> is_dangerous("x;=1+1"), is_dangerous("x;=1+1", after_separators=True)
+    (False, True)
+    >>> is_dangerous("x;'=1", after_separators=True)
+    False
     """
     if _DANGEROUS_RE.match(text):
         return True
@@ -163,7 +164,9 @@ def _is_missing(value: object) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def _prepare(frame: pd.DataFrame, *, id_columns: Sequence[str] | None, excel: bool):
+def _prepare(
+    frame: pd.DataFrame, *, id_columns: Sequence[str] | None, excel: bool
+) -> tuple[list[str], list[list[object]], list[str]]:
     """Column-wise conversion shared by CSV and Excel.
 
     Returns (headers, columns, kinds) where kinds[i] is "text", "number",
@@ -178,42 +181,46 @@ def _prepare(frame: pd.DataFrame, *, id_columns: Sequence[str] | None, excel: bo
         column = frame.iloc[:, position]
         header = str(name)
         dtype = column.dtype
+        values: list[object]
         if pd.api.types.is_bool_dtype(dtype) and not _is_id_column(name, id_columns):
             values = [None if _is_missing(value) else bool(value) for value in column.astype(object).tolist()]
             kind = "bool"
         elif pd.api.types.is_datetime64_any_dtype(dtype):
-            utc = column.dt.tz_localize("UTC") if column.dt.tz is None else column.dt.tz_convert("UTC")
-            if excel:
-                naive = utc.dt.tz_localize(None).astype(object).tolist()
-                values = [None if _is_missing(value) else value.to_pydatetime() for value in naive]
-                header = f"{header} (UTC)"
-                kind = "datetime"
-            else:
-                present = utc.dropna()
-                has_fraction = bool(((present.dt.microsecond != 0) | (present.dt.nanosecond != 0)).any())
-                pattern = "%Y-%m-%dT%H:%M:%S.%fZ" if has_fraction else "%Y-%m-%dT%H:%M:%SZ"
-                values = [None if _is_missing(value) else value for value in utc.dt.strftime(pattern).astype(object)]
-                kind = "text"
+            values, kind = _time_values(column, excel=excel)
+            header = f"{header} (UTC)" if excel else header
         elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-            raw = column.astype(object).tolist()
-            too_big = pd.api.types.is_integer_dtype(dtype) and any(
-                not _is_missing(value) and abs(int(value)) > _MAX_SAFE_INTEGER for value in raw
-            )
-            if _is_id_column(name, id_columns) or too_big:
-                # Integer ids: str(int) keeps every digit; a float id has already lost them.
-                values = _text_values(column, excel=excel)
-                kind = "text"
-            else:
-                values = [_number(value) for value in raw]
-                kind = "number"
+            values, kind = _number_values(column, is_id=_is_id_column(name, id_columns), excel=excel)
         else:
-            values = _text_values(column, excel=excel)
-            kind = "text"
+            values, kind = _text_values(column, excel=excel), "text"
         headers.append(header)
         columns.append(values)
         kinds.append(kind)
     header_texts = neutralise_text((_excel_text(h) if excel else h for h in headers), after_separators=not excel)
-    return header_texts, columns, kinds
+    return [str(header) for header in header_texts], columns, kinds
+
+
+def _time_values(column: pd.Series, *, excel: bool) -> tuple[list[object], str]:
+    """UTC times: naive datetimes for Excel, ISO 8601 text ending in Z for CSV (microseconds only if any)."""
+    utc = column.dt.tz_localize("UTC") if column.dt.tz is None else column.dt.tz_convert("UTC")
+    if excel:
+        naive = utc.dt.tz_localize(None).astype(object).tolist()
+        return [None if _is_missing(value) else value.to_pydatetime() for value in naive], "datetime"
+    present = utc.dropna()
+    has_fraction = bool(((present.dt.microsecond != 0) | (present.dt.nanosecond != 0)).any())
+    pattern = "%Y-%m-%dT%H:%M:%S.%fZ" if has_fraction else "%Y-%m-%dT%H:%M:%SZ"
+    return [None if _is_missing(value) else value for value in utc.dt.strftime(pattern).astype(object)], "text"
+
+
+def _number_values(column: pd.Series, *, is_id: bool, excel: bool) -> tuple[list[object], str]:
+    """Numbers as numbers, except ids and integers too large for a spreadsheet's floats, written as text."""
+    raw = column.astype(object).tolist()
+    too_big = pd.api.types.is_integer_dtype(column.dtype) and any(
+        not _is_missing(value) and abs(int(value)) > _MAX_SAFE_INTEGER for value in raw
+    )
+    if is_id or too_big:
+        # Integer ids: str(int) keeps every digit; a float id has already lost them.
+        return _text_values(column, excel=excel), "text"
+    return [_number(value) for value in raw], "number"
 
 
 def _number(value: object) -> object:
@@ -250,7 +257,7 @@ def safe_frame(frame: pd.DataFrame, *, id_columns: Sequence[str] | None = None) 
     """
     headers, columns, kinds = _prepare(frame, id_columns=id_columns, excel=False)
     parts = []
-    for position, (values, kind) in enumerate(zip(columns, kinds)):
+    for position, (values, kind) in enumerate(zip(columns, kinds, strict=True)):
         if kind == "number" and not any(isinstance(value, str) for value in values):
             # The original numeric dtype, so the CSV shows 2 and not 2.0.
             parts.append(frame.iloc[:, position].reset_index(drop=True))
@@ -259,109 +266,6 @@ def safe_frame(frame: pd.DataFrame, *, id_columns: Sequence[str] | None = None) 
     result = pd.concat(parts, axis=1, ignore_index=True) if parts else pd.DataFrame(index=pd.RangeIndex(len(frame)))
     result.columns = headers
     return result
-
-
-@contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[Path]:
-    """Yield a private temporary path next to ``path``; move it into place only on success.
-
-    The one way tsinvest writes a file: the temporary file is created with
-    mode 0600 (owner only) in the target's folder, the caller fills it, and
-    it replaces ``path`` atomically when the ``with`` block ends without an
-    exception (otherwise it is deleted and ``path`` is untouched).
-
-    Parameters
-    ----------
-    path : path-like
-        The file to write; its folder is created if missing.
-    overwrite : bool, default True
-        With False an existing ``path`` is never replaced (a hard link
-        publishes the file, which fails if the name is taken).
-
-    Raises
-    ------
-    ParameterError
-        ``path`` is a symbolic link, a folder, or exists while
-        ``overwrite=False``. The message names the file, never its content.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib, stat
-    >>> target = pathlib.Path(tempfile.mkdtemp()) / "note.txt"
-    >>> with atomic_write(target) as temporary:
-    ...     _ = temporary.write_text("done")
-    >>> target.read_text(), oct(stat.S_IMODE(target.stat().st_mode))
-    ('done', '0o600')
-    >>> with atomic_write(target, overwrite=False) as temporary:
-    ...     _ = temporary.write_text("again")
-    Traceback (most recent call last):
-    ...
-    tsinvest.exceptions.ParameterError: 'note.txt' already exists ...
-    """
-    target = Path(path)
-    if target.is_symlink():
-        raise ParameterError(f"'{target.name}' is a symbolic link; tsinvest never writes through links (remove it)")
-    if target.is_dir():
-        raise ParameterError(f"'{target.name}' is a folder; give a file name")
-    if not overwrite and target.exists():
-        raise ParameterError(f"'{target.name}' already exists and tsinvest does not overwrite it; choose another name")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    try:
-        yield Path(temporary)
-        # Some writers recreate the file; the mode must still be owner-only.
-        os.chmod(temporary, 0o600)
-        if overwrite:
-            os.replace(temporary, target)
-        else:
-            try:
-                os.link(temporary, target)
-            except FileExistsError:
-                raise ParameterError(
-                    f"'{target.name}' already exists and tsinvest does not overwrite it; choose another name"
-                ) from None
-            except OSError:  # a filesystem without hard links: check, then replace
-                if target.exists():
-                    raise ParameterError(
-                        f"'{target.name}' already exists and tsinvest does not overwrite it; choose another name"
-                    ) from None
-                os.replace(temporary, target)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-
-
-# Kept for callers of the earlier private name.
-def _atomic_path(path: str | os.PathLike, suffix: str = ".tmp"):
-    return atomic_write(path)
-
-
-def write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool = True) -> Path:
-    """Write bytes through :func:`atomic_write` (mode 0600, atomic)."""
-    with atomic_write(path, overwrite=overwrite) as temporary:
-        temporary.write_bytes(data)
-    return Path(path)
-
-
-def write_text(path: str | os.PathLike, text: str, *, encoding: str = "utf-8", overwrite: bool = True) -> Path:
-    """Write text through :func:`atomic_write` (mode 0600, atomic).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> write_text(pathlib.Path(tempfile.mkdtemp()) / "a.txt", "hi").read_text()
-    'hi'
-    """
-    return write_bytes(path, text.encode(encoding), overwrite=overwrite)
-
-
-def write_json(path: str | os.PathLike, value: object, *, overwrite: bool = True) -> Path:
-    """Write JSON (sorted keys, two-space indent, final newline) through :func:`atomic_write`."""
-    return write_text(path, json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n", overwrite=overwrite)
 
 
 def to_safe_csv(
@@ -431,6 +335,30 @@ def _check_sheet_names(names: Sequence[object]) -> None:
         raise ParameterError("to_safe_excel: invalid sheet names: " + "; ".join(problems))
 
 
+def _text_cell(sheet: Worksheet, value: object) -> WriteOnlyCell:
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    cell.number_format = "@"
+    return cell
+
+
+def _cell_for(sheet: Worksheet, value: object, kind: str) -> object:
+    """One Excel cell: text cells typed as text (never a formula), times with a date format."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if value is None:
+        return None
+    if kind == "text" or isinstance(value, str):
+        return _text_cell(sheet, value)
+    if kind == "datetime":
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd hh:mm:ss"
+        return cell
+    return value
+
+
 def to_safe_excel(
     frames_by_sheet_name: Mapping[str, pd.DataFrame],
     path: str | os.PathLike,
@@ -479,7 +407,6 @@ def to_safe_excel(
     [('1234567890123456789', 's'), ("'=1+1", 's'), (12, 'n')]
     """
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     if not frames_by_sheet_name:
         raise ParameterError("to_safe_excel: frames_by_sheet_name is empty; pass at least one sheet")
@@ -489,26 +416,9 @@ def to_safe_excel(
         sheet = workbook.create_sheet(title=sheet_name)
         headers, columns, kinds = _prepare(frame, id_columns=id_columns, excel=True)
 
-        def text_cell(value: str):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"
-            cell.number_format = "@"
-            return cell
-
-        def cell_for(value: object, kind: str):
-            if value is None:
-                return None
-            if kind == "text" or isinstance(value, str):
-                return text_cell(value)
-            if kind == "datetime":
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "yyyy-mm-dd hh:mm:ss"
-                return cell
-            return value
-
-        sheet.append([text_cell(header) for header in headers])
-        for row in zip(*columns):
-            sheet.append([cell_for(value, kind) for value, kind in zip(row, kinds)])
+        sheet.append([_text_cell(sheet, header) for header in headers])
+        for row in zip(*columns, strict=True):
+            sheet.append([_cell_for(sheet, value, kind) for value, kind in zip(row, kinds, strict=True)])
     with atomic_write(path) as temporary:
         workbook.save(temporary)
     return Path(path)

@@ -129,8 +129,10 @@ def safe_table_html(
         "<td>" if pd.api.types.is_numeric_dtype(dtype) else '<td style="text-align: left">'
         for dtype in shown.dtypes
     ]
-    for label, row in zip(shown.index, shown.itertuples(index=False, name=None)):
-        cells = "".join(f"{opening}{_escaped(value, max_chars)}</td>" for opening, value in zip(openings, row))
+    for label, row in zip(shown.index, shown.itertuples(index=False, name=None), strict=True):
+        cells = "".join(
+            f"{opening}{_escaped(value, max_chars)}</td>" for opening, value in zip(openings, row, strict=True)
+        )
         head = f"<th>{_escaped(label, max_chars)}</th>" if index else ""
         lines.append(f"<tr>{head}{cells}</tr>")
     lines.append("</tbody>")

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.schemas import require_columns
 
 __all__ = ["member_actions", "member_coordination", "cluster_features", "FEATURE_COLUMNS"]
 
@@ -26,12 +27,6 @@ FEATURE_COLUMNS = (
 )
 
 
-def _check(frame: pd.DataFrame, columns: Iterable[str], name: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ParameterError(f"{name} lacks column(s) {', '.join(missing)}; pass the column names as keyword arguments")
-
-
 def member_actions(actions: pd.DataFrame, memberships: pd.DataFrame, *, actor: str = "account_id",
                    target: str = "target_id", time: str = "ts",
                    extra: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -42,8 +37,8 @@ def member_actions(actions: pd.DataFrame, memberships: pd.DataFrame, *, actor: s
     target)), ``ns`` (int64 nanoseconds) and the ``extra`` columns. Rows with
     a missing actor, target or time are not actions and are left out.
     """
-    _check(actions, [actor, target, time, *extra], "actions")
-    _check(memberships, ["account_id", "cluster_id"], "memberships")
+    require_columns(actions, [actor, target, time, *extra], name="actions")
+    require_columns(memberships, ["account_id", "cluster_id"], name="memberships")
     members = memberships[["account_id", "cluster_id"]].astype("string").drop_duplicates()
     frame = pd.DataFrame({"account_id": actions[actor].astype("string"), "target": actions[target].astype("string"),
                           "time": actions[time]})
@@ -233,7 +228,7 @@ def cluster_features(memberships: pd.DataFrame, edges: pd.DataFrame, *,
     """
     from tsinvest.graph.communities import edges_within_clusters
 
-    _check(memberships, ["account_id", "cluster_id"], "memberships")
+    require_columns(memberships, ["account_id", "cluster_id"], name="memberships")
     members = memberships[["account_id", "cluster_id"]].astype("string")
     sizes = members.groupby("cluster_id").size().rename("size").astype("float64")
     features = pd.DataFrame(index=sizes.index)
@@ -314,7 +309,7 @@ def _add_accounts(features: pd.DataFrame, members: pd.DataFrame, accounts: pd.Da
         features[column] = np.nan
     if accounts is None or not len(accounts):
         return
-    _check(accounts, ["account_id", "created_at"], "accounts")
+    require_columns(accounts, ["account_id", "created_at"], name="accounts")
     info = accounts.drop_duplicates("account_id").assign(account_id=lambda f: f["account_id"].astype("string"))
     joined = members.merge(info, on="account_id", how="left")
     if as_of is not None:

@@ -8,6 +8,7 @@ aggregations. The community step (Louvain) stays local, per component.
 from __future__ import annotations
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.schemas import require_columns
 
 __all__ = ["connected_components"]
 
@@ -81,9 +82,7 @@ def connected_components(
     """
     if not isinstance(min_size, int) or min_size < 1 or not isinstance(max_rounds, int) or max_rounds < 1:
         raise ParameterError("min_size and max_rounds must be integers >= 1")
-    missing = [c for c in dict.fromkeys((source, target)) if c not in edges.columns]
-    if missing:
-        raise ParameterError(f"missing column(s) {', '.join(repr(c) for c in missing)} in edges; pass source= / target=")
+    require_columns(edges.columns, {"source": source, "target": target}, name="edges")
     from pyspark.sql import functions as F
 
     current = (

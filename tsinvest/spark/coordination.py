@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.loading.readers import file_format
+from tsinvest.schemas import EDGE_COLUMNS, require_columns
 from tsinvest.spark.session import require_pyspark
 
 __all__ = [
@@ -30,10 +32,6 @@ __all__ = [
 #: The local engine's default (see :data:`tsinvest.linking.coordination.DEFAULT_MAX_ACTORS_PER_WINDOW`).
 DEFAULT_MAX_ACTORS_PER_WINDOW = 500
 
-EDGE_COLUMNS = ("account_a", "account_b", "signal", "weight", "first_ts", "last_ts", "evidence")
-
-_PARQUET_SUFFIXES = (".parquet", ".pq")
-_CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt")
 
 # json.dumps (ensure_ascii) escapes exactly these: quote, backslash and
 # everything outside printable ASCII (Python's json.encoder.ESCAPE_ASCII).
@@ -47,8 +45,8 @@ class SparkEdges:
     Attributes
     ----------
     edges : pyspark.sql.DataFrame
-        Columns ``EDGE_COLUMNS`` (``weight`` a long, ``first_ts`` /
-        ``last_ts`` timestamps), sorted by weight descending, then
+        Columns ``EDGE_COLUMNS`` (``weight`` a double, float64 in pandas like
+        every edge table, ``first_ts`` / ``last_ts`` timestamps), sorted by weight descending, then
         ``account_a``, ``account_b``.
     excluded_targets : pyspark.sql.DataFrame
         One column ``target_id``: the hot targets left out (see the Notes of
@@ -95,7 +93,7 @@ class SparkEdges:
             if name in ("first_ts", "last_ts"):
                 values = pd.to_datetime(values, utc=True).astype(TIMESTAMP_DTYPE)
             elif name == "weight":
-                values = values.astype("int64")
+                values = values.astype("float64")  # like every edge table (tsinvest.schemas.EDGES)
             else:
                 values = pd.array(values, dtype=STRING_DTYPE)
             columns[name] = values
@@ -144,14 +142,6 @@ def _check_parameters(window, min_weight, evidence_size, max_actors_per_window, 
     if problems:
         raise ParameterError("; ".join(problems))
     return int(round(window * 1_000_000))
-
-
-def _missing_columns_error(missing, available) -> ParameterError:
-    return ParameterError(
-        f"missing column(s) {', '.join(repr(c) for c in missing)}; the table has "
-        f"{len(available)} column(s): {', '.join(repr(str(c)) for c in available)}. "
-        "Pass actor=, target=, time= or action_column= to name the right columns."
-    )
 
 
 def _pandas_to_spark(spark, frame, columns: list[str], time: str):
@@ -204,16 +194,16 @@ def _read_source(spark, source):
     from pathlib import Path
 
     path = Path(source)
-    name = path.name.lower()
     if path.exists():
-        if path.is_dir() or name.endswith(_PARQUET_SUFFIXES):
+        form, compression = file_format(path)
+        if path.is_dir() or (form is not None and form.kind == "parquet"):
             return spark.read.parquet(str(path))
-        if name.endswith(_CSV_SUFFIXES):
+        if form is not None and form.kind == "delimited" and compression in (None, "gz"):
             # Every column as text: ids keep their leading zeros and full 19 digits.
-            separator = "\t" if name.endswith(".tsv") else ","
-            return spark.read.option("header", True).option("inferSchema", False).option("sep", separator).csv(str(path))
+            reader = spark.read.option("header", True).option("inferSchema", False)
+            return reader.option("sep", form.delimiter).csv(str(path))
         raise ParameterError(
-            f"source file '{path.name}' is neither Parquet (.parquet) nor CSV (.csv); convert it or pass a DataFrame"
+            f"source file '{path.name}' is neither Parquet nor CSV/TSV; convert it or pass a DataFrame"
         )
     if isinstance(source, str) and spark.catalog.tableExists(source):
         return spark.table(source)
@@ -260,7 +250,9 @@ def spark_events(
     from pyspark.sql import DataFrame
     from pyspark.sql import functions as F
 
-    needed = list(dict.fromkeys([actor, target, time] + ([action_column] if action is not None else [])))
+    named = {"actor": actor, "target": target, "time": time,
+             "action_column": action_column if action is not None else None}
+    needed = [column for column in dict.fromkeys(named.values()) if column is not None]
     if isinstance(source, DataFrame):
         frame = source
         spark = source.sparkSession
@@ -268,17 +260,13 @@ def spark_events(
         if spark is None:
             raise ParameterError("spark must be a SparkSession when source is not a Spark DataFrame; see tsinvest.spark.local_session")
         if isinstance(source, pd.DataFrame):
-            missing = [c for c in needed if c not in source.columns]
-            if missing:
-                raise _missing_columns_error(missing, list(source.columns))
+            require_columns(source.columns, named, name="coordination_edges")
             frame = _pandas_to_spark(spark, source, needed, time)
         elif isinstance(source, (str, os.PathLike)):
             frame = _read_source(spark, source)
         else:
             raise ParameterError("source must be a Spark or pandas DataFrame, a path to a Parquet or CSV file, or a table name")
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        raise _missing_columns_error(missing, frame.columns)
+    require_columns(frame.columns, named, name="coordination_edges")
     if action is not None:
         frame = frame.where(F.col(action_column).cast("string") == F.lit(action))
     time_type = dict(frame.dtypes)[time]
@@ -536,7 +524,7 @@ def coordination_edges(
         "account_a",
         "account_b",
         F.lit(name).alias("signal"),
-        F.col("weight").cast("long").alias("weight"),
+        F.col("weight").cast("double").alias("weight"),
         F.timestamp_micros("first_us").alias("first_ts"),
         F.timestamp_micros("last_us").alias("last_ts"),
         _evidence(F.col("targets") if evidence_size else None, evidence_size).alias("evidence"),

@@ -81,7 +81,7 @@ def peer_coordination_edges(
         "account_a",
         "account_b",
         F.lit(name).alias("signal"),
-        F.col("weight").cast("long").alias("weight"),
+        F.col("weight").cast("double").alias("weight"),
         F.timestamp_micros("first_t").alias("first_ts"),
         F.timestamp_micros("last_t").alias("last_ts"),
         evidence.alias("evidence"),

@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.schemas import STRING_DTYPE
-from tsinvest.trends.inputs import as_columns, as_string_columns, quote, require_columns, to_relation
+from tsinvest.loading.sql import quote_identifier
+from tsinvest.schemas import STRING_DTYPE, require_columns
+from tsinvest.trends.inputs import as_columns, as_string_columns, to_relation
 
 __all__ = ["coordinated_share", "ASSESSMENTS"]
 
@@ -99,14 +100,14 @@ def coordinated_share(
         raise ParameterError("by must name at least one column (the policy, term, ...)")
     private = duckdb.connect()
     relation, types = to_relation(frame, connection if connection is not None else private)
-    require_columns(types, (actor, *groups))
+    require_columns(types, (actor, *groups), name="the table")
     flagged = _flagged_ids(flagged_accounts)
-    rows_in = relation.query(
-        "data", f"SELECT {', '.join(quote(g) for g in groups)}, CAST({quote(actor)} AS VARCHAR) AS actor FROM data"
-    )
+    selected = ", ".join(quote_identifier(g) for g in groups)
+    actor_sql = f"CAST({quote_identifier(actor)} AS VARCHAR) AS actor"
+    rows_in = relation.query("data", f"SELECT {selected}, {actor_sql} FROM data")
     private.register("rows_in", rows_in.to_arrow_table())
     private.register("flagged", flagged)
-    group_sql = ", ".join(quote(g) for g in groups)
+    group_sql = ", ".join(quote_identifier(g) for g in groups)
     result = private.execute(
         f"""
         SELECT {group_sql},

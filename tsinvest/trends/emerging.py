@@ -16,11 +16,10 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.schemas import STRING_DTYPE
+from tsinvest.loading.sql import quote_identifier
+from tsinvest.schemas import STRING_DTYPE, require_columns
 from tsinvest.trends.inputs import (
     parse_window,
-    quote,
-    require_columns,
     sql_timestamp,
     to_relation,
     utc_expression,
@@ -105,8 +104,8 @@ def extract_hashtags(text: str | None) -> list[str]:
 
 def _raw_terms_sql(kind: str, text: str, term: str | None) -> str:
     if term is not None:
-        return f"[CAST({quote(term)} AS VARCHAR)]"
-    cleaned = f"regexp_replace({quote(text)}, '{_INVISIBLE_SQL}', '', 'g')"
+        return f"[CAST({quote_identifier(term)} AS VARCHAR)]"
+    cleaned = f"regexp_replace({quote_identifier(text)}, '{_INVISIBLE_SQL}', '', 'g')"
     if kind == "hashtags":
         return f"regexp_extract_all({cleaned}, '{_TAG_SQL}', 1)"
     return f"regexp_extract_all({cleaned}, '{_WORD_SQL}')"
@@ -131,9 +130,9 @@ def _occurrences(
         raise ParameterError("kind must be 'hashtags' or 'words'")
     private = duckdb.connect()
     relation, types = to_relation(data, connection if connection is not None else private)
-    require_columns(types, (time, actor, term if term is not None else text))
+    require_columns(types, (time, actor, term if term is not None else text), name="the table")
     t = utc_expression(time, types)
-    actor_sql = f"CAST({quote(actor)} AS VARCHAR)" if actor else "NULL::VARCHAR"
+    actor_sql = f"CAST({quote_identifier(actor)} AS VARCHAR)" if actor else "NULL::VARCHAR"
     selects = [
         f"SELECT '{label}' AS window, {actor_sql} AS actor, {t} AS ts, "
         f"unnest({_raw_terms_sql(kind, text, term)}) AS raw "

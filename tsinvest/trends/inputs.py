@@ -9,6 +9,8 @@ from typing import Any
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.loading.sql import quote_identifier
+from tsinvest.loading.timestamps import utc_bound
 from tsinvest.schemas import STRING_DTYPE, TIMESTAMP_DTYPE
 
 __all__: list[str] = []
@@ -19,27 +21,9 @@ FREQ_SQL = MappingProxyType(
 FREQ_TIMEDELTA = MappingProxyType({"H": pd.Timedelta(hours=1), "D": pd.Timedelta(days=1), "W": pd.Timedelta(days=7)})
 
 
-def quote(name: str) -> str:
-    """Quote an identifier for DuckDB SQL (column names come from users)."""
-    return '"' + str(name).replace('"', '""') + '"'
-
-
 def sql_timestamp(value: pd.Timestamp) -> str:
     """A naive-UTC TIMESTAMP literal built from a parsed Timestamp, never from raw user text."""
     return f"TIMESTAMP '{value.tz_convert('UTC').tz_localize(None).isoformat(sep=' ')}'"
-
-
-def as_utc(value: Any, *, name: str) -> pd.Timestamp | None:
-    """Parse a bound; naive values are read as UTC."""
-    if value is None:
-        return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise ParameterError(f"{name} is not a date or timestamp; pass e.g. '2026-03-02' or '2026-03-02T00:00:00Z'") from None
-    if stamp is pd.NaT:
-        raise ParameterError(f"{name} is missing (NaT); pass a date or timestamp")
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
 def parse_window(value: Any, *, name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -53,7 +37,7 @@ def parse_window(value: Any, *, name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
         start, end = value
     except (TypeError, ValueError):
         raise ParameterError(f"{name} must be a (start, end) pair or a 'START/END' string") from None
-    start_ts, end_ts = as_utc(start, name=f"{name} start"), as_utc(end, name=f"{name} end")
+    start_ts, end_ts = utc_bound(start, name=f"{name} start"), utc_bound(end, name=f"{name} end")
     if start_ts is None or end_ts is None or not start_ts < end_ts:
         raise ParameterError(f"{name}: start must be before end (end is exclusive)")
     return start_ts, end_ts
@@ -93,21 +77,11 @@ def to_relation(data: Any, connection: Any = None) -> tuple[Any, dict[str, str]]
     return relation, types
 
 
-def require_columns(types: dict[str, str], needed: Iterable[str | None], *, what: str = "table") -> None:
-    """One error listing every missing column."""
-    missing = sorted({c for c in needed if c is not None and c not in types})
-    if missing:
-        raise ParameterError(
-            f"the {what} has no column(s) {', '.join(repr(c) for c in missing)}; "
-            "pass the right names (time=, by=, distinct=, text=, actor=) or rename the columns"
-        )
-
-
 def utc_expression(column: str, types: dict[str, str]) -> str:
     """SQL for a time column as naive UTC, so truncation never depends on the session time zone."""
     kind = types[column]
     if kind.startswith("TIMESTAMP WITH TIME ZONE") or kind == "TIMESTAMPTZ":
-        return f"timezone('UTC', {quote(column)})"
+        return f"timezone('UTC', {quote_identifier(column)})"
     raise ParameterError(
         f"column {column!r} must hold time-zone-aware UTC timestamps; load the table with "
         "tsinvest.loading.load_table or convert it with pd.to_datetime(..., utc=True)"

@@ -25,13 +25,13 @@ from typing import Any, Literal
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
+from tsinvest.loading.sql import quote_identifier
+from tsinvest.loading.timestamps import utc_bound
+from tsinvest.schemas import require_columns
 from tsinvest.trends.inputs import (
     FREQ_SQL,
     as_columns,
     as_string_columns,
-    as_utc,
-    quote,
-    require_columns,
     sql_timestamp,
     to_relation,
     utc_expression,
@@ -113,8 +113,8 @@ def time_series(
     # Kept in a local so the connection outlives the relation (DuckDB 1.1 does not tie them).
     private = duckdb.connect() if connection is None else connection
     relation, types = to_relation(data, private)
-    require_columns(types, (time, *groups, distinct))
-    start_ts, end_ts = as_utc(start, name="start"), as_utc(end, name="end")
+    require_columns(types, (time, *groups, distinct), name="the table")
+    start_ts, end_ts = utc_bound(start, name="start"), utc_bound(end, name="end")
     if start_ts is not None and end_ts is not None and not start_ts < end_ts:
         raise ParameterError("start must be before end (end is exclusive)")
 
@@ -142,8 +142,8 @@ def _counts_sql(
     """
     unit, step = FREQ_SQL[freq]
     group_aliases = [f"g{i}" for i in range(len(groups))]
-    select_groups = "".join(f", {quote(g)} AS {a}" for g, a in zip(groups, group_aliases, strict=True))
-    distinct_sql = f", {quote(distinct)} AS d" if distinct else ""
+    select_groups = "".join(f", {quote_identifier(g)} AS {a}" for g, a in zip(groups, group_aliases, strict=True))
+    distinct_sql = f", {quote_identifier(distinct)} AS d" if distinct else ""
     bin_filters = ["period_start IS NOT NULL"]
     if start_ts is not None:
         bin_filters.append(f"period_start >= date_trunc('{unit}', {sql_timestamp(start_ts)})")
@@ -158,9 +158,9 @@ def _counts_sql(
         ["grid.period_start = binned.period_start"]
         + [f"grid.{a} IS NOT DISTINCT FROM binned.{a}" for a in group_aliases]
     )
-    out_groups = "".join(f"grid.{a} AS {quote(g)}, " for g, a in zip(groups, group_aliases, strict=True))
+    out_groups = "".join(f"grid.{a} AS {quote_identifier(g)}, " for g, a in zip(groups, group_aliases, strict=True))
     out_distinct = ", coalesce(binned.nd, 0) AS distinct_count" if distinct else ""
-    order = ", ".join([*(f"{quote(g)} NULLS LAST" for g in groups), "period_start"])
+    order = ", ".join([*(f"{quote_identifier(g)} NULLS LAST" for g in groups), "period_start"])
     return f"""
         WITH src AS (
             SELECT date_trunc('{unit}', {t}) AS period_start{select_groups}{distinct_sql} FROM data

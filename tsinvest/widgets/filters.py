@@ -38,7 +38,8 @@ from typing import Any
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.schemas import EDGE_COLUMNS
+from tsinvest.loading.timestamps import utc_bound
+from tsinvest.schemas import EDGE_COLUMNS, require_columns
 
 __all__ = [
     "FilterState",
@@ -73,15 +74,9 @@ _PARAMETER_TYPES = {
 def _utc_text(value: object, name: str) -> str | None:
     if value is None or value == "":
         return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} must be an ISO 8601 time such as 2026-03-02T00:00:00Z") from None
-    if pd.isna(stamp):
+    if pd.api.types.is_scalar(value) and pd.isna(value):  # NaT from a cleared date picker: no bound
         return None
-    # Naive times are read as UTC: the whole kit works in UTC.
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_bound(value, name=name, required=True).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _text_tuple(values: object, name: str) -> tuple[str, ...]:
@@ -226,12 +221,6 @@ def _as_string(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     return frame
 
 
-def _require(frame: pd.DataFrame, columns: Iterable[str], name: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ParameterError(f"{name} lacks column(s) {', '.join(missing)}")
-
-
 @dataclass(frozen=True)
 class ExplorerData:
     """Everything the widgets show, normalised once.
@@ -311,9 +300,9 @@ def explorer_data(
     >>> data.accounts["score"].tolist()
     [0.9, 0.9, 0.0]
     """
-    _require(accounts, [account_column], "accounts")
-    _require(edges, EDGE_COLUMNS, "edges")
-    _require(memberships, [account_column, cluster_column], "memberships")
+    require_columns(accounts, [account_column], name="accounts")
+    require_columns(edges, EDGE_COLUMNS, name="edges")
+    require_columns(memberships, [account_column, cluster_column], name="memberships")
     members = _memberships(memberships, account_column, cluster_column)
     summary = _cluster_summary(members, clusters, cluster_column, score_column)
     profile = _account_profiles(accounts, members, summary, account_scores, account_column, score_column)
@@ -347,7 +336,7 @@ def _cluster_summary(members: pd.DataFrame, clusters: pd.DataFrame | None, clust
     sizes = members.groupby("cluster_id", sort=True).size().rename("size").reset_index()
     sizes["size"] = sizes["size"].astype("int64")
     if clusters is not None and len(clusters.columns):
-        _require(clusters, [cluster_column], "clusters")
+        require_columns(clusters, [cluster_column], name="clusters")
         summary = _as_string(clusters, [cluster_column]).rename(columns={cluster_column: "cluster_id"})
         summary = summary.drop(columns=[c for c in ("size",) if c in summary.columns])
         summary = sizes.merge(summary, on="cluster_id", how="left")
@@ -376,7 +365,7 @@ def _account_profiles(accounts: pd.DataFrame, members: pd.DataFrame, summary: pd
     best = best.drop_duplicates("account_id")
     profile = profile.merge(best, on="account_id", how="left")
     if account_scores is not None:
-        _require(account_scores, [account_column, score_column], "account_scores")
+        require_columns(account_scores, [account_column, score_column], name="account_scores")
         own = _as_string(account_scores[[account_column, score_column]], [account_column])
         own = own.rename(columns={account_column: "account_id", score_column: "own_score"})
         own = own.drop_duplicates("account_id")
@@ -396,8 +385,8 @@ def _activity(events: pd.DataFrame | None, reports: pd.DataFrame | None) -> tupl
     reports = (_empty_table({"report_id": "string", "reporter_id": "string", "target_account_id": "string",
                              "policy": "string", "ts": "datetime64[ns, UTC]"}) if reports is None
                else _as_string(reports, ["reporter_id", "target_account_id", "policy"]))
-    _require(events, ["account_id", "action", "target_id", "ts"], "events")
-    _require(reports, ["reporter_id", "target_account_id", "policy", "ts"], "reports")
+    require_columns(events, ["account_id", "action", "target_id", "ts"], name="events")
+    require_columns(reports, ["reporter_id", "target_account_id", "policy", "ts"], name="reports")
     return events, reports
 
 

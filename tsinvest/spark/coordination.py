@@ -23,6 +23,7 @@ __all__ = [
     "SparkEdges",
     "coordination_edges",
     "spark_events",
+    "spark_table",
     "json_escape_column",
     "DEFAULT_MAX_ACTORS_PER_WINDOW",
 ]
@@ -154,12 +155,8 @@ def _missing_columns_error(missing, available) -> ParameterError:
     )
 
 
-def _pandas_to_spark(spark, frame, columns: list[str], time: str):
-    """A pandas frame as a Spark DataFrame: string ids, microsecond UTC times (checked, never truncated)."""
+def _check_microsecond_times(frame, time: str) -> None:
     import pandas as pd
-    import pyarrow as pa
-
-    from tsinvest.schemas import STRING_DTYPE
 
     times = frame[time]
     if not isinstance(times.dtype, pd.DatetimeTZDtype):
@@ -174,9 +171,21 @@ def _pandas_to_spark(spark, frame, columns: list[str], time: str):
             f"column '{time}' holds times finer than a microsecond; Spark keeps microseconds. Round them "
             "with .dt.floor('us') or use the local engine"
         )
+
+
+def _pandas_to_spark(spark, frame, columns: list[str], time: str | None):
+    """A pandas frame as a Spark DataFrame: string columns, microsecond UTC times (checked, never truncated)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from tsinvest.schemas import STRING_DTYPE
+
+    if time is not None:
+        _check_microsecond_times(frame, time)
     arrays = {}
     for column in columns:
         if column == time:
+            times = frame[time]
             arrays[column] = pa.array(times.dt.tz_convert("UTC").dt.as_unit("us"), type=pa.timestamp("us", tz="UTC"))
             continue
         dtype = frame[column].dtype
@@ -220,6 +229,36 @@ def _read_source(spark, source):
     raise ParameterError(f"source '{path.name}' is not an existing file or a table of the Spark session; check the path")
 
 
+def spark_table(source, *, spark=None, columns: list[str], time: str | None = None):
+    """``source`` as a Spark DataFrame holding ``columns`` (checked; see :func:`spark_events` for the sources).
+
+    A pandas frame is sent with its ``columns`` as strings and ``time`` as
+    microsecond UTC timestamps; a Spark source is returned as it is (every
+    column named must exist).
+    """
+    require_pyspark()
+    import pandas as pd
+    from pyspark.sql import DataFrame
+
+    if isinstance(source, DataFrame):
+        frame = source
+    elif spark is None:
+        raise ParameterError("spark must be a SparkSession when source is not a Spark DataFrame; see tsinvest.spark.local_session")
+    elif isinstance(source, pd.DataFrame):
+        missing = [c for c in columns if c not in source.columns]
+        if missing:
+            raise _missing_columns_error(missing, list(source.columns))
+        frame = _pandas_to_spark(spark, source, columns, time)
+    elif isinstance(source, (str, os.PathLike)):
+        frame = _read_source(spark, source)
+    else:
+        raise ParameterError("source must be a Spark or pandas DataFrame, a path to a Parquet or CSV file, or a table name")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise _missing_columns_error(missing, frame.columns)
+    return frame
+
+
 def spark_events(
     source,
     *,
@@ -255,30 +294,10 @@ def spark_events(
         A column is missing, ids are not strings, times are finer than a
         microsecond, or the source cannot be read.
     """
-    require_pyspark()
-    import pandas as pd
-    from pyspark.sql import DataFrame
     from pyspark.sql import functions as F
 
     needed = list(dict.fromkeys([actor, target, time] + ([action_column] if action is not None else [])))
-    if isinstance(source, DataFrame):
-        frame = source
-        spark = source.sparkSession
-    else:
-        if spark is None:
-            raise ParameterError("spark must be a SparkSession when source is not a Spark DataFrame; see tsinvest.spark.local_session")
-        if isinstance(source, pd.DataFrame):
-            missing = [c for c in needed if c not in source.columns]
-            if missing:
-                raise _missing_columns_error(missing, list(source.columns))
-            frame = _pandas_to_spark(spark, source, needed, time)
-        elif isinstance(source, (str, os.PathLike)):
-            frame = _read_source(spark, source)
-        else:
-            raise ParameterError("source must be a Spark or pandas DataFrame, a path to a Parquet or CSV file, or a table name")
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        raise _missing_columns_error(missing, frame.columns)
+    frame = spark_table(source, spark=spark, columns=needed, time=time)
     if action is not None:
         frame = frame.where(F.col(action_column).cast("string") == F.lit(action))
     time_type = dict(frame.dtypes)[time]

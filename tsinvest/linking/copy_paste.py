@@ -37,7 +37,7 @@ from tsinvest.textnorm import PLACEHOLDERS, normalise_text
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["copy_paste_edges", "near_duplicate_texts"]
+__all__ = ["copy_paste_edges", "copy_paste_sql", "is_long_enough", "lsh_bands", "near_duplicate_texts", "text_shingles"]
 
 SIGNAL = "copy_paste"
 _PLACEHOLDER_CHARS = {placeholder: chr(0xE000 + index) for index, placeholder in enumerate(PLACEHOLDERS)}
@@ -46,7 +46,8 @@ _WORD = re.compile(r"\w+")
 _SHINGLE_TOKEN = re.compile(r"\w+|[\ue000-\ue002]")
 
 
-def _shingles(normalised: str, size: int) -> list[bytes]:
+def text_shingles(normalised: str, size: int) -> list[bytes]:
+    """The character shingles MinHash compares: sorted, distinct, UTF-8 (placeholders one symbol each)."""
     # A placeholder is one symbol, so "<url>" does not contribute four
     # shared letter-trigrams to every text that contains a link; punctuation
     # is dropped because spam variants sprinkle it freely.
@@ -55,6 +56,28 @@ def _shingles(normalised: str, size: int) -> list[bytes]:
     if len(compact) <= size:
         return [compact.encode("utf-8")]
     return sorted({compact[i : i + size].encode("utf-8") for i in range(len(compact) - size + 1)})
+
+
+def is_long_enough(normalised: str, *, min_tokens: int, min_chars: int) -> bool:
+    """Whether a normalised text has enough words and characters (placeholders not counted) to compare."""
+    stripped = _PLACEHOLDER_PATTERN.sub(" ", normalised)
+    return len(_WORD.findall(stripped)) >= min_tokens and len(stripped.replace(" ", "")) >= min_chars
+
+
+def lsh_bands(threshold: float, num_perm: int) -> list[tuple[int, int]]:
+    """The ``(start, end)`` signature slices datasketch's LSH bands on for ``threshold`` and ``num_perm``.
+
+    Two signatures are candidates when they agree on every position of one
+    band; the engines share this banding so they find the same candidates.
+
+    Examples
+    --------
+    >>> len(lsh_bands(0.8, 128)), lsh_bands(0.8, 128)[0]
+    (9, (0, 13))
+    """
+    from datasketch import MinHashLSH
+
+    return [(int(start), int(end)) for start, end in MinHashLSH(threshold=threshold, num_perm=num_perm).hashranges]
 
 
 def near_duplicate_texts(
@@ -112,7 +135,7 @@ def near_duplicate_texts(
     empty = pd.DataFrame({"left": np.array([], "int64"), "right": np.array([], "int64"), "similarity": np.array([], "float64")})
     if len(texts) < 2:
         return empty
-    shingle_sets = [_shingles(text, shingle_size) for text in texts]
+    shingle_sets = [text_shingles(text, shingle_size) for text in texts]
     signatures = MinHash.bulk(shingle_sets, num_perm=num_perm, seed=seed)
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     with lsh.insertion_session() as session:
@@ -139,6 +162,111 @@ def near_duplicate_texts(
     keep = similarity >= threshold
     pairs = pd.DataFrame({"left": left[keep], "right": right[keep], "similarity": similarity[keep]})
     return pairs.sort_values(["left", "right"], kind="mergesort").reset_index(drop=True)
+
+
+def copy_paste_sql(
+    posts: str,
+    pairs: str,
+    texts: str,
+    *,
+    max_accounts_per_text: int = 10,
+    min_repeats_per_account: float = 2.0,
+    max_evidence: int = 3,
+    min_weight: float = 2.0,
+) -> dict[str, str]:
+    """The joins of :func:`copy_paste_edges`, in DuckDB's dialect with :mod:`tsinvest.spark.sql` macros.
+
+    One source for both engines (:func:`tsinvest.spark.copy_paste_edges`
+    runs it through :func:`tsinvest.spark.sql.to_spark`). ``posts`` has
+    ``account, text_id, ts``; ``pairs`` has ``left, right, similarity``
+    (near-duplicate texts, ``left < right``); ``texts`` has ``text_id, body``
+    (the raw exemplar). Text ids only need to sort as the normalised texts
+    do: numbers locally, the normalised texts themselves on Spark.
+
+    Returns
+    -------
+    dict of str to str
+        ``edges`` (sorted edge rows) and ``common`` (the number of common
+        phrases left out).
+    """
+    cap = int(max_accounts_per_text)
+    repeats = f"CAST('{float(min_repeats_per_account)!r}' AS DOUBLE)"
+    pieces = f"""
+        account_texts AS (
+            SELECT account, text_id, count(*) AS posts, min(ts) AS first_ts, max(ts) AS last_ts
+            FROM {posts} GROUP BY account, text_id
+        ),
+        text_pairs AS (
+            SELECT "left" AS t1, "right" AS t2, similarity FROM {pairs}
+            UNION ALL SELECT text_id, text_id, 1.0 FROM {texts}
+        ),
+        neighbours AS (   -- each text with itself and its near-duplicates
+            SELECT t1 AS text_id, t2 AS other FROM text_pairs
+            UNION ALL SELECT t2, t1 FROM text_pairs WHERE t1 <> t2
+        ),
+        neighbourhood AS (
+            SELECT n.text_id, count(DISTINCT a.account) AS accounts, sum(a.posts) AS posts
+            FROM neighbours n JOIN account_texts a ON a.text_id = n.other
+            GROUP BY n.text_id
+        ),
+        common AS (
+            SELECT text_id FROM neighbourhood WHERE accounts > {cap} AND posts < {repeats} * accounts
+        )"""
+    edges = f"""
+        WITH {pieces},
+        kept_pairs AS (
+            SELECT p.t1, p.t2, p.similarity FROM text_pairs p
+            LEFT JOIN common c1 ON c1.text_id = p.t1 LEFT JOIN common c2 ON c2.text_id = p.t2
+            WHERE c1.text_id IS NULL AND c2.text_id IS NULL
+        ),
+        links AS (
+            SELECT least(x.account, y.account) AS account_a, greatest(x.account, y.account) AS account_b,
+                   p.t1, p.t2, p.similarity,
+                   CASE WHEN x.account < y.account THEN p.t1 ELSE p.t2 END AS text_of_a,
+                   CASE WHEN x.account < y.account THEN x.posts ELSE y.posts END AS posts_of_a,
+                   CASE WHEN x.account < y.account THEN p.t2 ELSE p.t1 END AS text_of_b,
+                   CASE WHEN x.account < y.account THEN y.posts ELSE x.posts END AS posts_of_b,
+                   least(x.first_ts, y.first_ts) AS first_ts, greatest(x.last_ts, y.last_ts) AS last_ts
+            FROM kept_pairs p
+            JOIN account_texts x ON x.text_id = p.t1
+            JOIN account_texts y ON y.text_id = p.t2
+            WHERE x.account <> y.account
+        ),
+        matched_posts AS (   -- posts of each side that have a near-duplicate on the other side
+            SELECT account_a, account_b, least(sum(posts_of_a), sum(posts_of_b)) AS matched
+            FROM (
+                SELECT account_a, account_b, posts_of_a, 0 AS posts_of_b
+                FROM (SELECT DISTINCT account_a, account_b, text_of_a, posts_of_a FROM links) AS side_a
+                UNION ALL
+                SELECT account_a, account_b, 0, posts_of_b
+                FROM (SELECT DISTINCT account_a, account_b, text_of_b, posts_of_b FROM links) AS side_b
+            ) AS sides GROUP BY account_a, account_b
+        ),
+        distinct_links AS (
+            SELECT account_a, account_b, t1, t2, min(similarity) AS similarity,
+                   min(first_ts) AS first_ts, max(last_ts) AS last_ts
+            FROM links GROUP BY account_a, account_b, t1, t2
+        ),
+        evidence_rows AS (
+            SELECT l.account_a, l.account_b, l.t1, l.t2, l.first_ts, l.last_ts, l.similarity AS closeness,
+                   left(b1.body, 160) AS text, left(b2.body, 160) AS matched_text,
+                   round(l.similarity, 3) AS similarity
+            FROM distinct_links l
+            JOIN {texts} b1 ON b1.text_id = l.t1
+            JOIN {texts} b2 ON b2.text_id = l.t2
+        )
+        SELECT e.account_a, e.account_b, 'copy_paste' AS signal, CAST(m.matched AS DOUBLE) AS weight,
+               min(e.first_ts) AS first_ts, max(e.last_ts) AS last_ts,
+               __tsinvest_json_top({int(max_evidence)}, -closeness, t1, t2, __, text, matched_text, similarity)
+                   AS evidence
+        FROM evidence_rows e
+        JOIN matched_posts m ON m.account_a = e.account_a AND m.account_b = e.account_b
+        WHERE m.matched >= CAST('{float(min_weight)!r}' AS DOUBLE)
+        GROUP BY e.account_a, e.account_b, m.matched
+        ORDER BY weight DESC, account_a, account_b
+    """
+    common = f"WITH {pieces} SELECT count(*) AS common_texts FROM common"
+    return {"edges": edges, "common": common}
 
 
 def copy_paste_edges(
@@ -255,6 +383,8 @@ def copy_paste_edges(
     """
     import duckdb
 
+    from tsinvest.spark.sql import render
+
     if max_accounts_per_text < 2:
         raise ParameterError("copy_paste_edges: max_accounts_per_text must be at least 2")
     if min_tokens < 1 or min_chars < 0 or max_evidence < 1:
@@ -270,10 +400,7 @@ def copy_paste_edges(
     raw_codes, raw_texts = pd.factorize(selected[text].astype("string"), sort=True)
     normalised = [normalise_text(raw) for raw in raw_texts]
     long_enough = np.fromiter(
-        (
-            len(_WORD.findall(stripped)) >= min_tokens and len(stripped.replace(" ", "")) >= min_chars
-            for stripped in (_PLACEHOLDER_PATTERN.sub(" ", value) for value in normalised)
-        ),
+        (is_long_enough(value, min_tokens=min_tokens, min_chars=min_chars) for value in normalised),
         dtype=bool,
         count=len(normalised),
     )
@@ -307,83 +434,10 @@ def copy_paste_edges(
         }
     )
 
-    query = """
-        WITH account_texts AS (
-            SELECT account, text_id, count(*) AS posts, min(ts) AS first_ts, max(ts) AS last_ts
-            FROM posts GROUP BY account, text_id
-        ),
-        text_pairs AS (
-            SELECT "left" AS t1, "right" AS t2, similarity FROM pairs
-            UNION ALL SELECT text_id, text_id, 1.0 FROM texts
-        ),
-        neighbours AS (   -- each text with itself and its near-duplicates
-            SELECT t1 AS text_id, t2 AS other FROM text_pairs
-            UNION ALL SELECT t2, t1 FROM text_pairs WHERE t1 <> t2
-        ),
-        neighbourhood AS (
-            SELECT n.text_id, count(DISTINCT a.account) AS accounts, sum(a.posts) AS posts
-            FROM neighbours n JOIN account_texts a ON a.text_id = n.other
-            GROUP BY n.text_id
-        ),
-        common AS (
-            SELECT text_id FROM neighbourhood
-            WHERE accounts > $cap AND posts < $repeats * accounts
-        ),
-        kept_pairs AS (
-            SELECT * FROM text_pairs
-            WHERE t1 NOT IN (SELECT text_id FROM common) AND t2 NOT IN (SELECT text_id FROM common)
-        ),
-        links AS (
-            SELECT least(x.account, y.account) AS account_a, greatest(x.account, y.account) AS account_b,
-                   p.t1, p.t2, p.similarity,
-                   CASE WHEN x.account < y.account THEN p.t1 ELSE p.t2 END AS text_of_a,
-                   CASE WHEN x.account < y.account THEN x.posts ELSE y.posts END AS posts_of_a,
-                   CASE WHEN x.account < y.account THEN p.t2 ELSE p.t1 END AS text_of_b,
-                   CASE WHEN x.account < y.account THEN y.posts ELSE x.posts END AS posts_of_b,
-                   least(x.first_ts, y.first_ts) AS first_ts, greatest(x.last_ts, y.last_ts) AS last_ts
-            FROM kept_pairs p
-            JOIN account_texts x ON x.text_id = p.t1
-            JOIN account_texts y ON y.text_id = p.t2
-            WHERE x.account <> y.account
-        ),
-        matched_posts AS (   -- posts of each side that have a near-duplicate on the other side
-            SELECT account_a, account_b, least(sum(posts_of_a), sum(posts_of_b)) AS weight
-            FROM (
-                SELECT account_a, account_b, posts_of_a, 0 AS posts_of_b
-                FROM (SELECT DISTINCT account_a, account_b, text_of_a, posts_of_a FROM links)
-                UNION ALL
-                SELECT account_a, account_b, 0, posts_of_b
-                FROM (SELECT DISTINCT account_a, account_b, text_of_b, posts_of_b FROM links)
-            ) GROUP BY account_a, account_b
-        ),
-        distinct_links AS (
-            SELECT account_a, account_b, t1, t2, any_value(similarity) AS similarity,
-                   min(first_ts) AS first_ts, max(last_ts) AS last_ts
-            FROM links GROUP BY account_a, account_b, t1, t2
-        )
-        SELECT l.account_a, l.account_b, 'copy_paste' AS signal, any_value(m.weight)::DOUBLE AS weight,
-               min(l.first_ts) AS first_ts, max(l.last_ts) AS last_ts,
-               to_json(list({'text': left(b1.body, 160), 'matched_text': left(b2.body, 160),
-                             'similarity': round(l.similarity, 3)}
-                            ORDER BY l.similarity DESC, l.t1, l.t2)[1:$evidence])::VARCHAR AS evidence
-        FROM distinct_links l
-        JOIN matched_posts m USING (account_a, account_b)
-        JOIN texts b1 ON b1.text_id = l.t1
-        JOIN texts b2 ON b2.text_id = l.t2
-        GROUP BY l.account_a, l.account_b
-        HAVING any_value(m.weight) >= $min_weight
-        ORDER BY weight DESC, l.account_a, l.account_b
-    """
-    common_query = """
-        WITH account_texts AS (SELECT account, text_id, count(*) AS posts FROM posts GROUP BY account, text_id),
-        text_pairs AS (SELECT "left" AS t1, "right" AS t2 FROM pairs UNION ALL SELECT text_id, text_id FROM texts),
-        neighbours AS (SELECT t1 AS text_id, t2 AS other FROM text_pairs
-                       UNION ALL SELECT t2, t1 FROM text_pairs WHERE t1 <> t2)
-        SELECT count(*) FROM (
-            SELECT n.text_id FROM neighbours n JOIN account_texts a ON a.text_id = n.other
-            GROUP BY n.text_id HAVING count(DISTINCT a.account) > $cap AND sum(a.posts) < $repeats * count(DISTINCT a.account)
-        )
-    """
+    queries = copy_paste_sql(
+        "posts", "pairs", "texts", max_accounts_per_text=max_accounts_per_text,
+        min_repeats_per_account=min_repeats_per_account, max_evidence=max_evidence, min_weight=min_weight,
+    )
     own_connection = connection is None
     con = duckdb.connect() if own_connection else connection
     names = {name: f"__tsinvest_copy_paste_{name}_{id(posts)}" for name in ("posts", "pairs", "texts")}
@@ -394,11 +448,10 @@ def copy_paste_edges(
         def sql(template: str) -> str:
             for name, view in names.items():
                 template = re.sub(rf"\b(FROM|JOIN) {name}\b", rf"\1 {_quote(view)}", template)
-            return template
+            return render(template, "duckdb")
 
-        settings = {"cap": max_accounts_per_text, "repeats": float(min_repeats_per_account)}
-        edges = con.execute(sql(query), settings | {"evidence": max_evidence, "min_weight": float(min_weight)}).df()
-        common_count = int(con.execute(sql(common_query), settings).fetchall()[0][0])
+        edges = con.execute(sql(queries["edges"])).df()
+        common_count = int(con.execute(sql(queries["common"])).fetchall()[0][0])
     finally:
         for view in names.values():
             con.unregister(view)

@@ -6,6 +6,9 @@ and says which extra to install when it is missing.
 
 from __future__ import annotations
 
+import os
+import sys
+
 __all__ = ["local_session", "require_pyspark"]
 
 
@@ -51,7 +54,8 @@ def local_session(
     pyspark.sql.SparkSession
         With the web UI off, the session time zone UTC (times never depend on
         the machine's zone), Arrow transfers to pandas on, and the console
-        progress bar off. An already running session is reused; its settings
+        progress bar off; on a local master, Python workers run this
+        interpreter. An already running session is reused; its settings
         that can change at run time are set again.
 
     Raises
@@ -84,6 +88,11 @@ def local_session(
         "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
         "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
     }
+    if master.startswith("local"):
+        # Python workers (mapInPandas) run this interpreter, with its packages,
+        # unless the user chose one; pyspark reads only the environment for it.
+        # On a cluster the executors' own Python is configured there.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     if driver_memory is not None:
         settings["spark.driver.memory"] = driver_memory
     settings.update(config or {})

@@ -13,6 +13,7 @@ from tsinvest.spark.peer import peer_coordination_edges
 from tsinvest.spark.results import SparkEdgeTable
 from tsinvest.spark.session import local_session
 from tsinvest.spark.shared_attributes import shared_attribute_edges
+from tsinvest.spark.trends import time_series
 
 __all__ = [
     "local_session",
@@ -24,4 +25,5 @@ __all__ = [
     "SparkEdges",
     "SparkEdgeTable",
     "connected_components",
+    "time_series",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["SparkEdgeTable", "edges_to_pandas"]
+__all__ = ["SparkEdgeTable", "edges_to_pandas", "utc_timestamps"]
 
 _EDGE_COLUMNS = ("account_a", "account_b", "signal", "weight", "first_ts", "last_ts", "evidence")
 
@@ -57,3 +57,15 @@ class SparkEdgeTable:
         frame = edges_to_pandas(self.edges)
         frame.attrs.update(self.attrs)
         return frame
+
+
+def utc_timestamps(values: Any) -> Any:
+    """Naive-UTC or aware timestamps from Spark as the kit's nanosecond UTC timestamps."""
+    import pandas as pd
+
+    from tsinvest.schemas import TIMESTAMP_DTYPE
+
+    values = pd.to_datetime(values)
+    if values.dt.tz is None:
+        values = values.dt.tz_localize("UTC")
+    return values.astype(TIMESTAMP_DTYPE)

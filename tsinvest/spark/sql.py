@@ -41,7 +41,16 @@ MACROS = {
         "duckdb": "list_reduce(list_sort(list({0})), lambda x, y: x + y)",
         "spark": "aggregate(array_sort(collect_list({0})), CAST(0 AS DOUBLE), (x, y) -> x + y)",
     },
+    # A time as a naive UTC timestamp (Spark sessions here run in UTC).
+    "utc_naive": {"duckdb": "timezone('UTC', {0})", "spark": "CAST({0} AS TIMESTAMP_NTZ)"},
+    # One row per period from lo (inclusive) to hi (exclusive); {2} is hour, day or week.
+    "period_series": {
+        "duckdb": "unnest(generate_series({0}, {1} - {step}, {step}))",
+        "spark": "explode(sequence({0}, {1} - {step}, {step}))",
+    },
 }
+
+_PERIOD_STEPS = {"hour": "INTERVAL 1 HOUR", "day": "INTERVAL 1 DAY", "week": "INTERVAL 7 DAY"}
 
 #: Variadic macros, expanded by a function of the arguments and the dialect.
 #: ``json_top(n, key..., __, field...)``: the JSON array of the first ``n``
@@ -71,6 +80,10 @@ def render(sql: str, dialect: str) -> str:
         arguments = [argument.strip() for argument in match.group(2).split(",")]
         if name == "json_top":
             return _json_top(arguments, dialect)
+        if name == "period_series":
+            if len(arguments) != 3 or arguments[2].lower() not in _PERIOD_STEPS:
+                raise ParameterError("period_series takes (lo, hi, hour|day|week)")
+            return MACROS[name][dialect].format(*arguments, step=_PERIOD_STEPS[arguments[2].lower()])
         return MACROS[name][dialect].format(*arguments)
 
     return _MACRO.sub(expand, sql)

@@ -38,7 +38,7 @@ from tsinvest.trends._common import (
     utc_from_duckdb,
 )
 
-__all__ = ["time_series", "Frequency"]
+__all__ = ["time_series", "time_series_sql", "Frequency"]
 
 #: Period lengths: hour, day, or ISO week (weeks start on Monday, 00:00 UTC).
 Frequency = Literal["H", "D", "W"]
@@ -109,43 +109,70 @@ def time_series(
         raise ParameterError("freq must be one of 'H' (hour), 'D' (day), 'W' (week)")
     import duckdb
 
+    from tsinvest.spark.sql import render
+
     groups = as_columns(by)
     # Kept in a local so the connection outlives the relation (DuckDB 1.1 does not tie them).
     private = duckdb.connect() if connection is None else connection
     relation, types = to_relation(data, private)
     require_columns(types, (time, *groups, distinct))
+    utc_expression(time, types)  # checks the column holds UTC timestamps
     start_ts, end_ts = as_utc(start, name="start"), as_utc(end, name="end")
     if start_ts is not None and end_ts is not None and not start_ts < end_ts:
         raise ParameterError("start must be before end (end is exclusive)")
 
+    sql = render(time_series_sql("data", time=time, freq=freq, groups=groups, distinct=distinct,
+                                 start=start_ts, end=end_ts), "duckdb")
+    result = relation.query("data", sql).df()
+    result["period_start"] = utc_from_duckdb(result["period_start"])
+    result["count"] = result["count"].astype("int64")
+    if distinct:
+        result["distinct_count"] = result["distinct_count"].astype("int64")
+    return as_string_columns(result, groups).reset_index(drop=True)
+
+
+def time_series_sql(
+    table: str,
+    *,
+    time: str = "ts",
+    freq: Frequency = "D",
+    groups: Sequence[str] = (),
+    distinct: str | None = None,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+) -> str:
+    """The query of :func:`time_series`, in DuckDB's dialect with :mod:`tsinvest.spark.sql` macros.
+
+    One source for both engines (:func:`tsinvest.spark.time_series` runs it
+    through :func:`tsinvest.spark.sql.to_spark`). ``start`` / ``end`` are
+    parsed UTC bounds (:func:`~tsinvest.trends._common.as_utc`), written as
+    literals; names are quoted identifiers.
+    """
     unit, step = FREQ_SQL[freq]
-    t = utc_expression(time, types)
+    t = f"__tsinvest_utc_naive({quote(time)})"
     group_aliases = [f"g{i}" for i in range(len(groups))]
-    select_groups = "".join(f", {quote(g)} AS {a}" for g, a in zip(groups, group_aliases))
+    select_groups = "".join(f", {quote(g)} AS {a}" for g, a in zip(groups, group_aliases, strict=True))
     distinct_sql = f", {quote(distinct)} AS d" if distinct else ""
     bin_filters = ["period_start IS NOT NULL"]
-    if start_ts is not None:
-        bin_filters.append(f"period_start >= date_trunc('{unit}', {sql_timestamp(start_ts)})")
-    if end_ts is not None:
-        bin_filters.append(f"period_start < {sql_timestamp(end_ts)}")
-    lo = f"date_trunc('{unit}', {sql_timestamp(start_ts)})" if start_ts is not None else "data_min"
-    hi = f"{sql_timestamp(end_ts)}" if end_ts is not None else f"data_max + {step}"
+    if start is not None:
+        bin_filters.append(f"period_start >= date_trunc('{unit}', {sql_timestamp(start)})")
+    if end is not None:
+        bin_filters.append(f"period_start < {sql_timestamp(end)}")
+    lo = f"date_trunc('{unit}', {sql_timestamp(start)})" if start is not None else "data_min"
+    hi = f"{sql_timestamp(end)}" if end is not None else f"data_max + {step}"
     group_by = ", ".join(["period_start", *group_aliases])
     distinct_agg = ", count(DISTINCT d) AS nd" if distinct else ""
-    if groups:
-        groups_cte = f"SELECT DISTINCT {', '.join(group_aliases)} FROM binned"
-    else:
-        groups_cte = "SELECT 1 AS unused"
+    groups_cte = f"SELECT DISTINCT {', '.join(group_aliases)} FROM binned" if groups else "SELECT 1 AS unused"
     join_on = " AND ".join(
         ["grid.period_start = binned.period_start"]
         + [f"grid.{a} IS NOT DISTINCT FROM binned.{a}" for a in group_aliases]
     )
-    out_groups = "".join(f"grid.{a} AS {quote(g)}, " for g, a in zip(groups, group_aliases))
+    out_groups = "".join(f"grid.{a} AS {quote(g)}, " for g, a in zip(groups, group_aliases, strict=True))
     out_distinct = ", coalesce(binned.nd, 0) AS distinct_count" if distinct else ""
     order = ", ".join([*(f"{quote(g)} NULLS LAST" for g in groups), "period_start"])
-    sql = f"""
+    return f"""
         WITH src AS (
-            SELECT date_trunc('{unit}', {t}) AS period_start{select_groups}{distinct_sql} FROM data
+            SELECT date_trunc('{unit}', {t}) AS period_start{select_groups}{distinct_sql} FROM {table}
         ),
         binned AS (
             SELECT {group_by}, count(*) AS n{distinct_agg}
@@ -154,7 +181,7 @@ def time_series(
         extent AS (SELECT min(period_start) AS data_min, max(period_start) AS data_max FROM binned),
         bounds AS (SELECT {lo} AS lo, {hi} AS hi FROM extent),
         periods AS (
-            SELECT unnest(generate_series(lo, hi - {step}, {step})) AS period_start
+            SELECT __tsinvest_period_series(lo, hi, {unit}) AS period_start
             FROM bounds WHERE lo IS NOT NULL AND hi > lo
         ),
         groups AS ({groups_cte}),
@@ -164,9 +191,3 @@ def time_series(
         FROM grid LEFT JOIN binned ON {join_on}
         ORDER BY {order}
     """
-    result = relation.query("data", sql).df()
-    result["period_start"] = utc_from_duckdb(result["period_start"])
-    result["count"] = result["count"].astype("int64")
-    if distinct:
-        result["distinct_count"] = result["distinct_count"].astype("int64")
-    return as_string_columns(result, groups).reset_index(drop=True)

@@ -43,6 +43,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--graph-formats", nargs="*", choices=("graphml", "gexf", "json"),
                         default=["graphml", "gexf", "json"], help="graph files to write (none: --graph-formats)")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    parser.add_argument("--engine", choices=("local", "spark"), default="local",
+                        help="where the heavy linking stages run: local (default) or spark (pip install "
+                             "'tsinvest[spark]'; same outputs, clustering stays local)")
+    parser.add_argument("--spark-master", default="local[2]", metavar="URL",
+                        help="Spark master URL with --engine spark (default local[2])")
+
+
+def _linking(args: argparse.Namespace):
+    """The linking engine the options ask for (a Spark session is started only for --engine spark)."""
+    from tsinvest.detection.linking import LOCAL_LINKING
+
+    if args.engine != "spark":
+        return LOCAL_LINKING
+    from tsinvest.spark import local_session
+    from tsinvest.spark.detect import SparkLinking
+
+    return SparkLinking(local_session(args.spark_master, app_name="tsinvest-detect"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,12 +68,15 @@ def run(args: argparse.Namespace) -> int:
     result = detect(args.data_dir, seed=args.seed, window=args.window, report_window=args.report_window,
                     as_of=args.as_of, n_permutations=args.permutations,
                     kinds=tuple(args.kinds) if args.kinds else None, mapping=args.mapping, timezone=args.timezone,
-                    epoch_unit=args.epoch_unit, on_error=args.on_error, progress=not args.no_progress)
+                    epoch_unit=args.epoch_unit, on_error=args.on_error, progress=not args.no_progress,
+                    linking=_linking(args))
     out = result.write(args.out, graph_formats=tuple(args.graph_formats))
     flagged = result.clusters[result.clusters["flagged"]] if len(result.clusters) else result.clusters
     print(f"{len(result.clusters)} clusters, {len(flagged)} flagged, "
           f"{len(result.flagged_accounts())} accounts flagged; wrote {out}", file=sys.stdout)
     print(f"window {result.parameters['window']:g} s ({result.parameters['window_choice']})", file=sys.stdout)
+    if args.engine == "spark":
+        print(f"linking on spark {args.spark_master}", file=sys.stdout)
     for kind, counts in result.exclusions.items():
         left_out = ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in counts.items())
         print(f"  {kind}: {left_out or 'nothing left out'}", file=sys.stdout)

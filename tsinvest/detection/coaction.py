@@ -147,7 +147,7 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     once costs its rows.
     """
     from tsinvest.graph.communities import edges_within_clusters
-    from tsinvest.linking.coordination import HotTargetWarning, coordination_edges
+    from tsinvest.linking.coordination import HotTargetWarning
     from tsinvest.scoring import cluster_features, coaction_null, member_coordination
 
     flooded = _flooded_targets(actions, target=target, window=window, limit=int(limits["max_actions_per_window"]))
@@ -156,7 +156,7 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     with warnings.catch_warnings():
         # Exclusions are reported as counts in the result, not as a warning.
         warnings.simplefilter("ignore", HotTargetWarning)
-        edges = coordination_edges(actions, actor=actor, target=target, window=window,
+        edges = settings.linking.coordination_edges(actions, actor=actor, target=target, window=window,
                                    min_weight=int(limits["edge_min_weight"]), signal=signal,
                                    max_actors_per_window=int(limits["max_actors_per_window"]))
     excluded = list(edges.attrs.get("excluded_targets", []))

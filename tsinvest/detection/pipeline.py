@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.detection.base import DetectionSettings, KindResult
+from tsinvest.detection.linking import LOCAL_LINKING, Linking
 from tsinvest.exceptions import ParameterError
 
 __all__ = ["DetectionResult", "detect", "DEFAULT_WINDOW", "DEFAULT_REPORT_WINDOW", "MIN_AUTO_WINDOW"]
@@ -218,7 +219,8 @@ def detect(data, *, seed: int = 0, window: float | Literal["auto"] | None = None
            report_window: float | None = None, as_of=None, n_permutations: int = 199, min_cluster_size: int = 3,
            thresholds: Mapping[str, Mapping[str, float]] | None = None, kinds: tuple[str, ...] | None = None,
            mapping=None, timezone: str | None = None, epoch_unit: Literal["s", "ms"] | None = None,
-           on_error: Literal["raise", "quarantine"] = "raise", progress: bool = True) -> DetectionResult:
+           on_error: Literal["raise", "quarantine"] = "raise", progress: bool = True,
+           linking: Linking = LOCAL_LINKING) -> DetectionResult:
     """Find, score and explain clusters of coordinated accounts in a data folder.
 
     Parameters
@@ -255,6 +257,10 @@ def detect(data, *, seed: int = 0, window: float | Literal["auto"] | None = None
         is a folder.
     progress : bool
         Progress per stage on stderr.
+    linking : Linking
+        Engine of the heavy linking stages (co-action, shared attributes,
+        copy-paste); the local one by default, or
+        :class:`tsinvest.spark.detect.SparkLinking`. Same outputs.
 
     Returns
     -------
@@ -291,7 +297,7 @@ def detect(data, *, seed: int = 0, window: float | Literal["auto"] | None = None
         raise ParameterError(f"report_window={report_window!r}: pass a positive number of seconds")
     settings = DetectionSettings(seed=int(seed), window=window_seconds, report_window=float(report_seconds),
                                  as_of=_as_of(tables, as_of), n_permutations=int(n_permutations),
-                                 min_cluster_size=int(min_cluster_size), progress=progress)
+                                 min_cluster_size=int(min_cluster_size), progress=progress, linking=linking)
     chosen = [detector for kind, detector in DETECTORS.items()
               if (kinds is None or kind in kinds) and detector.applies(tables)]
     results: list[KindResult] = []

@@ -73,6 +73,32 @@ class SparkEdges:
             self.cached.unpersist()
             self.cached = None
 
+    def windowed_pairs(self) -> int:
+        """Event pairs on one target at most the window apart, hot targets left out (the local ``stats`` count).
+
+        One more pass over the join, so it runs only when asked; call it
+        before :meth:`to_pandas`, which releases the cached events.
+        """
+        from pyspark.sql import functions as F
+
+        if self.cached is None:
+            raise ParameterError("windowed_pairs needs the cached events; call it before to_pandas() or release()")
+        window_us = int(round(self.parameters["window"] * 1_000_000))
+        events = self.cached.join(
+            F.broadcast(self.excluded_targets.withColumnRenamed("target_id", "target")), "target", "left_anti"
+        )
+        left = events.select("target", "bucket", F.col("actor").alias("left_actor"), F.col("us").alias("left_us"))
+        right = events.select(
+            "target",
+            F.explode(F.array(F.col("bucket"), F.col("bucket") - 1)).alias("bucket"),
+            F.col("actor").alias("right_actor"),
+            F.col("us").alias("right_us"),
+        )
+        delta = F.col("right_us") - F.col("left_us")
+        # Each unordered pair once: the later event, or at equal times the larger actor, on the right.
+        later = (delta > 0) | ((delta == 0) & (F.col("right_actor") > F.col("left_actor")))
+        return int(left.join(right, ["target", "bucket"]).where(later & (delta <= window_us)).count())
+
     def to_pandas(self):
         """Collect the edges as the local engine returns them (same dtypes, ``attrs``, warning).
 

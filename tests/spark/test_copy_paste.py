@@ -56,8 +56,11 @@ def test_spark_equals_local_exactly(spark):
     from tsinvest.spark import copy_paste_edges as spark_edges
 
     frame = events()
-    for options in ({"min_weight": 1}, {"threshold": 0.55, "min_tokens": 8, "max_accounts_per_text": 2, "seed": 3},
-                    {"action": None, "num_perm": 64, "max_evidence": 1, "shingle_size": 4}):
+    for options in (
+        {"min_weight": 1},
+        {"threshold": 0.55, "min_tokens": 8, "max_accounts_per_text": 2, "seed": 3},
+        {"action": None, "num_perm": 64, "max_evidence": 1, "shingle_size": 4},
+    ):
         expected = copy_paste_edges(frame, progress=False, **options)
         result = spark_edges(frame, spark=spark, **options).to_pandas()
         pd.testing.assert_frame_equal(result, expected, check_exact=True)

@@ -15,25 +15,37 @@ VALUES = ["d1", "d2", "0", "é\x01", 'a"b\\c', " ", "\u2028"]
 
 
 def logins(rows) -> pd.DataFrame:
-    accounts, devices, ips, seconds = zip(*rows) if rows else ((), (), (), ())
-    return pd.DataFrame({
-        "account_id": pd.array(list(accounts), dtype="string"),
-        "device_id": pd.array(list(devices), dtype="string"),
-        "ip": pd.array(list(ips), dtype="string"),
-        "ts": pd.to_datetime([s * 1_000_000 for s in seconds], unit="us", utc=True).as_unit("ns"),
-    })
+    accounts, devices, ips, seconds = zip(*rows, strict=True) if rows else ((), (), (), ())
+    return pd.DataFrame(
+        {
+            "account_id": pd.array(list(accounts), dtype="string"),
+            "device_id": pd.array(list(devices), dtype="string"),
+            "ip": pd.array(list(ips), dtype="string"),
+            "ts": pd.to_datetime([s * 1_000_000 for s in seconds], unit="us", utc=True).as_unit("ns"),
+        }
+    )
 
 
-HAND_MADE = logins([
-    ("1", "d1", "10.0.0.1", 0), ("2", "d1", "10.0.0.1", 60), ("0001", "é\x01", None, -5),
-    ("10", "é\x01", "10.0.0.1", 7), ("9", 'a"b\\c', "", 9), ("é", 'a"b\\c', "100.64.0.1", 3),
-    ("x", "d9", "100.64.0.1", 1), ("y", "d9", "100.64.0.1", 2), ("z", None, "100.64.0.1", 4),
-])
+HAND_MADE = logins(
+    [
+        ("1", "d1", "10.0.0.1", 0),
+        ("2", "d1", "10.0.0.1", 60),
+        ("0001", "é\x01", None, -5),
+        ("10", "é\x01", "10.0.0.1", 7),
+        ("9", 'a"b\\c', "", 9),
+        ("é", 'a"b\\c', "100.64.0.1", 3),
+        ("x", "d9", "100.64.0.1", 1),
+        ("y", "d9", "100.64.0.1", 2),
+        ("z", None, "100.64.0.1", 4),
+    ]
+)
 
 
 def test_both_engines_give_the_hand_computed_edges(linking):
     edges = linking.shared_attribute_edges(HAND_MADE, attributes=("device_id", "ip"), max_accounts_per_value=3)
-    pairs = {(a, b, s): w for a, b, s, w in edges[["account_a", "account_b", "signal", "weight"]].itertuples(index=False)}
+    pairs = {
+        (a, b, s): w for a, b, s, w in edges[["account_a", "account_b", "signal", "weight"]].itertuples(index=False)
+    }
     assert pairs[("1", "2", "shared_device_id")] == value_weight(2)
     assert pairs[("1", "10", "shared_ip")] == value_weight(3)
     assert ("x", "y", "shared_ip") not in pairs  # 100.64.0.1 is used by four accounts: a hub
@@ -56,11 +68,25 @@ def test_spark_equals_local_exactly_with_attrs(spark):
         assert result.attrs == expected.attrs
 
 
-@settings(max_examples=2, deadline=None, phases=(Phase.explicit, Phase.generate),
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(cases=st.lists(st.lists(st.tuples(st.sampled_from(ACCOUNTS), st.sampled_from(VALUES), st.sampled_from(VALUES),
-                                         st.integers(-100, 100)), max_size=12), min_size=20, max_size=30),
-       cap=st.integers(2, 4))
+@settings(
+    max_examples=2,
+    deadline=None,
+    phases=(Phase.explicit, Phase.generate),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    cases=st.lists(
+        st.lists(
+            st.tuples(
+                st.sampled_from(ACCOUNTS), st.sampled_from(VALUES), st.sampled_from(VALUES), st.integers(-100, 100)
+            ),
+            max_size=12,
+        ),
+        min_size=20,
+        max_size=30,
+    ),
+    cap=st.integers(2, 4),
+)
 def test_many_cases_in_one_spark_job_equal_the_local_engine(spark, cases, cap):
     """Cases batched: account ids and values prefixed per case, one Spark job, split afterwards."""
     from tsinvest.spark import shared_attribute_edges as spark_edges
@@ -70,19 +96,28 @@ def test_many_cases_in_one_spark_job_equal_the_local_engine(spark, cases, cap):
         return value if value.strip(" ") == "" else f"{n:03d}|{value}"
 
     batch = [(tag(n, a), tag(n, d), tag(n, i), s) for n, rows in enumerate(cases) for a, d, i, s in rows]
-    combined = spark_edges(logins(batch), spark=spark, attributes=("device_id", "ip"),
-                           max_accounts_per_value=cap).to_pandas()
+    combined = spark_edges(
+        logins(batch), spark=spark, attributes=("device_id", "ip"), max_accounts_per_value=cap
+    ).to_pandas()
     for n, rows in enumerate(cases):
         prefix = f"{n:03d}|"
         expected = shared_attribute_edges(logins(rows), attributes=("device_id", "ip"), max_accounts_per_value=cap)
         mine = combined[combined["account_a"].str.startswith(prefix)].reset_index(drop=True)
         for column in ("account_a", "account_b"):
             mine[column] = mine[column].str.slice(len(prefix))
-        mine["evidence"] = pd.array([
-            json.dumps([{"value": r["value"][len(prefix):], "accounts": r["accounts"]} for r in json.loads(e)],
-                       ensure_ascii=False, separators=(",", ":"))
-            for e in mine["evidence"]], dtype="string")
-        expected["evidence"] = pd.array([
-            json.dumps(json.loads(e), ensure_ascii=False, separators=(",", ":")) for e in expected["evidence"]],
-            dtype="string")
+        mine["evidence"] = pd.array(
+            [
+                json.dumps(
+                    [{"value": r["value"][len(prefix) :], "accounts": r["accounts"]} for r in json.loads(e)],
+                    ensure_ascii=False,
+                    separators=(",", ":"),
+                )
+                for e in mine["evidence"]
+            ],
+            dtype="string",
+        )
+        expected["evidence"] = pd.array(
+            [json.dumps(json.loads(e), ensure_ascii=False, separators=(",", ":")) for e in expected["evidence"]],
+            dtype="string",
+        )
         pd.testing.assert_frame_equal(mine, expected, check_exact=True)

@@ -18,8 +18,7 @@ HOSTILE = [chr(code) for code in range(128)] + ["é", "ß", "😀", "\u2028", "\
 def test_json_top_escapes_every_character_the_same_on_both_engines(spark):
     """Evidence JSON: one query, DuckDB's and Spark's to_json byte for byte (control characters, non-ASCII)."""
     rows = [(f"g{i % 3}", i, f"x{character}y") for i, character in enumerate(HOSTILE)]
-    sql = ("SELECT g, __tsinvest_json_top(50, -n, value, __, value, n) AS evidence "
-           "FROM {table} GROUP BY g ORDER BY g")
+    sql = "SELECT g, __tsinvest_json_top(50, -n, value, __, value, n) AS evidence FROM {table} GROUP BY g ORDER BY g"
     con = duckdb.connect()
     con.execute("CREATE TABLE cases (g VARCHAR, n BIGINT, value VARCHAR)")
     con.executemany("INSERT INTO cases VALUES (?, ?, ?)", rows)
@@ -43,8 +42,10 @@ def test_sorted_sum_and_periods_agree(spark):
     spark.createDataFrame([(v,) for v in values], "x double").createOrReplaceTempView("tsinvest_macro_sums")
     remote = spark.sql(to_spark(sql.format(table="tsinvest_macro_sums"))).collect()[0][0]
     assert remote == local == sum(sorted(values))
-    periods = ("SELECT __tsinvest_period_series(lo, hi, week) AS p FROM "
-               "(SELECT TIMESTAMP '2026-03-02 00:00:00' AS lo, TIMESTAMP '2026-03-30 00:00:00' AS hi) AS b ORDER BY p")
+    periods = (
+        "SELECT __tsinvest_period_series(lo, hi, week) AS p FROM "
+        "(SELECT TIMESTAMP '2026-03-02 00:00:00' AS lo, TIMESTAMP '2026-03-30 00:00:00' AS hi) AS b ORDER BY p"
+    )
     local_periods = [row[0] for row in con.execute(render(periods, "duckdb")).fetchall()]
     remote_periods = [row[0] for row in spark.sql(to_spark(periods)).collect()]
     assert remote_periods == local_periods and len(local_periods) == 4

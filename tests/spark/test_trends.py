@@ -9,14 +9,23 @@ from tsinvest.trends import time_series
 
 
 def reports() -> pd.DataFrame:
-    times = ["2026-03-02T10:00Z", "2026-03-02T11:00Z", "2026-03-04T09:00Z", None, "2026-03-08T23:59:59.999999Z",
-             "2026-03-09T00:00Z", "1969-12-31T23:00:00.5Z"]
-    return pd.DataFrame({
-        "ts": pd.to_datetime(times, utc=True, format="ISO8601"),
-        "policy": pd.array(["spam", "spam", "hate", "x", None, "é\x01", "spam"], dtype="string"),
-        "country": pd.array(["DE", "FR", "DE", "DE", "DE", "FR", "FR"], dtype="string"),
-        "account_id": pd.array(["1", "2", "1", "3", "4", "0001", "1"], dtype="string"),
-    })
+    times = [
+        "2026-03-02T10:00Z",
+        "2026-03-02T11:00Z",
+        "2026-03-04T09:00Z",
+        None,
+        "2026-03-08T23:59:59.999999Z",
+        "2026-03-09T00:00Z",
+        "1969-12-31T23:00:00.5Z",
+    ]
+    return pd.DataFrame(
+        {
+            "ts": pd.to_datetime(times, utc=True, format="ISO8601"),
+            "policy": pd.array(["spam", "spam", "hate", "x", None, "é\x01", "spam"], dtype="string"),
+            "country": pd.array(["DE", "FR", "DE", "DE", "DE", "FR", "FR"], dtype="string"),
+            "account_id": pd.array(["1", "2", "1", "3", "4", "0001", "1"], dtype="string"),
+        }
+    )
 
 
 CASES = [

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tsinvest.detection.linking import Linking
 
 __all__ = ["NAME", "HELP", "configure", "run"]
 
@@ -50,7 +54,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="Spark master URL with --engine spark (default local[2])")
 
 
-def _linking(args: argparse.Namespace):
+def _linking(args: argparse.Namespace) -> Linking:
     """The linking engine the options ask for (a Spark session is started only for --engine spark)."""
     from tsinvest.detection.linking import LOCAL_LINKING
 

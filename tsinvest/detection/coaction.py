@@ -17,7 +17,7 @@ from typing import Literal
 
 import pandas as pd
 
-from tsinvest.detection.base import MEMBER_COLUMNS, Detector, DetectionSettings, KindResult, feature, judge_clusters
+from tsinvest.detection.base import MEMBER_COLUMNS, DetectionSettings, Detector, KindResult, feature, judge_clusters
 from tsinvest.detection.clustering import cluster_family
 
 __all__ = ["COACTION_THRESHOLDS", "run_coaction", "coaction_decide", "coaction_describe", "describe_duration",
@@ -118,7 +118,6 @@ def _flooded_targets(actions: pd.DataFrame, *, target: str, window: float, limit
     One sort by (target, time), then one comparison of each action with the
     one ``limit`` places later: ``O(N log N)``.
     """
-    import numpy as np
 
     if len(actions) <= limit:
         return []

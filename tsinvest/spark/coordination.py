@@ -99,7 +99,7 @@ class SparkEdges:
         later = (delta > 0) | ((delta == 0) & (F.col("right_actor") > F.col("left_actor")))
         return int(left.join(right, ["target", "bucket"]).where(later & (delta <= window_us)).count())
 
-    def to_pandas(self):
+    def to_pandas(self) -> Any:
         """Collect the edges as the local engine returns them (same dtypes, ``attrs``, warning).
 
         Returns
@@ -150,10 +150,15 @@ class SparkEdges:
 # --------------------------------------------------------------------------- parameters and input
 
 
-def _check_parameters(window, min_weight, evidence_size, max_actors_per_window, salt_partitions, salt_min_events) -> int:
+def _check_parameters(
+    window: Any, min_weight: Any, evidence_size: Any, max_actors_per_window: Any, salt_partitions: Any,
+    salt_min_events: Any,
+) -> int:
     """Validate; return the window in whole microseconds (Spark's time precision)."""
     problems = []
-    window_ok = isinstance(window, (int, float)) and not isinstance(window, bool) and math.isfinite(window) and window >= 0
+    window_ok = (
+        isinstance(window, (int, float)) and not isinstance(window, bool) and math.isfinite(window) and window >= 0
+    )
     if not window_ok:
         problems.append("window must be a finite number of seconds >= 0")
     elif abs(window * 1_000_000 - round(window * 1_000_000)) > 1e-6:
@@ -173,7 +178,7 @@ def _check_parameters(window, min_weight, evidence_size, max_actors_per_window, 
     return int(round(window * 1_000_000))
 
 
-def _missing_columns_error(missing, available) -> ParameterError:
+def _missing_columns_error(missing: Any, available: Any) -> ParameterError:
     return ParameterError(
         f"missing column(s) {', '.join(repr(c) for c in missing)}; the table has "
         f"{len(available)} column(s): {', '.join(repr(str(c)) for c in available)}. "
@@ -181,7 +186,7 @@ def _missing_columns_error(missing, available) -> ParameterError:
     )
 
 
-def _check_microsecond_times(frame, time: str) -> None:
+def _check_microsecond_times(frame: Any, time: str) -> None:
     import pandas as pd
 
     times = frame[time]
@@ -199,7 +204,7 @@ def _check_microsecond_times(frame, time: str) -> None:
         )
 
 
-def _pandas_to_spark(spark, frame, columns: list[str], time: str | None):
+def _pandas_to_spark(spark: Any, frame: Any, columns: list[str], time: str | None) -> Any:
     """A pandas frame as a Spark DataFrame: string columns, microsecond UTC times (checked, never truncated)."""
     import pandas as pd
     import pyarrow as pa
@@ -215,7 +220,7 @@ def _pandas_to_spark(spark, frame, columns: list[str], time: str | None):
             arrays[column] = pa.array(times.dt.tz_convert("UTC").dt.as_unit("us"), type=pa.timestamp("us", tz="UTC"))
             continue
         dtype = frame[column].dtype
-        if not (isinstance(dtype, pd.StringDtype) or dtype == object or isinstance(dtype, pd.CategoricalDtype)):
+        if not (isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype)) or pd.api.types.is_object_dtype(dtype)):
             raise ParameterError(
                 f"column '{column}' must hold string ids (found {dtype}); ids are never numbers "
                 "because leading zeros and 19-digit ids must survive. Load the table with tsinvest.loading."
@@ -227,14 +232,12 @@ def _pandas_to_spark(spark, frame, columns: list[str], time: str | None):
     if not len(frame):
         from pyspark.sql.types import StringType, StructField, StructType, TimestampType
 
-        schema = StructType(
-            [StructField(c, TimestampType() if c == time else StringType(), True) for c in columns]
-        )
+        schema = StructType([StructField(c, TimestampType() if c == time else StringType(), True) for c in columns])
         return spark.createDataFrame([], schema)
     return spark.createDataFrame(pa.table(arrays))
 
 
-def _read_source(spark, source):
+def _read_source(spark: Any, source: Any) -> Any:
     """A Spark DataFrame for a path (Parquet file or folder, CSV) or a table name."""
     from pathlib import Path
 
@@ -246,16 +249,20 @@ def _read_source(spark, source):
         if name.endswith(_CSV_SUFFIXES):
             # Every column as text: ids keep their leading zeros and full 19 digits.
             separator = "\t" if name.endswith(".tsv") else ","
-            return spark.read.option("header", True).option("inferSchema", False).option("sep", separator).csv(str(path))
+            return (
+                spark.read.option("header", True).option("inferSchema", False).option("sep", separator).csv(str(path))
+            )
         raise ParameterError(
             f"source file '{path.name}' is neither Parquet (.parquet) nor CSV (.csv); convert it or pass a DataFrame"
         )
     if isinstance(source, str) and spark.catalog.tableExists(source):
         return spark.table(source)
-    raise ParameterError(f"source '{path.name}' is not an existing file or a table of the Spark session; check the path")
+    raise ParameterError(
+        f"source '{path.name}' is not an existing file or a table of the Spark session; check the path"
+    )
 
 
-def spark_table(source, *, spark=None, columns: list[str], time: str | None = None):
+def spark_table(source: Any, *, spark: Any = None, columns: list[str], time: str | None = None) -> Any:
     """``source`` as a Spark DataFrame holding ``columns`` (checked; see :func:`spark_events` for the sources).
 
     A pandas frame is sent with its ``columns`` as strings and ``time`` as
@@ -269,7 +276,9 @@ def spark_table(source, *, spark=None, columns: list[str], time: str | None = No
     if isinstance(source, DataFrame):
         frame = source
     elif spark is None:
-        raise ParameterError("spark must be a SparkSession when source is not a Spark DataFrame; see tsinvest.spark.local_session")
+        raise ParameterError(
+            "spark must be a SparkSession when source is not a Spark DataFrame; see tsinvest.spark.local_session"
+        )
     elif isinstance(source, pd.DataFrame):
         missing = [c for c in columns if c not in source.columns]
         if missing:
@@ -278,7 +287,9 @@ def spark_table(source, *, spark=None, columns: list[str], time: str | None = No
     elif isinstance(source, (str, os.PathLike)):
         frame = _read_source(spark, source)
     else:
-        raise ParameterError("source must be a Spark or pandas DataFrame, a path to a Parquet or CSV file, or a table name")
+        raise ParameterError(
+            "source must be a Spark or pandas DataFrame, a path to a Parquet or CSV file, or a table name"
+        )
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise _missing_columns_error(missing, frame.columns)
@@ -286,15 +297,15 @@ def spark_table(source, *, spark=None, columns: list[str], time: str | None = No
 
 
 def spark_events(
-    source,
+    source: Any,
     *,
-    spark=None,
+    spark: Any = None,
     actor: str = "account_id",
     target: str = "target_id",
     time: str = "ts",
     action: str | None = None,
     action_column: str = "action",
-):
+) -> Any:
     """Events as a Spark DataFrame ``(actor, target, us)``: string ids, microseconds since the epoch (UTC).
 
     Parameters
@@ -339,7 +350,7 @@ def spark_events(
 # --------------------------------------------------------------------------- pieces
 
 
-def json_escape_column(column):
+def json_escape_column(column: Any) -> Any:
     """``json.dumps(value)[1:-1]`` as a Spark column expression (quotes, backslashes, non-ASCII escaped).
 
     Spark's own ``to_json`` leaves non-ASCII characters as they are and writes
@@ -352,7 +363,7 @@ def json_escape_column(column):
     """
     from pyspark.sql import functions as F
 
-    def one(character):
+    def one(character: Any) -> Any:
         utf16 = F.lower(F.hex(F.encode(character, "UTF-16BE")))
         return (
             F.when(character == F.lit('"'), F.lit('\\"'))
@@ -371,7 +382,7 @@ def json_escape_column(column):
     return F.when(column.rlike(_UNSAFE), F.array_join(F.transform(characters, one), "")).otherwise(column)
 
 
-def _evidence(targets, evidence_size: int):
+def _evidence(targets: Any, evidence_size: int) -> Any:
     """``json.dumps(sorted(targets)[:evidence_size])`` as a Spark column (targets: array of strings)."""
     from pyspark.sql import functions as F
 
@@ -382,13 +393,13 @@ def _evidence(targets, evidence_size: int):
     return F.concat(F.lit('["'), F.array_join(escaped, '", "'), F.lit('"]'))
 
 
-def _bucketed(events, width: int):
+def _bucketed(events: Any, width: int) -> Any:
     from pyspark.sql import functions as F
 
     return events.withColumn("bucket", F.expr(f"(us - pmod(us, {width})) div {width}"))
 
 
-def hot_targets(events, window_us: int, max_actors: int):
+def hot_targets(events: Any, window_us: int, max_actors: int) -> Any:
     """Targets on which more than ``max_actors`` distinct actors acted inside one window (the local rule).
 
     ``events`` has columns ``(actor, target, us, bucket)`` with buckets of
@@ -432,7 +443,9 @@ def hot_targets(events, window_us: int, max_actors: int):
         .groupBy("target", "actor", "run")
         .agg(F.min("start").alias("start"), F.max("end").alias("end"))
     )
-    points = merged.select("target", F.col("start").alias("point"), F.lit(0).alias("order"), F.lit(1).alias("step")).unionByName(
+    points = merged.select(
+        "target", F.col("start").alias("point"), F.lit(0).alias("order"), F.lit(1).alias("step")
+    ).unionByName(
         merged.select("target", F.col("end").alias("point"), F.lit(1).alias("order"), F.lit(-1).alias("step"))
     )
     sweep = Window.partitionBy("target").orderBy("point", "order").rowsBetween(Window.unboundedPreceding, 0)
@@ -446,9 +459,9 @@ def hot_targets(events, window_us: int, max_actors: int):
 
 
 def coordination_edges(
-    source,
+    source: Any,
     *,
-    spark=None,
+    spark: Any = None,
     actor: str = "account_id",
     target: str = "target_id",
     time: str = "ts",
@@ -462,7 +475,8 @@ def coordination_edges(
     salt_partitions: int = 1,
     salt_min_events: int = 10_000,
 ) -> SparkEdges:
-    """Co-action edges on Spark, with the contract of the local :func:`~tsinvest.linking.coordination.coordination_edges`.
+    """Co-action edges on Spark, with the contract of the local
+    :func:`~tsinvest.linking.coordination.coordination_edges`.
 
     Two different accounts are linked on a target when both acted on it at
     most ``window`` seconds apart (inclusive); a pair's weight is the number
@@ -538,7 +552,9 @@ def coordination_edges(
     >>> edges.to_pandas()[["account_a", "account_b", "weight", "evidence"]].to_dict("records")
     [{'account_a': '001', 'account_b': '002', 'weight': 2, 'evidence': '["v1", "v2"]'}]
     """
-    window_us = _check_parameters(window, min_weight, evidence_size, max_actors_per_window, salt_partitions, salt_min_events)
+    window_us = _check_parameters(
+        window, min_weight, evidence_size, max_actors_per_window, salt_partitions, salt_min_events
+    )
     events = spark_events(
         source, spark=spark, actor=actor, target=target, time=time, action=action, action_column=action_column
     )
@@ -601,7 +617,7 @@ def coordination_edges(
     )
 
 
-def _linked_rows(events, window_us: int, salt_partitions: int, salt_min_events: int):
+def _linked_rows(events: Any, window_us: int, salt_partitions: int, salt_min_events: int) -> Any:
     """Linked event pairs ``(account_a, account_b, target, earlier, later)`` from the bucket join."""
     from pyspark.sql import functions as F
 
@@ -615,17 +631,31 @@ def _linked_rows(events, window_us: int, salt_partitions: int, salt_min_events: 
     keys = ["target", "bucket"]
     if salt_partitions > 1:
         busy = (
-            events.groupBy("target", "bucket").count().where(F.col("count") >= salt_min_events)
+            events.groupBy("target", "bucket")
+            .count()
+            .where(F.col("count") >= salt_min_events)
             .select("target", "bucket", F.lit(True).alias("busy"))
         )
-        left = left.join(F.broadcast(busy), keys, "left").withColumn(
-            "salt",
-            F.when(F.col("busy"), F.pmod(F.xxhash64("left_actor", "left_us"), F.lit(salt_partitions))).otherwise(F.lit(0)).cast("int"),
-        ).drop("busy")
-        right = right.join(F.broadcast(busy), keys, "left").withColumn(
-            "salt",
-            F.explode(F.when(F.col("busy"), F.sequence(F.lit(0), F.lit(salt_partitions - 1))).otherwise(F.array(F.lit(0)))),
-        ).drop("busy")
+        left = (
+            left.join(F.broadcast(busy), keys, "left")
+            .withColumn(
+                "salt",
+                F.when(F.col("busy"), F.pmod(F.xxhash64("left_actor", "left_us"), F.lit(salt_partitions)))
+                .otherwise(F.lit(0))
+                .cast("int"),
+            )
+            .drop("busy")
+        )
+        right = (
+            right.join(F.broadcast(busy), keys, "left")
+            .withColumn(
+                "salt",
+                F.explode(
+                    F.when(F.col("busy"), F.sequence(F.lit(0), F.lit(salt_partitions - 1))).otherwise(F.array(F.lit(0)))
+                ),
+            )
+            .drop("busy")
+        )
         keys = keys + ["salt"]
     delta = F.col("right_us") - F.col("left_us")
     joined = left.join(right, keys).where(

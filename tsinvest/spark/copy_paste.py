@@ -1,4 +1,4 @@
-"""Copy-paste candidates on Spark: the local normalisation and MinHash in ``mapInPandas``, a banded join, the local SQL."""
+"""Copy-paste candidates on Spark: local normalisation and MinHash in ``mapInPandas``, a banded join, the local SQL."""
 
 from __future__ import annotations
 
@@ -39,8 +39,8 @@ def _signature_batches(batches: Iterator[Any], num_perm: int, shingle_size: int,
         yield pd.DataFrame({"text_id": texts, "signature": [s.hashvalues.astype("int64").tolist() for s in signatures]})
 
 
-def _near_duplicates(texts, *, threshold: float, num_perm: int, shingle_size: int, seed: int):
-    """Pairs ``(left, right, similarity)`` of near-duplicate texts: banded candidates, verified on the full signature."""
+def _near_duplicates(texts: Any, *, threshold: float, num_perm: int, shingle_size: int, seed: int) -> Any:
+    """Pairs ``(left, right, similarity)`` of near-duplicate texts: banded candidates, verified on full signatures."""
     from functools import partial
 
     from pyspark.sql import functions as F
@@ -52,27 +52,32 @@ def _near_duplicates(texts, *, threshold: float, num_perm: int, shingle_size: in
         "text_id string, signature array<bigint>",
     )
     bands = F.array(
-        *[F.struct(F.lit(band).alias("band"), F.slice("signature", start + 1, end - start).alias("key"))
-          for band, (start, end) in enumerate(lsh_bands(threshold, num_perm))]
+        *[
+            F.struct(F.lit(band).alias("band"), F.slice("signature", start + 1, end - start).alias("key"))
+            for band, (start, end) in enumerate(lsh_bands(threshold, num_perm))
+        ]
     )
     banded = signatures.select("text_id", F.explode(bands).alias("b")).select("text_id", "b.band", "b.key")
     left = banded.select(F.col("text_id").alias("left"), "band", "key")
     right = banded.select(F.col("text_id").alias("right"), "band", "key")
-    candidates = left.join(right, ["band", "key"]).where(F.col("left") < F.col("right")).select("left", "right").distinct()
+    candidates = (
+        left.join(right, ["band", "key"]).where(F.col("left") < F.col("right")).select("left", "right").distinct()
+    )
     first = signatures.select(F.col("text_id").alias("left"), F.col("signature").alias("s1"))
     second = signatures.select(F.col("text_id").alias("right"), F.col("signature").alias("s2"))
     agreeing = F.size(F.filter(F.arrays_zip("s1", "s2"), lambda pair: pair["s1"] == pair["s2"]))
     return (
-        candidates.join(first, "left").join(second, "right")
+        candidates.join(first, "left")
+        .join(second, "right")
         .select("left", "right", (agreeing / F.lit(num_perm)).alias("similarity"))
         .where(F.col("similarity") >= F.lit(float(threshold)))
     )
 
 
 def copy_paste_edges(
-    source,
+    source: Any,
     *,
-    spark=None,
+    spark: Any = None,
     text: str = "text",
     actor: str = "account_id",
     time: str = "ts",
@@ -129,7 +134,8 @@ def copy_paste_edges(
     >>> spam = "dm me for cheap followers and real likes today"
     >>> events = pd.DataFrame({"account_id": ["1", "2", "3"], "action": ["comment"] * 3,
     ...                        "text": [spam, spam.upper(), "nice"], "ts": pd.to_datetime(["2026-03-02"] * 3, utc=True)})
-    >>> copy_paste_edges(events, spark=local_session(), min_weight=1).to_pandas()[["account_a", "account_b"]].values.tolist()
+    >>> edges = copy_paste_edges(events, spark=local_session(), min_weight=1).to_pandas()
+    >>> edges[["account_a", "account_b"]].values.tolist()
     [['1', '2']]
     """
     from functools import partial
@@ -156,26 +162,39 @@ def copy_paste_edges(
         F.col(actor).cast("string").alias("account"), F.col(text).cast("string").alias("raw"), F.col(time).alias("ts")
     )
     normalised = (
-        selected.select("raw").distinct()
-        .mapInPandas(partial(_normalised_batches, min_tokens=min_tokens, min_chars=min_chars),
-                     "raw string, normalised string, long_enough boolean")
+        selected.select("raw")
+        .distinct()
+        .mapInPandas(
+            partial(_normalised_batches, min_tokens=min_tokens, min_chars=min_chars),
+            "raw string, normalised string, long_enough boolean",
+        )
         .cache()
     )
     tagged = selected.join(normalised, "raw")
     posts = tagged.where("long_enough").select("account", F.col("normalised").alias("text_id"), "ts").cache()
     texts = (
-        normalised.where("long_enough").groupBy("normalised").agg(F.min("raw").alias("body"))
-        .select(F.col("normalised").alias("text_id"), "body").cache()
+        normalised.where("long_enough")
+        .groupBy("normalised")
+        .agg(F.min("raw").alias("body"))
+        .select(F.col("normalised").alias("text_id"), "body")
+        .cache()
     )
     # The joins read the pairs several times; computed once (signatures run Python).
-    pairs = _near_duplicates(texts, threshold=threshold, num_perm=num_perm, shingle_size=shingle_size, seed=seed).cache()
+    pairs = _near_duplicates(
+        texts, threshold=threshold, num_perm=num_perm, shingle_size=shingle_size, seed=seed
+    ).cache()
     number = next(_views)
     views = {name: f"tsinvest_copy_paste_{name}_{number}" for name in ("posts", "pairs", "texts")}
     for name, table in (("posts", posts), ("pairs", pairs), ("texts", texts)):
         table.createOrReplaceTempView(views[name])
     queries = copy_paste_sql(
-        views["posts"], views["pairs"], views["texts"], max_accounts_per_text=max_accounts_per_text,
-        min_repeats_per_account=min_repeats_per_account, max_evidence=max_evidence, min_weight=min_weight,
+        views["posts"],
+        views["pairs"],
+        views["texts"],
+        max_accounts_per_text=max_accounts_per_text,
+        min_repeats_per_account=min_repeats_per_account,
+        max_evidence=max_evidence,
+        min_weight=min_weight,
     )
     session = frame.sparkSession
     attrs = {

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 __all__ = ["local_session", "require_pyspark"]
 
 
-def require_pyspark():
+def require_pyspark() -> Any:
     """Import and return :mod:`pyspark`, or raise a :class:`~tsinvest.exceptions.MissingDependencyError`."""
     try:
         import pyspark
@@ -30,7 +31,7 @@ def local_session(
     shuffle_partitions: int = 2,
     driver_memory: str | None = None,
     config: dict[str, str] | None = None,
-):
+) -> Any:
     """Return a Spark session for investigations on one machine (or join a cluster with ``master``).
 
     Parameters
@@ -101,6 +102,10 @@ def local_session(
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
-    for key in ("spark.sql.session.timeZone", "spark.sql.shuffle.partitions", "spark.sql.execution.arrow.pyspark.enabled"):
+    for key in (
+        "spark.sql.session.timeZone",
+        "spark.sql.shuffle.partitions",
+        "spark.sql.execution.arrow.pyspark.enabled",
+    ):
         spark.conf.set(key, settings[key])
     return spark

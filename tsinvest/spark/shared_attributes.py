@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import Any
 
 from tsinvest.spark.results import SparkEdgeTable
 
@@ -13,9 +14,9 @@ _views = itertools.count()
 
 
 def shared_attribute_edges(
-    source,
+    source: Any,
     *,
-    spark=None,
+    spark: Any = None,
     attributes: Sequence[str] = ("device_id", "ip"),
     actor: str = "account_id",
     time: str | None = "ts",
@@ -76,8 +77,13 @@ def shared_attribute_edges(
     frame.createOrReplaceTempView(view)
     session = frame.sparkSession
     queries = shared_attribute_sql(
-        view, attributes, actor=actor, time=time, max_accounts_per_value=max_accounts_per_value,
-        min_weight=min_weight, max_evidence=max_evidence,
+        view,
+        attributes,
+        actor=actor,
+        time=time,
+        max_accounts_per_value=max_accounts_per_value,
+        min_weight=min_weight,
+        max_evidence=max_evidence,
     )
     edges = session.sql(to_spark(queries["edges"]))
     hubs = {row[0]: int(row[1]) for row in session.sql(to_spark(queries["hubs"])).collect()}

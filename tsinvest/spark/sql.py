@@ -30,7 +30,10 @@ __all__ = ["MACROS", "VARIADIC_MACROS", "render", "to_spark"]
 #: Dialect forms of each macro; ``{0}``, ``{1}`` are the macro's arguments.
 MACROS = {
     # Exact floor(x / w) for integers, negative x included (times before 1970).
-    "floor_div": {"duckdb": "(({0}) - ((({0}) % ({1})) + ({1})) % ({1})) // ({1})", "spark": "(({0}) - pmod({0}, {1})) div ({1})"},
+    "floor_div": {
+        "duckdb": "(({0}) - ((({0}) % ({1})) + ({1})) % ({1})) // ({1})",
+        "spark": "(({0}) - pmod({0}, {1})) div ({1})",
+    },
     # Sorted list of distinct values (string order = UTF-8 byte order on both engines).
     "sorted_distinct": {"duckdb": "list_sort(list(DISTINCT {0}))", "spark": "array_sort(collect_set({0}))"},
     # Linear interpolation between closest ranks (R's quantile type 7, numpy's default).

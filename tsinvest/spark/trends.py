@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 __all__ = ["time_series"]
 
@@ -12,16 +12,16 @@ _views = itertools.count()
 
 
 def time_series(
-    source,
+    source: Any,
     *,
-    spark=None,
+    spark: Any = None,
     time: str = "ts",
-    freq: str = "D",
+    freq: Literal["H", "D", "W"] = "D",
     by: str | Sequence[str] = (),
     distinct: str | None = None,
     start: Any = None,
     end: Any = None,
-):
+) -> Any:
     """:func:`tsinvest.trends.time_series` on Spark: counts per period and group, empty periods as zero.
 
     Parameters

@@ -133,7 +133,8 @@ def copy_paste_edges(
     >>> from tsinvest.spark import local_session
     >>> spam = "dm me for cheap followers and real likes today"
     >>> events = pd.DataFrame({"account_id": ["1", "2", "3"], "action": ["comment"] * 3,
-    ...                        "text": [spam, spam.upper(), "nice"], "ts": pd.to_datetime(["2026-03-02"] * 3, utc=True)})
+    ...                        "text": [spam, spam.upper(), "nice"],
+    ...                        "ts": pd.to_datetime(["2026-03-02"] * 3, utc=True)})
     >>> edges = copy_paste_edges(events, spark=local_session(), min_weight=1).to_pandas()
     >>> edges[["account_a", "account_b"]].values.tolist()
     [['1', '2']]

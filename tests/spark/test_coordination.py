@@ -265,3 +265,19 @@ def test_plan_joins_on_the_bucket_without_cartesian_or_nested_loop(spark):
     joins = [line for line in plan.splitlines() if "SortMergeJoin" in line]
     assert any("bucket" in line and "target" in line for line in joins), plan
     pd.testing.assert_frame_equal(edges, local_edges(frame, window=20, min_weight=1, max_actors_per_window=10**6))
+
+
+def test_windowed_pairs_count_the_local_sweeps_rows(spark):
+    """Pairs of two accounts only (one account's repeats are not pairs), ties counted once, hot targets out."""
+    from tsinvest.linking.coordination import coordination_edges as local_engine
+    from tsinvest.spark import coordination_edges
+
+    rows = [("1", "t", 0), ("1", "t", 1_000_000), ("2", "t", 1_000_000), ("3", "t", 1_000_000), ("2", "t", 90_000_000),
+            ("1", "u", 5), ("2", "u", 5), ("1", "u", 6)] + [(str(10 + n), "hot", n) for n in range(5)]
+    frame = events_frame(rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HotTargetWarning)
+        expected = local_engine(frame, window=60, min_weight=1, max_actors_per_window=4).attrs["stats"]
+        result = coordination_edges(frame, spark=spark, window=60, min_weight=1, max_actors_per_window=4)
+        assert result.windowed_pairs() == expected["windowed_pairs"] == 7
+        result.to_pandas()

@@ -21,6 +21,7 @@ def write_folder(folder) -> None:
     for video in range(8):
         for position, account in enumerate(ring):
             events.append((account, "share", f"0{video}", start + pd.Timedelta(hours=video, seconds=3 * position), ""))
+    events.append((ring[0], "like", "00", start + pd.Timedelta(seconds=1), ""))  # a pair of one account: not linked
     for n in range(30):  # organic: one share each, spread over days
         events.append((f"9{n:02d}", "share", f"0{n % 8}", start + pd.Timedelta(hours=11 * n + 5), ""))
     campaign = [f"7{i}" for i in range(5)]

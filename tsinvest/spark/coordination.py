@@ -74,7 +74,9 @@ class SparkEdges:
             self.cached = None
 
     def windowed_pairs(self) -> int:
-        """Event pairs on one target at most the window apart, hot targets left out (the local ``stats`` count).
+        """Event pairs of two accounts on one target at most the window apart, hot targets left out.
+
+        The local engine's ``stats["windowed_pairs"]`` (the rows its sweep emits).
 
         One more pass over the join, so it runs only when asked; call it
         before :meth:`to_pandas`, which releases the cached events.
@@ -95,8 +97,10 @@ class SparkEdges:
             F.col("us").alias("right_us"),
         )
         delta = F.col("right_us") - F.col("left_us")
-        # Each unordered pair once: the later event, or at equal times the larger actor, on the right.
-        later = (delta > 0) | ((delta == 0) & (F.col("right_actor") > F.col("left_actor")))
+        # Each unordered pair of two accounts once: the later event, or at equal times the larger actor, on the right.
+        later = ((delta > 0) & (F.col("right_actor") != F.col("left_actor"))) | (
+            (delta == 0) & (F.col("right_actor") > F.col("left_actor"))
+        )
         return int(left.join(right, ["target", "bucket"]).where(later & (delta <= window_us)).count())
 
     def to_pandas(self) -> Any:

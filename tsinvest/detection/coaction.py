@@ -17,7 +17,7 @@ from typing import Literal
 
 import pandas as pd
 
-from tsinvest.detection.base import MEMBER_COLUMNS, DetectionSettings, Detector, KindResult, feature, judge_clusters
+from tsinvest.detection.base import MEMBER_COLUMNS, Detector, DetectionSettings, KindResult, feature, judge_clusters
 from tsinvest.detection.clustering import cluster_family
 
 __all__ = ["COACTION_THRESHOLDS", "run_coaction", "coaction_decide", "coaction_describe", "describe_duration",
@@ -118,6 +118,7 @@ def _flooded_targets(actions: pd.DataFrame, *, target: str, window: float, limit
     One sort by (target, time), then one comparison of each action with the
     one ``limit`` places later: ``O(N log N)``.
     """
+    import numpy as np
 
     if len(actions) <= limit:
         return []
@@ -149,13 +150,14 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     from tsinvest.linking.coordination import HotTargetWarning
     from tsinvest.scoring import cluster_features, coaction_null, member_coordination
 
+    coordination_edges = settings.linking.coordination_edges
     flooded = _flooded_targets(actions, target=target, window=window, limit=int(limits["max_actions_per_window"]))
     if len(flooded):
         actions = actions[~actions[target].astype("string").isin(flooded)]
     with warnings.catch_warnings():
         # Exclusions are reported as counts in the result, not as a warning.
         warnings.simplefilter("ignore", HotTargetWarning)
-        edges = settings.linking.coordination_edges(actions, actor=actor, target=target, window=window,
+        edges = coordination_edges(actions, actor=actor, target=target, window=window,
                                    min_weight=int(limits["edge_min_weight"]), signal=signal,
                                    max_actors_per_window=int(limits["max_actors_per_window"]))
     excluded = list(edges.attrs.get("excluded_targets", []))

@@ -7,7 +7,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from tsinvest.detection.base import MEMBER_COLUMNS, DetectionSettings, Detector, KindResult, feature, judge_clusters
+from tsinvest.detection.base import MEMBER_COLUMNS, Detector, DetectionSettings, KindResult, feature, judge_clusters
 from tsinvest.detection.clustering import cluster_family
 
 __all__ = ["CopyPaste"]
@@ -59,11 +59,10 @@ class CopyPaste(Detector):
         from tsinvest.graph.communities import edges_within_clusters
         from tsinvest.scoring import cluster_features
 
-        edges = settings.linking.copy_paste_edges(tables["events"], threshold=limits["similarity"],
-                                                  min_tokens=int(limits["min_tokens"]),
-                                                  max_accounts_per_text=int(limits["max_accounts_per_text"]),
-                                                  min_weight=limits["edge_min_weight"], progress=False,
-                                                  seed=settings.seed + 1)
+        copy_paste_edges = settings.linking.copy_paste_edges
+        edges = copy_paste_edges(tables["events"], threshold=limits["similarity"], min_tokens=int(limits["min_tokens"]),
+                                 max_accounts_per_text=int(limits["max_accounts_per_text"]),
+                                 min_weight=limits["edge_min_weight"], progress=False, seed=settings.seed + 1)
         exclusions = {"common_texts": int(edges.attrs.get("common_texts_excluded", 0)),
                       "short_texts": int(edges.attrs.get("short_texts_skipped", 0))}
         edges.attrs = {}

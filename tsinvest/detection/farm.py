@@ -10,8 +10,8 @@ import pandas as pd
 
 from tsinvest.detection.base import (
     MEMBER_COLUMNS,
-    DetectionSettings,
     Detector,
+    DetectionSettings,
     KindResult,
     empty_edges,
     feature,
@@ -123,6 +123,7 @@ class Farm(Detector):
         from tsinvest.graph.communities import edges_within_clusters, membership_table
         from tsinvest.scoring import cluster_features
 
+        shared_attribute_edges = settings.linking.shared_attribute_edges
         logins, events = tables.get("logins"), tables.get("events")
         cap = int(limits["max_accounts_per_value"])
         attribute_edges, follow_edges = empty_edges(), empty_edges()
@@ -130,14 +131,12 @@ class Farm(Detector):
         if logins is not None and len(logins):
             attributes = tuple(c for c in ("device_id", "ip") if c in logins.columns)
             if attributes:
-                attribute_edges = settings.linking.shared_attribute_edges(logins, attributes=attributes,
-                                                                          max_accounts_per_value=cap)
+                attribute_edges = shared_attribute_edges(logins, attributes=attributes, max_accounts_per_value=cap)
                 for column, count in attribute_edges.attrs.get("hub_values_excluded", {}).items():
                     exclusions[f"hub_{column}_values"] = int(count)
         follows = events[events["action"] == "follow"] if events is not None and len(events) else None
         if follows is not None and len(follows):
-            follow_edges = settings.linking.shared_attribute_edges(follows, attributes=("target_id",),
-                                                                   max_accounts_per_value=cap)
+            follow_edges = shared_attribute_edges(follows, attributes=("target_id",), max_accounts_per_value=cap)
             hubs = follow_edges.attrs.get("hub_values_excluded", {})
             exclusions["hub_follow_targets"] = int(hubs.get("target_id", 0))
             follow_edges = follow_edges.assign(signal=pd.array(["co_follow"] * len(follow_edges), dtype="string"))

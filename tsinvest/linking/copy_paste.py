@@ -164,34 +164,8 @@ def near_duplicate_texts(
     return pairs.sort_values(["left", "right"], kind="mergesort").reset_index(drop=True)
 
 
-def copy_paste_sql(
-    posts: str,
-    pairs: str,
-    texts: str,
-    *,
-    max_accounts_per_text: int = 10,
-    min_repeats_per_account: float = 2.0,
-    max_evidence: int = 3,
-    min_weight: float = 2.0,
-) -> dict[str, str]:
-    """The joins of :func:`copy_paste_edges`, in DuckDB's dialect with :mod:`tsinvest.spark.sql` macros.
-
-    One source for both engines (:func:`tsinvest.spark.copy_paste_edges`
-    runs it through :func:`tsinvest.spark.sql.to_spark`). ``posts`` has
-    ``account, text_id, ts``; ``pairs`` has ``left, right, similarity``
-    (near-duplicate texts, ``left < right``); ``texts`` has ``text_id, body``
-    (the raw exemplar). Text ids only need to sort as the normalised texts
-    do: numbers locally, the normalised texts themselves on Spark.
-
-    Returns
-    -------
-    dict of str to str
-        ``edges`` (sorted edge rows) and ``common`` (the number of common
-        phrases left out).
-    """
-    cap = int(max_accounts_per_text)
-    repeats = f"CAST('{float(min_repeats_per_account)!r}' AS DOUBLE)"
-    pieces = f"""
+# The queries of copy_paste_sql: {names} are table names and validated numbers.
+_COPY_PASTE_PIECES = """
         account_texts AS (
             SELECT account, text_id, count(*) AS posts, min(ts) AS first_ts, max(ts) AS last_ts
             FROM {posts} GROUP BY account, text_id
@@ -212,7 +186,7 @@ def copy_paste_sql(
         common AS (
             SELECT text_id FROM neighbourhood WHERE accounts > {cap} AND posts < {repeats} * accounts
         )"""
-    edges = f"""
+_COPY_PASTE_EDGES = """
         WITH {pieces},
         kept_pairs AS (
             SELECT p.t1, p.t2, p.similarity FROM text_pairs p
@@ -257,14 +231,49 @@ def copy_paste_sql(
         )
         SELECT e.account_a, e.account_b, 'copy_paste' AS signal, CAST(m.matched AS DOUBLE) AS weight,
                min(e.first_ts) AS first_ts, max(e.last_ts) AS last_ts,
-               __tsinvest_json_top({int(max_evidence)}, -closeness, t1, t2, __, text, matched_text, similarity)
+               __tsinvest_json_top({max_evidence}, -closeness, t1, t2, __, text, matched_text, similarity)
                    AS evidence
         FROM evidence_rows e
         JOIN matched_posts m ON m.account_a = e.account_a AND m.account_b = e.account_b
-        WHERE m.matched >= CAST('{float(min_weight)!r}' AS DOUBLE)
+        WHERE m.matched >= CAST('{min_weight!r}' AS DOUBLE)
         GROUP BY e.account_a, e.account_b, m.matched
         ORDER BY weight DESC, account_a, account_b
     """
+
+
+def copy_paste_sql(
+    posts: str,
+    pairs: str,
+    texts: str,
+    *,
+    max_accounts_per_text: int = 10,
+    min_repeats_per_account: float = 2.0,
+    max_evidence: int = 3,
+    min_weight: float = 2.0,
+) -> dict[str, str]:
+    """The joins of :func:`copy_paste_edges`, in DuckDB's dialect with :mod:`tsinvest.spark.sql` macros.
+
+    One source for both engines (:func:`tsinvest.spark.copy_paste_edges`
+    runs it through :func:`tsinvest.spark.sql.to_spark`). ``posts`` has
+    ``account, text_id, ts``; ``pairs`` has ``left, right, similarity``
+    (near-duplicate texts, ``left < right``); ``texts`` has ``text_id, body``
+    (the raw exemplar). Text ids only need to sort as the normalised texts
+    do: numbers locally, the normalised texts themselves on Spark.
+
+    Returns
+    -------
+    dict of str to str
+        ``edges`` (sorted edge rows) and ``common`` (the number of common
+        phrases left out).
+    """
+    settings = {
+        "posts": posts, "pairs": pairs, "texts": texts, "cap": int(max_accounts_per_text),
+        "repeats": f"CAST('{float(min_repeats_per_account)!r}' AS DOUBLE)",
+    }
+    pieces = _COPY_PASTE_PIECES.format(**settings)
+    edges = _COPY_PASTE_EDGES.format(
+        pieces=pieces, texts=texts, max_evidence=int(max_evidence), min_weight=float(min_weight)
+    )
     common = f"WITH {pieces} SELECT count(*) AS common_texts FROM common"
     return {"edges": edges, "common": common}
 

@@ -95,6 +95,41 @@ def _finalise_edges(edges: pd.DataFrame, *, presorted: bool = False) -> pd.DataF
     return edges.reset_index(drop=True)
 
 
+# The edge query of shared_attribute_sql: {names} are SQL built there and validated numbers.
+_SHARED_ATTRIBUTE_EDGES = """
+        WITH observations AS ({observations}),
+        account_values AS (
+            SELECT attribute, value, account, min(ts) AS first_ts, max(ts) AS last_ts
+            FROM observations GROUP BY attribute, value, account
+        ),
+        value_counts AS (
+            SELECT attribute, value, count(*) AS accounts FROM account_values GROUP BY attribute, value
+        ),
+        value_weights AS (SELECT * FROM (VALUES {weights}) AS w(accounts, value_weight)),
+        kept AS (
+            SELECT v.attribute, v.value, v.account, v.first_ts, v.last_ts, c.accounts, w.value_weight
+            FROM account_values v JOIN value_counts c ON v.attribute = c.attribute AND v.value = c.value
+            JOIN value_weights w ON w.accounts = c.accounts
+        ),
+        pairs AS (
+            SELECT a.attribute, a.value, a.accounts, a.value_weight,
+                   a.account AS account_a, b.account AS account_b,
+                   least(a.first_ts, b.first_ts) AS first_ts, greatest(a.last_ts, b.last_ts) AS last_ts
+            FROM kept a JOIN kept b
+              ON a.attribute = b.attribute AND a.value = b.value AND a.account < b.account
+        ),
+        grouped AS (
+            SELECT account_a, account_b, 'shared_' || attribute AS signal,
+                   __tsinvest_sorted_sum(value_weight) AS weight, min(first_ts) AS first_ts, max(last_ts) AS last_ts,
+                   __tsinvest_json_top({max_evidence}, accounts, value, __, value, accounts) AS evidence
+            FROM pairs
+            GROUP BY account_a, account_b, attribute
+        )
+        SELECT * FROM grouped WHERE weight >= CAST('{min_weight!r}' AS DOUBLE)
+        ORDER BY weight DESC, account_a, account_b, signal
+    """
+
+
 def shared_attribute_sql(
     table: str,
     attributes: Sequence[str],
@@ -135,38 +170,9 @@ def shared_attribute_sql(
     )
     cap = int(max_accounts_per_value)
     weights = ", ".join(f"({n}, CAST('{value_weight(n)!r}' AS DOUBLE))" for n in range(2, cap + 1))
-    edges = f"""
-        WITH observations AS ({observations}),
-        account_values AS (
-            SELECT attribute, value, account, min(ts) AS first_ts, max(ts) AS last_ts
-            FROM observations GROUP BY attribute, value, account
-        ),
-        value_counts AS (
-            SELECT attribute, value, count(*) AS accounts FROM account_values GROUP BY attribute, value
-        ),
-        value_weights AS (SELECT * FROM (VALUES {weights}) AS w(accounts, value_weight)),
-        kept AS (
-            SELECT v.attribute, v.value, v.account, v.first_ts, v.last_ts, c.accounts, w.value_weight
-            FROM account_values v JOIN value_counts c ON v.attribute = c.attribute AND v.value = c.value
-            JOIN value_weights w ON w.accounts = c.accounts
-        ),
-        pairs AS (
-            SELECT a.attribute, a.value, a.accounts, a.value_weight,
-                   a.account AS account_a, b.account AS account_b,
-                   least(a.first_ts, b.first_ts) AS first_ts, greatest(a.last_ts, b.last_ts) AS last_ts
-            FROM kept a JOIN kept b
-              ON a.attribute = b.attribute AND a.value = b.value AND a.account < b.account
-        ),
-        grouped AS (
-            SELECT account_a, account_b, 'shared_' || attribute AS signal,
-                   __tsinvest_sorted_sum(value_weight) AS weight, min(first_ts) AS first_ts, max(last_ts) AS last_ts,
-                   __tsinvest_json_top({int(max_evidence)}, accounts, value, __, value, accounts) AS evidence
-            FROM pairs
-            GROUP BY account_a, account_b, attribute
-        )
-        SELECT * FROM grouped WHERE weight >= CAST('{float(min_weight)!r}' AS DOUBLE)
-        ORDER BY weight DESC, account_a, account_b, signal
-    """
+    edges = _SHARED_ATTRIBUTE_EDGES.format(
+        observations=observations, weights=weights, max_evidence=int(max_evidence), min_weight=float(min_weight)
+    )
     hubs = f"""
         WITH observations AS ({observations})
         SELECT attribute, count(*) AS hubs FROM (

@@ -63,22 +63,17 @@ def time_series(
     from tsinvest.spark.coordination import spark_table
     from tsinvest.spark.results import utc_timestamps
     from tsinvest.spark.sql import to_spark
-    from tsinvest.trends._common import FREQ_SQL, as_columns, as_utc
     from tsinvest.trends.timeseries import time_series_sql
 
-    if freq not in FREQ_SQL:
-        raise ParameterError("freq must be one of 'H' (hour), 'D' (day), 'W' (week)")
-    groups = as_columns(by)
-    start_ts, end_ts = as_utc(start, name="start"), as_utc(end, name="end")
-    if start_ts is not None and end_ts is not None and not start_ts < end_ts:
-        raise ParameterError("start must be before end (end is exclusive)")
+    groups = [by] if isinstance(by, str) else list(by)
+    view = f"tsinvest_time_series_{next(_views)}"
+    # Built first: it checks freq and the bounds before Spark reads anything.
+    sql = time_series_sql(view, time=time, freq=freq, by=groups, distinct=distinct, start=start, end=end)
     columns = list(dict.fromkeys([time, *groups] + ([distinct] if distinct else [])))
     frame = spark_table(source, spark=spark, columns=columns, time=time)
     if not dict(frame.dtypes)[time].startswith("timestamp"):
         raise ParameterError(f"column {time!r} must hold timestamps; load the table with tsinvest.loading")
-    view = f"tsinvest_time_series_{next(_views)}"
     frame.select(*[F.col(c) for c in columns]).createOrReplaceTempView(view)
-    sql = time_series_sql(view, time=time, freq=freq, groups=groups, distinct=distinct, start=start_ts, end=end_ts)
     result = frame.sparkSession.sql(to_spark(sql)).toPandas()
     result["period_start"] = utc_timestamps(result["period_start"])
     for column in ("count", *(["distinct_count"] if distinct else [])):

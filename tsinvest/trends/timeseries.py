@@ -121,8 +121,8 @@ def time_series(
     if start_ts is not None and end_ts is not None and not start_ts < end_ts:
         raise ParameterError("start must be before end (end is exclusive)")
 
-    sql = render(time_series_sql("data", time=time, freq=freq, groups=groups, distinct=distinct,
-                                 start=start_ts, end=end_ts), "duckdb")
+    sql = time_series_sql("data", time=time, freq=freq, by=groups, distinct=distinct, start=start_ts, end=end_ts)
+    sql = render(sql, "duckdb")
     result = relation.query("data", sql).df()
     result["period_start"] = utc_from_duckdb(result["period_start"])
     result["count"] = result["count"].astype("int64")
@@ -136,18 +136,24 @@ def time_series_sql(
     *,
     time: str = "ts",
     freq: Frequency = "D",
-    groups: Sequence[str] = (),
+    by: str | Sequence[str] = (),
     distinct: str | None = None,
-    start: pd.Timestamp | None = None,
-    end: pd.Timestamp | None = None,
+    start: Any = None,
+    end: Any = None,
 ) -> str:
     """The query of :func:`time_series`, in DuckDB's dialect with :mod:`tsinvest.spark.sql` macros.
 
     One source for both engines (:func:`tsinvest.spark.time_series` runs it
-    through :func:`tsinvest.spark.sql.to_spark`). ``start`` / ``end`` are
-    parsed UTC bounds (:func:`~tsinvest.trends._common.as_utc`), written as
-    literals; names are quoted identifiers.
+    through :func:`tsinvest.spark.sql.to_spark`). Parameters as
+    :func:`time_series` (checked here too); the bounds are parsed, then
+    written as literals; names are quoted identifiers.
     """
+    if freq not in FREQ_SQL:
+        raise ParameterError("freq must be one of 'H' (hour), 'D' (day), 'W' (week)")
+    groups = as_columns(by)
+    start, end = as_utc(start, name="start"), as_utc(end, name="end")
+    if start is not None and end is not None and not start < end:
+        raise ParameterError("start must be before end (end is exclusive)")
     unit, step = FREQ_SQL[freq]
     t = f"__tsinvest_utc_naive({quote(time)})"
     group_aliases = [f"g{i}" for i in range(len(groups))]

@@ -583,29 +583,8 @@ def coordination_edges(
     excluded = session.createDataFrame([(t,) for t in hot], "target string")
     kept = events.join(F.broadcast(excluded), "target", "left_anti") if hot else events
     linked = _linked_rows(kept, window_us, salt_partitions, salt_min_events)
-    per_target = linked.groupBy("account_a", "account_b", "target").agg(
-        F.min("earlier").alias("first_us"), F.max("later").alias("last_us")
-    )
-    per_pair = (
-        per_target.groupBy("account_a", "account_b")
-        .agg(
-            F.count(F.lit(1)).alias("weight"),
-            F.min("first_us").alias("first_us"),
-            F.max("last_us").alias("last_us"),
-            *([F.collect_list("target").alias("targets")] if evidence_size else []),
-        )
-        .where(F.col("weight") >= min_weight)
-    )
     name = signal if signal is not None else (f"co_{action}" if action is not None else "co_action")
-    edges = per_pair.select(
-        "account_a",
-        "account_b",
-        F.lit(name).alias("signal"),
-        F.col("weight").cast("long").alias("weight"),
-        F.timestamp_micros("first_us").alias("first_ts"),
-        F.timestamp_micros("last_us").alias("last_ts"),
-        _evidence(F.col("targets") if evidence_size else None, evidence_size).alias("evidence"),
-    ).orderBy(F.col("weight").desc(), "account_a", "account_b")
+    edges = _edge_table(linked, name=name, min_weight=min_weight, evidence_size=evidence_size)
     return SparkEdges(
         edges=edges,
         excluded_targets=excluded.select(F.col("target").alias("target_id")),
@@ -619,6 +598,34 @@ def coordination_edges(
             "salt_min_events": salt_min_events,
         },
     )
+
+
+def _edge_table(linked: Any, *, name: str, min_weight: int, evidence_size: int) -> Any:
+    """Linked rows aggregated per (pair, target), then per pair: the sorted edge table."""
+    from pyspark.sql import functions as F
+
+    per_target = linked.groupBy("account_a", "account_b", "target").agg(
+        F.min("earlier").alias("first_us"), F.max("later").alias("last_us")
+    )
+    per_pair = (
+        per_target.groupBy("account_a", "account_b")
+        .agg(
+            F.count(F.lit(1)).alias("weight"),
+            F.min("first_us").alias("first_us"),
+            F.max("last_us").alias("last_us"),
+            *([F.collect_list("target").alias("targets")] if evidence_size else []),
+        )
+        .where(F.col("weight") >= min_weight)
+    )
+    return per_pair.select(
+        "account_a",
+        "account_b",
+        F.lit(name).alias("signal"),
+        F.col("weight").cast("long").alias("weight"),
+        F.timestamp_micros("first_us").alias("first_ts"),
+        F.timestamp_micros("last_us").alias("last_ts"),
+        _evidence(F.col("targets") if evidence_size else None, evidence_size).alias("evidence"),
+    ).orderBy(F.col("weight").desc(), "account_a", "account_b")
 
 
 def _linked_rows(events: Any, window_us: int, salt_partitions: int, salt_min_events: int) -> Any:

@@ -74,6 +74,52 @@ def _near_duplicates(texts: Any, *, threshold: float, num_perm: int, shingle_siz
     )
 
 
+def _text_posts(
+    frame: Any, *, text: str, actor: str, time: str, action_column: str, action: Sequence[str] | None
+) -> Any:
+    """``(account, raw, ts)`` of the events whose text is compared (the local selection)."""
+    from pyspark.sql import functions as F
+
+    selected = frame.where(F.col(text).isNotNull() & F.col(actor).isNotNull())
+    if action is not None:
+        selected = selected.where(F.col(action_column).cast("string").isin(list(action)))
+    return selected.select(
+        F.col(actor).cast("string").alias("account"), F.col(text).cast("string").alias("raw"), F.col(time).alias("ts")
+    )
+
+
+def _normalised_posts(selected: Any, *, min_tokens: int, min_chars: int) -> tuple[Any, Any, Any]:
+    """Each distinct raw text normalised once: ``(tagged events, posts, texts)`` as the local engine builds them.
+
+    ``posts`` are ``(account, text_id, ts)`` of the texts long enough to
+    compare, ``texts`` ``(text_id, body)`` with the first raw text (in
+    sorted order) behind each normalised one.
+    """
+    from functools import partial
+
+    from pyspark.sql import functions as F
+
+    normalised = (
+        selected.select("raw")
+        .distinct()
+        .mapInPandas(
+            partial(_normalised_batches, min_tokens=min_tokens, min_chars=min_chars),
+            "raw string, normalised string, long_enough boolean",
+        )
+        .cache()
+    )
+    tagged = selected.join(normalised, "raw")
+    posts = tagged.where("long_enough").select("account", F.col("normalised").alias("text_id"), "ts").cache()
+    texts = (
+        normalised.where("long_enough")
+        .groupBy("normalised")
+        .agg(F.min("raw").alias("body"))
+        .select(F.col("normalised").alias("text_id"), "body")
+        .cache()
+    )
+    return tagged, posts, texts
+
+
 def copy_paste_edges(
     source: Any,
     *,
@@ -139,8 +185,6 @@ def copy_paste_edges(
     >>> edges[["account_a", "account_b"]].values.tolist()
     [['1', '2']]
     """
-    from functools import partial
-
     from pyspark.sql import functions as F
 
     from tsinvest.exceptions import ParameterError
@@ -156,30 +200,8 @@ def copy_paste_edges(
         raise ParameterError("copy_paste_edges: threshold must be in (0, 1], shingle_size >= 1 and num_perm >= 16")
     columns = list(dict.fromkeys([actor, text, time] + ([action_column] if action is not None else [])))
     frame = spark_table(source, spark=spark, columns=columns, time=time)
-    selected = frame.where(F.col(text).isNotNull() & F.col(actor).isNotNull())
-    if action is not None:
-        selected = selected.where(F.col(action_column).cast("string").isin(list(action)))
-    selected = selected.select(
-        F.col(actor).cast("string").alias("account"), F.col(text).cast("string").alias("raw"), F.col(time).alias("ts")
-    )
-    normalised = (
-        selected.select("raw")
-        .distinct()
-        .mapInPandas(
-            partial(_normalised_batches, min_tokens=min_tokens, min_chars=min_chars),
-            "raw string, normalised string, long_enough boolean",
-        )
-        .cache()
-    )
-    tagged = selected.join(normalised, "raw")
-    posts = tagged.where("long_enough").select("account", F.col("normalised").alias("text_id"), "ts").cache()
-    texts = (
-        normalised.where("long_enough")
-        .groupBy("normalised")
-        .agg(F.min("raw").alias("body"))
-        .select(F.col("normalised").alias("text_id"), "body")
-        .cache()
-    )
+    selected = _text_posts(frame, text=text, actor=actor, time=time, action_column=action_column, action=action)
+    tagged, posts, texts = _normalised_posts(selected, min_tokens=min_tokens, min_chars=min_chars)
     # The joins read the pairs several times; computed once (signatures run Python).
     pairs = _near_duplicates(
         texts, threshold=threshold, num_perm=num_perm, shingle_size=shingle_size, seed=seed
@@ -189,9 +211,7 @@ def copy_paste_edges(
     for name, table in (("posts", posts), ("pairs", pairs), ("texts", texts)):
         table.createOrReplaceTempView(views[name])
     queries = copy_paste_sql(
-        views["posts"],
-        views["pairs"],
-        views["texts"],
+        **views,
         max_accounts_per_text=max_accounts_per_text,
         min_repeats_per_account=min_repeats_per_account,
         max_evidence=max_evidence,

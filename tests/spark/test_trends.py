@@ -51,4 +51,5 @@ def test_weeks_start_on_monday_on_spark(spark):
 
     series = spark_series(reports(), spark=spark, freq="W", start="2026-03-01")
     assert set(series["period_start"].dt.dayofweek) == {0}
-    assert series["count"].tolist() == [4, 1]  # 2-8 March (Sunday 23:59:59.999999 included), then 9 March
+    # start (a Sunday) rounds down to Monday 23 February; 2-8 March holds Sunday 23:59:59.999999 too
+    assert series["count"].tolist() == [0, 4, 1]

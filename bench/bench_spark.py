@@ -26,6 +26,12 @@ as integer microseconds: equal hashes mean equal edges, evidence included.
 one target inside 60 s, 8,000 more over its next hour) and runs Spark capped
 (default cap 500: the target is excluded), uncapped, and uncapped with
 salting (8 salts), plus the local engine capped and uncapped.
+
+``--stages DATA_DIR`` runs the other heavy stages on a data folder (the
+sample: ``data_samples``) on both engines in one process each: shared-attribute
+edges (logins' devices and IPs), copy-paste candidates (events' texts) and the
+hourly trend series (events by action); wall times, rows, and whether the
+pandas results are equal (``DataFrame.equals``, ``attrs`` included).
 """
 
 from __future__ import annotations
@@ -73,7 +79,9 @@ def hot_file(events: int, seed: int) -> Path:
     start = int(table.column("ts").cast(pa.int64()).to_numpy().min()) + 3600 * 10**6
     burst = rng.choice(accounts, size=3000, replace=False)
     tail = rng.choice(accounts, size=8000)
-    micros = np.concatenate([start + rng.integers(0, 60 * 10**6, size=3000), start + rng.integers(0, 3600 * 10**6, size=8000)])
+    micros = np.concatenate(
+        [start + rng.integers(0, 60 * 10**6, size=3000), start + rng.integers(0, 3600 * 10**6, size=8000)]
+    )
     extra = pa.table(
         {
             "account_id": pa.array(np.concatenate([burst, tail]), type=pa.string()),
@@ -92,8 +100,17 @@ def edge_hash(edges) -> str:
     """SHA-256 of the edge table sorted by pair, times as integer microseconds."""
     frame = edges.sort_values(["account_a", "account_b"]).reset_index(drop=True)
     lines = [
-        "\t".join((r.account_a, r.account_b, r.signal, str(int(r.weight)), str(r.first_ts.value // 1000),
-                   str(r.last_ts.value // 1000), r.evidence))
+        "\t".join(
+            (
+                r.account_a,
+                r.account_b,
+                r.signal,
+                str(int(r.weight)),
+                str(r.first_ts.value // 1000),
+                str(r.last_ts.value // 1000),
+                r.evidence,
+            )
+        )
         for r in frame.itertuples()
     ]
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
@@ -114,8 +131,12 @@ def run_local(path: Path, cap: int) -> dict:
         edges = coordination_edges(path, window=60, min_weight=2, max_actors_per_window=cap)
     seconds = time.perf_counter() - started
     return {
-        "engine": "local", "seconds": seconds, "peak_mib": _peak_mib(), "edges": len(edges),
-        "excluded": len(edges.attrs["excluded_targets"]), "windowed_pairs": edges.attrs["stats"]["windowed_pairs"],
+        "engine": "local",
+        "seconds": seconds,
+        "peak_mib": _peak_mib(),
+        "edges": len(edges),
+        "excluded": len(edges.attrs["excluded_targets"]),
+        "windowed_pairs": edges.attrs["stats"]["windowed_pairs"],
         "hash": edge_hash(edges),
     }
 
@@ -145,10 +166,15 @@ def _stages(spark, after: int) -> list[dict]:
         ]
         rows.append(
             {
-                "stage": stage.stageId(), "tasks": stage.numTasks(), "name": stage.name().split(" at ")[0],
-                "read_records": stage.shuffleReadRecords(), "read_mib": stage.shuffleReadBytes() / 2**20,
-                "write_records": stage.shuffleWriteRecords(), "write_mib": stage.shuffleWriteBytes() / 2**20,
-                "max_task_ms": max(durations, default=0), "median_task_ms": statistics.median(durations) if durations else 0,
+                "stage": stage.stageId(),
+                "tasks": stage.numTasks(),
+                "name": stage.name().split(" at ")[0],
+                "read_records": stage.shuffleReadRecords(),
+                "read_mib": stage.shuffleReadBytes() / 2**20,
+                "write_records": stage.shuffleWriteRecords(),
+                "write_mib": stage.shuffleWriteBytes() / 2**20,
+                "max_task_ms": max(durations, default=0),
+                "median_task_ms": statistics.median(durations) if durations else 0,
             }
         )
     return sorted(rows, key=lambda row: row["stage"])
@@ -156,7 +182,11 @@ def _stages(spark, after: int) -> list[dict]:
 
 def _last_stage(spark) -> int:
     tracker = spark.sparkContext.statusTracker()
-    ids = [s for job in tracker.getJobIdsForGroup(None) for s in (tracker.getJobInfo(job).stageIds if tracker.getJobInfo(job) else [])]
+    ids = [
+        s
+        for job in tracker.getJobIdsForGroup(None)
+        for s in (tracker.getJobInfo(job).stageIds if tracker.getJobInfo(job) else [])
+    ]
     return max(ids, default=-1)
 
 
@@ -171,8 +201,13 @@ def run_spark(path: Path, cap: int, salts: int) -> dict:
 
     began = time.perf_counter()
     result = coordination_edges(
-        str(path), spark=spark, window=60, min_weight=2, max_actors_per_window=cap,
-        salt_partitions=salts, salt_min_events=1000,
+        str(path),
+        spark=spark,
+        window=60,
+        min_weight=2,
+        max_actors_per_window=cap,
+        salt_partitions=salts,
+        salt_min_events=1000,
     )
     excluded = result.excluded_targets.count()
     checks = time.perf_counter() - began
@@ -186,16 +221,26 @@ def run_spark(path: Path, cap: int, salts: int) -> dict:
     stages = _stages(spark, before)
     return {
         "engine": f"spark local[2]{' salted x' + str(salts) if salts > 1 else ''}",
-        "seconds": session + checks + compute, "session_s": session, "checks_s": checks, "compute_s": compute,
-        "peak_mib": _jvm_peak_mib(spark) + _peak_mib(), "jvm_peak_mib": _jvm_peak_mib(spark), "python_peak_mib": _peak_mib(),
-        "edges": len(edges), "excluded": excluded, "hash": edge_hash(edges), "stages": stages,
+        "seconds": session + checks + compute,
+        "session_s": session,
+        "checks_s": checks,
+        "compute_s": compute,
+        "peak_mib": _jvm_peak_mib(spark) + _peak_mib(),
+        "jvm_peak_mib": _jvm_peak_mib(spark),
+        "python_peak_mib": _peak_mib(),
+        "edges": len(edges),
+        "excluded": excluded,
+        "hash": edge_hash(edges),
+        "stages": stages,
     }
 
 
 def child(kind: str, path: Path, cap: int, salts: int) -> dict:
     result = subprocess.run(
         [sys.executable, __file__, "--child", kind, "--path", str(path), "--cap", str(cap), "--salts", str(salts)],
-        check=True, stdout=subprocess.PIPE, text=True,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -221,6 +266,56 @@ def report(label: str, run: dict) -> None:
         )
 
 
+def run_stages(folder: Path) -> None:
+    """The shared-attribute, copy-paste and trend stages, local then Spark, on one data folder."""
+    from tsinvest.linking.copy_paste import copy_paste_edges
+    from tsinvest.linking.shared_attributes import shared_attribute_edges
+    from tsinvest.loading import load_dir
+    from tsinvest.spark import copy_paste_edges as spark_copy_paste
+    from tsinvest.spark import local_session
+    from tsinvest.spark import shared_attribute_edges as spark_shared
+    from tsinvest.spark import time_series as spark_series
+    from tsinvest.trends import time_series
+
+    tables = load_dir(folder)
+    events, logins = tables["events"], tables["logins"]
+    stages = {
+        "shared attributes": (
+            lambda: shared_attribute_edges(logins, attributes=("device_id", "ip")),
+            lambda spark: spark_shared(logins, spark=spark, attributes=("device_id", "ip")).to_pandas(),
+        ),
+        "copy-paste": (
+            lambda: copy_paste_edges(events, min_weight=1, progress=False),
+            lambda spark: spark_copy_paste(events, spark=spark, min_weight=1).to_pandas(),
+        ),
+        "trend series": (
+            lambda: time_series(events, freq="H", by="action", distinct="account_id"),
+            lambda spark: spark_series(events, spark=spark, freq="H", by="action", distinct="account_id"),
+        ),
+    }
+    started = time.perf_counter()
+    spark = local_session("local[2]", app_name="tsinvest-bench-stages")
+    print(
+        f"stages on {folder.name} ({len(events):,} events, {len(logins):,} logins); "
+        f"Spark session {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+    for name, (local, remote) in stages.items():
+        started = time.perf_counter()
+        expected = local()
+        local_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        result = remote(spark)
+        spark_seconds = time.perf_counter() - started
+        equal = result.equals(expected) and result.attrs == expected.attrs
+        print(
+            f"  {name}: {len(expected):,} rows; local {local_seconds:.2f} s, spark {spark_seconds:.1f} s "
+            f"({spark_seconds / max(local_seconds, 1e-9):.0f}x); equal: {equal}",
+            flush=True,
+        )
+    spark.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, nargs="+", default=[1_000_000])
@@ -230,7 +325,16 @@ def main() -> int:
     parser.add_argument("--path", type=Path)
     parser.add_argument("--cap", type=int, default=500)
     parser.add_argument("--salts", type=int, default=1)
+    parser.add_argument(
+        "--stages",
+        type=Path,
+        metavar="DATA_DIR",
+        help="run only the shared-attribute, copy-paste and trend stages on this data folder",
+    )
     args = parser.parse_args()
+    if args.stages:
+        run_stages(args.stages)
+        return 0
     if args.child:
         run = run_local(args.path, args.cap) if args.child == "local" else run_spark(args.path, args.cap, args.salts)
         print(json.dumps(run))
@@ -239,12 +343,18 @@ def main() -> int:
     print(f"cores {len(os.sched_getaffinity(0))}, load average {os.getloadavg()[0]:.1f}", flush=True)
     for events in args.events:
         path = events_file(events, args.seed)
-        print(f"{events:,} events ({path.stat().st_size / 2**20:.0f} MiB Parquet), window 60 s, min weight 2", flush=True)
+        print(
+            f"{events:,} events ({path.stat().st_size / 2**20:.0f} MiB Parquet), window 60 s, min weight 2", flush=True
+        )
         local, spark = child("local", path, 500, 1), child("spark", path, 500, 1)
         report("local", local)
         report("spark", spark)
-        print(f"  hashes equal: {local['hash'] == spark['hash']}; Spark / local wall {spark['seconds'] / local['seconds']:.1f}x"
-              f" (compute only {spark['compute_s'] / local['seconds']:.1f}x)", flush=True)
+        ratio = spark["seconds"] / local["seconds"]
+        print(
+            f"  hashes equal: {local['hash'] == spark['hash']}; Spark / local wall {ratio:.1f}x"
+            f" (compute only {spark['compute_s'] / local['seconds']:.1f}x)",
+            flush=True,
+        )
     if args.hot:
         path = hot_file(min(args.events), args.seed)
         print(f"hot: {min(args.events):,} events + one viral moment (3,000 accounts in 60 s on one target)", flush=True)
@@ -259,9 +369,12 @@ def main() -> int:
             print(f" {label}", flush=True)
             report(label, run)
         hashes = {label: run["hash"] for label, run in runs}
-        print(f"  capped hashes equal: {hashes['local capped (500)'] == hashes['spark capped (500)']}; uncapped, salted and"
-              f" local uncapped equal: {len({hashes['local uncapped'], hashes['spark uncapped'], hashes['spark uncapped salted']}) == 1}",
-              flush=True)
+        capped_equal = hashes["local capped (500)"] == hashes["spark capped (500)"]
+        uncapped = {hashes["local uncapped"], hashes["spark uncapped"], hashes["spark uncapped salted"]}
+        print(
+            f"  capped hashes equal: {capped_equal}; uncapped, salted and local uncapped equal: {len(uncapped) == 1}",
+            flush=True,
+        )
     return 0
 
 

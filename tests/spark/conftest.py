@@ -25,3 +25,15 @@ def engine(request):
     from tsinvest.spark import coordination_edges
 
     return lambda source, **kwargs: coordination_edges(source, spark=session, **kwargs).to_pandas()
+
+
+@pytest.fixture(params=["local", "spark"])
+def linking(request):
+    """The linking stages on one engine (pandas in, the local engine's pandas out); contract tests run on both."""
+    if request.param == "local":
+        from tsinvest.detection.linking import LOCAL_LINKING
+
+        return LOCAL_LINKING
+    from tsinvest.spark.detect import SparkLinking
+
+    return SparkLinking(request.getfixturevalue("spark"))

@@ -11,11 +11,22 @@ from tsinvest.cli import main
 def write_events(path):
     pd.DataFrame(
         {
-            "account_id": ["0000000000000000001", "0000000000000000002", "0000000000000000001", "0000000000000000002", "9"],
+            "account_id": [
+                "0000000000000000001",
+                "0000000000000000002",
+                "0000000000000000001",
+                "0000000000000000002",
+                "9",
+            ],
             "action": ["share", "share", "share", "like", "share"],
             "target_id": ["007", "007", "008", "008", "007"],
-            "ts": ["2026-03-02T00:00:00Z", "2026-03-02T00:00:30Z", "2026-03-02T01:00:00Z", "2026-03-02T01:00:59Z",
-                   "2026-03-02T00:00:59.000001+00:00"],
+            "ts": [
+                "2026-03-02T00:00:00Z",
+                "2026-03-02T00:00:30Z",
+                "2026-03-02T01:00:00Z",
+                "2026-03-02T01:00:59Z",
+                "2026-03-02T00:00:59.000001+00:00",
+            ],
         }
     ).to_csv(path, index=False)
 
@@ -25,8 +36,23 @@ def test_spark_engine_writes_the_local_edges_in_microsecond_parquet(spark, tmp_p
     write_events(events)
     local, remote = tmp_path / "local.parquet", tmp_path / "spark.parquet"
     assert main(["coordination", str(events), "--min-weight", "1", "--out", str(local), "--no-progress"]) == 0
-    assert main(["coordination", str(events), "--min-weight", "1", "--out", str(remote), "--engine", "spark",
-                 "--spark-master", "local[2]"]) == 0
+    assert (
+        main(
+            [
+                "coordination",
+                str(events),
+                "--min-weight",
+                "1",
+                "--out",
+                str(remote),
+                "--engine",
+                "spark",
+                "--spark-master",
+                "local[2]",
+            ]
+        )
+        == 0
+    )
     assert "spark local[2]" in capsys.readouterr().out
     pd.testing.assert_frame_equal(pd.read_parquet(remote), pd.read_parquet(local))
     assert len(pd.read_parquet(remote)) == 3

@@ -13,8 +13,12 @@ NODES = ["0001", "1", "10", "9", "a", "b", "c", "d", "e", "f", "g", "h", "é", "
 
 
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(graphs=st.lists(st.lists(st.tuples(st.sampled_from(NODES), st.sampled_from(NODES)), max_size=14), min_size=6, max_size=10),
-       min_size=st.integers(1, 3))
+@given(
+    graphs=st.lists(
+        st.lists(st.tuples(st.sampled_from(NODES), st.sampled_from(NODES)), max_size=14), min_size=6, max_size=10
+    ),
+    min_size=st.integers(1, 3),
+)
 def test_components_equal_networkx_batched(spark, graphs, min_size):
     """Graphs batched in one Spark run (node ids prefixed per graph), split afterwards."""
     from tsinvest.spark import connected_components

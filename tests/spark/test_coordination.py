@@ -23,7 +23,7 @@ TARGETS = ["t0", "t1", "007", 'q"uote', "x\\y", "é", "\U0001f600", "a\x00b", "\
 
 def events_frame(rows, *, actor="account_id", target="target_id", time="ts") -> pd.DataFrame:
     """rows: (account, target, microseconds since the epoch)."""
-    accounts, targets, micros = zip(*rows) if rows else ((), (), ())
+    accounts, targets, micros = zip(*rows, strict=True) if rows else ((), (), ())
     return pd.DataFrame(
         {
             actor: pd.array(list(accounts), dtype="string"),
@@ -120,7 +120,12 @@ def test_parameters_are_checked(engine, kwargs):
 
 
 def test_parquet_and_csv_files_keep_string_ids(engine, tmp_path):
-    rows = [("0007", "00", 0), ("1234567890123456789", "00", 1_000_000), ("0007", "01", 0), ("1234567890123456789", "01", 5)]
+    rows = [
+        ("0007", "00", 0),
+        ("1234567890123456789", "00", 1_000_000),
+        ("0007", "01", 0),
+        ("1234567890123456789", "01", 5),
+    ]
     frame = events_frame(rows)
     frame.to_parquet(tmp_path / "events.parquet", coerce_timestamps="us")
     frame.assign(ts=frame["ts"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")).to_csv(tmp_path / "events.csv", index=False)
@@ -148,7 +153,8 @@ def test_spark_dataframe_and_catalogue_table_sources(spark):
 
     rows = [("a", "t0", 0), ("b", "t0", 1), ("a", "t1", 0), ("b", "t1", 2)]
     frame = spark.createDataFrame(
-        [(a, t, pd.Timestamp(us * 1000, tz="UTC").to_pydatetime()) for a, t, us in rows], "account_id string, target_id string, ts timestamp"
+        [(a, t, pd.Timestamp(us * 1000, tz="UTC").to_pydatetime()) for a, t, us in rows],
+        "account_id string, target_id string, ts timestamp",
     )
     frame.createOrReplaceTempView("tsinvest_test_events")
     expected = brute_force(rows, 60_000_000, 2)
@@ -177,7 +183,9 @@ def test_many_cases_in_one_spark_job_equal_the_local_engine(spark, cases, window
     from tsinvest.spark import coordination_edges
 
     batch = [(f"{n:03d}|{a}", f"{n:03d}|{t}", us) for n, rows in enumerate(cases) for a, t, us in rows]
-    result = coordination_edges(events_frame(batch), spark=spark, window=window, min_weight=min_weight, max_actors_per_window=3)
+    result = coordination_edges(
+        events_frame(batch), spark=spark, window=window, min_weight=min_weight, max_actors_per_window=3
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", HotTargetWarning)
         combined = result.to_pandas()
@@ -190,10 +198,10 @@ def test_many_cases_in_one_spark_job_equal_the_local_engine(spark, cases, window
         for column in ("account_a", "account_b"):
             mine[column] = mine[column].str.slice(len(prefix))
         mine["evidence"] = pd.array(
-            [json.dumps([t[len(prefix):] for t in json.loads(e)]) for e in mine["evidence"]], dtype="string"
+            [json.dumps([t[len(prefix) :] for t in json.loads(e)]) for e in mine["evidence"]], dtype="string"
         )
         pd.testing.assert_frame_equal(mine, expected)
-        excluded = [t[len(prefix):] for t in combined.attrs["excluded_targets"] if t.startswith(prefix)]
+        excluded = [t[len(prefix) :] for t in combined.attrs["excluded_targets"] if t.startswith(prefix)]
         assert excluded == expected.attrs["excluded_targets"]
 
 
@@ -212,7 +220,9 @@ def test_json_escape_is_python_json_in_one_job(spark, texts):
 def _busy_events(seed=5):
     rng = np.random.default_rng(seed)
     rows = [(f"u{rng.integers(0, 40):02d}", "busy", int(rng.integers(0, 20_000_000))) for _ in range(300)]
-    rows += [(f"u{rng.integers(0, 40):02d}", f"quiet{rng.integers(0, 30)}", int(rng.integers(0, 10**9))) for _ in range(300)]
+    rows += [
+        (f"u{rng.integers(0, 40):02d}", f"quiet{rng.integers(0, 30)}", int(rng.integers(0, 10**9))) for _ in range(300)
+    ]
     rows += [(f"v{i:02d}", "crowd", i * 1000) for i in range(30)]
     return events_frame(rows)
 
@@ -255,3 +265,19 @@ def test_plan_joins_on_the_bucket_without_cartesian_or_nested_loop(spark):
     joins = [line for line in plan.splitlines() if "SortMergeJoin" in line]
     assert any("bucket" in line and "target" in line for line in joins), plan
     pd.testing.assert_frame_equal(edges, local_edges(frame, window=20, min_weight=1, max_actors_per_window=10**6))
+
+
+def test_windowed_pairs_count_the_local_sweeps_rows(spark):
+    """Pairs of two accounts only (one account's repeats are not pairs), ties counted once, hot targets out."""
+    from tsinvest.linking.coordination import coordination_edges as local_engine
+    from tsinvest.spark import coordination_edges
+
+    rows = [("1", "t", 0), ("1", "t", 1_000_000), ("2", "t", 1_000_000), ("3", "t", 1_000_000), ("2", "t", 90_000_000),
+            ("1", "u", 5), ("2", "u", 5), ("1", "u", 6)] + [(str(10 + n), "hot", n) for n in range(5)]
+    frame = events_frame(rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HotTargetWarning)
+        expected = local_engine(frame, window=60, min_weight=1, max_actors_per_window=4).attrs["stats"]
+        result = coordination_edges(frame, spark=spark, window=60, min_weight=1, max_actors_per_window=4)
+        assert result.windowed_pairs() == expected["windowed_pairs"] == 7
+        result.to_pandas()

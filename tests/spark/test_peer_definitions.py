@@ -22,7 +22,7 @@ TARGETS = ["t0", "t1", "é", 'q"']
 
 
 def frame(rows) -> pd.DataFrame:
-    accounts, targets, micros = zip(*rows) if rows else ((), (), ())
+    accounts, targets, micros = zip(*rows, strict=True) if rows else ((), (), ())
     return pd.DataFrame(
         {
             "account_id": pd.array(list(accounts), dtype="string"),
@@ -38,7 +38,8 @@ def peers_by_hand(rows, window_us, definition, min_participation=1, percentile=N
     per_account = Counter(a for a, _, _ in rows)
     rows = [r for r in rows if per_account[r[0]] >= min_participation]
     pairs = [
-        (x, y) for x, y in itertools.combinations(rows, 2)
+        (x, y)
+        for x, y in itertools.combinations(rows, 2)
         if x[0] != y[0] and x[1] == y[1] and abs(x[2] - y[2]) <= window_us
     ]
     if min_participation > 1:
@@ -71,11 +72,19 @@ rows_strategy = st.lists(
 
 
 @settings(max_examples=60, deadline=None)
-@given(rows=rows_strategy, window=st.sampled_from([0, 1, 5, 10]), definition=st.sampled_from(["targets", "content_pairs", "directed"]),
-       min_participation=st.integers(1, 3), percentile=st.sampled_from([None, 0.0, 0.5, 0.9]))
+@given(
+    rows=rows_strategy,
+    window=st.sampled_from([0, 1, 5, 10]),
+    definition=st.sampled_from(["targets", "content_pairs", "directed"]),
+    min_participation=st.integers(1, 3),
+    percentile=st.sampled_from([None, 0.0, 0.5, 0.9]),
+)
 def test_local_definitions_match_the_peers_rules(rows, window, definition, min_participation, percentile):
     edges = peer_coordination_edges(
-        frame(rows), definition=definition, window=window, min_participation=min_participation,
+        frame(rows),
+        definition=definition,
+        window=window,
+        min_participation=min_participation,
         edge_weight_percentile=percentile,
     )
     assert triples(edges) == peers_by_hand(rows, window * 1_000_000, definition, min_participation, percentile)
@@ -113,7 +122,11 @@ def test_macros_render_for_both_dialects():
 
 
 @settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(cases=st.lists(rows_strategy, min_size=25, max_size=40), window=st.sampled_from([0, 5, 10]), min_participation=st.integers(1, 3))
+@given(
+    cases=st.lists(rows_strategy, min_size=25, max_size=40),
+    window=st.sampled_from([0, 5, 10]),
+    min_participation=st.integers(1, 3),
+)
 def test_spark_runs_the_same_sql_as_duckdb_batched(spark, cases, window, min_participation):
     """Every definition on Spark equals DuckDB: cases batched into one job each, ids prefixed, split after."""
     from tsinvest.spark import peer_coordination_edges as spark_edges
@@ -129,9 +142,11 @@ def test_spark_runs_the_same_sql_as_duckdb_batched(spark, cases, window, min_par
             for column in ("account_a", "account_b"):
                 mine[column] = mine[column].str.slice(len(prefix))
             mine["evidence"] = pd.array(
-                [json.dumps([t[len(prefix):] for t in json.loads(e)]) for e in mine["evidence"]], dtype="string"
+                [json.dumps([t[len(prefix) :] for t in json.loads(e)]) for e in mine["evidence"]], dtype="string"
             )
-            expected = peer_coordination_edges(frame(rows), definition=definition, window=window, min_participation=min_participation)
+            expected = peer_coordination_edges(
+                frame(rows), definition=definition, window=window, min_participation=min_participation
+            )
             pd.testing.assert_frame_equal(mine, expected)
 
 
@@ -139,11 +154,20 @@ def test_spark_percentile_threshold_equals_duckdb(spark):
     from tsinvest.spark import peer_coordination_edges as spark_edges
 
     rng = np.random.default_rng(3)
-    rows = [(f"a{rng.integers(0, 12)}", f"t{rng.integers(0, 6)}", int(rng.integers(0, 30)) * 1_000_000) for _ in range(120)]
+    rows = [
+        (f"a{rng.integers(0, 12)}", f"t{rng.integers(0, 6)}", int(rng.integers(0, 30)) * 1_000_000) for _ in range(120)
+    ]
     for percentile in (0.75,):
-        expected = peer_coordination_edges(frame(rows), definition="content_pairs", window=10, min_participation=3,
-                                           edge_weight_percentile=percentile)
-        assert 0 < len(expected)
-        got = spark_edges(frame(rows), spark=spark, definition="content_pairs", window=10, min_participation=3,
-                          edge_weight_percentile=percentile).to_pandas()
+        expected = peer_coordination_edges(
+            frame(rows), definition="content_pairs", window=10, min_participation=3, edge_weight_percentile=percentile
+        )
+        assert len(expected) > 0
+        got = spark_edges(
+            frame(rows),
+            spark=spark,
+            definition="content_pairs",
+            window=10,
+            min_participation=3,
+            edge_weight_percentile=percentile,
+        ).to_pandas()
         pd.testing.assert_frame_equal(got, expected)

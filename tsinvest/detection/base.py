@@ -19,6 +19,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from tsinvest.detection.linking import LOCAL_LINKING, Linking
 from tsinvest.exceptions import ParameterError
 from tsinvest.schemas import EDGE_COLUMNS
 
@@ -39,6 +40,8 @@ class DetectionSettings:
     n_permutations: int
     min_cluster_size: int
     progress: bool = False
+    #: The engine of the linking stages (:mod:`tsinvest.detection.linking`).
+    linking: Linking = LOCAL_LINKING
 
 
 @dataclass

@@ -171,9 +171,10 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     once costs its rows.
     """
     from tsinvest.graph.communities import edges_within_clusters
-    from tsinvest.linking.coordination import HotTargetWarning, coordination_edges
+    from tsinvest.linking.coordination import HotTargetWarning
     from tsinvest.scoring import cluster_features, coaction_null, member_coordination
 
+    coordination_edges = settings.linking.coordination_edges
     flooded = _flooded_targets(actions, target=target, window=window, limit=int(limits["max_actions_per_window"]))
     if len(flooded):
         actions = actions[~actions[target].astype("string").isin(flooded)]

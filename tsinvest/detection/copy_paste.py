@@ -58,9 +58,9 @@ class CopyPaste(Detector):
     def run(self, tables: Mapping[str, pd.DataFrame], settings: DetectionSettings,
             limits: Mapping[str, float]) -> KindResult:
         from tsinvest.graph.communities import edges_within_clusters
-        from tsinvest.linking.copy_paste import copy_paste_edges
         from tsinvest.scoring import cluster_features
 
+        copy_paste_edges = settings.linking.copy_paste_edges
         edges = copy_paste_edges(tables["events"], threshold=limits["similarity"], min_tokens=int(limits["min_tokens"]),
                                  max_accounts_per_text=int(limits["max_accounts_per_text"]),
                                  min_weight=limits["edge_min_weight"], progress=False, seed=settings.seed + 1)

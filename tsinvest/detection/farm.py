@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 import numpy as np
@@ -123,9 +123,11 @@ class Farm(Detector):
         from tsinvest.graph.communities import edges_within_clusters
         from tsinvest.scoring import cluster_features
 
+        shared_attribute_edges = settings.linking.shared_attribute_edges
         logins, events = tables.get("logins"), tables.get("events")
         follows = events[events["action"] == "follow"] if events is not None and len(events) else None
-        attribute_edges, follow_edges, exclusions = _farm_edges(logins, follows, int(limits["max_accounts_per_value"]))
+        attribute_edges, follow_edges, exclusions = _farm_edges(logins, follows, int(limits["max_accounts_per_value"]),
+                                                             shared_attribute_edges)
         edges = pd.concat([attribute_edges, follow_edges], ignore_index=True)
         edges = edges.assign(weight=edges["weight"].astype("float64"))
         memberships = self._clusters(attribute_edges, follow_edges, follows, settings, limits)
@@ -200,11 +202,14 @@ class Farm(Detector):
         return parts
 
 
-def _farm_edges(logins: pd.DataFrame | None, follows: pd.DataFrame | None,
-                cap: int) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
-    """Shared device/IP edges, co-follow edges, and the hub values each left out (counts)."""
-    from tsinvest.linking.shared_attributes import shared_attribute_edges
+def _farm_edges(
+    logins: pd.DataFrame | None, follows: pd.DataFrame | None, cap: int,
+    shared_attribute_edges: Callable[..., pd.DataFrame],
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """Shared device/IP edges, co-follow edges, and the hub values each left out (counts).
 
+    ``shared_attribute_edges`` is the linking engine's function (local or Spark, same output).
+    """
     attribute_edges, follow_edges = empty_edges(), empty_edges()
     exclusions: dict[str, int] = {}
     if logins is not None and len(logins):

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.detection.base import DetectionSettings, KindResult
+from tsinvest.detection.linking import LOCAL_LINKING, Linking
 from tsinvest.exceptions import ParameterError
 from tsinvest.loading.timestamps import utc_bound
 from tsinvest.schemas import CLUSTER_SUMMARY, EDGES, MEMBERSHIPS, conform
@@ -212,7 +213,8 @@ def detect(data: DataArgument, *, seed: int = 0, window: float | Literal["auto"]
            min_cluster_size: int = 3, thresholds: Mapping[str, Mapping[str, float]] | None = None,
            kinds: tuple[str, ...] | None = None, mapping: MappingArgument = None, timezone: str | None = None,
            epoch_unit: Literal["s", "ms"] | None = None,
-           on_error: Literal["raise", "quarantine"] = "raise", progress: bool = True) -> DetectionResult:
+           on_error: Literal["raise", "quarantine"] = "raise", progress: bool = True,
+           linking: Linking = LOCAL_LINKING) -> DetectionResult:
     """Find, score and explain clusters of coordinated accounts in a data folder.
 
     Parameters
@@ -249,6 +251,10 @@ def detect(data: DataArgument, *, seed: int = 0, window: float | Literal["auto"]
         is a folder.
     progress : bool
         Progress per stage on stderr.
+    linking : Linking
+        Engine of the heavy linking stages (co-action, shared attributes,
+        copy-paste); the local one by default, or
+        :class:`tsinvest.spark.detect.SparkLinking`. Same outputs.
 
     Returns
     -------
@@ -285,7 +291,7 @@ def detect(data: DataArgument, *, seed: int = 0, window: float | Literal["auto"]
         raise ParameterError(f"report_window={report_window!r}: pass a positive number of seconds")
     settings = DetectionSettings(seed=int(seed), window=window_seconds, report_window=float(report_seconds),
                                  as_of=_as_of(tables, as_of), n_permutations=int(n_permutations),
-                                 min_cluster_size=int(min_cluster_size), progress=progress)
+                                 min_cluster_size=int(min_cluster_size), progress=progress, linking=linking)
     chosen = [detector for kind, detector in DETECTORS.items()
               if (kinds is None or kind in kinds) and detector.applies(tables)]
     results: list[KindResult] = []

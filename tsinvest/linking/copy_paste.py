@@ -39,7 +39,7 @@ from tsinvest.textnorm import PLACEHOLDERS, normalise_text
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["copy_paste_edges", "near_duplicate_texts"]
+__all__ = ["copy_paste_edges", "copy_paste_sql", "is_long_enough", "lsh_bands", "near_duplicate_texts", "text_shingles"]
 
 _PLACEHOLDER_CHARS = {placeholder: chr(0xE000 + index) for index, placeholder in enumerate(PLACEHOLDERS)}
 _PLACEHOLDER_PATTERN = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
@@ -47,7 +47,8 @@ _WORD = re.compile(r"\w+")
 _SHINGLE_TOKEN = re.compile(r"\w+|[\ue000-\ue002]")
 
 
-def _shingles(normalised: str, size: int) -> list[bytes]:
+def text_shingles(normalised: str, size: int) -> list[bytes]:
+    """The character shingles MinHash compares: sorted, distinct, UTF-8 (placeholders one symbol each)."""
     # A placeholder is one symbol, so "<url>" does not contribute four
     # shared letter-trigrams to every text that contains a link; punctuation
     # is dropped because spam variants sprinkle it freely.
@@ -56,6 +57,28 @@ def _shingles(normalised: str, size: int) -> list[bytes]:
     if len(compact) <= size:
         return [compact.encode("utf-8")]
     return sorted({compact[i : i + size].encode("utf-8") for i in range(len(compact) - size + 1)})
+
+
+def is_long_enough(normalised: str, *, min_tokens: int, min_chars: int) -> bool:
+    """Whether a normalised text has enough words and characters (placeholders not counted) to compare."""
+    stripped = _PLACEHOLDER_PATTERN.sub(" ", normalised)
+    return len(_WORD.findall(stripped)) >= min_tokens and len(stripped.replace(" ", "")) >= min_chars
+
+
+def lsh_bands(threshold: float, num_perm: int) -> list[tuple[int, int]]:
+    """The ``(start, end)`` signature slices datasketch's LSH bands on for ``threshold`` and ``num_perm``.
+
+    Two signatures are candidates when they agree on every position of one
+    band; the engines share this banding so they find the same candidates.
+
+    Examples
+    --------
+    >>> len(lsh_bands(0.8, 128)), lsh_bands(0.8, 128)[0]
+    (9, (0, 13))
+    """
+    from datasketch import MinHashLSH
+
+    return [(int(start), int(end)) for start, end in MinHashLSH(threshold=threshold, num_perm=num_perm).hashranges]
 
 
 def near_duplicate_texts(
@@ -115,7 +138,7 @@ def near_duplicate_texts(
     )
     if len(texts) < 2:
         return empty
-    shingle_sets = [_shingles(text, shingle_size) for text in texts]
+    shingle_sets = [text_shingles(text, shingle_size) for text in texts]
     signatures = MinHash.bulk(shingle_sets, num_perm=num_perm, seed=seed)
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     with lsh.insertion_session() as session:
@@ -144,87 +167,118 @@ def near_duplicate_texts(
     return pairs.sort_values(["left", "right"], kind="mergesort").reset_index(drop=True)
 
 
-# Accounts linked by near-duplicate texts: O(posts + text pairs + linked account pairs) in DuckDB.
-_EDGES_SQL = """
-    WITH account_texts AS (
-        SELECT account, text_id, count(*) AS posts, min(ts) AS first_ts, max(ts) AS last_ts
-        FROM posts GROUP BY account, text_id
-    ),
-    text_pairs AS (
-        SELECT "left" AS t1, "right" AS t2, similarity FROM pairs
-        UNION ALL SELECT text_id, text_id, 1.0 FROM texts
-    ),
-    neighbours AS (   -- each text with itself and its near-duplicates
-        SELECT t1 AS text_id, t2 AS other FROM text_pairs
-        UNION ALL SELECT t2, t1 FROM text_pairs WHERE t1 <> t2
-    ),
-    neighbourhood AS (
-        SELECT n.text_id, count(DISTINCT a.account) AS accounts, sum(a.posts) AS posts
-        FROM neighbours n JOIN account_texts a ON a.text_id = n.other
-        GROUP BY n.text_id
-    ),
-    common AS (
-        SELECT text_id FROM neighbourhood
-        WHERE accounts > $cap AND posts < $repeats * accounts
-    ),
-    kept_pairs AS (
-        SELECT * FROM text_pairs
-        WHERE t1 NOT IN (SELECT text_id FROM common) AND t2 NOT IN (SELECT text_id FROM common)
-    ),
-    links AS (
-        SELECT least(x.account, y.account) AS account_a, greatest(x.account, y.account) AS account_b,
-               p.t1, p.t2, p.similarity,
-               CASE WHEN x.account < y.account THEN p.t1 ELSE p.t2 END AS text_of_a,
-               CASE WHEN x.account < y.account THEN x.posts ELSE y.posts END AS posts_of_a,
-               CASE WHEN x.account < y.account THEN p.t2 ELSE p.t1 END AS text_of_b,
-               CASE WHEN x.account < y.account THEN y.posts ELSE x.posts END AS posts_of_b,
-               least(x.first_ts, y.first_ts) AS first_ts, greatest(x.last_ts, y.last_ts) AS last_ts
-        FROM kept_pairs p
-        JOIN account_texts x ON x.text_id = p.t1
-        JOIN account_texts y ON y.text_id = p.t2
-        WHERE x.account <> y.account
-    ),
-    matched_posts AS (   -- posts of each side that have a near-duplicate on the other side
-        SELECT account_a, account_b, least(sum(posts_of_a), sum(posts_of_b)) AS weight
-        FROM (
-            SELECT account_a, account_b, posts_of_a, 0 AS posts_of_b
-            FROM (SELECT DISTINCT account_a, account_b, text_of_a, posts_of_a FROM links)
-            UNION ALL
-            SELECT account_a, account_b, 0, posts_of_b
-            FROM (SELECT DISTINCT account_a, account_b, text_of_b, posts_of_b FROM links)
-        ) GROUP BY account_a, account_b
-    ),
-    distinct_links AS (
-        SELECT account_a, account_b, t1, t2, any_value(similarity) AS similarity,
-               min(first_ts) AS first_ts, max(last_ts) AS last_ts
-        FROM links GROUP BY account_a, account_b, t1, t2
-    )
-    SELECT l.account_a, l.account_b, 'copy_paste' AS signal, any_value(m.weight)::DOUBLE AS weight,
-           min(l.first_ts) AS first_ts, max(l.last_ts) AS last_ts,
-           to_json(list({'text': left(b1.body, 160), 'matched_text': left(b2.body, 160),
-                         'similarity': round(l.similarity, 3)}
-                        ORDER BY l.similarity DESC, l.t1, l.t2)[1:$evidence])::VARCHAR AS evidence
-    FROM distinct_links l
-    JOIN matched_posts m USING (account_a, account_b)
-    JOIN texts b1 ON b1.text_id = l.t1
-    JOIN texts b2 ON b2.text_id = l.t2
-    GROUP BY l.account_a, l.account_b
-    HAVING any_value(m.weight) >= $min_weight
-    ORDER BY weight DESC, l.account_a, l.account_b
-"""
+# The queries of copy_paste_sql: {names} are table names and validated numbers.
+_COPY_PASTE_PIECES = """
+        account_texts AS (
+            SELECT account, text_id, count(*) AS posts, min(ts) AS first_ts, max(ts) AS last_ts
+            FROM {posts} GROUP BY account, text_id
+        ),
+        text_pairs AS (
+            SELECT "left" AS t1, "right" AS t2, similarity FROM {pairs}
+            UNION ALL SELECT text_id, text_id, 1.0 FROM {texts}
+        ),
+        neighbours AS (   -- each text with itself and its near-duplicates
+            SELECT t1 AS text_id, t2 AS other FROM text_pairs
+            UNION ALL SELECT t2, t1 FROM text_pairs WHERE t1 <> t2
+        ),
+        neighbourhood AS (
+            SELECT n.text_id, count(DISTINCT a.account) AS accounts, sum(a.posts) AS posts
+            FROM neighbours n JOIN account_texts a ON a.text_id = n.other
+            GROUP BY n.text_id
+        ),
+        common AS (
+            SELECT text_id FROM neighbourhood WHERE accounts > {cap} AND posts < {repeats} * accounts
+        )"""
+_COPY_PASTE_EDGES = """
+        WITH {pieces},
+        kept_pairs AS (
+            SELECT p.t1, p.t2, p.similarity FROM text_pairs p
+            LEFT JOIN common c1 ON c1.text_id = p.t1 LEFT JOIN common c2 ON c2.text_id = p.t2
+            WHERE c1.text_id IS NULL AND c2.text_id IS NULL
+        ),
+        links AS (
+            SELECT least(x.account, y.account) AS account_a, greatest(x.account, y.account) AS account_b,
+                   p.t1, p.t2, p.similarity,
+                   CASE WHEN x.account < y.account THEN p.t1 ELSE p.t2 END AS text_of_a,
+                   CASE WHEN x.account < y.account THEN x.posts ELSE y.posts END AS posts_of_a,
+                   CASE WHEN x.account < y.account THEN p.t2 ELSE p.t1 END AS text_of_b,
+                   CASE WHEN x.account < y.account THEN y.posts ELSE x.posts END AS posts_of_b,
+                   least(x.first_ts, y.first_ts) AS first_ts, greatest(x.last_ts, y.last_ts) AS last_ts
+            FROM kept_pairs p
+            JOIN account_texts x ON x.text_id = p.t1
+            JOIN account_texts y ON y.text_id = p.t2
+            WHERE x.account <> y.account
+        ),
+        matched_posts AS (   -- posts of each side that have a near-duplicate on the other side
+            SELECT account_a, account_b, least(sum(posts_of_a), sum(posts_of_b)) AS matched
+            FROM (
+                SELECT account_a, account_b, posts_of_a, 0 AS posts_of_b
+                FROM (SELECT DISTINCT account_a, account_b, text_of_a, posts_of_a FROM links) AS side_a
+                UNION ALL
+                SELECT account_a, account_b, 0, posts_of_b
+                FROM (SELECT DISTINCT account_a, account_b, text_of_b, posts_of_b FROM links) AS side_b
+            ) AS sides GROUP BY account_a, account_b
+        ),
+        distinct_links AS (
+            SELECT account_a, account_b, t1, t2, min(similarity) AS similarity,
+                   min(first_ts) AS first_ts, max(last_ts) AS last_ts
+            FROM links GROUP BY account_a, account_b, t1, t2
+        ),
+        evidence_rows AS (
+            SELECT l.account_a, l.account_b, l.t1, l.t2, l.first_ts, l.last_ts, l.similarity AS closeness,
+                   left(b1.body, 160) AS text, left(b2.body, 160) AS matched_text,
+                   round(l.similarity, 3) AS similarity
+            FROM distinct_links l
+            JOIN {texts} b1 ON b1.text_id = l.t1
+            JOIN {texts} b2 ON b2.text_id = l.t2
+        )
+        SELECT e.account_a, e.account_b, 'copy_paste' AS signal, CAST(m.matched AS DOUBLE) AS weight,
+               min(e.first_ts) AS first_ts, max(e.last_ts) AS last_ts,
+               __tsinvest_json_top({max_evidence}, -closeness, t1, t2, __, text, matched_text, similarity)
+                   AS evidence
+        FROM evidence_rows e
+        JOIN matched_posts m ON m.account_a = e.account_a AND m.account_b = e.account_b
+        WHERE m.matched >= CAST('{min_weight!r}' AS DOUBLE)
+        GROUP BY e.account_a, e.account_b, m.matched
+        ORDER BY weight DESC, account_a, account_b
+    """
 
-# How many texts were left out as common phrases (the "common" CTE of _EDGES_SQL, counted).
-_COMMON_TEXTS_SQL = """
-    WITH account_texts AS (SELECT account, text_id, count(*) AS posts FROM posts GROUP BY account, text_id),
-    text_pairs AS (SELECT "left" AS t1, "right" AS t2 FROM pairs UNION ALL SELECT text_id, text_id FROM texts),
-    neighbours AS (SELECT t1 AS text_id, t2 AS other FROM text_pairs
-                   UNION ALL SELECT t2, t1 FROM text_pairs WHERE t1 <> t2)
-    SELECT count(*) FROM (
-        SELECT n.text_id FROM neighbours n JOIN account_texts a ON a.text_id = n.other
-        GROUP BY n.text_id
-        HAVING count(DISTINCT a.account) > $cap AND sum(a.posts) < $repeats * count(DISTINCT a.account)
+
+def copy_paste_sql(
+    posts: str,
+    pairs: str,
+    texts: str,
+    *,
+    max_accounts_per_text: int = 10,
+    min_repeats_per_account: float = 2.0,
+    max_evidence: int = 3,
+    min_weight: float = 2.0,
+) -> dict[str, str]:
+    """The joins of :func:`copy_paste_edges`, in DuckDB's dialect with :mod:`tsinvest.spark.sql` macros.
+
+    One source for both engines (:func:`tsinvest.spark.copy_paste_edges`
+    runs it through :func:`tsinvest.spark.sql.to_spark`). ``posts`` has
+    ``account, text_id, ts``; ``pairs`` has ``left, right, similarity``
+    (near-duplicate texts, ``left < right``); ``texts`` has ``text_id, body``
+    (the raw exemplar). Text ids only need to sort as the normalised texts
+    do: numbers locally, the normalised texts themselves on Spark.
+
+    Returns
+    -------
+    dict of str to str
+        ``edges`` (sorted edge rows) and ``common`` (the number of common
+        phrases left out).
+    """
+    settings = {
+        "posts": posts, "pairs": pairs, "texts": texts, "cap": int(max_accounts_per_text),
+        "repeats": f"CAST('{float(min_repeats_per_account)!r}' AS DOUBLE)",
+    }
+    pieces = _COPY_PASTE_PIECES.format(**settings)
+    edges = _COPY_PASTE_EDGES.format(
+        pieces=pieces, texts=texts, max_evidence=int(max_evidence), min_weight=float(min_weight)
     )
-"""
+    common = f"WITH {pieces} SELECT count(*) AS common_texts FROM common"
+    return {"edges": edges, "common": common}
 
 
 def _posts_and_texts(
@@ -250,10 +304,7 @@ def _posts_and_texts(
     raw_codes, raw_texts = pd.factorize(selected[text].astype("string"), sort=True)
     normalised = [normalise_text(raw) for raw in raw_texts]
     long_enough = np.fromiter(
-        (
-            len(_WORD.findall(stripped)) >= min_tokens and len(stripped.replace(" ", "")) >= min_chars
-            for stripped in (_PLACEHOLDER_PATTERN.sub(" ", value) for value in normalised)
-        ),
+        (is_long_enough(value, min_tokens=min_tokens, min_chars=min_chars) for value in normalised),
         dtype=bool,
         count=len(normalised),
     )
@@ -270,8 +321,6 @@ def _posts_and_texts(
         }
     )
     posts["ts"] = pd.to_datetime(posts["ts"], utc=True)
-    short_skipped = int((~keep_rows).sum())
-
     # Evidence shows what was really posted: the first raw text (in sorted
     # order, for determinism) behind each normalised text.
     exemplar: dict[str, str] = {}
@@ -283,42 +332,34 @@ def _posts_and_texts(
             "body": pd.Series([exemplar[value] for value in distinct], dtype="string"),
         }
     )
+    return posts, distinct, texts, int((~keep_rows).sum())
 
-    return posts, distinct, texts, short_skipped
 
-
-def _linked_accounts(
-    posts: pd.DataFrame,
-    pairs: pd.DataFrame,
-    texts: pd.DataFrame,
-    settings: dict[str, float],
-    *,
-    evidence: int,
-    min_weight: float,
-    connection: duckdb.DuckDBPyConnection | None,
+def _run_queries(
+    queries: dict[str, str], frames: dict[str, pd.DataFrame], connection: duckdb.DuckDBPyConnection | None
 ) -> tuple[pd.DataFrame, int]:
-    """Run the edge and common-text queries over the three tables: (raw edges, common texts excluded)."""
+    """Run the :func:`copy_paste_sql` queries in DuckDB on ``frames`` registered under private view names."""
     import duckdb
 
-    own_connection = connection is None
-    con = connection if connection is not None else duckdb.connect()
-    names = {name: f"__tsinvest_copy_paste_{name}_{id(posts)}" for name in ("posts", "pairs", "texts")}
+    from tsinvest.spark.sql import render
+
+    con = duckdb.connect() if connection is None else connection
+    names = {name: f"__tsinvest_copy_paste_{name}_{id(frames)}" for name in frames}
+
+    def sql(template: str) -> str:
+        for name, view in names.items():
+            template = re.sub(rf"\b(FROM|JOIN) {name}\b", rf"\1 {quote_identifier(view)}", template)
+        return render(template, "duckdb")
+
     try:
-        for name, frame in (("posts", posts), ("pairs", pairs), ("texts", texts)):
+        for name, frame in frames.items():
             con.register(names[name], frame)
-
-        def sql(template: str) -> str:
-            for name, view in names.items():
-                template = re.sub(rf"\b(FROM|JOIN) {name}\b", rf"\1 {quote_identifier(view)}", template)
-            return template
-
-        parameters = settings | {"evidence": evidence, "min_weight": float(min_weight)}
-        edges = con.execute(sql(_EDGES_SQL), parameters).df()
-        common_count = int(con.execute(sql(_COMMON_TEXTS_SQL), settings).fetchall()[0][0])
+        edges = con.execute(sql(queries["edges"])).df()
+        common_count = int(con.execute(sql(queries["common"])).fetchall()[0][0])
     finally:
         for view in names.values():
             con.unregister(view)
-        if own_connection:
+        if connection is None:
             con.close()
     return edges, common_count
 
@@ -451,10 +492,11 @@ def copy_paste_edges(
     pairs = near_duplicate_texts(
         distinct, threshold=threshold, num_perm=num_perm, shingle_size=shingle_size, seed=seed, progress=progress
     )
-    settings = {"cap": max_accounts_per_text, "repeats": float(min_repeats_per_account)}
-    edges, common_count = _linked_accounts(
-        posts, pairs, texts, settings, evidence=max_evidence, min_weight=min_weight, connection=connection
+    queries = copy_paste_sql(
+        "posts", "pairs", "texts", max_accounts_per_text=max_accounts_per_text,
+        min_repeats_per_account=min_repeats_per_account, max_evidence=max_evidence, min_weight=min_weight,
     )
+    edges, common_count = _run_queries(queries, {"posts": posts, "pairs": pairs, "texts": texts}, connection)
     edges = finalise_edges(edges, presorted=True) if len(edges) else empty_edges()
     edges.attrs["distinct_texts"] = len(distinct)
     edges.attrs["short_texts_skipped"] = short_skipped

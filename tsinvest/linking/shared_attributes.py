@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -34,7 +35,7 @@ from tsinvest.schemas import require_columns
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["shared_attribute_edges", "value_weight"]
+__all__ = ["shared_attribute_edges", "shared_attribute_sql", "value_weight"]
 
 
 def value_weight(accounts_sharing: int) -> float:
@@ -49,8 +50,6 @@ def value_weight(accounts_sharing: int) -> float:
     >>> round(value_weight(2), 3), round(value_weight(300), 3)
     (1.443, 0.175)
     """
-    import math
-
     if accounts_sharing < 2:
         raise ParameterError(
             "value_weight: accounts_sharing must be at least 2 (a value used by one account links nobody)"
@@ -58,51 +57,93 @@ def value_weight(accounts_sharing: int) -> float:
     return 1.0 / math.log(accounts_sharing)
 
 
-# Pairs of accounts sharing a kept value (used by 2 to $cap accounts), one row per pair and attribute,
-# after the ``observations`` CTE. The self-join is on kept values only (at most $cap accounts each):
-# O(observations + sum over kept values of accounts^2).
-_PAIRS_SQL = """
-    account_values AS (
-        SELECT attribute, value, account, min(ts) AS first_ts, max(ts) AS last_ts
-        FROM observations GROUP BY attribute, value, account
-    ),
-    value_counts AS (
-        SELECT attribute, value, count(*) AS accounts FROM account_values GROUP BY attribute, value
-    ),
-    kept AS (
-        SELECT v.*, c.accounts, 1.0 / ln(c.accounts) AS value_weight
-        FROM account_values v JOIN value_counts c USING (attribute, value)
-        WHERE c.accounts BETWEEN 2 AND $cap
-    ),
-    pairs AS (
-        SELECT a.attribute, a.value, a.accounts, a.value_weight,
-               a.account AS account_a, b.account AS account_b,
-               least(a.first_ts, b.first_ts) AS first_ts, greatest(a.last_ts, b.last_ts) AS last_ts
-        FROM kept a JOIN kept b
-          ON a.attribute = b.attribute AND a.value = b.value AND a.account < b.account
-    )
-    SELECT account_a, account_b, 'shared_' || attribute AS signal,
-           sum(value_weight) AS weight, min(first_ts) AS first_ts, max(last_ts) AS last_ts,
-           to_json(list({'value': value, 'accounts': accounts} ORDER BY accounts, value)[1:$evidence])::VARCHAR
-               AS evidence
-    FROM pairs
-    GROUP BY account_a, account_b, attribute
-    HAVING sum(value_weight) >= $min_weight
-    ORDER BY weight DESC, account_a, account_b, signal
-"""
+# The edge query of shared_attribute_sql: {names} are SQL built there and validated numbers.
+_SHARED_ATTRIBUTE_EDGES = """
+        WITH observations AS ({observations}),
+        account_values AS (
+            SELECT attribute, value, account, min(ts) AS first_ts, max(ts) AS last_ts
+            FROM observations GROUP BY attribute, value, account
+        ),
+        value_counts AS (
+            SELECT attribute, value, count(*) AS accounts FROM account_values GROUP BY attribute, value
+        ),
+        value_weights AS (SELECT * FROM (VALUES {weights}) AS w(accounts, value_weight)),
+        kept AS (
+            SELECT v.attribute, v.value, v.account, v.first_ts, v.last_ts, c.accounts, w.value_weight
+            FROM account_values v JOIN value_counts c ON v.attribute = c.attribute AND v.value = c.value
+            JOIN value_weights w ON w.accounts = c.accounts
+        ),
+        pairs AS (
+            SELECT a.attribute, a.value, a.accounts, a.value_weight,
+                   a.account AS account_a, b.account AS account_b,
+                   least(a.first_ts, b.first_ts) AS first_ts, greatest(a.last_ts, b.last_ts) AS last_ts
+            FROM kept a JOIN kept b
+              ON a.attribute = b.attribute AND a.value = b.value AND a.account < b.account
+        ),
+        grouped AS (
+            SELECT account_a, account_b, 'shared_' || attribute AS signal,
+                   __tsinvest_sorted_sum(value_weight) AS weight, min(first_ts) AS first_ts, max(last_ts) AS last_ts,
+                   __tsinvest_json_top({max_evidence}, accounts, value, __, value, accounts) AS evidence
+            FROM pairs
+            GROUP BY account_a, account_b, attribute
+        )
+        SELECT * FROM grouped WHERE weight >= CAST('{min_weight!r}' AS DOUBLE)
+        ORDER BY weight DESC, account_a, account_b, signal
+    """
 
 
-def _observations_sql(actor: str, attributes: tuple[str, ...], time: str | None, view: str) -> str:
-    """One (account, attribute, value, ts) row per non-empty value of each attribute column of ``view``."""
+def shared_attribute_sql(
+    table: str,
+    attributes: Sequence[str],
+    *,
+    actor: str = "account_id",
+    time: str | None = "ts",
+    max_accounts_per_value: int = 50,
+    min_weight: float = 0.0,
+    max_evidence: int = 5,
+) -> dict[str, str]:
+    """The queries of :func:`shared_attribute_edges`, in DuckDB's dialect with :mod:`tsinvest.spark.sql` macros.
+
+    One source for both engines: :func:`tsinvest.spark.sql.render` makes
+    them DuckDB's, :func:`tsinvest.spark.sql.to_spark` Spark's. Parameters
+    are validated numbers written as literals; column and table names are
+    quoted identifiers, never data.
+
+    Returns
+    -------
+    dict of str to str
+        ``edges`` (the edge rows, sorted), ``hubs`` (hub values per
+        attribute) and ``accounts`` (accounts with any value).
+
+    Notes
+    -----
+    The Adamic-Adar weights come from :func:`value_weight` as a small table
+    of literals (one row per possible account count), not from SQL's ``ln``:
+    Spark's logarithm differs from the C library's in the last bit for about
+    one count in a hundred.
+    """
     time_sql = f"CAST({quote_identifier(time)} AS TIMESTAMPTZ)" if time is not None else "CAST(NULL AS TIMESTAMPTZ)"
     observations = " UNION ALL ".join(
         f"SELECT CAST({quote_identifier(actor)} AS VARCHAR) AS account, {quote_literal(column)} AS attribute, "
-        f"CAST({quote_identifier(column)} AS VARCHAR) AS value, {time_sql} AS ts FROM {quote_identifier(view)} "
+        f"CAST({quote_identifier(column)} AS VARCHAR) AS value, {time_sql} AS ts FROM {quote_identifier(table)} "
         f"WHERE {quote_identifier(column)} IS NOT NULL AND trim(CAST({quote_identifier(column)} AS VARCHAR)) <> '' "
         f"AND {quote_identifier(actor)} IS NOT NULL"
         for column in attributes
     )
-    return observations
+    cap = int(max_accounts_per_value)
+    weights = ", ".join(f"({n}, CAST('{value_weight(n)!r}' AS DOUBLE))" for n in range(2, cap + 1))
+    edges = _SHARED_ATTRIBUTE_EDGES.format(
+        observations=observations, weights=weights, max_evidence=int(max_evidence), min_weight=float(min_weight)
+    )
+    hubs = f"""
+        WITH observations AS ({observations})
+        SELECT attribute, count(*) AS hubs FROM (
+            SELECT attribute, value FROM observations GROUP BY attribute, value
+            HAVING count(DISTINCT account) > {cap}
+        ) AS hub_values GROUP BY attribute ORDER BY attribute
+    """
+    accounts = f"WITH observations AS ({observations}) SELECT count(DISTINCT account) AS accounts FROM observations"
+    return {"edges": edges, "hubs": hubs, "accounts": accounts}
 
 
 def shared_attribute_edges(
@@ -172,7 +213,10 @@ def shared_attribute_edges(
     function does not discount it, look at the timestamps.
 
     Complexity: one DuckDB pass to count accounts per value, then a self-join
-    per value, bounded by ``cap * (cap - 1) / 2`` pairs per value.
+    per value, bounded by ``cap * (cap - 1) / 2`` pairs per value. The query
+    (:func:`shared_attribute_sql`) is the one :func:`tsinvest.spark.shared_attribute_edges`
+    runs on Spark; a pair's weight adds its values' weights in ascending order,
+    so both engines give the same bits.
 
     Examples
     --------
@@ -188,6 +232,8 @@ def shared_attribute_edges(
     """
     import duckdb
 
+    from tsinvest.spark.sql import render
+
     attributes = tuple(attributes)
     if not attributes:
         raise ParameterError("shared_attribute_edges: attributes= must name at least one column")
@@ -195,6 +241,8 @@ def shared_attribute_edges(
         raise ParameterError("shared_attribute_edges: max_accounts_per_value must be at least 2")
     if max_evidence < 1:
         raise ParameterError("shared_attribute_edges: max_evidence must be at least 1")
+    if not isinstance(min_weight, (int, float)) or not math.isfinite(min_weight):
+        raise ParameterError("shared_attribute_edges: min_weight must be a finite number")
     needed = {"actor": actor} | {f"attributes[{i}]": column for i, column in enumerate(attributes)}
     if time is not None:
         needed["time"] = time
@@ -203,28 +251,23 @@ def shared_attribute_edges(
     columns = [actor, *attributes] + ([time] if time is not None else [])
     frame = logins.loc[:, list(dict.fromkeys(columns))]
     view = f"__tsinvest_shared_attributes_{id(frame)}"
-    observations = _observations_sql(actor, attributes, time, view)
-    query = f"WITH observations AS ({observations}),\n{_PAIRS_SQL}"
-    hubs_query = f"""
-        WITH observations AS ({observations})
-        SELECT attribute, count(*) AS hubs FROM (
-            SELECT attribute, value FROM observations GROUP BY attribute, value
-            HAVING count(DISTINCT account) > $cap
-        ) GROUP BY attribute
-    """
-    accounts_query = f"WITH observations AS ({observations}) SELECT count(DISTINCT account) FROM observations"
+    queries = {
+        name: render(sql, "duckdb")
+        for name, sql in shared_attribute_sql(
+            view, attributes, actor=actor, time=time, max_accounts_per_value=max_accounts_per_value,
+            min_weight=min_weight, max_evidence=max_evidence,
+        ).items()
+    }
 
-    own_connection = connection is None
     con = connection if connection is not None else duckdb.connect()
     try:
         con.register(view, frame)
-        parameters = {"cap": max_accounts_per_value, "evidence": max_evidence, "min_weight": float(min_weight)}
-        edges = con.execute(query, parameters).df()
-        hubs = con.execute(hubs_query, {"cap": max_accounts_per_value}).df()
-        accounts_seen = int(con.execute(accounts_query).fetchall()[0][0])
+        edges = con.execute(queries["edges"]).df()
+        hubs = con.execute(queries["hubs"]).df()
+        accounts_seen = int(con.execute(queries["accounts"]).fetchall()[0][0])
     finally:
         con.unregister(view)
-        if own_connection:
+        if connection is None:
             con.close()
 
     edges = finalise_edges(edges, presorted=True) if len(edges) else empty_edges()

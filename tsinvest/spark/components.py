@@ -7,13 +7,15 @@ aggregations. The community step (Louvain) stays local, per component.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tsinvest.exceptions import ParameterError
 from tsinvest.schemas import require_columns
 
 __all__ = ["connected_components"]
 
 
-def _large_star(edges):
+def _large_star(edges: Any) -> Any:
     """Every node links its larger neighbours to the smallest node of its closed neighbourhood."""
     from pyspark.sql import functions as F
 
@@ -22,7 +24,7 @@ def _large_star(edges):
     return both.join(smallest, "u").where(F.col("v") > F.col("u")).select(F.col("v").alias("u"), F.col("m").alias("v"))
 
 
-def _small_star(edges):
+def _small_star(edges: Any) -> Any:
     """Every node links itself and its smaller neighbours to the smallest of them."""
     from pyspark.sql import functions as F
 
@@ -34,14 +36,14 @@ def _small_star(edges):
 
 
 def connected_components(
-    edges,
+    edges: Any,
     *,
     source: str = "account_a",
     target: str = "account_b",
     min_size: int = 2,
     prefix: str = "c",
     max_rounds: int = 64,
-):
+) -> Any:
     """Connected components of an edge table, as :func:`tsinvest.graph.components`' membership table.
 
     Parameters
@@ -100,15 +102,22 @@ def connected_components(
             break
     else:
         raise ParameterError(f"connected components did not converge in max_rounds={max_rounds}; raise it")
-    labels = current.select("u", F.col("v").alias("root")).unionByName(
-        current.select(F.col("v").alias("u"), F.col("v").alias("root"))
-    ).groupBy("u").agg(F.min("root").alias("root"))
-    groups = labels.groupBy("root").agg(
-        F.count(F.lit(1)).alias("size"),
-        F.concat(
-            F.lit(prefix + "-"), F.substring(F.sha1(F.concat_ws("\n", F.array_sort(F.collect_list("u")))), 1, 10)
-        ).alias("cluster_id"),
-    ).where(F.col("size") >= min_size)
+    labels = (
+        current.select("u", F.col("v").alias("root"))
+        .unionByName(current.select(F.col("v").alias("u"), F.col("v").alias("root")))
+        .groupBy("u")
+        .agg(F.min("root").alias("root"))
+    )
+    groups = (
+        labels.groupBy("root")
+        .agg(
+            F.count(F.lit(1)).alias("size"),
+            F.concat(
+                F.lit(prefix + "-"), F.substring(F.sha1(F.concat_ws("\n", F.array_sort(F.collect_list("u")))), 1, 10)
+            ).alias("cluster_id"),
+        )
+        .where(F.col("size") >= min_size)
+    )
     return (
         labels.join(groups, "root")
         .select(F.col("u").alias("account_id"), "cluster_id", "size")

@@ -18,20 +18,20 @@ from typing import Any
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.loading.readers import file_format
-from tsinvest.schemas import EDGE_COLUMNS, require_columns
+from tsinvest.schemas import require_columns
 from tsinvest.spark.session import require_pyspark
 
 __all__ = [
     "SparkEdges",
     "coordination_edges",
     "spark_events",
+    "spark_table",
     "json_escape_column",
     "DEFAULT_MAX_ACTORS_PER_WINDOW",
 ]
 
 #: The local engine's default (see :data:`tsinvest.linking.coordination.DEFAULT_MAX_ACTORS_PER_WINDOW`).
 DEFAULT_MAX_ACTORS_PER_WINDOW = 500
-
 
 # json.dumps (ensure_ascii) escapes exactly these: quote, backslash and
 # everything outside printable ASCII (Python's json.encoder.ESCAPE_ASCII).
@@ -70,7 +70,37 @@ class SparkEdges:
             self.cached.unpersist()
             self.cached = None
 
-    def to_pandas(self):
+    def windowed_pairs(self) -> int:
+        """Event pairs of two accounts on one target at most the window apart, hot targets left out.
+
+        The local engine's ``stats["windowed_pairs"]`` (the rows its sweep emits).
+
+        One more pass over the join, so it runs only when asked; call it
+        before :meth:`to_pandas`, which releases the cached events.
+        """
+        from pyspark.sql import functions as F
+
+        if self.cached is None:
+            raise ParameterError("windowed_pairs needs the cached events; call it before to_pandas() or release()")
+        window_us = int(round(self.parameters["window"] * 1_000_000))
+        events = self.cached.join(
+            F.broadcast(self.excluded_targets.withColumnRenamed("target_id", "target")), "target", "left_anti"
+        )
+        left = events.select("target", "bucket", F.col("actor").alias("left_actor"), F.col("us").alias("left_us"))
+        right = events.select(
+            "target",
+            F.explode(F.array(F.col("bucket"), F.col("bucket") - 1)).alias("bucket"),
+            F.col("actor").alias("right_actor"),
+            F.col("us").alias("right_us"),
+        )
+        delta = F.col("right_us") - F.col("left_us")
+        # Each unordered pair of two accounts once: the later event, or at equal times the larger actor, on the right.
+        later = ((delta > 0) & (F.col("right_actor") != F.col("left_actor"))) | (
+            (delta == 0) & (F.col("right_actor") > F.col("left_actor"))
+        )
+        return int(left.join(right, ["target", "bucket"]).where(later & (delta <= window_us)).count())
+
+    def to_pandas(self) -> Any:
         """Collect the edges as the local engine returns them (same dtypes, ``attrs``, warning).
 
         Returns
@@ -81,24 +111,10 @@ class SparkEdges:
             same events when their times are whole microseconds;
             ``attrs["excluded_targets"]`` is the sorted list of excluded ids.
         """
-        import pandas as pd
-
         from tsinvest.linking.coordination import HotTargetWarning
-        from tsinvest.schemas import STRING_DTYPE, TIMESTAMP_DTYPE
+        from tsinvest.spark.results import edges_to_pandas
 
-        table = self.edges.toArrow()
-        columns = {}
-        for name in EDGE_COLUMNS:
-            values = table.column(name).to_pandas()
-            if name in ("first_ts", "last_ts"):
-                values = pd.to_datetime(values, utc=True).astype(TIMESTAMP_DTYPE)
-            elif name == "weight":
-                values = values.astype("float64")  # like every edge table (tsinvest.schemas.EDGES)
-            else:
-                values = pd.array(values, dtype=STRING_DTYPE)
-            columns[name] = values
-        frame = pd.DataFrame(columns, columns=list(EDGE_COLUMNS))
-        frame.index = pd.RangeIndex(len(frame))
+        frame = edges_to_pandas(self.edges)
         excluded = sorted(row[0] for row in self.excluded_targets.collect())
         self.release()
         frame.attrs["excluded_targets"] = excluded
@@ -121,10 +137,15 @@ class SparkEdges:
 # --------------------------------------------------------------------------- parameters and input
 
 
-def _check_parameters(window, min_weight, evidence_size, max_actors_per_window, salt_partitions, salt_min_events) -> int:
+def _check_parameters(
+    window: Any, min_weight: Any, evidence_size: Any, max_actors_per_window: Any, salt_partitions: Any,
+    salt_min_events: Any,
+) -> int:
     """Validate; return the window in whole microseconds (Spark's time precision)."""
     problems = []
-    window_ok = isinstance(window, (int, float)) and not isinstance(window, bool) and math.isfinite(window) and window >= 0
+    window_ok = (
+        isinstance(window, (int, float)) and not isinstance(window, bool) and math.isfinite(window) and window >= 0
+    )
     if not window_ok:
         problems.append("window must be a finite number of seconds >= 0")
     elif abs(window * 1_000_000 - round(window * 1_000_000)) > 1e-6:
@@ -144,12 +165,8 @@ def _check_parameters(window, min_weight, evidence_size, max_actors_per_window, 
     return int(round(window * 1_000_000))
 
 
-def _pandas_to_spark(spark, frame, columns: list[str], time: str):
-    """A pandas frame as a Spark DataFrame: string ids, microsecond UTC times (checked, never truncated)."""
+def _check_microsecond_times(frame: Any, time: str) -> None:
     import pandas as pd
-    import pyarrow as pa
-
-    from tsinvest.schemas import STRING_DTYPE
 
     times = frame[time]
     if not isinstance(times.dtype, pd.DatetimeTZDtype):
@@ -164,13 +181,25 @@ def _pandas_to_spark(spark, frame, columns: list[str], time: str):
             f"column '{time}' holds times finer than a microsecond; Spark keeps microseconds. Round them "
             "with .dt.floor('us') or use the local engine"
         )
+
+
+def _pandas_to_spark(spark: Any, frame: Any, columns: list[str], time: str | None) -> Any:
+    """A pandas frame as a Spark DataFrame: string columns, microsecond UTC times (checked, never truncated)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from tsinvest.schemas import STRING_DTYPE
+
+    if time is not None:
+        _check_microsecond_times(frame, time)
     arrays = {}
     for column in columns:
         if column == time:
+            times = frame[time]
             arrays[column] = pa.array(times.dt.tz_convert("UTC").dt.as_unit("us"), type=pa.timestamp("us", tz="UTC"))
             continue
         dtype = frame[column].dtype
-        if not (isinstance(dtype, pd.StringDtype) or dtype == object or isinstance(dtype, pd.CategoricalDtype)):
+        if not (isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype)) or pd.api.types.is_object_dtype(dtype)):
             raise ParameterError(
                 f"column '{column}' must hold string ids (found {dtype}); ids are never numbers "
                 "because leading zeros and 19-digit ids must survive. Load the table with tsinvest.loading."
@@ -182,14 +211,12 @@ def _pandas_to_spark(spark, frame, columns: list[str], time: str):
     if not len(frame):
         from pyspark.sql.types import StringType, StructField, StructType, TimestampType
 
-        schema = StructType(
-            [StructField(c, TimestampType() if c == time else StringType(), True) for c in columns]
-        )
+        schema = StructType([StructField(c, TimestampType() if c == time else StringType(), True) for c in columns])
         return spark.createDataFrame([], schema)
     return spark.createDataFrame(pa.table(arrays))
 
 
-def _read_source(spark, source):
+def _read_source(spark: Any, source: Any) -> Any:
     """A Spark DataFrame for a path (Parquet file or folder, CSV) or a table name."""
     from pathlib import Path
 
@@ -207,19 +234,51 @@ def _read_source(spark, source):
         )
     if isinstance(source, str) and spark.catalog.tableExists(source):
         return spark.table(source)
-    raise ParameterError(f"source '{path.name}' is not an existing file or a table of the Spark session; check the path")
+    raise ParameterError(
+        f"source '{path.name}' is not an existing file or a table of the Spark session; check the path"
+    )
+
+
+def spark_table(source: Any, *, spark: Any = None, columns: list[str], time: str | None = None) -> Any:
+    """``source`` as a Spark DataFrame holding ``columns`` (checked; see :func:`spark_events` for the sources).
+
+    A pandas frame is sent with its ``columns`` as strings and ``time`` as
+    microsecond UTC timestamps; a Spark source is returned as it is (every
+    column named must exist).
+    """
+    require_pyspark()
+    import pandas as pd
+    from pyspark.sql import DataFrame
+
+    if isinstance(source, DataFrame):
+        frame = source
+    elif spark is None:
+        raise ParameterError(
+            "spark must be a SparkSession when source is not a Spark DataFrame; see tsinvest.spark.local_session"
+        )
+    elif isinstance(source, pd.DataFrame):
+        require_columns(source.columns, columns, name="source")
+        frame = _pandas_to_spark(spark, source, columns, time)
+    elif isinstance(source, (str, os.PathLike)):
+        frame = _read_source(spark, source)
+    else:
+        raise ParameterError(
+            "source must be a Spark or pandas DataFrame, a path to a Parquet or CSV file, or a table name"
+        )
+    require_columns(frame.columns, columns, name="source")
+    return frame
 
 
 def spark_events(
-    source,
+    source: Any,
     *,
-    spark=None,
+    spark: Any = None,
     actor: str = "account_id",
     target: str = "target_id",
     time: str = "ts",
     action: str | None = None,
     action_column: str = "action",
-):
+) -> Any:
     """Events as a Spark DataFrame ``(actor, target, us)``: string ids, microseconds since the epoch (UTC).
 
     Parameters
@@ -245,28 +304,10 @@ def spark_events(
         A column is missing, ids are not strings, times are finer than a
         microsecond, or the source cannot be read.
     """
-    require_pyspark()
-    import pandas as pd
-    from pyspark.sql import DataFrame
     from pyspark.sql import functions as F
 
-    named = {"actor": actor, "target": target, "time": time,
-             "action_column": action_column if action is not None else None}
-    needed = [column for column in dict.fromkeys(named.values()) if column is not None]
-    if isinstance(source, DataFrame):
-        frame = source
-        spark = source.sparkSession
-    else:
-        if spark is None:
-            raise ParameterError("spark must be a SparkSession when source is not a Spark DataFrame; see tsinvest.spark.local_session")
-        if isinstance(source, pd.DataFrame):
-            require_columns(source.columns, named, name="coordination_edges")
-            frame = _pandas_to_spark(spark, source, needed, time)
-        elif isinstance(source, (str, os.PathLike)):
-            frame = _read_source(spark, source)
-        else:
-            raise ParameterError("source must be a Spark or pandas DataFrame, a path to a Parquet or CSV file, or a table name")
-    require_columns(frame.columns, named, name="coordination_edges")
+    needed = list(dict.fromkeys([actor, target, time] + ([action_column] if action is not None else [])))
+    frame = spark_table(source, spark=spark, columns=needed, time=time)
     if action is not None:
         frame = frame.where(F.col(action_column).cast("string") == F.lit(action))
     time_type = dict(frame.dtypes)[time]
@@ -282,7 +323,7 @@ def spark_events(
 # --------------------------------------------------------------------------- pieces
 
 
-def json_escape_column(column):
+def json_escape_column(column: Any) -> Any:
     """``json.dumps(value)[1:-1]`` as a Spark column expression (quotes, backslashes, non-ASCII escaped).
 
     Spark's own ``to_json`` leaves non-ASCII characters as they are and writes
@@ -295,7 +336,7 @@ def json_escape_column(column):
     """
     from pyspark.sql import functions as F
 
-    def one(character):
+    def one(character: Any) -> Any:
         utf16 = F.lower(F.hex(F.encode(character, "UTF-16BE")))
         return (
             F.when(character == F.lit('"'), F.lit('\\"'))
@@ -314,7 +355,7 @@ def json_escape_column(column):
     return F.when(column.rlike(_UNSAFE), F.array_join(F.transform(characters, one), "")).otherwise(column)
 
 
-def _evidence(targets, evidence_size: int):
+def _evidence(targets: Any, evidence_size: int) -> Any:
     """``json.dumps(sorted(targets)[:evidence_size])`` as a Spark column (targets: array of strings)."""
     from pyspark.sql import functions as F
 
@@ -325,13 +366,13 @@ def _evidence(targets, evidence_size: int):
     return F.concat(F.lit('["'), F.array_join(escaped, '", "'), F.lit('"]'))
 
 
-def _bucketed(events, width: int):
+def _bucketed(events: Any, width: int) -> Any:
     from pyspark.sql import functions as F
 
     return events.withColumn("bucket", F.expr(f"(us - pmod(us, {width})) div {width}"))
 
 
-def hot_targets(events, window_us: int, max_actors: int):
+def hot_targets(events: Any, window_us: int, max_actors: int) -> Any:
     """Targets on which more than ``max_actors`` distinct actors acted inside one window (the local rule).
 
     ``events`` has columns ``(actor, target, us, bucket)`` with buckets of
@@ -375,7 +416,9 @@ def hot_targets(events, window_us: int, max_actors: int):
         .groupBy("target", "actor", "run")
         .agg(F.min("start").alias("start"), F.max("end").alias("end"))
     )
-    points = merged.select("target", F.col("start").alias("point"), F.lit(0).alias("order"), F.lit(1).alias("step")).unionByName(
+    points = merged.select(
+        "target", F.col("start").alias("point"), F.lit(0).alias("order"), F.lit(1).alias("step")
+    ).unionByName(
         merged.select("target", F.col("end").alias("point"), F.lit(1).alias("order"), F.lit(-1).alias("step"))
     )
     sweep = Window.partitionBy("target").orderBy("point", "order").rowsBetween(Window.unboundedPreceding, 0)
@@ -389,9 +432,9 @@ def hot_targets(events, window_us: int, max_actors: int):
 
 
 def coordination_edges(
-    source,
+    source: Any,
     *,
-    spark=None,
+    spark: Any = None,
     actor: str = "account_id",
     target: str = "target_id",
     time: str = "ts",
@@ -405,7 +448,8 @@ def coordination_edges(
     salt_partitions: int = 1,
     salt_min_events: int = 10_000,
 ) -> SparkEdges:
-    """Co-action edges on Spark, with the contract of the local :func:`~tsinvest.linking.coordination.coordination_edges`.
+    """Co-action edges on Spark, with the contract of the local
+    :func:`~tsinvest.linking.coordination.coordination_edges`.
 
     Two different accounts are linked on a target when both acted on it at
     most ``window`` seconds apart (inclusive); a pair's weight is the number
@@ -481,7 +525,9 @@ def coordination_edges(
     >>> edges.to_pandas()[["account_a", "account_b", "weight", "evidence"]].to_dict("records")
     [{'account_a': '001', 'account_b': '002', 'weight': 2, 'evidence': '["v1", "v2"]'}]
     """
-    window_us = _check_parameters(window, min_weight, evidence_size, max_actors_per_window, salt_partitions, salt_min_events)
+    window_us = _check_parameters(
+        window, min_weight, evidence_size, max_actors_per_window, salt_partitions, salt_min_events
+    )
     events = spark_events(
         source, spark=spark, actor=actor, target=target, time=time, action=action, action_column=action_column
     )
@@ -506,29 +552,8 @@ def coordination_edges(
     excluded = session.createDataFrame([(t,) for t in hot], "target string")
     kept = events.join(F.broadcast(excluded), "target", "left_anti") if hot else events
     linked = _linked_rows(kept, window_us, salt_partitions, salt_min_events)
-    per_target = linked.groupBy("account_a", "account_b", "target").agg(
-        F.min("earlier").alias("first_us"), F.max("later").alias("last_us")
-    )
-    per_pair = (
-        per_target.groupBy("account_a", "account_b")
-        .agg(
-            F.count(F.lit(1)).alias("weight"),
-            F.min("first_us").alias("first_us"),
-            F.max("last_us").alias("last_us"),
-            *([F.collect_list("target").alias("targets")] if evidence_size else []),
-        )
-        .where(F.col("weight") >= min_weight)
-    )
     name = signal if signal is not None else (f"co_{action}" if action is not None else "co_action")
-    edges = per_pair.select(
-        "account_a",
-        "account_b",
-        F.lit(name).alias("signal"),
-        F.col("weight").cast("double").alias("weight"),
-        F.timestamp_micros("first_us").alias("first_ts"),
-        F.timestamp_micros("last_us").alias("last_ts"),
-        _evidence(F.col("targets") if evidence_size else None, evidence_size).alias("evidence"),
-    ).orderBy(F.col("weight").desc(), "account_a", "account_b")
+    edges = _edge_table(linked, name=name, min_weight=min_weight, evidence_size=evidence_size)
     return SparkEdges(
         edges=edges,
         excluded_targets=excluded.select(F.col("target").alias("target_id")),
@@ -544,7 +569,35 @@ def coordination_edges(
     )
 
 
-def _linked_rows(events, window_us: int, salt_partitions: int, salt_min_events: int):
+def _edge_table(linked: Any, *, name: str, min_weight: int, evidence_size: int) -> Any:
+    """Linked rows aggregated per (pair, target), then per pair: the sorted edge table."""
+    from pyspark.sql import functions as F
+
+    per_target = linked.groupBy("account_a", "account_b", "target").agg(
+        F.min("earlier").alias("first_us"), F.max("later").alias("last_us")
+    )
+    per_pair = (
+        per_target.groupBy("account_a", "account_b")
+        .agg(
+            F.count(F.lit(1)).alias("weight"),
+            F.min("first_us").alias("first_us"),
+            F.max("last_us").alias("last_us"),
+            *([F.collect_list("target").alias("targets")] if evidence_size else []),
+        )
+        .where(F.col("weight") >= min_weight)
+    )
+    return per_pair.select(
+        "account_a",
+        "account_b",
+        F.lit(name).alias("signal"),
+        F.col("weight").cast("double").alias("weight"),
+        F.timestamp_micros("first_us").alias("first_ts"),
+        F.timestamp_micros("last_us").alias("last_ts"),
+        _evidence(F.col("targets") if evidence_size else None, evidence_size).alias("evidence"),
+    ).orderBy(F.col("weight").desc(), "account_a", "account_b")
+
+
+def _linked_rows(events: Any, window_us: int, salt_partitions: int, salt_min_events: int) -> Any:
     """Linked event pairs ``(account_a, account_b, target, earlier, later)`` from the bucket join."""
     from pyspark.sql import functions as F
 
@@ -558,17 +611,31 @@ def _linked_rows(events, window_us: int, salt_partitions: int, salt_min_events: 
     keys = ["target", "bucket"]
     if salt_partitions > 1:
         busy = (
-            events.groupBy("target", "bucket").count().where(F.col("count") >= salt_min_events)
+            events.groupBy("target", "bucket")
+            .count()
+            .where(F.col("count") >= salt_min_events)
             .select("target", "bucket", F.lit(True).alias("busy"))
         )
-        left = left.join(F.broadcast(busy), keys, "left").withColumn(
-            "salt",
-            F.when(F.col("busy"), F.pmod(F.xxhash64("left_actor", "left_us"), F.lit(salt_partitions))).otherwise(F.lit(0)).cast("int"),
-        ).drop("busy")
-        right = right.join(F.broadcast(busy), keys, "left").withColumn(
-            "salt",
-            F.explode(F.when(F.col("busy"), F.sequence(F.lit(0), F.lit(salt_partitions - 1))).otherwise(F.array(F.lit(0)))),
-        ).drop("busy")
+        left = (
+            left.join(F.broadcast(busy), keys, "left")
+            .withColumn(
+                "salt",
+                F.when(F.col("busy"), F.pmod(F.xxhash64("left_actor", "left_us"), F.lit(salt_partitions)))
+                .otherwise(F.lit(0))
+                .cast("int"),
+            )
+            .drop("busy")
+        )
+        right = (
+            right.join(F.broadcast(busy), keys, "left")
+            .withColumn(
+                "salt",
+                F.explode(
+                    F.when(F.col("busy"), F.sequence(F.lit(0), F.lit(salt_partitions - 1))).otherwise(F.array(F.lit(0)))
+                ),
+            )
+            .drop("busy")
+        )
         keys = keys + ["salt"]
     delta = F.col("right_us") - F.col("left_us")
     joined = left.join(right, keys).where(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any, Literal
 
 from tsinvest.spark.coordination import SparkEdges, json_escape_column, spark_events
 
@@ -12,10 +13,10 @@ _views = itertools.count()
 
 
 def peer_coordination_edges(
-    source,
+    source: Any,
     *,
-    spark=None,
-    definition: str = "targets",
+    spark: Any = None,
+    definition: Literal["targets", "content_pairs", "directed"] = "targets",
     actor: str = "account_id",
     target: str = "target_id",
     time: str = "ts",
@@ -66,8 +67,12 @@ def peer_coordination_edges(
     events.createOrReplaceTempView(view)
     sql = to_spark(
         peer_edges_sql(
-            definition, int(round(window_us)), min_weight=min_weight, min_participation=min_participation,
-            edge_weight_percentile=edge_weight_percentile, events=view,
+            definition,
+            int(round(window_us)),
+            min_weight=min_weight,
+            min_participation=min_participation,
+            edge_weight_percentile=edge_weight_percentile,
+            events=view,
         )
     )
     pairs = session.sql(sql)

@@ -6,10 +6,14 @@ and says which extra to install when it is missing.
 
 from __future__ import annotations
 
+import os
+import sys
+from typing import Any
+
 __all__ = ["local_session", "require_pyspark"]
 
 
-def require_pyspark():
+def require_pyspark() -> Any:
     """Import and return :mod:`pyspark`, or raise a :class:`~tsinvest.exceptions.MissingDependencyError`."""
     try:
         import pyspark
@@ -27,7 +31,7 @@ def local_session(
     shuffle_partitions: int = 2,
     driver_memory: str | None = None,
     config: dict[str, str] | None = None,
-):
+) -> Any:
     """Return a Spark session for investigations on one machine (or join a cluster with ``master``).
 
     Parameters
@@ -51,7 +55,8 @@ def local_session(
     pyspark.sql.SparkSession
         With the web UI off, the session time zone UTC (times never depend on
         the machine's zone), Arrow transfers to pandas on, and the console
-        progress bar off. An already running session is reused; its settings
+        progress bar off; on a local master, Python workers run this
+        interpreter. An already running session is reused; its settings
         that can change at run time are set again.
 
     Raises
@@ -84,6 +89,11 @@ def local_session(
         "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
         "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
     }
+    if master.startswith("local"):
+        # Python workers (mapInPandas) run this interpreter, with its packages,
+        # unless the user chose one; pyspark reads only the environment for it.
+        # On a cluster the executors' own Python is configured there.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     if driver_memory is not None:
         settings["spark.driver.memory"] = driver_memory
     settings.update(config or {})
@@ -92,6 +102,10 @@ def local_session(
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
-    for key in ("spark.sql.session.timeZone", "spark.sql.shuffle.partitions", "spark.sql.execution.arrow.pyspark.enabled"):
+    for key in (
+        "spark.sql.session.timeZone",
+        "spark.sql.shuffle.partitions",
+        "spark.sql.execution.arrow.pyspark.enabled",
+    ):
         spark.conf.set(key, settings[key])
     return spark

@@ -38,7 +38,7 @@ from tsinvest.trends.inputs import (
     utc_from_duckdb,
 )
 
-__all__ = ["time_series", "Frequency"]
+__all__ = ["time_series", "time_series_sql", "Frequency"]
 
 #: Period lengths: hour, day, or ISO week (weeks start on Monday, 00:00 UTC).
 Frequency = Literal["H", "D", "W"]
@@ -109,16 +109,20 @@ def time_series(
         raise ParameterError("freq must be one of 'H' (hour), 'D' (day), 'W' (week)")
     import duckdb
 
+    from tsinvest.spark.sql import render
+
     groups = as_columns(by)
     # Kept in a local so the connection outlives the relation (DuckDB 1.1 does not tie them).
     private = duckdb.connect() if connection is None else connection
     relation, types = to_relation(data, private)
     require_columns(types, (time, *groups, distinct), name="the table")
+    utc_expression(time, types)  # checks the column holds UTC timestamps
     start_ts, end_ts = utc_bound(start, name="start"), utc_bound(end, name="end")
     if start_ts is not None and end_ts is not None and not start_ts < end_ts:
         raise ParameterError("start must be before end (end is exclusive)")
 
-    sql = _counts_sql(utc_expression(time, types), freq, groups, distinct, start_ts, end_ts)
+    sql = time_series_sql("data", time=time, freq=freq, by=groups, distinct=distinct, start=start_ts, end=end_ts)
+    sql = render(sql, "duckdb")
     result = relation.query("data", sql).df()
     result["period_start"] = utc_from_duckdb(result["period_start"])
     result["count"] = result["count"].astype("int64")
@@ -127,30 +131,41 @@ def time_series(
     return as_string_columns(result, groups).reset_index(drop=True)
 
 
-def _counts_sql(
-    t: str,
-    freq: str,
-    groups: tuple[str, ...],
-    distinct: str | None,
-    start_ts: pd.Timestamp | None,
-    end_ts: pd.Timestamp | None,
+def time_series_sql(
+    table: str,
+    *,
+    time: str = "ts",
+    freq: Frequency = "D",
+    by: str | Sequence[str] = (),
+    distinct: str | None = None,
+    start: Any = None,
+    end: Any = None,
 ) -> str:
-    """The query counting rows of ``data`` per period (and group), every period of the range filled.
+    """The query of :func:`time_series`, in DuckDB's dialect with :mod:`tsinvest.spark.sql` macros.
 
-    ``t`` is the SQL expression of the UTC time; the grid is every group seen times every period of
-    [start or first period, end or last period], left-joined to the counts: O(rows + groups x periods).
+    One source for both engines (:func:`tsinvest.spark.time_series` runs it
+    through :func:`tsinvest.spark.sql.to_spark`). Parameters as
+    :func:`time_series` (checked here too); the bounds are parsed, then
+    written as literals; names are quoted identifiers.
     """
+    if freq not in FREQ_SQL:
+        raise ParameterError("freq must be one of 'H' (hour), 'D' (day), 'W' (week)")
+    groups = as_columns(by)
+    start, end = utc_bound(start, name="start"), utc_bound(end, name="end")
+    if start is not None and end is not None and not start < end:
+        raise ParameterError("start must be before end (end is exclusive)")
     unit, step = FREQ_SQL[freq]
+    t = f"__tsinvest_utc_naive({quote_identifier(time)})"
     group_aliases = [f"g{i}" for i in range(len(groups))]
     select_groups = "".join(f", {quote_identifier(g)} AS {a}" for g, a in zip(groups, group_aliases, strict=True))
     distinct_sql = f", {quote_identifier(distinct)} AS d" if distinct else ""
     bin_filters = ["period_start IS NOT NULL"]
-    if start_ts is not None:
-        bin_filters.append(f"period_start >= date_trunc('{unit}', {sql_timestamp(start_ts)})")
-    if end_ts is not None:
-        bin_filters.append(f"period_start < {sql_timestamp(end_ts)}")
-    lo = f"date_trunc('{unit}', {sql_timestamp(start_ts)})" if start_ts is not None else "data_min"
-    hi = f"{sql_timestamp(end_ts)}" if end_ts is not None else f"data_max + {step}"
+    if start is not None:
+        bin_filters.append(f"period_start >= date_trunc('{unit}', {sql_timestamp(start)})")
+    if end is not None:
+        bin_filters.append(f"period_start < {sql_timestamp(end)}")
+    lo = f"date_trunc('{unit}', {sql_timestamp(start)})" if start is not None else "data_min"
+    hi = f"{sql_timestamp(end)}" if end is not None else f"data_max + {step}"
     group_by = ", ".join(["period_start", *group_aliases])
     distinct_agg = ", count(DISTINCT d) AS nd" if distinct else ""
     groups_cte = f"SELECT DISTINCT {', '.join(group_aliases)} FROM binned" if groups else "SELECT 1 AS unused"
@@ -163,7 +178,7 @@ def _counts_sql(
     order = ", ".join([*(f"{quote_identifier(g)} NULLS LAST" for g in groups), "period_start"])
     return f"""
         WITH src AS (
-            SELECT date_trunc('{unit}', {t}) AS period_start{select_groups}{distinct_sql} FROM data
+            SELECT date_trunc('{unit}', {t}) AS period_start{select_groups}{distinct_sql} FROM {table}
         ),
         binned AS (
             SELECT {group_by}, count(*) AS n{distinct_agg}
@@ -172,7 +187,7 @@ def _counts_sql(
         extent AS (SELECT min(period_start) AS data_min, max(period_start) AS data_max FROM binned),
         bounds AS (SELECT {lo} AS lo, {hi} AS hi FROM extent),
         periods AS (
-            SELECT unnest(generate_series(lo, hi - {step}, {step})) AS period_start
+            SELECT __tsinvest_period_series(lo, hi, {unit}) AS period_start
             FROM bounds WHERE lo IS NOT NULL AND hi > lo
         ),
         groups AS ({groups_cte}),

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from tsinvest.exceptions import ParameterError
 from tsinvest.linking.coordination import coordination_edges
 from tsinvest.linking.peer_definitions import peer_coordination_edges
-from tsinvest.spark.sql import render, to_spark
+from tsinvest.portable_sql import render, to_spark
 
 ACCOUNTS = ["0001", "10", "9", "u"]
 TARGETS = ["t0", "t1", "é", 'q"']

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.spark.sql import render, to_spark
+from tsinvest.portable_sql import render, to_spark
 
 # Every ASCII character, the JSON-special ones, non-ASCII letters, an astral emoji,
 # the line and paragraph separators, a byte-order mark and a C1 control.

@@ -254,10 +254,10 @@ def copy_paste_sql(
     max_evidence: int = 3,
     min_weight: float = 2.0,
 ) -> dict[str, str]:
-    """The joins of :func:`copy_paste_edges`, in DuckDB's dialect with :mod:`tsinvest.spark.sql` macros.
+    """The joins of :func:`copy_paste_edges`, in DuckDB's dialect with :mod:`tsinvest.portable_sql` macros.
 
     One source for both engines (:func:`tsinvest.spark.copy_paste_edges`
-    runs it through :func:`tsinvest.spark.sql.to_spark`). ``posts`` has
+    runs it through :func:`tsinvest.portable_sql.to_spark`). ``posts`` has
     ``account, text_id, ts``; ``pairs`` has ``left, right, similarity``
     (near-duplicate texts, ``left < right``); ``texts`` has ``text_id, body``
     (the raw exemplar). Text ids only need to sort as the normalised texts
@@ -341,7 +341,7 @@ def _run_queries(
     """Run the :func:`copy_paste_sql` queries in DuckDB on ``frames`` registered under private view names."""
     import duckdb
 
-    from tsinvest.spark.sql import render
+    from tsinvest.portable_sql import render
 
     con = duckdb.connect() if connection is None else connection
     names = {name: f"__tsinvest_copy_paste_{name}_{id(frames)}" for name in frames}

@@ -165,7 +165,7 @@ def peer_edges_sql(
     edge_weight_percentile: float | None = None,
     events: str = "events",
 ) -> str:
-    """The edge query in DuckDB's dialect with ``__tsinvest_*`` macros (see :mod:`tsinvest.spark.sql`).
+    """The edge query in DuckDB's dialect with ``__tsinvest_*`` macros (see :mod:`tsinvest.portable_sql`).
 
     ``events`` names a relation ``(actor, target, t)`` with ``t`` an integer
     time in any unit; ``window_units`` is the window in that unit. Returns
@@ -319,7 +319,7 @@ def peer_coordination_edges(
         )
     else:
         raise ParameterError("source must be a pandas DataFrame or a path to a Parquet or CSV file")
-    from tsinvest.spark.sql import render
+    from tsinvest.portable_sql import render
 
     sql = render(
         peer_edges_sql(

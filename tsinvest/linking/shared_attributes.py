@@ -102,10 +102,10 @@ def shared_attribute_sql(
     min_weight: float = 0.0,
     max_evidence: int = 5,
 ) -> dict[str, str]:
-    """The queries of :func:`shared_attribute_edges`, in DuckDB's dialect with :mod:`tsinvest.spark.sql` macros.
+    """The queries of :func:`shared_attribute_edges`, in DuckDB's dialect with :mod:`tsinvest.portable_sql` macros.
 
-    One source for both engines: :func:`tsinvest.spark.sql.render` makes
-    them DuckDB's, :func:`tsinvest.spark.sql.to_spark` Spark's. Parameters
+    One source for both engines: :func:`tsinvest.portable_sql.render` makes
+    them DuckDB's, :func:`tsinvest.portable_sql.to_spark` Spark's. Parameters
     are validated numbers written as literals; column and table names are
     quoted identifiers, never data.
 
@@ -232,7 +232,7 @@ def shared_attribute_edges(
     """
     import duckdb
 
-    from tsinvest.spark.sql import render
+    from tsinvest.portable_sql import render
 
     attributes = tuple(attributes)
     if not attributes:

@@ -523,7 +523,7 @@ def coordination_edges(
     ... })
     >>> edges = coordination_edges(shares, spark=local_session())
     >>> edges.to_pandas()[["account_a", "account_b", "weight", "evidence"]].to_dict("records")
-    [{'account_a': '001', 'account_b': '002', 'weight': 2, 'evidence': '["v1", "v2"]'}]
+    [{'account_a': '001', 'account_b': '002', 'weight': 2.0, 'evidence': '["v1", "v2"]'}]
     """
     window_us = _check_parameters(
         window, min_weight, evidence_size, max_actors_per_window, salt_partitions, salt_min_events

@@ -189,8 +189,8 @@ def copy_paste_edges(
 
     from tsinvest.exceptions import ParameterError
     from tsinvest.linking.copy_paste import copy_paste_sql
+    from tsinvest.portable_sql import to_spark
     from tsinvest.spark.coordination import spark_table
-    from tsinvest.spark.sql import to_spark
 
     if max_accounts_per_text < 2:
         raise ParameterError("copy_paste_edges: max_accounts_per_text must be at least 2")

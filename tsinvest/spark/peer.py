@@ -46,14 +46,14 @@ def peer_coordination_edges(
     -----
     The query is :func:`~tsinvest.linking.peer_definitions.peer_edges_sql`,
     written once in DuckDB's dialect and transpiled by
-    :func:`tsinvest.spark.sql.to_spark`; the bucket join makes it an
+    :func:`tsinvest.portable_sql.to_spark`; the bucket join makes it an
     equi-join on ``(target, bucket)`` in Spark as in DuckDB.
     """
     from pyspark.sql import functions as F
 
     from tsinvest.exceptions import ParameterError
     from tsinvest.linking.peer_definitions import check_peer_parameters, peer_edges_sql
-    from tsinvest.spark.sql import to_spark
+    from tsinvest.portable_sql import to_spark
 
     check_peer_parameters(definition, window, min_weight, min_participation, edge_weight_percentile, evidence_size)
     window_us = window * 1_000_000

@@ -46,7 +46,7 @@ def shared_attribute_edges(
     Notes
     -----
     The query is :func:`~tsinvest.linking.shared_attributes.shared_attribute_sql`,
-    written once and transpiled by :func:`tsinvest.spark.sql.to_spark`. It is
+    written once and transpiled by :func:`tsinvest.portable_sql.to_spark`. It is
     an equi-join on ``(attribute, value)`` after the hub values are dropped,
     so a value costs at most ``cap * (cap - 1) / 2`` pairs; the hub and
     account counts are two small jobs run here.
@@ -63,8 +63,8 @@ def shared_attribute_edges(
     """
     from tsinvest.exceptions import ParameterError
     from tsinvest.linking.shared_attributes import shared_attribute_sql
+    from tsinvest.portable_sql import to_spark
     from tsinvest.spark.coordination import spark_table
-    from tsinvest.spark.sql import to_spark
 
     attributes = tuple(attributes)
     if not attributes:

@@ -59,10 +59,10 @@ def time_series(
     from pyspark.sql import functions as F
 
     from tsinvest.exceptions import ParameterError
+    from tsinvest.portable_sql import to_spark
     from tsinvest.schemas import STRING_DTYPE
     from tsinvest.spark.coordination import spark_table
     from tsinvest.spark.results import utc_timestamps
-    from tsinvest.spark.sql import to_spark
     from tsinvest.trends.timeseries import time_series_sql
 
     groups = [by] if isinstance(by, str) else list(by)

@@ -109,7 +109,7 @@ def time_series(
         raise ParameterError("freq must be one of 'H' (hour), 'D' (day), 'W' (week)")
     import duckdb
 
-    from tsinvest.spark.sql import render
+    from tsinvest.portable_sql import render
 
     groups = as_columns(by)
     # Kept in a local so the connection outlives the relation (DuckDB 1.1 does not tie them).
@@ -141,10 +141,10 @@ def time_series_sql(
     start: Any = None,
     end: Any = None,
 ) -> str:
-    """The query of :func:`time_series`, in DuckDB's dialect with :mod:`tsinvest.spark.sql` macros.
+    """The query of :func:`time_series`, in DuckDB's dialect with :mod:`tsinvest.portable_sql` macros.
 
     One source for both engines (:func:`tsinvest.spark.time_series` runs it
-    through :func:`tsinvest.spark.sql.to_spark`). Parameters as
+    through :func:`tsinvest.portable_sql.to_spark`). Parameters as
     :func:`time_series` (checked here too); the bounds are parsed, then
     written as literals; names are quoted identifiers.
     """

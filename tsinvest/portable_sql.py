@@ -22,13 +22,14 @@ Examples
 from __future__ import annotations
 
 import re
+from types import MappingProxyType
 
 from tsinvest.exceptions import MissingDependencyError, ParameterError
 
 __all__ = ["MACROS", "VARIADIC_MACROS", "render", "to_spark"]
 
 #: Dialect forms of each macro; ``{0}``, ``{1}`` are the macro's arguments.
-MACROS = {
+MACROS = MappingProxyType({
     # Exact floor(x / w) for integers, negative x included (times before 1970).
     "floor_div": {
         "duckdb": "(({0}) - ((({0}) % ({1})) + ({1})) % ({1})) // ({1})",
@@ -51,7 +52,7 @@ MACROS = {
         "duckdb": "unnest(generate_series({0}, {1} - {step}, {step}))",
         "spark": "explode(sequence({0}, {1} - {step}, {step}))",
     },
-}
+})
 
 _PERIOD_STEPS = {"hour": "INTERVAL 1 HOUR", "day": "INTERVAL 1 DAY", "week": "INTERVAL 7 DAY"}
 

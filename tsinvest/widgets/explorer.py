@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 import networkx as nx
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["explorer_graph", "pivot_graph", "plot_explorer_graph", "GraphExplorer", "SIGNAL_COLOURS"]
 
 #: Fixed edge colours per signal family, so a legend means the same in every notebook.
-SIGNAL_COLOURS = {
+SIGNAL_COLOURS = MappingProxyType({
     "co_share_like": "#1f77b4",
     "coaction": "#1f77b4",
     "co_report": "#d62728",
@@ -49,7 +50,7 @@ SIGNAL_COLOURS = {
     "shared_ip": "#e377c2",
     "shared_device": "#ff7f0e",
     "copy_paste": "#2ca02c",
-}
+})
 _OTHER_COLOUR = "#7f7f7f"
 
 

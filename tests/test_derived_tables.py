@@ -7,24 +7,15 @@ float64 (see :data:`tsinvest.schemas.EDGES` for why).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-from tsinvest.loading import load_dir
 from tsinvest.schemas import CLUSTER_SUMMARY, EDGES, MEMBERSHIPS, TABLES, dtype_problems
-
-SAMPLE = Path(__file__).resolve().parents[1] / "data_samples"
 
 
 @pytest.fixture(scope="module")
-def tables() -> dict[str, pd.DataFrame]:
-    loaded = load_dir(SAMPLE)
-    start = pd.Timestamp("2026-03-27", tz="UTC")
-    for name in ("events", "reports", "logins", "enforcements"):
-        loaded[name] = loaded[name][loaded[name]["ts"] >= start].reset_index(drop=True)
-    return loaded
+def tables(recent_sample: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    return recent_sample
 
 
 def _coordination(tables):

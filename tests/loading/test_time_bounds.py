@@ -10,30 +10,22 @@ trend, window and case-file functions read it as UTC.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.loading import load_dir
 from tsinvest.loading.timestamps import utc_bound
 from tsinvest.workspace import Workspace
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data_samples"
 NAIVE, AWARE = "2026-03-30", "2026-03-30T00:00:00Z"
 # For start bounds: a day inside the sample (which ends on 2026-03-29).
 NAIVE_START, AWARE_START = "2026-03-27", "2026-03-27T00:00:00Z"
 
 
 @pytest.fixture(scope="module")
-def tables() -> dict[str, pd.DataFrame]:
-    loaded = load_dir(SAMPLE)
-    # The last three days of activity: enough for every detector, small enough to run twice per entry point.
-    start = pd.Timestamp("2026-03-27", tz="UTC")
-    for name in ("events", "reports", "logins", "enforcements"):
-        loaded[name] = loaded[name][loaded[name]["ts"] >= start].reset_index(drop=True)
-    return loaded
+def tables(recent_sample: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    return recent_sample
 
 
 @pytest.fixture(scope="module")

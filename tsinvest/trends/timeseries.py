@@ -105,8 +105,6 @@ def time_series(
     1 2026-03-02 01:00:00+00:00      0               0
     2 2026-03-02 02:00:00+00:00      1               1
     """
-    if freq not in FREQ_SQL:
-        raise ParameterError("freq must be one of 'H' (hour), 'D' (day), 'W' (week)")
     import duckdb
 
     from tsinvest.portable_sql import render
@@ -117,12 +115,9 @@ def time_series(
     relation, types = to_relation(data, private)
     require_columns(types, (time, *groups, distinct), name="the table")
     utc_expression(time, types)  # checks the column holds UTC timestamps
-    start_ts, end_ts = utc_bound(start, name="start"), utc_bound(end, name="end")
-    if start_ts is not None and end_ts is not None and not start_ts < end_ts:
-        raise ParameterError("start must be before end (end is exclusive)")
-
-    sql = time_series_sql("data", time=time, freq=freq, by=groups, distinct=distinct, start=start_ts, end=end_ts)
-    sql = render(sql, "duckdb")
+    # time_series_sql checks freq and the bounds: one place for both engines.
+    sql = render(time_series_sql("data", time=time, freq=freq, by=groups, distinct=distinct, start=start, end=end),
+                 "duckdb")
     result = relation.query("data", sql).df()
     result["period_start"] = utc_from_duckdb(result["period_start"])
     result["count"] = result["count"].astype("int64")

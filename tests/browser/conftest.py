@@ -1,4 +1,4 @@
-"""Helpers shared by the browser tests: page errors, the graph view's state, a timed filter change."""
+"""Helpers shared by the browser tests: page errors, the graph view's state, a timed filter change, Find account."""
 
 from __future__ import annotations
 
@@ -50,3 +50,19 @@ def timed_filter_change(page, selector: str, value: str) -> float:
     field.press("Enter")
     wait_for_graph(page, version=before)
     return time.monotonic() - started
+
+
+def find_first_account(page) -> str:
+    """Search the first account of the accounts table with Find account; return it once the graph selected it.
+
+    Waits out the camera's 300 ms zoom animation, so the caller can read the zoomed camera.
+    """
+    page.locator(".tsinvest-filter-panel .lm-TabBar-tab", has_text="Accounts").first.click()
+    account = page.locator(".tsinvest-output-accounts tbody tr td").first.inner_text().strip()
+    find = page.locator(".tsinvest-explorer-search input").first
+    find.fill(account)
+    find.press("Enter")
+    page.wait_for_function(f"(id) => document.querySelector('{GRAPH_VIEW}').dataset.selected === id",
+                           arg=account, timeout=30_000)
+    page.wait_for_timeout(500)
+    return account

@@ -86,13 +86,7 @@ class SparkEdges:
         events = self.cached.join(
             F.broadcast(self.excluded_targets.withColumnRenamed("target_id", "target")), "target", "left_anti"
         )
-        left = events.select("target", "bucket", F.col("actor").alias("left_actor"), F.col("us").alias("left_us"))
-        right = events.select(
-            "target",
-            F.explode(F.array(F.col("bucket"), F.col("bucket") - 1)).alias("bucket"),
-            F.col("actor").alias("right_actor"),
-            F.col("us").alias("right_us"),
-        )
+        left, right = _bucket_sides(events)
         delta = F.col("right_us") - F.col("left_us")
         # Each unordered pair of two accounts once: the later event, or at equal times the larger actor, on the right.
         later = ((delta > 0) & (F.col("right_actor") != F.col("left_actor"))) | (
@@ -597,8 +591,9 @@ def _edge_table(linked: Any, *, name: str, min_weight: int, evidence_size: int) 
     ).orderBy(F.col("weight").desc(), "account_a", "account_b")
 
 
-def _linked_rows(events: Any, window_us: int, salt_partitions: int, salt_min_events: int) -> Any:
-    """Linked event pairs ``(account_a, account_b, target, earlier, later)`` from the bucket join."""
+def _bucket_sides(events: Any) -> tuple[Any, Any]:
+    """The two sides of the bucket join: events keyed by (target, bucket), and again with each event in
+    its own bucket and the one before, so a pair at most one window apart always meets on one key."""
     from pyspark.sql import functions as F
 
     left = events.select("target", "bucket", F.col("actor").alias("left_actor"), F.col("us").alias("left_us"))
@@ -608,6 +603,14 @@ def _linked_rows(events: Any, window_us: int, salt_partitions: int, salt_min_eve
         F.col("actor").alias("right_actor"),
         F.col("us").alias("right_us"),
     )
+    return left, right
+
+
+def _linked_rows(events: Any, window_us: int, salt_partitions: int, salt_min_events: int) -> Any:
+    """Linked event pairs ``(account_a, account_b, target, earlier, later)`` from the bucket join."""
+    from pyspark.sql import functions as F
+
+    left, right = _bucket_sides(events)
     keys = ["target", "bucket"]
     if salt_partitions > 1:
         busy = (

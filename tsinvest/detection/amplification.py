@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from types import MappingProxyType
 
 import pandas as pd
 
@@ -25,7 +26,12 @@ ENGAGEMENT_ACTIONS = ("share", "like")
 class Amplification(Detector):
     """Co-shares and co-likes of the same videos within ``window`` seconds.
 
-    Thresholds: :data:`~tsinvest.detection.coaction.COACTION_THRESHOLDS`.
+    Thresholds: :data:`~tsinvest.detection.coaction.COACTION_THRESHOLDS`, with
+    ``min_density`` 0.6: every pair of a ring co-acts on several of its
+    targets (ring clusters on the tuning seeds have density 0.70-1.00), while
+    fans who happen to coincide on two posts of a creator they share hours
+    after publication make a loose web (density 0.47, every pair at the
+    two-target floor of an edge).
 
     Notes
     -----
@@ -43,7 +49,7 @@ class Amplification(Detector):
     kind = "amplification"
     prefix = "amp"
     required = ("events",)
-    thresholds = COACTION_THRESHOLDS
+    thresholds = MappingProxyType({**COACTION_THRESHOLDS, "min_density": 0.6})
 
     def run(self, tables: Mapping[str, pd.DataFrame], settings: DetectionSettings,
             limits: Mapping[str, float]) -> KindResult:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["cluster_family"]
+__all__ = ["cluster_family", "MAX_SPLIT_ROUNDS", "SPLIT_DENSITY_GAIN"]
+
+#: Rounds of re-splitting a sparse community that hides a dense group (see :func:`cluster_family`).
+MAX_SPLIT_ROUNDS = 3
+#: A sparse community is replaced by its Leiden sub-communities when one of
+#: them (of at least ``min_size`` accounts) is this many times as dense as it
+#: and at least ``dense_component`` dense.
+SPLIT_DENSITY_GAIN = 3.0
 
 
 def cluster_family(edges: pd.DataFrame, *, seed: int, min_size: int, prefix: str,
@@ -17,7 +24,16 @@ def cluster_family(edges: pd.DataFrame, *, seed: int, min_size: int, prefix: str
     judge, so a connected component at least ``dense_component`` dense stays
     whole. Sparser components (organic webs that a ring may touch) are split
     into communities with seeded Leiden
-    (:func:`tsinvest.graph.communities.leiden`).
+    (:func:`tsinvest.graph.communities.leiden`). Modularity has a resolution
+    limit: in a large sparse web, a ring that is a near-clique can be merged
+    with the loosely linked accounts around it (the blend-in activity of other
+    adversaries, say) into one sparse community where no rule sees it. A
+    community sparser than ``dense_component`` is therefore split again by
+    Leiden on its own edges, and the split is kept when one part is a dense
+    group (at least ``dense_component`` and :data:`SPLIT_DENSITY_GAIN` times
+    the community's density), for up to :data:`MAX_SPLIT_ROUNDS` rounds. A
+    homogeneous sparse group (a ring whose members joined few of its targets)
+    has no such part and stays whole.
 
     Parameters
     ----------
@@ -42,7 +58,9 @@ def cluster_family(edges: pd.DataFrame, *, seed: int, min_size: int, prefix: str
     Notes
     -----
     Components with ``scipy.sparse.csgraph`` (``O(V + E)``), densities with
-    one ``bincount``, Leiden in compiled code on the sparse components only.
+    one ``bincount``, Leiden in compiled code on the sparse components only;
+    each re-splitting round runs Leiden once per sparse community on its own
+    edges, ``O(E)`` per round.
 
     Examples
     --------
@@ -79,11 +97,64 @@ def cluster_family(edges: pd.DataFrame, *, seed: int, min_size: int, prefix: str
     groups = [group for _, group in pd.Series(names[whole[component]]).groupby(component[whole[component]])]
     sparse_component = (~whole) & (sizes >= min_size)
     keep = sparse_component[component[left]]
-    parts = leiden(edges.loc[keep, ["account_a", "account_b", weight]].rename(columns={weight: "weight"}),
-                   seed=seed, min_size=min_size, prefix=prefix)
+    sparse_edges = edges.loc[keep, ["account_a", "account_b", weight]].rename(columns={weight: "weight"})
+    parts = leiden(sparse_edges, seed=seed, min_size=min_size, prefix=prefix)
+    parts = _split_hidden_dense_groups(parts, sparse_edges, seed=seed, min_size=min_size, prefix=prefix,
+                                       dense_component=dense_component)
     dense = membership_table((group.tolist() for group in groups), min_size=min_size, prefix=prefix)
     table = pd.concat([dense, parts], ignore_index=True)
     sizes_of = table.groupby("cluster_id")["account_id"].transform("size")
     table = table.assign(size=sizes_of).sort_values(["size", "cluster_id", "account_id"], ascending=[False, True, True],
                                                     kind="mergesort")
     return table.drop(columns="size").reset_index(drop=True)
+
+
+def _inner_edges(edges: pd.DataFrame, groups: list[list[str]]) -> tuple[dict[int, pd.DataFrame], np.ndarray]:
+    """Per group (by position) its own edges, and its density (linked pairs / possible pairs), ``O(E)``."""
+    group_of = pd.Series(np.repeat(np.arange(len(groups)), [len(g) for g in groups]),
+                         index=pd.Index([account for group in groups for account in group], dtype="string"))
+    left = edges["account_a"].map(group_of)
+    same = left.notna() & (left == edges["account_b"].map(group_of))
+    inner = edges[same]
+    index = left[same].astype("int64").to_numpy()
+    low = np.minimum(inner["account_a"].to_numpy(), inner["account_b"].to_numpy())
+    high = np.maximum(inner["account_a"].to_numpy(), inner["account_b"].to_numpy())
+    pairs = pd.DataFrame({"group": index, "low": low, "high": high})
+    pairs = pairs[pairs["low"] != pairs["high"]].drop_duplicates()
+    links = np.bincount(pairs["group"].to_numpy(), minlength=len(groups))
+    sizes = np.array([len(g) for g in groups], dtype="float64")
+    possible = sizes * (sizes - 1) / 2
+    density = np.divide(links, possible, out=np.zeros(len(groups)), where=possible > 0)
+    return {int(k): v for k, v in inner.groupby(index, sort=True)}, density
+
+
+def _split_hidden_dense_groups(parts: pd.DataFrame, edges: pd.DataFrame, *, seed: int, min_size: int, prefix: str,
+                               dense_component: float) -> pd.DataFrame:
+    """Re-split sparse Leiden communities that hide a dense group (see :func:`cluster_family`)."""
+    from tsinvest.graph.communities import leiden, membership_table
+
+    if parts.empty:
+        return parts
+    edges = edges.assign(account_a=edges["account_a"].astype("string"), account_b=edges["account_b"].astype("string"))
+    settled: list[list[str]] = []
+    pending = [group.tolist() for _, group in parts.groupby("cluster_id", sort=True)["account_id"]]
+    for _ in range(MAX_SPLIT_ROUNDS):
+        if not pending:
+            break
+        inner, density = _inner_edges(edges, pending)
+        next_round: list[list[str]] = []
+        for index, group in enumerate(pending):
+            if density[index] >= dense_component or len(group) < 2 * min_size or index not in inner:
+                settled.append(group)
+                continue
+            own = inner[index]
+            pieces = leiden(own, seed=seed, min_size=min_size, prefix=prefix)
+            groups = [piece.tolist() for _, piece in pieces.groupby("cluster_id", sort=True)["account_id"]]
+            _, piece_density = _inner_edges(own, groups) if groups else ({}, np.zeros(0))
+            wanted = max(dense_component, SPLIT_DENSITY_GAIN * density[index])
+            if len(groups) > 1 and (piece_density >= wanted).any():
+                next_round.extend(groups)
+            else:
+                settled.append(group)
+        pending = next_round
+    return membership_table(settled + pending, min_size=min_size, prefix=prefix)

@@ -319,7 +319,14 @@ def detect(data: DataArgument, *, seed: int = 0, window: float | Literal["auto"]
 
 
 def _apply_precedence(results: list[KindResult], limits: Mapping[str, Mapping[str, float]]) -> list[KindResult]:
-    """Unflag clusters of a kind that another kind explains (``Detector.supersedes``), saying so."""
+    """Report accounts under the kind that explains them best (``Detector.supersedes``), saying so.
+
+    A flagged cluster of a superseded kind that is mostly the accounts of the
+    superseding kind's flagged clusters is unflagged whole; in the others,
+    those accounts are not flagged again (a farm cluster that swallowed a
+    banned operator's new accounts through one shared device keeps its own
+    members; the evaders are reported as ban evasion, once).
+    """
     from tsinvest.detection.registry import DETECTORS
 
     by_kind = {found.kind: found for found in results}
@@ -329,24 +336,37 @@ def _apply_precedence(results: list[KindResult], limits: Mapping[str, Mapping[st
             continue
         flagged_clusters = found.clusters.loc[found.clusters["flagged"], "cluster_id"]
         accounts = set(found.members.loc[found.members["cluster_id"].isin(flagged_clusters), "account_id"])
-        share_needed = limits[found.kind]["min_superseded_share"]
         for kind in superseded:
             other = by_kind.get(kind)
             if other is None or other.clusters.empty or not accounts:
                 continue
-            inside = other.members.assign(mine=other.members["account_id"].isin(accounts))
-            share = inside.groupby("cluster_id")["mine"].mean()
-            explained = set(share[share >= share_needed].index) & set(other.clusters.loc[other.clusters["flagged"],
-                                                                                       "cluster_id"])
-            if not explained:
-                continue
-            clusters = other.clusters.copy()
-            rows = clusters["cluster_id"].isin(explained)
-            clusters.loc[rows, "flagged"] = False
-            clusters.loc[rows, "explanation"] = (clusters.loc[rows, "explanation"].str.replace(
-                "Flagged.", "", regex=False) + f"Not flagged as {kind}: mostly the accounts of a {found.kind} cluster.")
-            by_kind[kind] = KindResult(other.kind, other.edges, clusters, other.members, other.exclusions)
+            by_kind[kind] = _superseded(other, accounts, found.kind, limits[found.kind]["min_superseded_share"])
     return [by_kind[found.kind] for found in results]
+
+
+def _superseded(other: KindResult, accounts: set[str], by_kind: str, share_needed: float) -> KindResult:
+    """``other`` with the clusters (mostly) and members that ``by_kind`` explains unflagged."""
+    inside = other.members.assign(mine=other.members["account_id"].isin(accounts))
+    share = inside.groupby("cluster_id")["mine"].mean()
+    flagged = set(other.clusters.loc[other.clusters["flagged"], "cluster_id"])
+    explained = set(share[share >= share_needed].index) & flagged
+    partly = set(share[(share > 0) & (share < share_needed)].index) & flagged
+    if not explained and not partly:
+        return other
+    clusters = other.clusters.copy()
+    rows = clusters["cluster_id"].isin(explained)
+    clusters.loc[rows, "flagged"] = False
+    clusters.loc[rows, "explanation"] = (clusters.loc[rows, "explanation"].str.replace(
+        "Flagged.", "", regex=False) + f"Not flagged as {other.kind}: mostly the accounts of a {by_kind} cluster.")
+    members = other.members.copy()
+    moved = members["cluster_id"].isin(partly) & inside["mine"].to_numpy() & members["member_flagged"].astype(bool)
+    members.loc[moved, "member_flagged"] = False
+    counts = members.loc[moved].groupby("cluster_id").size()
+    rows = clusters["cluster_id"].isin(counts.index)
+    clusters.loc[rows, "explanation"] = clusters.loc[rows].apply(
+        lambda row: f"{row['explanation']} {counts[row['cluster_id']]} member(s) reported as {by_kind} instead.",
+        axis=1)
+    return KindResult(other.kind, other.edges, clusters, members, other.exclusions)
 
 
 def _assemble(results: list[KindResult], tables: Mapping[str, pd.DataFrame]) -> DetectionResult:

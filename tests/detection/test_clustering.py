@@ -1,0 +1,52 @@
+"""cluster_family: dense components whole, sparse ones split by Leiden, hidden dense groups split out."""
+
+import numpy as np
+import pandas as pd
+
+from tsinvest.detection.clustering import cluster_family
+from tsinvest.graph.communities import leiden
+
+
+def _ring_in_a_web(seed: int = 3) -> pd.DataFrame:
+    """A 12-account clique whose members also touch a sparse 300-account web (blend-in activity)."""
+    rng = np.random.default_rng(seed)
+    web = [f"w{i:03d}" for i in range(300)]
+    ring = [f"r{i:02d}" for i in range(12)]
+    rows = [(web[i], web[j], 2.0) for i in range(300) for j in rng.choice(300, 3, replace=False) if i != j]
+    for i in range(12):
+        rows += [(ring[i], ring[j], 2.0) for j in range(i + 1, 12)]
+        rows += [(ring[i], web[j], 2.0) for j in rng.choice(300, 8, replace=False)]
+    return pd.DataFrame(rows, columns=["account_a", "account_b", "weight"])
+
+
+def _density(edges: pd.DataFrame, members: set[str]) -> float:
+    inner = edges[edges["account_a"].isin(members) & edges["account_b"].isin(members)]
+    pairs = {tuple(sorted(pair)) for pair in zip(inner["account_a"], inner["account_b"], strict=True)}
+    return len(pairs) / (len(members) * (len(members) - 1) / 2)
+
+
+def _cluster_holding_most_of_the_ring(table: pd.DataFrame) -> set[str]:
+    ring_rows = table[table["account_id"].str.startswith("r")]
+    biggest = ring_rows.groupby("cluster_id").size().sort_values(ascending=False).index[0]
+    return set(table.loc[table["cluster_id"] == biggest, "account_id"])
+
+
+def test_a_clique_merged_into_a_sparse_community_is_split_out():
+    edges = _ring_in_a_web()
+    merged = _cluster_holding_most_of_the_ring(leiden(edges, seed=0, min_size=3))
+    assert _density(edges, merged) < 0.5  # modularity's resolution limit: the ring drowns in its neighbours
+
+    found = _cluster_holding_most_of_the_ring(cluster_family(edges, seed=0, min_size=3, prefix="amp"))
+    assert sum(account.startswith("r") for account in found) >= 10
+    assert _density(edges, found) >= 0.5
+
+
+def test_a_homogeneous_sparse_group_is_not_split():
+    """Forty accounts each linked to six random others: no dense group inside, so one cluster stays."""
+    rng = np.random.default_rng(5)
+    rows = [(f"a{i:02d}", f"a{j:02d}", 2.0) for i in range(40) for j in rng.choice(40, 6, replace=False) if i != j]
+    edges = pd.DataFrame(rows, columns=["account_a", "account_b", "weight"])
+    plain = leiden(edges, seed=0, min_size=3)
+    family = cluster_family(edges, seed=0, min_size=3, prefix="amp", dense_component=0.9)
+    assert family.groupby("cluster_id").size().sort_values().tolist() == plain.groupby("cluster_id").size(
+    ).sort_values().tolist()

@@ -154,3 +154,30 @@ def test_default_m_probabilities_cannot_be_changed_by_a_caller():
     with pytest.raises(TypeError):
         DEFAULT_M_PROBABILITIES["shared_device"] = 0.99  # type: ignore[index]
     assert DEFAULT_M_PROBABILITIES["shared_device"] == 0.7
+
+
+def test_the_next_number_of_a_banned_name_links_where_its_shape_would_not():
+    """A banned ``sunnyvibe27`` returns as ``sunnyvibe84`` from the same home IP. Sixty organic names have the
+    same shape (nine letters, two digits), so a shape template would be too common to count; the stem is not."""
+    accounts, logins, enforcements, _ = _world()
+    syllables = ["sun", "ray", "kit", "bop", "lux", "mar"]
+    organic = [f"{a}{b}{c}{i:02d}" for i, (a, b, c) in enumerate(itertools.product(syllables, repeat=3))][:60]
+    extra = pd.DataFrame({"account_id": [f"{7_300_000_000_000_000_000 + i:019d}" for i in range(60)],
+                          "created_at": START - pd.Timedelta(days=200), "username": organic,
+                          "display_name": "Someone"})
+    returner = pd.DataFrame({"account_id": ["0000000000000000950", "0000000000000000951"],
+                             "created_at": [START - pd.Timedelta(days=300), START + pd.Timedelta(days=12)],
+                             "username": ["sunnyvibe27", "sunnyvibe84"], "display_name": ["Sunny", "Vibes"]})
+    accounts = pd.concat([accounts, extra, returner], ignore_index=True).astype({"account_id": "string"})
+    logins = pd.concat([logins, pd.DataFrame({
+        "account_id": ["0000000000000000950", "0000000000000000951"], "device_id": ["p-old", "p-new"],
+        "ip": ["192.0.2.44", "192.0.2.44"], "ts": [START, START + pd.Timedelta(days=12)]})], ignore_index=True)
+    enforcements = pd.concat([enforcements, pd.DataFrame({
+        "account_id": ["0000000000000000950"], "action": ["ban"], "policy": ["spam"],
+        "ts": [START + pd.Timedelta(days=5)]})], ignore_index=True).astype({"account_id": "string"})
+    links = same_operator_links(accounts, logins, enforcements)
+    pair = links[(links["account_a"] == "0000000000000000950") & (links["account_b"] == "0000000000000000951")]
+    assert len(pair) == 1 and pair["same_username_template"].iloc[0] == 1
+    assert pair["match_probability"].iloc[0] >= 0.5 and bool(pair["ban_evasion_candidate"].iloc[0])
+    shape_only = links[links["account_a"].str.startswith("73") & links["account_b"].str.startswith("73")]
+    assert shape_only.empty

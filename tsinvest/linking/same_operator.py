@@ -1,7 +1,8 @@
 """Are two accounts run by the same operator? Probabilistic record linkage.
 
 Farms and ban evaders leave several weak traces at once: a shared phone or
-address, usernames from one template, creation on the same day, look-alike
+address, numbered usernames of one name (``sunnyvibe27``, ``sunnyvibe84``: the
+same stem, :func:`~tsinvest.linking.account_features.username_stem`), creation on the same day, look-alike
 display names. None is proof alone; :func:`same_operator_links` weighs them
 together with a Fellegi-Sunter model and flags ban-evasion candidates: a new
 account strongly linked to one already banned or suspended.
@@ -49,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.linking.account_features import username_template
+from tsinvest.linking.account_features import username_stem
 from tsinvest.linking.shared_attributes import shared_attribute_edges
 from tsinvest.schemas import STRING_DTYPE, require_columns
 from tsinvest.textnorm import matching_key
@@ -336,7 +337,8 @@ def _people(
         {
             "account": ids.to_numpy(),
             "created": pd.to_datetime(accounts[created], utc=True).to_numpy(),
-            "template": username_template(accounts[username]).to_numpy(),
+            # The numbered name, not its shape: thousands of organic names share a shape.
+            "template": username_stem(accounts[username]).to_numpy(),
             "name_key": (
                 accounts[display_name].astype(STRING_DTYPE).map(matching_key, na_action="ignore").to_numpy()
                 if display_name is not None

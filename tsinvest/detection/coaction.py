@@ -52,6 +52,12 @@ COACTION_THRESHOLDS = MappingProxyType({
     # while rings leave 7-94 % unexplained (tuning seeds 2000-2019 and
     # 3000-3019: fan clusters at most 0.015, rings at least 0.069).
     "min_excess_share": 0.03,
+    # Strong evidence, per pair or in total: the members' pairs co-acted on at
+    # least this many targets on average (mean edge weight) ...
+    "min_mean_weight": 0.0,
+    # ... or the cluster beats the shuffles by at least this many standard
+    # deviations. Off (0) here; amplification sets both (see its Notes).
+    "min_z_score": 0.0,
     # When the cluster acts on a target, at least this share of everyone
     # acting on it within the window is the cluster: a ring owns its bursts
     # (0.9 and more), while a clustering of a viral video's crowd holds a
@@ -111,7 +117,9 @@ def coaction_decide(row: Mapping, limits: Mapping[str, float]) -> tuple[float, b
     score = 0.3 * burst + 0.2 * share + 0.2 * min(1.0, density) + 0.3 * (1.0 - min(1.0, p / 0.05))
     flagged = (feature(row, "size") >= limits["min_size"] and density >= limits["min_density"]
                and share >= limits["min_coordinated_share"] and burst >= limits["min_burst_share"]
-               and p <= limits["max_p_value"] and excess >= limits["min_excess_share"])
+               and p <= limits["max_p_value"] and excess >= limits["min_excess_share"]
+               and (feature(row, "mean_weight") >= limits["min_mean_weight"]
+                    or feature(row, "z_score", math.inf) >= limits["min_z_score"]))
     return score, flagged
 
 
@@ -223,7 +231,7 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
                                 accounts=accounts, as_of=settings.as_of)
     # The null model can only unflag: it runs for the clusters every other rule would flag.
     candidates = [row["cluster_id"] for row in features.to_dict(orient="records")
-                  if detector.decide({**row, "p_value": 0.0, "excess_share": 1.0}, limits)[1]]
+                  if detector.decide({**row, "p_value": 0.0, "excess_share": 1.0, "z_score": math.inf}, limits)[1]]
     null = coaction_null(actions, memberships[memberships["cluster_id"].isin(candidates)], window=window,
                          n_permutations=settings.n_permutations, shuffle=shuffle, anchor=anchor, stratum=source,
                          seed=settings.seed, actor=actor, target=target, excluded_targets=excluded, progress=False)

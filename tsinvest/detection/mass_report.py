@@ -20,7 +20,10 @@ class MassReport(Detector):
     one co-reported victim enough for an edge (``edge_min_weight`` 1: a
     brigade may hit a single victim), at least 6 members and density 0.7
     (a handful of organic users reporting one popular account in the same hour
-    form small loose clusters).
+    form small loose clusters). One coordinated report suffices for a member
+    (``min_member_coordinated`` 1): a brigade member who reported a single
+    victim once, inside the wave, did all a brigade asks; the burst rule keeps
+    out whoever reported beside the wave.
 
     Notes
     -----
@@ -34,7 +37,8 @@ class MassReport(Detector):
     kind = "mass_report"
     prefix = "rep"
     required = ("reports",)
-    thresholds = MappingProxyType({**COACTION_THRESHOLDS, "edge_min_weight": 1, "min_size": 6, "min_density": 0.7})
+    thresholds = MappingProxyType({**COACTION_THRESHOLDS, "edge_min_weight": 1, "min_size": 6, "min_density": 0.7,
+                                   "min_member_coordinated": 1})
 
     def run(self, tables: Mapping[str, pd.DataFrame], settings: DetectionSettings,
             limits: Mapping[str, float]) -> KindResult:

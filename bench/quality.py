@@ -104,7 +104,8 @@ def _fmt(value: float) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", help="seeds to run (default: the evaluation seeds 5000-5019)")
-    parser.add_argument("--tuning", action="store_true", help="run the tuning seeds 2000-2019, 3000-3019, 4000-4019 instead")
+    parser.add_argument("--tuning", action="store_true",
+                        help="run the tuning seeds 2000-2019, 3000-3019, 4000-4019 instead")
     parser.add_argument("--generator", choices=("project", "independent", "both"), default="both")
     parser.add_argument("--setting", choices=("plain", "adaptive", "both"), default="both")
     parser.add_argument("--size", type=int, default=40_000, help="events per generated folder (default 40000)")

@@ -427,9 +427,11 @@ def _posts_and_texts(
     sorted order, ``texts`` (text_id, body: the first raw text behind each) and
     the number of posts skipped as too short.
     """
-    selected = events[events[text].notna() & events[actor].notna()]
+    rows = events[text].notna().to_numpy(dtype=bool) & events[actor].notna().to_numpy(dtype=bool)
     if action is not None:
-        selected = selected[selected[action_column].isin(list(action))]
+        rows &= events[action_column].isin(list(action)).to_numpy(dtype=bool)
+    # One copy of the three columns needed, of the rows compared; never of the whole table.
+    selected = events.loc[rows, list(dict.fromkeys([actor, text, time]))]
     raw_codes, raw_texts = pd.factorize(selected[text].astype("string"), sort=True)
     normalised = [normalise_text(raw) for raw in raw_texts]
     long_enough = np.fromiter(

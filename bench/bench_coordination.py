@@ -124,14 +124,14 @@ def measure_ours(path: Path, window: float, min_weight: int) -> dict:
     """Run in a child process: time raw Parquet -> edges, report peak RSS."""
     import resource
 
+    import duckdb  # imported before the clock starts, as in the DuckDB join's process
+
     from tsinvest.linking.coordination import coordination_edges
 
     started, cpu_started = time.perf_counter(), _cpu_seconds()
     edges = coordination_edges(path, window=window, min_weight=min_weight)
     seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
     edges[["account_a", "account_b"]].to_parquet(path.with_suffix(".edges.parquet"))
-    import duckdb
-
     with duckdb.connect() as con:
         con.register("ours", edges[["account_a", "account_b", "weight"]])
         digest = con.execute("SELECT sum(hash(account_a || '|' || account_b || '|' || CAST(weight AS BIGINT))) FROM ours").fetchone()[0]

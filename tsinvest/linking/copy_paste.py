@@ -346,7 +346,7 @@ _COPY_PASTE_EDGES = """
         ranked_links AS (   -- the evidence rows are ranked on ids; only the first ones fetch text
             SELECT l.account_a, l.account_b, l.t1, l.t2, l.similarity,
                    row_number() OVER (PARTITION BY l.account_a, l.account_b
-                                      ORDER BY l.similarity DESC, l.t1, l.t2) AS rank
+                                      ORDER BY l.similarity DESC, l.t1, l.t2) AS evidence_rank
             FROM distinct_links l
             JOIN strong_pairs s ON s.account_a = l.account_a AND s.account_b = l.account_b
         ),
@@ -357,7 +357,7 @@ _COPY_PASTE_EDGES = """
             FROM ranked_links l
             JOIN {texts} b1 ON b1.text_id = l.t1
             JOIN {texts} b2 ON b2.text_id = l.t2
-            WHERE l.rank <= {max_evidence}
+            WHERE l.evidence_rank <= {max_evidence}
         ),
         evidence AS (
             SELECT account_a, account_b,

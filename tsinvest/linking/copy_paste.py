@@ -589,9 +589,15 @@ def copy_paste_edges(
     from about 2 700 down to those 29.
 
     Steps: normalise each distinct raw text once; group exact normalised
-    duplicates; MinHash-LSH on the distinct normalised texts only; then DuckDB
+    duplicates; MinHash-LSH on the distinct normalised texts only
+    (:func:`near_duplicate_texts`, arrays, no object per text); then DuckDB
     joins text pairs back to accounts. The account-pair join is quadratic only
-    within one kept text cluster, which is what linking them means.
+    within one kept text cluster, which is what linking them means. Memory:
+    the links (account pair, text pair) are numbers; evidence rows are ranked
+    on those numbers and only the first ``max_evidence`` of each kept pair
+    fetch their text (on 1M generated events, 1.27M links: the stage's peak
+    went from 1.1 GiB to about 0.2 GiB above the loaded tables when the
+    texts stopped being gathered for every link).
 
     Examples
     --------

@@ -199,13 +199,20 @@ def _candidate_pairs(signatures: np.ndarray, bands: list[tuple[int, int]], progr
     """Codes ``left * n + right`` of the texts that agree on every position of at least one band, sorted."""
     from tqdm.auto import tqdm
 
-    candidates = np.empty(0, dtype=np.int64)
-    for start, end in tqdm(bands, desc="copy-paste LSH", disable=not progress, leave=False):
+    def merged(parts: list[np.ndarray]) -> np.ndarray:
         # A sort and a neighbour test: numpy's unique/union1d hash first and are several times slower here.
-        candidates = np.sort(np.concatenate([candidates, _band_pairs(signatures[:, start:end])]))
-        if candidates.size:
-            candidates = candidates[np.concatenate([[True], candidates[1:] != candidates[:-1]])]
-    return candidates
+        codes = np.sort(np.concatenate(parts))
+        return codes[np.concatenate([[True], codes[1:] != codes[:-1]])] if codes.size else codes
+
+    candidates = np.empty(0, dtype=np.int64)
+    pending: list[np.ndarray] = []
+    for start, end in tqdm(bands, desc="copy-paste LSH", disable=not progress, leave=False):
+        pending.append(_band_pairs(signatures[:, start:end]))
+        # Merge only when the bands' pairs outgrow the distinct ones found so far (and 4M codes, 32 MB):
+        # a few sorts in all instead of one per band, memory at most about twice the result.
+        if sum(part.size for part in pending) > max(candidates.size, 1 << 22):
+            candidates, pending = merged([candidates, *pending]), []
+    return merged([candidates, *pending])
 
 
 def near_duplicate_texts(
@@ -274,7 +281,8 @@ def near_duplicate_texts(
     step = 200_000  # bounds the temporary comparison matrix to ~25 MB
     for start in range(0, left.size, step):
         chunk = slice(start, start + step)
-        similarity[chunk] = (signatures[left[chunk]] == signatures[right[chunk]]).mean(axis=1)
+        # A count over num_perm: the same float as a mean of booleans (exact below 2**53), without a float pass.
+        similarity[chunk] = np.count_nonzero(signatures[left[chunk]] == signatures[right[chunk]], axis=1) / num_perm
     keep = similarity >= threshold
     return pd.DataFrame({"left": left[keep], "right": right[keep], "similarity": similarity[keep]})
 

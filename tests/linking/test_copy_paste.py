@@ -214,7 +214,8 @@ def test_no_text_at_all_gives_empty_contract_frame():
 def _variant_texts(count: int, seed: int) -> list[str]:
     """Distinct texts from a few scripts with random word swaps: many near-duplicates, some unrelated."""
     rng = np.random.default_rng(seed)
-    words = "buy cheap real followers likes today fast dm me for our page limited offer get visit now".split()
+    words = ["buy", "cheap", "real", "followers", "likes", "today", "fast", "dm", "me", "for", "our", "page",
+             "limited", "offer", "get", "visit", "now"]
     scripts = [" ".join(rng.choice(words, size=12)) for _ in range(5)]
     texts = set()
     while len(texts) < count:
@@ -259,3 +260,19 @@ def test_near_duplicates_equal_datasketch_lsh_query(threshold):
     pairs = near_duplicate_texts(texts, threshold=threshold)
     assert len(expected) > 100  # near-duplicates abound, so the comparison means something
     assert [tuple(row) for row in pairs.itertuples(index=False)] == expected
+
+
+def test_permutations_of_datasketchs_legacy_scheme_too():
+    # datasketch before 2.0 has only the "legacy" scheme; 2.x still computes it on request.
+    from datasketch import MinHash
+
+    from tsinvest.linking import copy_paste
+    from tsinvest.linking.copy_paste import text_shingles
+
+    for text in _variant_texts(20, 5):
+        shingles = text_shingles(text, 3)
+        theirs = MinHash(num_perm=64, seed=4, scheme="legacy")
+        theirs.update_batch(shingles)
+        a, b = theirs.permutations
+        ours = copy_paste._permuted(copy_paste._shingle_hashes(shingles, {}), "legacy", a, b).min(axis=0)
+        np.testing.assert_array_equal(ours, theirs.hashvalues)

@@ -5,6 +5,7 @@ Usage::
     .venv/bin/python bench/bench_coordination.py --events 1000000
     .venv/bin/python bench/bench_coordination.py --events 5000000 --toolkit
     .venv/bin/python bench/bench_coordination.py --events 50000000 --no-toolkit
+    .venv/bin/python bench/bench_coordination.py --events 5000000 --no-toolkit --duckdb-join --repeat 3
 
 The synthetic week has N events, N/20 accounts and N/10 targets; targets and
 account activity follow Zipf laws (exponent ``--zipf``), and 20 planted groups
@@ -111,24 +112,33 @@ def generate(events: int, *, zipf: float, seed: int) -> tuple[Path, Path]:
     return path, truth_path
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process, all threads (a busy machine inflates wall time, not this)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure_ours(path: Path, window: float, min_weight: int) -> dict:
     """Run in a child process: time raw Parquet -> edges, report peak RSS."""
     import resource
 
+    import duckdb  # imported before the clock starts, as in the DuckDB join's process
+
     from tsinvest.linking.coordination import coordination_edges
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     edges = coordination_edges(path, window=window, min_weight=min_weight)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
     edges[["account_a", "account_b"]].to_parquet(path.with_suffix(".edges.parquet"))
-    import duckdb
-
     with duckdb.connect() as con:
         con.register("ours", edges[["account_a", "account_b", "weight"]])
-        digest = con.execute("SELECT sum(hash(account_a || '|' || account_b || '|' || weight)) FROM ours").fetchone()[0]
+        digest = con.execute("SELECT sum(hash(account_a || '|' || account_b || '|' || CAST(weight AS BIGINT))) FROM ours").fetchone()[0]
     return {
         "digest": int(digest or 0),
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         **edges.attrs["stats"],
     }
@@ -147,7 +157,7 @@ def measure_duckdb_join(path: Path, window: float, min_weight: int) -> dict:
     import duckdb
 
     window_ns = int(round(window * 1e9))
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     with duckdb.connect() as con:
         con.execute("SET TimeZone = 'UTC'")
         count, digest = con.execute(
@@ -169,8 +179,8 @@ def measure_duckdb_join(path: Path, window: float, min_weight: int) -> dict:
             """,
             [str(path), int(min_weight)],
         ).fetchone()
-    seconds = time.perf_counter() - started
-    return {"seconds": seconds, "edges": int(count), "digest": int(digest or 0),
+    seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
+    return {"seconds": seconds, "cpu_seconds": cpu, "edges": int(count), "digest": int(digest or 0),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -238,6 +248,29 @@ def planted_recall(path: Path, truth_path: Path) -> tuple[int, float]:
     return groups_found, hits / total
 
 
+def _compare_with_duckdb(path: Path, args: argparse.Namespace, ours: dict) -> None:
+    """Time the bucketed DuckDB join, paired with tsinvest: ``--repeat`` rounds of (tsinvest, join), interleaved."""
+    ratios, cpu_ratios = [], []
+    for round_number in range(args.repeat):
+        if round_number:
+            ours = child("ours", path, args.window, args.min_weight)
+        joined = child("duckdb", path, args.window, args.min_weight)
+        same = joined["edges"] == ours["edges"] and joined["digest"] == ours["digest"]
+        ratios.append(ours["seconds"] / joined["seconds"])
+        cpu_ratios.append(ours["cpu_seconds"] / joined["cpu_seconds"])
+        print(
+            f"round {round_number + 1}: tsinvest {ours['seconds']:.2f} s (CPU {ours['cpu_seconds']:.2f} s, "
+            f"{ours['peak_rss_mb']:,.0f} MiB); bucketed DuckDB join, same definition: {joined['seconds']:.2f} s "
+            f"(CPU {joined['cpu_seconds']:.2f} s, {joined['peak_rss_mb']:,.0f} MiB), {joined['edges']:,} edges "
+            f"({'identical edge table' if same else 'DIFFERENT edge table'}); tsinvest takes {ratios[-1]:.2f}x its "
+            f"time ({cpu_ratios[-1]:.2f}x its CPU); load average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+    if args.repeat > 1:
+        print(f"ratio over {args.repeat} rounds: wall {min(ratios):.2f}-{max(ratios):.2f}x "
+              f"(median {sorted(ratios)[len(ratios) // 2]:.2f}x), CPU {min(cpu_ratios):.2f}-{max(cpu_ratios):.2f}x")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -250,6 +283,8 @@ def main() -> int:
     toolkit.add_argument("--no-toolkit", dest="toolkit", action="store_false")
     parser.add_argument("--duckdb-join", action="store_true",
                         help="also time a bucketed DuckDB join of the same definition, in its own process")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="with --duckdb-join: run the pair (tsinvest, then the join) this many times, interleaved")
     parser.add_argument("--child", choices=["ours", "toolkit", "duckdb"], help=argparse.SUPPRESS)
     parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -277,13 +312,7 @@ def main() -> int:
     print(f"planted groups found (>= 90% of their pairs): {groups_found}/{GROUPS}; planted pair recall {recall:.3f}")
 
     if args.duckdb_join:
-        joined = child("duckdb", path, args.window, args.min_weight)
-        same = joined["edges"] == ours["edges"] and joined["digest"] == ours["digest"]
-        print(
-            f"bucketed DuckDB join, same definition: {joined['seconds']:.2f} s, {joined['edges']:,} edges "
-            f"({'identical edge table' if same else 'DIFFERENT edge table'}), peak RSS {joined['peak_rss_mb']:,.0f} MiB; "
-            f"tsinvest takes {ours['seconds'] / joined['seconds']:.2f}x its time"
-        )
+        _compare_with_duckdb(path, args, ours)
 
     run_toolkit = args.toolkit
     if run_toolkit is None:

@@ -19,8 +19,9 @@ finished result, in a fresh child process (so generation does not count
 towards memory). Per-stage wall time comes from ``result.stage_seconds``
 (load, one stage per kind, assemble). Peak memory is the
 child's ``ru_maxrss`` plus the largest ``ru_maxrss`` of its own children
-(``resource.getrusage``). ``--timeout`` stops a run that does not finish and
-says so.
+(``resource.getrusage``); next to each stage, the peak so far (``VmHWM`` read
+after loading and after each detector), which shows the stage that set the
+peak. ``--timeout`` stops a run that does not finish and says so.
 """
 
 from __future__ import annotations
@@ -38,10 +39,45 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parent / "out"
 
 
+def _high_water_mib() -> int | None:
+    """Peak resident memory of this process so far (Linux ``VmHWM``), or None elsewhere."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmHWM"))
+    except (OSError, StopIteration):
+        return None
+
+
+def _record_peaks(peaks: dict) -> None:
+    """Note the peak memory after loading and after each detector (wraps them; detect itself is unchanged)."""
+    from tsinvest.detection import pipeline
+    from tsinvest.detection.registry import DETECTORS
+
+    load = pipeline._load
+
+    def loading(*args, **kwargs):
+        tables = load(*args, **kwargs)
+        peaks["load"] = _high_water_mib()
+        return tables
+
+    pipeline._load = loading
+    for kind, detector in DETECTORS.items():
+        run = detector.run
+
+        def running(*args, _run=run, _kind=kind, **kwargs):
+            found = _run(*args, **kwargs)
+            peaks[_kind] = _high_water_mib()
+            return found
+
+        detector.run = running
+
+
 def _worker(folder: str, permutations: int | None) -> int:
     from tsinvest.detect import detect
 
     kwargs = {} if permutations is None else {"n_permutations": permutations}
+    peaks: dict = {}
+    _record_peaks(peaks)
     started, cpu_started = time.perf_counter(), time.process_time()
     result = detect(folder, seed=0, progress=False, **kwargs)
     total, cpu = time.perf_counter() - started, time.process_time() - cpu_started
@@ -52,7 +88,7 @@ def _worker(folder: str, permutations: int | None) -> int:
     print("RESULT " + json.dumps({
         "total_seconds": total, "cpu_seconds": cpu,
         "stage_seconds": {str(k): float(v) for k, v in stages.items()} if isinstance(stages, dict) else None,
-        "maxrss_kib": own, "children_maxrss_kib": children,
+        "maxrss_kib": own, "children_maxrss_kib": children, "peak_mib_after": peaks,
         "clusters": int(len(result.clusters)), "flagged_clusters": int(result.clusters["flagged"].astype(bool).sum()),
         "flagged_accounts": {str(k): int(v) for k, v in flagged.groupby("kind")["account_id"].nunique().items()},
         "edges": int(len(result.edges)),
@@ -129,8 +165,10 @@ def main(argv=None) -> int:
         stages = figures["stage_seconds"]
         if stages:
             width = max(len(k) for k in stages)
+            peaks = figures.get("peak_mib_after") or {}
             for stage, seconds in stages.items():
-                print(f"  {stage:<{width}}  {seconds:8.2f} s  {100 * seconds / total:5.1f} %")
+                peak_text = f"  peak so far {peaks[stage]:,} MiB" if peaks.get(stage) else ""
+                print(f"  {stage:<{width}}  {seconds:8.2f} s  {100 * seconds / total:5.1f} %{peak_text}")
         print(f"events/s        {counts['events'] / total:,.0f}")
         print(f"peak RSS        {peak / 1024:,.0f} MiB (detect process {figures['maxrss_kib'] / 1024:,.0f} MiB, "
               f"its children {figures['children_maxrss_kib'] / 1024:,.0f} MiB)")

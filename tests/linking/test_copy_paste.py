@@ -206,3 +206,73 @@ def test_no_text_at_all_gives_empty_contract_frame():
     edges = copy_paste_edges(frame, progress=False)
     assert edges.empty and tuple(edges.columns) == EDGE_COLUMNS
     assert edges.attrs["distinct_texts"] == 0 and edges.attrs["short_texts_skipped"] == 1
+
+
+# --- the array MinHash LSH is datasketch's, value for value ------------------------------------------
+
+
+def _variant_texts(count: int, seed: int) -> list[str]:
+    """Distinct texts from a few scripts with random word swaps: many near-duplicates, some unrelated."""
+    rng = np.random.default_rng(seed)
+    words = ["buy", "cheap", "real", "followers", "likes", "today", "fast", "dm", "me", "for", "our", "page",
+             "limited", "offer", "get", "visit", "now"]
+    scripts = [" ".join(rng.choice(words, size=12)) for _ in range(5)]
+    texts = set()
+    while len(texts) < count:
+        script = scripts[int(rng.integers(0, len(scripts)))].split()
+        for _ in range(int(rng.integers(0, 4))):
+            script[int(rng.integers(0, len(script)))] = str(rng.choice(words))
+        texts.add(" ".join(script) + ("" if rng.random() < 0.5 else " ключ 🔥"))
+    return sorted(texts)
+
+
+@pytest.mark.parametrize("num_perm, seed", [(128, 1), (64, 9)])
+def test_signatures_equal_datasketch_minhash(num_perm, seed):
+    from datasketch import MinHash
+
+    from tsinvest.linking.copy_paste import minhash_signatures, text_shingles
+
+    texts = [*_variant_texts(300, seed), "", "ab", "😀 only emoji"]
+    ours = minhash_signatures(texts, num_perm=num_perm, seed=seed, batch_shingles=500)  # many batches
+    theirs = MinHash.bulk([text_shingles(text, 3) for text in texts], num_perm=num_perm, seed=seed)
+    assert ours.dtype == np.uint32 and ours.shape == (len(texts), num_perm)
+    np.testing.assert_array_equal(ours, np.vstack([m.hashvalues for m in theirs]).astype(np.uint64))
+
+
+@pytest.mark.parametrize("threshold", [0.55, 0.8])
+def test_near_duplicates_equal_datasketch_lsh_query(threshold):
+    from datasketch import MinHash, MinHashLSH
+
+    from tsinvest.linking.copy_paste import text_shingles
+
+    texts = _variant_texts(400, 3)
+    signatures = MinHash.bulk([text_shingles(text, 3) for text in texts], num_perm=128, seed=1)
+    lsh = MinHashLSH(threshold=threshold, num_perm=128)
+    for index, signature in enumerate(signatures):
+        lsh.insert(index, signature)
+    expected = sorted(
+        (left, right, float(np.mean(signatures[left].hashvalues == signatures[right].hashvalues)))
+        for left, signature in enumerate(signatures)
+        for right in lsh.query(signature)
+        if right > left
+    )
+    expected = [row for row in expected if row[2] >= threshold]
+    pairs = near_duplicate_texts(texts, threshold=threshold)
+    assert len(expected) > 100  # near-duplicates abound, so the comparison means something
+    assert [tuple(row) for row in pairs.itertuples(index=False)] == expected
+
+
+def test_permutations_of_datasketchs_legacy_scheme_too():
+    # datasketch before 2.0 has only the "legacy" scheme; 2.x still computes it on request.
+    from datasketch import MinHash
+
+    from tsinvest.linking import copy_paste
+    from tsinvest.linking.copy_paste import text_shingles
+
+    for text in _variant_texts(20, 5):
+        shingles = text_shingles(text, 3)
+        theirs = MinHash(num_perm=64, seed=4, scheme="legacy")
+        theirs.update_batch(shingles)
+        a, b = theirs.permutations
+        ours = copy_paste._permuted(copy_paste._shingle_hashes(shingles, {}), "legacy", a, b).min(axis=0)
+        np.testing.assert_array_equal(ours, theirs.hashvalues)

@@ -131,8 +131,12 @@ def _frame_to_arrow(
     import pyarrow as pa
 
     require_columns(frame, _named_columns(actor, target, time, action, action_column), name="coordination_edges")
+    # Only the three columns travel on: no stage copies the whole table.
+    columns = list(dict.fromkeys([actor, target, time]))
     if action is not None:
-        frame = frame.loc[frame[action_column].astype(STRING_DTYPE) == action, [actor, target, time]]
+        frame = frame.loc[frame[action_column].astype(STRING_DTYPE) == action, columns]
+    else:
+        frame = frame[columns]
     times = frame[time]
     if not isinstance(times.dtype, pd.DatetimeTZDtype):
         raise ParameterError(

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -39,7 +40,10 @@ from tsinvest.textnorm import PLACEHOLDERS, normalise_text
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["copy_paste_edges", "copy_paste_sql", "is_long_enough", "lsh_bands", "near_duplicate_texts", "text_shingles"]
+__all__ = [
+    "copy_paste_edges", "copy_paste_sql", "is_long_enough", "lsh_bands", "minhash_signatures", "near_duplicate_texts",
+    "text_shingles",
+]
 
 _PLACEHOLDER_CHARS = {placeholder: chr(0xE000 + index) for index, placeholder in enumerate(PLACEHOLDERS)}
 _PLACEHOLDER_PATTERN = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
@@ -81,6 +85,136 @@ def lsh_bands(threshold: float, num_perm: int) -> list[tuple[int, int]]:
     return [(int(start), int(end)) for start, end in MinHashLSH(threshold=threshold, num_perm=num_perm).hashranges]
 
 
+def _minhash_permutations(num_perm: int, seed: int) -> tuple[str, np.ndarray, np.ndarray]:
+    """datasketch's permutation scheme and its ``(a, b)`` parameters for ``num_perm`` and ``seed``."""
+    from datasketch import MinHash
+
+    prototype = MinHash(num_perm=num_perm, seed=seed)
+    # datasketch before 2.0 has one scheme and no attribute: (a * h + b) mod (2**61 - 1), cut to 32 bits.
+    scheme = str(getattr(prototype, "scheme", "legacy"))
+    if scheme not in ("legacy", "affine32"):
+        raise ParameterError(
+            f"near_duplicate_texts: datasketch's MinHash scheme {scheme!r} is not supported; install datasketch 1.6-2.x"
+        )
+    a, b = prototype.permutations
+    return scheme, np.asarray(a), np.asarray(b)
+
+
+def _shingle_hashes(shingles: list[bytes], cache: dict[bytes, int]) -> np.ndarray:
+    """datasketch's ``sha1_hash32`` of each shingle (first 4 bytes of its SHA-1, little-endian), memoised."""
+    values = np.empty(len(shingles), dtype=np.uint32)
+    for index, shingle in enumerate(shingles):
+        value = cache.get(shingle)
+        if value is None:
+            value = cache[shingle] = int.from_bytes(hashlib.sha1(shingle).digest()[:4], "little")
+        values[index] = value
+    return values
+
+
+def _permuted(hashes: np.ndarray, scheme: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Each shingle hash under each permutation: ``(shingles, num_perm)`` uint32, as datasketch computes it."""
+    if scheme == "legacy":
+        with np.errstate(over="ignore"):
+            wide = (hashes.astype(np.uint64)[:, None] * a[None, :] + b[None, :]) % np.uint64((1 << 61) - 1)
+        return (wide & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    # affine32: the MurmurHash3 32-bit finaliser once, then a * h + b wrapping in uint32.
+    mixed = hashes ^ (hashes >> np.uint32(16))
+    mixed = mixed * np.uint32(0x85EBCA6B)
+    mixed = mixed ^ (mixed >> np.uint32(13))
+    mixed = mixed * np.uint32(0xC2B2AE35)
+    mixed = mixed ^ (mixed >> np.uint32(16))
+    return mixed[:, None] * a.astype(np.uint32)[None, :] + b.astype(np.uint32)[None, :]
+
+
+def minhash_signatures(
+    texts: Sequence[str], *, num_perm: int = 128, shingle_size: int = 3, seed: int = 1, batch_shingles: int = 1 << 16
+) -> np.ndarray:
+    """The datasketch MinHash signature of each text's shingles (:func:`text_shingles`), as one uint32 matrix.
+
+    Equal, value for value, to ``MinHash.bulk([text_shingles(t, shingle_size)
+    for t in texts], num_perm=num_perm, seed=seed)`` (the installed
+    datasketch's scheme), without a MinHash object per text.
+
+    Returns
+    -------
+    ndarray
+        ``(len(texts), num_perm)`` uint32.
+
+    Notes
+    -----
+    ``O(S * num_perm)`` time for ``S`` shingles in all; each distinct
+    shingle is hashed (SHA-1) once. Memory: the signatures (``4 * num_perm``
+    bytes a text) plus one batch of at most ``batch_shingles`` permuted
+    shingles (32 MiB at the defaults).
+
+    Examples
+    --------
+    >>> from datasketch import MinHash
+    >>> texts = ["buy cheap followers now", "hello there friend"]
+    >>> ours = minhash_signatures(texts, num_perm=32)
+    >>> theirs = MinHash.bulk([text_shingles(t, 3) for t in texts], num_perm=32)
+    >>> ours.shape, all((ours[i] == m.hashvalues).all() for i, m in enumerate(theirs))
+    ((2, 32), True)
+    """
+    scheme, a, b = _minhash_permutations(num_perm, seed)
+    signatures = np.empty((len(texts), num_perm), dtype=np.uint32)
+    cache: dict[bytes, int] = {}
+    start = 0
+    while start < len(texts):
+        shingles: list[bytes] = []
+        lengths: list[int] = []
+        stop = start
+        while stop < len(texts) and (not lengths or len(shingles) < batch_shingles):
+            shingle_set = text_shingles(texts[stop], shingle_size)
+            shingles.extend(shingle_set)
+            lengths.append(len(shingle_set))
+            stop += 1
+        permuted = _permuted(_shingle_hashes(shingles, cache), scheme, a, b)
+        offsets = np.concatenate([[0], np.cumsum(lengths[:-1], dtype=np.int64)])
+        signatures[start:stop] = np.minimum.reduceat(permuted, offsets, axis=0)
+        start = stop
+    return signatures
+
+
+def _band_pairs(band: np.ndarray) -> np.ndarray:
+    """Codes ``left * n + right`` (``left < right``) of the rows of ``band`` that are equal, row for row."""
+    count = len(band)
+    rows = np.ascontiguousarray(band).view(np.dtype((np.void, band.dtype.itemsize * band.shape[1]))).ravel()
+    _, group, sizes = np.unique(rows, return_inverse=True, return_counts=True)
+    shared = sizes[group] > 1
+    members = np.flatnonzero(shared)
+    if not members.size:
+        return np.empty(0, dtype=np.int64)
+    members = members[np.argsort(group[members], kind="stable")]  # by group, then position
+    group_of = group[members]
+    ends = np.searchsorted(group_of, group_of, side="right")
+    later = ends - np.arange(members.size) - 1  # partners after each member in its group
+    total = int(later.sum())
+    firsts = np.repeat(np.arange(members.size), later)
+    step = np.arange(total) - np.repeat(np.cumsum(later) - later, later)
+    return members[firsts].astype(np.int64) * count + members[firsts + 1 + step]
+
+
+def _candidate_pairs(signatures: np.ndarray, bands: list[tuple[int, int]], progress: bool) -> np.ndarray:
+    """Codes ``left * n + right`` of the texts that agree on every position of at least one band, sorted."""
+    from tqdm.auto import tqdm
+
+    def merged(parts: list[np.ndarray]) -> np.ndarray:
+        # A sort and a neighbour test: numpy's unique/union1d hash first and are several times slower here.
+        codes = np.sort(np.concatenate(parts))
+        return codes[np.concatenate([[True], codes[1:] != codes[:-1]])] if codes.size else codes
+
+    candidates = np.empty(0, dtype=np.int64)
+    pending: list[np.ndarray] = []
+    for start, end in tqdm(bands, desc="copy-paste LSH", disable=not progress, leave=False):
+        pending.append(_band_pairs(signatures[:, start:end]))
+        # Merge only when the bands' pairs outgrow the distinct ones found so far (and 4M codes, 32 MB):
+        # a few sorts in all instead of one per band, memory at most about twice the result.
+        if sum(part.size for part in pending) > max(candidates.size, 1 << 22):
+            candidates, pending = merged([candidates, *pending]), []
+    return merged([candidates, *pending])
+
+
 def near_duplicate_texts(
     texts: Sequence[str],
     *,
@@ -115,10 +249,15 @@ def near_duplicate_texts(
 
     Notes
     -----
-    MinHash LSH (datasketch) proposes candidates that share a band of the
-    signature; candidates are then verified on the full signature in one
-    vectorised numpy step. Cost is about linear in the number of texts plus
-    the number of candidate pairs; no all-pairs comparison happens.
+    MinHash LSH as datasketch does it, on arrays: the signatures
+    (:func:`minhash_signatures`) are cut into datasketch's bands
+    (:func:`lsh_bands`); texts equal on every position of a band are
+    candidates, and candidates are verified on the full signature. Same
+    candidates, same pairs as ``MinHashLSH.query`` for every text. Cost:
+    ``O(S * num_perm)`` for ``S`` shingles, ``O(n log n)`` per band for
+    ``n`` texts, plus the candidate pairs, which are quadratic only within
+    a group of texts equal on a band; no all-pairs comparison happens.
+    Memory: ``4 * num_perm`` bytes a text and 8 bytes a candidate pair.
 
     Examples
     --------
@@ -126,9 +265,6 @@ def near_duplicate_texts(
     >>> pairs[["left", "right"]].values.tolist(), bool(pairs["similarity"].iloc[0] > 0.9)
     ([[0, 1]], True)
     """
-    from datasketch import MinHash, MinHashLSH
-    from tqdm.auto import tqdm
-
     if not 0.0 < threshold <= 1.0:
         raise ParameterError("near_duplicate_texts: threshold must be in (0, 1]")
     if shingle_size < 1 or num_perm < 16:
@@ -138,33 +274,17 @@ def near_duplicate_texts(
     )
     if len(texts) < 2:
         return empty
-    shingle_sets = [text_shingles(text, shingle_size) for text in texts]
-    signatures = MinHash.bulk(shingle_sets, num_perm=num_perm, seed=seed)
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    with lsh.insertion_session() as session:
-        for index, signature in enumerate(signatures):
-            session.insert(index, signature, check_duplication=False)
-    lefts: list[np.ndarray] = []
-    rights: list[np.ndarray] = []
-    for index, signature in enumerate(tqdm(signatures, desc="copy-paste LSH", disable=not progress, leave=False)):
-        candidates = np.fromiter(lsh.query(signature), dtype="int64")
-        candidates = candidates[candidates > index]
-        if candidates.size:
-            lefts.append(np.full(candidates.size, index, dtype="int64"))
-            rights.append(candidates)
-    if not lefts:
-        return empty
-    left = np.concatenate(lefts)
-    right = np.concatenate(rights)
-    hashes = np.vstack([signature.hashvalues for signature in signatures]).astype("uint32")
+    signatures = minhash_signatures(texts, num_perm=num_perm, shingle_size=shingle_size, seed=seed)
+    candidates = _candidate_pairs(signatures, lsh_bands(threshold, num_perm), progress)
+    left, right = candidates // len(texts), candidates % len(texts)
     similarity = np.empty(left.size, dtype="float64")
     step = 200_000  # bounds the temporary comparison matrix to ~25 MB
     for start in range(0, left.size, step):
         chunk = slice(start, start + step)
-        similarity[chunk] = (hashes[left[chunk]] == hashes[right[chunk]]).mean(axis=1)
+        # A count over num_perm: the same float as a mean of booleans (exact below 2**53), without a float pass.
+        similarity[chunk] = np.count_nonzero(signatures[left[chunk]] == signatures[right[chunk]], axis=1) / num_perm
     keep = similarity >= threshold
-    pairs = pd.DataFrame({"left": left[keep], "right": right[keep], "similarity": similarity[keep]})
-    return pairs.sort_values(["left", "right"], kind="mergesort").reset_index(drop=True)
+    return pd.DataFrame({"left": left[keep], "right": right[keep], "similarity": similarity[keep]})
 
 
 # The queries of copy_paste_sql: {names} are table names and validated numbers.
@@ -224,22 +344,39 @@ _COPY_PASTE_EDGES = """
                    min(first_ts) AS first_ts, max(last_ts) AS last_ts
             FROM links GROUP BY account_a, account_b, t1, t2
         ),
+        strong_pairs AS (   -- pairs with enough matched posts, and the span of all their links
+            SELECT l.account_a, l.account_b, m.matched, min(l.first_ts) AS first_ts, max(l.last_ts) AS last_ts
+            FROM distinct_links l
+            JOIN matched_posts m ON m.account_a = l.account_a AND m.account_b = l.account_b
+            WHERE m.matched >= CAST('{min_weight!r}' AS DOUBLE)
+            GROUP BY l.account_a, l.account_b, m.matched
+        ),
+        ranked_links AS (   -- the evidence rows are ranked on ids; only the first ones fetch text
+            SELECT l.account_a, l.account_b, l.t1, l.t2, l.similarity,
+                   row_number() OVER (PARTITION BY l.account_a, l.account_b
+                                      ORDER BY l.similarity DESC, l.t1, l.t2) AS evidence_rank
+            FROM distinct_links l
+            JOIN strong_pairs s ON s.account_a = l.account_a AND s.account_b = l.account_b
+        ),
         evidence_rows AS (
-            SELECT l.account_a, l.account_b, l.t1, l.t2, l.first_ts, l.last_ts, l.similarity AS closeness,
+            SELECT l.account_a, l.account_b, l.t1, l.t2, l.similarity AS closeness,
                    left(b1.body, 160) AS text, left(b2.body, 160) AS matched_text,
                    round(l.similarity, 3) AS similarity
-            FROM distinct_links l
+            FROM ranked_links l
             JOIN {texts} b1 ON b1.text_id = l.t1
             JOIN {texts} b2 ON b2.text_id = l.t2
+            WHERE l.evidence_rank <= {max_evidence}
+        ),
+        evidence AS (
+            SELECT account_a, account_b,
+                   __tsinvest_json_top({max_evidence}, -closeness, t1, t2, __, text, matched_text, similarity)
+                       AS evidence
+            FROM evidence_rows GROUP BY account_a, account_b
         )
-        SELECT e.account_a, e.account_b, 'copy_paste' AS signal, CAST(m.matched AS DOUBLE) AS weight,
-               min(e.first_ts) AS first_ts, max(e.last_ts) AS last_ts,
-               __tsinvest_json_top({max_evidence}, -closeness, t1, t2, __, text, matched_text, similarity)
-                   AS evidence
-        FROM evidence_rows e
-        JOIN matched_posts m ON m.account_a = e.account_a AND m.account_b = e.account_b
-        WHERE m.matched >= CAST('{min_weight!r}' AS DOUBLE)
-        GROUP BY e.account_a, e.account_b, m.matched
+        SELECT s.account_a, s.account_b, 'copy_paste' AS signal, CAST(s.matched AS DOUBLE) AS weight,
+               s.first_ts, s.last_ts, e.evidence
+        FROM strong_pairs s
+        JOIN evidence e ON e.account_a = s.account_a AND e.account_b = s.account_b
         ORDER BY weight DESC, account_a, account_b
     """
 
@@ -298,9 +435,11 @@ def _posts_and_texts(
     sorted order, ``texts`` (text_id, body: the first raw text behind each) and
     the number of posts skipped as too short.
     """
-    selected = events[events[text].notna() & events[actor].notna()]
+    rows = events[text].notna().to_numpy(dtype=bool) & events[actor].notna().to_numpy(dtype=bool)
     if action is not None:
-        selected = selected[selected[action_column].isin(list(action))]
+        rows &= events[action_column].isin(list(action)).to_numpy(dtype=bool)
+    # One copy of the three columns needed, of the rows compared; never of the whole table.
+    selected = events.loc[rows, list(dict.fromkeys([actor, text, time]))]
     raw_codes, raw_texts = pd.factorize(selected[text].astype("string"), sort=True)
     normalised = [normalise_text(raw) for raw in raw_texts]
     long_enough = np.fromiter(
@@ -458,9 +597,15 @@ def copy_paste_edges(
     from about 2 700 down to those 29.
 
     Steps: normalise each distinct raw text once; group exact normalised
-    duplicates; MinHash-LSH on the distinct normalised texts only; then DuckDB
+    duplicates; MinHash-LSH on the distinct normalised texts only
+    (:func:`near_duplicate_texts`, arrays, no object per text); then DuckDB
     joins text pairs back to accounts. The account-pair join is quadratic only
-    within one kept text cluster, which is what linking them means.
+    within one kept text cluster, which is what linking them means. Memory:
+    the links (account pair, text pair) are numbers; evidence rows are ranked
+    on those numbers and only the first ``max_evidence`` of each kept pair
+    fetch their text (on 1M generated events, 1.27M links: the stage's peak
+    went from 1.1 GiB to about 0.2 GiB above the loaded tables when the
+    texts stopped being gathered for every link).
 
     Examples
     --------

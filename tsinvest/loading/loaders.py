@@ -378,8 +378,10 @@ def load_table(
     ``"null"`` and ``"None"`` are kept as text. Duplicate primary ids reject every
     copy, since none can be trusted over the others. Reading is linear in the
     input: CSV/TSV go through the pandas C parser after a C-level field-count
-    scan; JSONL and Excel are parsed line by line (exact numbers need that); for
-    very large files query them in place with DuckDB instead.
+    scan (a regular UTF-8 file straight from its bytes, so it is never held as
+    one Python string: peak memory about the file plus the frame); JSONL and
+    Excel are parsed line by line (exact numbers need that); for very large
+    files query them in place with DuckDB instead.
 
     Examples
     --------

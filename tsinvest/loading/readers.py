@@ -392,21 +392,30 @@ def _restore_lone_cr(frame: pd.DataFrame, names: list[str]) -> tuple[pd.DataFram
 
 def _read_delimited(data: bytes, path: Path, *, sep: str, source: str, table: str) -> RawTable:
     """CSV or TSV: pandas' C parser when every row has the header's width, else the exact csv-module path."""
-    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+    if re.fullmatch(rb"[ \t\r\n\xef\xbb\xbf]*", data):
         _fail(source, table, "file is empty: no header row and no data")
-    text = _decode(data, source=source, table=table, header_lines=1)
-    text, lone_cr = _line_endings(text, source=source, table=table)
     with _unlimited_csv_fields():
-        lengths, truncated = _field_counts(text, sep)
-        frame = _regular_frame(text, sep, lengths) if lengths is not None and len(lengths) else None
+        parsed = _regular_bytes(data, sep)
+        if parsed is not None:
+            names, frame, keep = parsed
+            return _raw_delimited(source, path, names, frame, keep, [], lone_cr=False)
+        text = _decode(data, source=source, table=table, header_lines=1)
+        del data
+        text, lone_cr = _line_endings(text, source=source, table=table)
+        lengths, truncated = _field_counts(io.StringIO(text), sep)
+        frame = _regular_frame(io.StringIO(text), sep, lengths, has_nul="\x00" in text)
         if frame is not None and lengths is not None:
-            names = _clean_names(frame.iloc[0].tolist())
-            frame = frame.iloc[1:].reset_index(drop=True)
-            frame.columns = range(len(names))
-            keep = lengths[1:] != 0
+            names, frame, keep = _split_header(frame, lengths)
             issues: list[RowIssue] = []
         else:
             names, frame, keep, issues = _exact_rows(text, sep, truncated=truncated)
+    return _raw_delimited(source, path, names, frame, keep, issues, lone_cr=lone_cr)
+
+
+def _raw_delimited(
+    source: str, path: Path, names: list[str], frame: pd.DataFrame, keep: np.ndarray, issues: list[RowIssue],
+    *, lone_cr: bool,
+) -> RawTable:
     row_numbers = np.arange(1, len(frame) + 1)
     if not keep.all():
         frame, row_numbers, issues = _drop_rows(frame, row_numbers, issues, keep)
@@ -415,25 +424,62 @@ def _read_delimited(data: bytes, path: Path, *, sep: str, source: str, table: st
     return RawTable(source, path, names, frame, row_numbers, issues)
 
 
-def _field_counts(text: str, sep: str) -> tuple[np.ndarray | None, bool]:
+def _split_header(frame: pd.DataFrame, lengths: np.ndarray) -> tuple[list[str], pd.DataFrame, np.ndarray]:
+    """Header names, the records under them, and which records are not blank lines."""
+    names = _clean_names(frame.iloc[0].tolist())
+    frame = frame.iloc[1:].reset_index(drop=True)
+    frame.columns = range(len(names))
+    return names, frame, lengths[1:] != 0
+
+
+def _regular_bytes(data: bytes, sep: str) -> tuple[list[str], pd.DataFrame, np.ndarray] | None:
+    """The common case read straight from the bytes, or None for every file that needs the text path.
+
+    A regular UTF-8 file (no byte-order mark, no lone carriage return, no
+    NUL, every row the header's width) never becomes one Python string: the
+    field count decodes it a block at a time (and so checks the encoding) and
+    pandas parses the bytes, so the file is not held three times over as text.
+    Anything else (other encodings, ragged rows, line-ending repairs) returns
+    None and takes the text path, which reports every problem.
+    """
+    if data.startswith(codecs.BOM_UTF8) or _utf16_without_bom(data[:64]) or b"\x00" in data:
+        return None
+    if b"\r" in data and re.search(rb"\r(?!\n)", data) is not None:
+        return None
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="strict", newline="")
+    try:
+        lengths, _ = _field_counts(stream, sep)
+    except UnicodeDecodeError:
+        return None
+    frame = _regular_frame(io.BytesIO(data), sep, lengths, has_nul=False)
+    if frame is None or lengths is None:
+        return None
+    return _split_header(frame, lengths)
+
+
+def _field_counts(lines: io.TextIOBase, sep: str) -> tuple[np.ndarray | None, bool]:
     """Fields per record (a C-level scan, no Python work per row), or None and whether the file is cut off."""
     try:
-        lengths = np.fromiter(map(len, csv.reader(io.StringIO(text), delimiter=sep, strict=True)), dtype=np.int64)
+        lengths = np.fromiter(map(len, csv.reader(lines, delimiter=sep, strict=True)), dtype=np.int64)
     except csv.Error as error:
         return None, "unexpected end of data" in str(error)
     return lengths, False
 
 
-def _regular_frame(text: str, sep: str, lengths: np.ndarray) -> pd.DataFrame | None:
+def _regular_frame(
+    records: io.StringIO | io.BytesIO, sep: str, lengths: np.ndarray | None, *, has_nul: bool
+) -> pd.DataFrame | None:
     """All records (header first) by pandas' C parser, or None when rows are ragged or the parsers disagree."""
+    if lengths is None or not len(lengths):
+        return None
     width = lengths[0]
     body = lengths[1:]
     # pandas < 2.2's C parser cuts a field at a NUL byte, so such files take the exact
     # csv-module path and the NUL is reported instead of silently dropped.
-    if not (np.all((body == width) | (body == 0)) and "\x00" not in text and width <= _WIDE):
+    if not (np.all((body == width) | (body == 0)) and not has_nul and width <= _WIDE):
         return None
     frame = pd.read_csv(
-        io.StringIO(text),
+        records,
         sep=sep,
         header=None,
         dtype=object,
@@ -441,6 +487,7 @@ def _regular_frame(text: str, sep: str, lengths: np.ndarray) -> pd.DataFrame | N
         na_filter=False,
         skip_blank_lines=False,
         engine="c",
+        encoding="utf-8",
     )
     if len(frame) != len(lengths) or frame.shape[1] != width:
         return None
@@ -883,9 +930,10 @@ def read_source(
         raise ParameterError(f"'{name}': {_COMPRESSED_TEXT_ONLY}")
     form = READERS.get(suffix)
     if form is not None and form.text:
+        if form.kind == "delimited":  # the bytes are not kept here: the reader drops them once parsed
+            return _read_delimited(_read_bytes(path, compression, source=name, table=table), path,
+                                   sep=str(form.delimiter), source=name, table=table)
         data = _read_bytes(path, compression, source=name, table=table)
-        if form.kind == "delimited":
-            return _read_delimited(data, path, sep=str(form.delimiter), source=name, table=table)
         return _read_json(data, path, source=name, table=table, array_allowed=suffix == "json")
     if form is not None and form.kind == "parquet":
         return _read_parquet(path, source=name, table=table)

@@ -61,7 +61,8 @@ class Amplification(Detector):
     def run(self, tables: Mapping[str, pd.DataFrame], settings: DetectionSettings,
             limits: Mapping[str, float]) -> KindResult:
         events = tables["events"]
-        engaged = events[events["action"].isin(ENGAGEMENT_ACTIONS)]
+        # Only the columns the stages read: events carry texts and more, and this is a copy of most rows.
+        engaged = events.loc[events["action"].isin(ENGAGEMENT_ACTIONS), ["account_id", "action", "target_id", "ts"]]
         engaged = engagement_anchor(events, engaged)
         return run_coaction(self, engaged, actor="account_id", target="target_id", window=settings.window,
                             signal="co_share_like", shuffle="account", settings=settings, limits=limits,

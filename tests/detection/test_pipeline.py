@@ -9,6 +9,7 @@ import pytest
 from tsinvest.detection import DEFAULT_THRESHOLDS, DETECTORS, KINDS, Detector, detect
 from tsinvest.detection.amplification import Amplification
 from tsinvest.detection.farm import Farm
+from tsinvest.detection.mass_report import MassReport
 from tsinvest.exceptions import ParameterError
 
 
@@ -246,10 +247,12 @@ def test_a_few_fans_sharing_a_creators_posts_minutes_apart_are_not_a_ring():
     """Fans of one creator, each sharing its posts hours after they appear, coincide within minutes on a few
     posts (features of such clusters on independently generated data). When they are 70% of those sharing the
     posts at those moments, the burst rule clears them (a ring owns its bursts); when they happen to own the
-    moment (83%), the pairs coincided on two posts each, the floor of an edge: a loose web, not a ring."""
+    moment (83%), the pairs coincided on two posts each, the floor of an edge, and the excess over their own
+    shuffles is 4 standard deviations: a group selected for chance coincidences, not a ring."""
     fans = {"size": 5, "density": 0.4, "coordinated_share": 0.45, "burst_share": 0.70, "p_value": 0.005,
             "excess_share": 0.6, "median_gap_s": 377.0}
-    lucky_fans = {**fans, "size": 6, "density": 0.47, "burst_share": 0.83, "median_gap_s": 279.0}
+    lucky_fans = {**fans, "size": 6, "density": 0.47, "burst_share": 0.83, "median_gap_s": 279.0, "mean_weight": 2.0,
+                  "z_score": 4.06}
     ring = {**fans, "density": 0.95, "burst_share": 0.95, "median_gap_s": 2.0}
     limits = Amplification().limits()
     assert not Amplification.decide(fans, limits)[1] and not Amplification.decide(lucky_fans, limits)[1]
@@ -300,3 +303,14 @@ def test_a_farm_that_shares_a_device_with_a_banned_operator_reports_the_evaders_
     assert result.flagged_accounts("farm") == farm_ids
     farm = result.clusters[(result.clusters["kind"] == "farm") & result.clusters["flagged"]]
     assert len(farm) == 1 and "reported as ban_evasion instead" in farm["explanation"].iloc[0]
+
+
+def test_organic_users_reporting_one_popular_account_within_the_hour_are_not_a_brigade():
+    """Six users report a popular account for one policy within the hour (a pile-on after a post) and file
+    their other reports elsewhere; a brigade's members report for the brigade."""
+    pile_on = {"size": 6, "density": 0.73, "coordinated_share": 0.55, "burst_share": 1.0, "p_value": 0.005,
+               "excess_share": 0.98, "mean_weight": 1.0, "z_score": 10.9, "median_gap_s": 726.0}
+    brigade = {**pile_on, "size": 12, "density": 0.95, "coordinated_share": 0.97, "median_gap_s": 40.0}
+    limits = MassReport().limits()
+    assert not MassReport.decide(pile_on, limits)[1]
+    assert MassReport.decide(brigade, limits)[1]

@@ -27,17 +27,17 @@ class Amplification(Detector):
     """Co-shares and co-likes of the same videos within ``window`` seconds.
 
     Thresholds: :data:`~tsinvest.detection.coaction.COACTION_THRESHOLDS`, with
-    ``min_density`` 0.6 and strong evidence asked for (``min_mean_weight``
-    2.5 or ``min_z_score`` 8). Every pair of a ring co-acts on several of its
-    targets. Fans of a creator who share its posts hours after publication
-    coincide by chance now and then, and a community cut from thousands of
-    them is *selected* for those coincidences, which a shuffle of its own
-    members cannot undo (p = 0.005 and half the co-action unexplained): such
-    groups show as loose webs (density 0.47-0.70) whose pairs sit at the
-    two-target floor of an edge (mean weight 2.0-2.15) and beat the shuffles by
-    3.4-5.2 standard deviations. Ring clusters on the tuning seeds: density
-    0.70-1.00, mean weight 2.54-29 and z 5.7-62; the z route is for a large
-    ring whose members joined few of its targets (mean weight 2.54 at z 8.9).
+    strong evidence asked for (``min_mean_weight`` 2.5 or ``min_z_score`` 8).
+    Every pair of a ring co-acts on several of its targets. Fans of a creator
+    who share its posts hours after publication coincide by chance now and
+    then, and a community cut from thousands of them is *selected* for those
+    coincidences, which a shuffle of its own members cannot undo (p = 0.005
+    and half the co-action unexplained): such groups are loose webs (density
+    0.47-0.70) whose pairs sit at the two-target floor of an edge (mean
+    weight 2.0-2.15) and beat the shuffles by 3.4-5.2 standard deviations.
+    Ring clusters on the tuning seeds: mean weight 2.54-29 and z 5.7-62; the z
+    route is for a large ring whose members joined few of its targets (mean
+    weight 2.35-2.54, density 0.54-0.70).
 
     Notes
     -----
@@ -55,8 +55,7 @@ class Amplification(Detector):
     kind = "amplification"
     prefix = "amp"
     required = ("events",)
-    thresholds = MappingProxyType({**COACTION_THRESHOLDS, "min_density": 0.6, "min_mean_weight": 2.5,
-                                   "min_z_score": 8.0})
+    thresholds = MappingProxyType({**COACTION_THRESHOLDS, "min_mean_weight": 2.5, "min_z_score": 8.0})
 
     def run(self, tables: Mapping[str, pd.DataFrame], settings: DetectionSettings,
             limits: Mapping[str, float]) -> KindResult:

@@ -52,7 +52,8 @@ import time
 from pathlib import Path
 
 KINDS = ("amplification", "mass_report", "farm", "copy_paste", "ban_evasion")
-TUNING_SEEDS = tuple(range(2000, 2020)) + tuple(range(3000, 3020)) + tuple(range(4000, 4020)) + tuple(range(5000, 5020))
+TUNING_SEEDS = tuple(range(2000, 2020)) + tuple(range(3000, 3020)) + tuple(range(4000, 4020)) + tuple(
+    range(5000, 5020))
 EVALUATION_SEEDS = tuple(range(6000, 6020))
 PROJECT_PLAIN_SWITCHES = ("traps", "blend_in_rings", "ban_evasion")
 BARS = {"plain": 0.95, "adaptive": 0.9}
@@ -127,7 +128,8 @@ def main(argv=None) -> int:
         seeds, label = list(EVALUATION_SEEDS), "EVALUATION"
     generators = ("project", "independent") if args.generator == "both" else (args.generator,)
     settings = ("plain", "adaptive") if args.setting == "both" else (args.setting,)
-    print(f"tuning seeds: 2000-2019, 3000-3019, 4000-4019, 5000-5019; evaluation seeds: {EVALUATION_SEEDS[0]}-{EVALUATION_SEEDS[-1]}")
+    print("tuning seeds: 2000-2019, 3000-3019, 4000-4019, 5000-5019; "
+          f"evaluation seeds: {EVALUATION_SEEDS[0]}-{EVALUATION_SEEDS[-1]}")
     print(f"this run: {label} seeds {seeds}, generators {list(generators)}, settings {list(settings)}, "
           f"size {args.size}")
 

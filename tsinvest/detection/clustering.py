@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["cluster_family", "MAX_SPLIT_ROUNDS", "SPLIT_DENSITY_GAIN"]
+__all__ = ["cluster_family", "MAX_SPLIT_ROUNDS", "SPLIT_DENSITY_GAIN", "SPLIT_MIN_ACCOUNTS"]
 
 #: Rounds of re-splitting a sparse community that hides a dense group (see :func:`cluster_family`).
 MAX_SPLIT_ROUNDS = 3
@@ -13,6 +13,11 @@ MAX_SPLIT_ROUNDS = 3
 #: them (of at least ``min_size`` accounts) is this many times as dense as it
 #: and at least ``dense_component`` dense.
 SPLIT_DENSITY_GAIN = 3.0
+#: Smallest community that is re-split: modularity's resolution limit merges a
+#: ring into a *large* sparse community (one of 201 accounts on a tuning
+#: folder); re-splitting every small one cost seconds per million events
+#: (hundreds of Leiden runs) and cut organic webs into small dense pieces.
+SPLIT_MIN_ACCOUNTS = 50
 
 
 def cluster_family(edges: pd.DataFrame, *, seed: int, min_size: int, prefix: str,
@@ -31,7 +36,8 @@ def cluster_family(edges: pd.DataFrame, *, seed: int, min_size: int, prefix: str
     community sparser than ``dense_component`` is therefore split again by
     Leiden on its own edges, and the split is kept when one part is a dense
     group (at least ``dense_component`` and :data:`SPLIT_DENSITY_GAIN` times
-    the community's density), for up to :data:`MAX_SPLIT_ROUNDS` rounds. A
+    the community's density), for up to :data:`MAX_SPLIT_ROUNDS` rounds, in
+    communities of at least :data:`SPLIT_MIN_ACCOUNTS` accounts. A
     homogeneous sparse group (a ring whose members joined few of its targets)
     has no such part and stays whole.
 
@@ -144,7 +150,8 @@ def _split_hidden_dense_groups(parts: pd.DataFrame, edges: pd.DataFrame, *, seed
         inner, density = _inner_edges(edges, pending)
         next_round: list[list[str]] = []
         for index, group in enumerate(pending):
-            if density[index] >= dense_component or len(group) < 2 * min_size or index not in inner:
+            too_small = len(group) < max(SPLIT_MIN_ACCOUNTS, 2 * min_size)
+            if density[index] >= dense_component or too_small or index not in inner:
                 settled.append(group)
                 continue
             own = inner[index]

@@ -21,17 +21,10 @@ from typing import Any
 
 from tsinvest.detection.linking import Linking
 from tsinvest.exceptions import ParameterError
+from tsinvest.spark.components import MAX_COMPONENT_ACCOUNTS, check_component_sizes
 from tsinvest.spark.tables import ROW
 
-__all__ = ["spark_detect", "PrecomputedLinking", "check_component_sizes", "MAX_COMPONENT_ACCOUNTS"]
-
-#: Largest connected component (accounts) of one edge table that the local
-#: community step takes. Leiden on a component of a million accounts with
-#: tens of millions of edges needs a few GiB and minutes on one machine; a
-#: component larger than that is a hairball (a viral target, a hub value
-#: that escaped the caps), not a coordinated group, and should be narrowed first.
-MAX_COMPONENT_ACCOUNTS = 1_000_000
-
+__all__ = ["spark_detect", "PrecomputedLinking"]
 
 class PrecomputedLinking(Linking):
     """Serves edge tables computed beforehand (on Spark) to the detectors, checking the options match.
@@ -102,55 +95,6 @@ class _CoactionScope:
     hot: Any
     flooded_targets: int = 0
     hot_target_actions: int = 0
-
-
-def check_component_sizes(edge_tables: Mapping[str, Any], max_component_accounts: int) -> None:
-    """Refuse when one connected component of an edge table exceeds ``max_component_accounts`` accounts, on Spark.
-
-    Parameters
-    ----------
-    edge_tables : mapping of str to pyspark.sql.DataFrame
-        Stage name (used in the message) -> edge table (``account_a``, ``account_b``).
-    max_component_accounts : int
-
-    Raises
-    ------
-    ParameterError
-        Naming the first stage (in the mapping's order) with a component
-        too large, its size and the limit.
-
-    Notes
-    -----
-    One run of :func:`tsinvest.spark.connected_components` on the union of
-    the tables, account ids prefixed by the stage's position (components
-    never span two tables), keeping components above the limit: only their
-    sizes are collected. ``O((V + E) log^2 V)`` shuffled rows.
-    """
-    from pyspark.sql import functions as F
-
-    from tsinvest.spark.components import connected_components
-
-    names = list(edge_tables)
-    if not names:
-        return
-    union = None
-    for position, name in enumerate(names):
-        prefixed = edge_tables[name].select(
-            F.concat(F.lit(f"{position}:"), F.col("account_a")).alias("account_a"),
-            F.concat(F.lit(f"{position}:"), F.col("account_b")).alias("account_b"))
-        union = prefixed if union is None else union.unionByName(prefixed)
-    large = connected_components(union, min_size=int(max_component_accounts) + 1)
-    sizes = (large.groupBy("cluster_id").agg(F.count(F.lit(1)).alias("size"), F.first("account_id").alias("member"))
-             .select(F.substring_index("member", ":", 1).cast("int").alias("position"), "size").collect())
-    if not sizes:
-        return
-    position, size = min((row["position"], -row["size"]) for row in sizes)
-    raise ParameterError(
-        f"{names[position]}: one connected component of the edges has {-size:,} accounts, more than the "
-        f"{max_component_accounts:,} the local community step takes (max_component_accounts); "
-        "narrow the data (a time range, fewer actions), tighten the caps or the window, or raise the limit "
-        "on a machine with the memory for it"
-    )
 
 
 def _flooded(actions: Any, target: str, window_us: int, limit: int) -> list[str]:
@@ -518,7 +462,8 @@ def spark_detect(sources: Mapping[str, Any], *, spark: Any, seed: int = 0, windo
     >>> result.flagged_accounts("amplification")
     ['000', '001', '002', '003', '004']
     """
-    from tsinvest.detection import detect
+    from pyspark import StorageLevel
+
     from tsinvest.detection.registry import DETECTORS
     from tsinvest.spark.tables import canonical_tables
 
@@ -527,12 +472,34 @@ def spark_detect(sources: Mapping[str, Any], *, spark: Any, seed: int = 0, windo
         raise ParameterError(f"unknown kind(s) {', '.join(unknown)} in thresholds/kinds; kinds are "
                              f"{', '.join(DETECTORS)}")
     limits = {kind: detector.limits((thresholds or {}).get(kind)) for kind, detector in DETECTORS.items()}
-    clock, seconds = time.perf_counter(), {}
-    tables = canonical_tables(spark, sources)
+    clock = time.perf_counter()
+    # Persisted once read: every stage below reads them again (disk when memory is short).
+    tables = {name: frame.persist(StorageLevel.MEMORY_AND_DISK)
+              for name, frame in canonical_tables(spark, sources).items()}
+    try:
+        return _spark_detect(tables, spark, clock, seed=seed, window=window, report_window=report_window,
+                             as_of=as_of, n_permutations=n_permutations, min_cluster_size=min_cluster_size,
+                             thresholds=thresholds, kinds=kinds, limits=limits,
+                             max_component_accounts=max_component_accounts, progress=progress)
+    finally:
+        for frame in tables.values():
+            frame.unpersist()
+
+
+def _spark_detect(tables: dict[str, Any], spark: Any, clock: float, *, seed: int, window: float | None,
+                  report_window: float | None, as_of: Any, n_permutations: int, min_cluster_size: int,
+                  thresholds: Mapping[str, Mapping[str, float]] | None, kinds: tuple[str, ...] | None,
+                  limits: Mapping[str, Mapping[str, float]], max_component_accounts: int, progress: bool) -> Any:
+    """:func:`spark_detect` once the tables are read and persisted."""
+    from tsinvest.detection import detect
+
+    seconds: dict[str, float] = {}
     window_s, report_s, as_of = _settings(window, report_window, as_of, tables)
     chosen, counts = _chosen_kinds(tables, kinds)
     seconds["spark_read"], clock = round(time.perf_counter() - clock, 3), time.perf_counter()
     linked, scopes = _link(tables, chosen, limits, counts, window=window_s, report_window=report_s, seed=int(seed))
+    for item in linked:  # computed here (and persisted), so the stage times below are their own
+        item.edges.count()
     seconds["spark_link"], clock = round(time.perf_counter() - clock, 3), time.perf_counter()
     check_component_sizes({item.stage: item.edges for item in linked}, max_component_accounts)
     seconds["spark_components"], clock = round(time.perf_counter() - clock, 3), time.perf_counter()

@@ -106,8 +106,18 @@ def folder_sources(folder: str | os.PathLike) -> dict[str, Path]:
     return files
 
 
+# The local loader's visible symbols for control characters in free text
+# (tsinvest.loading.validation.make_controls_visible): U+2400 + code, DEL as U+2421.
+_CONTROLS = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]
+_PICTURES = "".join(chr(0x2421 if code == 0x7F else 0x2400 + code) for code in _CONTROLS)
+_CONTROL_PATTERN = "[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]"
+
+
 def _typed(frame: Any, name: str) -> Any:
-    """Ids as strings and times as timestamps (unreadable times become null; :func:`_problems` counts them)."""
+    """The local loader's values: empty text is missing, ids strings, times timestamps, controls in text visible.
+
+    Unreadable times become null here; :func:`_problems` has counted them first.
+    """
     from pyspark.sql import functions as F
 
     from tsinvest.schemas import TABLES
@@ -117,12 +127,25 @@ def _typed(frame: Any, name: str) -> Any:
     columns = []
     for column in frame.columns:
         value = F.col(f"`{column}`")
+        text = types[column] == "string"
+        if text:
+            value = F.when(value != "", value)
         if column in spec.time_columns and not types[column].startswith("timestamp"):
-            value = F.expr(f"try_cast(`{column}` AS TIMESTAMP)")
+            value = F.expr(f"try_cast(nullif(`{column}`, '') AS TIMESTAMP)")
         elif column in spec.id_columns:
             value = value.cast("string")
+        elif text and column not in spec.integer_columns:
+            value = F.translate(value, "".join(map(chr, _CONTROLS)), _PICTURES)
         columns.append(value.alias(column))
     return frame.select(*columns, F.monotonically_increasing_id().alias(ROW))
+
+
+_REASONS = {
+    "missing": "missing values",
+    "control": "ids holding a NUL byte or another control character (binary or corrupted data)",
+    "unreadable": ("values Spark cannot read as times (write ISO 8601 with an offset, e.g. 2026-03-02T10:00:00Z, "
+                   "or Parquet timestamps)"),
+}
 
 
 def _problems(raw: Any, name: str) -> list[str]:
@@ -133,22 +156,26 @@ def _problems(raw: Any, name: str) -> list[str]:
 
     spec = TABLES[name]
     types = dict(raw.dtypes)
-    checks = [F.sum(F.col(f"`{column}`").isNull().cast("long")).alias(f"missing:{column}")
-              for column in spec.required]
+    checks = []
+    for column in spec.required:
+        value = F.col(f"`{column}`")
+        missing = (value.isNull() | (value == "")) if types[column] == "string" else value.isNull()
+        checks.append(F.sum(missing.cast("long")).alias(f"missing:{column}"))
+    for column in spec.id_columns:
+        if types.get(column) == "string":
+            corrupt = F.col(f"`{column}`").rlike(_CONTROL_PATTERN)
+            checks.append(F.sum(corrupt.cast("long")).alias(f"control:{column}"))
     for column in spec.time_columns:
         if column in types and not types[column].startswith("timestamp"):
             value = F.col(f"`{column}`")
-            unreadable = value.isNotNull() & F.expr(f"try_cast(`{column}` AS TIMESTAMP)").isNull()
+            unreadable = (value != "") & F.expr(f"try_cast(`{column}` AS TIMESTAMP)").isNull()
             checks.append(F.sum(unreadable.cast("long")).alias(f"unreadable:{column}"))
     counts = raw.agg(*checks).collect()[0].asDict()
     problems = []
     for key, count in counts.items():
         if count:
             reason, column = key.split(":", 1)
-            problems.append(f"{name}: column '{column}' has {count:,} "
-                            + ("missing values" if reason == "missing" else
-                               "values Spark cannot read as times (write ISO 8601 with an offset, e.g. "
-                               "2026-03-02T10:00:00Z, or Parquet timestamps)"))
+            problems.append(f"{name}: column '{column}' has {count:,} " + _REASONS[reason])
     return problems
 
 

@@ -453,10 +453,25 @@ def run_detect_bench(events_list: list[int], seed: int, permutations: int) -> No
             for run in (local, spark):
                 run.setdefault("edges", run["rows"])
                 run.setdefault("excluded", "-")
-                report(stage, run)
+                report(stage, {**run, "stages": []})
+            shuffle_summary(spark["stages"])
             print(f"  hashes equal: {local['hash'] == spark['hash']}; Spark / local wall "
                   f"{spark['seconds'] / local['seconds']:.1f}x (compute only "
                   f"{spark['compute_s'] / max(local['compute_s'], 1e-9):.1f}x)", flush=True)
+
+
+def shuffle_summary(stages: list[dict]) -> None:
+    """Totals over a run's Spark stages, and its stage with the most shuffle output."""
+    if not stages:
+        return
+    busiest = max(stages, key=lambda stage: stage["write_records"])
+    slowest = max(stages, key=lambda stage: stage["max_task_ms"])
+    print(f"      {len(stages)} stages; shuffle read {sum(st['read_records'] for st in stages):,} rec "
+          f"{sum(st['read_mib'] for st in stages):.1f} MiB, write {sum(st['write_records'] for st in stages):,} rec "
+          f"{sum(st['write_mib'] for st in stages):.1f} MiB; most written: stage {busiest['stage']} "
+          f"({busiest['name'][:22]}) {busiest['write_records']:,} rec {busiest['write_mib']:.1f} MiB; slowest task "
+          f"{slowest['max_task_ms'] / 1000:.1f} s (stage {slowest['stage']}, median "
+          f"{slowest['median_task_ms'] / 1000:.1f} s)", flush=True)
 
 
 def child_folder(kind: str, folder: Path, stage: str, permutations: int) -> dict:

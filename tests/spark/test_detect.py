@@ -51,27 +51,6 @@ def assert_same_outputs(left, right) -> None:
         assert (left / name).read_bytes() == (right / name).read_bytes(), name
 
 
-def test_spark_detect_reads_tables_spark_reads_and_writes_the_local_outputs(spark, tmp_path, capsys):
-    """A Parquet folder and a catalogue table instead of CSV files: the same outputs, byte for byte."""
-    data = tmp_path / "data"
-    data.mkdir()
-    write_folder(data)
-    options = ["--no-progress", "--permutations", "19", "--graph-formats", "json"]
-    assert main(["detect", str(data), "--out", str(tmp_path / "local"), *options]) == 0
-    reader = spark.read.option("header", True).option("escape", '"').option("multiLine", True)
-    reader.csv(str(data / "events.csv")).write.parquet(str(tmp_path / "events_parquet"))
-    reader.csv(str(data / "logins.csv")).createOrReplaceTempView("tsinvest_test_logins")
-    assert main(["detect", "--out", str(tmp_path / "spark"), *options, "--engine", "spark", "--spark-master",
-                 "local[2]", "--table", f"events={tmp_path / 'events_parquet'}",
-                 "--table", "logins=tsinvest_test_logins"]) == 0
-    assert "linking on spark local[2]" in capsys.readouterr().out
-    assert_same_outputs(tmp_path / "spark", tmp_path / "local")
-    clusters = pd.read_csv(tmp_path / "local" / "cluster_summary.csv")
-    assert {"farm", "copy_paste"} <= set(clusters.loc[clusters["flagged"], "kind"])
-    assert "amplification" in set(clusters["kind"])
-    assert json.loads((tmp_path / "local" / "exclusions.json").read_text())["amplification"]["windowed_pairs"] > 0
-
-
 @pytest.fixture(params=["sample", "generated"])
 def folder(request, tmp_path_factory):
     """The sample data, and a generated folder with every switch of real data on (viral targets, NAT, ...)."""
@@ -82,17 +61,16 @@ def folder(request, tmp_path_factory):
     from tsinvest.synthetic import generate_sample
 
     out = tmp_path_factory.mktemp("generated")
-    generate_sample(out, seed=3, scale=20_000, switches="all", progress=False)
+    generate_sample(out, seed=3, scale=10_000, switches="all", progress=False)
     return out
 
 
-def test_scoped_spark_detect_equals_the_local_engine(spark, folder, tmp_path, monkeypatch):
-    """Spark links the whole tables, the local stages read only the scoped rows: every output file is equal."""
+def test_scoped_spark_detect_equals_the_local_engine(spark, folder, tmp_path, monkeypatch, capsys):
+    """Spark reads the tables (events as Parquet, logins as a catalogue table, the rest as CSV), links them,
+    and the local stages read only the scoped rows: every output file equals the local engine's, byte for byte."""
     import tsinvest.detection
     from tsinvest.detection import detect
     from tsinvest.loading import load_dir
-    from tsinvest.spark.scoped import spark_detect
-    from tsinvest.spark.tables import folder_sources
 
     seen = {}
 
@@ -100,15 +78,22 @@ def test_scoped_spark_detect_equals_the_local_engine(spark, folder, tmp_path, mo
         seen.update({name: len(frame) for name, frame in tables.items()})
         return detect(tables, **options)
 
+    reader = spark.read.option("header", True).option("escape", '"').option("multiLine", True)
+    reader.csv(str(folder / "events.csv")).write.parquet(str(tmp_path / "events_parquet"))
+    reader.csv(str(folder / "logins.csv")).createOrReplaceTempView("tsinvest_test_logins")
     monkeypatch.setattr(tsinvest.detection, "detect", recording_detect)
-    scoped = spark_detect(folder_sources(folder), spark=spark, n_permutations=19)
+    assert main(["detect", str(folder), "--out", str(tmp_path / "spark"), "--no-progress", "--permutations", "19",
+                 "--graph-formats", "json", "--engine", "spark", "--spark-master", "local[2]",
+                 "--table", f"events={tmp_path / 'events_parquet'}", "--table", "logins=tsinvest_test_logins"]) == 0
     monkeypatch.undo()
+    assert "linking on spark local[2]" in capsys.readouterr().out
     full = load_dir(folder)
     local = detect(full, n_permutations=19, progress=False)
     local.write(tmp_path / "local", graph_formats=("json",))
-    scoped.write(tmp_path / "spark", graph_formats=("json",))
     assert_same_outputs(tmp_path / "spark", tmp_path / "local")
     assert local.parameters["kinds"] == ["amplification", "mass_report", "farm", "copy_paste", "ban_evasion"]
+    assert local.clusters["flagged"].any()
+    assert json.loads((tmp_path / "local" / "exclusions.json").read_text())["amplification"]["windowed_pairs"] > 0
     # Scoping collected part of the events and reports, not the tables (ban evasion reads logins whole).
     assert 0 < seen["events"] < len(full["events"]) and 0 < seen["reports"] < len(full["reports"])
     assert seen["logins"] == len(full["logins"]) and seen["escalations"] == 0

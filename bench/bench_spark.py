@@ -424,8 +424,9 @@ def run_spark_folder(folder: Path, stage: str, permutations: int) -> dict:
         if stage == "detect":
             result = spark_detect(sources, spark=spark, n_permutations=permutations)
             checks = result.stage_seconds["spark_read"]
-            digest, rows = detection_hash(result), len(result.edges)
+            digest, rows, stage_seconds = detection_hash(result), len(result.edges), result.stage_seconds
         else:
+            stage_seconds = {}
             name = STAGE_TABLES[stage]
             tables = {name: canonical_tables(spark, {name: sources[name]})[name].persist()}
             tables[name].count()
@@ -436,7 +437,7 @@ def run_spark_folder(folder: Path, stage: str, permutations: int) -> dict:
     return {"engine": "spark local[2]", "seconds": session + checks + compute, "session_s": session,
             "checks_s": checks, "compute_s": compute, "peak_mib": _jvm_peak_mib(spark) + _peak_mib(),
             "jvm_peak_mib": _jvm_peak_mib(spark), "python_peak_mib": _peak_mib(), "rows": rows, "hash": digest,
-            "stages": _stages(spark, before)}
+            "stage_seconds": stage_seconds, "stages": _stages(spark, before)}
 
 
 def run_detect_bench(events_list: list[int], seed: int, permutations: int) -> None:
@@ -455,6 +456,8 @@ def run_detect_bench(events_list: list[int], seed: int, permutations: int) -> No
                 run.setdefault("excluded", "-")
                 report(stage, {**run, "stages": []})
             shuffle_summary(spark["stages"])
+            if spark["stage_seconds"]:
+                print(f"      stage seconds: {spark['stage_seconds']}", flush=True)
             print(f"  hashes equal: {local['hash'] == spark['hash']}; Spark / local wall "
                   f"{spark['seconds'] / local['seconds']:.1f}x (compute only "
                   f"{spark['compute_s'] / max(local['compute_s'], 1e-9):.1f}x)", flush=True)

@@ -140,3 +140,30 @@ def test_missing_columns_and_unreadable_times_are_reported_on_spark_by_table_and
     assert "logins: column 'ts' has 1 missing values" in str(error.value)
     assert "logins: column 'ts' has 1 values Spark cannot read as times" in str(error.value)
     assert "yesterday" not in str(error.value)
+
+
+def test_flooded_and_hot_targets_are_capped_on_spark_and_counted_as_locally(spark, tmp_path):
+    """A flooded target and a hot one beside a ring: the caps run on whole tables, the counts match local."""
+    from tsinvest.detection import detect
+    from tsinvest.spark.scoped import spark_detect
+
+    start = pd.Timestamp("2026-03-02T00:00:00Z")
+    rows = [(f"a{i}", f"v{video}", start + pd.Timedelta(hours=video, seconds=5 * i))
+            for video in range(6) for i in range(4)]
+    rows += [(account, "hot", start + pd.Timedelta(hours=9, seconds=3 * n))
+             for n, account in enumerate(["a0", "a1", "a2", "a3", "o0", "o1", "o2"])]
+    rows += [(f"b{n % 2}", "flood", start + pd.Timedelta(hours=10, seconds=n)) for n in range(10)]
+    rows += [(f"o{n}", f"v{n}", start + pd.Timedelta(days=1, hours=n)) for n in range(3)]
+    events = pd.DataFrame(rows, columns=["account_id", "target_id", "ts"]).assign(action="share")
+    events = events.astype({"account_id": "string", "target_id": "string", "action": "string"})
+    options = dict(kinds=("amplification",), n_permutations=19,
+                   thresholds={"amplification": {"max_actors_per_window": 5, "max_actions_per_window": 8}})
+    local = detect({"events": events}, progress=False, **options)
+    scoped = spark_detect({"events": spark.createDataFrame(events)}, spark=spark, **options)
+    assert local.exclusions["amplification"]["flooded_targets"] == 1
+    assert local.exclusions["amplification"]["hot_targets"] == 1
+    assert local.exclusions["amplification"]["hot_target_actions"] == 7
+    assert len(local.edges) > 0
+    local.write(tmp_path / "local", graph_formats=("json",))
+    scoped.write(tmp_path / "spark", graph_formats=("json",))
+    assert_same_outputs(tmp_path / "spark", tmp_path / "local")

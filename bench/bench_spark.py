@@ -27,6 +27,18 @@ one target inside 60 s, 8,000 more over its next hour) and runs Spark capped
 (default cap 500: the target is excluded), uncapped, and uncapped with
 salting (8 salts), plus the local engine capped and uncapped.
 
+``--detect N [N ...]`` generates a sample folder of about N events
+(``tsinvest.synthetic.generate_sample``, CSV files, under ``bench/out/``) and
+runs, each engine in a fresh child process from the files: the
+shared-attribute edges (logins' devices and IPs), the copy-paste candidates
+(events' texts), the hourly trend series (events by action), and the whole
+``detect`` (local: ``load_dir`` + ``detect``; Spark: ``spark_detect``, the
+tables read, linked and scoped on Spark, the scoped rows finished locally).
+The Spark runs split wall time into session / checks (reading and checking
+the tables on Spark) / compute, report JVM + Python peak memory and the
+shuffle figures per stage; every run prints a hash of its result (for
+``detect``, of the written output files): equal hashes, equal results.
+
 ``--stages DATA_DIR`` runs the other heavy stages on a data folder (the
 sample: ``data_samples``) on both engines in one process each: shared-attribute
 edges (logins' devices and IPs), copy-paste candidates (events' texts) and the
@@ -316,12 +328,174 @@ def run_stages(folder: Path) -> None:
     spark.stop()
 
 
+def sample_folder(events: int, seed: int) -> Path:
+    """A generated sample folder of about ``events`` events (written once under ``bench/out/``)."""
+    from tsinvest.synthetic import generate_sample
+
+    out = HERE / "out" / f"sample_{events}_seed{seed}"
+    if not (out / "events.csv").exists():
+        generate_sample(out, seed=seed, scale=events, progress=False)
+    return out
+
+
+def frame_hash(frame) -> str:
+    """SHA-256 of a result table written as CSV (dtypes and order included)."""
+    return hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()[:16]
+
+
+def detection_hash(result) -> str:
+    """SHA-256 over the files ``DetectionResult.write`` writes (graph as JSON)."""
+    import tempfile
+
+    digest = hashlib.sha256()
+    with tempfile.TemporaryDirectory() as folder:
+        out = result.write(Path(folder) / "out", graph_formats=("json",))
+        for path in sorted(out.iterdir()):
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _local_stage(stage: str, tables: dict):
+    from tsinvest.linking.copy_paste import copy_paste_edges
+    from tsinvest.linking.shared_attributes import shared_attribute_edges
+    from tsinvest.trends import time_series
+
+    if stage == "shared-attributes":
+        return shared_attribute_edges(tables["logins"], attributes=("device_id", "ip"))
+    if stage == "copy-paste":
+        return copy_paste_edges(tables["events"], min_weight=1, progress=False)
+    return time_series(tables["events"], freq="H", by="action", distinct="account_id")
+
+
+def _spark_stage(stage: str, tables: dict, spark):
+    from tsinvest.spark import copy_paste_edges, shared_attribute_edges, time_series
+
+    if stage == "shared-attributes":
+        return shared_attribute_edges(tables["logins"], attributes=("device_id", "ip")).to_pandas()
+    if stage == "copy-paste":
+        return copy_paste_edges(tables["events"], min_weight=1).to_pandas()
+    return time_series(tables["events"], spark=spark, freq="H", by="action", distinct="account_id")
+
+
+STAGE_TABLES = {"shared-attributes": "logins", "copy-paste": "events", "trend-series": "events"}
+
+
+def run_local_folder(folder: Path, stage: str, permutations: int) -> dict:
+    """One stage (or ``detect``) on the local engine: checks = loading and validating the tables."""
+    from tsinvest.detection import detect
+    from tsinvest.loading import load_dir, load_table
+    from tsinvest.loading.loaders import find_table_files
+
+    began = time.perf_counter()
+    if stage == "detect":
+        tables = load_dir(folder)
+    else:
+        name = STAGE_TABLES[stage]
+        tables = {name: load_table(find_table_files(folder)[name], name)}
+    checks = time.perf_counter() - began
+    began = time.perf_counter()
+    if stage == "detect":
+        result = detect(tables, n_permutations=permutations, progress=False)
+        digest, rows = detection_hash(result), len(result.edges)
+    else:
+        frame = _local_stage(stage, tables)
+        digest, rows = frame_hash(frame), len(frame)
+    compute = time.perf_counter() - began
+    return {"engine": "local", "seconds": checks + compute, "checks_s": checks, "compute_s": compute,
+            "peak_mib": _peak_mib(), "rows": rows, "hash": digest}
+
+
+def run_spark_folder(folder: Path, stage: str, permutations: int) -> dict:
+    """One stage (or ``detect``) on Spark local[2], the tables read by Spark from the folder's files."""
+    import warnings
+
+    started = time.perf_counter()
+    from tsinvest.spark import local_session
+    from tsinvest.spark.scoped import spark_detect
+    from tsinvest.spark.tables import canonical_tables, folder_sources
+
+    spark = local_session("local[2]", driver_memory="6g", app_name="tsinvest-bench")
+    session = time.perf_counter() - started
+    before = _last_stage(spark)
+    began = time.perf_counter()
+    sources = folder_sources(folder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if stage == "detect":
+            result = spark_detect(sources, spark=spark, n_permutations=permutations)
+            checks = result.stage_seconds["spark_read"]
+            digest, rows, stage_seconds = detection_hash(result), len(result.edges), result.stage_seconds
+        else:
+            stage_seconds = {}
+            name = STAGE_TABLES[stage]
+            tables = {name: canonical_tables(spark, {name: sources[name]})[name].persist()}
+            tables[name].count()
+            checks = time.perf_counter() - began
+            frame = _spark_stage(stage, tables, spark)
+            digest, rows = frame_hash(frame), len(frame)
+    compute = time.perf_counter() - began - checks
+    return {"engine": "spark local[2]", "seconds": session + checks + compute, "session_s": session,
+            "checks_s": checks, "compute_s": compute, "peak_mib": _jvm_peak_mib(spark) + _peak_mib(),
+            "jvm_peak_mib": _jvm_peak_mib(spark), "python_peak_mib": _peak_mib(), "rows": rows, "hash": digest,
+            "stage_seconds": stage_seconds, "stages": _stages(spark, before)}
+
+
+def run_detect_bench(events_list: list[int], seed: int, permutations: int) -> None:
+    """Every heavy stage and the whole ``detect`` on generated folders, local and Spark side by side."""
+    for events in events_list:
+        folder = sample_folder(events, seed)
+        size = sum(path.stat().st_size for path in folder.glob("*.csv")) / 2**20
+        print(f"{events:,}-event sample folder ({size:.0f} MiB CSV), {permutations} null samples; "
+              f"load average {os.getloadavg()[0]:.1f}", flush=True)
+        for stage in ("shared-attributes", "copy-paste", "trend-series", "detect"):
+            local = child_folder("local-folder", folder, stage, permutations)
+            spark = child_folder("spark-folder", folder, stage, permutations)
+            print(f" {stage} (load average {os.getloadavg()[0]:.1f})", flush=True)
+            for run in (local, spark):
+                run.setdefault("edges", run["rows"])
+                run.setdefault("excluded", "-")
+                report(stage, {**run, "stages": []})
+            shuffle_summary(spark["stages"])
+            if spark["stage_seconds"]:
+                print(f"      stage seconds: {spark['stage_seconds']}", flush=True)
+            print(f"  hashes equal: {local['hash'] == spark['hash']}; Spark / local wall "
+                  f"{spark['seconds'] / local['seconds']:.1f}x (compute only "
+                  f"{spark['compute_s'] / max(local['compute_s'], 1e-9):.1f}x)", flush=True)
+
+
+def shuffle_summary(stages: list[dict]) -> None:
+    """Totals over a run's Spark stages, and its stage with the most shuffle output."""
+    if not stages:
+        return
+    busiest = max(stages, key=lambda stage: stage["write_records"])
+    slowest = max(stages, key=lambda stage: stage["max_task_ms"])
+    print(f"      {len(stages)} stages; shuffle read {sum(st['read_records'] for st in stages):,} rec "
+          f"{sum(st['read_mib'] for st in stages):.1f} MiB, write {sum(st['write_records'] for st in stages):,} rec "
+          f"{sum(st['write_mib'] for st in stages):.1f} MiB; most written: stage {busiest['stage']} "
+          f"({busiest['name'][:22]}) {busiest['write_records']:,} rec {busiest['write_mib']:.1f} MiB; slowest task "
+          f"{slowest['max_task_ms'] / 1000:.1f} s (stage {slowest['stage']}, median "
+          f"{slowest['median_task_ms'] / 1000:.1f} s)", flush=True)
+
+
+def child_folder(kind: str, folder: Path, stage: str, permutations: int) -> dict:
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--path", str(folder), "--stage", stage,
+         "--permutations", str(permutations)],
+        check=True, stdout=subprocess.PIPE, text=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--hot", action="store_true", help="also run the viral-moment file (capped, uncapped, salted)")
-    parser.add_argument("--child", choices=["local", "spark"])
+    parser.add_argument("--child", choices=["local", "spark", "local-folder", "spark-folder"])
+    parser.add_argument("--stage", default="detect")
+    parser.add_argument("--permutations", type=int, default=199, help="null samples of detect (default 199)")
+    parser.add_argument("--detect", type=int, nargs="+", metavar="N",
+                        help="run the stages and the whole detect on generated folders of about N events")
     parser.add_argument("--path", type=Path)
     parser.add_argument("--cap", type=int, default=500)
     parser.add_argument("--salts", type=int, default=1)
@@ -334,6 +508,13 @@ def main() -> int:
     args = parser.parse_args()
     if args.stages:
         run_stages(args.stages)
+        return 0
+    if args.child in ("local-folder", "spark-folder"):
+        runner = run_local_folder if args.child == "local-folder" else run_spark_folder
+        print(json.dumps(runner(args.path, args.stage, args.permutations)))
+        return 0
+    if args.detect:
+        run_detect_bench(args.detect, args.seed, args.permutations)
         return 0
     if args.child:
         run = run_local(args.path, args.cap) if args.child == "local" else run_spark(args.path, args.cap, args.salts)

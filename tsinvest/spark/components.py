@@ -7,12 +7,20 @@ aggregations. The community step (Louvain) stays local, per component.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.schemas import require_columns
 
-__all__ = ["connected_components"]
+__all__ = ["connected_components", "check_component_sizes", "MAX_COMPONENT_ACCOUNTS"]
+
+#: Largest connected component (accounts) of one edge table that the local
+#: community step takes. Leiden on a component of a million accounts with
+#: tens of millions of edges needs a few GiB and minutes on one machine; a
+#: component larger than that is a hairball (a viral target, a hub value
+#: that escaped the caps), not a coordinated group, and should be narrowed first.
+MAX_COMPONENT_ACCOUNTS = 1_000_000
 
 
 def _large_star(edges: Any) -> Any:
@@ -123,4 +131,59 @@ def connected_components(
         .select(F.col("u").alias("account_id"), "cluster_id", "size")
         .orderBy(F.col("size").desc(), "cluster_id", "account_id")
         .drop("size")
+    )
+
+
+def check_component_sizes(edge_tables: Mapping[str, Any], max_component_accounts: int) -> None:
+    """Refuse when one connected component of an edge table exceeds ``max_component_accounts`` accounts, on Spark.
+
+    Parameters
+    ----------
+    edge_tables : mapping of str to pyspark.sql.DataFrame
+        Stage name (used in the message) -> edge table (``account_a``, ``account_b``).
+    max_component_accounts : int
+
+    Raises
+    ------
+    ParameterError
+        Naming the first stage (in the mapping's order) with a component
+        too large, its size and the limit.
+
+    Notes
+    -----
+    One run of :func:`tsinvest.spark.connected_components` on the union of
+    the tables, account ids prefixed by the stage's position (components
+    never span two tables), keeping components above the limit: only their
+    sizes are collected. ``O((V + E) log^2 V)`` shuffled rows; a distinct
+    count per table first skips the tables with fewer accounts than the
+    limit (the common case), ``O(V + E)``.
+    """
+    from pyspark.sql import functions as F
+
+    names = list(edge_tables)
+    union = None
+    for position, name in enumerate(names):
+        edges = edge_tables[name]
+        # A component is never larger than its table's accounts: tables under the limit need no components.
+        nodes = edges.select(F.col("account_a").alias("node")).unionByName(
+            edges.select(F.col("account_b").alias("node")))
+        if nodes.distinct().count() <= max_component_accounts:
+            continue
+        prefixed = edges.select(
+            F.concat(F.lit(f"{position}:"), F.col("account_a")).alias("account_a"),
+            F.concat(F.lit(f"{position}:"), F.col("account_b")).alias("account_b"))
+        union = prefixed if union is None else union.unionByName(prefixed)
+    if union is None:
+        return
+    large = connected_components(union, min_size=int(max_component_accounts) + 1)
+    sizes = (large.groupBy("cluster_id").agg(F.count(F.lit(1)).alias("size"), F.first("account_id").alias("member"))
+             .select(F.substring_index("member", ":", 1).cast("int").alias("position"), "size").collect())
+    if not sizes:
+        return
+    position, size = min((row["position"], -row["size"]) for row in sizes)
+    raise ParameterError(
+        f"{names[position]}: one connected component of the edges has {-size:,} accounts, more than the "
+        f"{max_component_accounts:,} the local community step takes (max_component_accounts); "
+        "narrow the data (a time range, fewer actions), tighten the caps or the window, or raise the limit "
+        "on a machine with the memory for it"
     )

@@ -1,4 +1,4 @@
-"""``detect`` with Spark doing the heavy linking stages; clustering and scoring stay local.
+"""``detect`` with Spark doing the heavy linking stages on frames already in memory; clustering and scoring stay local.
 
 :class:`SparkLinking` plugs into :func:`tsinvest.detection.detect` (``linking=``):
 co-action edges, shared-attribute edges and copy-paste candidates run on
@@ -6,7 +6,11 @@ Spark and come back as the local engine's pandas tables, so every later step
 (components, Leiden per component, null models, scores, outputs) is the
 local code. The community step needs each connected component of an edge
 table in memory on this machine; components larger than
-:data:`MAX_COMPONENT_ACCOUNTS` are refused with a clear message.
+:data:`MAX_COMPONENT_ACCOUNTS` are refused on Spark, before the edges are collected.
+
+For tables that should stay in Spark (warehouse tables, paths only Spark
+reads), :func:`tsinvest.spark.scoped.spark_detect` reads them there and
+collects only the rows the local stages need.
 """
 
 from __future__ import annotations
@@ -14,33 +18,9 @@ from __future__ import annotations
 from typing import Any
 
 from tsinvest.detection.linking import Linking
+from tsinvest.spark.components import MAX_COMPONENT_ACCOUNTS, check_component_sizes
 
-__all__ = ["SparkLinking", "MAX_COMPONENT_ACCOUNTS", "largest_component"]
-
-#: Largest connected component (accounts) of one edge table that the local
-#: community step takes. Leiden on a component of a million accounts with
-#: tens of millions of edges needs a few GiB and minutes on one machine; a
-#: component larger than that is a hairball (a viral target, a hub value
-#: that escaped the caps), not a coordinated group, and should be narrowed first.
-MAX_COMPONENT_ACCOUNTS = 1_000_000
-
-
-def largest_component(edges: Any) -> int:
-    """Accounts in the largest connected component of an edge table (0 when empty), ``O(V + E)``."""
-    import numpy as np
-    import pandas as pd
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    if edges.empty:
-        return 0
-    codes, names = pd.factorize(
-        np.concatenate([edges["account_a"].astype(str).to_numpy(), edges["account_b"].astype(str).to_numpy()])
-    )
-    half = len(edges)
-    graph = coo_matrix((np.ones(half), (codes[:half], codes[half:])), shape=(len(names), len(names)))
-    _, component = connected_components(graph, directed=False)
-    return int(np.bincount(component).max())
+__all__ = ["SparkLinking", "MAX_COMPONENT_ACCOUNTS"]
 
 
 class SparkLinking(Linking):
@@ -53,7 +33,9 @@ class SparkLinking(Linking):
         cluster's session).
     max_component_accounts : int
         Refuse an edge table whose largest connected component has more
-        accounts (see :data:`MAX_COMPONENT_ACCOUNTS`).
+        accounts (see :data:`MAX_COMPONENT_ACCOUNTS`); checked on Spark
+        (:func:`tsinvest.spark.components.check_component_sizes`) before
+        the edges are collected.
 
     Examples
     --------
@@ -75,40 +57,38 @@ class SparkLinking(Linking):
         self.spark = spark
         self.max_component_accounts = max_component_accounts
 
-    def _checked(self, edges: Any, stage: str) -> Any:
-        size = largest_component(edges)
-        if size > self.max_component_accounts:
-            from tsinvest.exceptions import ParameterError
-
-            raise ParameterError(
-                f"{stage}: one connected component of the edges has {size:,} accounts, more than the "
-                f"{self.max_component_accounts:,} the local community step takes (max_component_accounts); "
-                "narrow the data (a time range, fewer actions), tighten the caps or the window, or raise the limit "
-                "on a machine with the memory for it"
-            )
-        return edges
+    def _checked(self, table: Any, stage: str) -> Any:
+        """``table`` (a Spark result with ``.edges``) with its edges persisted and their components checked."""
+        table.edges = table.edges.persist()
+        check_component_sizes({stage: table.edges}, self.max_component_accounts)
+        return table
 
     def coordination_edges(self, events: Any, **options: Any) -> Any:
         """Co-action edges on Spark (:func:`tsinvest.spark.coordination_edges`), ``attrs["stats"]`` as locally."""
         from tsinvest.spark.coordination import coordination_edges
 
-        result = coordination_edges(events, spark=self.spark, **options)
+        result = self._checked(coordination_edges(events, spark=self.spark, **options), "co-action edges")
         windowed = result.windowed_pairs()
         edges = result.to_pandas()
+        result.edges.unpersist()
         edges.attrs["stats"]["windowed_pairs"] = windowed
-        return self._checked(edges, "co-action edges")
+        return edges
 
     def shared_attribute_edges(self, table: Any, **options: Any) -> Any:
         """Shared-attribute edges on Spark (:func:`tsinvest.spark.shared_attribute_edges`)."""
         from tsinvest.spark.shared_attributes import shared_attribute_edges
 
-        edges = shared_attribute_edges(table, spark=self.spark, **options).to_pandas()
-        return self._checked(edges, "shared-attribute edges")
+        result = self._checked(shared_attribute_edges(table, spark=self.spark, **options), "shared-attribute edges")
+        edges = result.to_pandas()
+        result.edges.unpersist()
+        return edges
 
     def copy_paste_edges(self, events: Any, **options: Any) -> Any:
         """Copy-paste edges on Spark (:func:`tsinvest.spark.copy_paste_edges`); ``progress`` is ignored."""
         from tsinvest.spark.copy_paste import copy_paste_edges
 
         options.pop("progress", None)
-        edges = copy_paste_edges(events, spark=self.spark, **options).to_pandas()
-        return self._checked(edges, "copy-paste edges")
+        result = self._checked(copy_paste_edges(events, spark=self.spark, **options), "copy-paste edges")
+        edges = result.to_pandas()
+        result.edges.unpersist()
+        return edges

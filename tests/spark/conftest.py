@@ -9,7 +9,8 @@ import pytest
 def spark():
     from tsinvest.spark import local_session
 
-    session = local_session("local[2]", app_name="tsinvest-tests", shuffle_partitions=2)
+    # 4 GiB: the scoped detect on a generated folder holds large plans and collects; Spark's default is 1 GiB.
+    session = local_session("local[2]", app_name="tsinvest-tests", shuffle_partitions=2, driver_memory="4g")
     yield session
     session.stop()
 

@@ -88,6 +88,10 @@ def local_session(
         # The JVM's own zone too, for anything Spark formats outside SQL.
         "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
         "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
+        # The scoped detect builds plans of thousands of nodes; adaptive execution
+        # renders the whole plan as text on every update, which filled a 1 GiB
+        # driver heap. A million characters is plenty to read.
+        "spark.sql.maxPlanStringLength": "1000000",
     }
     if master.startswith("local"):
         # Python workers (mapInPandas) run this interpreter, with its packages,

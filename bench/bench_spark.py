@@ -440,14 +440,18 @@ def run_spark_folder(folder: Path, stage: str, permutations: int) -> dict:
             "stage_seconds": stage_seconds, "stages": _stages(spark, before)}
 
 
-def run_detect_bench(events_list: list[int], seed: int, permutations: int) -> None:
+DETECT_STAGES = ("shared-attributes", "copy-paste", "trend-series", "detect")
+
+
+def run_detect_bench(events_list: list[int], seed: int, permutations: int,
+                     stages: tuple[str, ...] = DETECT_STAGES) -> None:
     """Every heavy stage and the whole ``detect`` on generated folders, local and Spark side by side."""
     for events in events_list:
         folder = sample_folder(events, seed)
         size = sum(path.stat().st_size for path in folder.glob("*.csv")) / 2**20
         print(f"{events:,}-event sample folder ({size:.0f} MiB CSV), {permutations} null samples; "
               f"load average {os.getloadavg()[0]:.1f}", flush=True)
-        for stage in ("shared-attributes", "copy-paste", "trend-series", "detect"):
+        for stage in stages:
             local = child_folder("local-folder", folder, stage, permutations)
             spark = child_folder("spark-folder", folder, stage, permutations)
             print(f" {stage} (load average {os.getloadavg()[0]:.1f})", flush=True)
@@ -496,6 +500,8 @@ def main() -> int:
     parser.add_argument("--permutations", type=int, default=199, help="null samples of detect (default 199)")
     parser.add_argument("--detect", type=int, nargs="+", metavar="N",
                         help="run the stages and the whole detect on generated folders of about N events")
+    parser.add_argument("--only", nargs="+", choices=DETECT_STAGES, metavar="STAGE",
+                        help=f"with --detect, run only these of {', '.join(DETECT_STAGES)}")
     parser.add_argument("--path", type=Path)
     parser.add_argument("--cap", type=int, default=500)
     parser.add_argument("--salts", type=int, default=1)
@@ -514,7 +520,7 @@ def main() -> int:
         print(json.dumps(runner(args.path, args.stage, args.permutations)))
         return 0
     if args.detect:
-        run_detect_bench(args.detect, args.seed, args.permutations)
+        run_detect_bench(args.detect, args.seed, args.permutations, tuple(args.only or DETECT_STAGES))
         return 0
     if args.child:
         run = run_local(args.path, args.cap) if args.child == "local" else run_spark(args.path, args.cap, args.salts)

@@ -127,11 +127,12 @@ def test_a_component_too_large_is_refused_on_spark_before_edges_are_collected(sp
                linking=SparkLinking(spark, max_component_accounts=5))
 
 
-def test_missing_columns_and_unreadable_times_are_reported_on_spark_by_table_and_column(spark, tmp_path):
+def test_missing_columns_unreadable_and_naive_times_are_reported_on_spark_by_table_and_column(spark, tmp_path):
     from tsinvest.spark.scoped import spark_detect
 
     (tmp_path / "events.csv").write_text("account_id,action,ts\n001,share,2026-03-02T00:00:00Z\n")
-    (tmp_path / "logins.csv").write_text("account_id,ts\n001,yesterday\n002,\n003,2026-03-02T00:00:00Z\n")
+    (tmp_path / "logins.csv").write_text("account_id,ts\n001,yesterday\n002,\n003,2026-03-02T00:00:00Z\n"
+                                         "004,2026-03-02 10:00:00\n005,2026-03-02T10:00:00+02:00\n")
     with pytest.raises(ParameterError, match=r"events: column 'target_id' is missing") as error:
         spark_detect({"events": str(tmp_path / "events.csv")}, spark=spark)
     assert "001" not in str(error.value)
@@ -139,7 +140,9 @@ def test_missing_columns_and_unreadable_times_are_reported_on_spark_by_table_and
         spark_detect({"logins": str(tmp_path / "logins.csv")}, spark=spark)
     assert "logins: column 'ts' has 1 missing values" in str(error.value)
     assert "logins: column 'ts' has 1 values Spark cannot read as times" in str(error.value)
-    assert "yesterday" not in str(error.value)
+    # A time without an offset is refused, as the local loader refuses it without --timezone.
+    assert "logins: column 'ts' has 1 times without a UTC offset" in str(error.value)
+    assert "yesterday" not in str(error.value) and "2026-03-02 10:00:00" not in str(error.value)
 
 
 def test_flooded_and_hot_targets_are_capped_on_spark_and_counted_as_locally(spark, tmp_path):

@@ -145,7 +145,11 @@ _REASONS = {
     "control": "ids holding a NUL byte or another control character (binary or corrupted data)",
     "unreadable": ("values Spark cannot read as times (write ISO 8601 with an offset, e.g. 2026-03-02T10:00:00Z, "
                    "or Parquet timestamps)"),
+    "naive": ("times without a UTC offset; the local loader would ask for --timezone, which the Spark engine does "
+              "not take: write the offset (e.g. 2026-03-02T10:00:00Z or +02:00) or convert in a view"),
 }
+#: An ISO 8601 text time that ends in an offset (``Z``, ``+02:00``, ``-0500``, ``+02``).
+_OFFSET_PATTERN = "([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$"
 
 
 def _problems(raw: Any, name: str) -> list[str]:
@@ -168,8 +172,11 @@ def _problems(raw: Any, name: str) -> list[str]:
     for column in spec.time_columns:
         if column in types and not types[column].startswith("timestamp"):
             value = F.col(f"`{column}`")
-            unreadable = (value != "") & F.expr(f"try_cast(`{column}` AS TIMESTAMP)").isNull()
+            readable = F.expr(f"try_cast(`{column}` AS TIMESTAMP)").isNotNull()
+            unreadable = (value != "") & ~readable
             checks.append(F.sum(unreadable.cast("long")).alias(f"unreadable:{column}"))
+            naive = readable & ~F.trim(value).rlike(_OFFSET_PATTERN)
+            checks.append(F.sum(naive.cast("long")).alias(f"naive:{column}"))
     counts = raw.agg(*checks).collect()[0].asDict()
     problems = []
     for key, count in counts.items():
@@ -200,13 +207,13 @@ def canonical_tables(spark: Any, sources: Mapping[str, Any]) -> dict[str, Any]:
     ParameterError
         Listing every problem of every table at once: unknown table names,
         missing canonical columns, required columns with missing values,
-        times Spark cannot read (counts, never values).
+        times Spark cannot read or that lack an offset (counts, never values).
 
     Notes
     -----
     One aggregation job per table (``O(N)``, nothing collected but counts).
-    Times written without an offset are read as UTC (the session's zone),
-    where the local loader asks for ``--timezone``.
+    Text times without an offset are refused, as the local loader refuses
+    them without ``--timezone`` (which the Spark engine does not take).
     """
     from tsinvest.schemas import TABLE_NAMES, TABLES
 

@@ -63,8 +63,13 @@ def _jsonable(value: object) -> str | int | float | bool | None:
     return scalar
 
 
-def scalar_graph(G: nx.Graph) -> nx.Graph:
+def scalar_graph(G: nx.Graph, *, xml: bool = False) -> nx.Graph:
     """Copy of ``G`` with every attribute a str, int, float or bool.
+
+    With ``xml=True`` (GraphML, GEXF), text (node ids included) also loses the
+    characters XML 1.0 cannot store: NUL and most ASCII control characters
+    become U+FFFD (see :func:`tsinvest.reporting.xml_safe_text`), so hostile
+    content can neither stop the export nor make the file unreadable.
 
     Examples
     --------
@@ -72,23 +77,28 @@ def scalar_graph(G: nx.Graph) -> nx.Graph:
     >>> G = nx.Graph(); G.add_edge("1", "2", signals=("a", "b"), weights={"a": 1.0})
     >>> scalar_graph(G).edges["1", "2"]["signals"]
     '["a", "b"]'
+    >>> G.nodes["1"]["username"] = "a\\x00b"
+    >>> scalar_graph(G, xml=True).nodes["1"]["username"] == "a\\ufffdb"
+    True
     """
+    from tsinvest.reporting import xml_safe_text
+
+    def text(value: object) -> str | int | float | bool:
+        # GraphML/GEXF reject None; an empty string keeps the key present.
+        scalar = _jsonable(value)
+        scalar = "" if scalar is None else scalar
+        return xml_safe_text(scalar) if xml and isinstance(scalar, str) else scalar
+
+    def name(node: object) -> str:
+        return xml_safe_text(str(node)) if xml else str(node)
+
     H = nx.Graph()
     H.graph.update({str(k): _jsonable(v) for k, v in G.graph.items()})
-    H.add_nodes_from((str(n), {str(k): _jsonable(v) for k, v in d.items()}) for n, d in sorted(G.nodes(data=True)))
+    H.add_nodes_from((name(n), {str(k): text(v) for k, v in d.items()}) for n, d in sorted(G.nodes(data=True)))
     H.add_edges_from(
-        (str(u), str(v), {str(k): _jsonable(val) for k, val in d.items()})
+        (name(u), name(v), {str(k): text(val) for k, val in d.items()})
         for u, v, d in sorted(G.edges(data=True), key=lambda e: (min(e[0], e[1]), max(e[0], e[1])))
     )
-    # GraphML/GEXF reject None; an empty string keeps the key present.
-    for _, data in list(H.nodes(data=True)) :
-        for key, value in list(data.items()):
-            if value is None:
-                data[key] = ""
-    for _, _, data in H.edges(data=True):
-        for key, value in list(data.items()):
-            if value is None:
-                data[key] = ""
     return H
 
 
@@ -137,7 +147,7 @@ def write_graphml(G: nx.Graph, path: str | os.PathLike) -> Path:
     ...     sorted(nx.read_graphml(p).nodes)
     ['1', '2']
     """
-    return _atomic_write(path, lambda tmp: nx.write_graphml(scalar_graph(G), tmp))
+    return _atomic_write(path, lambda tmp: nx.write_graphml(scalar_graph(G, xml=True), tmp))
 
 
 def write_gexf(G: nx.Graph, path: str | os.PathLike) -> Path:
@@ -152,7 +162,7 @@ def write_gexf(G: nx.Graph, path: str | os.PathLike) -> Path:
     ...     len(nx.read_gexf(p).edges)
     1
     """
-    return _atomic_write(path, lambda tmp: nx.write_gexf(scalar_graph(G), tmp))
+    return _atomic_write(path, lambda tmp: nx.write_gexf(scalar_graph(G, xml=True), tmp))
 
 
 def write_node_link_json(G: nx.Graph, path: str | os.PathLike) -> Path:

@@ -27,7 +27,7 @@ from tsinvest.reporting.pseudonymise import (
     pseudonymise_graph,
     redact_text,
 )
-from tsinvest.reporting.safe_export import safe_frame, to_safe_csv, to_safe_excel
+from tsinvest.reporting.safe_export import safe_frame, to_safe_csv, to_safe_excel, xml_safe_text
 from tsinvest.reporting.safe_html import SafeTable, display_table, safe_table_html
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "safe_frame",
     "to_safe_csv",
     "to_safe_excel",
+    "xml_safe_text",
     "SafeTable",
     "display_table",
     "safe_table_html",

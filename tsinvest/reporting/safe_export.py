@@ -60,6 +60,7 @@ __all__ = [
     "DANGEROUS_PREFIXES",
     "is_dangerous",
     "neutralise_text",
+    "xml_safe_text",
     "safe_frame",
     "to_safe_csv",
     "to_safe_excel",
@@ -151,8 +152,19 @@ def _text_values(column: pd.Series, *, excel: bool) -> list[object]:
     return neutralise_text(values, after_separators=not excel)
 
 
+def xml_safe_text(text: str) -> str:
+    """``text`` with the characters XML 1.0 cannot store (NUL, most ASCII controls) replaced by U+FFFD.
+
+    Examples
+    --------
+    >>> xml_safe_text("a\\x00b\\u202ec") == "a\\ufffdb\\u202ec"
+    True
+    """
+    return _XML_ILLEGAL_RE.sub("\ufffd", text)
+
+
 def _excel_text(text: str) -> str:
-    text = _XML_ILLEGAL_RE.sub("\ufffd", text)
+    text = xml_safe_text(text)
     if len(text) > _EXCEL_MAX_CELL:
         text = text[: _EXCEL_MAX_CELL - len(_TRUNCATED)] + _TRUNCATED
     return text

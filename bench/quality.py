@@ -2,20 +2,20 @@
 
 Usage::
 
-    python bench/quality.py                                  # evaluation seeds 6000-6019, both generators and settings
-    python bench/quality.py --tuning                         # tuning seeds 2000-2019, 3000-3019, 4000-4019, 5000-5019
+    python bench/quality.py                                  # evaluation seeds 7000-7019, both generators and settings
+    python bench/quality.py --tuning                         # tuning seeds 2000-2019, 3000-3019, ..., 6000-6019
     python bench/quality.py --seeds 1000 1001 --generator independent --setting adaptive --size 20000
     python bench/quality.py --data FOLDER                    # one existing folder with truth.json
 
-Seeds. TUNING seeds (2000-2019, 3000-3019, 4000-4019 and 5000-5019) are for
-whoever tunes ``detect``; EVALUATION seeds (6000-6019) are never looked at
-while tuning. Earlier rounds tuned on 1-5 and evaluated on 1000-1019, tuned on
-2000-2019 and evaluated on 3000-3019, then evaluated on 4000-4019 and
-5000-5019; evaluation results that were read become tuning data, so each round
-moves to a new evaluation set (see bench/README.md). Each seed also draws the
-adversaries' parameters (group sizes, timing spread, blend-in share,
-obfuscation rate, aged or new accounts, target popularity), so 20 seeds are 20
-parameter draws per setting.
+Seeds. TUNING seeds (2000-2019, 3000-3019, 4000-4019, 5000-5019 and
+6000-6019) are for whoever tunes ``detect``; EVALUATION seeds (7000-7019) are
+never looked at while tuning. Earlier rounds tuned on 1-5 and evaluated on
+1000-1019, tuned on 2000-2019 and evaluated on 3000-3019, then evaluated on
+4000-4019, 5000-5019 and 6000-6019; evaluation results that were read become
+tuning data, so each round moves to a new evaluation set (see
+bench/README.md). Each seed also draws the adversaries' parameters (group
+sizes, timing spread, blend-in share, obfuscation rate, aged or new accounts,
+target popularity), so 20 seeds are 20 parameter draws per setting.
 
 Generators. ``project``: :func:`tsinvest.synthetic.generate_sample` with its
 switches; ``independent``: ``bench/independent/generator.py``, written
@@ -52,9 +52,8 @@ import time
 from pathlib import Path
 
 KINDS = ("amplification", "mass_report", "farm", "copy_paste", "ban_evasion")
-TUNING_SEEDS = tuple(range(2000, 2020)) + tuple(range(3000, 3020)) + tuple(range(4000, 4020)) + tuple(
-    range(5000, 5020))
-EVALUATION_SEEDS = tuple(range(6000, 6020))
+TUNING_SEEDS = tuple(seed for start in (2000, 3000, 4000, 5000, 6000) for seed in range(start, start + 20))
+EVALUATION_SEEDS = tuple(range(7000, 7020))
 PROJECT_PLAIN_SWITCHES = ("traps", "blend_in_rings", "ban_evasion")
 BARS = {"plain": 0.95, "adaptive": 0.9}
 
@@ -104,7 +103,7 @@ def _fmt(value: float) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, nargs="+", help="seeds to run (default: the evaluation seeds 6000-6019)")
+    parser.add_argument("--seeds", type=int, nargs="+", help="seeds to run (default: the evaluation seeds 7000-7019)")
     parser.add_argument("--tuning", action="store_true",
                         help="run the tuning seeds 2000-2019, 3000-3019, 4000-4019, 5000-5019 instead")
     parser.add_argument("--generator", choices=("project", "independent", "both"), default="both")
@@ -128,7 +127,7 @@ def main(argv=None) -> int:
         seeds, label = list(EVALUATION_SEEDS), "EVALUATION"
     generators = ("project", "independent") if args.generator == "both" else (args.generator,)
     settings = ("plain", "adaptive") if args.setting == "both" else (args.setting,)
-    print("tuning seeds: 2000-2019, 3000-3019, 4000-4019, 5000-5019; "
+    print("tuning seeds: 2000-2019, 3000-3019, 4000-4019, 5000-5019, 6000-6019; "
           f"evaluation seeds: {EVALUATION_SEEDS[0]}-{EVALUATION_SEEDS[-1]}")
     print(f"this run: {label} seeds {seeds}, generators {list(generators)}, settings {list(settings)}, "
           f"size {args.size}")

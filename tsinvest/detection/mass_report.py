@@ -20,14 +20,20 @@ class MassReport(Detector):
     one co-reported victim enough for an edge (``edge_min_weight`` 1: a
     brigade may hit a single victim), at least 6 members and density 0.7
     (a handful of organic users reporting one popular account in the same hour
-    form small loose clusters). One coordinated report suffices for a member
-    (``min_member_coordinated`` 1): a brigade member who reported a single
-    victim once, inside the wave, did all a brigade asks; the burst rule keeps
-    out whoever reported beside the wave. Brigade accounts report for the
-    brigade: at least 0.85 of the cluster's reports are coordinated
-    (``min_coordinated_share``; brigades on the tuning seeds 0.92-1.00), while
-    six organic users who reported one popular account within the hour also
-    report other things (0.55-0.75).
+    form small loose clusters). A member needs two coordinated reports, or one
+    when the brigade's typical member files at most four
+    (``min_member_coordinated`` 2, ``min_member_typical_ratio`` 0.25): a
+    brigade of one victim and one wave asks a single report of each member,
+    while in a brigade whose members typically file a dozen, one report inside
+    a wave is what an organic user who reported the same victim that hour
+    looks like (tuning seeds 2000-6019: such users sat in clusters whose
+    typical member filed 3-13 reports, single-report brigade members in
+    clusters of 1-5). Brigade accounts report for the brigade: at least 0.85
+    of the cluster's reports are coordinated (``min_coordinated_share``;
+    brigades on the tuning seeds 0.92-1.00), and at least 0.6 of each
+    flagged member's own (``min_member_share``), while six organic users who
+    reported one popular account within the hour also report other things
+    (0.55-0.75).
 
     Notes
     -----
@@ -42,7 +48,8 @@ class MassReport(Detector):
     prefix = "rep"
     required = ("reports",)
     thresholds = MappingProxyType({**COACTION_THRESHOLDS, "edge_min_weight": 1, "min_size": 6, "min_density": 0.7,
-                                   "min_member_coordinated": 1, "min_coordinated_share": 0.85})
+                                   "min_member_coordinated": 2, "min_member_typical_ratio": 0.25,
+                                   "min_member_share": 0.6, "min_coordinated_share": 0.85})
 
     def run(self, tables: Mapping[str, pd.DataFrame], settings: DetectionSettings,
             limits: Mapping[str, float]) -> KindResult:

@@ -110,7 +110,7 @@ def _detect(args: argparse.Namespace) -> DetectionResult:
 
 def run(args: argparse.Namespace) -> int:
     result = _detect(args)
-    out = result.write(args.out, graph_formats=tuple(args.graph_formats))
+    out = result.write(args.out, graph_formats=tuple(args.graph_formats), progress=show_progress(args))
     flagged = result.clusters[result.clusters["flagged"]] if len(result.clusters) else result.clusters
     print(f"{len(result.clusters)} clusters, {len(flagged)} flagged, "
           f"{len(result.flagged_accounts())} accounts flagged; wrote {out}", file=sys.stdout)

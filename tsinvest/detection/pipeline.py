@@ -116,7 +116,7 @@ class DetectionResult:
         return sorted(rows["account_id"].astype(str).unique().tolist())
 
     def write(self, out_dir: str | os.PathLike, *,
-              graph_formats: tuple[GraphFormat, ...] = ("graphml", "gexf", "json")) -> Path:
+              graph_formats: tuple[GraphFormat, ...] = ("graphml", "gexf", "json"), progress: bool = False) -> Path:
         """Write all outputs into ``out_dir`` atomically (temporary folder, then rename).
 
         Files (mode 0600): ``clusters.csv``, ``cluster_summary.csv``,
@@ -125,7 +125,11 @@ class DetectionResult:
         ``parameters.json`` and ``graph.graphml`` / ``graph.gexf`` /
         ``graph.json`` for the asked ``graph_formats``. An existing
         ``out_dir`` is replaced only once the new one is complete.
+        ``progress`` shows a bar on stderr, one step per file (the graph
+        files of a million-event run take about a minute).
         """
+        from tqdm.auto import tqdm
+
         from tsinvest.files import staged_folder, write_json
         from tsinvest.graph import export
         from tsinvest.reporting import to_safe_csv
@@ -147,7 +151,10 @@ class DetectionResult:
             to_safe_csv(edges, staging / "edges.csv", id_columns=ids)
             write_json(staging / "exclusions.json", self.exclusions)
             write_json(staging / "parameters.json", self.parameters)
-            for name in graph_formats:
+            bar = tqdm(graph_formats, desc="graph files", unit="file", file=sys.stderr, disable=not progress,
+                       leave=False)
+            for name in bar:
+                bar.set_postfix_str(f"graph.{suffix[name]}")
                 export.write_graph(self.graph, staging / f"graph.{suffix[name]}", format=name)
             for path in staging.iterdir():
                 path.chmod(0o600)

@@ -56,7 +56,7 @@ def test_summary_explains_and_is_sorted(result):
 def test_write_outputs_atomically_and_cli(tmp_path, result, capsys):
     out = result.write(tmp_path / "out")
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["cluster_summary.csv", "clusters.csv", "edges.csv", "exclusions.json", "graph.gexf",
+    assert names == ["cluster_summary.csv", "clusters.csv", "edges.csv", "exclusions.json",
                      "graph.graphml", "graph.json", "parameters.json"]
     assert all((out / name).stat().st_mode & 0o777 == 0o600 for name in names)
     assert set(json.loads((out / "exclusions.json").read_text())) == set(result.parameters["kinds"])

@@ -35,7 +35,7 @@ def _window(text: str) -> float | str:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from tsinvest.detection import KINDS
+    from tsinvest.detection import DEFAULT_GRAPH_FORMATS, KINDS
 
     parser.add_argument("data_dir", metavar="DATA_DIR", nargs="?", default=None,
                         help="folder of canonical tables (accounts.csv, events.csv, ...); with --engine spark it may "
@@ -51,7 +51,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--permutations", type=int, default=199, help="most null-model samples (default 199)")
     parser.add_argument("--kinds", nargs="+", choices=KINDS, default=None, help="run only these kinds")
     parser.add_argument("--graph-formats", nargs="*", choices=("graphml", "gexf", "json"),
-                        default=["graphml", "gexf", "json"], help="graph files to write (none: --graph-formats)")
+                        default=list(DEFAULT_GRAPH_FORMATS),
+                        help="graph files to write (default: graphml json; GEXF on request; none: --graph-formats)")
     add_progress_option(parser)
     parser.add_argument("--engine", choices=("local", "spark"), default="local",
                         help="where the heavy linking stages run: local (default) or spark (pip install "

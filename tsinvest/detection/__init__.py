@@ -12,8 +12,14 @@ ban_evasion         new accounts linked to enforced ones        ban_evasion
 """
 
 from tsinvest.detection.base import DetectionSettings, Detector, KindResult
-from tsinvest.detection.pipeline import DEFAULT_REPORT_WINDOW, DEFAULT_WINDOW, DetectionResult, detect
+from tsinvest.detection.pipeline import (
+    DEFAULT_GRAPH_FORMATS,
+    DEFAULT_REPORT_WINDOW,
+    DEFAULT_WINDOW,
+    DetectionResult,
+    detect,
+)
 from tsinvest.detection.registry import DEFAULT_THRESHOLDS, DETECTORS, KINDS
 
 __all__ = ["detect", "DetectionResult", "Detector", "DetectionSettings", "KindResult", "DETECTORS", "KINDS",
-           "DEFAULT_THRESHOLDS", "DEFAULT_WINDOW", "DEFAULT_REPORT_WINDOW"]
+           "DEFAULT_THRESHOLDS", "DEFAULT_WINDOW", "DEFAULT_REPORT_WINDOW", "DEFAULT_GRAPH_FORMATS"]

@@ -26,7 +26,8 @@ from tsinvest.exceptions import ParameterError
 from tsinvest.loading.timestamps import utc_bound
 from tsinvest.schemas import CLUSTER_SUMMARY, EDGES, MEMBERSHIPS, conform
 
-__all__ = ["DetectionResult", "detect", "DEFAULT_WINDOW", "DEFAULT_REPORT_WINDOW", "MIN_AUTO_WINDOW"]
+__all__ = ["DetectionResult", "detect", "DEFAULT_WINDOW", "DEFAULT_REPORT_WINDOW", "MIN_AUTO_WINDOW",
+           "DEFAULT_GRAPH_FORMATS"]
 
 #: Seconds within which two shares/likes of one video count as co-action. Wide
 #: enough for rings that spread their bursts over minutes to evade
@@ -46,6 +47,11 @@ DataArgument = str | os.PathLike | Mapping[str, pd.DataFrame]
 MappingArgument = Mapping[str, str] | str | Path | None
 #: Graph files :meth:`DetectionResult.write` can add.
 GraphFormat = Literal["graphml", "gexf", "json"]
+#: The graph files written unless asked otherwise. GraphML opens in Gephi,
+#: yEd and Cytoscape and is written as a stream; GEXF (Gephi only) is built
+#: as one XML tree in memory by networkx (0.8 GB more at a million events),
+#: so it is written on request only.
+DEFAULT_GRAPH_FORMATS: tuple[GraphFormat, ...] = ("graphml", "json")
 
 _MEMBERSHIP_COLUMNS = list(MEMBERSHIPS.required)
 _FIRST_CLUSTER_COLUMNS = list(CLUSTER_SUMMARY.required)
@@ -116,7 +122,7 @@ class DetectionResult:
         return sorted(rows["account_id"].astype(str).unique().tolist())
 
     def write(self, out_dir: str | os.PathLike, *,
-              graph_formats: tuple[GraphFormat, ...] = ("graphml", "gexf", "json"), progress: bool = False) -> Path:
+              graph_formats: tuple[GraphFormat, ...] = DEFAULT_GRAPH_FORMATS, progress: bool = False) -> Path:
         """Write all outputs into ``out_dir`` atomically (temporary folder, then rename).
 
         Files (mode 0600): ``clusters.csv``, ``cluster_summary.csv``,

@@ -83,12 +83,12 @@ def test_exports_round_trip_with_lists_and_dicts(tmp_path):
 def test_xml_exports_survive_characters_xml_cannot_store(tmp_path):
     """A NUL or control character in a username or an id neither stops GraphML/GEXF nor breaks the file."""
     g = account_graph(edges([("0001\x00", "0002", 2.0)], "co_share"))
-    g.nodes["0002"]["username"] = "=cmd|\x07\x1f<script>\u202e"
+    g.nodes["0002"]["username"] = "=cmd|\x07\x1f<script>\u202e\ud800"
     for write, read in ((write_graphml, nx.read_graphml), (write_gexf, nx.read_gexf)):
         path = write(g, tmp_path / f"g.{write.__name__}")
         back = read(path)
         assert sorted(back.nodes) == ["0001\ufffd", "0002"]
-        assert back.nodes["0002"]["username"] == "=cmd|\ufffd\ufffd<script>\u202e"
+        assert back.nodes["0002"]["username"] == "=cmd|\ufffd\ufffd<script>\u202e\ufffd"
     # JSON can hold every character: the id stays as it was.
     write_node_link_json(g, tmp_path / "g.json")
     assert {node["id"] for node in json.loads((tmp_path / "g.json").read_text())["nodes"]} == {"0001\x00", "0002"}

@@ -81,8 +81,10 @@ _DANGEROUS_RE = re.compile(f"^[{_IGNORABLE}]*[=+\\-@\\t\\r]")
 # own where ";" or "," splits the row, or a line of its own where the reader
 # does not honour the quotes around a multi-line cell.
 _SEPARATED_DANGER_RE = re.compile(f"([;,\\r\\n][{_IGNORABLE}]*)(?=[=+\\-@\\t\\r])")
-# Characters XML 1.0 (and so .xlsx) cannot store; openpyxl refuses them.
-_XML_ILLEGAL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters XML 1.0 (and so .xlsx) cannot store; openpyxl refuses them. Lone
+# surrogates (only a DataFrame can hold them: the loader reads strict UTF-8)
+# cannot even be encoded.
+_XML_ILLEGAL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _EXCEL_MAX_CELL = 32767
 _TRUNCATED = "…[truncated]"
 _SHEET_FORBIDDEN = set("[]:*?/\\")
@@ -153,7 +155,7 @@ def _text_values(column: pd.Series, *, excel: bool) -> list[object]:
 
 
 def xml_safe_text(text: str) -> str:
-    """``text`` with the characters XML 1.0 cannot store (NUL, most ASCII controls) replaced by U+FFFD.
+    """``text`` with the characters XML 1.0 cannot store (NUL, most ASCII controls, lone surrogates) as U+FFFD.
 
     Examples
     --------
@@ -401,8 +403,8 @@ def to_safe_excel(
     string starting with ``=`` as a formula and ``#N/A`` as an error value.
     Characters XML cannot hold (most ASCII control characters) become U+FFFD
     and cells over Excel's 32 767-character limit are truncated with a marker.
-    XML also turns a carriage return inside a cell into a newline when the
-    file is read back.
+    A carriage return inside a cell is kept (openpyxl writes through lxml, a
+    dependency, as a character reference).
 
     Excel export is meant for findings-sized tables: openpyxl writes roughly
     20 000 cells per second here (100 000 rows x 4 columns in about 20 s);

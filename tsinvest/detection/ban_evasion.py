@@ -125,6 +125,9 @@ class BanEvasion(Detector):
         device, shared IP, username template, creation time, display name).
     max_accounts_per_value
         Devices/IPs shared by more accounts are hubs and link nobody.
+    min_follow_weight
+        Adamic-Adar weight of the followed accounts two accounts share
+        (``sum 1 / ln(followers)``) from which they agree on follows.
     min_new_accounts
         New accounts a cluster needs to be flagged.
     min_superseded_share
@@ -142,8 +145,8 @@ class BanEvasion(Detector):
     kind = "ban_evasion"
     prefix = "evade"
     required = ("accounts", "logins", "enforcements")
-    thresholds = MappingProxyType({"min_match_probability": 0.5, "max_accounts_per_value": 50, "min_new_accounts": 1,
-                                   "min_superseded_share": 0.5})
+    thresholds = MappingProxyType({"min_match_probability": 0.5, "max_accounts_per_value": 50,
+                                   "min_follow_weight": 1.5, "min_new_accounts": 1, "min_superseded_share": 0.5})
     # A banned operator and its new accounts share devices like a small farm;
     # the farm cluster that is mostly them is this evasion, reported once.
     supersedes = ("farm",)
@@ -161,7 +164,7 @@ class BanEvasion(Detector):
                                     display_name="display_name" if "display_name" in tables["accounts"] else None,
                                     enforced_actions=account_enforcement_actions(enforcements["action"]),
                                     max_accounts_per_value=int(limits["max_accounts_per_value"]),
-                                    seed=settings.seed + 2)
+                                    min_follow_weight=float(limits["min_follow_weight"]), seed=settings.seed + 2)
         exclusions = {"compared_pairs": int(links.attrs.get("candidate_pairs", 0))}
         strong = links[links["match_probability"] >= limits["min_match_probability"]].reset_index(drop=True)
         members = _evasion_groups(strong, tables["accounts"], enforcements, prefix=self.prefix)

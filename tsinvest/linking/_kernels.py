@@ -23,7 +23,6 @@ __all__ = [
     "sweep_batch",
     "group_rows",
     "aggregate_pairs",
-    "event_table",
     "dense_window_targets",
     "windowed_event_pairs",
     "warm_up",
@@ -130,28 +129,30 @@ def _partition_of(code: np.int64, bits: int, multiplier: np.int64) -> int | np.i
 @njit(nogil=True, cache=True)
 def sweep_batch(
     actor: np.ndarray, target: np.ndarray, time: np.ndarray, window_ns: int, n_actors: int, start: int, end: int,
-    capacity: int, bits: int, index_like: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
+    capacity: int, bits: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
     """Linked event pairs of events ``start..`` (sorted by target, time), grouped by partition.
 
     For each event ``i`` the later events ``j`` on the same target at most
     ``window_ns`` later are its partners; pairs of two different actors are
-    emitted as ``(pair, i, j)`` with ``pair = low_actor * n_actors + high_actor``.
-    The batch stops before an event whose partners would pass ``capacity``
-    rows, so memory is bounded; the caller resumes at the returned position
-    (if not even the first event fits, nothing is emitted and the caller must
-    grow ``capacity``). Event indices have the dtype of ``index_like`` (int32,
-    or int64 past 2**31 events).
+    emitted as ``(pair, target, earliest, latest)`` with ``pair = low_actor *
+    n_actors + high_actor`` and the times of ``i`` and ``j``. The sweep reads
+    those values in order anyway; writing them here spares the aggregation
+    two random reads per row into the event arrays. The batch stops before an
+    event whose partners would pass ``capacity`` rows, so memory is bounded;
+    the caller resumes at the returned position (if not even the first event
+    fits, nothing is emitted and the caller must grow ``capacity``).
 
-    Returns ``(pair, first, later, partition_starts, next_start, windowed)``:
-    rows grouped by the hash partition of ``pair`` (``2**bits`` partitions,
-    stable, so rows of one target stay in sweep order inside a partition),
-    where partition ``p`` is ``partition_starts[p]:partition_starts[p + 1]``.
+    Returns ``(pair, target, earliest, latest, partition_starts, next_start,
+    windowed)``: rows grouped by the hash partition of ``pair`` (``2**bits``
+    partitions, stable, so rows of one target stay in sweep order inside a
+    partition), where partition ``p`` is ``partition_starts[p]:partition_starts[p + 1]``.
     """
     multiplier = PARTITION_MULTIPLIERS[0]
     pair = np.empty(capacity, np.int64)
-    first = np.empty(capacity, index_like.dtype)
-    later = np.empty(capacity, index_like.dtype)
+    row_target = np.empty(capacity, np.int32)
+    earliest = np.empty(capacity, np.int64)
+    latest = np.empty(capacity, np.int64)
     partition = np.empty(capacity, np.int32)
     starts = np.zeros((1 << bits) + 1, np.int64)
     rows = 0
@@ -175,20 +176,23 @@ def sweep_batch(
                 code = np.int64(partner_actor) * n_actors + event_actor
             part = _partition_of(code, bits, multiplier)
             pair[rows] = code
-            first[rows] = position
-            later[rows] = partner
+            row_target[rows] = event_target
+            earliest[rows] = event_time
+            latest[rows] = time[partner]
             partition[rows] = part
             starts[part + 1] += 1
             rows += 1
         position += 1
-    pair, first, later = _scatter_by_partition(pair[:rows], first[:rows], later[:rows], partition, starts)
-    return pair, first, later, starts, position, rows
+    pair, row_target, earliest, latest = _scatter_by_partition(
+        pair[:rows], row_target[:rows], earliest[:rows], latest[:rows], partition, starts
+    )
+    return pair, row_target, earliest, latest, starts, position, rows
 
 
 @njit(nogil=True, cache=True)
 def group_rows(
-    pair: np.ndarray, first: np.ndarray, later: np.ndarray, bits: int, level: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    pair: np.ndarray, target: np.ndarray, earliest: np.ndarray, latest: np.ndarray, bits: int, level: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Rows stably grouped by a level-``level`` hash partition of ``pair``; returns the rows and starts."""
     multiplier = PARTITION_MULTIPLIERS[level % 4]
     partition = np.empty(len(pair), np.int32)
@@ -197,29 +201,32 @@ def group_rows(
         part = _partition_of(pair[row], bits, multiplier)
         partition[row] = part
         starts[part + 1] += 1
-    pair, first, later = _scatter_by_partition(pair, first, later, partition, starts)
-    return pair, first, later, starts
+    pair, target, earliest, latest = _scatter_by_partition(pair, target, earliest, latest, partition, starts)
+    return pair, target, earliest, latest, starts
 
 
 @njit(nogil=True, cache=True)
 def _scatter_by_partition(
-    pair: np.ndarray, first: np.ndarray, later: np.ndarray, partition: np.ndarray, starts: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    pair: np.ndarray, target: np.ndarray, earliest: np.ndarray, latest: np.ndarray, partition: np.ndarray,
+    starts: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Rows stably reordered by ``partition``; ``starts[p + 1]`` holds partition counts and becomes the starts."""
     for part in range(len(starts) - 1):
         starts[part + 1] += starts[part]
     slot = starts[:-1].copy()
     out_pair = np.empty_like(pair)
-    out_first = np.empty_like(first)
-    out_later = np.empty_like(later)
+    out_target = np.empty_like(target)
+    out_earliest = np.empty_like(earliest)
+    out_latest = np.empty_like(latest)
     for row in range(len(pair)):
         part = partition[row]
         destination = slot[part]
         out_pair[destination] = pair[row]
-        out_first[destination] = first[row]
-        out_later[destination] = later[row]
+        out_target[destination] = target[row]
+        out_earliest[destination] = earliest[row]
+        out_latest[destination] = latest[row]
         slot[part] = destination + 1
-    return out_pair, out_first, out_later
+    return out_pair, out_target, out_earliest, out_latest
 
 
 # Columns of a row of the aggregation table: a pair's whole state sits in one
@@ -285,15 +292,15 @@ def _kept_pairs(state: np.ndarray, used: int, min_weight: int, evidence_size: in
 
 @njit(nogil=True, cache=True)
 def aggregate_pairs(
-    pair: np.ndarray, first: np.ndarray, later: np.ndarray, events: np.ndarray, min_weight: int, evidence_size: int
+    pair: np.ndarray, target: np.ndarray, earliest: np.ndarray, latest: np.ndarray, min_weight: int,
+    evidence_size: int,
 ) -> tuple[np.ndarray, ...]:
     """Per pair: distinct targets, earliest and latest linked action, smallest targets.
 
-    ``first`` / ``later`` index ``events``, an ``(n, 2)`` array of (time,
-    target) per event (see :func:`event_table`): the earlier and the later
-    event of a linked event pair, both on one target. Rows of one pair
-    on one target must be contiguous among that pair's rows, which the sweep
-    guarantees: it emits a target's rows together and routing is stable. A
+    Each row is a linked event pair as :func:`sweep_batch` emits it: the
+    pair's code, the target both events are on, and the times of the earlier
+    and the later event. Rows of one pair on one target must be contiguous
+    among that pair's rows, which the sweep guarantees: it emits a target's rows together and routing is stable. A
     row whose target differs from the last one seen for its pair is then a new
     distinct target.
 
@@ -321,12 +328,9 @@ def aggregate_pairs(
         while entry >= 0 and state[entry, _KEY] != code:
             slot = (slot + 1) & mask
             entry = index[slot]
-        # One cache line gives the time and target of the first event (rows
-        # jump across the event arrays; two separate arrays cost two misses).
-        event = first[row]
-        earliest = events[event, 0]
-        row_target = events[event, 1]
-        latest = events[later[row], 0]
+        row_target = target[row]
+        row_earliest = earliest[row]
+        row_latest = latest[row]
         if entry < 0:
             if 2 * (used + 1) > size:  # grow: rehash the index, copy the rows
                 size *= 2
@@ -341,13 +345,13 @@ def aggregate_pairs(
             state[entry, _KEY] = code
             state[entry, _WEIGHT] = 0
             state[entry, _LAST_TARGET] = -1
-            state[entry, _EARLIEST] = earliest
-            state[entry, _LATEST] = latest
+            state[entry, _EARLIEST] = row_earliest
+            state[entry, _LATEST] = row_latest
         else:
-            if earliest < state[entry, _EARLIEST]:
-                state[entry, _EARLIEST] = earliest
-            if latest > state[entry, _LATEST]:
-                state[entry, _LATEST] = latest
+            if row_earliest < state[entry, _EARLIEST]:
+                state[entry, _EARLIEST] = row_earliest
+            if row_latest > state[entry, _LATEST]:
+                state[entry, _LATEST] = row_latest
         if row_target == state[entry, _LAST_TARGET]:
             continue
         state[entry, _LAST_TARGET] = row_target
@@ -366,14 +370,6 @@ def aggregate_pairs(
         state[entry, _EVIDENCE + count] = row_target
 
     return _kept_pairs(state, used, min_weight, evidence_size)
-
-
-def event_table(target: np.ndarray, time: np.ndarray) -> np.ndarray:
-    """``(n, 2)`` int64 array of (time, target) per event, the lookup table of :func:`aggregate_pairs`."""
-    events = np.empty((len(target), 2), dtype=np.int64)
-    events[:, 0] = time
-    events[:, 1] = target
-    return events
 
 
 @njit(nogil=True, cache=True)
@@ -428,9 +424,9 @@ def warm_up() -> None:
     actor, target, time = sorted_events(actor, target, time, 2, 2)
     dense_window_targets(target, time, 10, 2)
     windowed_event_pairs(target, time, 10)
-    pair, first, later, _, _, _ = sweep_batch(actor, target, time, 10, 2, 0, 4, 8, 1, np.empty(0, np.int32))
-    pair, first, later, _ = group_rows(pair, first, later, 1, 1)
-    aggregate_pairs(pair, first, later, event_table(target, time), 1, 5)
+    pair, row_target, earliest, latest, _, _, _ = sweep_batch(actor, target, time, 10, 2, 0, 4, 8, 1)
+    pair, row_target, earliest, latest, _ = group_rows(pair, row_target, earliest, latest, 1, 1)
+    aggregate_pairs(pair, row_target, earliest, latest, 1, 5)
 
 
 if __name__ == "__main__":  # make install: compile the kernels once

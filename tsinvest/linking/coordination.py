@@ -408,13 +408,12 @@ def _swept_pairs(
         _partition_count(len(target)),
         _ROW_MEMORY_BYTES,
         streams=workers,
-        wide_indices=len(target) >= 2**31 - 1,
         directory=_SPILL_DIRECTORY,
     ) as rows:
         windowed_pairs = _sweep.sweep_into(
             rows, actor, target, times, window_ns, n_actors, bounds, batch_rows=_BATCH_ROWS, progress=bar
         )
-        summary = _sweep.summarize(rows, target, times, min_weight, evidence_size, workers=workers)
+        summary = _sweep.summarize(rows, min_weight, evidence_size, workers=workers)
         spilled_rows = rows.spilled_rows
     return summary, windowed_pairs, spilled_rows
 

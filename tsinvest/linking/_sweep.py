@@ -345,8 +345,9 @@ def summarize_rows(
     columns: tuple[np.ndarray, ...], min_weight: int, evidence_size: int, *, level: int = 1
 ) -> PairSummary:
     """Exact per-pair summary of linked rows (``_COLUMNS``; all rows of a pair must be here, in stream order)."""
-    if len(columns[0]) > _SPLIT_ROWS and level < len(_kernels.PARTITION_MULTIPLIERS):
-        *grouped, starts = _kernels.group_rows(*columns, 4, level)
+    pair, target, earliest, latest = columns
+    if len(pair) > _SPLIT_ROWS and level < len(_kernels.PARTITION_MULTIPLIERS):
+        *grouped, starts = _kernels.group_rows(pair, target, earliest, latest, 4, level)
         return PairSummary.concatenate(
             [
                 summarize_rows(tuple(column[begin:end] for column in grouped), min_weight, evidence_size,
@@ -354,7 +355,7 @@ def summarize_rows(
                 for begin, end in zip(starts[:-1], starts[1:], strict=True)
             ]
         )
-    return PairSummary(*_kernels.aggregate_pairs(*columns, min_weight, evidence_size))
+    return PairSummary(*_kernels.aggregate_pairs(pair, target, earliest, latest, min_weight, evidence_size))
 
 
 def summarize(rows: PairRows, min_weight: int, evidence_size: int, *, workers: int = 1) -> PairSummary:

@@ -64,11 +64,11 @@ DEFAULT_MAX_ACTORS_PER_WINDOW = 500
 # Events per sweep chunk (whole targets). Bounds the working arrays of the
 # sweep and gives the worker threads pieces to share.
 _CHUNK_EVENTS = 250_000
-# Linked event pairs a sweep thread emits at a time (16 bytes a row, twice over
+# Linked event pairs a sweep thread emits at a time (28 bytes a row, twice over
 # while they are routed to partitions).
 _BATCH_ROWS = 2_000_000
 # Linked event pairs held in memory before every hash partition is appended
-# to its file on disk (16 bytes a row; 8 bytes more past 2**31 events).
+# to its file on disk (28 bytes a row: pair code, target, two times).
 _ROW_MEMORY_BYTES = 1 << 30
 # Where partitions spill (None: the system temporary directory, $TMPDIR).
 _SPILL_DIRECTORY = None
@@ -615,7 +615,7 @@ def coordination_edges(
     *Complexity.* ``O(N + P)`` time, where ``N`` is the number of events and
     ``P`` the number of windowed event pairs (pairs of events on one target at
     most ``window`` apart), plus ``O(N log N)`` only when the log is not in
-    time order. Memory ``O(N)`` plus at most 1 GiB of event pairs (16 bytes
+    time order. Memory ``O(N)`` plus at most 1 GiB of event pairs (28 bytes
     each): past that, every partition is appended to its own file in a
     private temporary directory (``$TMPDIR``, removed at the end), so ``P``
     costs disk, not memory. ``P`` grows with the square of the number of

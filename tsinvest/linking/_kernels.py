@@ -20,7 +20,8 @@ from numba import njit
 __all__ = [
     "PARTITION_MULTIPLIERS",
     "sorted_events",
-    "sweep_batch",
+    "sweep_counts",
+    "sweep_fill",
     "group_rows",
     "aggregate_pairs",
     "dense_window_targets",
@@ -127,66 +128,100 @@ def _partition_of(code: np.int64, bits: int, multiplier: np.int64) -> int | np.i
 
 
 @njit(nogil=True, cache=True)
-def sweep_batch(
+def sweep_counts(
     actor: np.ndarray, target: np.ndarray, time: np.ndarray, window_ns: int, n_actors: int, start: int, end: int,
     capacity: int, bits: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
-    """Linked event pairs of events ``start..`` (sorted by target, time), grouped by partition.
+) -> tuple[np.ndarray, int, int]:
+    """How many linked event pairs events ``start..`` give, per hash partition, up to ``capacity`` rows.
 
-    For each event ``i`` the later events ``j`` on the same target at most
-    ``window_ns`` later are its partners; pairs of two different actors are
-    emitted as ``(pair, target, earliest, latest)`` with ``pair = low_actor *
-    n_actors + high_actor`` and the times of ``i`` and ``j``. The sweep reads
-    those values in order anyway; writing them here spares the aggregation
-    two random reads per row into the event arrays. The batch stops before an
-    event whose partners would pass ``capacity`` rows, so memory is bounded;
-    the caller resumes at the returned position (if not even the first event
-    fits, nothing is emitted and the caller must grow ``capacity``).
+    Events are sorted by (target, time). For each event ``i`` the later
+    events ``j`` on the same target at most ``window_ns`` later are its
+    partners; each partner of another actor makes one row, in the partition
+    of its pair code (``low_actor * n_actors + high_actor``). Counting stops
+    before an event whose partners would pass ``capacity`` rows, so memory is
+    bounded; the caller resumes there (if not even the first event fits,
+    nothing is counted and the caller must grow ``capacity``).
 
-    Returns ``(pair, target, earliest, latest, partition_starts, next_start,
-    windowed)``: rows grouped by the hash partition of ``pair`` (``2**bits``
-    partitions, stable, so rows of one target stay in sweep order inside a
-    partition), where partition ``p`` is ``partition_starts[p]:partition_starts[p + 1]``.
+    Returns ``(partition_starts, stop, rows)``: partition ``p`` of the rows
+    that :func:`sweep_fill` writes for events ``start..stop`` is
+    ``partition_starts[p]:partition_starts[p + 1]`` (``2**bits`` partitions).
     """
     multiplier = PARTITION_MULTIPLIERS[0]
-    pair = np.empty(capacity, np.int64)
-    row_target = np.empty(capacity, np.int32)
-    earliest = np.empty(capacity, np.int64)
-    latest = np.empty(capacity, np.int64)
-    partition = np.empty(capacity, np.int32)
     starts = np.zeros((1 << bits) + 1, np.int64)
     rows = 0
-    position = start
-    while position < end:
-        event_target = target[position]
-        event_time = time[position]
-        reach = position + 1
-        while reach < end and target[reach] == event_target and time[reach] - event_time <= window_ns:
-            reach += 1
-        if rows + (reach - position - 1) > capacity:
+    stop = start
+    while stop < end:
+        reach = _window_end(target, time, window_ns, stop, end)
+        if rows + (reach - stop - 1) > capacity:
             break
+        event_actor = actor[stop]
+        for partner in range(stop + 1, reach):
+            partner_actor = actor[partner]
+            if partner_actor != event_actor:
+                starts[_partition_of(_pair_code(event_actor, partner_actor, n_actors), bits, multiplier) + 1] += 1
+                rows += 1
+        stop += 1
+    for part in range(len(starts) - 1):
+        starts[part + 1] += starts[part]
+    return starts, stop, rows
+
+
+@njit(nogil=True, cache=True)
+def sweep_fill(
+    actor: np.ndarray, target: np.ndarray, time: np.ndarray, window_ns: int, n_actors: int, start: int, stop: int,
+    end: int, bits: int, starts: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Write the rows counted by :func:`sweep_counts` for events ``start..stop`` (of ``..end``), each in its place.
+
+    A row is ``(pair, target, earliest, latest)``: the pair code, the target
+    and the times of the two events. The sweep reads those values in order
+    anyway; writing them here spares the aggregation two random reads per row
+    into the event arrays. Rows are grouped by partition and, inside one, in
+    sweep order, so the rows of one target stay together. Returns the
+    columns ``(pair, target, earliest, latest)``.
+    """
+    multiplier = PARTITION_MULTIPLIERS[0]
+    slot = starts[:-1].copy()
+    # Allocated here (plain pages): numpy would ask for huge pages, whose
+    # compaction costs seconds of system time on a fragmented machine.
+    rows = starts[-1]
+    pair = np.empty(rows, np.int64)
+    row_target = np.empty(rows, np.int32)
+    earliest = np.empty(rows, np.int64)
+    latest = np.empty(rows, np.int64)
+    for position in range(start, stop):
+        reach = _window_end(target, time, window_ns, position, end)
         event_actor = actor[position]
         for partner in range(position + 1, reach):
             partner_actor = actor[partner]
             if partner_actor == event_actor:
                 continue
-            if event_actor < partner_actor:
-                code = np.int64(event_actor) * n_actors + partner_actor
-            else:
-                code = np.int64(partner_actor) * n_actors + event_actor
+            code = _pair_code(event_actor, partner_actor, n_actors)
             part = _partition_of(code, bits, multiplier)
-            pair[rows] = code
-            row_target[rows] = event_target
-            earliest[rows] = event_time
-            latest[rows] = time[partner]
-            partition[rows] = part
-            starts[part + 1] += 1
-            rows += 1
-        position += 1
-    pair, row_target, earliest, latest = _scatter_by_partition(
-        pair[:rows], row_target[:rows], earliest[:rows], latest[:rows], partition, starts
-    )
-    return pair, row_target, earliest, latest, starts, position, rows
+            destination = slot[part]
+            slot[part] = destination + 1
+            pair[destination] = code
+            row_target[destination] = target[position]
+            earliest[destination] = time[position]
+            latest[destination] = time[partner]
+    return pair, row_target, earliest, latest
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _window_end(target: np.ndarray, time: np.ndarray, window_ns: int, position: int, end: int) -> int:
+    """One past the last event on the target of ``position`` at most ``window_ns`` after it."""
+    reach = position + 1
+    while reach < end and target[reach] == target[position] and time[reach] - time[position] <= window_ns:
+        reach += 1
+    return reach
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _pair_code(actor: int, other: int, n_actors: int) -> np.int64:
+    """``low * n_actors + high`` of two different actor codes."""
+    if actor < other:
+        return np.int64(actor) * n_actors + other
+    return np.int64(other) * n_actors + actor
 
 
 @njit(nogil=True, cache=True)
@@ -297,7 +332,7 @@ def aggregate_pairs(
 ) -> tuple[np.ndarray, ...]:
     """Per pair: distinct targets, earliest and latest linked action, smallest targets.
 
-    Each row is a linked event pair as :func:`sweep_batch` emits it: the
+    Each row is a linked event pair as :func:`sweep_fill` writes it: the
     pair's code, the target both events are on, and the times of the earlier
     and the later event. Rows of one pair on one target must be contiguous
     among that pair's rows, which the sweep guarantees: it emits a target's rows together and routing is stable. A
@@ -424,7 +459,8 @@ def warm_up() -> None:
     actor, target, time = sorted_events(actor, target, time, 2, 2)
     dense_window_targets(target, time, 10, 2)
     windowed_event_pairs(target, time, 10)
-    pair, row_target, earliest, latest, _, _, _ = sweep_batch(actor, target, time, 10, 2, 0, 4, 8, 1)
+    starts, stop, _ = sweep_counts(actor, target, time, 10, 2, 0, 4, 8, 1)
+    pair, row_target, earliest, latest = sweep_fill(actor, target, time, 10, 2, 0, stop, 4, 1, starts)
     pair, row_target, earliest, latest, _ = group_rows(pair, row_target, earliest, latest, 1, 1)
     aggregate_pairs(pair, row_target, earliest, latest, 1, 5)
 

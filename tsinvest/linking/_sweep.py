@@ -267,13 +267,16 @@ def sweep_into(
         position, end = bound
         capacity, windowed = batch_rows, 0
         while position < end:
-            *columns, starts, next_position, emitted = _kernels.sweep_batch(
+            starts, next_position, emitted = _kernels.sweep_counts(
                 actor, target, time, window_ns, n_actors, position, end, capacity, rows.bits
             )
             if next_position == position:  # one event has more partners than a batch holds
                 capacity *= 2
                 continue
-            rows.add(stream, tuple(columns), starts)
+            columns = _kernels.sweep_fill(
+                actor, target, time, window_ns, n_actors, position, next_position, end, rows.bits, starts
+            )
+            rows.add(stream, columns, starts)
             windowed += emitted
             position = next_position
         return windowed

@@ -387,3 +387,23 @@ def test_hot_target_warning_is_the_exceptions_class_re_exported():
 
     assert coordination.HotTargetWarning is tsinvest.exceptions.HotTargetWarning
     assert "HotTargetWarning" in coordination.__all__ and "HotTargetWarning" in tsinvest.exceptions.__all__
+
+
+@pytest.mark.parametrize("max_weight", [5, 70_000])
+def test_output_order_is_weight_descending_then_pair_code(max_weight):
+    rng = np.random.default_rng(11)
+    n_actors = 300
+    pairs = rng.choice(n_actors * n_actors, size=2000, replace=False).astype(np.int64)
+    weight = rng.integers(1, max_weight + 1, size=len(pairs)).astype(np.int64)
+    order = coordination._output_order(weight, pairs, n_actors)
+    expected = np.lexsort((pairs % n_actors, pairs // n_actors, -weight))
+    np.testing.assert_array_equal(order, expected)
+    assert len(coordination._output_order(weight[:0], pairs[:0], n_actors)) == 0
+
+
+def test_ragged_take_reorders_whole_lists():
+    offsets = np.array([0, 2, 2, 5, 6])
+    values = np.array([10, 11, 20, 21, 22, 30], dtype=np.int32)
+    new_offsets, new_values = coordination._ragged_take(offsets, values, np.array([3, 0, 2, 1]))
+    assert new_offsets.tolist() == [0, 1, 3, 6, 6]
+    assert new_values.tolist() == [30, 10, 11, 20, 21, 22]

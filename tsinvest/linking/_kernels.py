@@ -264,9 +264,13 @@ def _scatter_by_partition(
     return out_pair, out_target, out_earliest, out_latest
 
 
-# Columns of a row of the aggregation table: a pair's whole state sits in one
-# row (one or two cache lines), then its evidence_size smallest targets.
-_KEY, _WEIGHT, _LAST_TARGET, _EARLIEST, _LATEST, _EVIDENCE = 0, 1, 2, 3, 4, 5
+# Columns of a row of the aggregation table: 32 bytes a pair, two pairs to a
+# cache line, so a partition's table stays in the core's own cache. Most
+# pairs meet on one target only: their state is this row alone (the target
+# in COUNTS is their evidence); the evidence table is written from weight 2.
+_KEY, _EARLIEST, _LATEST, _COUNTS = 0, 1, 2, 3
+# COUNTS holds the weight in its high 32 bits and the last target in the low 32.
+_LOW_BITS = np.int64(0xFFFFFFFF)
 
 
 @njit(nogil=True, cache=True)
@@ -275,8 +279,10 @@ def _hash_slot(code: np.int64, mask: int) -> np.int64:
 
 
 @njit(nogil=True, cache=True)
-def _grown_table(state: np.ndarray, used: int, size: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """A ``size``-slot index over the first ``used`` rows and the rows copied into room for ``size // 2``.
+def _grown_table(
+    state: np.ndarray, evidence: np.ndarray, used: int, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A ``size``-slot index over the first ``used`` rows and both tables copied into room for ``size // 2``.
 
     Runs O(log pairs) times per call of :func:`aggregate_pairs`, so it costs nothing per row.
     """
@@ -287,20 +293,25 @@ def _grown_table(state: np.ndarray, used: int, size: int, width: int) -> tuple[n
         while index[other_slot] >= 0:
             other_slot = (other_slot + 1) & mask
         index[other_slot] = other
-    bigger = np.empty((size // 2, width), np.int64)
+    bigger = np.empty((size // 2, 4), np.int64)
     bigger[:used] = state[:used]
-    return index, bigger
+    bigger_evidence = np.empty((size // 2, evidence.shape[1]), np.int32)
+    bigger_evidence[:used] = evidence[:used]
+    return index, bigger, bigger_evidence
 
 
 @njit(nogil=True, cache=True)
-def _kept_pairs(state: np.ndarray, used: int, min_weight: int, evidence_size: int) -> tuple[np.ndarray, ...]:
+def _kept_pairs(
+    state: np.ndarray, evidence: np.ndarray, used: int, min_weight: int, evidence_size: int
+) -> tuple[np.ndarray, ...]:
     """The output arrays of :func:`aggregate_pairs` from its table rows: pairs with weight >= min_weight."""
     kept = 0
     evidence_total = 0
     for entry in range(used):
-        if state[entry, _WEIGHT] >= min_weight:
+        weight = state[entry, _COUNTS] >> 32
+        if weight >= min_weight:
             kept += 1
-            evidence_total += min(state[entry, _WEIGHT], evidence_size)
+            evidence_total += min(weight, evidence_size)
     out_pairs = np.empty(kept, np.int64)
     out_weight = np.empty(kept, np.int64)
     out_first = np.empty(kept, np.int64)
@@ -310,19 +321,41 @@ def _kept_pairs(state: np.ndarray, used: int, min_weight: int, evidence_size: in
     position = 0
     written = 0
     for entry in range(used):
-        weight = state[entry, _WEIGHT]
+        counts = state[entry, _COUNTS]
+        weight = counts >> 32
         if weight < min_weight:
             continue
         out_pairs[position] = state[entry, _KEY]
         out_weight[position] = weight
         out_first[position] = state[entry, _EARLIEST]
         out_last[position] = state[entry, _LATEST]
-        for index_in_list in range(min(weight, evidence_size)):
-            evidence_targets[written] = state[entry, _EVIDENCE + index_in_list]
+        if weight == 1 and evidence_size > 0:
+            evidence_targets[written] = counts & _LOW_BITS
             written += 1
+        elif weight > 1:
+            for index_in_list in range(min(weight, evidence_size)):
+                evidence_targets[written] = evidence[entry, index_in_list]
+                written += 1
         position += 1
         offsets[position] = written
     return out_pairs, out_weight, out_first, out_last, offsets, evidence_targets
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _add_evidence(
+    evidence: np.ndarray, entry: int, count: int, previous: int | np.int64, target: int | np.int64, evidence_size: int
+) -> None:
+    """Keep the ``evidence_size`` smallest targets of a pair, ascending, as its ``count + 1``-th target arrives."""
+    if count == 1:  # the pair's first target lived in COUNTS until now
+        evidence[entry, 0] = previous
+    if count >= evidence_size:
+        if target >= evidence[entry, evidence_size - 1]:
+            return
+        count = evidence_size - 1
+    while count > 0 and evidence[entry, count - 1] > target:
+        evidence[entry, count] = evidence[entry, count - 1]
+        count -= 1
+    evidence[entry, count] = target
 
 
 @njit(nogil=True, cache=True)
@@ -335,26 +368,27 @@ def aggregate_pairs(
     Each row is a linked event pair as :func:`sweep_fill` writes it: the
     pair's code, the target both events are on, and the times of the earlier
     and the later event. Rows of one pair on one target must be contiguous
-    among that pair's rows, which the sweep guarantees: it emits a target's rows together and routing is stable. A
-    row whose target differs from the last one seen for its pair is then a new
-    distinct target.
+    among that pair's rows, which the sweep guarantees: it emits a target's
+    rows together and routing is stable. A row whose target differs from the
+    last one seen for its pair is then a new distinct target.
 
     The table is a compact open-addressing index (int32, linear probing, load
-    at most 1/2) into rows holding each pair's state together, appended in
-    order of first appearance; both grow by doubling.
+    at most 1/2) into 32-byte rows holding each pair's key, times, weight and
+    last target, appended in order of first appearance, beside a table of
+    the evidence of pairs of weight 2 and more; all grow by doubling.
 
     Returns ``(pairs, weight, first_ns, last_ns, evidence_offsets,
     evidence_targets)`` for pairs with weight >= ``min_weight``; the evidence
     of a pair is its ``evidence_size`` smallest target codes, ascending.
     """
-    width = _EVIDENCE + evidence_size
     expected = min(len(pair), 1 << 22)
     size = 1024
     while size < 2 * expected:
         size *= 2
     mask = size - 1
     index = np.full(size, -1, np.int32)
-    state = np.empty((size // 2, width), np.int64)
+    state = np.empty((size // 2, 4), np.int64)
+    evidence = np.empty((size // 2, max(evidence_size, 1)), np.int32)
     used = 0
     for row in range(len(pair)):
         code = pair[row]
@@ -363,14 +397,12 @@ def aggregate_pairs(
         while entry >= 0 and state[entry, _KEY] != code:
             slot = (slot + 1) & mask
             entry = index[slot]
-        row_target = target[row]
-        row_earliest = earliest[row]
-        row_latest = latest[row]
+        row_target = np.int64(target[row])
         if entry < 0:
             if 2 * (used + 1) > size:  # grow: rehash the index, copy the rows
                 size *= 2
                 mask = size - 1
-                index, state = _grown_table(state, used, size, width)
+                index, state, evidence = _grown_table(state, evidence, used, size)
                 slot = _hash_slot(code, mask)
                 while index[slot] >= 0:
                     slot = (slot + 1) & mask
@@ -378,33 +410,22 @@ def aggregate_pairs(
             used += 1
             index[slot] = entry
             state[entry, _KEY] = code
-            state[entry, _WEIGHT] = 0
-            state[entry, _LAST_TARGET] = -1
-            state[entry, _EARLIEST] = row_earliest
-            state[entry, _LATEST] = row_latest
-        else:
-            if row_earliest < state[entry, _EARLIEST]:
-                state[entry, _EARLIEST] = row_earliest
-            if row_latest > state[entry, _LATEST]:
-                state[entry, _LATEST] = row_latest
-        if row_target == state[entry, _LAST_TARGET]:
+            state[entry, _EARLIEST] = earliest[row]
+            state[entry, _LATEST] = latest[row]
+            state[entry, _COUNTS] = (np.int64(1) << 32) | row_target
             continue
-        state[entry, _LAST_TARGET] = row_target
-        count = state[entry, _WEIGHT]
-        state[entry, _WEIGHT] = count + 1
-        if evidence_size == 0:
+        if earliest[row] < state[entry, _EARLIEST]:
+            state[entry, _EARLIEST] = earliest[row]
+        if latest[row] > state[entry, _LATEST]:
+            state[entry, _LATEST] = latest[row]
+        counts = state[entry, _COUNTS]
+        if row_target == counts & _LOW_BITS:
             continue
-        # Keep the evidence_size smallest targets, ascending (one insertion step).
-        if count >= evidence_size:
-            if row_target >= state[entry, width - 1]:
-                continue
-            count = evidence_size - 1
-        while count > 0 and state[entry, _EVIDENCE + count - 1] > row_target:
-            state[entry, _EVIDENCE + count] = state[entry, _EVIDENCE + count - 1]
-            count -= 1
-        state[entry, _EVIDENCE + count] = row_target
-
-    return _kept_pairs(state, used, min_weight, evidence_size)
+        count = counts >> 32
+        state[entry, _COUNTS] = ((count + 1) << 32) | row_target
+        if evidence_size > 0:
+            _add_evidence(evidence, entry, count, counts & _LOW_BITS, row_target, evidence_size)
+    return _kept_pairs(state, evidence, used, min_weight, evidence_size)
 
 
 @njit(nogil=True, cache=True)

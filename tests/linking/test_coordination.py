@@ -318,6 +318,22 @@ def test_partitions_streams_spill_batches_and_splits_keep_the_exact_summary(tmp_
     for left, right in zip(expected, split, strict=True):
         np.testing.assert_array_equal(left, right)
 
+    # Every row written in place in one set of columns (the path under the
+    # memory budget), with re-splitting still on: the same summary.
+    in_memory = _sweep.sweep_in_memory(
+        actor, target, time, 60 * 10**9, 40, bounds, bits=4, budget_bytes=1 << 40, workers=2
+    )
+    assert in_memory is not None
+    columns, partition_starts = in_memory
+    assert len(partition_starts) == 17 and partition_starts[-1] == windowed
+    placed = _sorted_by_pair(_sweep.summarize_in_memory(columns, partition_starts, 2, 3, workers=2))
+    for left, right in zip(expected, placed, strict=True):
+        np.testing.assert_array_equal(left, right)
+    row_bytes = _sweep.PairRows(1, 1).row_dtype.itemsize
+    assert _sweep.sweep_in_memory(
+        actor, target, time, 60 * 10**9, 40, bounds, bits=4, budget_bytes=windowed * row_bytes - 1
+    ) is None
+
 
 @settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
@@ -335,6 +351,20 @@ def test_partitioned_spilled_run_matches_brute_force(rows, window, min_weight, t
     edges = coordination_edges(events_frame(rows), window=window, min_weight=min_weight, evidence_size=2)
     assert as_records(edges) == brute_force(rows, window, min_weight, evidence_size=2)
     assert not any(tmp_path.glob("tsinvest-coordination-*"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=event_rows, window=st.sampled_from([0, 10, 60]), min_weight=st.integers(1, 3))
+def test_in_memory_run_with_small_chunks_and_partitions_matches_brute_force(rows, window, min_weight):
+    from tsinvest.linking import _sweep
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(coordination, "_CHUNK_EVENTS", 4)
+        patch.setattr(coordination, "_partition_count", lambda events: 8)
+        patch.setattr(_sweep, "_SPLIT_ROWS", 5)
+        edges = coordination_edges(events_frame(rows), window=window, min_weight=min_weight, evidence_size=2)
+    assert edges.attrs["stats"]["spilled_pairs"] == 0
+    assert as_records(edges) == brute_force(rows, window, min_weight, evidence_size=2)
 
 
 @settings(max_examples=60, deadline=None)

@@ -22,6 +22,7 @@ __all__ = [
     "sorted_events",
     "sweep_counts",
     "sweep_fill",
+    "empty_rows",
     "group_rows",
     "aggregate_pairs",
     "dense_window_targets",
@@ -167,28 +168,31 @@ def sweep_counts(
 
 
 @njit(nogil=True, cache=True)
+def empty_rows(rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Uninitialised columns ``(pair, target, earliest, latest)`` for ``rows`` linked event pairs.
+
+    Allocated here, on plain pages: numpy asks the kernel for huge pages,
+    whose compaction costs seconds of system time on a fragmented machine.
+    """
+    return np.empty(rows, np.int64), np.empty(rows, np.int32), np.empty(rows, np.int64), np.empty(rows, np.int64)
+
+
+@njit(nogil=True, cache=True)
 def sweep_fill(
     actor: np.ndarray, target: np.ndarray, time: np.ndarray, window_ns: int, n_actors: int, start: int, stop: int,
-    end: int, bits: int, starts: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    end: int, bits: int, slots: np.ndarray, pair: np.ndarray, row_target: np.ndarray, earliest: np.ndarray,
+    latest: np.ndarray,
+) -> None:
     """Write the rows counted by :func:`sweep_counts` for events ``start..stop`` (of ``..end``), each in its place.
 
     A row is ``(pair, target, earliest, latest)``: the pair code, the target
     and the times of the two events. The sweep reads those values in order
     anyway; writing them here spares the aggregation two random reads per row
-    into the event arrays. Rows are grouped by partition and, inside one, in
-    sweep order, so the rows of one target stay together. Returns the
-    columns ``(pair, target, earliest, latest)``.
+    into the event arrays. The rows of partition ``p`` are written from
+    ``slots[p]`` on, in sweep order, so the rows of one target stay together.
     """
     multiplier = PARTITION_MULTIPLIERS[0]
-    slot = starts[:-1].copy()
-    # Allocated here (plain pages): numpy would ask for huge pages, whose
-    # compaction costs seconds of system time on a fragmented machine.
-    rows = starts[-1]
-    pair = np.empty(rows, np.int64)
-    row_target = np.empty(rows, np.int32)
-    earliest = np.empty(rows, np.int64)
-    latest = np.empty(rows, np.int64)
+    slot = slots.copy()
     for position in range(start, stop):
         reach = _window_end(target, time, window_ns, position, end)
         event_actor = actor[position]
@@ -204,7 +208,6 @@ def sweep_fill(
             row_target[destination] = target[position]
             earliest[destination] = time[position]
             latest[destination] = time[partner]
-    return pair, row_target, earliest, latest
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -480,8 +483,9 @@ def warm_up() -> None:
     actor, target, time = sorted_events(actor, target, time, 2, 2)
     dense_window_targets(target, time, 10, 2)
     windowed_event_pairs(target, time, 10)
-    starts, stop, _ = sweep_counts(actor, target, time, 10, 2, 0, 4, 8, 1)
-    pair, row_target, earliest, latest = sweep_fill(actor, target, time, 10, 2, 0, stop, 4, 1, starts)
+    starts, stop, rows = sweep_counts(actor, target, time, 10, 2, 0, 4, 8, 1)
+    pair, row_target, earliest, latest = empty_rows(rows)
+    sweep_fill(actor, target, time, 10, 2, 0, stop, 4, 1, starts[:-1], pair, row_target, earliest, latest)
     pair, row_target, earliest, latest, _ = group_rows(pair, row_target, earliest, latest, 1, 1)
     aggregate_pairs(pair, row_target, earliest, latest, 1, 5)
 

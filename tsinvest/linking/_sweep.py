@@ -33,9 +33,11 @@ __all__ = [
     "dense_window_targets",
     "PairRows",
     "sweep_into",
+    "sweep_in_memory",
     "PairSummary",
     "summarize_rows",
     "summarize",
+    "summarize_in_memory",
 ]
 
 
@@ -273,8 +275,10 @@ def sweep_into(
             if next_position == position:  # one event has more partners than a batch holds
                 capacity *= 2
                 continue
-            columns = _kernels.sweep_fill(
-                actor, target, time, window_ns, n_actors, position, next_position, end, rows.bits, starts
+            columns = _kernels.empty_rows(emitted)
+            _kernels.sweep_fill(
+                actor, target, time, window_ns, n_actors, position, next_position, end, rows.bits, starts[:-1],
+                *columns,
             )
             rows.add(stream, columns, starts)
             windowed += emitted
@@ -282,6 +286,61 @@ def sweep_into(
         return windowed
 
     return sum(_run_streams(one_chunk, bounds, rows.streams, progress))
+
+
+# No batch limit: sweep_counts then counts a whole chunk at once.
+_UNLIMITED_ROWS = 1 << 62
+
+
+def sweep_in_memory(
+    actor: np.ndarray,
+    target: np.ndarray,
+    time: np.ndarray,
+    window_ns: int,
+    n_actors: int,
+    bounds: list[tuple[int, int]],
+    *,
+    bits: int,
+    budget_bytes: int,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> tuple[tuple[np.ndarray, ...], np.ndarray] | None:
+    """Every linked row in one set of columns (``_COLUMNS``), grouped by partition; None past ``budget_bytes``.
+
+    A first pass counts the rows of every (chunk, partition); if they fit in
+    the budget, a second pass writes each row straight to its final place:
+    partition ``p`` is ``partition_starts[p]:partition_starts[p + 1]``, its
+    rows chunk after chunk, in sweep order inside a chunk (chunks hold whole
+    targets, so the rows of one target stay together). Unlike
+    :class:`PairRows`, no partition is ever copied to be summarised; past the
+    budget the caller uses :class:`PairRows`, which can spill to disk.
+    Returns ``(columns, partition_starts)``.
+    """
+    partitions = 1 << bits
+
+    def count(stream: int, bound: tuple[int, int]) -> np.ndarray:
+        starts, _, _ = _kernels.sweep_counts(
+            actor, target, time, window_ns, n_actors, bound[0], bound[1], _UNLIMITED_ROWS, bits
+        )
+        return np.diff(starts)
+
+    counts = np.array(_run_streams(count, bounds, workers), dtype=np.int64).reshape(len(bounds), partitions)
+    totals = counts.sum(axis=0)
+    if int(totals.sum()) * _ROW_DTYPE.itemsize > budget_bytes:
+        return None
+    partition_starts = np.concatenate(([0], np.cumsum(totals))).astype(np.int64)
+    # Chunk c writes its rows of partition p after those of the chunks before it.
+    chunk_slots = partition_starts[:-1] + np.cumsum(counts, axis=0) - counts
+    columns = _kernels.empty_rows(int(partition_starts[-1]))
+
+    def fill(stream: int, chunk: int) -> None:
+        begin, end = bounds[chunk]
+        _kernels.sweep_fill(
+            actor, target, time, window_ns, n_actors, begin, end, end, bits, chunk_slots[chunk], *columns
+        )
+
+    _run_streams(fill, range(len(bounds)), workers, progress)
+    return columns, partition_starts
 
 
 def _run_streams(
@@ -368,3 +427,16 @@ def summarize(rows: PairRows, min_weight: int, evidence_size: int, *, workers: i
         return summarize_rows(rows.take(position), min_weight, evidence_size)
 
     return PairSummary.concatenate(_run_streams(one_partition, range(rows.partitions), workers))
+
+
+def summarize_in_memory(
+    columns: tuple[np.ndarray, ...], partition_starts: np.ndarray, min_weight: int, evidence_size: int, *,
+    workers: int = 1,
+) -> PairSummary:
+    """Summaries of every partition of :func:`sweep_in_memory`'s rows, concatenated."""
+
+    def one_partition(stream: int, position: int) -> PairSummary:
+        begin, end = partition_starts[position], partition_starts[position + 1]
+        return summarize_rows(tuple(column[begin:end] for column in columns), min_weight, evidence_size)
+
+    return PairSummary.concatenate(_run_streams(one_partition, range(len(partition_starts) - 1), workers))

@@ -404,12 +404,16 @@ def _swept_pairs(
     if progress:
         bar = lambda items, total=None: tqdm(items, total=total, desc="coordination", unit="chunk", leave=False)  # noqa: E731
     workers = _workers()
-    with _sweep.PairRows(
-        _partition_count(len(target)),
-        _ROW_MEMORY_BYTES,
-        streams=workers,
-        directory=_SPILL_DIRECTORY,
-    ) as rows:
+    partitions = _partition_count(len(target))
+    in_memory = _sweep.sweep_in_memory(
+        actor, target, times, window_ns, n_actors, bounds, bits=partitions.bit_length() - 1,
+        budget_bytes=_ROW_MEMORY_BYTES, workers=workers, progress=bar,
+    )
+    if in_memory is not None:
+        columns, partition_starts = in_memory
+        summary = _sweep.summarize_in_memory(columns, partition_starts, min_weight, evidence_size, workers=workers)
+        return summary, int(partition_starts[-1]), 0
+    with _sweep.PairRows(partitions, _ROW_MEMORY_BYTES, streams=workers, directory=_SPILL_DIRECTORY) as rows:
         windowed_pairs = _sweep.sweep_into(
             rows, actor, target, times, window_ns, n_actors, bounds, batch_rows=_BATCH_ROWS, progress=bar
         )
@@ -636,9 +640,11 @@ def coordination_edges(
     ``P`` the number of windowed event pairs (pairs of events on one target at
     most ``window`` apart), plus ``O(N log N)`` only when the log is not in
     time order. Memory ``O(N)`` plus at most 1 GiB of event pairs (28 bytes
-    each): past that, every partition is appended to its own file in a
-    private temporary directory (``$TMPDIR``, removed at the end), so ``P``
-    costs disk, not memory. ``P`` grows with the square of the number of
+    each). A first pass counts the pairs of every partition: when they fit in
+    that budget, each is written once, straight to its partition's place;
+    past it, partitions are filled in batches and every partition is
+    appended to its own file in a private temporary directory (``$TMPDIR``,
+    removed at the end), so ``P`` costs disk, not memory. ``P`` grows with the square of the number of
     actions inside one window on one target, which is what the hot-target
     rule bounds.
 

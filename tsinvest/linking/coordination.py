@@ -29,7 +29,6 @@ import os
 import threading
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -271,6 +270,8 @@ def _encoded_events(
         raise ParameterError("source must be a pandas DataFrame or a path to a Parquet or CSV file")
     rows = len(nanoseconds)
     # Arrow's hashing releases the GIL: the two columns are encoded at once.
+    from concurrent.futures import ThreadPoolExecutor
+
     from tsinvest.linking import _sweep
 
     with ThreadPoolExecutor(max_workers=min(2, _workers())) as pool:
@@ -456,20 +457,20 @@ def _edge_frame(events: _sweep.EncodedEvents, summary: _sweep.PairSummary, n_act
     pairs, weight, first, last = summary.pairs[order], summary.weight[order], summary.first[order], summary.last[order]
     # The evidence lists are put in order as numbers, before they become text.
     offsets, evidence_codes = _ragged_take(summary.evidence_offsets, summary.evidence_targets, order)
-    # The evidence text is built on a second thread (Arrow's kernels and numpy's
-    # gathers release the GIL) while this one writes the other columns.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        evidence = pool.submit(_evidence_json, events.target_names, offsets, evidence_codes)
-        columns = {
+    evidence = _evidence_json(events.target_names, offsets, evidence_codes)
+
+    return pd.DataFrame(
+        {
             "account_a": _strings(events.actor_names.take(pa.array(pairs // n_actors))),
             "account_b": _strings(events.actor_names.take(pa.array(pairs % n_actors))),
             "signal": pd.Series(signal, index=range(len(weight)), dtype=STRING_DTYPE),
             "weight": weight.astype(np.float64),  # float64 like every edge table (schemas.EDGES)
             "first_ts": _timestamps(first),
             "last_ts": _timestamps(last),
-        }
-        columns["evidence"] = _strings(evidence.result())
-    return pd.DataFrame(columns, columns=list(EDGE_COLUMNS))
+            "evidence": _strings(evidence),
+        },
+        columns=list(EDGE_COLUMNS),
+    )
 
 
 def _edges_for_window(

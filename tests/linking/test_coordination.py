@@ -287,12 +287,10 @@ def test_partitions_streams_spill_batches_and_splits_keep_the_exact_summary(tmp_
     actor, target, time = _sweep.sort_events(actor, target, time)
     bounds = _sweep.chunk_bounds(target, 500)
 
-    def run(partitions, budget, streams, batch_rows, wide_indices=False):
-        with _sweep.PairRows(
-            partitions, budget, streams=streams, wide_indices=wide_indices, directory=tmp_path
-        ) as rows:
+    def run(partitions, budget, streams, batch_rows):
+        with _sweep.PairRows(partitions, budget, streams=streams, directory=tmp_path) as rows:
             windowed = _sweep.sweep_into(rows, actor, target, time, 60 * 10**9, 40, bounds, batch_rows=batch_rows)
-            summary = _sweep.summarize(rows, target, time, 2, 3, workers=streams)
+            summary = _sweep.summarize(rows, 2, 3, workers=streams)
             spilled = rows.spilled_rows
             assert rows.spill_directory is None or any(tmp_path.iterdir())
         return windowed, spilled, _sorted_by_pair(summary)
@@ -308,12 +306,6 @@ def test_partitions_streams_spill_batches_and_splits_keep_the_exact_summary(tmp_
         np.testing.assert_array_equal(left, right)
     assert list(tmp_path.iterdir()) == []  # the spill directory is removed
 
-    # 64-bit event indices (logs of 2**31 events and more), spilled too.
-    windowed_wide, _, wide = run(8, 50 * 16, 2, 37, wide_indices=True)
-    assert windowed_wide == windowed
-    for left, right in zip(expected, wide, strict=True):
-        np.testing.assert_array_equal(left, right)
-
     # A batch smaller than one event's partners grows instead of stalling.
     windowed_tiny, _, tiny = run(4, 1 << 40, 1, 1)
     assert windowed_tiny == windowed
@@ -325,6 +317,22 @@ def test_partitions_streams_spill_batches_and_splits_keep_the_exact_summary(tmp_
     _, _, split = run(2, 1 << 40, 2, 10**9)
     for left, right in zip(expected, split, strict=True):
         np.testing.assert_array_equal(left, right)
+
+    # Every row written in place in one set of columns (the path under the
+    # memory budget), with re-splitting still on: the same summary.
+    in_memory = _sweep.sweep_in_memory(
+        actor, target, time, 60 * 10**9, 40, bounds, bits=4, budget_bytes=1 << 40, workers=2
+    )
+    assert in_memory is not None
+    columns, partition_starts = in_memory
+    assert len(partition_starts) == 17 and partition_starts[-1] == windowed
+    placed = _sorted_by_pair(_sweep.summarize_in_memory(columns, partition_starts, 2, 3, workers=2))
+    for left, right in zip(expected, placed, strict=True):
+        np.testing.assert_array_equal(left, right)
+    row_bytes = _sweep.PairRows(1, 1).row_dtype.itemsize
+    assert _sweep.sweep_in_memory(
+        actor, target, time, 60 * 10**9, 40, bounds, bits=4, budget_bytes=windowed * row_bytes - 1
+    ) is None
 
 
 @settings(
@@ -343,6 +351,20 @@ def test_partitioned_spilled_run_matches_brute_force(rows, window, min_weight, t
     edges = coordination_edges(events_frame(rows), window=window, min_weight=min_weight, evidence_size=2)
     assert as_records(edges) == brute_force(rows, window, min_weight, evidence_size=2)
     assert not any(tmp_path.glob("tsinvest-coordination-*"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=event_rows, window=st.sampled_from([0, 10, 60]), min_weight=st.integers(1, 3))
+def test_in_memory_run_with_small_chunks_and_partitions_matches_brute_force(rows, window, min_weight):
+    from tsinvest.linking import _sweep
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(coordination, "_CHUNK_EVENTS", 4)
+        patch.setattr(coordination, "_partition_count", lambda events: 8)
+        patch.setattr(_sweep, "_SPLIT_ROWS", 5)
+        edges = coordination_edges(events_frame(rows), window=window, min_weight=min_weight, evidence_size=2)
+    assert edges.attrs["stats"]["spilled_pairs"] == 0
+    assert as_records(edges) == brute_force(rows, window, min_weight, evidence_size=2)
 
 
 @settings(max_examples=60, deadline=None)
@@ -395,3 +417,23 @@ def test_hot_target_warning_is_the_exceptions_class_re_exported():
 
     assert coordination.HotTargetWarning is tsinvest.exceptions.HotTargetWarning
     assert "HotTargetWarning" in coordination.__all__ and "HotTargetWarning" in tsinvest.exceptions.__all__
+
+
+@pytest.mark.parametrize("max_weight", [5, 70_000])
+def test_output_order_is_weight_descending_then_pair_code(max_weight):
+    rng = np.random.default_rng(11)
+    n_actors = 300
+    pairs = rng.choice(n_actors * n_actors, size=2000, replace=False).astype(np.int64)
+    weight = rng.integers(1, max_weight + 1, size=len(pairs)).astype(np.int64)
+    order = coordination._output_order(weight, pairs, n_actors)
+    expected = np.lexsort((pairs % n_actors, pairs // n_actors, -weight))
+    np.testing.assert_array_equal(order, expected)
+    assert len(coordination._output_order(weight[:0], pairs[:0], n_actors)) == 0
+
+
+def test_ragged_take_reorders_whole_lists():
+    offsets = np.array([0, 2, 2, 5, 6])
+    values = np.array([10, 11, 20, 21, 22, 30], dtype=np.int32)
+    new_offsets, new_values = coordination._ragged_take(offsets, values, np.array([3, 0, 2, 1]))
+    assert new_offsets.tolist() == [0, 1, 3, 6, 6]
+    assert new_values.tolist() == [30, 10, 11, 20, 21, 22]

@@ -20,10 +20,11 @@ from numba import njit
 __all__ = [
     "PARTITION_MULTIPLIERS",
     "sorted_events",
-    "sweep_batch",
+    "sweep_counts",
+    "sweep_fill",
+    "empty_rows",
     "group_rows",
     "aggregate_pairs",
-    "event_table",
     "dense_window_targets",
     "windowed_event_pairs",
     "warm_up",
@@ -128,67 +129,108 @@ def _partition_of(code: np.int64, bits: int, multiplier: np.int64) -> int | np.i
 
 
 @njit(nogil=True, cache=True)
-def sweep_batch(
+def sweep_counts(
     actor: np.ndarray, target: np.ndarray, time: np.ndarray, window_ns: int, n_actors: int, start: int, end: int,
-    capacity: int, bits: int, index_like: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
-    """Linked event pairs of events ``start..`` (sorted by target, time), grouped by partition.
+    capacity: int, bits: int,
+) -> tuple[np.ndarray, int, int]:
+    """How many linked event pairs events ``start..`` give, per hash partition, up to ``capacity`` rows.
 
-    For each event ``i`` the later events ``j`` on the same target at most
-    ``window_ns`` later are its partners; pairs of two different actors are
-    emitted as ``(pair, i, j)`` with ``pair = low_actor * n_actors + high_actor``.
-    The batch stops before an event whose partners would pass ``capacity``
-    rows, so memory is bounded; the caller resumes at the returned position
-    (if not even the first event fits, nothing is emitted and the caller must
-    grow ``capacity``). Event indices have the dtype of ``index_like`` (int32,
-    or int64 past 2**31 events).
+    Events are sorted by (target, time). For each event ``i`` the later
+    events ``j`` on the same target at most ``window_ns`` later are its
+    partners; each partner of another actor makes one row, in the partition
+    of its pair code (``low_actor * n_actors + high_actor``). Counting stops
+    before an event whose partners would pass ``capacity`` rows, so memory is
+    bounded; the caller resumes there (if not even the first event fits,
+    nothing is counted and the caller must grow ``capacity``).
 
-    Returns ``(pair, first, later, partition_starts, next_start, windowed)``:
-    rows grouped by the hash partition of ``pair`` (``2**bits`` partitions,
-    stable, so rows of one target stay in sweep order inside a partition),
-    where partition ``p`` is ``partition_starts[p]:partition_starts[p + 1]``.
+    Returns ``(partition_starts, stop, rows)``: partition ``p`` of the rows
+    that :func:`sweep_fill` writes for events ``start..stop`` is
+    ``partition_starts[p]:partition_starts[p + 1]`` (``2**bits`` partitions).
     """
     multiplier = PARTITION_MULTIPLIERS[0]
-    pair = np.empty(capacity, np.int64)
-    first = np.empty(capacity, index_like.dtype)
-    later = np.empty(capacity, index_like.dtype)
-    partition = np.empty(capacity, np.int32)
     starts = np.zeros((1 << bits) + 1, np.int64)
     rows = 0
-    position = start
-    while position < end:
-        event_target = target[position]
-        event_time = time[position]
-        reach = position + 1
-        while reach < end and target[reach] == event_target and time[reach] - event_time <= window_ns:
-            reach += 1
-        if rows + (reach - position - 1) > capacity:
+    stop = start
+    while stop < end:
+        reach = _window_end(target, time, window_ns, stop, end)
+        if rows + (reach - stop - 1) > capacity:
             break
+        event_actor = actor[stop]
+        for partner in range(stop + 1, reach):
+            partner_actor = actor[partner]
+            if partner_actor != event_actor:
+                starts[_partition_of(_pair_code(event_actor, partner_actor, n_actors), bits, multiplier) + 1] += 1
+                rows += 1
+        stop += 1
+    for part in range(len(starts) - 1):
+        starts[part + 1] += starts[part]
+    return starts, stop, rows
+
+
+@njit(nogil=True, cache=True)
+def empty_rows(rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Uninitialised columns ``(pair, target, earliest, latest)`` for ``rows`` linked event pairs.
+
+    Allocated here, on plain pages: numpy asks the kernel for huge pages,
+    whose compaction costs seconds of system time on a fragmented machine.
+    """
+    return np.empty(rows, np.int64), np.empty(rows, np.int32), np.empty(rows, np.int64), np.empty(rows, np.int64)
+
+
+@njit(nogil=True, cache=True)
+def sweep_fill(
+    actor: np.ndarray, target: np.ndarray, time: np.ndarray, window_ns: int, n_actors: int, start: int, stop: int,
+    end: int, bits: int, slots: np.ndarray, pair: np.ndarray, row_target: np.ndarray, earliest: np.ndarray,
+    latest: np.ndarray,
+) -> None:
+    """Write the rows counted by :func:`sweep_counts` for events ``start..stop`` (of ``..end``), each in its place.
+
+    A row is ``(pair, target, earliest, latest)``: the pair code, the target
+    and the times of the two events. The sweep reads those values in order
+    anyway; writing them here spares the aggregation two random reads per row
+    into the event arrays. The rows of partition ``p`` are written from
+    ``slots[p]`` on, in sweep order, so the rows of one target stay together.
+    """
+    multiplier = PARTITION_MULTIPLIERS[0]
+    slot = slots.copy()
+    for position in range(start, stop):
+        reach = _window_end(target, time, window_ns, position, end)
         event_actor = actor[position]
         for partner in range(position + 1, reach):
             partner_actor = actor[partner]
             if partner_actor == event_actor:
                 continue
-            if event_actor < partner_actor:
-                code = np.int64(event_actor) * n_actors + partner_actor
-            else:
-                code = np.int64(partner_actor) * n_actors + event_actor
+            code = _pair_code(event_actor, partner_actor, n_actors)
             part = _partition_of(code, bits, multiplier)
-            pair[rows] = code
-            first[rows] = position
-            later[rows] = partner
-            partition[rows] = part
-            starts[part + 1] += 1
-            rows += 1
-        position += 1
-    pair, first, later = _scatter_by_partition(pair[:rows], first[:rows], later[:rows], partition, starts)
-    return pair, first, later, starts, position, rows
+            destination = slot[part]
+            slot[part] = destination + 1
+            pair[destination] = code
+            row_target[destination] = target[position]
+            earliest[destination] = time[position]
+            latest[destination] = time[partner]
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _window_end(target: np.ndarray, time: np.ndarray, window_ns: int, position: int, end: int) -> int:
+    """One past the last event on the target of ``position`` at most ``window_ns`` after it."""
+    reach = position + 1
+    while reach < end and target[reach] == target[position] and time[reach] - time[position] <= window_ns:
+        reach += 1
+    return reach
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _pair_code(actor: int, other: int, n_actors: int) -> np.int64:
+    """``low * n_actors + high`` of two different actor codes."""
+    if actor < other:
+        return np.int64(actor) * n_actors + other
+    return np.int64(other) * n_actors + actor
 
 
 @njit(nogil=True, cache=True)
 def group_rows(
-    pair: np.ndarray, first: np.ndarray, later: np.ndarray, bits: int, level: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    pair: np.ndarray, target: np.ndarray, earliest: np.ndarray, latest: np.ndarray, bits: int, level: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Rows stably grouped by a level-``level`` hash partition of ``pair``; returns the rows and starts."""
     multiplier = PARTITION_MULTIPLIERS[level % 4]
     partition = np.empty(len(pair), np.int32)
@@ -197,34 +239,41 @@ def group_rows(
         part = _partition_of(pair[row], bits, multiplier)
         partition[row] = part
         starts[part + 1] += 1
-    pair, first, later = _scatter_by_partition(pair, first, later, partition, starts)
-    return pair, first, later, starts
+    pair, target, earliest, latest = _scatter_by_partition(pair, target, earliest, latest, partition, starts)
+    return pair, target, earliest, latest, starts
 
 
 @njit(nogil=True, cache=True)
 def _scatter_by_partition(
-    pair: np.ndarray, first: np.ndarray, later: np.ndarray, partition: np.ndarray, starts: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    pair: np.ndarray, target: np.ndarray, earliest: np.ndarray, latest: np.ndarray, partition: np.ndarray,
+    starts: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Rows stably reordered by ``partition``; ``starts[p + 1]`` holds partition counts and becomes the starts."""
     for part in range(len(starts) - 1):
         starts[part + 1] += starts[part]
     slot = starts[:-1].copy()
     out_pair = np.empty_like(pair)
-    out_first = np.empty_like(first)
-    out_later = np.empty_like(later)
+    out_target = np.empty_like(target)
+    out_earliest = np.empty_like(earliest)
+    out_latest = np.empty_like(latest)
     for row in range(len(pair)):
         part = partition[row]
         destination = slot[part]
         out_pair[destination] = pair[row]
-        out_first[destination] = first[row]
-        out_later[destination] = later[row]
+        out_target[destination] = target[row]
+        out_earliest[destination] = earliest[row]
+        out_latest[destination] = latest[row]
         slot[part] = destination + 1
-    return out_pair, out_first, out_later
+    return out_pair, out_target, out_earliest, out_latest
 
 
-# Columns of a row of the aggregation table: a pair's whole state sits in one
-# row (one or two cache lines), then its evidence_size smallest targets.
-_KEY, _WEIGHT, _LAST_TARGET, _EARLIEST, _LATEST, _EVIDENCE = 0, 1, 2, 3, 4, 5
+# Columns of a row of the aggregation table: 32 bytes a pair, two pairs to a
+# cache line, so a partition's table stays in the core's own cache. Most
+# pairs meet on one target only: their state is this row alone (the target
+# in COUNTS is their evidence); the evidence table is written from weight 2.
+_KEY, _EARLIEST, _LATEST, _COUNTS = 0, 1, 2, 3
+# COUNTS holds the weight in its high 32 bits and the last target in the low 32.
+_LOW_BITS = np.int64(0xFFFFFFFF)
 
 
 @njit(nogil=True, cache=True)
@@ -233,8 +282,10 @@ def _hash_slot(code: np.int64, mask: int) -> np.int64:
 
 
 @njit(nogil=True, cache=True)
-def _grown_table(state: np.ndarray, used: int, size: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """A ``size``-slot index over the first ``used`` rows and the rows copied into room for ``size // 2``.
+def _grown_table(
+    state: np.ndarray, evidence: np.ndarray, used: int, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A ``size``-slot index over the first ``used`` rows and both tables copied into room for ``size // 2``.
 
     Runs O(log pairs) times per call of :func:`aggregate_pairs`, so it costs nothing per row.
     """
@@ -245,20 +296,25 @@ def _grown_table(state: np.ndarray, used: int, size: int, width: int) -> tuple[n
         while index[other_slot] >= 0:
             other_slot = (other_slot + 1) & mask
         index[other_slot] = other
-    bigger = np.empty((size // 2, width), np.int64)
+    bigger = np.empty((size // 2, 4), np.int64)
     bigger[:used] = state[:used]
-    return index, bigger
+    bigger_evidence = np.empty((size // 2, evidence.shape[1]), np.int32)
+    bigger_evidence[:used] = evidence[:used]
+    return index, bigger, bigger_evidence
 
 
 @njit(nogil=True, cache=True)
-def _kept_pairs(state: np.ndarray, used: int, min_weight: int, evidence_size: int) -> tuple[np.ndarray, ...]:
+def _kept_pairs(
+    state: np.ndarray, evidence: np.ndarray, used: int, min_weight: int, evidence_size: int
+) -> tuple[np.ndarray, ...]:
     """The output arrays of :func:`aggregate_pairs` from its table rows: pairs with weight >= min_weight."""
     kept = 0
     evidence_total = 0
     for entry in range(used):
-        if state[entry, _WEIGHT] >= min_weight:
+        weight = state[entry, _COUNTS] >> 32
+        if weight >= min_weight:
             kept += 1
-            evidence_total += min(state[entry, _WEIGHT], evidence_size)
+            evidence_total += min(weight, evidence_size)
     out_pairs = np.empty(kept, np.int64)
     out_weight = np.empty(kept, np.int64)
     out_first = np.empty(kept, np.int64)
@@ -268,51 +324,74 @@ def _kept_pairs(state: np.ndarray, used: int, min_weight: int, evidence_size: in
     position = 0
     written = 0
     for entry in range(used):
-        weight = state[entry, _WEIGHT]
+        counts = state[entry, _COUNTS]
+        weight = counts >> 32
         if weight < min_weight:
             continue
         out_pairs[position] = state[entry, _KEY]
         out_weight[position] = weight
         out_first[position] = state[entry, _EARLIEST]
         out_last[position] = state[entry, _LATEST]
-        for index_in_list in range(min(weight, evidence_size)):
-            evidence_targets[written] = state[entry, _EVIDENCE + index_in_list]
+        if weight == 1 and evidence_size > 0:
+            evidence_targets[written] = counts & _LOW_BITS
             written += 1
+        elif weight > 1:
+            for index_in_list in range(min(weight, evidence_size)):
+                evidence_targets[written] = evidence[entry, index_in_list]
+                written += 1
         position += 1
         offsets[position] = written
     return out_pairs, out_weight, out_first, out_last, offsets, evidence_targets
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _add_evidence(
+    evidence: np.ndarray, entry: int, count: int, previous: int | np.int64, target: int | np.int64, evidence_size: int
+) -> None:
+    """Keep the ``evidence_size`` smallest targets of a pair, ascending, as its ``count + 1``-th target arrives."""
+    if count == 1:  # the pair's first target lived in COUNTS until now
+        evidence[entry, 0] = previous
+    if count >= evidence_size:
+        if target >= evidence[entry, evidence_size - 1]:
+            return
+        count = evidence_size - 1
+    while count > 0 and evidence[entry, count - 1] > target:
+        evidence[entry, count] = evidence[entry, count - 1]
+        count -= 1
+    evidence[entry, count] = target
+
+
 @njit(nogil=True, cache=True)
 def aggregate_pairs(
-    pair: np.ndarray, first: np.ndarray, later: np.ndarray, events: np.ndarray, min_weight: int, evidence_size: int
+    pair: np.ndarray, target: np.ndarray, earliest: np.ndarray, latest: np.ndarray, min_weight: int,
+    evidence_size: int,
 ) -> tuple[np.ndarray, ...]:
     """Per pair: distinct targets, earliest and latest linked action, smallest targets.
 
-    ``first`` / ``later`` index ``events``, an ``(n, 2)`` array of (time,
-    target) per event (see :func:`event_table`): the earlier and the later
-    event of a linked event pair, both on one target. Rows of one pair
-    on one target must be contiguous among that pair's rows, which the sweep
-    guarantees: it emits a target's rows together and routing is stable. A
-    row whose target differs from the last one seen for its pair is then a new
-    distinct target.
+    Each row is a linked event pair as :func:`sweep_fill` writes it: the
+    pair's code, the target both events are on, and the times of the earlier
+    and the later event. Rows of one pair on one target must be contiguous
+    among that pair's rows, which the sweep guarantees: it emits a target's
+    rows together and routing is stable. A row whose target differs from the
+    last one seen for its pair is then a new distinct target.
 
     The table is a compact open-addressing index (int32, linear probing, load
-    at most 1/2) into rows holding each pair's state together, appended in
-    order of first appearance; both grow by doubling.
+    at most 1/2) into 32-byte rows holding each pair's key, times, weight and
+    last target, appended in order of first appearance, beside a table of
+    the evidence of pairs of weight 2 and more; all grow by doubling.
 
     Returns ``(pairs, weight, first_ns, last_ns, evidence_offsets,
     evidence_targets)`` for pairs with weight >= ``min_weight``; the evidence
     of a pair is its ``evidence_size`` smallest target codes, ascending.
     """
-    width = _EVIDENCE + evidence_size
     expected = min(len(pair), 1 << 22)
     size = 1024
     while size < 2 * expected:
         size *= 2
     mask = size - 1
     index = np.full(size, -1, np.int32)
-    state = np.empty((size // 2, width), np.int64)
+    state = np.empty((size // 2, 4), np.int64)
+    evidence = np.empty((size // 2, max(evidence_size, 1)), np.int32)
     used = 0
     for row in range(len(pair)):
         code = pair[row]
@@ -321,17 +400,12 @@ def aggregate_pairs(
         while entry >= 0 and state[entry, _KEY] != code:
             slot = (slot + 1) & mask
             entry = index[slot]
-        # One cache line gives the time and target of the first event (rows
-        # jump across the event arrays; two separate arrays cost two misses).
-        event = first[row]
-        earliest = events[event, 0]
-        row_target = events[event, 1]
-        latest = events[later[row], 0]
+        row_target = np.int64(target[row])
         if entry < 0:
             if 2 * (used + 1) > size:  # grow: rehash the index, copy the rows
                 size *= 2
                 mask = size - 1
-                index, state = _grown_table(state, used, size, width)
+                index, state, evidence = _grown_table(state, evidence, used, size)
                 slot = _hash_slot(code, mask)
                 while index[slot] >= 0:
                     slot = (slot + 1) & mask
@@ -339,41 +413,22 @@ def aggregate_pairs(
             used += 1
             index[slot] = entry
             state[entry, _KEY] = code
-            state[entry, _WEIGHT] = 0
-            state[entry, _LAST_TARGET] = -1
-            state[entry, _EARLIEST] = earliest
-            state[entry, _LATEST] = latest
-        else:
-            if earliest < state[entry, _EARLIEST]:
-                state[entry, _EARLIEST] = earliest
-            if latest > state[entry, _LATEST]:
-                state[entry, _LATEST] = latest
-        if row_target == state[entry, _LAST_TARGET]:
+            state[entry, _EARLIEST] = earliest[row]
+            state[entry, _LATEST] = latest[row]
+            state[entry, _COUNTS] = (np.int64(1) << 32) | row_target
             continue
-        state[entry, _LAST_TARGET] = row_target
-        count = state[entry, _WEIGHT]
-        state[entry, _WEIGHT] = count + 1
-        if evidence_size == 0:
+        if earliest[row] < state[entry, _EARLIEST]:
+            state[entry, _EARLIEST] = earliest[row]
+        if latest[row] > state[entry, _LATEST]:
+            state[entry, _LATEST] = latest[row]
+        counts = state[entry, _COUNTS]
+        if row_target == counts & _LOW_BITS:
             continue
-        # Keep the evidence_size smallest targets, ascending (one insertion step).
-        if count >= evidence_size:
-            if row_target >= state[entry, width - 1]:
-                continue
-            count = evidence_size - 1
-        while count > 0 and state[entry, _EVIDENCE + count - 1] > row_target:
-            state[entry, _EVIDENCE + count] = state[entry, _EVIDENCE + count - 1]
-            count -= 1
-        state[entry, _EVIDENCE + count] = row_target
-
-    return _kept_pairs(state, used, min_weight, evidence_size)
-
-
-def event_table(target: np.ndarray, time: np.ndarray) -> np.ndarray:
-    """``(n, 2)`` int64 array of (time, target) per event, the lookup table of :func:`aggregate_pairs`."""
-    events = np.empty((len(target), 2), dtype=np.int64)
-    events[:, 0] = time
-    events[:, 1] = target
-    return events
+        count = counts >> 32
+        state[entry, _COUNTS] = ((count + 1) << 32) | row_target
+        if evidence_size > 0:
+            _add_evidence(evidence, entry, count, counts & _LOW_BITS, row_target, evidence_size)
+    return _kept_pairs(state, evidence, used, min_weight, evidence_size)
 
 
 @njit(nogil=True, cache=True)
@@ -428,9 +483,11 @@ def warm_up() -> None:
     actor, target, time = sorted_events(actor, target, time, 2, 2)
     dense_window_targets(target, time, 10, 2)
     windowed_event_pairs(target, time, 10)
-    pair, first, later, _, _, _ = sweep_batch(actor, target, time, 10, 2, 0, 4, 8, 1, np.empty(0, np.int32))
-    pair, first, later, _ = group_rows(pair, first, later, 1, 1)
-    aggregate_pairs(pair, first, later, event_table(target, time), 1, 5)
+    starts, stop, rows = sweep_counts(actor, target, time, 10, 2, 0, 4, 8, 1)
+    pair, row_target, earliest, latest = empty_rows(rows)
+    sweep_fill(actor, target, time, 10, 2, 0, stop, 4, 1, starts[:-1], pair, row_target, earliest, latest)
+    pair, row_target, earliest, latest, _ = group_rows(pair, row_target, earliest, latest, 1, 1)
+    aggregate_pairs(pair, row_target, earliest, latest, 1, 5)
 
 
 if __name__ == "__main__":  # make install: compile the kernels once

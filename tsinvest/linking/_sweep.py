@@ -33,9 +33,11 @@ __all__ = [
     "dense_window_targets",
     "PairRows",
     "sweep_into",
+    "sweep_in_memory",
     "PairSummary",
     "summarize_rows",
     "summarize",
+    "summarize_in_memory",
 ]
 
 
@@ -133,12 +135,13 @@ def dense_window_targets(target: np.ndarray, time: np.ndarray, window_ns: int, m
     return np.flatnonzero(_kernels.dense_window_targets(target, time, window_ns, min_events)).astype(target.dtype)
 
 
-_ROW_DTYPE_32 = np.dtype([("pair", "<i8"), ("first", "<i4"), ("later", "<i4")])
-_ROW_DTYPE_64 = np.dtype([("pair", "<i8"), ("first", "<i8"), ("later", "<i8")])
+# One linked event pair: its pair code, its target, the times of its two events.
+_ROW_DTYPE = np.dtype([("pair", "<i8"), ("earliest", "<i8"), ("latest", "<i8"), ("target", "<i4")])
+_COLUMNS = ("pair", "target", "earliest", "latest")
 
 
 class PairRows:
-    """Linked event pairs ``(pair, first, later)`` held in hash partitions of ``pair``, per stream.
+    """Linked event pairs ``(pair, target, earliest, latest)`` held in hash partitions of ``pair``, per stream.
 
     A pair always lands in the same partition, so partitions can be summarised
     independently and their results concatenated; small partitions keep the
@@ -158,7 +161,6 @@ class PairRows:
         budget_bytes: int,
         *,
         streams: int = 1,
-        wide_indices: bool = False,
         directory: str | None = None,
     ) -> None:
         if partitions < 1 or partitions > 2**16 or partitions & (partitions - 1):
@@ -167,7 +169,7 @@ class PairRows:
         self.bits = partitions.bit_length() - 1
         self.streams = streams
         self.budget_bytes = budget_bytes
-        self.row_dtype = _ROW_DTYPE_64 if wide_indices else _ROW_DTYPE_32
+        self.row_dtype = _ROW_DTYPE
         self.directory = directory
         self.spill_directory: str | None = None
         self.spilled_rows = 0
@@ -175,16 +177,16 @@ class PairRows:
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def add(self, stream: int, pair: np.ndarray, first: np.ndarray, later: np.ndarray, starts: np.ndarray) -> None:
-        """Append rows already grouped by partition (``starts[p]:starts[p + 1]``) to ``stream``."""
-        if not len(pair):
+    def add(self, stream: int, columns: tuple[np.ndarray, ...], starts: np.ndarray) -> None:
+        """Append rows (``_COLUMNS``) already grouped by partition (``starts[p]:starts[p + 1]``) to ``stream``."""
+        if not len(columns[0]):
             return
         with self._lock:
             pieces = self._pieces[stream]
             for position in np.flatnonzero(np.diff(starts)):
                 begin, end = starts[position], starts[position + 1]
-                pieces[position].append((pair[begin:end], first[begin:end], later[begin:end]))
-            self._bytes += len(pair) * self.row_dtype.itemsize
+                pieces[position].append(tuple(column[begin:end] for column in columns))
+            self._bytes += len(columns[0]) * self.row_dtype.itemsize
             if self._bytes > self.budget_bytes:
                 self._spill()
 
@@ -201,11 +203,10 @@ class PairRows:
                     continue
                 rows = np.empty(sum(len(piece[0]) for piece in pieces), dtype=self.row_dtype)
                 offset = 0
-                for pair, first, later in pieces:
-                    stop = offset + len(pair)
-                    rows["pair"][offset:stop] = pair
-                    rows["first"][offset:stop] = first
-                    rows["later"][offset:stop] = later
+                for piece in pieces:
+                    stop = offset + len(piece[0])
+                    for name, values in zip(_COLUMNS, piece, strict=True):
+                        rows[name][offset:stop] = values
                     offset = stop
                 with open(self._path(stream, position), "ab") as handle:
                     rows.tofile(handle)
@@ -213,9 +214,9 @@ class PairRows:
                 pieces.clear()
         self._bytes = 0
 
-    def take(self, position: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """All rows of one partition, stream after stream, each from disk then memory; the partition is emptied."""
-        columns: list[list[np.ndarray]] = [[], [], []]
+    def take(self, position: int) -> tuple[np.ndarray, ...]:
+        """All rows of one partition (``_COLUMNS``), stream after stream, each from disk then memory; emptied."""
+        columns: list[list[np.ndarray]] = [[] for _ in _COLUMNS]
         for stream in range(self.streams):
             with self._lock:
                 pieces = self._pieces[stream][position]
@@ -224,16 +225,14 @@ class PairRows:
             if self.spill_directory is not None and os.path.exists(self._path(stream, position)):
                 rows = np.fromfile(self._path(stream, position), dtype=self.row_dtype)
                 os.remove(self._path(stream, position))
-                for column, name in zip(columns, ("pair", "first", "later"), strict=True):
+                for column, name in zip(columns, _COLUMNS, strict=True):
                     column.append(np.ascontiguousarray(rows[name]))
                 del rows
-            for column, values in zip(columns, zip(*pieces, strict=True) if pieces else ((), (), ()), strict=True):
+            for column, values in zip(columns, zip(*pieces, strict=True) if pieces else [()] * 4, strict=True):
                 column.extend(values)
         if not columns[0]:
-            index_type = self.row_dtype["first"]
-            return np.empty(0, np.int64), np.empty(0, index_type), np.empty(0, index_type)
-        pair, first, later = (np.concatenate(column) if len(column) > 1 else column[0] for column in columns)
-        return pair, first, later
+            return tuple(np.empty(0, self.row_dtype[name]) for name in _COLUMNS)
+        return tuple(np.concatenate(column) if len(column) > 1 else column[0] for column in columns)
 
     def close(self) -> None:
         self._pieces = [[[] for _ in range(self.partitions)] for _ in range(self.streams)]
@@ -266,24 +265,82 @@ def sweep_into(
     threads, each writing its own stream; a chunk is swept in batches of at
     most ``batch_rows`` rows (more when one event alone has more partners).
     """
-    index_like = np.empty(0, dtype=rows.row_dtype["first"])
-
     def one_chunk(stream: int, bound: tuple[int, int]) -> int:
         position, end = bound
         capacity, windowed = batch_rows, 0
         while position < end:
-            pair, first, later, starts, next_position, emitted = _kernels.sweep_batch(
-                actor, target, time, window_ns, n_actors, position, end, capacity, rows.bits, index_like
+            starts, next_position, emitted = _kernels.sweep_counts(
+                actor, target, time, window_ns, n_actors, position, end, capacity, rows.bits
             )
             if next_position == position:  # one event has more partners than a batch holds
                 capacity *= 2
                 continue
-            rows.add(stream, pair, first, later, starts)
+            columns = _kernels.empty_rows(emitted)
+            _kernels.sweep_fill(
+                actor, target, time, window_ns, n_actors, position, next_position, end, rows.bits, starts[:-1],
+                *columns,
+            )
+            rows.add(stream, columns, starts)
             windowed += emitted
             position = next_position
         return windowed
 
     return sum(_run_streams(one_chunk, bounds, rows.streams, progress))
+
+
+# No batch limit: sweep_counts then counts a whole chunk at once.
+_UNLIMITED_ROWS = 1 << 62
+
+
+def sweep_in_memory(
+    actor: np.ndarray,
+    target: np.ndarray,
+    time: np.ndarray,
+    window_ns: int,
+    n_actors: int,
+    bounds: list[tuple[int, int]],
+    *,
+    bits: int,
+    budget_bytes: int,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> tuple[tuple[np.ndarray, ...], np.ndarray] | None:
+    """Every linked row in one set of columns (``_COLUMNS``), grouped by partition; None past ``budget_bytes``.
+
+    A first pass counts the rows of every (chunk, partition); if they fit in
+    the budget, a second pass writes each row straight to its final place:
+    partition ``p`` is ``partition_starts[p]:partition_starts[p + 1]``, its
+    rows chunk after chunk, in sweep order inside a chunk (chunks hold whole
+    targets, so the rows of one target stay together). Unlike
+    :class:`PairRows`, no partition is ever copied to be summarised; past the
+    budget the caller uses :class:`PairRows`, which can spill to disk.
+    Returns ``(columns, partition_starts)``.
+    """
+    partitions = 1 << bits
+
+    def count(stream: int, bound: tuple[int, int]) -> np.ndarray:
+        starts, _, _ = _kernels.sweep_counts(
+            actor, target, time, window_ns, n_actors, bound[0], bound[1], _UNLIMITED_ROWS, bits
+        )
+        return np.diff(starts)
+
+    counts = np.array(_run_streams(count, bounds, workers), dtype=np.int64).reshape(len(bounds), partitions)
+    totals = counts.sum(axis=0)
+    if int(totals.sum()) * _ROW_DTYPE.itemsize > budget_bytes:
+        return None
+    partition_starts = np.concatenate(([0], np.cumsum(totals))).astype(np.int64)
+    # Chunk c writes its rows of partition p after those of the chunks before it.
+    chunk_slots = partition_starts[:-1] + np.cumsum(counts, axis=0) - counts
+    columns = _kernels.empty_rows(int(partition_starts[-1]))
+
+    def fill(stream: int, chunk: int) -> None:
+        begin, end = bounds[chunk]
+        _kernels.sweep_fill(
+            actor, target, time, window_ns, n_actors, begin, end, end, bits, chunk_slots[chunk], *columns
+        )
+
+    _run_streams(fill, range(len(bounds)), workers, progress)
+    return columns, partition_starts
 
 
 def _run_streams(
@@ -347,41 +404,39 @@ _SPLIT_ROWS = 4_000_000
 
 
 def summarize_rows(
-    pair: np.ndarray,
-    first: np.ndarray,
-    later: np.ndarray,
-    events: np.ndarray,
-    min_weight: int,
-    evidence_size: int,
-    *,
-    level: int = 1,
+    columns: tuple[np.ndarray, ...], min_weight: int, evidence_size: int, *, level: int = 1
 ) -> PairSummary:
-    """Exact per-pair summary of linked rows (all rows of a pair must be here, in stream order).
-
-    ``events`` is :func:`tsinvest.linking._kernels.event_table` of the swept events.
-    """
+    """Exact per-pair summary of linked rows (``_COLUMNS``; all rows of a pair must be here, in stream order)."""
+    pair, target, earliest, latest = columns
     if len(pair) > _SPLIT_ROWS and level < len(_kernels.PARTITION_MULTIPLIERS):
-        pair, first, later, starts = _kernels.group_rows(pair, first, later, 4, level)
+        *grouped, starts = _kernels.group_rows(pair, target, earliest, latest, 4, level)
         return PairSummary.concatenate(
             [
-                summarize_rows(
-                    pair[begin:end], first[begin:end], later[begin:end], events, min_weight, evidence_size,
-                    level=level + 1,
-                )
+                summarize_rows(tuple(column[begin:end] for column in grouped), min_weight, evidence_size,
+                               level=level + 1)
                 for begin, end in zip(starts[:-1], starts[1:], strict=True)
             ]
         )
-    return PairSummary(*_kernels.aggregate_pairs(pair, first, later, events, min_weight, evidence_size))
+    return PairSummary(*_kernels.aggregate_pairs(pair, target, earliest, latest, min_weight, evidence_size))
 
 
-def summarize(
-    rows: PairRows, target: np.ndarray, time: np.ndarray, min_weight: int, evidence_size: int, *, workers: int = 1
-) -> PairSummary:
+def summarize(rows: PairRows, min_weight: int, evidence_size: int, *, workers: int = 1) -> PairSummary:
     """Summaries of every partition of ``rows``, concatenated (pairs never span partitions)."""
 
-    events = _kernels.event_table(target, time)
-
     def one_partition(stream: int, position: int) -> PairSummary:
-        return summarize_rows(*rows.take(position), events, min_weight, evidence_size)
+        return summarize_rows(rows.take(position), min_weight, evidence_size)
 
     return PairSummary.concatenate(_run_streams(one_partition, range(rows.partitions), workers))
+
+
+def summarize_in_memory(
+    columns: tuple[np.ndarray, ...], partition_starts: np.ndarray, min_weight: int, evidence_size: int, *,
+    workers: int = 1,
+) -> PairSummary:
+    """Summaries of every partition of :func:`sweep_in_memory`'s rows, concatenated."""
+
+    def one_partition(stream: int, position: int) -> PairSummary:
+        begin, end = partition_starts[position], partition_starts[position + 1]
+        return summarize_rows(tuple(column[begin:end] for column in columns), min_weight, evidence_size)
+
+    return PairSummary.concatenate(_run_streams(one_partition, range(len(partition_starts) - 1), workers))

@@ -64,11 +64,11 @@ DEFAULT_MAX_ACTORS_PER_WINDOW = 500
 # Events per sweep chunk (whole targets). Bounds the working arrays of the
 # sweep and gives the worker threads pieces to share.
 _CHUNK_EVENTS = 250_000
-# Linked event pairs a sweep thread emits at a time (16 bytes a row, twice over
+# Linked event pairs a sweep thread emits at a time (28 bytes a row, twice over
 # while they are routed to partitions).
 _BATCH_ROWS = 2_000_000
 # Linked event pairs held in memory before every hash partition is appended
-# to its file on disk (16 bytes a row; 8 bytes more past 2**31 events).
+# to its file on disk (28 bytes a row: pair code, target, two times).
 _ROW_MEMORY_BYTES = 1 << 30
 # Where partitions spill (None: the system temporary directory, $TMPDIR).
 _SPILL_DIRECTORY = None
@@ -404,42 +404,65 @@ def _swept_pairs(
     if progress:
         bar = lambda items, total=None: tqdm(items, total=total, desc="coordination", unit="chunk", leave=False)  # noqa: E731
     workers = _workers()
-    with _sweep.PairRows(
-        _partition_count(len(target)),
-        _ROW_MEMORY_BYTES,
-        streams=workers,
-        wide_indices=len(target) >= 2**31 - 1,
-        directory=_SPILL_DIRECTORY,
-    ) as rows:
+    partitions = _partition_count(len(target))
+    in_memory = _sweep.sweep_in_memory(
+        actor, target, times, window_ns, n_actors, bounds, bits=partitions.bit_length() - 1,
+        budget_bytes=_ROW_MEMORY_BYTES, workers=workers, progress=bar,
+    )
+    if in_memory is not None:
+        columns, partition_starts = in_memory
+        summary = _sweep.summarize_in_memory(columns, partition_starts, min_weight, evidence_size, workers=workers)
+        return summary, int(partition_starts[-1]), 0
+    with _sweep.PairRows(partitions, _ROW_MEMORY_BYTES, streams=workers, directory=_SPILL_DIRECTORY) as rows:
         windowed_pairs = _sweep.sweep_into(
             rows, actor, target, times, window_ns, n_actors, bounds, batch_rows=_BATCH_ROWS, progress=bar
         )
-        summary = _sweep.summarize(rows, target, times, min_weight, evidence_size, workers=workers)
+        summary = _sweep.summarize(rows, min_weight, evidence_size, workers=workers)
         spilled_rows = rows.spilled_rows
     return summary, windowed_pairs, spilled_rows
+
+
+def _output_order(weight: np.ndarray, pairs: np.ndarray, n_actors: int) -> np.ndarray:
+    """The permutation that sorts pairs by weight descending, then by (low, high) code: string order."""
+    count = len(pairs)
+    max_weight = int(weight.max(initial=0))
+    index_bits = max(count - 1, 1).bit_length()
+    if n_actors * n_actors << index_bits >= 2**63 or max_weight >= 2**16:
+        return np.lexsort((pairs % n_actors, pairs // n_actors, -weight))
+    # Pair codes are unique: sorting them with the row number in their low
+    # bits is a plain int64 sort (about twice as fast as argsort); a stable
+    # radix sort of the 16-bit weights then puts the heaviest pairs first.
+    keys = (pairs << index_bits) | np.arange(count)
+    keys.sort()
+    by_pair = keys & ((1 << index_bits) - 1)
+    by_weight = np.argsort((max_weight - weight[by_pair]).astype(np.uint16), kind="stable")
+    return by_pair[by_weight]
+
+
+def _ragged_take(offsets: np.ndarray, values: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The lists ``values[offsets[k]:offsets[k + 1]]`` for ``k`` in ``order``, as new offsets and values."""
+    lengths = np.diff(offsets)[order]
+    new_offsets = np.zeros(len(order) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=new_offsets[1:])
+    positions = np.repeat(offsets[:-1][order] - new_offsets[:-1], lengths) + np.arange(new_offsets[-1])
+    return new_offsets, values[positions]
 
 
 def _edge_frame(events: _sweep.EncodedEvents, summary: _sweep.PairSummary, n_actors: int, signal: str) -> pd.DataFrame:
     """The edge table of the summarised pairs, weight desc then ids."""
     import pyarrow as pa
 
-    pairs, weight, first, last = summary.pairs, summary.weight, summary.first, summary.last
-    offsets, evidence_codes = summary.evidence_offsets, summary.evidence_targets
-
     # Code order is string order: sorting by codes sorts by ids.
-    low, high = pairs // n_actors, pairs % n_actors
-    if not len(pairs) or (int(weight.max()) + 1) * n_actors * n_actors < 2**62:
-        # pairs order as (low, high): one int64 argsort instead of a three-key lexsort.
-        order = np.argsort((int(weight.max(initial=0)) - weight) * (n_actors * n_actors) + pairs)
-    else:
-        order = np.lexsort((high, low, -weight))
-    low, high, weight, first, last = low[order], high[order], weight[order], first[order], last[order]
-    evidence = _evidence_json(events.target_names, offsets, evidence_codes).take(pa.array(order))
+    order = _output_order(summary.weight, summary.pairs, n_actors)
+    pairs, weight, first, last = summary.pairs[order], summary.weight[order], summary.first[order], summary.last[order]
+    # The evidence lists are put in order as numbers, before they become text.
+    offsets, evidence_codes = _ragged_take(summary.evidence_offsets, summary.evidence_targets, order)
+    evidence = _evidence_json(events.target_names, offsets, evidence_codes)
 
     return pd.DataFrame(
         {
-            "account_a": _strings(events.actor_names.take(pa.array(low))),
-            "account_b": _strings(events.actor_names.take(pa.array(high))),
+            "account_a": _strings(events.actor_names.take(pa.array(pairs // n_actors))),
+            "account_b": _strings(events.actor_names.take(pa.array(pairs % n_actors))),
             "signal": pd.Series(signal, index=range(len(weight)), dtype=STRING_DTYPE),
             "weight": weight.astype(np.float64),  # float64 like every edge table (schemas.EDGES)
             "first_ts": _timestamps(first),
@@ -616,10 +639,12 @@ def coordination_edges(
     *Complexity.* ``O(N + P)`` time, where ``N`` is the number of events and
     ``P`` the number of windowed event pairs (pairs of events on one target at
     most ``window`` apart), plus ``O(N log N)`` only when the log is not in
-    time order. Memory ``O(N)`` plus at most 1 GiB of event pairs (16 bytes
-    each): past that, every partition is appended to its own file in a
-    private temporary directory (``$TMPDIR``, removed at the end), so ``P``
-    costs disk, not memory. ``P`` grows with the square of the number of
+    time order. Memory ``O(N)`` plus at most 1 GiB of event pairs (28 bytes
+    each). A first pass counts the pairs of every partition: when they fit in
+    that budget, each is written once, straight to its partition's place;
+    past it, partitions are filled in batches and every partition is
+    appended to its own file in a private temporary directory (``$TMPDIR``,
+    removed at the end), so ``P`` costs disk, not memory. ``P`` grows with the square of the number of
     actions inside one window on one target, which is what the hot-target
     rule bounds.
 

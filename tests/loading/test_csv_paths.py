@@ -46,6 +46,26 @@ def test_regular_file_is_read_from_bytes_and_equals_the_text_path(tmp_path, monk
     assert fast["text"].iloc[2] == "ключ 🔥 ünïcödé"
 
 
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_file_without_blank_lines_is_read_by_arrow_and_equals_the_text_path(tmp_path, monkeypatch, ending):
+    """Quotes, embedded line breaks, formulas, "None"/"NA" and empty cells: Arrow reads what the csv module reads."""
+    rows = [row for row in ROWS if row != "\n"] + [
+        '00130,comment,v4,2026-03-02T10:00:04Z,"=HYPERLINK(""http://x"",""y"")"\n',
+        "00131,comment,v5,2026-03-02T10:00:05Z,None\n",
+        '00132,comment,v6,2026-03-02T10:00:06Z,""\n',
+        "00133,comment,v7,2026-03-02T10:00:07Z,NA\n",
+    ]
+    content = (HEADER + "".join(rows)).replace("\n", ending).encode("utf-8")
+    used: list[bool] = []
+    original = readers._arrow_frame
+    monkeypatch.setattr(readers, "_arrow_frame", lambda *args: used.append(True) or original(*args))
+    fast, slow, taken = _both_paths(tmp_path, monkeypatch, content)
+    assert taken == ["bytes"] and used == [True]
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast["text"].tolist()[-4:] == ['=HYPERLINK("http://x","y")', "None", pd.NA, "NA"]  # empty = missing
+    assert fast["account_id"].tolist()[-1] == "00133"
+
+
 @pytest.mark.parametrize(
     "content",
     [

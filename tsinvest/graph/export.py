@@ -67,9 +67,10 @@ def scalar_graph(G: nx.Graph, *, xml: bool = False) -> nx.Graph:
     """Copy of ``G`` with every attribute a str, int, float or bool.
 
     With ``xml=True`` (GraphML, GEXF), text (node ids included) also loses the
-    characters XML 1.0 cannot store: NUL and most ASCII control characters
-    become U+FFFD (see :func:`tsinvest.reporting.xml_safe_text`), so hostile
-    content can neither stop the export nor make the file unreadable.
+    characters XML 1.0 cannot store: NUL, most ASCII control characters and
+    lone surrogates become U+FFFD (see :func:`tsinvest.reporting.xml_safe_text`),
+    so hostile content can neither stop the export nor make the file
+    unreadable. Two ids that differ only in such characters become one node.
 
     Examples
     --------

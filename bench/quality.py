@@ -206,7 +206,8 @@ def _summary(runs: list[dict]) -> int:
         worst = {k: max(r["traps"].get(k, 0) for r in group) for k in trap_kinds}
         print("  trap accounts flagged (total over seeds / worst seed): "
               + ", ".join(f"{k}={totals[k]}/{worst[k]}" for k in trap_kinds))
-        failures += sum(1 for k in trap_kinds if totals[k])
+        # One check per setting: no trap account flagged (any_trap counts each account once).
+        failures += int(totals.get("any_trap", 0) > 0)
     return failures
 
 

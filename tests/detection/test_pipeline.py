@@ -259,6 +259,22 @@ def test_a_few_fans_sharing_a_creators_posts_minutes_apart_are_not_a_ring():
     assert Amplification.decide(ring, limits)[1]
 
 
+def test_a_tight_ring_whose_targets_organic_users_also_like_needs_less_of_its_bursts():
+    """A ring of 48 that boosts videos organic users like too holds 77% of those moments (features on
+    independently generated data, seed 8016): a near-complete graph at 25 standard deviations is flagged. A web
+    of notification fans and viral sharers at 65% with heavy co-action passes every other rule, but is looser
+    (density 0.72) and within 4 standard deviations; a clique at 5 standard deviations gets no such leeway."""
+    ring = {"size": 48, "density": 1.0, "coordinated_share": 0.65, "burst_share": 0.77, "p_value": 0.005,
+            "excess_share": 0.24, "mean_weight": 10.3, "z_score": 25.1, "median_gap_s": 30.0}
+    fans_web = {**ring, "size": 53, "density": 0.72, "burst_share": 0.65, "excess_share": 0.039, "mean_weight": 9.1,
+                "z_score": 3.9}
+    lucky_clique = {**ring, "z_score": 5.0}
+    limits = Amplification().limits()
+    assert Amplification.decide(ring, limits)[1]
+    assert not Amplification.decide(fans_web, limits)[1] and not Amplification.decide(lucky_clique, limits)[1]
+    assert not Amplification.decide({**ring, "burst_share": 0.65}, limits)[1]
+    assert not Amplification.decide(ring, {**limits, "tight_min_burst_share": 0.8})[1]
+
 def test_a_community_cut_from_many_fans_needs_strong_evidence_per_pair_or_in_total():
     """Seven fans of one creator selected by Leiden for their chance coincidences: denser than the web around
     them, owning the moment, half their co-action beyond their own shuffles, yet each pair coincided on about the

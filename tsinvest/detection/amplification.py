@@ -37,7 +37,10 @@ class Amplification(Detector):
     weight 2.0-2.15) and beat the shuffles by 3.4-5.2 standard deviations.
     Ring clusters on the tuning seeds: mean weight 2.54-29 and z 5.7-62; the z
     route is for a large ring whose members joined few of its targets (mean
-    weight 2.35-2.54, density 0.54-0.70).
+    weight 2.35-2.54, density 0.54-0.70). A near-complete ring (density 0.9+)
+    at 8+ standard deviations needs only 0.7 of its bursts
+    (``tight_min_burst_share``): rings whose targets are also liked by
+    organic users hold 0.77-0.80 of those moments.
 
     Notes
     -----
@@ -55,7 +58,8 @@ class Amplification(Detector):
     kind = "amplification"
     prefix = "amp"
     required = ("events",)
-    thresholds = MappingProxyType({**COACTION_THRESHOLDS, "min_mean_weight": 2.5, "min_z_score": 8.0})
+    thresholds = MappingProxyType({**COACTION_THRESHOLDS, "min_mean_weight": 2.5, "min_z_score": 8.0,
+                                   "tight_min_burst_share": 0.7})
 
     def run(self, tables: Mapping[str, pd.DataFrame], settings: DetectionSettings,
             limits: Mapping[str, float]) -> KindResult:

@@ -65,6 +65,16 @@ COACTION_THRESHOLDS = MappingProxyType({
     # fans who happen to share a creator's posts minutes apart hold 0.6-0.7
     # (they share the posts with the rest of the creator's audience).
     "min_burst_share": 0.8,
+    # A tight clique may own less of its bursts when it also beats the
+    # shuffles by far: rings that blend into popular videos hold 0.77-0.80 of
+    # their moments yet are near-complete graphs (density 0.95-1.0) at 9-25
+    # standard deviations, while the densest crowd of notification fans and
+    # viral sharers at such burst shares is a looser web (at most 0.87) within
+    # 4 standard deviations of its shuffles (tuning seeds 2000-8019). Off here
+    # (equal to min_burst_share); amplification turns it on.
+    "tight_min_burst_share": 0.8,
+    "tight_min_density": 0.9,
+    "tight_min_z_score": 8.0,
     # Member rule: a member of a flagged cluster is flagged when at least this
     # share of its own actions is coordinated with the cluster ...
     "min_member_share": 0.15,
@@ -107,19 +117,25 @@ def coaction_decide(row: Mapping, limits: Mapping[str, float]) -> tuple[float, b
     """Score = 0.3 burst share + 0.2 coordinated share + 0.2 density + 0.3 (1 - p / 0.05).
 
     Flagged when every limit holds (the null model's p-value and excess share
-    included; clusters it did not test count as failing them).
+    included; clusters it did not test count as failing them). The burst
+    limit is ``min_burst_share``, or ``tight_min_burst_share`` for a cluster
+    at least ``tight_min_density`` dense that beats the shuffles by at least
+    ``tight_min_z_score`` standard deviations.
     """
     share = feature(row, "coordinated_share")
     burst = feature(row, "burst_share")
     density = feature(row, "density")
     p = feature(row, "p_value", 1.0)
     excess = feature(row, "excess_share", 0.0)
+    z_score = feature(row, "z_score", math.inf)
     score = 0.3 * burst + 0.2 * share + 0.2 * min(1.0, density) + 0.3 * (1.0 - min(1.0, p / 0.05))
+    tight = density >= limits["tight_min_density"] and z_score >= limits["tight_min_z_score"]
+    owns_bursts = burst >= limits["min_burst_share"] or (tight and burst >= limits["tight_min_burst_share"])
     flagged = (feature(row, "size") >= limits["min_size"] and density >= limits["min_density"]
-               and share >= limits["min_coordinated_share"] and burst >= limits["min_burst_share"]
+               and share >= limits["min_coordinated_share"] and owns_bursts
                and p <= limits["max_p_value"] and excess >= limits["min_excess_share"]
                and (feature(row, "mean_weight") >= limits["min_mean_weight"]
-                    or feature(row, "z_score", math.inf) >= limits["min_z_score"]))
+                    or z_score >= limits["min_z_score"]))
     return score, flagged
 
 

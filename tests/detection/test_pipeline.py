@@ -302,6 +302,31 @@ def test_the_null_model_runs_only_for_clusters_the_other_rules_would_flag():
     assert too_small.clusters["explanation"].str.contains("not tested against the shuffled null").all()
 
 
+def test_a_small_farm_that_follows_its_customers_needs_a_shared_phone_as_well():
+    """Six aged accounts follow the same three customers and nobody else (an adaptive farm, peeled to its focused
+    core), and two of them sometimes log in from one phone: found. Sixty light users who each follow three of forty
+    small creators form co-follow groups of five or six just as focused: co-following alone at that size is not
+    enough, and without the phone the farm is missed too (a group of 8 would not need it)."""
+    rng = np.random.default_rng(7)
+    farm = [f"f{i}" for i in range(6)]
+    rows = [(account, f"customer{c}") for account in farm for c in range(3)]
+    rows += [(f"o{i}", f"creator{c}") for i in range(60) for c in rng.choice(40, 3, replace=False)]
+    events = pd.DataFrame(rows, columns=["account_id", "target_id"]).assign(
+        action="follow", ts=pd.Timestamp("2026-03-02T10:00Z") + pd.to_timedelta(np.arange(len(rows)), unit="min"))
+    accounts = sorted({account for account, _ in rows})
+    logins = pd.DataFrame({"account_id": accounts, "device_id": [f"own-{a}" for a in accounts],
+                           "ip": [f"ip-{a}" for a in accounts], "ts": pd.Timestamp("2026-03-03T10:00Z")})
+    phone = pd.DataFrame({"account_id": farm[:2], "device_id": "shared-phone", "ip": ["ip-x", "ip-y"],
+                          "ts": pd.Timestamp("2026-03-04T10:00Z")})
+    with_phone = detect({"events": events, "logins": pd.concat([logins, phone], ignore_index=True)},
+                        kinds=("farm",), progress=False)
+    assert with_phone.flagged_accounts("farm") == farm
+    assert not detect({"events": events, "logins": logins}, kinds=("farm",), progress=False).flagged_accounts("farm")
+    by_follows_alone = detect({"events": events, "logins": logins}, kinds=("farm",), progress=False,
+                              thresholds={"farm": {"min_follow_size": 5}}).flagged_accounts("farm")
+    assert any(account.startswith("o") for account in by_follows_alone)
+
+
 def test_a_farm_that_shares_a_device_with_a_banned_operator_reports_the_evaders_once():
     """Eight farm accounts log in from the banned operator's home IP and their own two phones. The farm cluster
     holds the operator's three accounts too (3 of 11, not mostly them): the farm stays flagged for its own

@@ -89,12 +89,12 @@ class Farm(Detector):
         Route 2 for a smaller group (5-7) whose members also share at least
         one device/IP. An adaptive farm of 8-11 accounts peels to a focused
         core of 5-7; on 720 tuning folders (seeds 2000-9019, both generators
-        and settings) 44 such cores passed the other route-2 limits, all farms
-        or one banned operator's old and new accounts, 39 of the farms with a
-        shared device. Co-following alone is not enough at that size: light
-        users who each follow three of a few dozen small creators form groups
-        of 5-6 with the same focus (0.67-0.78) and co-follow density
-        (0.8-1.0) as those farms (0.64-1.0, 0.6-1.0).
+        and settings) 72 such cores passed the other route-2 limits: 44 farms
+        (39 with a shared device) and 28 groups of one banned operator's old
+        and new accounts, no organic group. Co-following alone is not enough
+        at that size: light users who each follow three of a few dozen small
+        creators form groups of 5-6 with the same focus (0.67-0.78) and
+        co-follow density (0.8-1.0) as those farms (0.64-1.0, 0.6-1.0).
     common_follow_share
         An account is *common* in a cluster when this share of members follow it.
     min_member_focus, min_member_common_follows

@@ -11,10 +11,9 @@ Seeds. TUNING seeds (2000-2019, 3000-3019, ..., 10000-10019) are for whoever
 tunes ``detect``; EVALUATION seeds (11000-11019) are never looked at while
 tuning. Earlier rounds tuned on 1-5 and evaluated on 1000-1019, tuned on
 2000-2019 and evaluated on 3000-3019, then evaluated on 4000-4019, 5000-5019,
-6000-6019, 7000-7019, 8000-8019, 9000-9019 and 10000-10019;
-evaluation results that were read become
-tuning data, so each round moves to a new evaluation set (see
-bench/README.md). Each seed also draws the adversaries' parameters (group
+6000-6019, 7000-7019, 8000-8019, 9000-9019 and 10000-10019; evaluation
+results that were read become tuning data, so each round moves to a new
+evaluation set (see bench/README.md). Each seed also draws the adversaries' parameters (group
 sizes, timing spread, blend-in share, obfuscation rate, aged or new accounts,
 target popularity), so 20 seeds are 20 parameter draws per setting.
 

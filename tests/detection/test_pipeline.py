@@ -275,6 +275,7 @@ def test_a_tight_ring_whose_targets_organic_users_also_like_needs_less_of_its_bu
     assert not Amplification.decide({**ring, "burst_share": 0.65}, limits)[1]
     assert not Amplification.decide(ring, {**limits, "tight_min_burst_share": 0.8})[1]
 
+
 def test_a_community_cut_from_many_fans_needs_strong_evidence_per_pair_or_in_total():
     """Seven fans of one creator selected by Leiden for their chance coincidences: denser than the web around
     them, owning the moment, half their co-action beyond their own shuffles, yet each pair coincided on about the

@@ -51,3 +51,20 @@ def test_a_homogeneous_sparse_group_is_not_split():
     family = cluster_family(edges, seed=0, min_size=3, prefix="amp", dense_component=0.9)
     assert family.groupby("cluster_id").size().sort_values().tolist() == plain.groupby("cluster_id").size(
     ).sort_values().tolist()
+
+
+def test_a_loose_whole_component_also_yields_its_parts():
+    """Two 10-cliques joined by 21 edges: one component of density 0.58, whole at ``dense_component`` 0.5.
+    Below ``also_split_below`` its two cliques are added beside it, so one account sits in two clusters."""
+    left = [f"a{i}" for i in range(10)]
+    right = [f"b{i}" for i in range(10)]
+    rows = [(group[i], group[j], 1.0) for group in (left, right) for i in range(10) for j in range(i + 1, 10)]
+    rows += [(left[i], right[j], 1.0) for i in range(10) for j in range(10) if i - j >= 4]
+    edges = pd.DataFrame(rows, columns=["account_a", "account_b", "weight"])
+    assert 0.5 <= _density(edges, set(left + right)) < 0.7
+
+    whole = cluster_family(edges, seed=0, min_size=5, prefix="rep")
+    assert whole.groupby("cluster_id").size().tolist() == [20]
+    both = cluster_family(edges, seed=0, min_size=5, prefix="rep", also_split_below=0.7)
+    clusters = {frozenset(members) for members in both.groupby("cluster_id")["account_id"].agg(set)}
+    assert clusters == {frozenset(left), frozenset(right), frozenset(left + right)}

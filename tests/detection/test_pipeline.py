@@ -243,6 +243,27 @@ def test_a_brigade_member_who_reported_one_victim_once_inside_the_wave_is_flagge
     assert result.flagged_accounts("mass_report") == sorted(f"b{m}" for m in range(11))
 
 
+def test_two_brigades_of_one_policy_that_share_a_victim_are_each_flagged():
+    """Two brigades of ten report three victims each for one policy and meet on a fourth within the hour: the
+    late members of one wave and the early members of the other co-report it, so both make one component of
+    density 0.58, whole by ``dense_component`` and too loose for ``min_density``. Its Leiden parts are judged
+    beside it (``also_split_below``)."""
+    start = 3 * 86400
+    rows = [(f"{team}{m}", f"{team}_victim{v}", "harassment", start + 7200 * (v + 1) + 11 * m)
+            for team in "ab" for m in range(10) for v in range(3)]
+    rows += [(f"a{m}", "shared_victim", "harassment", start + 60 * m) for m in range(10)]
+    rows += [(f"b{m}", "shared_victim", "harassment", start + 3600 + 240 + 60 * m) for m in range(10)]
+    rows += [(f"o{i}", f"someone{i % 7}", "spam", 86400 * (i % 6) + 977 * i) for i in range(40)]
+    reports = pd.DataFrame(rows, columns=["reporter_id", "target_account_id", "policy", "s"])
+    reports["ts"] = pd.to_datetime(reports.pop("s"), unit="s", utc=True)
+    brigades = sorted(f"{team}{m}" for team in "ab" for m in range(10))
+    result = detect({"reports": reports}, n_permutations=99, progress=False)
+    assert result.flagged_accounts("mass_report") == brigades
+    whole_only = detect({"reports": reports}, n_permutations=99, progress=False,
+                        thresholds={"mass_report": {"also_split_below": 0.0}})
+    assert whole_only.flagged_accounts("mass_report") == []
+
+
 def test_a_few_fans_sharing_a_creators_posts_minutes_apart_are_not_a_ring():
     """Fans of one creator, each sharing its posts hours after they appear, coincide within minutes on a few
     posts (features of such clusters on independently generated data). When they are 70% of those sharing the

@@ -21,7 +21,8 @@ SPLIT_MIN_ACCOUNTS = 50
 
 
 def cluster_family(edges: pd.DataFrame, *, seed: int, min_size: int, prefix: str,
-                   dense_component: float = 0.5, weight: str = "weight") -> pd.DataFrame:
+                   dense_component: float = 0.5, also_split_below: float = 0.0,
+                   weight: str = "weight") -> pd.DataFrame:
     """Membership table of one detector's edges.
 
     A bought ring or brigade is a near-clique: splitting it because some
@@ -41,6 +42,14 @@ def cluster_family(edges: pd.DataFrame, *, seed: int, min_size: int, prefix: str
     homogeneous sparse group (a ring whose members joined few of its targets)
     has no such part and stays whole.
 
+    Two near-cliques that share a few members (two brigades of one policy
+    hitting some victims in common) make one component that is dense enough
+    to stay whole yet looser than either group. A whole component sparser
+    than ``also_split_below`` (and of at least twice ``min_size`` accounts)
+    is therefore also split by Leiden, and its parts are added beside it:
+    an account may then sit in the whole and in one part, and each cluster is
+    judged on its own.
+
     Parameters
     ----------
     edges : DataFrame
@@ -53,6 +62,9 @@ def cluster_family(edges: pd.DataFrame, *, seed: int, min_size: int, prefix: str
         always get the same id.
     dense_component : float
         Density (linked pairs / possible pairs) at which a component stays whole.
+    also_split_below : float
+        A whole component sparser than this also yields its Leiden parts as
+        clusters of their own (0, the default: never).
     weight : str
         Weight column used by Leiden.
 
@@ -66,7 +78,8 @@ def cluster_family(edges: pd.DataFrame, *, seed: int, min_size: int, prefix: str
     Components with ``scipy.sparse.csgraph`` (``O(V + E)``), densities with
     one ``bincount``, Leiden in compiled code on the sparse components only;
     each re-splitting round runs Leiden once per sparse community on its own
-    edges, ``O(E)`` per round.
+    edges, ``O(E)`` per round, and the loose whole components are split once
+    on their own edges, ``O(E)``.
 
     Examples
     --------
@@ -108,7 +121,12 @@ def cluster_family(edges: pd.DataFrame, *, seed: int, min_size: int, prefix: str
     parts = _split_hidden_dense_groups(parts, sparse_edges, seed=seed, min_size=min_size, prefix=prefix,
                                        dense_component=dense_component)
     dense = membership_table((group.tolist() for group in groups), min_size=min_size, prefix=prefix)
-    table = pd.concat([dense, parts], ignore_index=True)
+    loose = whole & (density < also_split_below) & (sizes >= 2 * min_size)
+    loose_edges = edges.loc[loose[component[left]], ["account_a", "account_b", weight]]
+    overlapping = leiden(loose_edges.rename(columns={weight: "weight"}), seed=seed, min_size=min_size, prefix=prefix)
+    # A part holding its whole component has the whole's id (ids hash the members): once is enough.
+    overlapping = overlapping[~overlapping["cluster_id"].isin(set(dense["cluster_id"]))]
+    table = pd.concat([dense, overlapping, parts], ignore_index=True)
     sizes_of = table.groupby("cluster_id")["account_id"].transform("size")
     table = table.assign(size=sizes_of).sort_values(["size", "cluster_id", "account_id"], ascending=[False, True, True],
                                                     kind="mergesort")

@@ -37,6 +37,10 @@ COACTION_THRESHOLDS = MappingProxyType({
     "max_actions_per_window": 5000,
     # A component at least this dense stays one cluster (see cluster_family).
     "dense_component": 0.5,
+    # ... and one looser than this also yields its Leiden parts as clusters
+    # of their own (two groups sharing a few members; see cluster_family).
+    # Off (0) here; mass_report turns it on.
+    "also_split_below": 0.0,
     # Cluster rule: size, density, share of members' actions coordinated, null model.
     # The share is low on purpose: rings blend in by liking popular videos
     # as often as they boost (a share of 0.3 to 0.5); the null model and the
@@ -236,7 +240,8 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     edges = edges.assign(weight=edges["weight"].astype("float64"))
     edges.attrs = {}
     memberships = cluster_family(edges, seed=settings.seed, min_size=settings.min_cluster_size,
-                                 prefix=detector.prefix, dense_component=limits["dense_component"])
+                                 prefix=detector.prefix, dense_component=limits["dense_component"],
+                                 also_split_below=limits["also_split_below"])
     if memberships.empty:
         return KindResult(detector.kind, edges, pd.DataFrame(columns=["cluster_id"]),
                           pd.DataFrame(columns=list(MEMBER_COLUMNS)), exclusions)

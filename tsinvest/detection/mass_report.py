@@ -33,7 +33,14 @@ class MassReport(Detector):
     brigades on the tuning seeds 0.92-1.00), and at least 0.6 of each
     flagged member's own (``min_member_share``), while six organic users who
     reported one popular account within the hour also report other things
-    (0.55-0.75).
+    (0.55-0.75). A brigade joined by organic users who reported its victims
+    in the same hour, or two brigades of one policy that meet on a victim,
+    make one component looser than ``min_density`` (a brigade of 8 with 6
+    organic reporters: 14 accounts at density 0.65 on independent folder
+    10007): such a component's Leiden parts are judged beside it
+    (``also_split_below`` 0.7, see
+    :func:`~tsinvest.detection.clustering.cluster_family`; there the
+    brigade's part held 8 of its members and one organic reporter, at 0.89).
 
     Notes
     -----
@@ -48,6 +55,7 @@ class MassReport(Detector):
     prefix = "rep"
     required = ("reports",)
     thresholds = MappingProxyType({**COACTION_THRESHOLDS, "edge_min_weight": 1, "min_size": 6, "min_density": 0.7,
+                                   "also_split_below": 0.7,
                                    "min_member_coordinated": 2, "min_member_typical_ratio": 0.25,
                                    "min_member_share": 0.6, "min_coordinated_share": 0.85})
 

@@ -92,3 +92,25 @@ def test_xml_exports_survive_characters_xml_cannot_store(tmp_path):
     # JSON can hold every character: the id stays as it was.
     write_node_link_json(g, tmp_path / "g.json")
     assert {node["id"] for node in json.loads((tmp_path / "g.json").read_text())["nodes"]} == {"0001\x00", "0002"}
+
+
+def test_leiden_depends_on_the_pairs_and_seed_only():
+    """Row order, the direction of a pair and split rows of one pair change nothing; ids stay text."""
+    import numpy as np
+
+    from tsinvest.graph.communities import leiden
+
+    rng = np.random.default_rng(4)
+    ids = [f"{rng.integers(10**17, 10**18)}{i % 10}" for i in range(60)]
+    rows = [(ids[i], ids[j], 1.0) for block in range(3) for i in range(20 * block, 20 * block + 20)
+            for j in range(i + 1, 20 * block + 20) if rng.random() < 0.6]
+    rows += [(ids[0], ids[25], 1.0), (ids[30], ids[45], 1.0)]
+    edges = pd.DataFrame(rows, columns=["account_a", "account_b", "weight"])
+    found = leiden(edges, seed=3, min_size=2)
+    assert sorted(found.groupby("cluster_id").size().tolist()) == [20, 20, 20]
+    assert set(found["account_id"]) == set(ids)
+    shuffled = edges.sample(frac=1.0, random_state=1).rename(columns={"account_a": "account_b",
+                                                                       "account_b": "account_a"})
+    halves = pd.concat([edges.assign(weight=0.5), edges.assign(weight=0.5)], ignore_index=True)
+    pd.testing.assert_frame_equal(leiden(shuffled, seed=3, min_size=2), found)
+    pd.testing.assert_frame_equal(leiden(halves, seed=3, min_size=2), found)

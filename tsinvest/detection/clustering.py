@@ -133,53 +133,67 @@ def cluster_family(edges: pd.DataFrame, *, seed: int, min_size: int, prefix: str
     return table.drop(columns="size").reset_index(drop=True)
 
 
-def _inner_edges(edges: pd.DataFrame, groups: list[list[str]]) -> tuple[dict[int, pd.DataFrame], np.ndarray]:
-    """Per group (by position) its own edges, and its density (linked pairs / possible pairs), ``O(E)``."""
-    group_of = pd.Series(np.repeat(np.arange(len(groups)), [len(g) for g in groups]),
-                         index=pd.Index([account for group in groups for account in group], dtype="string"))
-    left = edges["account_a"].map(group_of)
-    same = left.notna() & (left == edges["account_b"].map(group_of))
-    inner = edges[same]
-    index = left[same].astype("int64").to_numpy()
-    low = np.minimum(inner["account_a"].to_numpy(), inner["account_b"].to_numpy())
-    high = np.maximum(inner["account_a"].to_numpy(), inner["account_b"].to_numpy())
-    pairs = pd.DataFrame({"group": index, "low": low, "high": high})
-    pairs = pairs[pairs["low"] != pairs["high"]].drop_duplicates()
-    links = np.bincount(pairs["group"].to_numpy(), minlength=len(groups))
-    sizes = np.array([len(g) for g in groups], dtype="float64")
+def _density(links: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Linked pairs / possible pairs, 0 for groups of one."""
     possible = sizes * (sizes - 1) / 2
-    density = np.divide(links, possible, out=np.zeros(len(groups)), where=possible > 0)
-    return {int(k): v for k, v in inner.groupby(index, sort=True)}, density
+    return np.divide(links, possible, out=np.zeros(len(sizes)), where=possible > 0)
+
+
+def _inner_rows(group_of: np.ndarray, low: np.ndarray, high: np.ndarray, groups: int) -> tuple[list[np.ndarray],
+                                                                                                np.ndarray]:
+    """Per group (by position) the rows of the pairs inside it, in pair order, and its links: ``O(E log E)``."""
+    from tsinvest.graph.communities import split_by_label
+
+    label = group_of[low]
+    inside = (label >= 0) & (label == group_of[high])
+    rows = np.flatnonzero(inside)
+    by_group = dict(zip(np.unique(label[rows]).tolist(), split_by_label(rows, label[rows]), strict=True))
+    links = np.bincount(label[rows], minlength=groups)
+    return [by_group.get(index, rows[:0]) for index in range(groups)], links
 
 
 def _split_hidden_dense_groups(parts: pd.DataFrame, edges: pd.DataFrame, *, seed: int, min_size: int, prefix: str,
                                dense_component: float) -> pd.DataFrame:
-    """Re-split sparse Leiden communities that hide a dense group (see :func:`cluster_family`)."""
-    from tsinvest.graph.communities import leiden, membership_table
+    """Re-split sparse Leiden communities that hide a dense group (see :func:`cluster_family`).
+
+    Works on integer codes (:func:`~tsinvest.graph.communities.coded_pairs`):
+    a round costs one pass over the pairs plus the compiled Leiden of each
+    community it re-splits.
+    """
+    from tsinvest.graph.communities import coded_pairs, leiden_codes, membership_table, split_by_label
 
     if parts.empty:
         return parts
-    edges = edges.assign(account_a=edges["account_a"].astype("string"), account_b=edges["account_b"].astype("string"))
-    settled: list[list[str]] = []
-    pending = [group.tolist() for _, group in parts.groupby("cluster_id", sort=True)["account_id"]]
+    names, low, high, weight = coded_pairs(edges)
+    code = pd.Index(names).get_indexer(parts["account_id"].astype("string").to_numpy(dtype=object))
+    pending = split_by_label(code, pd.factorize(parts["cluster_id"], sort=True)[0])
+    settled: list[np.ndarray] = []
     for _ in range(MAX_SPLIT_ROUNDS):
         if not pending:
             break
-        inner, density = _inner_edges(edges, pending)
-        next_round: list[list[str]] = []
+        group_of = np.full(len(names), -1, dtype=np.int64)
+        for index, group in enumerate(pending):
+            group_of[group] = index
+        inner, links = _inner_rows(group_of, low, high, len(pending))
+        density = _density(links, np.array([len(group) for group in pending], dtype="float64"))
+        next_round: list[np.ndarray] = []
         for index, group in enumerate(pending):
             too_small = len(group) < max(SPLIT_MIN_ACCOUNTS, 2 * min_size)
-            if density[index] >= dense_component or too_small or index not in inner:
+            rows = inner[index]
+            if density[index] >= dense_component or too_small or not len(rows):
                 settled.append(group)
                 continue
-            own = inner[index]
-            pieces = leiden(own, seed=seed, min_size=min_size, prefix=prefix)
-            groups = [piece.tolist() for _, piece in pieces.groupby("cluster_id", sort=True)["account_id"]]
-            _, piece_density = _inner_edges(own, groups) if groups else ({}, np.zeros(0))
+            nodes, community = leiden_codes(low[rows], high[rows], weight[rows], seed=seed)
+            pieces = [piece for piece in split_by_label(nodes, community) if len(piece) >= min_size]
+            piece_of = np.full(len(names), -1, dtype=np.int64)
+            for number, piece in enumerate(pieces):
+                piece_of[piece] = number
+            _, piece_links = _inner_rows(piece_of, low[rows], high[rows], len(pieces))
+            piece_density = _density(piece_links, np.array([len(piece) for piece in pieces], dtype="float64"))
             wanted = max(dense_component, SPLIT_DENSITY_GAIN * density[index])
-            if len(groups) > 1 and (piece_density >= wanted).any():
-                next_round.extend(groups)
+            if len(pieces) > 1 and (piece_density >= wanted).any():
+                next_round.extend(pieces)
             else:
                 settled.append(group)
         pending = next_round
-    return membership_table(settled + pending, min_size=min_size, prefix=prefix)
+    return membership_table((names[group] for group in settled + pending), min_size=min_size, prefix=prefix)

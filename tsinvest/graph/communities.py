@@ -12,11 +12,13 @@ import hashlib
 from collections.abc import Iterable
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
 
-__all__ = ["cluster_id_for", "membership_table", "components", "louvain", "leiden", "edges_within_clusters", "k_core"]
+__all__ = ["cluster_id_for", "membership_table", "components", "louvain", "leiden", "coded_pairs", "leiden_codes",
+           "split_by_label", "edges_within_clusters", "k_core"]
 
 
 def cluster_id_for(members: Iterable[str], *, prefix: str = "c") -> str:
@@ -173,8 +175,10 @@ def leiden(edges: pd.DataFrame, *, seed: int = 0, resolution: float = 1.0, min_s
     Leiden (Traag, Waltman and van Eck 2019) refines Louvain so that every
     community is connected, and the compiled code takes seconds on millions of
     edges where networkx's pure-Python Louvain takes minutes. Edges are passed
-    sorted, so the result depends only on the edges and ``seed``. Roughly
-    ``O(E)`` per pass. igraph and leidenalg are GPL, hence not used.
+    as integer pairs sorted by account id (:func:`coded_pairs`), so the result
+    depends only on the pairs and ``seed``, not on row order or pair
+    direction: ``O(E log E)`` for the coding, roughly ``O(E)`` per Leiden
+    pass. igraph and leidenalg are GPL, hence not used.
 
     Examples
     --------
@@ -185,22 +189,73 @@ def leiden(edges: pd.DataFrame, *, seed: int = 0, resolution: float = 1.0, min_s
     >>> leiden(edges, seed=1).groupby("cluster_id").size().tolist()
     [4, 4]
     """
-    from graspologic_native import leiden as compiled_leiden
-
     if edges.empty:
         return membership_table([], min_size=min_size, prefix=prefix)
-    low = edges[["account_a", "account_b"]].astype("string").min(axis=1)
-    high = edges[["account_a", "account_b"]].astype("string").max(axis=1)
-    pairs = pd.DataFrame({"a": low, "b": high, "w": edges[weight].astype("float64")})
-    pairs = pairs[pairs["a"] != pairs["b"]].groupby(["a", "b"], sort=True)["w"].sum().reset_index()
-    if pairs.empty:
+    names, low, high, pair_weight = coded_pairs(edges, weight=weight)
+    if not len(low):
         return membership_table([], min_size=min_size, prefix=prefix)
-    weighted_pairs = list(zip(pairs["a"].tolist(), pairs["b"].tolist(), pairs["w"].tolist(), strict=True))
-    _, community = compiled_leiden(weighted_pairs,
-                                   resolution=resolution, seed=int(seed) + 1, trials=1)
-    found = pd.Series(community, dtype="int64")
-    groups = found.groupby(found.to_numpy()).groups.values()
-    return membership_table((list(group) for group in groups), min_size=min_size, prefix=prefix)
+    nodes, community = leiden_codes(low, high, pair_weight, seed=seed, resolution=resolution)
+    return membership_table((names[group] for group in split_by_label(nodes, community)), min_size=min_size,
+                            prefix=prefix)
+
+
+def coded_pairs(edges: pd.DataFrame, *, weight: str = "weight") -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                         np.ndarray]:
+    """Account names and the edges as integer pairs, one per linked pair, for compiled graph code.
+
+    Returns ``names`` (sorted), then ``low``, ``high`` (codes into ``names``,
+    ``low < high``, sorted by (low, high), self-pairs dropped) and the summed
+    ``weight`` of each pair. Because the names are sorted, the order of the
+    pairs is the order of (smaller id, larger id) as text. ``O(E log E)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> e = pd.DataFrame({"account_a": ["b", "a", "c"], "account_b": ["a", "b", "c"], "weight": [1.0, 2.0, 5.0]})
+    >>> names, low, high, weight = coded_pairs(e)
+    >>> names.tolist(), low.tolist(), high.tolist(), weight.tolist()
+    (['a', 'b', 'c'], [0], [1], [3.0])
+    """
+    a = edges["account_a"].astype("string").to_numpy(dtype=object)
+    b = edges["account_b"].astype("string").to_numpy(dtype=object)
+    codes, names = pd.factorize(np.concatenate([a, b]), sort=True)
+    left, right = codes[: len(a)].astype(np.int64), codes[len(a):].astype(np.int64)
+    keep = left != right
+    key = np.minimum(left, right)[keep] * len(names) + np.maximum(left, right)[keep]
+    # pandas' grouped sum (compensated), as the weights were always added.
+    summed = pd.Series(edges[weight].to_numpy(dtype="float64")[keep]).groupby(key, sort=True).sum()
+    pairs = summed.index.to_numpy(dtype=np.int64)
+    return np.asarray(names, dtype=object), pairs // len(names), pairs % len(names), summed.to_numpy()
+
+
+def leiden_codes(low: np.ndarray, high: np.ndarray, weight: np.ndarray, *, seed: int = 0,
+                 resolution: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Compiled Leiden on the integer pairs of :func:`coded_pairs`: (node codes, community per node).
+
+    The pairs go to ``graspologic-native`` in the order given, with each code
+    as its label, so the partition depends only on the pairs and ``seed``.
+    """
+    from graspologic_native import leiden as compiled_leiden
+
+    labelled = list(zip(low.astype(str).tolist(), high.astype(str).tolist(), np.asarray(weight, dtype="float64")
+                        .tolist(), strict=True))
+    _, community = compiled_leiden(labelled, resolution=resolution, seed=int(seed) + 1, trials=1)
+    nodes = np.fromiter((int(label) for label in community), dtype=np.int64, count=len(community))
+    return nodes, np.fromiter(community.values(), dtype=np.int64, count=len(community))
+
+
+def split_by_label(items: np.ndarray, labels: np.ndarray) -> list[np.ndarray]:
+    """``items`` cut into one array per distinct label, in label order (one stable sort).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [part.tolist() for part in split_by_label(np.array([5, 6, 7]), np.array([1, 0, 1]))]
+    [[6], [5, 7]]
+    """
+    order = np.argsort(labels, kind="stable")
+    cuts = np.flatnonzero(np.diff(labels[order])) + 1
+    return np.split(items[order], cuts)
 
 
 def edges_within_clusters(edges: pd.DataFrame, memberships: pd.DataFrame) -> pd.DataFrame:

@@ -110,8 +110,7 @@ def cluster_family(edges: pd.DataFrame, *, seed: int, min_size: int, prefix: str
     _, component = connected_components(graph, directed=False)
     sizes = np.bincount(component)
     links = np.bincount(component[low], minlength=len(sizes))
-    possible = sizes * (sizes - 1) / 2
-    density = np.divide(links, possible, out=np.zeros(len(sizes)), where=possible > 0)
+    density = _density(links, sizes)
     whole = (density >= dense_component) & (sizes >= min_size)
     groups = [group for _, group in pd.Series(names[whole[component]]).groupby(component[whole[component]])]
     sparse_component = (~whole) & (sizes >= min_size)

@@ -114,3 +114,13 @@ def test_leiden_depends_on_the_pairs_and_seed_only():
     halves = pd.concat([edges.assign(weight=0.5), edges.assign(weight=0.5)], ignore_index=True)
     pd.testing.assert_frame_equal(leiden(shuffled, seed=3, min_size=2), found)
     pd.testing.assert_frame_equal(leiden(halves, seed=3, min_size=2), found)
+
+
+def test_coded_pairs_drop_missing_ids_and_self_pairs():
+    from tsinvest.graph.communities import coded_pairs
+
+    edges = pd.DataFrame({"account_a": ["0042", None, "x", "0042"], "account_b": ["x", "x", "x", "x"],
+                          "weight": [1.0, 5.0, 7.0, 2.0]}).astype({"account_a": "string", "account_b": "string"})
+    names, low, high, weight = coded_pairs(edges)
+    assert [(names[a], names[b]) for a, b in zip(low, high, strict=True)] == [("0042", "x")]
+    assert weight.tolist() == [3.0]

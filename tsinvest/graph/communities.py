@@ -204,9 +204,10 @@ def coded_pairs(edges: pd.DataFrame, *, weight: str = "weight") -> tuple[np.ndar
     """Account names and the edges as integer pairs, one per linked pair, for compiled graph code.
 
     Returns ``names`` (sorted), then ``low``, ``high`` (codes into ``names``,
-    ``low < high``, sorted by (low, high), self-pairs dropped) and the summed
-    ``weight`` of each pair. Because the names are sorted, the order of the
-    pairs is the order of (smaller id, larger id) as text. ``O(E log E)``.
+    ``low < high``, sorted by (low, high); self-pairs and missing ids
+    dropped) and the summed ``weight`` of each pair. Because the names are
+    sorted, the order of the pairs is the order of (smaller id, larger id) as
+    text. ``O(E log E)``.
 
     Examples
     --------
@@ -220,7 +221,8 @@ def coded_pairs(edges: pd.DataFrame, *, weight: str = "weight") -> tuple[np.ndar
     b = edges["account_b"].astype("string").to_numpy(dtype=object)
     codes, names = pd.factorize(np.concatenate([a, b]), sort=True)
     left, right = codes[: len(a)].astype(np.int64), codes[len(a):].astype(np.int64)
-    keep = left != right
+    # A missing id (code -1) links nothing, as a self-pair links nothing.
+    keep = (left != right) & (left >= 0) & (right >= 0)
     key = np.minimum(left, right)[keep] * len(names) + np.maximum(left, right)[keep]
     # pandas' grouped sum (compensated), as the weights were always added.
     summed = pd.Series(edges[weight].to_numpy(dtype="float64")[keep]).groupby(key, sort=True).sum()

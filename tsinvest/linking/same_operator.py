@@ -336,11 +336,12 @@ def _people(
     people = pd.DataFrame(
         {
             "account": ids.to_numpy(),
-            "created": pd.to_datetime(accounts[created], utc=True).to_numpy(),
+            # The array itself: .to_numpy() of zone-aware times would build one Timestamp object per row.
+            "created": pd.to_datetime(accounts[created], utc=True).array,
             # The numbered name, not its shape: thousands of organic names share a shape.
             "template": username_stem(accounts[username]).to_numpy(),
             "name_key": (
-                accounts[display_name].astype(STRING_DTYPE).map(matching_key, na_action="ignore").to_numpy()
+                _matching_keys(accounts[display_name])
                 if display_name is not None
                 else pd.array([pd.NA] * len(accounts), dtype=STRING_DTYPE)
             ),
@@ -352,6 +353,26 @@ def _people(
     people["created"] = pd.to_datetime(people["created"], utc=True)
     people["name_key"] = people["name_key"].astype(STRING_DTYPE).replace("", pd.NA)
     return people
+
+
+def _matching_keys(names: pd.Series) -> np.ndarray:
+    """:func:`~tsinvest.textnorm.matching_key` of each name, computed once per distinct name."""
+    names = names.astype(STRING_DTYPE)
+    distinct = names.dropna().unique()
+    keys = dict(zip(distinct, map(matching_key, distinct), strict=True))
+    return names.map(keys).astype(STRING_DTYPE).to_numpy()
+
+
+def _naive_utc(values: pd.Series) -> np.ndarray:
+    """Times as naive UTC ``datetime64[ns]`` (compared without building Timestamp objects; NaT stays NaT)."""
+    return pd.to_datetime(values, utc=True).dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+
+
+def _time_of(accounts: pd.Series, times: pd.Series) -> np.ndarray:
+    """Each account's time in ``times`` (indexed by account id), naive UTC; NaT for accounts not in it."""
+    position = times.index.get_indexer(accounts.astype(STRING_DTYPE))
+    values = _naive_utc(times.reset_index(drop=True))
+    return np.where(position >= 0, values[position], np.datetime64("NaT", "ns"))
 
 
 def _shared_pairs(
@@ -516,14 +537,14 @@ def _flag_ban_evasion(
         .groupby("account")["ts"]
         .min()
     )
-    enforced_a = links["account_a"].map(first_enforced)
-    enforced_b = links["account_b"].map(first_enforced)
-    created_a = pd.to_datetime(compared["created_a"], utc=True).to_numpy()
-    created_b = pd.to_datetime(compared["created_b"], utc=True).to_numpy()
+    enforced_a = _time_of(links["account_a"], first_enforced)
+    enforced_b = _time_of(links["account_b"], first_enforced)
+    created_a = _naive_utc(compared["created_a"])
+    created_b = _naive_utc(compared["created_b"])
     strong = links["match_probability"].to_numpy() >= 0.5
     # Compare as datetime64 arrays; NaT compares False, so unknowns never flag.
-    a_evades = strong & (pd.to_datetime(enforced_b, utc=True).to_numpy() < created_a)
-    b_evades = strong & (pd.to_datetime(enforced_a, utc=True).to_numpy() < created_b) & ~a_evades
+    a_evades = strong & (enforced_b < created_a)
+    b_evades = strong & (enforced_a < created_b) & ~a_evades
     links["ban_evasion_candidate"] = a_evades | b_evades
     links.loc[a_evades, "enforced_account"] = links.loc[a_evades, "account_b"]
     links.loc[a_evades, "new_account"] = links.loc[a_evades, "account_a"]

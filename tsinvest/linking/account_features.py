@@ -25,8 +25,8 @@ from tsinvest.exceptions import ParameterError
 from tsinvest.loading.timestamps import utc_bound
 from tsinvest.schemas import STRING_DTYPE, require_columns
 
-__all__ = ["CreationBurst", "creation_burst", "username_template", "username_stem", "username_template_share",
-           "account_age_days"]
+__all__ = ["CreationBurst", "creation_burst", "cluster_creation_bursts", "username_template", "username_stem",
+           "username_template_share", "cluster_template_shares", "account_age_days"]
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,51 @@ def creation_burst(
     )
 
 
+def cluster_creation_bursts(created: pd.Series, cluster: pd.Series, *, burst_hours: float = 2.0) -> pd.DataFrame:
+    """Per cluster, :func:`creation_burst`'s ``span_hours`` and ``largest_burst_share``, for many clusters at once.
+
+    Parameters
+    ----------
+    created : Series
+        Creation time of each member row (missing times are left out).
+    cluster : Series
+        Cluster id of each member row (same length).
+    burst_hours : float
+        Width of the sliding interval for ``largest_burst_share``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by cluster id (sorted; clusters without any creation time are
+        absent): ``span_hours``, ``largest_burst_share``.
+
+    Notes
+    -----
+    One conversion and one grouping of all member rows, then the sorted
+    times of each cluster: ``O(m log m)`` for ``m`` member rows, where calling
+    :func:`creation_burst` per cluster repeats its table work per cluster.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> created = pd.Series(pd.to_datetime(["2026-03-02T10:00Z", "2026-03-02T11:00Z", "2026-03-02T13:00Z",
+    ...                                     "2025-01-01T00:00Z", None], utc=True))
+    >>> cluster_creation_bursts(created, pd.Series(["a", "a", "a", "b", "b"])).round(3).values.tolist()
+    [[3.0, 0.667], [0.0, 1.0]]
+    """
+    if burst_hours <= 0:
+        raise ParameterError("cluster_creation_bursts: burst_hours must be positive")
+    times = pd.to_datetime(pd.Series(created).reset_index(drop=True), utc=True)
+    hours = (times - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy() / 3600.0
+    known = ~np.isnan(hours)
+    frame = pd.DataFrame({"cluster_id": pd.Series(cluster).reset_index(drop=True)[known], "hours": hours[known]})
+    by_cluster = frame.groupby("cluster_id", sort=True)["hours"]
+    return pd.DataFrame({
+        "span_hours": by_cluster.max() - by_cluster.min(),
+        "largest_burst_share": by_cluster.agg(lambda group: _largest_share_within(group.to_numpy(), burst_hours)),
+    })
+
+
 def _largest_share_within(values: np.ndarray, width: float) -> float:
     """Largest share of ``values`` inside any interval of ``width`` (two pointers over the sorted values)."""
     ordered = np.sort(values)
@@ -233,6 +278,29 @@ def username_template_share(usernames: pd.Series, *, collapse_runs: bool = False
     if templates.empty:
         return 0.0
     return float(templates.value_counts().iloc[0] / templates.size)
+
+
+def cluster_template_shares(usernames: pd.Series, cluster: pd.Series, *, collapse_runs: bool = False) -> pd.Series:
+    """Per cluster, :func:`username_template_share` of its members' usernames, for many clusters at once.
+
+    Returns a Series indexed by cluster id (sorted); a cluster whose members
+    have no username gets 0.0. One pass of the string operations over all
+    member rows and one grouping: ``O(m)`` string work for ``m`` member rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> names = pd.Series(["bot_001", "bot_002", "bot_003", "dancer.jo", None])
+    >>> cluster_template_shares(names, pd.Series(["a", "a", "a", "a", "b"])).tolist()
+    [0.75, 0.0]
+    """
+    frame = pd.DataFrame({"cluster_id": pd.Series(cluster).reset_index(drop=True),
+                          "template": username_template(pd.Series(usernames).reset_index(drop=True),
+                                                        collapse_runs=collapse_runs)})
+    counts = frame.dropna(subset=["template"]).groupby(["cluster_id", "template"], sort=True).size()
+    by_cluster = counts.groupby(level="cluster_id", sort=True)
+    shares = (by_cluster.max() / by_cluster.sum()).astype("float64")
+    return shares.reindex(pd.Index(sorted(frame["cluster_id"].dropna().unique()), name="cluster_id"), fill_value=0.0)
 
 
 def account_age_days(

@@ -303,7 +303,7 @@ def _add_coordination(features: pd.DataFrame, coordination: pd.DataFrame | None)
 def _add_accounts(features: pd.DataFrame, members: pd.DataFrame, accounts: pd.DataFrame | None, *,
                   as_of: pd.Timestamp | str | None, burst_hours: float) -> None:
     """Creation span and burst, median age and username templates (:mod:`tsinvest.linking.account_features`)."""
-    from tsinvest.linking.account_features import account_age_days, creation_burst, username_template_share
+    from tsinvest.linking.account_features import account_age_days, cluster_creation_bursts, cluster_template_shares
 
     for column in ("creation_span_hours", "creation_burst_share", "median_age_days", "template_share"):
         features[column] = np.nan
@@ -315,10 +315,9 @@ def _add_accounts(features: pd.DataFrame, members: pd.DataFrame, accounts: pd.Da
     if as_of is not None:
         ages = account_age_days(joined, as_of).to_numpy()
         features["median_age_days"] = pd.Series(ages).groupby(joined["cluster_id"].to_numpy()).median()
-    for cid, group in joined.groupby("cluster_id"):
-        burst = creation_burst(group, group["account_id"], burst_hours=burst_hours)
-        if burst.accounts:
-            features.loc[cid, "creation_span_hours"] = burst.span_hours
-            features.loc[cid, "creation_burst_share"] = burst.largest_burst_share
-        if "username" in group:
-            features.loc[cid, "template_share"] = username_template_share(group["username"].dropna())
+    bursts = cluster_creation_bursts(joined["created_at"], joined["cluster_id"], burst_hours=burst_hours)
+    features["creation_span_hours"] = bursts["span_hours"].reindex(features.index)
+    features["creation_burst_share"] = bursts["largest_burst_share"].reindex(features.index)
+    if "username" in joined:
+        features["template_share"] = cluster_template_shares(joined["username"], joined["cluster_id"]).reindex(
+            features.index)

@@ -10,6 +10,8 @@ import pytest
 from tsinvest.exceptions import ParameterError
 from tsinvest.linking.account_features import (
     account_age_days,
+    cluster_creation_bursts,
+    cluster_template_shares,
     creation_burst,
     username_template,
     username_template_share,
@@ -80,3 +82,29 @@ def test_account_age_reads_a_naive_as_of_as_utc():
         account_age_days(accounts, None)
     with pytest.raises(ParameterError, match="'created_at'"):
         account_age_days(accounts.drop(columns="created_at"), "2026-03-06Z")
+
+
+def test_many_clusters_at_once_match_one_cluster_at_a_time():
+    """The per-cluster features of cluster_features, computed for all clusters in one pass, equal the
+    one-cluster functions, including exact 2-hour gaps (the burst window's edge), missing times and names."""
+    import numpy as np
+
+    rng = np.random.default_rng(8)
+    rows = 400
+    created = pd.Series(pd.to_datetime(1_772_000_000 + 7200 * rng.integers(0, 50, rows)
+                                       + rng.choice([0, 1, 3600], rows), unit="s", utc=True))
+    created[rng.random(rows) < 0.05] = pd.NaT
+    names = pd.Series([f"{rng.choice(['user_', 'anna.', 'bot'])}{rng.integers(0, 10 ** rng.integers(1, 5))}"
+                       for _ in range(rows)], dtype="string")
+    names[rng.random(rows) < 0.05] = pd.NA
+    table = pd.DataFrame({"account_id": [f"{i:019d}" for i in range(rows)], "created_at": created,
+                          "username": names, "cluster_id": [f"c{k:02d}" for k in rng.integers(0, 30, rows)]})
+    table.loc[table["cluster_id"] == "c07", "username"] = pd.NA
+    bursts = cluster_creation_bursts(table["created_at"], table["cluster_id"])
+    shares = cluster_template_shares(table["username"], table["cluster_id"])
+    for cluster_id, group in table.groupby("cluster_id"):
+        one = creation_burst(group, group["account_id"])
+        assert bursts.loc[cluster_id, "span_hours"] == one.span_hours
+        assert bursts.loc[cluster_id, "largest_burst_share"] == one.largest_burst_share
+        assert shares.loc[cluster_id] == username_template_share(group["username"].dropna())
+    assert shares.loc["c07"] == 0.0

@@ -264,6 +264,20 @@ def test_two_brigades_of_one_policy_that_share_a_victim_are_each_flagged():
     assert whole_only.flagged_accounts("mass_report") == []
 
 
+def test_a_large_ring_of_few_targets_needs_no_strong_evidence_but_a_small_fan_group_does():
+    """Cluster figures from the tuning folders: a ring of 24 whose members joined about half of its 5 targets
+    (pairs at 2.34 targets, 2.9 standard deviations over its delay shuffles) and a fan group of 7 with the
+    same pair weight. Only size tells them apart: chance coincidences select small groups."""
+    ring = {"size": 24, "density": 0.565, "coordinated_share": 0.442, "burst_share": 0.912, "p_value": 0.01,
+            "excess_share": 0.068, "mean_weight": 2.34, "z_score": 2.86}
+    fans = {"size": 7, "density": 0.429, "coordinated_share": 0.356, "burst_share": 0.806, "p_value": 0.005,
+            "excess_share": 0.628, "mean_weight": 2.333, "z_score": 4.98}
+    limits = Amplification().limits()
+    assert Amplification.decide(ring, limits)[1]
+    assert not Amplification.decide(fans, limits)[1]
+    assert not Amplification.decide(ring, Amplification().limits({"strong_min_size": 0}))[1]
+
+
 def test_a_few_fans_sharing_a_creators_posts_minutes_apart_are_not_a_ring():
     """Fans of one creator, each sharing its posts hours after they appear, coincide within minutes on a few
     posts (features of such clusters on independently generated data). When they are 70% of those sharing the

@@ -62,6 +62,9 @@ COACTION_THRESHOLDS = MappingProxyType({
     # ... or the cluster beats the shuffles by at least this many standard
     # deviations. Off (0) here; amplification sets both (see its Notes).
     "min_z_score": 0.0,
+    # ... or it has at least this many members: chance coincidences select
+    # small groups (see amplification's Notes). Off (0) here.
+    "strong_min_size": 0,
     # When the cluster acts on a target, at least this share of everyone
     # acting on it within the window is the cluster: a ring owns its bursts
     # (0.9 and more), while a clustering of a viral video's crowd holds a
@@ -121,7 +124,9 @@ def coaction_decide(row: Mapping, limits: Mapping[str, float]) -> tuple[float, b
     """Score = 0.3 burst share + 0.2 coordinated share + 0.2 density + 0.3 (1 - p / 0.05).
 
     Flagged when every limit holds (the null model's p-value and excess share
-    included; clusters it did not test count as failing them). The burst
+    included; clusters it did not test count as failing them); strong
+    evidence is ``min_mean_weight``, ``min_z_score`` or, when set,
+    ``strong_min_size`` members. The burst
     limit is ``min_burst_share``, or ``tight_min_burst_share`` for a cluster
     at least ``tight_min_density`` dense that beats the shuffles by at least
     ``tight_min_z_score`` standard deviations.
@@ -139,7 +144,8 @@ def coaction_decide(row: Mapping, limits: Mapping[str, float]) -> tuple[float, b
                and share >= limits["min_coordinated_share"] and owns_bursts
                and p <= limits["max_p_value"] and excess >= limits["min_excess_share"]
                and (feature(row, "mean_weight") >= limits["min_mean_weight"]
-                    or z_score >= limits["min_z_score"]))
+                    or z_score >= limits["min_z_score"]
+                    or 0 < limits["strong_min_size"] <= feature(row, "size")))
     return score, flagged
 
 

@@ -95,34 +95,31 @@ def cluster_family(edges: pd.DataFrame, *, seed: int, min_size: int, prefix: str
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    from tsinvest.graph.communities import leiden, membership_table
+    from tsinvest.graph.communities import coded_pairs, leiden, membership_table
 
     if edges.empty:
         return membership_table([], min_size=min_size, prefix=prefix)
-    a = edges["account_a"].astype("string").to_numpy()
-    b = edges["account_b"].astype("string").to_numpy()
-    codes, names = pd.factorize(np.concatenate([a, b]), sort=True)
-    left, right = codes[: len(a)], codes[len(a):]
-    pair = np.unique(np.minimum(left, right).astype(np.int64) * len(names) + np.maximum(left, right))
-    pair = pair[pair // len(names) != pair % len(names)]
-    low, high = pair // len(names), pair % len(names)
-    graph = coo_matrix((np.ones(len(pair)), (low, high)), shape=(len(names), len(names)))
+    names, low, high, pair_weight = coded_pairs(edges, weight=weight)
+    graph = coo_matrix((np.ones(len(low)), (low, high)), shape=(len(names), len(names)))
     _, component = connected_components(graph, directed=False)
     sizes = np.bincount(component)
-    links = np.bincount(component[low], minlength=len(sizes))
-    density = _density(links, sizes)
+    density = _density(np.bincount(component[low], minlength=len(sizes)), sizes)
     whole = (density >= dense_component) & (sizes >= min_size)
+
+    def pairs_of(chosen: np.ndarray) -> pd.DataFrame:
+        """The linked pairs inside the chosen components, as an edge table."""
+        inside = chosen[component[low]]
+        return pd.DataFrame({"account_a": names[low[inside]], "account_b": names[high[inside]],
+                             "weight": pair_weight[inside]})
+
     groups = [group for _, group in pd.Series(names[whole[component]]).groupby(component[whole[component]])]
-    sparse_component = (~whole) & (sizes >= min_size)
-    keep = sparse_component[component[left]]
-    sparse_edges = edges.loc[keep, ["account_a", "account_b", weight]].rename(columns={weight: "weight"})
+    sparse_edges = pairs_of((~whole) & (sizes >= min_size))
     parts = leiden(sparse_edges, seed=seed, min_size=min_size, prefix=prefix)
     parts = _split_hidden_dense_groups(parts, sparse_edges, seed=seed, min_size=min_size, prefix=prefix,
                                        dense_component=dense_component)
     dense = membership_table((group.tolist() for group in groups), min_size=min_size, prefix=prefix)
     loose = whole & (density < also_split_below) & (sizes >= 2 * min_size)
-    loose_edges = edges.loc[loose[component[left]], ["account_a", "account_b", weight]]
-    overlapping = leiden(loose_edges.rename(columns={weight: "weight"}), seed=seed, min_size=min_size, prefix=prefix)
+    overlapping = leiden(pairs_of(loose), seed=seed, min_size=min_size, prefix=prefix)
     # A part holding its whole component has the whole's id (ids hash the members): once is enough.
     overlapping = overlapping[~overlapping["cluster_id"].isin(set(dense["cluster_id"]))]
     table = pd.concat([dense, overlapping, parts], ignore_index=True)

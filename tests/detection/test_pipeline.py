@@ -363,6 +363,25 @@ def test_a_small_farm_that_follows_its_customers_needs_a_shared_phone_as_well():
     assert any(account.startswith("o") for account in by_follows_alone)
 
 
+def test_a_small_farm_merged_with_a_large_one_by_shared_follows_is_split_out_and_found():
+    """A farm of 20 follows four customers; a farm of 10 follows three of its five customers each; six of the
+    large farm also follow one small-farm customer. The co-follow component of 30 is dense enough (0.62) to stay
+    whole, and there no small-farm customer is followed by 0.3 of the members, so the focus peel drops all ten.
+    Its Leiden parts are judged beside it (``also_split_below``): the small farm is its own focused group."""
+    large = [f"a{i:02d}" for i in range(20)]
+    small = [f"b{i}" for i in range(10)]
+    rows = [(account, f"big-customer{c}") for account in large for c in range(4)]
+    rows += [(account, f"small-customer{(i + k) % 5}") for i, account in enumerate(small) for k in range(3)]
+    rows += [(account, "small-customer0") for account in large[:6]]
+    events = pd.DataFrame(rows, columns=["account_id", "target_id"]).assign(
+        action="follow", ts=pd.Timestamp("2026-03-02T10:00Z") + pd.to_timedelta(np.arange(len(rows)), unit="min"))
+    found = detect({"events": events}, kinds=("farm",), progress=False).flagged_accounts("farm")
+    assert found == sorted(large + small)
+    whole_only = detect({"events": events}, kinds=("farm",), progress=False,
+                        thresholds={"farm": {"also_split_below": 0.0}}).flagged_accounts("farm")
+    assert whole_only == large
+
+
 def test_a_farm_that_shares_a_device_with_a_banned_operator_reports_the_evaders_once():
     """Eight farm accounts log in from the banned operator's home IP and their own two phones. The farm cluster
     holds the operator's three accounts too (3 of 11, not mostly them): the farm stays flagged for its own
@@ -386,8 +405,36 @@ def test_organic_users_reporting_one_popular_account_within_the_hour_are_not_a_b
     """Six users report a popular account for one policy within the hour (a pile-on after a post) and file
     their other reports elsewhere; a brigade's members report for the brigade."""
     pile_on = {"size": 6, "density": 0.73, "coordinated_share": 0.55, "burst_share": 1.0, "p_value": 0.005,
-               "excess_share": 0.98, "mean_weight": 1.0, "z_score": 10.9, "median_gap_s": 726.0}
+               "excess_share": 0.98, "mean_weight": 1.0, "z_score": 10.9, "median_gap_s": 726.0,
+               "chance_waves": 1e-9}
     brigade = {**pile_on, "size": 12, "density": 0.95, "coordinated_share": 0.97, "median_gap_s": 40.0}
     limits = MassReport().limits()
     assert not MassReport.decide(pile_on, limits)[1]
     assert MassReport.decide(brigade, limits)[1]
+
+
+def famous_and_quiet_reports(victim):
+    """400 strangers report a famous account every 75 minutes for three weeks; six more report ``victim``
+    within 45 minutes, and nothing else."""
+    rows = [(f"o{i}", "famous", "harassment", 4500 * i) for i in range(400)]
+    rows += [(f"p{k}", victim, "harassment", 200 * 4500 + 1500 + 500 * k) for k in range(6)]
+    rows += [(f"x{i}", f"someone{i % 7}", "spam", 86400 * (i % 6) + 977 * i) for i in range(40)]
+    reports = pd.DataFrame(rows, columns=["reporter_id", "target_account_id", "policy", "s"])
+    reports["ts"] = pd.to_datetime(reports.pop("s"), unit="s", utc=True)
+    return {"reports": reports}
+
+
+def test_six_of_a_famous_accounts_many_reporters_within_the_hour_are_not_a_brigade():
+    """Six reports of an account that strangers report every 75 minutes, within 45 minutes: a shuffle of the
+    six reporters' own times calls the meeting rare, but such bursts come by chance from that traffic (about
+    0.2 expected in three weeks, ``max_chance_waves`` 0.01). The same six reports of a quiet account are a
+    brigade."""
+    pile_on = detect(famous_and_quiet_reports("famous"), n_permutations=99, progress=False)
+    assert pile_on.flagged_accounts("mass_report") == []
+    chance = pile_on.clusters.loc[pile_on.clusters["kind"] == "mass_report", "chance_waves"].dropna()
+    assert len(chance) == 1 and 0.01 < chance.iloc[0] < 1
+    shuffle_only = detect(famous_and_quiet_reports("famous"), n_permutations=99, progress=False,
+                          thresholds={"mass_report": {"max_chance_waves": 1.0}})
+    assert {f"p{k}" for k in range(6)} <= set(shuffle_only.flagged_accounts("mass_report"))
+    quiet = detect(famous_and_quiet_reports("quiet"), n_permutations=99, progress=False)
+    assert quiet.flagged_accounts("mass_report") == [f"p{k}" for k in range(6)]

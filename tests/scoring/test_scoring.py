@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from tsinvest.scoring import cluster_features, coaction_null, member_coordination
+from tsinvest.scoring import chance_waves, cluster_features, coaction_null, member_coordination
 
 
 def ring_and_heavy_users(seed=0):
@@ -76,3 +76,36 @@ def test_one_target_shared_by_20000_accounts_in_one_window_stays_linear():
     assert null["observed"][0] == 3 * 20_000 and null["permutations"][0] == 10  # stops after 10 ties
     excluded = member_coordination(frame, members, window=600, excluded_targets=["viral"])
     assert (excluded["coordinated"] == 0).all() and (excluded["actions"] == 1).all()
+
+
+def reports_of(rows):
+    frame = pd.DataFrame(rows, columns=["account_id", "target_id", "s"])
+    frame["ts"] = pd.to_datetime(frame.pop("s"), unit="s", utc=True)
+    return frame
+
+
+def test_chance_waves_weighs_a_burst_against_its_targets_own_traffic():
+    """Six reports within 45 minutes: likely by chance for an account reported every 75 minutes for three weeks,
+    not for one reported by nobody else; a second quiet target makes a cluster less likely still."""
+    background = [(f"o{i}", "famous", 4500 * i) for i in range(400)]
+    wave = [(f"p{k}", "famous", 900_000 + 500 * k) for k in range(6)]
+    quiet = [(f"q{k}", "quiet", 900_000 + 500 * k) for k in range(6)]
+    twice = [(f"q{k}", "quiet2", 1_200_000 + 60 * k) for k in range(6)]
+    members = pd.DataFrame({"account_id": [f"p{k}" for k in range(6)] + [f"q{k}" for k in range(6)] + ["o1"],
+                            "cluster_id": ["pile_on"] * 6 + ["brigade"] * 6 + ["alone"]})
+    one = chance_waves(reports_of(background + wave + quiet), members).set_index("cluster_id")
+    assert 0.01 < one.loc["pile_on", "chance_waves"] < 1
+    assert one.loc["brigade", "chance_waves"] < 1e-6
+    assert one.loc["alone", "chance_waves"] == 1.0 and one.loc["alone", "wave_targets"] == 0
+    two = chance_waves(reports_of(background + wave + quiet + twice), members).set_index("cluster_id")
+    assert two.loc["brigade", "wave_targets"] == 2
+    assert two.loc["brigade", "chance_waves"] < one.loc["brigade", "chance_waves"]
+
+
+def test_chance_waves_on_20000_reporters_of_one_target_in_one_window_stays_linear():
+    """One target reported by 20,000 members within five minutes: a pass per wave size, no pairs."""
+    accounts = [f"{i:05d}" for i in range(20_000)]
+    frame = pd.DataFrame({"account_id": accounts, "target_id": "victim",
+                          "ts": pd.to_datetime(np.arange(20_000) % 300, unit="s", utc=True)})
+    result = chance_waves(frame, pd.DataFrame({"account_id": accounts, "cluster_id": "big"}))
+    assert result["wave_targets"][0] == 1 and result["chance_waves"][0] < 1e-6

@@ -49,6 +49,10 @@ COACTION_THRESHOLDS = MappingProxyType({
     "min_density": 0.4,
     "min_coordinated_share": 0.25,
     "max_p_value": 0.01,
+    # Selection beside the shuffle: at most this many waves like the
+    # cluster's would its targets' own traffic make by chance (see
+    # tsinvest.scoring.scan.chance_waves). Off (1) here; mass_report sets it.
+    "max_chance_waves": 1.0,
     # Effect size beside the p-value: the share of the cluster's co-action
     # statistic that the null's mean does not explain. A large cluster of
     # heavy users (notification fans, say) can beat every one of 199 shuffles
@@ -124,7 +128,8 @@ def coaction_decide(row: Mapping, limits: Mapping[str, float]) -> tuple[float, b
     """Score = 0.3 burst share + 0.2 coordinated share + 0.2 density + 0.3 (1 - p / 0.05).
 
     Flagged when every limit holds (the null model's p-value and excess share
-    included; clusters it did not test count as failing them); strong
+    and, when on, ``max_chance_waves`` included; clusters they did not test
+    count as failing them); strong
     evidence is ``min_mean_weight``, ``min_z_score`` or, when set,
     ``strong_min_size`` members. The burst
     limit is ``min_burst_share``, or ``tight_min_burst_share`` for a cluster
@@ -143,6 +148,7 @@ def coaction_decide(row: Mapping, limits: Mapping[str, float]) -> tuple[float, b
     flagged = (feature(row, "size") >= limits["min_size"] and density >= limits["min_density"]
                and share >= limits["min_coordinated_share"] and owns_bursts
                and p <= limits["max_p_value"] and excess >= limits["min_excess_share"]
+               and feature(row, "chance_waves", 1.0) <= limits["max_chance_waves"]
                and (feature(row, "mean_weight") >= limits["min_mean_weight"]
                     or z_score >= limits["min_z_score"]
                     or 0 < limits["strong_min_size"] <= feature(row, "size")))
@@ -219,11 +225,12 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     actions of the clusters that pass every other rule (the null can only
     unflag, so only those are tested; the others show no p-value). No stage forms pairs
     of actions outside the window, so a video shared by 20,000 accounts at
-    once costs its rows.
+    once costs its rows. The scan statistic, when on, costs ``O(M' log M')``
+    plus one count of actions per target ``O(N)``.
     """
     from tsinvest.graph.communities import edges_within_clusters
     from tsinvest.linking.coordination import HotTargetWarning
-    from tsinvest.scoring import cluster_features, coaction_null, member_coordination
+    from tsinvest.scoring import chance_waves, cluster_features, coaction_null, member_coordination
 
     coordination_edges = settings.linking.coordination_edges
     flooded = _flooded_targets(actions, target=target, window=window, limit=int(limits["max_actions_per_window"]))
@@ -258,7 +265,8 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
                                 accounts=accounts, as_of=settings.as_of)
     # The null model can only unflag: it runs for the clusters every other rule would flag.
     candidates = [row["cluster_id"] for row in features.to_dict(orient="records")
-                  if detector.decide({**row, "p_value": 0.0, "excess_share": 1.0, "z_score": math.inf}, limits)[1]]
+                  if detector.decide({**row, "p_value": 0.0, "excess_share": 1.0, "z_score": math.inf,
+                                      "chance_waves": 0.0}, limits)[1]]
     null = coaction_null(actions, memberships[memberships["cluster_id"].isin(candidates)], window=window,
                          n_permutations=settings.n_permutations, shuffle=shuffle, anchor=anchor, stratum=source,
                          seed=settings.seed, actor=actor, target=target, excluded_targets=excluded, progress=False)
@@ -266,6 +274,11 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     features = features.merge(null[["cluster_id", "z_score", "p_value", "excess_share", "permutations"]],
                               on="cluster_id", how="left")
     features["permutations"] = features["permutations"].fillna(0).astype("int64")
+    if limits["max_chance_waves"] < 1:
+        tested = memberships[memberships["cluster_id"].isin(candidates)]
+        waves = chance_waves(actions[~actions[target].astype("string").isin(excluded)], tested, actor=actor,
+                             target=target)
+        features = features.merge(waves[["cluster_id", "chance_waves"]], on="cluster_id", how="left")
     exclusions["null_samples"] = int(null["permutations"].sum())
     exclusions["null_tested_clusters"] = len(candidates)
     clusters = judge_clusters(detector, features, inside, limits)

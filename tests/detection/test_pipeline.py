@@ -438,3 +438,31 @@ def test_six_of_a_famous_accounts_many_reporters_within_the_hour_are_not_a_briga
     assert {f"p{k}" for k in range(6)} <= set(shuffle_only.flagged_accounts("mass_report"))
     quiet = detect(famous_and_quiet_reports("quiet"), n_permutations=99, progress=False)
     assert quiet.flagged_accounts("mass_report") == [f"p{k}" for k in range(6)]
+
+
+def test_a_ring_joined_by_two_heavy_users_is_judged_by_its_members_in_the_bursts():
+    """Twelve accounts share six videos within seconds. Two heavy users act on popular videos together all week
+    (300 times, five minutes apart, among crowds of twenty) and on the ring's videos within a minute of it: the
+    fourteen make one complete component, whose 600 crowd actions outweigh the ring's 72 in the burst share
+    (0.2). The members acting inside the cluster's bursts are judged as a cluster of their own
+    (``judge_member_cores``): the ring, without the heavy users."""
+    ring = [f"r{m:02d}" for m in range(12)]
+    rows = [(account, f"ring-video{v}", 500_000 + 7200 * v + m) for v in range(6) for m, account in enumerate(ring)]
+    rows += [(heavy, f"ring-video{v}", 500_000 + 7200 * v + lag) for v in range(6) for heavy, lag in (("h0", 40),
+                                                                                                       ("h1", 50))]
+    for k in range(300):
+        start = 2000 * k
+        rows += [(f"o{k}-{j}", f"popular{k % 20}", start + 10 * j) for j in range(20)]
+        rows += [("h0", f"popular{k % 20}", start + 100), ("h1", f"popular{k % 20}", start + 400)]
+    events = pd.DataFrame(rows, columns=["account_id", "target_id", "s"]).assign(action="share")
+    events["ts"] = pd.to_datetime(events.pop("s"), unit="s", utc=True)
+    found = detect({"events": events}, kinds=("amplification",), n_permutations=99, progress=False)
+    assert found.flagged_accounts("amplification") == ring
+    whole_only = detect({"events": events}, kinds=("amplification",), n_permutations=99, progress=False,
+                        thresholds={"amplification": {"judge_member_cores": 0.0}})
+    assert whole_only.flagged_accounts("amplification") == []
+    # The whole is judged the same beside its core: an edge inside both counts once in each.
+    columns = ["size", "edges", "density", "mean_weight", "total_weight", "burst_share", "flagged"]
+    whole = whole_only.clusters[columns].reset_index(drop=True)
+    beside = found.clusters[found.clusters["size"] == 14][columns].reset_index(drop=True)
+    pd.testing.assert_frame_equal(beside, whole)

@@ -153,7 +153,7 @@ class BanEvasion(Detector):
 
     def run(self, tables: Mapping[str, pd.DataFrame], settings: DetectionSettings,
             limits: Mapping[str, float]) -> KindResult:
-        from tsinvest.graph.communities import edges_within_clusters
+        from tsinvest.graph.communities import edges_among_members, edges_within_clusters
         from tsinvest.linking.same_operator import same_operator_links
         from tsinvest.scoring import cluster_features
 
@@ -174,7 +174,7 @@ class BanEvasion(Detector):
         grouped = set(members["account_id"])
         edges = _link_edges(strong[strong["account_a"].isin(grouped) & strong["account_b"].isin(grouped)])
         inside = edges_within_clusters(edges, members)
-        features = cluster_features(members, inside.drop(columns="cluster_id"), accounts=tables["accounts"],
+        features = cluster_features(members, edges_among_members(edges, members), accounts=tables["accounts"],
                                     as_of=settings.as_of)
         new_count = members.groupby("cluster_id")["member_flagged"].sum().rename("new_accounts")
         best = inside.groupby("cluster_id")["weight"].max().rename("match_probability")

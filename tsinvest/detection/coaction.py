@@ -41,6 +41,10 @@ COACTION_THRESHOLDS = MappingProxyType({
     # of their own (two groups sharing a few members; see cluster_family).
     # Off (0) here; mass_report turns it on.
     "also_split_below": 0.0,
+    # The members of a cluster that the member rule keeps are also judged as a
+    # cluster of their own (1) or not (0); see _member_cores. Off here;
+    # amplification turns it on.
+    "judge_member_cores": 0.0,
     # Cluster rule: size, density, share of members' actions coordinated, null model.
     # The share is low on purpose: rings blend in by liking popular videos
     # as often as they boost (a share of 0.3 to 0.5); the null model and the
@@ -186,6 +190,29 @@ def _member_rule(coordination: pd.DataFrame, limits: Mapping[str, float]) -> pd.
                          "member_coordinated_share": coordination["coordinated_share"].astype("float64")})
 
 
+def _member_cores(coordination: pd.DataFrame, memberships: pd.DataFrame, limits: Mapping[str, float], *,
+                  prefix: str, min_size: int) -> pd.DataFrame:
+    """Per cluster, the members the member rule keeps, as a cluster of their own when that drops someone.
+
+    Two heavy users who act on everything within a minute of everyone join a
+    ring's component; their thousands of actions then outweigh the ring's in
+    every action-weighted feature (a ring of 47 whose cluster owned 0.39 of its
+    bursts). The members acting inside the cluster's bursts are judged as a
+    cluster beside it.
+    """
+    from tsinvest.graph.communities import membership_table
+
+    kept = _member_rule(coordination, limits)
+    kept = kept[kept["member_flagged"]]
+    sizes = memberships.groupby("cluster_id").size()
+    counts = kept.groupby("cluster_id").size()
+    shrunk = counts[(counts >= min_size) & (counts < sizes.reindex(counts.index))].index
+    groups = kept[kept["cluster_id"].isin(shrunk)].groupby("cluster_id")["account_id"].agg(list).tolist()
+    cores = membership_table(groups, min_size=min_size, prefix=prefix)
+    return cores[~cores["cluster_id"].isin(set(memberships["cluster_id"]))].drop_duplicates(
+        ["cluster_id", "account_id"]).reset_index(drop=True)
+
+
 def _excess_share(observed: pd.Series, null_mean: pd.Series) -> pd.Series:
     """Share of the observed co-action statistic that the null's mean does not explain (0 when none observed)."""
     observed = observed.astype("float64")
@@ -220,7 +247,8 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     Stages and their cost, for ``N`` actions, ``P`` windowed action pairs on
     targets that are not hot, ``E`` edges and ``M`` actions by cluster members:
     edges ``O(N + P)`` (compiled sweep; a hot target is dropped before it adds
-    pairs); clusters ``O(E)``; member coordination ``O(M log M)``; null model
+    pairs); clusters ``O(E)``; member coordination ``O(M log M)`` (again for
+    the members of cores, when judged); null model
     ``O(k M' log M')`` for ``k`` samples (sequential stop) and the ``M'``
     actions of the clusters that pass every other rule (the null can only
     unflag, so only those are tested; the others show no p-value). No stage forms pairs
@@ -228,7 +256,7 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     once costs its rows. The scan statistic, when on, costs ``O(M' log M')``
     plus one count of actions per target ``O(N)``.
     """
-    from tsinvest.graph.communities import edges_within_clusters
+    from tsinvest.graph.communities import edges_among_members, edges_within_clusters
     from tsinvest.linking.coordination import HotTargetWarning
     from tsinvest.scoring import chance_waves, cluster_features, coaction_null, member_coordination
 
@@ -258,10 +286,18 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     if memberships.empty:
         return KindResult(detector.kind, edges, pd.DataFrame(columns=["cluster_id"]),
                           pd.DataFrame(columns=list(MEMBER_COLUMNS)), exclusions)
-    inside = edges_within_clusters(edges, memberships)
     coordination = member_coordination(actions, memberships, window=window, actor=actor, target=target,
                                        source=source, excluded_targets=excluded)
-    features = cluster_features(memberships, inside.drop(columns="cluster_id"), coordination=coordination,
+    if limits["judge_member_cores"]:
+        cores = _member_cores(coordination, memberships, limits, prefix=detector.prefix,
+                              min_size=settings.min_cluster_size)
+        if len(cores):
+            memberships = pd.concat([memberships, cores], ignore_index=True)
+            coordination = pd.concat([coordination, member_coordination(
+                actions, cores, window=window, actor=actor, target=target, source=source,
+                excluded_targets=excluded)], ignore_index=True)
+    inside = edges_within_clusters(edges, memberships)
+    features = cluster_features(memberships, edges_among_members(edges, memberships), coordination=coordination,
                                 accounts=accounts, as_of=settings.as_of)
     # The null model can only unflag: it runs for the clusters every other rule would flag.
     candidates = [row["cluster_id"] for row in features.to_dict(orient="records")

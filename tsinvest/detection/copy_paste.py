@@ -57,7 +57,7 @@ class CopyPaste(Detector):
 
     def run(self, tables: Mapping[str, pd.DataFrame], settings: DetectionSettings,
             limits: Mapping[str, float]) -> KindResult:
-        from tsinvest.graph.communities import edges_within_clusters
+        from tsinvest.graph.communities import edges_among_members, edges_within_clusters
         from tsinvest.scoring import cluster_features
 
         copy_paste_edges = settings.linking.copy_paste_edges
@@ -74,8 +74,8 @@ class CopyPaste(Detector):
             return KindResult(self.kind, edges, pd.DataFrame(columns=["cluster_id"]),
                               pd.DataFrame(columns=list(MEMBER_COLUMNS)), exclusions)
         inside = edges_within_clusters(edges, memberships)
-        features = cluster_features(memberships, inside.drop(columns="cluster_id"), accounts=tables.get("accounts"),
-                                    as_of=settings.as_of)
+        features = cluster_features(memberships, edges_among_members(edges, memberships),
+                                    accounts=tables.get("accounts"), as_of=settings.as_of)
         clusters = judge_clusters(self, features, inside, limits)
         members = memberships.assign(member_flagged=True, member_coordinated_share=float("nan"))
         return KindResult(self.kind, edges, clusters, members[list(MEMBER_COLUMNS)], exclusions)

@@ -141,7 +141,7 @@ class Farm(Detector):
 
     def run(self, tables: Mapping[str, pd.DataFrame], settings: DetectionSettings,
             limits: Mapping[str, float]) -> KindResult:
-        from tsinvest.graph.communities import edges_within_clusters
+        from tsinvest.graph.communities import edges_among_members, edges_within_clusters
         from tsinvest.scoring import cluster_features
 
         shared_attribute_edges = settings.linking.shared_attribute_edges
@@ -156,8 +156,8 @@ class Farm(Detector):
             return KindResult(self.kind, edges, pd.DataFrame(columns=["cluster_id"]),
                               pd.DataFrame(columns=list(MEMBER_COLUMNS)), exclusions)
         inside = edges_within_clusters(edges, memberships)
-        features = cluster_features(memberships, inside.drop(columns="cluster_id"), accounts=tables.get("accounts"),
-                                    as_of=settings.as_of)
+        features = cluster_features(memberships, edges_among_members(edges, memberships),
+                                    accounts=tables.get("accounts"), as_of=settings.as_of)
         follow_inside = inside[inside["signal"] == "co_follow"]
         pairs = follow_inside.drop_duplicates(["cluster_id", "account_a", "account_b"]).groupby("cluster_id").size()
         size = features.set_index("cluster_id")["size"]

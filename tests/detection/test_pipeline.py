@@ -342,7 +342,7 @@ def test_a_small_farm_that_follows_its_customers_needs_a_shared_phone_as_well():
     """Six aged accounts follow the same three customers and nobody else (an adaptive farm, peeled to its focused
     core), and two of them sometimes log in from one phone: found. Sixty light users who each follow three of forty
     small creators form co-follow groups of five or six just as focused: co-following alone at that size is not
-    enough, and without the phone the farm is missed too (a group of 8 would not need it)."""
+    enough, and without the phone the farm is missed too (a group of 7 would not need it)."""
     rng = np.random.default_rng(7)
     farm = [f"f{i}" for i in range(6)]
     rows = [(account, f"customer{c}") for account in farm for c in range(3)]
@@ -361,6 +361,20 @@ def test_a_small_farm_that_follows_its_customers_needs_a_shared_phone_as_well():
     by_follows_alone = detect({"events": events, "logins": logins}, kinds=("farm",), progress=False,
                               thresholds={"farm": {"min_follow_size": 5}}).flagged_accounts("farm")
     assert any(account.startswith("o") for account in by_follows_alone)
+
+
+def test_seven_accounts_following_the_same_few_customers_are_a_farm_without_a_shared_phone():
+    """The focused core of an adaptive farm of 11 (members following two or three of its three customers) has
+    seven accounts: enough to flag on co-following alone (``min_follow_size`` 7); six are not."""
+    rng = np.random.default_rng(7)
+    farm = [f"f{i}" for i in range(7)]
+    rows = [(account, f"customer{(i + k) % 3}") for i, account in enumerate(farm) for k in range(2 + i % 2)]
+    rows += [(f"o{i}", f"creator{c}") for i in range(60) for c in rng.choice(40, 3, replace=False)]
+    events = pd.DataFrame(rows, columns=["account_id", "target_id"]).assign(
+        action="follow", ts=pd.Timestamp("2026-03-02T10:00Z") + pd.to_timedelta(np.arange(len(rows)), unit="min"))
+    assert detect({"events": events}, kinds=("farm",), progress=False).flagged_accounts("farm") == farm
+    six = events[events["account_id"] != "f6"]
+    assert detect({"events": six}, kinds=("farm",), progress=False).flagged_accounts("farm") == []
 
 
 def test_a_small_farm_merged_with_a_large_one_by_shared_follows_is_split_out_and_found():

@@ -241,6 +241,9 @@ def test_a_brigade_member_who_reported_one_victim_once_inside_the_wave_is_flagge
     reports["ts"] = pd.to_datetime(reports.pop("s"), unit="s", utc=True)
     result = detect({"reports": reports}, n_permutations=99, progress=False)
     assert result.flagged_accounts("mass_report") == sorted(f"b{m}" for m in range(11))
+    brigade = result.clusters[result.clusters["flagged"]].iloc[0]
+    assert brigade["single_action_members"] == 1  # so is a bystander: the explanation says so
+    assert "1 member(s) reported only once" in brigade["explanation"]
 
 
 def test_two_brigades_of_one_policy_that_share_a_victim_are_each_flagged():

@@ -317,8 +317,14 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
         features = features.merge(waves[["cluster_id", "chance_waves"]], on="cluster_id", how="left")
     exclusions["null_samples"] = int(null["permutations"].sum())
     exclusions["null_tested_clusters"] = len(candidates)
+    members = _member_rule(coordination, limits)
+    # Members the rule keeps on one coordinated action: a bystander who acted
+    # once beside the cluster, at the same moment, looks the same.
+    once = members["member_flagged"].to_numpy() & (coordination["coordinated"].to_numpy() == 1)
+    single = members[once].groupby("cluster_id").size()
+    features["single_action_members"] = features["cluster_id"].map(single).fillna(0).astype("int64")
     clusters = judge_clusters(detector, features, inside, limits)
-    return KindResult(detector.kind, edges, clusters, _member_rule(coordination, limits), exclusions)
+    return KindResult(detector.kind, edges, clusters, members, exclusions)
 
 
 def engagement_anchor(events: pd.DataFrame, engaged: pd.DataFrame) -> pd.DataFrame:

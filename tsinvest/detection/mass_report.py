@@ -91,4 +91,8 @@ class MassReport(Detector):
         if not math.isnan(chance):
             expected = f"{chance:.2f}" if chance >= 0.01 else "fewer than 0.01"
             parts.append(f"{expected} waves like theirs expected by chance from the victims' usual report traffic")
+        once = int(feature(row, "single_action_members"))
+        if once:
+            parts.append(f"{once} member(s) reported only once: someone who reported the same victim in the same "
+                         "hour by chance looks the same, so check them before acting")
         return parts

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from types import MappingProxyType
 from typing import Literal
 
@@ -190,6 +191,47 @@ def _member_rule(coordination: pd.DataFrame, limits: Mapping[str, float]) -> pd.
                          "member_coordinated_share": coordination["coordinated_share"].astype("float64")})
 
 
+def _sweep_exclusions(actions: pd.DataFrame, *, target: str, flooded: list[str], excluded: list[str],
+                      stats: Mapping[str, int]) -> dict[str, int]:
+    """What the co-action sweep left out, as counts (never ids)."""
+    return {
+        "flooded_targets": len(flooded),
+        "hot_targets": len(excluded),
+        "hot_target_actions": int(actions[target].astype("string").isin(excluded).sum()) if excluded else 0,
+        "windowed_pairs": int(stats.get("windowed_pairs", 0)),
+    }
+
+
+def _chance_waves_of(actions: pd.DataFrame, memberships: pd.DataFrame, *, actor: str, target: str,
+                     excluded: list[str]) -> pd.DataFrame:
+    """``cluster_id``, ``chance_waves`` (:func:`tsinvest.scoring.chance_waves`) on the targets that are not hot."""
+    from tsinvest.scoring import chance_waves
+
+    kept = actions[~actions[target].astype("string").isin(excluded)]
+    return chance_waves(kept, memberships, actor=actor, target=target)[["cluster_id", "chance_waves"]]
+
+
+def _single_action_members(members: pd.DataFrame, coordination: pd.DataFrame) -> pd.Series:
+    """Per cluster, the members the member rule keeps on one coordinated action.
+
+    A bystander who acted once beside the cluster, at the same moment, looks
+    the same: the explanation says so.
+    """
+    once = members["member_flagged"].to_numpy() & (coordination["coordinated"].to_numpy() == 1)
+    return members[once].groupby("cluster_id").size()
+
+
+def _with_member_cores(memberships: pd.DataFrame, coordination: pd.DataFrame,
+                       coordinate: Callable[[pd.DataFrame], pd.DataFrame], limits: Mapping[str, float], *,
+                       prefix: str, min_size: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``memberships`` and ``coordination`` with the member cores (:func:`_member_cores`) added."""
+    cores = _member_cores(coordination, memberships, limits, prefix=prefix, min_size=min_size)
+    if cores.empty:
+        return memberships, coordination
+    return (pd.concat([memberships, cores], ignore_index=True),
+            pd.concat([coordination, coordinate(cores)], ignore_index=True))
+
+
 def _member_cores(coordination: pd.DataFrame, memberships: pd.DataFrame, limits: Mapping[str, float], *,
                   prefix: str, min_size: int) -> pd.DataFrame:
     """Per cluster, the members the member rule keeps, as a cluster of their own when that drops someone.
@@ -258,7 +300,7 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     """
     from tsinvest.graph.communities import edges_among_members, edges_within_clusters
     from tsinvest.linking.coordination import HotTargetWarning
-    from tsinvest.scoring import chance_waves, cluster_features, coaction_null, member_coordination
+    from tsinvest.scoring import cluster_features, coaction_null, member_coordination
 
     coordination_edges = settings.linking.coordination_edges
     flooded = _flooded_targets(actions, target=target, window=window, limit=int(limits["max_actions_per_window"]))
@@ -271,13 +313,8 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
                                    min_weight=int(limits["edge_min_weight"]), signal=signal,
                                    max_actors_per_window=int(limits["max_actors_per_window"]))
     excluded = list(edges.attrs.get("excluded_targets", []))
-    stats = edges.attrs.get("stats", {})
-    exclusions = {
-        "flooded_targets": len(flooded),
-        "hot_targets": len(excluded),
-        "hot_target_actions": int(actions[target].astype("string").isin(excluded).sum()) if excluded else 0,
-        "windowed_pairs": int(stats.get("windowed_pairs", 0)),
-    }
+    exclusions = _sweep_exclusions(actions, target=target, flooded=flooded, excluded=excluded,
+                                   stats=edges.attrs.get("stats", {}))
     edges = edges.assign(weight=edges["weight"].astype("float64"))
     edges.attrs = {}
     memberships = cluster_family(edges, seed=settings.seed, min_size=settings.min_cluster_size,
@@ -286,16 +323,12 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     if memberships.empty:
         return KindResult(detector.kind, edges, pd.DataFrame(columns=["cluster_id"]),
                           pd.DataFrame(columns=list(MEMBER_COLUMNS)), exclusions)
-    coordination = member_coordination(actions, memberships, window=window, actor=actor, target=target,
-                                       source=source, excluded_targets=excluded)
+    coordinate = partial(member_coordination, actions, window=window, actor=actor, target=target, source=source,
+                         excluded_targets=excluded)
+    coordination = coordinate(memberships)
     if limits["judge_member_cores"]:
-        cores = _member_cores(coordination, memberships, limits, prefix=detector.prefix,
-                              min_size=settings.min_cluster_size)
-        if len(cores):
-            memberships = pd.concat([memberships, cores], ignore_index=True)
-            coordination = pd.concat([coordination, member_coordination(
-                actions, cores, window=window, actor=actor, target=target, source=source,
-                excluded_targets=excluded)], ignore_index=True)
+        memberships, coordination = _with_member_cores(memberships, coordination, coordinate, limits,
+                                                       prefix=detector.prefix, min_size=settings.min_cluster_size)
     inside = edges_within_clusters(edges, memberships)
     features = cluster_features(memberships, edges_among_members(edges, memberships), coordination=coordination,
                                 accounts=accounts, as_of=settings.as_of)
@@ -311,18 +344,14 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
                               on="cluster_id", how="left")
     features["permutations"] = features["permutations"].fillna(0).astype("int64")
     if limits["max_chance_waves"] < 1:
-        tested = memberships[memberships["cluster_id"].isin(candidates)]
-        waves = chance_waves(actions[~actions[target].astype("string").isin(excluded)], tested, actor=actor,
-                             target=target)
-        features = features.merge(waves[["cluster_id", "chance_waves"]], on="cluster_id", how="left")
+        features = features.merge(_chance_waves_of(actions, memberships[memberships["cluster_id"].isin(candidates)],
+                                                   actor=actor, target=target, excluded=excluded),
+                                  on="cluster_id", how="left")
     exclusions["null_samples"] = int(null["permutations"].sum())
     exclusions["null_tested_clusters"] = len(candidates)
     members = _member_rule(coordination, limits)
-    # Members the rule keeps on one coordinated action: a bystander who acted
-    # once beside the cluster, at the same moment, looks the same.
-    once = members["member_flagged"].to_numpy() & (coordination["coordinated"].to_numpy() == 1)
-    single = members[once].groupby("cluster_id").size()
-    features["single_action_members"] = features["cluster_id"].map(single).fillna(0).astype("int64")
+    features["single_action_members"] = _single_action_members(members, coordination).reindex(
+        features["cluster_id"]).fillna(0).astype("int64").to_numpy()
     clusters = judge_clusters(detector, features, inside, limits)
     return KindResult(detector.kind, edges, clusters, members, exclusions)
 

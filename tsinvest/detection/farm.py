@@ -77,8 +77,8 @@ class Farm(Detector):
     dense_component
         A component at least this dense stays one cluster.
     also_split_below
-        ... and one looser than this also yields its Leiden parts as clusters
-        of their own (see :func:`~tsinvest.detection.clustering.cluster_family`).
+        A whole component looser than this also yields its Leiden parts as
+        clusters of their own (see :func:`~tsinvest.detection.clustering.cluster_family`).
         Two farms whose members follow a customer of the other make one
         co-follow component dense enough to stay whole, in which the smaller
         farm's customers are not followed by ``common_follow_share`` of the

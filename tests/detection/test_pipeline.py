@@ -483,3 +483,17 @@ def test_a_ring_joined_by_two_heavy_users_is_judged_by_its_members_in_the_bursts
     whole = whole_only.clusters[columns].reset_index(drop=True)
     beside = found.clusters[found.clusters["size"] == 14][columns].reset_index(drop=True)
     pd.testing.assert_frame_equal(beside, whole)
+
+
+def test_a_flagged_ring_is_listed_once_though_its_core_drops_a_bystander():
+    """Ten accounts share eight videos within seconds; an eleventh shares the first two videos five minutes
+    later. The whole cluster is flagged for the ten; its core (the ten) agrees, so only the whole is listed."""
+    rows = [(f"r{m}", f"v{v}", 3600 * v + m) for v in range(8) for m in range(10)]
+    rows += [("late", f"v{v}", 3600 * v + 300) for v in range(2)]
+    rows += [(f"o{i}", f"other{i % 13}", 977 * i) for i in range(60)]
+    events = pd.DataFrame(rows, columns=["account_id", "target_id", "s"]).assign(action="share")
+    events["ts"] = pd.to_datetime(events.pop("s"), unit="s", utc=True)
+    result = detect({"events": events}, kinds=("amplification",), n_permutations=99, progress=False)
+    assert result.flagged_accounts("amplification") == [f"r{m}" for m in range(10)]
+    flagged = result.clusters[result.clusters["flagged"]]
+    assert len(flagged) == 1 and flagged["size"].iloc[0] == 11

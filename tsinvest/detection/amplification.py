@@ -53,7 +53,8 @@ class Amplification(Detector):
     ring of 47 in a cluster of 61 with two heavy users owned 0.39 of its
     bursts, independent plain 15005). The members the member rule keeps
     (acting inside the cluster's bursts) are judged as a cluster beside it
-    (``judge_member_cores``): on 359 tuning folders (seeds x000-x004 of
+    (``judge_member_cores``), listed when it is flagged and its cluster is
+    not: on 359 tuning folders (seeds x000-x004 of
     2000-14019 and all of 15000-15019) that raised amplification recall in
     two folders (0.68 and 0.93 to 0.99 and 1.00) and changed nothing else.
 

@@ -43,7 +43,8 @@ COACTION_THRESHOLDS = MappingProxyType({
     # Off (0) here; mass_report turns it on.
     "also_split_below": 0.0,
     # The members of a cluster that the member rule keeps are also judged as a
-    # cluster of their own (1) or not (0); see _member_cores. Off here;
+    # cluster of their own (1) or not (0), listed only when that core is
+    # flagged and its cluster is not; see _member_cores. Off here;
     # amplification turns it on.
     "judge_member_cores": 0.0,
     # Cluster rule: size, density, share of members' actions coordinated, null model.
@@ -223,13 +224,19 @@ def _single_action_members(members: pd.DataFrame, coordination: pd.DataFrame) ->
 
 def _with_member_cores(memberships: pd.DataFrame, coordination: pd.DataFrame,
                        coordinate: Callable[[pd.DataFrame], pd.DataFrame], limits: Mapping[str, float], *,
-                       prefix: str, min_size: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``memberships`` and ``coordination`` with the member cores (:func:`_member_cores`) added."""
+                       prefix: str, min_size: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """``memberships`` and ``coordination`` with the member cores added, and each core's cluster.
+
+    See :func:`_member_cores`; the third value maps a core's ``cluster_id``
+    to the cluster it was cut from.
+    """
     cores = _member_cores(coordination, memberships, limits, prefix=prefix, min_size=min_size)
+    parents = cores.drop_duplicates("cluster_id").set_index("cluster_id")["parent_id"]
     if cores.empty:
-        return memberships, coordination
+        return memberships, coordination, parents
+    cores = cores[["account_id", "cluster_id"]]
     return (pd.concat([memberships, cores], ignore_index=True),
-            pd.concat([coordination, coordinate(cores)], ignore_index=True))
+            pd.concat([coordination, coordinate(cores)], ignore_index=True), parents)
 
 
 def _member_cores(coordination: pd.DataFrame, memberships: pd.DataFrame, limits: Mapping[str, float], *,
@@ -240,19 +247,40 @@ def _member_cores(coordination: pd.DataFrame, memberships: pd.DataFrame, limits:
     ring's component; their thousands of actions then outweigh the ring's in
     every action-weighted feature (a ring of 47 whose cluster owned 0.39 of its
     bursts). The members acting inside the cluster's bursts are judged as a
-    cluster beside it.
+    cluster beside it. Returns ``account_id``, ``cluster_id`` (the core's,
+    from its members) and ``parent_id`` (the cluster it was cut from).
     """
-    from tsinvest.graph.communities import membership_table
+    from tsinvest.graph.communities import cluster_id_for
 
     kept = _member_rule(coordination, limits)
-    kept = kept[kept["member_flagged"]]
+    kept = kept[kept["member_flagged"]][["cluster_id", "account_id"]].astype("string")
     sizes = memberships.groupby("cluster_id").size()
     counts = kept.groupby("cluster_id").size()
     shrunk = counts[(counts >= min_size) & (counts < sizes.reindex(counts.index))].index
-    groups = kept[kept["cluster_id"].isin(shrunk)].groupby("cluster_id")["account_id"].agg(list).tolist()
-    cores = membership_table(groups, min_size=min_size, prefix=prefix)
-    return cores[~cores["cluster_id"].isin(set(memberships["cluster_id"]))].drop_duplicates(
-        ["cluster_id", "account_id"]).reset_index(drop=True)
+    kept = kept[kept["cluster_id"].isin(shrunk)].rename(columns={"cluster_id": "parent_id"})
+    core_ids = kept.groupby("parent_id")["account_id"].agg(lambda ids: cluster_id_for(ids, prefix=prefix))
+    cores = kept.assign(cluster_id=kept["parent_id"].map(core_ids).astype("string"))
+    cores = cores[~cores["cluster_id"].isin(set(memberships["cluster_id"].astype("string")))]
+    cores = cores.drop_duplicates(["cluster_id", "account_id"])
+    return cores.sort_values(["cluster_id", "account_id"])[["account_id", "cluster_id", "parent_id"]].reset_index(
+        drop=True)
+
+
+def _decisive_cores(clusters: pd.DataFrame, members: pd.DataFrame,
+                    parents: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``clusters`` and ``members`` keeping a core only when it is flagged and the cluster it came from is not.
+
+    A core that agrees with its cluster repeats it (the same flagged members,
+    or nobody flagged): the table lists each group once.
+    """
+    if parents.empty:
+        return clusters, members
+    flagged = clusters.set_index("cluster_id")["flagged"]
+    decisive = [core for core, parent in parents.items()
+                if bool(flagged.get(core, False)) and not bool(flagged.get(parent, False))]
+    dropped = set(parents.index) - set(decisive)
+    return (clusters[~clusters["cluster_id"].isin(dropped)].reset_index(drop=True),
+            members[~members["cluster_id"].isin(dropped)].reset_index(drop=True))
 
 
 def _excess_share(observed: pd.Series, null_mean: pd.Series) -> pd.Series:
@@ -325,10 +353,10 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
                           pd.DataFrame(columns=list(MEMBER_COLUMNS)), exclusions)
     coordinate = partial(member_coordination, actions, window=window, actor=actor, target=target, source=source,
                          excluded_targets=excluded)
-    coordination = coordinate(memberships)
+    coordination, parents = coordinate(memberships), pd.Series(dtype="string")
     if limits["judge_member_cores"]:
-        memberships, coordination = _with_member_cores(memberships, coordination, coordinate, limits,
-                                                       prefix=detector.prefix, min_size=settings.min_cluster_size)
+        memberships, coordination, parents = _with_member_cores(
+            memberships, coordination, coordinate, limits, prefix=detector.prefix, min_size=settings.min_cluster_size)
     inside = edges_within_clusters(edges, memberships)
     features = cluster_features(memberships, edges_among_members(edges, memberships), coordination=coordination,
                                 accounts=accounts, as_of=settings.as_of)
@@ -352,7 +380,7 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     members = _member_rule(coordination, limits)
     features["single_action_members"] = _single_action_members(members, coordination).reindex(
         features["cluster_id"]).fillna(0).astype("int64").to_numpy()
-    clusters = judge_clusters(detector, features, inside, limits)
+    clusters, members = _decisive_cores(judge_clusters(detector, features, inside, limits), members, parents)
     return KindResult(detector.kind, edges, clusters, members, exclusions)
 
 

@@ -244,6 +244,27 @@ def test_a_brigade_member_who_reported_one_victim_once_inside_the_wave_is_flagge
     brigade = result.clusters[result.clusters["flagged"]].iloc[0]
     assert brigade["single_action_members"] == 1  # so is a bystander: the explanation says so
     assert "1 member(s) reported only once" in brigade["explanation"]
+    # Nobody else reports these victims: chance puts no bystander inside the waves, and the explanation says so.
+    assert brigade["expected_bystanders"] == 0.0
+    assert "chance puts fewer than 0.01 of the victims' other reports inside the waves" in brigade["explanation"]
+
+
+def test_a_brigade_on_a_victim_others_report_too_says_how_many_bystanders_chance_brings():
+    """Ten accounts report one victim in nine-minute waves on four days (one of them joins once); 200 strangers
+    report the same victim for the same policy every 2.4 hours, never within the hour of a wave. Spread over
+    the table's span, their reports put 200 / span x 4 x 540 s inside the waves: the explanation says so."""
+    day = 86400
+    rows = [(f"b{m}", "victim", "harassment", (3 + 4 * w) * day + 60 * m) for m in range(10) for w in range(4)]
+    rows.append(("b10", "victim", "harassment", 3 * day + 270))
+    rows += [(f"o{k}", "victim", "harassment", 8640 * k + 5000) for k in range(200)]
+    reports = pd.DataFrame(rows, columns=["reporter_id", "target_account_id", "policy", "s"])
+    reports["ts"] = pd.to_datetime(reports.pop("s"), unit="s", utc=True)
+    result = detect({"reports": reports}, n_permutations=99, progress=False)
+    assert result.flagged_accounts("mass_report") == sorted(f"b{m}" for m in range(11))
+    brigade = result.clusters[result.clusters["flagged"]].iloc[0]
+    span = 8640 * 199
+    assert brigade["expected_bystanders"] == pytest.approx(200 / span * 4 * 540, rel=1e-4)  # cluster table: 6 places
+    assert "chance puts about 0.25 of the victims' other reports inside the waves" in brigade["explanation"]
 
 
 def test_two_brigades_of_one_policy_that_share_a_victim_are_each_flagged():

@@ -1,7 +1,9 @@
 import numpy as np
 import pandas as pd
+import pytest
 
-from tsinvest.scoring import chance_waves, cluster_features, coaction_null, member_coordination
+from tsinvest.exceptions import ParameterError
+from tsinvest.scoring import chance_bystanders, chance_waves, cluster_features, coaction_null, member_coordination
 
 
 def ring_and_heavy_users(seed=0):
@@ -100,6 +102,25 @@ def test_chance_waves_weighs_a_burst_against_its_targets_own_traffic():
     two = chance_waves(reports_of(background + wave + quiet + twice), members).set_index("cluster_id")
     assert two.loc["brigade", "wave_targets"] == 2
     assert two.loc["brigade", "chance_waves"] < one.loc["brigade", "chance_waves"]
+
+
+def test_chance_bystanders_spreads_the_victims_other_reports_over_the_members_waves():
+    """400 other reports of the victim over the span; the brigade's two waves of 210 s each (a day apart, so two
+    waves, not one of a day) hold 2 x 210 s of that traffic; a quiet victim adds nothing; a lone member, no wave."""
+    others = [(f"o{h}", "victim", h * 1200) for h in range(400)]
+    brigade = [(f"b{i}", "victim", 100_000 + 30 * i) for i in range(8)]
+    brigade += [(f"b{i}", "victim", 186_400 + 30 * i) for i in range(8)]
+    brigade += [(f"b{i}", "quiet", 300_000 + 30 * i) for i in range(8)]
+    members = pd.DataFrame({"account_id": [f"b{i}" for i in range(8)] + ["o3"],
+                            "cluster_id": ["brigade"] * 8 + ["alone"]})
+    result = chance_bystanders(reports_of(others + brigade), members, wave_gap=3600).set_index("cluster_id")
+    span = 399 * 1200
+    assert result.loc["brigade", "expected_bystanders"] == pytest.approx(400 / span * 2 * 210)
+    assert result.loc["alone", "expected_bystanders"] == 0.0
+    one_wave = chance_bystanders(reports_of(others + brigade), members, wave_gap=2 * 86400).set_index("cluster_id")
+    assert one_wave.loc["brigade", "expected_bystanders"] == pytest.approx(400 / span * (86_400 + 210))
+    with pytest.raises(ParameterError, match="wave_gap"):
+        chance_bystanders(reports_of(others), members, wave_gap=0)
 
 
 def test_chance_waves_on_20000_reporters_of_one_target_in_one_window_stays_linear():

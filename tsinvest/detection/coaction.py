@@ -203,13 +203,23 @@ def _sweep_exclusions(actions: pd.DataFrame, *, target: str, flooded: list[str],
     }
 
 
-def _chance_waves_of(actions: pd.DataFrame, memberships: pd.DataFrame, *, actor: str, target: str,
-                     excluded: list[str]) -> pd.DataFrame:
-    """``cluster_id``, ``chance_waves`` (:func:`tsinvest.scoring.chance_waves`) on the targets that are not hot."""
-    from tsinvest.scoring import chance_waves
+def _scan_of(actions: pd.DataFrame, memberships: pd.DataFrame, members: pd.DataFrame, candidates: list[str], *,
+             actor: str, target: str, window: float, excluded: list[str]) -> pd.DataFrame:
+    """``cluster_id``, ``chance_waves`` and ``expected_bystanders`` of the tested clusters, hot targets left out.
+
+    See :mod:`tsinvest.scoring.scan`. The waves are the whole cluster's for
+    ``chance_waves`` (the decision) and the kept members' for the bystanders
+    (a bystander beside the wave must not widen it); a wave ends where they
+    paused for longer than the co-action window.
+    """
+    from tsinvest.scoring import chance_bystanders, chance_waves
 
     kept = actions[~actions[target].astype("string").isin(excluded)]
-    return chance_waves(kept, memberships, actor=actor, target=target)[["cluster_id", "chance_waves"]]
+    tested = memberships[memberships["cluster_id"].isin(candidates)]
+    flagged = members[members["member_flagged"] & members["cluster_id"].isin(candidates)]
+    waves = chance_waves(kept, tested, actor=actor, target=target)[["cluster_id", "chance_waves"]]
+    bystanders = chance_bystanders(kept, flagged, actor=actor, target=target, wave_gap=window)
+    return waves.merge(bystanders, on="cluster_id", how="left")
 
 
 def _single_action_members(members: pd.DataFrame, coordination: pd.DataFrame) -> pd.Series:
@@ -371,13 +381,12 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     features = features.merge(null[["cluster_id", "z_score", "p_value", "excess_share", "permutations"]],
                               on="cluster_id", how="left")
     features["permutations"] = features["permutations"].fillna(0).astype("int64")
-    if limits["max_chance_waves"] < 1:
-        features = features.merge(_chance_waves_of(actions, memberships[memberships["cluster_id"].isin(candidates)],
-                                                   actor=actor, target=target, excluded=excluded),
-                                  on="cluster_id", how="left")
     exclusions["null_samples"] = int(null["permutations"].sum())
     exclusions["null_tested_clusters"] = len(candidates)
     members = _member_rule(coordination, limits)
+    if limits["max_chance_waves"] < 1:
+        features = features.merge(_scan_of(actions, memberships, members, candidates, actor=actor, target=target,
+                                           window=window, excluded=excluded), on="cluster_id", how="left")
     features["single_action_members"] = _single_action_members(members, coordination).reindex(
         features["cluster_id"]).fillna(0).astype("int64").to_numpy()
     clusters, members = _decisive_cores(judge_clusters(detector, features, inside, limits), members, parents)

@@ -53,6 +53,15 @@ class MassReport(Detector):
     all-organic cluster (six reporters of an account reported 335 times in
     three weeks, independent adaptive 14005) 0.21.
 
+    What no rule can do is tell a member who reported once, inside the wave,
+    from a stranger who reported the same victim for the same reason in the
+    same minutes (neither timing nor the report table separates them: see
+    bench/README.md, eighth and ninth rounds). The cluster table counts those
+    members (``single_action_members``) and how many such strangers chance
+    brings inside the waves (``expected_bystanders``,
+    :func:`~tsinvest.scoring.scan.chance_bystanders`), and the explanation
+    says both.
+
     Notes
     -----
     A brigade reports its victims for one policy, so co-reporting is keyed
@@ -93,6 +102,15 @@ class MassReport(Detector):
             parts.append(f"{expected} waves like theirs expected by chance from the victims' usual report traffic")
         once = int(feature(row, "single_action_members"))
         if once:
-            parts.append(f"{once} member(s) reported only once: someone who reported the same victim in the same "
-                         "hour by chance looks the same, so check them before acting")
+            parts.append(f"{once} member(s) reported only once: someone who reported the same victim inside the "
+                         f"wave by chance looks the same{_bystanders_expected(row)}, so check them before acting")
         return parts
+
+
+def _bystanders_expected(row: Mapping) -> str:
+    """`` (chance puts about 0.12 of the victims' other reports inside the waves)``, or nothing when not measured."""
+    expected = feature(row, "expected_bystanders", math.nan)
+    if math.isnan(expected):
+        return ""
+    amount = f"about {expected:.2f}" if expected >= 0.01 else "fewer than 0.01"
+    return f" (chance puts {amount} of the victims' other reports inside the waves)"

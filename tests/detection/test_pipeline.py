@@ -249,6 +249,19 @@ def test_a_brigade_member_who_reported_one_victim_once_inside_the_wave_is_flagge
     assert "chance puts fewer than 0.01 of the victims' other reports inside the waves" in brigade["explanation"]
 
 
+def test_the_single_report_warning_is_only_for_flagged_brigades():
+    """Three accounts report one victim once within a minute: a cluster too small to flag, so its
+    explanation does not ask the analyst to check members who are not flagged."""
+    rows = [(f"t{m}", "victim", "harassment", 3 * 86400 + 20 * m) for m in range(3)]
+    rows += [(f"o{i}", f"someone{i % 7}", "spam", 86400 * (i % 6) + 977 * i) for i in range(40)]
+    reports = pd.DataFrame(rows, columns=["reporter_id", "target_account_id", "policy", "s"])
+    reports["ts"] = pd.to_datetime(reports.pop("s"), unit="s", utc=True)
+    result = detect({"reports": reports}, n_permutations=99, progress=False)
+    trio = result.clusters[result.clusters["size"] == 3]
+    assert len(trio) == 1 and not trio["flagged"].iloc[0] and trio["single_action_members"].iloc[0] == 3
+    assert "reported only once" not in trio["explanation"].iloc[0]
+
+
 def test_a_brigade_on_a_victim_others_report_too_says_how_many_bystanders_chance_brings():
     """Ten accounts report one victim in nine-minute waves on four days (one of them joins once); 200 strangers
     report the same victim for the same policy every 2.4 hours, never within the hour of a wave. Spread over

@@ -116,7 +116,7 @@ class Detector(abc.ABC):
     @staticmethod
     @abc.abstractmethod
     def describe(row: Mapping) -> list[str]:
-        """The plain-language parts of one cluster's explanation."""
+        """The plain-language parts of one cluster's explanation (``row`` holds its features and ``flagged``)."""
 
 
 def feature(row: Mapping, name: str, default: float = 0.0) -> float:
@@ -181,7 +181,8 @@ def judge_clusters(detector: Detector, features: pd.DataFrame, inside: pd.DataFr
     scored["score"] = np.array([round(float(score), 4) for score, _ in decisions], dtype="float64")
     scored["flagged"] = np.array([bool(flag) for _, flag in decisions], dtype=bool)
     scored["explanation"] = pd.array(
-        ["; ".join(detector.describe(record) + _creation_note(record)) + (". Flagged." if flag else ". Not flagged.")
+        ["; ".join(detector.describe({**record, "flagged": flag}) + _creation_note(record))
+         + (". Flagged." if flag else ". Not flagged.")
          for record, (_, flag) in zip(records, decisions, strict=True)], dtype="string")
     scored = scored.sort_values(["score", "cluster_id"], ascending=[False, True], kind="mergesort")
     return scored.reset_index(drop=True)

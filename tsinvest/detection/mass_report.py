@@ -101,7 +101,8 @@ class MassReport(Detector):
             expected = f"{chance:.2f}" if chance >= 0.01 else "fewer than 0.01"
             parts.append(f"{expected} waves like theirs expected by chance from the victims' usual report traffic")
         once = int(feature(row, "single_action_members"))
-        if once:
+        # Only a flagged brigade's members are flagged: the warning is for them.
+        if once and feature(row, "flagged"):
             parts.append(f"{once} member(s) reported only once: someone who reported the same victim inside the "
                          f"wave by chance looks the same{_bystanders_expected(row)}, so check them before acting")
         return parts

@@ -37,7 +37,10 @@ per kind (amplification, mass_report, farm, copy_paste, ban_evasion):
 * recall: the share of planted X members flagged in a cluster of kind X;
 * trap hits: accounts of each trap type (viral_burst, viral_videos,
   fan_community, carrier_nat, common_comments, notification_fans,
-  heavy_users) flagged in any cluster; they must be 0.
+  heavy_users) flagged in any cluster; they must be 0. Most organic accounts
+  belong to some trap group (independent adaptive 18009: 2,200 of 2,461, the
+  commenters of common short texts alone 1,670), so a trap hit is in effect
+  any organic account flagged; the summary says as what they were flagged.
 
 The summary gives the WORST precision and recall per kind over the seeds
 (with the seed) and the bar: >= 0.95 plain, >= 0.9 adaptive, no trap flagged.
@@ -82,7 +85,12 @@ def evaluate(result, truth: dict) -> dict:
     # Trap types overlap (a viral sharer may also be behind the NAT): distinct accounts once.
     trapped = {a for trap in truth["traps"] for a in trap["accounts"]} - planted_any
     traps["any_trap"] = len(trapped & all_flagged)
-    return {"kinds": scores, "traps": traps}
+    # As what they were flagged: most organic accounts belong to some trap group (commenters of the
+    # common short texts alone are a large share), so a trap hit is any organic false positive.
+    hits = flagged[flagged["account_id"].astype(str).isin(trapped)]
+    trap_hits_as = {str(kind): int(n) for kind, n in hits.drop_duplicates(["account_id", "kind"])
+                    .groupby("kind", observed=True).size().items()}
+    return {"kinds": scores, "traps": traps, "trap_hits_as": trap_hits_as, "trap_accounts": len(trapped)}
 
 
 def make_folder(generator: str, setting: str, seed: int, size: int, folder: Path) -> dict:
@@ -208,6 +216,12 @@ def _summary(runs: list[dict]) -> int:
         worst = {k: max(r["traps"].get(k, 0) for r in group) for k in trap_kinds}
         print("  trap accounts flagged (total over seeds / worst seed): "
               + ", ".join(f"{k}={totals[k]}/{worst[k]}" for k in trap_kinds))
+        hit_kinds = sorted({k for r in group for k in r.get("trap_hits_as", {})})
+        if hit_kinds:
+            print("  ... flagged as: " + ", ".join(
+                f"{k}={sum(r.get('trap_hits_as', {}).get(k, 0) for r in group)}" for k in hit_kinds))
+        print(f"  trap accounts per folder: {min(r['trap_accounts'] for r in group)}-"
+              f"{max(r['trap_accounts'] for r in group)} (a trap hit is any flagged account of a trap group)")
         # One check per setting: no trap account flagged (any_trap counts each account once).
         failures += int(totals.get("any_trap", 0) > 0)
     return failures

@@ -3,14 +3,7 @@ import pandas as pd
 import pytest
 
 from tsinvest.exceptions import ParameterError
-from tsinvest.scoring import (
-    chance_bystanders,
-    chance_waves,
-    cluster_features,
-    coaction_null,
-    member_coordination,
-    shared_target_pairs,
-)
+from tsinvest.scoring import chance_bystanders, chance_waves, cluster_features, coaction_null, member_coordination
 
 
 def ring_and_heavy_users(seed=0):
@@ -128,22 +121,6 @@ def test_chance_bystanders_spreads_the_victims_other_reports_over_the_members_wa
     assert one_wave.loc["brigade", "expected_bystanders"] == pytest.approx(400 / span * (86_400 + 210))
     with pytest.raises(ParameterError, match="wave_gap"):
         chance_bystanders(reports_of(others), members, wave_gap=0)
-
-
-def test_shared_target_pairs_counts_pairs_per_common_target_without_forming_them():
-    """Four reporters of one victim spread over a day share it pairwise (6 pairs), whatever their timing; a
-    second victim two of them reported adds one pair; a hot target is left out; 20,000 members of one target
-    cost their rows."""
-    rows = [(f"r{k}", "victim", 20_000 * k) for k in range(4)] + [("r0", "other", 5), ("r1", "other", 9)]
-    rows += [(f"r{k}", "hot", k) for k in range(4)]
-    members = pd.DataFrame({"account_id": [f"r{k}" for k in range(4)] + ["lone"], "cluster_id": ["c"] * 4 + ["d"]})
-    pairs = shared_target_pairs(reports_of(rows), members, excluded_targets=["hot"]).set_index("cluster_id")
-    assert pairs.loc["c", "shared_pairs"] == 7.0 and pairs.loc["d", "shared_pairs"] == 0.0
-    accounts = [f"{i:05d}" for i in range(20_000)]
-    frame = pd.DataFrame({"account_id": accounts, "target_id": "victim",
-                          "ts": pd.to_datetime(np.arange(20_000) % 300, unit="s", utc=True)})
-    big = shared_target_pairs(frame, pd.DataFrame({"account_id": accounts, "cluster_id": "big"}))
-    assert big["shared_pairs"][0] == 20_000 * 19_999 / 2
 
 
 def test_chance_waves_on_20000_reporters_of_one_target_in_one_window_stays_linear():

@@ -53,13 +53,6 @@ COACTION_THRESHOLDS = MappingProxyType({
     # burst share carry the decision.
     "min_size": 5,
     "min_density": 0.4,
-    # ... or, when on (> 0), this window density: of the member pairs that
-    # acted on a common target, the share that did so within the window
-    # (total_weight / scoring.shared_target_pairs). A brigade that splits its
-    # victims among its members is overlapping cliques (15 on two victims at
-    # edge density 0.695, independent adaptive 19003) whose every pair that
-    # reported one victim did it together (1.0). Off here; mass_report sets it.
-    "min_window_density": 0.0,
     "min_coordinated_share": 0.25,
     "max_p_value": 0.01,
     # Selection beside the shuffle: at most this many waves like the
@@ -142,8 +135,7 @@ def coaction_decide(row: Mapping, limits: Mapping[str, float]) -> tuple[float, b
 
     Flagged when every limit holds (the null model's p-value and excess share
     and, when on, ``max_chance_waves`` included; clusters they did not test
-    count as failing them; the density limit is met by ``min_density`` or,
-    when on, ``min_window_density``); strong
+    count as failing them); strong
     evidence is ``min_mean_weight``, ``min_z_score`` or, when set,
     ``strong_min_size`` members. The burst
     limit is ``min_burst_share``, or ``tight_min_burst_share`` for a cluster
@@ -159,8 +151,7 @@ def coaction_decide(row: Mapping, limits: Mapping[str, float]) -> tuple[float, b
     score = 0.3 * burst + 0.2 * share + 0.2 * min(1.0, density) + 0.3 * (1.0 - min(1.0, p / 0.05))
     tight = density >= limits["tight_min_density"] and z_score >= limits["tight_min_z_score"]
     owns_bursts = burst >= limits["min_burst_share"] or (tight and burst >= limits["tight_min_burst_share"])
-    dense = density >= limits["min_density"] or 0 < limits["min_window_density"] <= feature(row, "window_density")
-    flagged = (feature(row, "size") >= limits["min_size"] and dense
+    flagged = (feature(row, "size") >= limits["min_size"] and density >= limits["min_density"]
                and share >= limits["min_coordinated_share"] and owns_bursts
                and p <= limits["max_p_value"] and excess >= limits["min_excess_share"]
                and feature(row, "chance_waves", 1.0) <= limits["max_chance_waves"]
@@ -229,16 +220,6 @@ def _scan_of(actions: pd.DataFrame, memberships: pd.DataFrame, members: pd.DataF
     waves = chance_waves(kept, tested, actor=actor, target=target)[["cluster_id", "chance_waves"]]
     bystanders = chance_bystanders(kept, flagged, actor=actor, target=target, wave_gap=window)
     return waves.merge(bystanders, on="cluster_id", how="left")
-
-
-def _with_window_density(features: pd.DataFrame, actions: pd.DataFrame, memberships: pd.DataFrame, *, actor: str,
-                         target: str, excluded: list[str]) -> pd.DataFrame:
-    """``features`` plus ``window_density``: ``total_weight`` over the member pairs that shared a target."""
-    from tsinvest.scoring import shared_target_pairs
-
-    pairs = shared_target_pairs(actions, memberships, actor=actor, target=target, excluded_targets=excluded)
-    shared = features["cluster_id"].map(pairs.set_index("cluster_id")["shared_pairs"]).astype("float64")
-    return features.assign(window_density=(features["total_weight"] / shared.where(shared > 0)).fillna(0.0))
 
 
 def _single_action_members(members: pd.DataFrame, coordination: pd.DataFrame) -> pd.Series:
@@ -389,9 +370,6 @@ def run_coaction(detector: Detector, actions: pd.DataFrame, *, actor: str, targe
     inside = edges_within_clusters(edges, memberships)
     features = cluster_features(memberships, edges_among_members(edges, memberships), coordination=coordination,
                                 accounts=accounts, as_of=settings.as_of)
-    if limits["min_window_density"] > 0:
-        features = _with_window_density(features, actions, memberships, actor=actor, target=target,
-                                        excluded=excluded)
     # The null model can only unflag: it runs for the clusters every other rule would flag.
     candidates = [row["cluster_id"] for row in features.to_dict(orient="records")
                   if detector.decide({**row, "p_value": 0.0, "excess_share": 1.0, "z_score": math.inf,

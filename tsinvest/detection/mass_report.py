@@ -42,17 +42,6 @@ class MassReport(Detector):
     (``also_split_below`` 0.7, see
     :func:`~tsinvest.detection.clustering.cluster_family`; there the
     brigade's part held 8 of its members and one organic reporter, at 0.89).
-    A brigade that splits its victims among its members is overlapping
-    cliques, looser than ``min_density`` as a whole (15 reporters of two
-    victims at 0.695, independent adaptive 19003), yet every pair of them
-    that reported one victim did it inside the window: a *window density*
-    (:func:`~tsinvest.scoring.features.shared_target_pairs`) of at least
-    ``min_window_density`` 0.98 meets the density limit too. On 1,440 tuning
-    folders (x000-x019 of 2000-19019) the clusters of six or more below
-    ``min_density`` with a brigade's coordinated share (0.85 or more) had
-    window densities up to 0.900 when all-organic (29 clusters) and 0.933
-    when a brigade had strangers in it (5), against 1.000 for the one brigade
-    of this shape.
     A famous account is reported all day by strangers, and a few of them will
     have reported within the same hour: the sweep links exactly those few, and
     a shuffle of their own times calls the meeting rare. Waves like the
@@ -86,7 +75,6 @@ class MassReport(Detector):
     prefix = "rep"
     required = ("reports",)
     thresholds = MappingProxyType({**COACTION_THRESHOLDS, "edge_min_weight": 1, "min_size": 6, "min_density": 0.7,
-                                   "min_window_density": 0.98,
                                    "also_split_below": 0.7, "max_chance_waves": 0.01,
                                    "min_member_coordinated": 2, "min_member_typical_ratio": 0.25,
                                    "min_member_share": 0.6, "min_coordinated_share": 0.85})
@@ -108,11 +96,6 @@ class MassReport(Detector):
     @staticmethod
     def describe(row: Mapping) -> list[str]:
         parts = coaction_describe(row, "reported the same accounts")
-        window_density = feature(row, "window_density", math.nan)
-        # Said when it adds to the density: some members never reported a common victim.
-        if not math.isnan(window_density) and round(window_density, 2) > round(feature(row, "density"), 2):
-            parts.append(f"{window_density:.0%} of the member pairs who reported the same account did it "
-                         "within the window")
         chance = feature(row, "chance_waves", math.nan)
         if not math.isnan(chance):
             expected = f"{chance:.2f}" if chance >= 0.01 else "fewer than 0.01"

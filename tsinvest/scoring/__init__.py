@@ -4,9 +4,9 @@ The decision rules (thresholds, scores, explanations) belong to each kind's
 detector in :mod:`tsinvest.detection`.
 """
 
-from tsinvest.scoring.features import cluster_features, member_actions, member_coordination, shared_target_pairs
+from tsinvest.scoring.features import cluster_features, member_actions, member_coordination
 from tsinvest.scoring.null_model import coaction_null
 from tsinvest.scoring.scan import chance_bystanders, chance_waves
 
-__all__ = ["cluster_features", "member_actions", "member_coordination", "shared_target_pairs", "coaction_null",
-           "chance_waves", "chance_bystanders"]
+__all__ = ["cluster_features", "member_actions", "member_coordination", "coaction_null", "chance_waves",
+           "chance_bystanders"]

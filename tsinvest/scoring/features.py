@@ -16,7 +16,7 @@ import pandas as pd
 from tsinvest.exceptions import ParameterError
 from tsinvest.schemas import require_columns
 
-__all__ = ["member_actions", "member_coordination", "shared_target_pairs", "cluster_features", "FEATURE_COLUMNS"]
+__all__ = ["member_actions", "member_coordination", "cluster_features", "FEATURE_COLUMNS"]
 
 #: Feature columns of :func:`cluster_features`, in order.
 FEATURE_COLUMNS = (
@@ -177,47 +177,6 @@ def member_coordination(actions: pd.DataFrame, memberships: pd.DataFrame, *, win
     columns = ["cluster_id", "account_id", "actions", "coordinated", "coordinated_share",
                "median_gap_s", "burst_share", "top_source", "top_source_coordinated"]
     return result[columns].sort_values(["cluster_id", "account_id"]).reset_index(drop=True)
-
-
-def shared_target_pairs(actions: pd.DataFrame, memberships: pd.DataFrame, *, actor: str = "account_id",
-                        target: str = "target_id", time: str = "ts",
-                        excluded_targets: Iterable[str] = ()) -> pd.DataFrame:
-    """Per cluster, the pairs of members that acted on a common target, counted once per target.
-
-    The sum over targets of ``n (n - 1) / 2``, where ``n`` is the number of
-    members who acted on the target at any time: what the co-action edges
-    inside the cluster would weigh in total (``total_weight``) if every such
-    pair had acted within the window. ``total_weight`` over this is the
-    cluster's *window density*: 1.0 when everyone who acted on a common target
-    did so together, whatever the edge density (a brigade that splits its
-    victims among its members is overlapping cliques, each one whole).
-
-    Returns ``cluster_id`` (sorted) and ``shared_pairs`` (float; 0 for a
-    cluster whose members never acted on a common target).
-
-    Notes
-    -----
-    One hash group-by of the ``M`` member actions by (cluster, target):
-    ``O(M)``; no pairs are formed, so a target 20,000 members acted on costs
-    its rows. Targets in ``excluded_targets`` (hot targets the edges left
-    out) are left out here too.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> acts = pd.DataFrame({"account_id": ["1", "2", "3", "3", "4"], "target_id": ["v", "v", "v", "w", "w"],
-    ...     "ts": pd.to_datetime([0, 5, 9000, 10, 20], unit="s", utc=True)})
-    >>> members = pd.DataFrame({"account_id": ["1", "2", "3", "4"], "cluster_id": "c"})
-    >>> shared_target_pairs(acts, members)["shared_pairs"].tolist()
-    [4.0]
-    """
-    frame = member_actions(actions, memberships, actor=actor, target=target, time=time)
-    frame = frame[~frame["target"].isin(list(excluded_targets))]
-    n = frame.groupby(["cluster_id", "target"])["actor"].nunique()
-    pairs = (n * (n - 1) / 2).groupby(level="cluster_id").sum()
-    clusters = sorted(memberships["cluster_id"].astype("string").unique().tolist())
-    return pd.DataFrame({"cluster_id": pd.array(clusters, dtype="string"),
-                         "shared_pairs": pairs.reindex(clusters).fillna(0.0).astype("float64").to_numpy()})
 
 
 def cluster_features(memberships: pd.DataFrame, edges: pd.DataFrame, *,

@@ -263,7 +263,7 @@ def test_the_single_report_warning_is_only_for_flagged_brigades():
 
 
 def test_a_brigade_on_a_victim_others_report_too_says_how_many_bystanders_chance_brings():
-    """Ten accounts report one victim in nine-minute waves on four days (one of them joins once); 200 strangers
+    """Ten accounts report one victim in nine-minute waves on four days (an eleventh joins once); 200 strangers
     report the same victim for the same policy every 2.4 hours, never within the hour of a wave. Spread over
     the table's span, their reports put 200 / span x 4 x 540 s inside the waves: the explanation says so."""
     day = 86400

@@ -14,8 +14,8 @@ tuning. Earlier rounds tuned on 1-5 and evaluated on 1000-1019, tuned on
 6000-6019, 7000-7019, 8000-8019, 9000-9019, 10000-10019, 11000-11019,
 12000-12019, 13000-13019, 14000-14019, 15000-15019, 16000-16019,
 17000-17019, 18000-18019, 19000-19019, 20000-20019 and 21000-21019;
-evaluation results that were read become tuning data, so each round moves to a new evaluation set (see
-bench/README.md). Each seed also draws the adversaries' parameters (group
+evaluation results that were read become tuning data, so each round moves
+to a new evaluation set (see bench/README.md). Each seed also draws the adversaries' parameters (group
 sizes, timing spread, blend-in share, obfuscation rate, aged or new accounts,
 target popularity), so 20 seeds are 20 parameter draws per setting.
 

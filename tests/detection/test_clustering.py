@@ -68,3 +68,49 @@ def test_a_loose_whole_component_also_yields_its_parts():
     both = cluster_family(edges, seed=0, min_size=5, prefix="rep", also_split_below=0.7)
     clusters = {frozenset(members) for members in both.groupby("cluster_id")["account_id"].agg(set)}
     assert clusters == {frozenset(left), frozenset(right), frozenset(left + right)}
+
+
+def _two_cliques_beside_a_web(large: int, small: int, cross: tuple[int, int]) -> tuple[pd.DataFrame, list, list]:
+    """Two cliques joined by light edges, a chain of 20 hanging off them, and a separate 2,000-account web."""
+    rng = np.random.default_rng(7)
+    web = [f"w{i:04d}" for i in range(2000)]
+    rows = [(web[i], web[j], 2.0) for i in range(2000) for j in rng.choice(2000, 2, replace=False) if i != j]
+    left, right = [f"a{i:02d}" for i in range(large)], [f"b{i:02d}" for i in range(small)]
+    chain = [f"t{i:02d}" for i in range(20)]
+    rows += [(group[i], group[j], 1.0) for group in (left, right) for i in range(len(group))
+             for j in range(i + 1, len(group))]
+    rows += [(a, b, 0.3) for a in left[:cross[0]] for b in right[:cross[1]]]
+    rows += [(chain[i], chain[j], 1.0) for i in range(20) for j in range(i + 1, min(i + 4, 20))]
+    rows += [(chain[0], left[0], 0.3)]
+    return pd.DataFrame(rows, columns=["account_a", "account_b", "weight"]), left, right
+
+
+def _clusters(table: pd.DataFrame) -> list[set[str]]:
+    return [set(members) for members in table.groupby("cluster_id")["account_id"].agg(set)]
+
+
+def test_a_loose_leiden_community_of_fifty_also_yields_its_parts():
+    """Cliques of 34 and 16 joined by 126 light edges sit in a sparse component beside a big web. Leiden on all
+    of it keeps them as one community of 50, density 0.66 (the resolution limit: the web makes the graph big);
+    split on its own edges, it yields both."""
+    edges, large, small = _two_cliques_beside_a_web(34, 16, (14, 9))
+    merged = set(large + small)
+    assert merged in _clusters(leiden(edges, seed=0, min_size=5))
+    assert len(merged) >= SPLIT_MIN_ACCOUNTS and 0.5 <= _density(edges, merged) < 0.7
+
+    family = _clusters(cluster_family(edges, seed=0, min_size=5, prefix="farm", dense_component=0.5,
+                                      also_split_below=0.7))
+    assert merged in family and set(large) in family and set(small) in family
+    without = _clusters(cluster_family(edges, seed=0, min_size=5, prefix="farm", dense_component=0.5))
+    assert set(small) not in without
+
+
+def test_a_loose_leiden_community_under_fifty_is_not_parted():
+    """The same shape with cliques of 20 and 10: small communities are not parted (organic co-followers would
+    yield focused little groups)."""
+    edges, large, small = _two_cliques_beside_a_web(20, 10, (8, 7))
+    merged = set(large + small)
+    assert merged in _clusters(leiden(edges, seed=0, min_size=5))
+    family = _clusters(cluster_family(edges, seed=0, min_size=5, prefix="farm", dense_component=0.5,
+                                      also_split_below=0.7))
+    assert merged in family and set(small) not in family

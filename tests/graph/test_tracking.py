@@ -141,3 +141,19 @@ def test_nested_clusters_of_one_run_are_not_a_merge_or_split():
     assert (row["clusters_before"], row["clusters_after"], row["size_before"]) == ("core, farm", "farm2", 10)
     lineage = joined.lineage.set_index(["run", "cluster_id"])["lineage_id"]
     assert lineage[("after", "farm2")] == lineage[("before", "farm")]
+
+
+def test_a_part_too_small_to_match_across_runs_stays_with_the_network_it_is_nested_in():
+    """A farm of 30 in both runs; the later run also returns a part of 5 of it (Jaccard 5/30 with the earlier
+    farm, under the 0.3 threshold). The part is the same network, not a new one; a cluster sharing only a
+    couple of members with the farm still is."""
+    farm = [f"{i:02d}" for i in range(30)]
+    before = members(farm=farm)
+    after = members(farm2=farm, part=farm[:5], other=farm[:2] + ["x1", "x2", "x3", "x4", "x5", "x6"])
+    comparison = compare_clusters(before, after)
+    assert sorted(comparison.transitions["transition"]) == ["new", "stable"]
+    row = only(comparison, "stable")
+    assert row["clusters_after"] == "farm2, part"
+    assert only(comparison, "new")["clusters_after"] == "other"
+    lineage = comparison.lineage.set_index(["run", "cluster_id"])["lineage_id"]
+    assert lineage[("after", "part")] == lineage[("before", "farm")]

@@ -214,7 +214,10 @@ def compare_clusters(
     nested : float, default 0.8
         Clusters of one run (same kind) whose overlap reaches this share of
         the smaller are one network (detection may return a farm and its
-        core); they are reported together and never as a merge or split.
+        core); they are reported together and never as a merge or split. A
+        cluster with no match in the other run that is nested in one with a
+        match joins its network (a part of a farm too small to match across
+        runs is not a network that appeared or vanished).
     flagged_only : bool, default False
         Keep only transitions where a cluster involved is flagged. Matching
         always uses every cluster, so a network that fell below the flagging
@@ -268,7 +271,8 @@ def compare_clusters(
     rows = [
         _network_row(befores, afters, info_before, info_after, growth=growth, nested=nested,
                      after_lineage=after_lineage)
-        for befores, afters in _networks(overlaps[overlaps["matched"]], info_before, info_after)
+        for befores, afters in _networks(overlaps[overlaps["matched"]], info_before, info_after,
+                                         within=(_nested_pairs(before, nested), _nested_pairs(after, nested)))
     ]
     return ClusterComparison(transitions=_transition_table(rows, flagged_only=flagged_only),
                              lineage=_lineage_table(info_before, after_lineage), overlaps=overlaps,
@@ -290,10 +294,35 @@ def _cluster_table(frame: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def _nested_pairs(frame: pd.DataFrame, nested: float) -> pd.DataFrame:
+    """Clusters of one run (same kind) sharing ``nested`` of the smaller one: ``small``, ``large``, ``shared``.
+
+    One DuckDB join of the run with itself on ``(account_id, kind)``
+    (:func:`cluster_overlaps`): linear in the memberships.
+    """
+    pairs = cluster_overlaps(frame, frame)
+    pairs = pairs[(pairs["cluster_before"] != pairs["cluster_after"])
+                  & (pairs["shared"] >= nested * pairs[["size_before", "size_after"]].min(axis=1))]
+    # Each pair once, the smaller cluster first (then by id).
+    smaller = ((pairs["size_before"] < pairs["size_after"])
+               | ((pairs["size_before"] == pairs["size_after"]) & (pairs["cluster_before"] < pairs["cluster_after"])))
+    pairs = pairs[smaller]
+    return pd.DataFrame({"small": pairs["cluster_before"], "large": pairs["cluster_after"],
+                         "shared": pairs["shared"]}).reset_index(drop=True)
+
+
 def _networks(
-    matched: pd.DataFrame, info_before: pd.DataFrame, info_after: pd.DataFrame
+    matched: pd.DataFrame, info_before: pd.DataFrame, info_after: pd.DataFrame, *,
+    within: tuple[pd.DataFrame, pd.DataFrame],
 ) -> list[tuple[list[str], list[str]]]:
-    """(sorted before ids, sorted after ids) of each connected component of the best-match graph."""
+    """(sorted before ids, sorted after ids) of each connected component of the best-match graph.
+
+    A cluster with no match in the other run that is nested in a matched
+    cluster of its own run (``within``: :func:`_nested_pairs` of each run)
+    joins that cluster's network: a part of a farm too small to match
+    anything across runs is not a network of its own that appeared or
+    vanished.
+    """
     # Best match of each cluster in the other run (Jaccard, then shared members, then id): clusters of one
     # run may nest (a farm and its core), so "every match over the threshold" would report false merges.
     ranked = matched.sort_values(["jaccard", "shared", "cluster_before", "cluster_after"],
@@ -316,6 +345,12 @@ def _networks(
         root(("after", after_id))
     for before_id, after_id in list(best_after.items()) + [(b, a) for a, b in best_before.items()]:
         parent[root(("before", before_id))] = root(("after", after_id))
+    for run, pairs, linked in (("before", within[0], best_after), ("after", within[1], best_before)):
+        # The matched cluster sharing most members (then the smallest id) takes an unmatched one in.
+        pairs = pairs[~pairs["small"].isin(set(linked)) & pairs["large"].isin(set(linked))]
+        pairs = pairs.sort_values(["shared", "large"], ascending=[False, True], kind="mergesort")
+        for small, large in pairs.drop_duplicates("small")[["small", "large"]].itertuples(index=False):
+            parent[root((run, small))] = root((run, large))
     components: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for node in sorted(parent):
         components.setdefault(root(node), []).append(node)

@@ -456,10 +456,10 @@ def _posts_and_texts(
         {
             "account": selected[actor].astype("string").to_numpy()[keep_rows],
             "text_id": raw_to_text[raw_codes[keep_rows]] if len(raw_codes) else np.zeros(0, "int64"),
-            "ts": pd.to_datetime(selected[time], utc=True).to_numpy()[keep_rows],
+            # The array itself: .to_numpy() of zone-aware times would build one Timestamp object per row.
+            "ts": pd.to_datetime(selected[time], utc=True).array[keep_rows],
         }
     )
-    posts["ts"] = pd.to_datetime(posts["ts"], utc=True)
     # Evidence shows what was really posted: the first raw text (in sorted
     # order, for determinism) behind each normalised text.
     exemplar: dict[str, str] = {}

@@ -428,6 +428,52 @@ def test_seven_accounts_following_the_same_few_customers_are_a_farm_without_a_sh
     assert detect({"events": six}, kinds=("farm",), progress=False).flagged_accounts("farm") == []
 
 
+def test_a_phone_group_that_is_half_accounts_of_a_flagged_farm_is_that_farm():
+    """Seven accounts follow the same three customers (a farm on co-following alone). Two of them and two accounts
+    that follow a single customer log in on one phone: four too few to be a farm on their own, but half of them
+    are the flagged farm's accounts, so the phone group is flagged with it (``min_share_in_flagged_farm``). A
+    tablet that one farm account shares with three strangers is a quarter: not flagged."""
+    farm = [f"f{i}" for i in range(7)]
+    rows = [(account, f"customer{c}") for account in farm for c in range(3)]
+    rows += [("g0", "customer0"), ("g1", "customer1")]
+    rows += [(f"o{i}", f"creator{i}") for i in range(8)]
+    events = pd.DataFrame(rows, columns=["account_id", "target_id"]).assign(
+        action="follow", ts=pd.Timestamp("2026-03-02T10:00Z") + pd.to_timedelta(np.arange(len(rows)), unit="min"))
+    accounts = sorted({account for account, _ in rows})
+    own = pd.DataFrame({"account_id": accounts, "device_id": [f"own-{a}" for a in accounts],
+                        "ip": [f"ip-{a}" for a in accounts], "ts": pd.Timestamp("2026-03-03T10:00Z")})
+
+    def phone(name: str, users: list[str]) -> pd.DataFrame:
+        return pd.DataFrame({"account_id": users, "device_id": name, "ip": [f"ip-{u}" for u in users],
+                             "ts": pd.Timestamp("2026-03-04T10:00Z")})
+
+    logins = pd.concat([own, phone("farm-phone", ["f0", "f1", "g0", "g1"]), phone("cafe-tablet", ["f2", "o0", "o1", "o2"])],
+                       ignore_index=True)
+    result = detect({"events": events, "logins": logins}, kinds=("farm",), progress=False)
+    assert result.flagged_accounts("farm") == sorted(farm + ["g0", "g1"])
+    extension = result.clusters[result.clusters["explanation"].str.contains("flagged members of another farm")
+                                & result.clusters["flagged"]]
+    assert len(extension) == 1 and extension["size"].iloc[0] == 4
+    assert "50% of its accounts are flagged members of another farm cluster" in extension["explanation"].iloc[0]
+    off = detect({"events": events, "logins": logins}, kinds=("farm",), progress=False,
+                 thresholds={"farm": {"min_share_in_flagged_farm": 0.75}})
+    assert off.flagged_accounts("farm") == farm
+
+
+def test_only_farms_flagged_on_their_own_evidence_extend_to_a_phone_group():
+    """Group G is half accounts of flagged farm F; group H is half accounts of G, none of F. H is not F's: a group
+    joins a farm through its own accounts, never through a chain of groups."""
+    from tsinvest.detection.farm import _share_in_flagged_farms
+
+    clusters = pd.DataFrame({"cluster_id": ["F", "G", "H"], "flagged": [True, False, False],
+                             "shared_values": [1.0, 1.0, 1.0]})
+    memberships = pd.DataFrame({"cluster_id": ["F"] * 3 + ["G"] * 4 + ["H"] * 4,
+                                "account_id": ["f0", "f1", "f2", "f0", "f1", "g0", "g1", "g0", "g1", "h0", "h1"]})
+    members = memberships.assign(member_flagged=memberships["cluster_id"] == "F")
+    share = _share_in_flagged_farms(clusters, members, memberships)
+    assert share.to_dict() == {"G": 0.5, "H": 0.0}
+
+
 def test_a_small_farm_merged_with_a_large_one_by_shared_follows_is_split_out_and_found():
     """A farm of 20 follows four customers; a farm of 10 follows three of its five customers each; six of the
     large farm also follow one small-farm customer. The co-follow component of 30 is dense enough (0.62) to stay

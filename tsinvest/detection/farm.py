@@ -121,6 +121,17 @@ class Farm(Detector):
         Co-follow clusters are peeled to members whose own following is about
         the common accounts; a member of a flagged farm is flagged when it
         shares a device/IP inside the cluster or passes these two.
+    min_share_in_flagged_farm
+        Route 3, a second look after the clusters are judged: a device/IP
+        cluster of any size (at least ``min_density`` dense) in which at
+        least this share of the accounts are flagged members of a farm
+        flagged on its own evidence is flagged too. An adaptive farm's
+        co-follow core leaves out members that follow one customer; some of
+        them log in on a phone with core members, in groups of 3-4, too
+        small to be judged alone (project adaptive 24011: two such groups of
+        4 with 2 and 3 core members, farm recall 0.898 to 0.924). A carrier
+        or cafe address one farm account shares with strangers stays a
+        small share; only first-judgement flags count, so groups never chain.
 
     Notes
     -----
@@ -140,6 +151,7 @@ class Farm(Detector):
         "min_follow_size": 7, "min_corroborated_follow_size": 5, "min_corroborating_values": 1,
         "min_follow_focus": 0.6, "min_follow_density": 0.4, "min_mean_common_follows": 1.8,
         "common_follow_share": 0.3, "min_member_focus": 0.5, "min_member_common_follows": 2,
+        "min_share_in_flagged_farm": 0.5,
     })
 
     def applies(self, tables: Mapping[str, pd.DataFrame]) -> bool:
@@ -175,8 +187,14 @@ class Farm(Detector):
         features["follow_density"] = (pairs.reindex(size.index).fillna(0) / possible.clip(lower=1)).to_numpy()
         focus, member_focus = follow_focus(follows, memberships, common_share=limits["common_follow_share"])
         features = features.merge(focus, on="cluster_id", how="left")
+        members = _farm_members(inside, member_focus, limits)
         clusters = judge_clusters(self, features, inside, limits)
-        return KindResult(self.kind, edges, clusters, _farm_members(inside, member_focus, limits), exclusions)
+        # Second look: device/IP groups that are half accounts of farms flagged on their own evidence.
+        overlap = _share_in_flagged_farms(clusters, members, memberships)
+        if (overlap > 0).any():
+            features = features.assign(share_in_flagged_farm=features["cluster_id"].map(overlap).fillna(0.0))
+            clusters = judge_clusters(self, features, inside, limits)
+        return KindResult(self.kind, edges, clusters, members, exclusions)
 
     def _clusters(self, attribute_edges: pd.DataFrame, follow_edges: pd.DataFrame, follows: pd.DataFrame | None,
                   settings: DetectionSettings, limits: Mapping[str, float]) -> pd.DataFrame:
@@ -222,7 +240,10 @@ class Farm(Detector):
                       and feature(row, "mean_common_follows") >= limits["min_mean_common_follows"])
         flagged = (feature(row, "size") >= limits["min_size"] and feature(row, "density") >= limits["min_density"]
                    and (by_attributes or by_follows) and score >= limits["min_score"])
-        return score, flagged
+        # Route 3: a device/IP group of any size that is mostly a flagged farm's accounts is that farm.
+        extends_farm = (feature(row, "share_in_flagged_farm") >= limits["min_share_in_flagged_farm"]
+                        and feature(row, "shared_values") >= 1 and feature(row, "density") >= limits["min_density"])
+        return score, flagged or extends_farm
 
     @staticmethod
     def describe(row: Mapping) -> list[str]:
@@ -235,6 +256,9 @@ class Farm(Detector):
         template = feature(row, "template_share", np.nan)
         if not np.isnan(template):
             parts.append(f"{template:.0%} of usernames share one template")
+        in_farm = feature(row, "share_in_flagged_farm")
+        if in_farm > 0:
+            parts.append(f"{in_farm:.0%} of its accounts are flagged members of another farm cluster")
         return parts
 
 
@@ -261,6 +285,26 @@ def _farm_edges(
         follow_edges = follow_edges.assign(signal=pd.array(["co_follow"] * len(follow_edges), dtype="string"))
     attribute_edges.attrs, follow_edges.attrs = {}, {}
     return attribute_edges, follow_edges, exclusions
+
+
+def _share_in_flagged_farms(clusters: pd.DataFrame, members: pd.DataFrame, memberships: pd.DataFrame) -> pd.Series:
+    """Per unflagged device/IP cluster, the share of its accounts flagged in a cluster flagged on its own evidence.
+
+    Only clusters flagged in the first judgement count, so a group joins a
+    farm through its own accounts, never through a chain of other groups.
+    ``O(M)`` group-bys over the memberships.
+    """
+    flagged_clusters = set(clusters.loc[clusters["flagged"], "cluster_id"])
+    device_groups = clusters.loc[~clusters["flagged"] & (clusters["shared_values"].fillna(0) >= 1), "cluster_id"]
+    if not flagged_clusters or device_groups.empty:
+        return pd.Series(dtype="float64")
+    in_farms = members[members["cluster_id"].isin(flagged_clusters) & members["member_flagged"]]
+    groups = memberships[memberships["cluster_id"].isin(set(device_groups))]
+    # A flagged member of a flagged cluster counts for every other cluster it is in.
+    joined = groups.merge(in_farms[["cluster_id", "account_id"]].rename(columns={"cluster_id": "farm"}),
+                          on="account_id")
+    inside_farm = joined[joined["farm"] != joined["cluster_id"]].drop_duplicates(["cluster_id", "account_id"])
+    return (inside_farm.groupby("cluster_id").size() / groups.groupby("cluster_id").size()).fillna(0.0)
 
 
 def _farm_members(inside: pd.DataFrame, member_focus: pd.DataFrame, limits: Mapping[str, float]) -> pd.DataFrame:

@@ -186,14 +186,14 @@ class Farm(Detector):
         possible = size * (size - 1) / 2
         features["follow_density"] = (pairs.reindex(size.index).fillna(0) / possible.clip(lower=1)).to_numpy()
         focus, member_focus = follow_focus(follows, memberships, common_share=limits["common_follow_share"])
-        features = features.merge(focus, on="cluster_id", how="left")
+        features = features.merge(focus, on="cluster_id", how="left").assign(share_in_flagged_farm=0.0)
         members = _farm_members(inside, member_focus, limits)
         clusters = judge_clusters(self, features, inside, limits)
         # Second look: device/IP groups that are half accounts of farms flagged on their own evidence.
         overlap = _share_in_flagged_farms(clusters, members, memberships)
         if (overlap > 0).any():
-            features = features.assign(share_in_flagged_farm=features["cluster_id"].map(overlap).fillna(0.0))
-            clusters = judge_clusters(self, features, inside, limits)
+            share = features["cluster_id"].map(overlap).fillna(0.0).astype("float64")
+            clusters = judge_clusters(self, features.assign(share_in_flagged_farm=share), inside, limits)
         return KindResult(self.kind, edges, clusters, members, exclusions)
 
     def _clusters(self, attribute_edges: pd.DataFrame, follow_edges: pd.DataFrame, follows: pd.DataFrame | None,

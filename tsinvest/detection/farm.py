@@ -288,23 +288,29 @@ def _farm_edges(
 
 
 def _share_in_flagged_farms(clusters: pd.DataFrame, members: pd.DataFrame, memberships: pd.DataFrame) -> pd.Series:
-    """Per unflagged device/IP cluster, the share of its accounts flagged in a cluster flagged on its own evidence.
+    """Per unflagged device/IP cluster, the largest share of its accounts that are flagged members of one farm.
 
-    Only clusters flagged in the first judgement count, so a group joins a
-    farm through its own accounts, never through a chain of other groups.
-    ``O(M)`` group-bys over the memberships.
+    Only farms flagged in the first judgement count, so a group joins a farm
+    through its own accounts, never through a chain of other groups; and a
+    group inside a farm (a part of it: every account already a member) adds
+    nobody and is left out. ``O(M)`` joins and group-bys over the memberships.
     """
     flagged_clusters = set(clusters.loc[clusters["flagged"], "cluster_id"])
-    device_groups = clusters.loc[~clusters["flagged"] & (clusters["shared_values"].fillna(0) >= 1), "cluster_id"]
-    if not flagged_clusters or device_groups.empty:
+    device_groups = set(clusters.loc[~clusters["flagged"] & (clusters["shared_values"].fillna(0) >= 1), "cluster_id"])
+    if not flagged_clusters or not device_groups:
         return pd.Series(dtype="float64")
-    in_farms = members[members["cluster_id"].isin(flagged_clusters) & members["member_flagged"]]
-    groups = memberships[memberships["cluster_id"].isin(set(device_groups))]
-    # A flagged member of a flagged cluster counts for every other cluster it is in.
-    joined = groups.merge(in_farms[["cluster_id", "account_id"]].rename(columns={"cluster_id": "farm"}),
-                          on="account_id")
-    inside_farm = joined[joined["farm"] != joined["cluster_id"]].drop_duplicates(["cluster_id", "account_id"])
-    return (inside_farm.groupby("cluster_id").size() / groups.groupby("cluster_id").size()).fillna(0.0)
+    in_farms = members.loc[members["cluster_id"].isin(flagged_clusters), ["cluster_id", "account_id", "member_flagged"]]
+    groups = memberships.loc[memberships["cluster_id"].isin(device_groups), ["cluster_id", "account_id"]]
+    pairs = groups.merge(in_farms.rename(columns={"cluster_id": "farm"}), on="account_id")
+    pairs = pairs.assign(member_flagged=pairs["member_flagged"].astype(bool)).drop_duplicates(
+        ["cluster_id", "farm", "account_id"])
+    per_farm = pairs.groupby(["cluster_id", "farm"], as_index=False).agg(
+        inside=("account_id", "size"), flagged=("member_flagged", "sum"))
+    sizes = groups.drop_duplicates().groupby("cluster_id").size()
+    size = per_farm["cluster_id"].map(sizes).to_numpy(dtype="float64")
+    extends = per_farm["inside"].to_numpy(dtype="float64") < size
+    share = pd.Series(per_farm["flagged"].to_numpy(dtype="float64") / size, index=per_farm["cluster_id"])[extends]
+    return share.groupby(level=0).max().reindex(sorted(device_groups), fill_value=0.0).astype("float64")
 
 
 def _farm_members(inside: pd.DataFrame, member_focus: pd.DataFrame, limits: Mapping[str, float]) -> pd.DataFrame:

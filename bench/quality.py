@@ -2,19 +2,19 @@
 
 Usage::
 
-    python bench/quality.py                                  # evaluation seeds 24000-24019, both generators, settings
-    python bench/quality.py --tuning                         # tuning seeds 2000-2019, 3000-3019, ..., 23000-23019
+    python bench/quality.py                                  # evaluation seeds 26000-26019, both generators, settings
+    python bench/quality.py --tuning                         # tuning seeds 2000-2019, 3000-3019, ..., 25000-25019
     python bench/quality.py --seeds 1000 1001 --generator independent --setting adaptive --size 20000
     python bench/quality.py --data FOLDER                    # one existing folder with truth.json
 
-Seeds. TUNING seeds (2000-2019, 3000-3019, ..., 23000-23019) are for whoever
-tunes ``detect``; EVALUATION seeds (24000-24019) are never looked at while
+Seeds. TUNING seeds (2000-2019, 3000-3019, ..., 25000-25019) are for whoever
+tunes ``detect``; EVALUATION seeds (26000-26019) are never looked at while
 tuning. Earlier rounds tuned on 1-5 and evaluated on 1000-1019, tuned on
 2000-2019 and evaluated on 3000-3019, then evaluated on 4000-4019, 5000-5019,
 6000-6019, 7000-7019, 8000-8019, 9000-9019, 10000-10019, 11000-11019,
 12000-12019, 13000-13019, 14000-14019, 15000-15019, 16000-16019,
 17000-17019, 18000-18019, 19000-19019, 20000-20019, 21000-21019,
-22000-22019 and 23000-23019;
+22000-22019, 23000-23019, 24000-24019 and 25000-25019;
 evaluation results that were read become tuning data, so each round moves
 to a new evaluation set (see bench/README.md). Each seed also draws the adversaries' parameters (group
 sizes, timing spread, blend-in share, obfuscation rate, aged or new accounts,
@@ -58,8 +58,8 @@ import time
 from pathlib import Path
 
 KINDS = ("amplification", "mass_report", "farm", "copy_paste", "ban_evasion")
-TUNING_SEEDS = tuple(seed for start in range(2000, 24000, 1000) for seed in range(start, start + 20))
-EVALUATION_SEEDS = tuple(range(24000, 24020))
+TUNING_SEEDS = tuple(seed for start in range(2000, 26000, 1000) for seed in range(start, start + 20))
+EVALUATION_SEEDS = tuple(range(26000, 26020))
 PROJECT_PLAIN_SWITCHES = ("traps", "blend_in_rings", "ban_evasion")
 BARS = {"plain": 0.95, "adaptive": 0.9}
 
@@ -114,9 +114,9 @@ def _fmt(value: float) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, nargs="+", help="seeds to run (default: the evaluation seeds 24000-24019)")
+    parser.add_argument("--seeds", type=int, nargs="+", help="seeds to run (default: the evaluation seeds 26000-26019)")
     parser.add_argument("--tuning", action="store_true",
-                        help="run the tuning seeds 2000-2019, 3000-3019, ..., 23000-23019 instead")
+                        help="run the tuning seeds 2000-2019, 3000-3019, ..., 25000-25019 instead")
     parser.add_argument("--generator", choices=("project", "independent", "both"), default="both")
     parser.add_argument("--setting", choices=("plain", "adaptive", "both"), default="both")
     parser.add_argument("--size", type=int, default=40_000, help="events per generated folder (default 40000)")
@@ -138,7 +138,7 @@ def main(argv=None) -> int:
         seeds, label = list(EVALUATION_SEEDS), "EVALUATION"
     generators = ("project", "independent") if args.generator == "both" else (args.generator,)
     settings = ("plain", "adaptive") if args.setting == "both" else (args.setting,)
-    print("tuning seeds: 2000-2019, 3000-3019, ..., 23000-23019 (every thousand); "
+    print("tuning seeds: 2000-2019, 3000-3019, ..., 25000-25019 (every thousand); "
           f"evaluation seeds: {EVALUATION_SEEDS[0]}-{EVALUATION_SEEDS[-1]}")
     print(f"this run: {label} seeds {seeds}, generators {list(generators)}, settings {list(settings)}, "
           f"size {args.size}")

@@ -123,15 +123,17 @@ class Farm(Detector):
         shares a device/IP inside the cluster or passes these two.
     min_share_in_flagged_farm
         Route 3, a second look after the clusters are judged: a device/IP
-        cluster of any size (at least ``min_density`` dense) in which at
-        least this share of the accounts are flagged members of a farm
-        flagged on its own evidence is flagged too. An adaptive farm's
-        co-follow core leaves out members that follow one customer; some of
-        them log in on a phone with core members, in groups of 3-4, too
-        small to be judged alone (project adaptive 24011: two such groups of
-        4 with 2 and 3 core members, farm recall 0.898 to 0.924). A carrier
-        or cafe address one farm account shares with strangers stays a
-        small share; only first-judgement flags count, so groups never chain.
+        cluster of any size (at least ``min_density`` dense) that adds
+        accounts to a farm flagged on its own evidence, and of which at
+        least this share are that farm's flagged members, is flagged too.
+        An adaptive farm's co-follow core leaves out members that follow one
+        customer; some of them log in on a phone with core members, in
+        groups of 3-4, too small to be judged alone (project adaptive 24011:
+        two such groups of 4 with 2 and 3 core members, farm recall 0.898 to
+        0.924). A carrier or cafe address one farm account shares with
+        strangers stays a small share; only first-judgement flags count, so
+        groups never chain; and a group inside the farm (one of its parts)
+        adds nobody, so it is never flagged a second time.
 
     Notes
     -----

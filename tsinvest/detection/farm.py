@@ -242,7 +242,7 @@ class Farm(Detector):
                       and feature(row, "mean_common_follows") >= limits["min_mean_common_follows"])
         flagged = (feature(row, "size") >= limits["min_size"] and feature(row, "density") >= limits["min_density"]
                    and (by_attributes or by_follows) and score >= limits["min_score"])
-        # Route 3: a device/IP group of any size that is mostly a flagged farm's accounts is that farm.
+        # Route 3: a device/IP group of any size that adds accounts to a flagged farm and is half its flagged accounts.
         extends_farm = (feature(row, "share_in_flagged_farm") >= limits["min_share_in_flagged_farm"]
                         and feature(row, "shared_values") >= 1 and feature(row, "density") >= limits["min_density"])
         return score, flagged or extends_farm

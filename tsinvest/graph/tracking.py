@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from tsinvest.exceptions import ParameterError
@@ -294,6 +295,14 @@ def _cluster_table(frame: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def _nests(shared: Any, size_a: Any, size_b: Any, nested: float) -> Any:
+    """Whether two clusters sharing ``shared`` accounts are nested: the overlap is ``nested`` of the smaller.
+
+    Works on numbers and, element-wise, on arrays and Series.
+    """
+    return shared >= nested * np.minimum(size_a, size_b)
+
+
 def _nested_pairs(frame: pd.DataFrame, nested: float) -> pd.DataFrame:
     """Clusters of one run (same kind) sharing ``nested`` of the smaller one: ``small``, ``large``, ``shared``.
 
@@ -302,7 +311,7 @@ def _nested_pairs(frame: pd.DataFrame, nested: float) -> pd.DataFrame:
     """
     pairs = cluster_overlaps(frame, frame)
     pairs = pairs[(pairs["cluster_before"] != pairs["cluster_after"])
-                  & (pairs["shared"] >= nested * pairs[["size_before", "size_after"]].min(axis=1))]
+                  & _nests(pairs["shared"], pairs["size_before"], pairs["size_after"], nested)]
     # Each pair once, the smaller cluster first (then by id).
     smaller = ((pairs["size_before"] < pairs["size_after"])
                | ((pairs["size_before"] == pairs["size_after"]) & (pairs["cluster_before"] < pairs["cluster_after"])))
@@ -373,7 +382,7 @@ def _nested_groups(ids: Iterable[str], info: pd.DataFrame, nested: float) -> lis
         members = set(info.loc[cluster_id, "members"])
         for group in found:
             largest = set(info.loc[group[0], "members"])
-            if len(members & largest) >= nested * min(len(members), len(largest)):
+            if _nests(len(members & largest), len(members), len(largest), nested):
                 group.append(cluster_id)
                 break
         else:
